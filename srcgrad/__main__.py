@@ -1,0 +1,54 @@
+"""`python -m srcgrad show FILE.py:FUNC [--wrt NAME ...] [--target T]`: print
+the adjoint source that srcgrad generates for FUNC."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+
+from .api import grad
+from .errors import SrcGradError
+
+
+def _load(spec: str):
+    path, sep, func = spec.rpartition(":")
+    if not sep or not path:
+        raise SystemExit(f"srcgrad: expected FILE.py:FUNC, got {spec!r}")
+    file = Path(path)
+    if not file.is_file():
+        raise SystemExit(f"srcgrad: no such file: {path}")
+    sys.path.insert(0, str(file.resolve().parent))
+    module_spec = importlib.util.spec_from_file_location(file.stem, file)
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[file.stem] = module
+    module_spec.loader.exec_module(module)
+    fn = getattr(module, func, None)
+    if fn is None:
+        raise SystemExit(f"srcgrad: {path} defines no {func!r}")
+    return getattr(fn, "fn", fn)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m srcgrad")
+    commands = parser.add_subparsers(dest="command", required=True)
+    show = commands.add_parser("show", help="print the generated adjoint of a function")
+    show.add_argument("function", metavar="FILE.py:FUNC")
+    show.add_argument("--wrt", nargs="+", default=["0"],
+                      help="parameters or locals to differentiate with respect to")
+    show.add_argument("--target", default="cpu", choices=["cpu", "python", "cuda"])
+    args = parser.parse_args(argv)
+    fn = _load(args.function)
+    wrt = [int(w) if w.lstrip("-").isdigit() else w for w in args.wrt]
+    try:
+        df = grad(fn, wrt=wrt[0] if len(wrt) == 1 else tuple(wrt), target=args.target)
+        print(df.source, end="")
+    except (SrcGradError, ValueError, TypeError) as exc:
+        print(f"srcgrad: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

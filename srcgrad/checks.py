@@ -1,0 +1,193 @@
+"""Aliasing: writes into arrays must not change values the code reads elsewhere.
+
+In NumPy, `y = x` (or `y = x[1:]`, `y = x.T`) makes `y` share `x`'s memory,
+so `x[0] = 5` changes `y` too.  The reverse sweep keeps a separate adjoint
+for each name and cannot follow such sharing, so srcgrad refuses a write
+into an array while another name that may share its memory is still read
+afterwards.  Sharing is tracked conservatively (copies, slices and views,
+through inlined calls); a write whose sharing partners are all dead by then
+is fine and common (`t = x[1:] - x[:-1]` followed by `x[0] = ...`).
+
+Guarantees to the reverse sweep: every `Store` writes into memory that no
+other live variable sees.  `alias_classes` is also what `Saver` uses to know
+which arrays' contents the reverse sweep reads.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from . import ir
+from .anf import SUBSCRIPT
+from .cleanup import liveness
+from .errors import UnsupportedSyntaxError
+
+__all__ = ["alias_classes", "check_stores", "drop_needless_guards", "definitely_defined"]
+
+_VIEWS = {id(f) for f in (np.transpose, np.reshape, np.ravel, np.squeeze, np.expand_dims,
+                          np.asarray, np.atleast_1d, np.atleast_2d, np.broadcast_to)}
+
+
+def alias_classes(fn: ir.Function, certain_only: bool = False) -> dict[str, set[str]]:
+    """For each variable, the variables whose values may share memory with it.
+
+    With `certain_only`, only sharing that holds whatever the values are:
+    an element read `y[i]` is a copy if `y` has one dimension, and a view
+    otherwise, so it counts only without `certain_only`."""
+    parent: dict[str, str] = {}
+
+    def find(a: str) -> str:
+        while parent.get(a, a) != a:
+            a = parent[a]
+        return a
+
+    def union(a: str, b: str) -> None:
+        parent.setdefault(a, a)
+        parent.setdefault(b, b)
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+
+    for stmt in ir.walk(fn.body):
+        if not isinstance(stmt, ir.Assign):
+            continue
+        value = stmt.value
+        sources: set[str] = set()
+        if isinstance(value, ast.Name):
+            sources = {value.id}
+        elif stmt.primitive is SUBSCRIPT and isinstance(value.value, ast.Name):
+            if not certain_only or _slices(value.slice):
+                sources = {value.value.id}
+        elif isinstance(value, ast.Call) and id(stmt.primitive) in _VIEWS and value.args:
+            sources = ir.names_in(value.args[0])
+        for source in sources:
+            union(stmt.target, source)
+    classes: dict[str, set[str]] = {}
+    for name in list(parent):
+        classes.setdefault(find(name), set()).add(name)
+    return {name: classes[find(name)] for name in parent}
+
+
+def _shares(stmt: ir.Assign, members: set[str]) -> bool:
+    """Whether this assignment makes its target share memory with `members`."""
+    value = stmt.value
+    if isinstance(value, ast.Name):
+        return value.id in members
+    if stmt.primitive is SUBSCRIPT and isinstance(value.value, ast.Name):
+        return value.value.id in members
+    return False
+
+
+def _slices(index: ast.expr) -> bool:
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    return any(isinstance(p, ast.Slice) or (isinstance(p, ast.Constant) and (
+        p.value is None or p.value is Ellipsis)) for p in parts)
+
+
+def check_stores(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
+    """Refuse a write into an array that a live name surely shares; guard it
+    at run time where the sharing depends on the values (`old = y[i]`
+    shares `y` only if `y` has more than one dimension)."""
+    certain = alias_classes(fn, certain_only=True)
+    live = liveness(fn.body, set(fn.results))
+    defined = definitely_defined(fn)
+    guard_after_def: dict[str, str] = {}  # partner → message, guarded where assigned
+
+    def guard(name: str, message: str, origin: ir.Origin) -> ir.ExprStmt:
+        call = ast.Call(ast.Name("refuse_inplace_alias", ast.Load()),
+                        [ast.Name(name, ast.Load()), ast.Constant(message)], [])
+        return ir.ExprStmt(origin, call)
+
+    def visit(block: list[ir.Stmt]) -> None:
+        k = 0
+        while k < len(block):
+            stmt = block[k]
+            for inner in ir.blocks(stmt):
+                visit(inner)
+            if isinstance(stmt, ir.Store):
+                after = live.get(id(stmt), set())
+                partners = sorted((aliases.get(stmt.array, {stmt.array}) - {stmt.array}) & after)
+                for other in partners:
+                    message = (f"{stmt.origin}: writing into '{stmt.array}' also changes "
+                               f"'{other}', which shares its memory and is read later; make a "
+                               "copy first (np.copy)")
+                    if other in certain.get(stmt.array, set()):
+                        raise UnsupportedSyntaxError(message.split(": ", 1)[1],
+                                                     stmt.origin.file, stmt.origin.line)
+                    if other in defined[(id(block), k)]:
+                        block.insert(k, guard(other, message, stmt.origin))
+                        k += 1
+                    else:
+                        guard_after_def[other] = message
+            k += 1
+
+    def guard_definitions(block: list[ir.Stmt]) -> None:
+        k = 0
+        while k < len(block):
+            stmt = block[k]
+            for inner in ir.blocks(stmt):
+                guard_definitions(inner)
+            if (isinstance(stmt, ir.Assign) and stmt.target in guard_after_def
+                    and _shares(stmt, aliases.get(stmt.target, set()))):
+                block.insert(k + 1, guard(stmt.target, guard_after_def[stmt.target], stmt.origin))
+                k += 1
+            k += 1
+
+    visit(fn.body)
+    guard_definitions(fn.body)
+
+
+def drop_needless_guards(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
+    """Keep the `refuse_inplace_alias(x, ...)` guard of an `x += e` only where
+    a name that may share `x`'s memory is read afterwards."""
+    live = liveness(fn.body, set(fn.results))
+
+    def needed(stmt: ir.ExprStmt, after: set[str]) -> bool:
+        call = stmt.value
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                and call.func.id == "refuse_inplace_alias"):
+            return True
+        x = call.args[0]
+        if not isinstance(x, ast.Name):
+            return False
+        if "writing into" in call.args[1].value:  # a store's guard: check_stores decided
+            return True
+        # A three-address temporary live here was made by this same statement
+        # (`x += e` becomes `_t = x + e; x = _t`), after the guard: not a sharer.
+        return bool((aliases.get(x.id, {x.id}) - {x.id} - fn.temps) & after)
+
+    def visit(block: list[ir.Stmt]) -> None:
+        block[:] = [s for k, s in enumerate(block) if not isinstance(s, ir.ExprStmt)
+                    or needed(s, live.get(id(block[k + 1]), set()) if k + 1 < len(block)
+                              else live.get(id(s), set()))]
+        for stmt in block:
+            for inner in ir.blocks(stmt):
+                visit(inner)
+
+    visit(fn.body)
+
+
+def definitely_defined(fn: ir.Function) -> dict[tuple[int, int], set[str]]:
+    """For each gap of each block (keyed by (id(block), gap)), the variables
+    that have a value there on every path (a loop body may not run)."""
+    table: dict[tuple[int, int], set[str]] = {}
+
+    def block(stmts: list[ir.Stmt], defined: set[str]) -> set[str]:
+        for k, stmt in enumerate(stmts):
+            table[(id(stmts), k)] = set(defined)
+            if isinstance(stmt, ir.If):
+                defined = defined | (block(stmt.body, set(defined)) & block(stmt.orelse,
+                                                                             set(defined)))
+            elif isinstance(stmt, ir.For):
+                block(stmt.body, defined | {stmt.var})
+            elif isinstance(stmt, ir.While):
+                block(stmt.body, set(defined))
+            else:
+                defined = defined | ir.defined_names(stmt)
+        table[(id(stmts), len(stmts))] = set(defined)
+        return defined
+
+    block(fn.body, set(fn.params))
+    return table

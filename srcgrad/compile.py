@@ -1,0 +1,167 @@
+"""Source text → a callable: the generated module, written to a real file.
+
+The adjoint's source is written to `<cache>/<name>_<hash>.py` and imported
+as a module registered in `sys.modules`, so that tracebacks, `pdb` and
+`inspect` show its lines and Numba can cache the compiled code on disk
+(`njit(cache=True)` needs a file; a second process finds the module by
+name).  The hash covers the source, srcgrad's version and the values of
+the globals injected into the module, so a changed input never runs a
+stale file.  The cache directory is `$SRCGRAD_CACHE_DIR`, else the user's
+cache directory (`$XDG_CACHE_HOME/srcgrad` or `~/.cache/srcgrad`); if it
+cannot be written, a temporary directory is used, with a warning.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import os
+import re
+import sys
+import tempfile
+import threading
+import warnings
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+from . import __version__
+from .errors import CompileError
+
+__all__ = ["cache_dir", "load_module", "compile_error"]
+
+_LOCK = threading.Lock()
+_FALLBACK: Path | None = None
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get("SRCGRAD_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "srcgrad"
+
+
+@functools.cache
+def _fingerprint() -> bytes:
+    """srcgrad's own code, which the generated module imports: a change to a
+    runtime helper must not run against Numba's cache of the old one."""
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        h.update(path.read_bytes())
+    return h.digest()
+
+
+def _digest(source: str, injected: dict[str, object]) -> str:
+    h = hashlib.sha256()
+    h.update(_fingerprint())
+    h.update(source.encode())
+    for name in sorted(injected):
+        value = injected[name]
+        h.update(name.encode())
+        if isinstance(value, np.ndarray):
+            h.update(str((value.dtype, value.shape)).encode())
+            h.update(np.ascontiguousarray(value).tobytes())
+        elif callable(value):  # by name: a repr may hold a memory address
+            h.update(f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}"
+                     .encode())
+            code = getattr(getattr(value, "py_func", value), "__code__", None)
+            if code is not None:
+                h.update(code.co_code)
+        else:
+            h.update(repr(value).encode())
+    return h.hexdigest()[:20]
+
+
+def _writable_dir() -> Path:
+    global _FALLBACK
+    directory = cache_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / f".probe-{os.getpid()}-{threading.get_ident()}"
+        probe.write_text("")
+        probe.unlink()
+        return directory
+    except OSError as exc:
+        if _FALLBACK is None:
+            _FALLBACK = Path(tempfile.mkdtemp(prefix="srcgrad-"))
+            warnings.warn(f"srcgrad: cannot write to the cache directory {directory} ({exc}); "
+                          f"using {_FALLBACK}", RuntimeWarning, stacklevel=4)
+        return _FALLBACK
+
+
+def load_module(source: str, stem: str, injected: dict[str, object]) -> ModuleType:
+    digest = _digest(source, injected)
+    module_name = f"srcgrad_generated_{stem}_{digest}"
+    with _LOCK:
+        module = sys.modules.get(module_name)
+        if module is not None:
+            return module
+        directory = _writable_dir()
+        path = directory / f"{module_name}.py"
+        if not path.exists() or path.read_text() != source:
+            tmp = directory / f".{module_name}.{os.getpid()}.{threading.get_ident()}.tmp"
+            tmp.write_text(source)
+            os.replace(tmp, path)
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        module = importlib.util.module_from_spec(spec)
+        module.__dict__.update(injected)
+        sys.modules[module_name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[module_name]
+            raise
+        module.__dict__.update(injected)
+        return module
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def compile_error(exc: Exception, path: str, what: str) -> CompileError:
+    """A CompileError quoting the generated line Numba complained about and
+    the user's line it comes from."""
+    text = _ANSI.sub("", str(exc))
+    lines = Path(path).read_text().splitlines() if os.path.exists(path) else []
+    where = None
+    for match in re.finditer(r'File "([^"]+)", line (\d+)', text):
+        if os.path.basename(match.group(1)) == os.path.basename(path):
+            where = int(match.group(2))
+    reason = _reason(text)
+    quoted = ""
+    file = line = None
+    if where is not None and 1 <= where <= len(lines):
+        quoted = f"\n    {lines[where - 1].strip()}\n(line {where} of {path})"
+        for k in range(where - 1, -1, -1):
+            m = re.match(r"\s*# (?:grad of )?(.+?):(\d+):", lines[k])
+            if m:
+                file, line = m.group(1), int(m.group(2))
+                break
+    message = (f"Numba could not compile the gradient of {what}: {reason}{quoted}\n"
+               "Pass target='python' to run the gradient without Numba.")
+    return CompileError(message, file, line)
+
+
+def _reason(text: str) -> str:
+    """Numba's reason, in one or two lines: the call it could not type, and the
+    innermost specific error an implementation raised, if any."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    untyped = specific = None
+    for k, line in enumerate(lines):
+        if line.startswith("No implementation of function") and untyped is None:
+            signature = next((s for s in lines[k + 1:k + 3] if s.startswith(">>>")), "")
+            untyped = f"no implementation for {signature[3:].strip()}" if signature else line
+        elif "TypingError:" in line:
+            message = line.split("TypingError:", 1)[1].strip()
+            if not message.startswith("Failed in "):  # a nested pipeline, not a reason
+                specific = message
+        elif line.startswith(("Cannot", "Unknown attribute", "Invalid use")) and specific is None:
+            specific = line
+    parts = [p for p in (untyped, specific) if p]
+    if not parts:
+        parts = [next((s for s in lines if not s.startswith(("Failed in", "During:"))),
+                      "unknown error")]
+    return "; ".join(parts)

@@ -1,0 +1,93 @@
+"""IR → Python source text, the adjoint as the user reads it and Numba compiles it.
+
+Each run of statements that comes from one line of the user's code is headed
+by a comment naming that line (`# model.py:12: y = x * w`, or
+`# grad of model.py:12: ...` in the reverse sweep).  Expressions are printed
+by `ast.unparse`, so the text is valid Python for every version we support.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+
+from . import ir
+
+__all__ = ["emit_function", "emit_block"]
+
+INDENT = "    "
+
+
+def emit_function(name: str, params: list[str], body: list[ir.Stmt], returns: ast.expr,
+                  header: list[str] = ()) -> str:
+    lines = list(header)
+    lines.append(f"def {name}({', '.join(params)}):")
+    lines.extend(emit_block(body, 1))
+    lines.append(f"{INDENT}return {ast.unparse(returns)}")
+    return "\n".join(lines) + "\n"
+
+
+def emit_block(body: list[ir.Stmt], depth: int, heading: ir.Origin | None = None) -> list[str]:
+    """The lines of `body`; `heading` is the origin of the compound statement
+    that holds it, whose comment already stands above."""
+    lines: list[str] = []
+    last = heading
+    pad = INDENT * depth
+    for stmt in body:
+        if stmt.origin != last:
+            lines.append(pad + _comment(stmt.origin))
+            last = stmt.origin
+        lines.extend(_statement(stmt, depth))
+    if not lines:
+        lines.append(pad + "pass")
+    return lines
+
+
+def _comment(origin: ir.Origin) -> str:
+    where = f"{os.path.basename(origin.file)}:{origin.line}"
+    prefix = "grad of " if origin.grad else ""
+    return f"# {prefix}{where}: {origin.text}" if origin.text else f"# {prefix}{where}"
+
+
+def _statement(stmt: ir.Stmt, depth: int) -> list[str]:
+    pad = INDENT * depth
+    origin = stmt.origin
+    if isinstance(stmt, ir.Assign):
+        return [pad + ast.unparse(ast.Assign([ast.Name(stmt.target, ast.Store())], stmt.value,
+                                             lineno=0))]
+    if isinstance(stmt, ir.Store):
+        target = ast.Subscript(ast.Name(stmt.array, ast.Load()), stmt.index, ast.Store())
+        return [pad + ast.unparse(ast.Assign([target], stmt.value, lineno=0))]
+    if isinstance(stmt, ir.Accumulate):
+        return [pad + ast.unparse(ast.AugAssign(stmt.target, ast.Add(), stmt.value))]
+    if isinstance(stmt, ir.ExprStmt):
+        return [pad + ast.unparse(stmt.value)]
+    if isinstance(stmt, ir.If):
+        if not stmt.body:
+            return [f"{pad}if not {stmt.test}:", *emit_block(stmt.orelse, depth + 1, origin)]
+        lines = [f"{pad}if {stmt.test}:", *emit_block(stmt.body, depth + 1, origin)]
+        if stmt.orelse:
+            lines += [f"{pad}else:", *emit_block(stmt.orelse, depth + 1, origin)]
+        return lines
+    if isinstance(stmt, ir.For):
+        return [f"{pad}for {stmt.var} in {ast.unparse(range_call(stmt))}:",
+                *emit_block(stmt.body, depth + 1, origin)]
+    if isinstance(stmt, ir.While):
+        return [f"{pad}while {ast.unparse(stmt.test)}:", *emit_block(stmt.body, depth + 1, origin)]
+    if isinstance(stmt, ir.ExitLoop):
+        return [f"{pad}if {' or '.join(stmt.flags)}:", f"{pad}{INDENT}break"]
+    raise TypeError(f"cannot print {stmt!r}")
+
+
+def range_call(loop: ir.For) -> ast.Call:
+    """`range(...)` with the default start and step left out."""
+    args = [loop.start, loop.stop, loop.step]
+    if _is_const(loop.step, 1):
+        args.pop()
+        if _is_const(loop.start, 0):
+            args.pop(0)
+    return ast.Call(ast.Name("range", ast.Load()), args, [])
+
+
+def _is_const(node: ast.expr, value: int) -> bool:
+    return isinstance(node, ast.Constant) and node.value == value and type(node.value) is int

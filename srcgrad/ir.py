@@ -1,0 +1,218 @@
+"""The intermediate representation shared by every pass after the front end.
+
+A function is a list of statements.  Control flow is structured (no `break`,
+`continue` or `return` inside blocks: the front end turns them into flags), and
+every statement remembers the user's source line it comes from (`Origin`).
+
+Expressions stay Python `ast.expr` nodes, so that the printer is
+`ast.unparse`.  After the front end (`anf.py`) they are in three-address form:
+the value of an `Assign` is one operation whose operands are *atoms*
+(`ast.Name` or `ast.Constant`), or a whole expression that has no derivative
+(a comparison, a call to `len`, ...), which stays as the user wrote it.
+Calls carry the callable they resolved to in `Assign.primitive`, so that no
+later pass looks names up again.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a statement comes from in the user's code."""
+
+    file: str
+    line: int
+    text: str  # the statement's first source line, stripped
+    grad: bool = False  # the statement belongs to the reverse sweep of that line
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    def reverse(self) -> Origin:
+        return Origin(self.file, self.line, self.text, True)
+
+
+@dataclass(eq=False)
+class Stmt:
+    origin: Origin
+
+
+@dataclass(eq=False)
+class Assign(Stmt):
+    """`target = value`: one operation (or one non-differentiable expression)."""
+
+    target: str
+    value: ast.expr
+    primitive: object | None = None  # the callable a call resolved to
+    nondiff: bool = False  # the value has no derivative (comparisons, len, ...)
+
+
+@dataclass(eq=False)
+class Store(Stmt):
+    """`array[index] = value`, an in-place write into an array."""
+
+    array: str
+    index: ast.expr  # built from atoms, slices and tuples of them
+    value: ast.expr  # an atom
+
+
+@dataclass(eq=False)
+class Accumulate(Stmt):
+    """`target += value`, in place where `target` is an array (only adjoints,
+    which the reverse sweep owns, are updated this way)."""
+
+    target: ast.expr  # a Name, or a Subscript of a Name
+    value: ast.expr
+
+
+@dataclass(eq=False)
+class ExprStmt(Stmt):
+    """A call kept for its side effect (`print`)."""
+
+    value: ast.expr
+
+
+@dataclass(eq=False)
+class If(Stmt):
+    test: str  # name of a variable holding the condition
+    body: list[Stmt] = field(default_factory=list)
+    orelse: list[Stmt] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class For(Stmt):
+    """`for var in range(start, stop, step)`; the bounds are atoms.
+
+    `trips` names a counter of the iterations that ran; the front end adds one
+    when the body can leave the loop early.
+    """
+
+    var: str
+    start: ast.expr
+    stop: ast.expr
+    step: ast.expr
+    body: list[Stmt] = field(default_factory=list)
+    trips: str | None = None
+
+
+@dataclass(eq=False)
+class While(Stmt):
+    """`while test: body`; `test` is a non-differentiable expression.
+
+    `trips` names the counter of iterations that the front end adds.
+    """
+
+    test: ast.expr
+    body: list[Stmt]
+    trips: str
+
+
+@dataclass(eq=False)
+class ExitLoop(Stmt):
+    """`if flag or ...: break`, the only early exit left after the front end."""
+
+    flags: list[str]
+
+
+@dataclass(eq=False)
+class Function:
+    """The whole function in IR form, with what the passes need to know about it."""
+
+    name: str
+    params: list[str]
+    body: list[Stmt]
+    results: list[str]  # variables holding the outputs, one per output
+    origin: Origin
+    single_result: bool = True  # `return y` rather than `return y1, y2`
+    globals: dict[str, object] = field(default_factory=dict)  # injected global name → value
+    imports: dict[str, object] = field(default_factory=dict)  # imported name → function
+    temps: set[str] = field(default_factory=set)  # three-address temporaries
+    user_names: dict[str, list[str]] = field(default_factory=dict)  # user name → IR names
+    result_origin: Origin | None = None  # the (last) return statement
+
+
+def blocks(stmt: Stmt) -> list[list[Stmt]]:
+    """The statement lists nested directly inside `stmt`."""
+    if isinstance(stmt, If):
+        return [stmt.body, stmt.orelse]
+    if isinstance(stmt, (For, While)):
+        return [stmt.body]
+    return []
+
+
+def walk(body: list[Stmt]) -> Iterator[Stmt]:
+    """Every statement of `body`, nested ones included, in source order."""
+    for stmt in body:
+        yield stmt
+        for block in blocks(stmt):
+            yield from walk(block)
+
+
+MODULES = frozenset({"np", "math"})  # the modules generated code refers to
+
+
+def names_in(node: ast.AST | None) -> set[str]:
+    """The variable names an expression reads.  A called global is not a
+    variable (`unbroadcast` in `unbroadcast(g, x)`, `np` in `np.sin(x)`); the
+    object of a method call is (`stack` in `stack.pop()`)."""
+    if node is None:
+        return set()
+    callees = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Call):
+            func = n.func
+            if isinstance(func, ast.Name):
+                callees.add(id(func))
+            else:
+                while isinstance(func, ast.Attribute):
+                    func = func.value
+                if isinstance(func, ast.Name) and func.id in MODULES:
+                    callees.add(id(func))
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and id(n) not in callees}
+
+
+def defined_names(stmt: Stmt) -> set[str]:
+    """Names a statement (with what is nested in it) assigns."""
+    out: set[str] = set()
+    for s in walk([stmt]):
+        if isinstance(s, Assign):
+            out.add(s.target)
+        elif isinstance(s, Accumulate) and isinstance(s.target, ast.Name):
+            out.add(s.target.id)
+        elif isinstance(s, For):
+            out.add(s.var)
+            if s.trips:
+                out.add(s.trips)
+        elif isinstance(s, While):
+            out.add(s.trips)
+    return out
+
+
+def stored_arrays(stmt: Stmt) -> set[str]:
+    """Arrays a statement (with what is nested in it) writes into."""
+    return {s.array for s in walk([stmt]) if isinstance(s, Store)}
+
+
+def used_names(stmt: Stmt) -> set[str]:
+    """Names a statement reads itself, not counting nested blocks."""
+    if isinstance(stmt, Assign):
+        return names_in(stmt.value)
+    if isinstance(stmt, Store):
+        return names_in(stmt.index) | names_in(stmt.value) | {stmt.array}
+    if isinstance(stmt, ExprStmt):
+        return names_in(stmt.value)
+    if isinstance(stmt, Accumulate):
+        return names_in(stmt.target) | names_in(stmt.value)
+    if isinstance(stmt, If):
+        return {stmt.test}
+    if isinstance(stmt, For):
+        return names_in(stmt.start) | names_in(stmt.stop) | names_in(stmt.step)
+    if isinstance(stmt, While):
+        return names_in(stmt.test)
+    if isinstance(stmt, ExitLoop):
+        return set(stmt.flags)
+    raise TypeError(stmt)

@@ -1,0 +1,106 @@
+"""What operation an `ir.Assign` applies, and which rule differentiates it.
+
+Shared by the activity analysis and the reverse sweep, so that both agree on
+which operands of a statement receive a cotangent.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from . import ir
+from .anf import SUBSCRIPT, TUPLE
+from .errors import NoAdjointError, UnsupportedSyntaxError
+from .rules import registry
+from .rules.registry import Rule
+
+__all__ = ["Operation", "operation"]
+
+
+@dataclass
+class Operation:
+    kind: str  # "copy", "nondiff", "subscript", "tuple", "rule" or "opaque"
+    rule: Rule | None = None
+    bound: dict[str, ast.expr] | None = None  # rule parameter → atom (or tuple of atoms)
+
+    def diff_params(self) -> list[str]:
+        """Parameters of the rule that receive a cotangent."""
+        assert self.rule is not None
+        return [p for p, c in zip(self.rule.params, self.rule.cotangents) if c is not None]
+
+
+def operation(stmt: ir.Assign) -> Operation:
+    value = stmt.value
+    if stmt.nondiff:
+        return Operation("nondiff")
+    if isinstance(value, (ast.Name, ast.Constant)) and stmt.primitive is None:
+        return Operation("copy")
+    if stmt.primitive is SUBSCRIPT:
+        return Operation("subscript")
+    if stmt.primitive is TUPLE:
+        return Operation("tuple")
+    primitive = stmt.primitive
+    if registry.is_nondifferentiable(primitive):
+        return Operation("nondiff")
+    rule = registry.lookup(primitive)
+    if rule is None:
+        return Operation("opaque")
+    if isinstance(value, ast.BinOp):
+        args, keywords = [value.left, value.right], []
+    elif isinstance(value, ast.UnaryOp):
+        args, keywords = [value.operand], []
+    elif isinstance(value, ast.Call):
+        args, keywords = value.args, value.keywords
+    else:
+        raise UnsupportedSyntaxError(f"cannot differentiate '{ast.unparse(value)}'",
+                                     stmt.origin.file, stmt.origin.line)
+    try:
+        bound = rule.signature.bind(*args, **{k.arg: k.value for k in keywords})
+    except TypeError as exc:
+        raise UnsupportedSyntaxError(f"{ast.unparse(value)}: {exc}", stmt.origin.file,
+                                     stmt.origin.line) from None
+    bound.apply_defaults()
+    atoms = {name: _as_ast(v) for name, v in bound.arguments.items()}
+    return Operation("rule", rule, atoms)
+
+
+def _as_ast(value) -> ast.expr:
+    if isinstance(value, ast.AST):
+        return value
+    return ast.Constant(value)
+
+
+def operand_names(stmt: ir.Assign, op: Operation) -> list[str]:
+    """The variables that receive a cotangent from `stmt`, with repeats
+    (`x * x` gives x twice)."""
+    value = stmt.value
+    if op.kind in ("nondiff",):
+        return []
+    if op.kind == "copy":
+        return [value.id] if isinstance(value, ast.Name) else []
+    if op.kind == "subscript":
+        return [value.value.id] if isinstance(value.value, ast.Name) else []
+    if op.kind == "tuple":
+        return [e.id for e in value.elts if isinstance(e, ast.Name)]
+    if op.kind == "opaque":
+        return sorted(ir.names_in(value))
+    names = []
+    for param in op.diff_params():
+        atom = op.bound[param]
+        elts = atom.elts if isinstance(atom, ast.Tuple) else [atom]
+        names += [e.id for e in elts if isinstance(e, ast.Name)]
+    return names
+
+
+def no_adjoint(stmt: ir.Assign) -> NoAdjointError:
+    primitive = stmt.primitive
+    name = getattr(primitive, "__qualname__", None) or getattr(primitive, "__name__", repr(primitive))
+    module = getattr(primitive, "__module__", None)
+    full = f"{module}.{name}" if module and module not in ("builtins",) else name
+    return NoAdjointError(
+        f"'{full}' has no adjoint rule and its source cannot be transformed "
+        f"(in '{stmt.origin.text}'); register one with "
+        f"@srcgrad.adjoint({name}) on a function (g, ans, *args) returning the "
+        "cotangent of each argument",
+        stmt.origin.file, stmt.origin.line)

@@ -1,0 +1,271 @@
+"""The checked subset: what srcgrad accepts, and what each free name means.
+
+Guarantees to the next stage (`lower.py`): `check_subset` has raised an
+`UnsupportedSyntaxError` naming the file, line and construct for anything
+outside the subset of SPEC.md, so the lowering meets only the statements and
+expressions it knows.  A `Scope` tells, for every name, whether it is a local
+variable of the function, and otherwise what object it refers to; `spelling`
+gives the dotted name under which the generated module refers to a NumPy or
+`math` object (`np.linalg.norm`, `math.exp`).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import math
+import operator
+from functools import cache
+
+import numpy as np
+
+from .parse import FunctionSource
+
+__all__ = ["check_subset", "Scope", "spelling", "METHODS", "local_names"]
+
+_REFUSED_STMTS: dict[type, str] = {
+    ast.Try: "'try' statements",
+    ast.With: "'with' statements",
+    ast.AsyncWith: "'async with' statements",
+    ast.AsyncFor: "'async for' loops",
+    ast.ClassDef: "class definitions",
+    ast.FunctionDef: "nested function definitions",
+    ast.AsyncFunctionDef: "nested function definitions",
+    ast.Global: "'global' declarations",
+    ast.Nonlocal: "'nonlocal' declarations",
+    ast.Delete: "'del' statements",
+    ast.Import: "imports inside the function",
+    ast.ImportFrom: "imports inside the function",
+    ast.Raise: "'raise' statements",
+    ast.Assert: "'assert' statements",
+}
+if hasattr(ast, "TryStar"):
+    _REFUSED_STMTS[ast.TryStar] = "'try' statements"
+if hasattr(ast, "Match"):
+    _REFUSED_STMTS[ast.Match] = "'match' statements"
+
+_REFUSED_EXPRS: dict[type, str] = {
+    ast.Lambda: "'lambda' expressions",
+    ast.ListComp: "list comprehensions",
+    ast.SetComp: "set comprehensions",
+    ast.DictComp: "dict comprehensions",
+    ast.GeneratorExp: "generator expressions",
+    ast.Yield: "'yield' (generators)",
+    ast.YieldFrom: "'yield from' (generators)",
+    ast.Await: "'await'",
+    ast.NamedExpr: "assignment expressions (':=')",
+    ast.Starred: "starred expressions ('*x')",
+    ast.Dict: "dict literals",
+    ast.Set: "set literals",
+}
+
+_ALLOWED_ATTRIBUTES = {"T", "shape", "size", "ndim", "dtype"}
+
+# Array methods and the NumPy function each one means; the array becomes the
+# function's first argument.
+METHODS: dict[str, object] = {
+    "sum": np.sum,
+    "mean": np.mean,
+    "max": np.max,
+    "min": np.min,
+    "prod": np.prod,
+    "dot": np.dot,
+    "transpose": np.transpose,
+    "reshape": np.reshape,
+    "squeeze": np.squeeze,
+    "ravel": np.ravel,
+    "flatten": np.ravel,
+    "copy": np.copy,
+    "clip": np.clip,
+    "argmax": np.argmax,
+    "argmin": np.argmin,
+    "any": np.any,
+    "all": np.all,
+    "cumsum": np.cumsum,
+    "astype": np.asarray,
+}
+
+
+def check_subset(src: FunctionSource) -> None:
+    """Raise UnsupportedSyntaxError for the first construct outside the subset."""
+    fn = src.tree
+    args = fn.args
+    if args.vararg is not None:
+        raise src.error(fn, "'*args' parameters cannot be differentiated")
+    if args.kwarg is not None:
+        raise src.error(fn, "'**kwargs' parameters cannot be differentiated")
+    scope = Scope(src)
+    for stmt in fn.body:
+        _check_stmt(scope, stmt)
+
+
+def _check_stmt(scope: Scope, stmt: ast.stmt) -> None:
+    src = scope.src
+    refused = _REFUSED_STMTS.get(type(stmt))
+    if refused:
+        raise src.error(stmt, f"{refused} cannot be differentiated")
+    if isinstance(stmt, (ast.For, ast.While)) and stmt.orelse:
+        kind = "for" if isinstance(stmt, ast.For) else "while"
+        raise src.error(stmt, f"'{kind} ... else' clauses cannot be differentiated")
+    if isinstance(stmt, ast.For):
+        _check_for(scope, stmt)
+    for target in _targets(stmt):
+        _check_target(src, target)
+    for node in ast.iter_child_nodes(stmt):
+        if isinstance(node, ast.stmt):
+            _check_stmt(scope, node)
+        elif isinstance(node, ast.expr):
+            _check_expr(scope, node)
+
+
+def _targets(stmt: ast.stmt) -> list[ast.expr]:
+    if isinstance(stmt, ast.Assign):
+        return stmt.targets
+    if isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+        return [stmt.target]
+    return []
+
+
+def _check_target(src: FunctionSource, target: ast.expr) -> None:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for elt in target.elts:
+            if isinstance(elt, (ast.Tuple, ast.List)):
+                raise src.error(elt, "nested tuple unpacking cannot be differentiated")
+            _check_target(src, elt)
+    elif isinstance(target, ast.Attribute):
+        raise src.error(target, f"assignment to the attribute '.{target.attr}' cannot be differentiated")
+    elif isinstance(target, ast.Starred):
+        raise src.error(target, "starred assignment ('*x = ...') cannot be differentiated")
+    elif isinstance(target, ast.Subscript) and not isinstance(target.value, ast.Name):
+        raise src.error(target, "assignment into a subscript of an expression cannot be "
+                        "differentiated; assign into a named array")
+
+
+def _check_for(scope: Scope, loop: ast.For) -> None:
+    src = scope.src
+    it = loop.iter
+    is_range = (
+        isinstance(it, ast.Call)
+        and isinstance(it.func, ast.Name)
+        and not scope.is_local(it.func.id)
+        and src.namespace.get(it.func.id) is range
+    )
+    if not is_range:
+        raise src.error(loop, "'for' loops must run over range(...); write "
+                        "'for i in range(len(x))' and index x[i]")
+    if it.keywords or not 1 <= len(it.args) <= 3:
+        raise src.error(loop, "range() takes one to three positional arguments")
+    if not isinstance(loop.target, ast.Name):
+        raise src.error(loop, "the variable of a 'for' loop over range(...) must be a plain name")
+
+
+def _check_expr(scope: Scope, expr: ast.expr) -> None:
+    src = scope.src
+    for node in ast.walk(expr):
+        refused = _REFUSED_EXPRS.get(type(node))
+        if refused:
+            raise src.error(node, f"{refused} cannot be differentiated")
+        if isinstance(node, ast.Attribute) and not _is_dotted_global(scope, node):
+            if node.attr not in _ALLOWED_ATTRIBUTES and not _is_method_call_target(expr, node):
+                raise src.error(node, f"the attribute '.{node.attr}' cannot be differentiated")
+
+
+def _is_method_call_target(root: ast.expr, attr: ast.Attribute) -> bool:
+    return any(isinstance(n, ast.Call) and n.func is attr for n in ast.walk(root))
+
+
+def _is_dotted_global(scope: Scope, node: ast.Attribute) -> bool:
+    base: ast.expr = node
+    while isinstance(base, ast.Attribute):
+        base = base.value
+    if not isinstance(base, ast.Name) or scope.is_local(base.id):
+        return False
+    return isinstance(scope.src.namespace.get(base.id), type(np))
+
+
+def local_names(tree: ast.FunctionDef) -> frozenset[str]:
+    """Parameters and every name the function assigns: Python's local scope."""
+    args = tree.args
+    names = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+    return frozenset(names)
+
+
+class Scope:
+    """Answers what a name or dotted name in the user's function refers to."""
+
+    _MISSING = object()
+
+    def __init__(self, src: FunctionSource):
+        self.src = src
+        self.locals = local_names(src.tree)
+
+    def is_local(self, name: str) -> bool:
+        return name in self.locals
+
+    def lookup(self, node: ast.expr) -> object:
+        """The object a free Name or a dotted name (`np.linalg.norm`) refers to.
+
+        Raises UnsupportedSyntaxError for a name that is not defined."""
+        if isinstance(node, ast.Name):
+            value = self.src.namespace.get(node.id, self._MISSING)
+            if value is self._MISSING:
+                raise self.src.error(node, f"name '{node.id}' is not defined")
+            return value
+        if isinstance(node, ast.Attribute):
+            base = self.lookup(node.value)
+            value = getattr(base, node.attr, self._MISSING)
+            if value is self._MISSING:
+                raise self.src.error(node, f"'{ast.unparse(node)}' is not defined")
+            return value
+        raise self.src.error(node, f"cannot resolve '{ast.unparse(node)}'")
+
+    def is_global_ref(self, node: ast.expr) -> bool:
+        """A Name or dotted name that refers to a global (not a local variable)."""
+        base = node
+        while isinstance(base, ast.Attribute):
+            base = base.value
+        return isinstance(base, ast.Name) and not self.is_local(base.id)
+
+
+@cache
+def _spellings() -> dict[int, str]:
+    table: dict[int, str] = {}
+
+    def add(module, prefix):
+        for name in dir(module):
+            if name.startswith("_"):
+                continue
+            obj = getattr(module, name)
+            if callable(obj) or isinstance(obj, (int, float)):
+                table.setdefault(id(obj), f"{prefix}.{name}")
+
+    add(np, "np")
+    add(np.linalg, "np.linalg")
+    add(math, "math")
+    for name in ("abs", "min", "max", "float", "int", "bool", "len", "range", "round", "pow",
+                 "print", "sum"):
+        table[id(getattr(builtins, name))] = name
+    return table
+
+
+def spelling(obj: object) -> str | None:
+    """How the generated module writes `obj`, if it is a NumPy, `math` or
+    builtin object (`np.sin`, `np.linalg.norm`, `math.exp`, `abs`)."""
+    return _spellings().get(id(obj))
+
+
+OPERATORS: dict[type, object] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+    ast.MatMult: operator.matmul,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+}

@@ -1,0 +1,21 @@
+"""The adjoint rules of the primitives srcgrad differentiates.
+
+Importing this package registers every rule, grouped by family:
+
+- `unary`: one-argument elementwise functions (`np.sin`, `math.exp`, `abs`, casts);
+- `binary`: broadcasting arithmetic and friends (`+`, `np.power`, `np.maximum`, `np.clip`);
+- `reductions`: `np.sum`, `mean`, `max`, `min`, `prod`, `cumsum`;
+- `shapes`: reshapes, transposes, `concatenate`, `stack`, copies, fills;
+- `linalg`: `np.dot`, `@`, `np.outer`, `np.trace`, `np.linalg.norm`;
+- `helpers`: what several families use inside their rules (`select`, `cast_like`, ...).
+
+`registry` holds the contract (`adjoint`, `nondifferentiable`, `replace`) and
+the look-ups the transformer uses.
+"""
+
+from __future__ import annotations
+
+from . import binary, helpers, linalg, reductions, shapes, unary  # noqa: F401  (registers)
+from .registry import adjoint, is_nondifferentiable, lookup, nondifferentiable, replacement
+
+__all__ = ["adjoint", "lookup", "is_nondifferentiable", "nondifferentiable", "replacement"]

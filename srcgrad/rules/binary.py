@@ -1,0 +1,180 @@
+"""Adjoint rules of elementwise functions of two or three arguments that
+broadcast like NumPy: arithmetic (NumPy's, the `operator` module's, `math`'s),
+`maximum`/`minimum` and the builtins `max`/`min` of two values, `arctan2`,
+`hypot`, `clip`.  (`np.where` is `select`, in `helpers`.)
+
+Each cotangent is `unbroadcast(expr, param)`: summed back to the parameter's
+shape, a wrapper the transformer may drop where it knows the shapes agree.
+The operators share NumPy's rules; they are always called positionally, so
+their parameters keep NumPy's names (`x1`, `x2`).
+
+Conventions (as JAX):
+- `maximum`, `minimum`, `max`, `min` and `clip` split a cotangent evenly
+  between tied operands (`clip` is `minimum(maximum(a, a_min), a_max)`, so
+  at `a == a_min` half goes to `a`, half to `a_min`).
+- `power`: the exponent's cotangent is 0 where the base is 0 (no `log(0)`),
+  and `x ** 0` has derivative 0 at `x == 0`; an integer exponent gives the
+  right derivative at a negative or zero base (`x ** 3` at 0 is 0).
+- `hypot` has a zero cotangent at the origin, like a norm.
+
+Replacement: `clip`, since Numba has no `np.clip` of a scalar and none of
+arrays of different dtypes.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+
+import numpy as np
+from numba import types
+from numba.core.errors import TypingError
+from numba.extending import overload
+
+from ..runtime import _is_scalar, unbroadcast
+from .helpers import greater_share, is_none_type, numba_dtype, safe_reciprocal, weak_result_dtype
+from .registry import adjoint, nondifferentiable, replace
+
+__all__ = ["clip"]
+
+
+# --- arithmetic ---------------------------------------------------------------------
+
+
+@adjoint(np.add, operator.add, elementwise=True)
+def add_adjoint(g, ans, x1, x2):
+    return unbroadcast(g, x1), unbroadcast(g, x2)
+
+
+@adjoint(np.subtract, operator.sub, elementwise=True)
+def subtract_adjoint(g, ans, x1, x2):
+    return unbroadcast(g, x1), unbroadcast(-g, x2)
+
+
+@adjoint(np.multiply, operator.mul, elementwise=True)
+def multiply_adjoint(g, ans, x1, x2):
+    return unbroadcast(g * x2, x1), unbroadcast(g * x1, x2)
+
+
+@adjoint(np.divide, np.true_divide, operator.truediv, elementwise=True)
+def divide_adjoint(g, ans, x1, x2):
+    return unbroadcast(g / x2, x1), unbroadcast(-g * ans / x2, x2)
+
+
+@adjoint(np.power, operator.pow, elementwise=True)
+def power_adjoint(g, ans, x1, x2):
+    # `x2 - (x2 != 0)` is `x2 - 1` but 0 for a zero exponent, where the
+    # factor `x2` already makes the derivative 0 and `0 ** -1` would make it nan.
+    return (
+        unbroadcast(g * x2 * x1 ** (x2 - (x2 != 0)), x1),
+        unbroadcast(g * ans * np.log(x1 + (x1 == 0)), x2),
+    )
+
+
+@adjoint(math.pow, elementwise=True)
+def math_pow_adjoint(g, ans, x1, x2):
+    # `math.log` raises for a negative base, where NumPy's gives nan.
+    return (
+        unbroadcast(g * x2 * x1 ** (x2 - (x2 != 0)), x1),
+        unbroadcast(g * ans * (math.log(x1 + (x1 == 0)) if x1 >= 0 else math.nan), x2),
+    )
+
+
+# --- maximum and minimum ----------------------------------------------------------------
+
+
+@adjoint(np.maximum, np.fmax, max, elementwise=True)
+def maximum_adjoint(g, ans, x1, x2):
+    return unbroadcast(g * greater_share(x1, x2), x1), unbroadcast(g * greater_share(x2, x1), x2)
+
+
+@adjoint(np.minimum, np.fmin, min, elementwise=True)
+def minimum_adjoint(g, ans, x1, x2):
+    return unbroadcast(g * greater_share(x2, x1), x1), unbroadcast(g * greater_share(x1, x2), x2)
+
+
+def clip(a, a_min, a_max):
+    """`np.clip(a, a_min, a_max)`; replaces it, since Numba has no `np.clip`
+    of a scalar and none of operands of different dtypes."""
+    return np.clip(a, a_min, a_max)
+
+
+def _clip_below(v, bound):
+    """`maximum(v, bound)`, or `v` where `bound` is None (Numba only)."""
+
+
+def _clip_above(v, bound):
+    """`minimum(v, bound)`, or `v` where `bound` is None (Numba only)."""
+
+
+def _overload_bound(bound_fn, scalar_op, array_op):
+    @overload(bound_fn)
+    def _bound(v, bound):
+        if is_none_type(bound):
+            return lambda v, bound: v
+        if _is_scalar(v) and _is_scalar(bound):
+            return lambda v, bound: scalar_op(v, bound)
+        return lambda v, bound: array_op(v, bound)
+
+
+_overload_bound(_clip_below, max, np.maximum)
+_overload_bound(_clip_above, min, np.minimum)
+
+
+@overload(clip)
+def _clip(a, a_min, a_max):
+    operands = [t for t in (a, a_min, a_max) if not is_none_type(t)]
+    if not all(isinstance(t, types.Array) or _is_scalar(t) for t in operands):
+        raise TypingError(f"clip: unsupported types {a}, {a_min}, {a_max}")
+    if all(_is_scalar(t) for t in operands):
+        dtype = numba_dtype(a)
+        if dtype.kind != "f":
+            dtype = np.result_type(*(numba_dtype(t) for t in operands))
+        nptype = dtype.type
+        return lambda a, a_min, a_max: nptype(_clip_above(_clip_below(a, a_min), a_max))
+    dtype = weak_result_dtype(*operands)
+    return lambda a, a_min, a_max: np.asarray(_clip_above(_clip_below(a, a_min), a_max)).astype(
+        dtype
+    )
+
+
+@adjoint(np.clip, clip, elementwise=True)
+def clip_adjoint(g, ans, a, a_min, a_max):
+    return (
+        unbroadcast(g * greater_share(a, a_min) * greater_share(a_max, a), a),
+        unbroadcast(g * greater_share(a_min, a) * greater_share(a_max, a_min), a_min),
+        unbroadcast(g * greater_share(a, a_max), a_max),
+    )
+
+
+replace(np.clip, clip)
+
+
+# --- angles and lengths -------------------------------------------------------------------
+
+
+@adjoint(np.arctan2, math.atan2, elementwise=True)
+def arctan2_adjoint(g, ans, x1, x2):
+    return (
+        unbroadcast(g * x2 / (x1 * x1 + x2 * x2), x1),
+        unbroadcast(-g * x1 / (x1 * x1 + x2 * x2), x2),
+    )
+
+
+@adjoint(np.hypot, math.hypot, elementwise=True)
+def hypot_adjoint(g, ans, x1, x2):
+    return (
+        unbroadcast(g * x1 * safe_reciprocal(ans), x1),
+        unbroadcast(g * x2 * safe_reciprocal(ans), x2),
+    )
+
+
+# --- piecewise constant: no cotangent -------------------------------------------------------
+
+nondifferentiable(
+    np.floor_divide, np.mod, operator.floordiv, operator.mod,
+    np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
+    np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+    operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge,
+    operator.not_, operator.truth, operator.and_, operator.or_, operator.xor, operator.invert,
+)  # fmt: skip

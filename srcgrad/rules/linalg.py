@@ -1,0 +1,274 @@
+"""Adjoint rules of linear algebra: `np.dot`, `np.matmul` and `@` (operands
+of at most two dimensions), `np.outer`, `np.trace`, and `np.linalg.norm`
+(the 2-norm of vectors, the Frobenius norm of matrices: `ord=None`).
+
+`dot_grad_left(g, a, b)` and `dot_grad_right(g, a, b)` are the cotangents of
+`a` and `b` in `np.dot(a, b)` for every combination of scalar, vector and
+matrix operands; they first sum `g` back to the result's shape (it may have
+been broadcast larger).  Their own rules are products again, so gradients of
+gradients work.
+
+Convention: the norm of a zero vector has a zero cotangent (not nan).
+
+Replacements: `dot` (Numba has no `np.dot` of a scalar, nor of mixed or
+integer dtypes), `matmul` for `np.matmul` and `@` (Numba has no `np.matmul`,
+and its `@` refuses `x32 @ w64` and `w @ int_array`), `norm` (Numba has no
+`axis=` or `keepdims=`).
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numba
+import numpy as np
+from numba import types
+from numba.core.errors import TypingError
+from numba.extending import overload
+
+from ..runtime import _is_scalar, unbroadcast
+from .helpers import axis_count, is_none_type, numba_dtype, safe_reciprocal, static_bool, sum_to
+from .reductions import reduce_sum, sum_grad
+from .registry import adjoint, replace
+
+__all__ = ["dot", "matmul", "norm", "dot_grad_left", "dot_grad_right", "trace_grad"]
+
+
+# --- dot and matmul ----------------------------------------------------------------------
+
+
+def _dot_shape(a, b) -> tuple[int, ...]:
+    """The shape of `np.dot(a, b)` for operands of at most two dimensions."""
+    sa, sb = np.shape(a), np.shape(b)
+    if len(sa) > 2 or len(sb) > 2:
+        raise ValueError("srcgrad differentiates dot and matmul of at most 2-D operands, "
+                         f"not {len(sa)}-D and {len(sb)}-D")
+    if not sa or not sb:
+        return sa or sb
+    return sa[:-1] + sb[1:]
+
+
+def dot(a, b):
+    """`np.dot(a, b)`; replaces it, since Numba has no `np.dot` of a scalar."""
+    return np.dot(a, b)
+
+
+def matmul(x1, x2):
+    """`np.matmul(x1, x2)`; replaces it, since Numba has only `@`."""
+    return np.matmul(x1, x2)
+
+
+def _product_dtype(a, b):
+    """The dtype NumPy gives a product of arrays typed `a` and `b` (Numba types),
+    with integers and booleans read as float64: Numba's `np.dot` and `@` take
+    only operands of one floating dtype."""
+    dtype = np.result_type(numba_dtype(a), numba_dtype(b))
+    return dtype if dtype.kind in "fc" else np.dtype(np.float64)
+
+
+@overload(dot)
+def _dot(a, b):
+    if _is_scalar(a) or _is_scalar(b):
+        return lambda a, b: a * b
+    dtype = _product_dtype(a, b)
+    if numba_dtype(a) == dtype and numba_dtype(b) == dtype:
+        return lambda a, b: np.dot(a, b)
+    return lambda a, b: np.dot(a.astype(dtype), b.astype(dtype))
+
+
+@overload(matmul)
+def _matmul(x1, x2):
+    if not (isinstance(x1, types.Array) and isinstance(x2, types.Array)):
+        raise TypingError("matmul: operands must be arrays, not scalars")
+    return lambda x1, x2: dot(x1, x2)
+
+
+def dot_grad_left(dy, a, b):
+    """The cotangent of `a` in `np.dot(a, b)`, for the cotangent `dy` of the
+    result (or of a broadcast of it)."""
+    g = sum_to(dy, _dot_shape(a, b))
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 0:
+        return np.sum(g * b)
+    if nb == 0 or (na == 1 and nb == 1):
+        return g * b
+    if na == 2 and nb == 1:
+        return np.outer(g, b)
+    if na == 1:
+        return np.dot(b, g)
+    return np.dot(g, np.transpose(b))
+
+
+def dot_grad_right(dy, a, b):
+    """The cotangent of `b` in `np.dot(a, b)`, for the cotangent `dy` of the
+    result (or of a broadcast of it)."""
+    g = sum_to(dy, _dot_shape(a, b))
+    na, nb = np.ndim(a), np.ndim(b)
+    if nb == 0:
+        return np.sum(g * a)
+    if na == 0 or (na == 1 and nb == 1):
+        return g * a
+    if na == 1:
+        return np.outer(a, g)
+    return np.dot(np.transpose(a), g)
+
+
+def _numba_dot_shape(a, b):
+    """A function of (a, b) giving the shape of `np.dot(a, b)` (Numba types)."""
+    na = a.ndim if isinstance(a, types.Array) else 0
+    nb = b.ndim if isinstance(b, types.Array) else 0
+    if na > 2 or nb > 2:
+        raise TypingError("srcgrad differentiates dot and matmul of at most 2-D operands")
+    if na == 0 and nb == 0:
+        return na, nb, lambda a, b: ()
+    if na == 0:
+        return na, nb, lambda a, b: b.shape
+    if nb == 0:
+        return na, nb, lambda a, b: a.shape
+    if na == 1 and nb == 1:
+        return na, nb, lambda a, b: ()
+    if nb == 1:
+        return na, nb, lambda a, b: (a.shape[0],)
+    if na == 1:
+        return na, nb, lambda a, b: (b.shape[1],)
+    return na, nb, lambda a, b: (a.shape[0], b.shape[1])
+
+
+def _overload_dot_grad(fn, left: bool):
+    @overload(fn)
+    def _dot_grad(dy, a, b):
+        na, nb, shape_of = _numba_dot_shape(a, b)
+        shape_of = numba.njit(shape_of)
+        own, other = (na, nb) if left else (nb, na)
+        if own == 0:
+            product = (lambda g, a, b: np.sum(g * b)) if left else (lambda g, a, b: np.sum(g * a))
+        elif other == 0 or (na == 1 and nb == 1):
+            product = (lambda g, a, b: g * b) if left else (lambda g, a, b: g * a)
+        elif left and na == 2 and nb == 1:
+            product = lambda g, a, b: np.outer(g, b)  # noqa: E731
+        elif left and na == 1:
+            product = lambda g, a, b: dot(b, g)  # noqa: E731
+        elif left:
+            product = lambda g, a, b: dot(g, np.ascontiguousarray(b.T))  # noqa: E731
+        elif na == 1:
+            product = lambda g, a, b: np.outer(a, g)  # noqa: E731
+        else:
+            product = lambda g, a, b: dot(np.ascontiguousarray(a.T), g)  # noqa: E731
+        product = numba.njit(product)
+        return lambda dy, a, b: product(sum_to(dy, shape_of(a, b)), a, b)
+
+
+_overload_dot_grad(dot_grad_left, left=True)
+_overload_dot_grad(dot_grad_right, left=False)
+
+
+@adjoint(np.dot, dot)
+def dot_adjoint(g, ans, a, b):
+    return dot_grad_left(g, a, b), dot_grad_right(g, a, b)
+
+
+@adjoint(np.matmul, matmul, operator.matmul)
+def matmul_adjoint(g, ans, x1, x2):
+    return dot_grad_left(g, x1, x2), dot_grad_right(g, x1, x2)
+
+
+@adjoint(dot_grad_left)
+def dot_grad_left_adjoint(g, ans, dy, a, b):
+    return (
+        sum_to(dot(unbroadcast(g, a), b), np.shape(dy)),
+        None,
+        dot_grad_right(dy, unbroadcast(g, a), b),
+    )
+
+
+@adjoint(dot_grad_right)
+def dot_grad_right_adjoint(g, ans, dy, a, b):
+    return (
+        sum_to(dot(a, unbroadcast(g, b)), np.shape(dy)),
+        dot_grad_left(dy, a, unbroadcast(g, b)),
+        None,
+    )
+
+
+replace(np.dot, dot)
+replace(np.matmul, matmul)
+replace(operator.matmul, matmul)
+
+
+# --- outer and trace -------------------------------------------------------------------------
+
+
+@adjoint(np.outer)
+def outer_adjoint(g, ans, a, b):
+    return (
+        np.reshape(dot(sum_to(g, (np.size(a), np.size(b))), np.ravel(b)), np.shape(a)),
+        np.reshape(dot(np.ravel(a), sum_to(g, (np.size(a), np.size(b)))), np.shape(b)),
+    )
+
+
+def trace_grad(dy, a):
+    """The cotangent of the matrix `a` in `np.trace(a)`: the identity
+    (rectangular like `a`) times the sum of `dy`."""
+    total = np.sum(dy)
+    return total * np.eye(*np.shape(a), dtype=np.result_type(total))
+
+
+@overload(trace_grad)
+def _trace_grad(dy, a):
+    dtype = numba_dtype(dy)
+    return lambda dy, a: np.sum(dy) * np.eye(a.shape[0], a.shape[1], dtype=dtype)
+
+
+@adjoint(trace_grad)
+def trace_grad_adjoint(g, ans, dy, a):
+    return sum_to(np.trace(unbroadcast(g, a)), np.shape(dy)), None
+
+
+@adjoint(np.trace)
+def trace_adjoint(g, ans, a):
+    return trace_grad(g, a)
+
+
+# --- norm ----------------------------------------------------------------------------------------
+
+
+def _check_ord(ord, ndim: int, axis) -> None:
+    vector = (axis is None and ndim == 1) or isinstance(axis, int) or (
+        isinstance(axis, tuple) and len(axis) == 1)
+    if ord is None or (ord == 2 and vector) or (ord == "fro" and not vector):
+        return
+    raise ValueError(f"srcgrad differentiates np.linalg.norm with ord=None (the 2-norm of "
+                     f"vectors, the Frobenius norm of matrices), not ord={ord!r}")
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """`np.linalg.norm(x, ord, axis, keepdims)` for the 2-norm and the
+    Frobenius norm; replaces it, since Numba has no `axis=` or `keepdims=`.
+    Other orders raise `ValueError`."""
+    _check_ord(ord, np.ndim(x), axis)
+    return np.linalg.norm(x, ord, axis, keepdims)
+
+
+@overload(norm)
+def _norm(x, ord=None, axis=None, keepdims=False):
+    keep = static_bool(keepdims, "keepdims")
+    if keep is None:
+        return lambda x, ord=None, axis=None, keepdims=False: numba.literally(keepdims)
+    if not isinstance(x, types.Array):
+        raise TypingError(f"norm: x must be an array, not {x}")
+    vector = axis_count(axis, x.ndim) == 1
+    ok = is_none_type(ord) or (
+        isinstance(ord, types.IntegerLiteral) and ord.literal_value == 2 and vector) or (
+        isinstance(ord, types.StringLiteral) and ord.literal_value == "fro" and not vector)
+    if not ok:
+        raise TypingError(f"srcgrad differentiates np.linalg.norm with ord=None, not {ord}")
+    return lambda x, ord=None, axis=None, keepdims=False: np.sqrt(
+        reduce_sum(x * x, axis, keepdims=keepdims))
+
+
+@adjoint(np.linalg.norm, norm)
+def norm_adjoint(g, ans, x, ord=None, axis=None, keepdims=False):
+    return sum_grad(g * safe_reciprocal(ans), x, axis, keepdims) * x, None, None, None
+
+
+replace(np.linalg.norm, norm)

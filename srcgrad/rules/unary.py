@@ -1,0 +1,302 @@
+"""Adjoint rules of one-argument elementwise functions: NumPy's, `math`'s, and
+the builtins `abs` and `float`.
+
+Every rule here is elementwise: `g` may be broadcast larger than `x`, and the
+cotangent then has `g`'s shape (the transformer sums it back).  The `math`
+twins use `math` functions, so that scalar-only code (the CUDA target) never
+meets a NumPy call.
+
+Conventions (as JAX): `abs` has derivative `sign(x)`, 0 at 0; `sqrt` and
+`cbrt` have an infinite derivative at 0.  Constants other than small
+integers go through `cast_like`, so that a float32 array's cotangent stays
+float32 under Numba (which widens `float32_array * 0.5` to float64).
+
+Replacements, for calls Numba cannot compile: builtin `abs` of an array
+(`absolute`), `math.log(x, base)` (`log_base`), and `np.float32`/`np.float64`
+of an array (`float32`, `float64`).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+
+import numpy as np
+from numba import types
+from numba.core.errors import TypingError
+from numba.extending import overload
+
+from .helpers import cast_like
+from .registry import adjoint, nondifferentiable, replace
+
+__all__ = ["absolute", "log_base", "float32", "float64"]
+
+
+# --- trigonometric ---------------------------------------------------------------
+
+
+@adjoint(np.sin, elementwise=True)
+def sin_adjoint(g, ans, x):
+    return g * np.cos(x)
+
+
+@adjoint(np.cos, elementwise=True)
+def cos_adjoint(g, ans, x):
+    return -g * np.sin(x)
+
+
+@adjoint(np.tan, elementwise=True)
+def tan_adjoint(g, ans, x):
+    return g / np.cos(x) ** 2
+
+
+@adjoint(np.arcsin, elementwise=True)
+def arcsin_adjoint(g, ans, x):
+    return g / np.sqrt(1 - x * x)
+
+
+@adjoint(np.arccos, elementwise=True)
+def arccos_adjoint(g, ans, x):
+    return -g / np.sqrt(1 - x * x)
+
+
+@adjoint(np.arctan, elementwise=True)
+def arctan_adjoint(g, ans, x):
+    return g / (1 + x * x)
+
+
+@adjoint(math.sin, elementwise=True)
+def math_sin_adjoint(g, ans, x):
+    return g * math.cos(x)
+
+
+@adjoint(math.cos, elementwise=True)
+def math_cos_adjoint(g, ans, x):
+    return -g * math.sin(x)
+
+
+@adjoint(math.tan, elementwise=True)
+def math_tan_adjoint(g, ans, x):
+    return g / math.cos(x) ** 2
+
+
+@adjoint(math.asin, elementwise=True)
+def math_asin_adjoint(g, ans, x):
+    return g / math.sqrt(1 - x * x)
+
+
+@adjoint(math.acos, elementwise=True)
+def math_acos_adjoint(g, ans, x):
+    return -g / math.sqrt(1 - x * x)
+
+
+@adjoint(math.atan, elementwise=True)
+def math_atan_adjoint(g, ans, x):
+    return g / (1 + x * x)
+
+
+# --- hyperbolic ----------------------------------------------------------------------
+
+
+@adjoint(np.sinh, elementwise=True)
+def sinh_adjoint(g, ans, x):
+    return g * np.cosh(x)
+
+
+@adjoint(np.cosh, elementwise=True)
+def cosh_adjoint(g, ans, x):
+    return g * np.sinh(x)
+
+
+@adjoint(np.tanh, elementwise=True)
+def tanh_adjoint(g, ans, x):
+    return g * (1 - ans * ans)
+
+
+@adjoint(math.sinh, elementwise=True)
+def math_sinh_adjoint(g, ans, x):
+    return g * math.cosh(x)
+
+
+@adjoint(math.cosh, elementwise=True)
+def math_cosh_adjoint(g, ans, x):
+    return g * math.sinh(x)
+
+
+@adjoint(math.tanh, elementwise=True)
+def math_tanh_adjoint(g, ans, x):
+    return g * (1 - ans * ans)
+
+
+# --- exponentials and logarithms ----------------------------------------------------
+
+
+@adjoint(np.exp, math.exp, elementwise=True)
+def exp_adjoint(g, ans, x):
+    return g * ans
+
+
+@adjoint(np.exp2, math.exp2, elementwise=True)
+def exp2_adjoint(g, ans, x):
+    return g * ans * cast_like(math.log(2), x)
+
+
+@adjoint(np.expm1, math.expm1, elementwise=True)
+def expm1_adjoint(g, ans, x):
+    return g * (ans + 1)
+
+
+@adjoint(np.log, elementwise=True)
+def log_adjoint(g, ans, x):
+    return g / x
+
+
+@adjoint(np.log1p, math.log1p, elementwise=True)
+def log1p_adjoint(g, ans, x):
+    return g / (1 + x)
+
+
+@adjoint(np.log2, math.log2, elementwise=True)
+def log2_adjoint(g, ans, x):
+    return g / (x * cast_like(math.log(2), x))
+
+
+@adjoint(np.log10, math.log10, elementwise=True)
+def log10_adjoint(g, ans, x):
+    return g / (x * cast_like(math.log(10), x))
+
+
+def log_base(x, base=math.e):
+    """`math.log(x, base)`; replaces it, since Numba has no two-argument form."""
+    return math.log(x, base)
+
+
+@overload(log_base)
+def _log_base(x, base=math.e):
+    if base is math.e or isinstance(base, types.Omitted):
+        return lambda x, base=math.e: math.log(x)
+    return lambda x, base=math.e: math.log(x) / math.log(base)
+
+
+@adjoint(math.log, log_base, elementwise=True)
+def math_log_adjoint(g, ans, x, base=math.e):
+    return g / (x * math.log(base)), -g * ans / (base * math.log(base))
+
+
+replace(math.log, log_base)
+
+
+# --- powers and roots -----------------------------------------------------------------
+
+
+@adjoint(np.sqrt, math.sqrt, elementwise=True)
+def sqrt_adjoint(g, ans, x):
+    return g / (2 * ans)
+
+
+@adjoint(np.cbrt, math.cbrt, elementwise=True)
+def cbrt_adjoint(g, ans, x):
+    return g / (3 * ans * ans)
+
+
+@adjoint(np.square, elementwise=True)
+def square_adjoint(g, ans, x):
+    return 2 * g * x
+
+
+@adjoint(np.reciprocal, elementwise=True)
+def reciprocal_adjoint(g, ans, x):
+    return -g * ans * ans
+
+
+# --- signs ------------------------------------------------------------------------------
+
+
+def absolute(x):
+    """Builtin `abs`; replaces it, since Numba has no `abs` of an array."""
+    return abs(x)
+
+
+@overload(absolute)
+def _absolute(x):
+    if isinstance(x, types.Array):
+        return lambda x: np.abs(x)
+    if isinstance(x, (types.Number, types.Boolean)):
+        return lambda x: abs(x)
+    raise TypingError(f"absolute: unsupported type {x}")
+
+
+@adjoint(np.abs, np.fabs, math.fabs, abs, absolute, elementwise=True)
+def abs_adjoint(g, ans, x):
+    return g * np.sign(x)
+
+
+replace(abs, absolute)
+
+
+@adjoint(np.negative, operator.neg, elementwise=True)
+def negative_adjoint(g, ans, x):
+    return -g
+
+
+@adjoint(np.positive, operator.pos, elementwise=True)
+def positive_adjoint(g, ans, x):
+    return g
+
+
+# --- special functions ----------------------------------------------------------------
+
+
+@adjoint(math.erf, elementwise=True)
+def math_erf_adjoint(g, ans, x):
+    return g * (2 / math.sqrt(math.pi)) * math.exp(-x * x)
+
+
+@adjoint(math.erfc, elementwise=True)
+def math_erfc_adjoint(g, ans, x):
+    return -g * (2 / math.sqrt(math.pi)) * math.exp(-x * x)
+
+
+# --- casts: identities, but the cotangent takes the input's dtype back -------------------
+
+
+def float32(x):
+    """`np.float32(x)`; replaces it, since Numba casts only scalars that way."""
+    return np.float32(x)
+
+
+def float64(x):
+    """`np.float64(x)`; replaces it, since Numba casts only scalars that way."""
+    return np.float64(x)
+
+
+def _overload_cast(cast, nptype):
+    @overload(cast)
+    def _cast(x):
+        if isinstance(x, types.Array):
+            return lambda x: x.astype(nptype)
+        if isinstance(x, (types.Number, types.Boolean)):
+            return lambda x: nptype(x)
+        raise TypingError(f"{nptype.__name__}: unsupported type {x}")
+
+
+_overload_cast(float32, np.float32)
+_overload_cast(float64, np.float64)
+
+
+@adjoint(np.float32, np.float64, float, float32, float64, elementwise=True)
+def cast_adjoint(g, ans, x):
+    return cast_like(g, x)
+
+
+replace(np.float32, float32)
+replace(np.float64, float64)
+
+
+# --- piecewise constant: no cotangent ---------------------------------------------------------
+
+nondifferentiable(
+    np.sign, np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix,
+    np.isnan, np.isinf, np.isfinite,
+    math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
+)  # fmt: skip

@@ -1,0 +1,322 @@
+"""Helpers that generated adjoints call, runnable as NumPy and compiled by Numba.
+
+Each helper is a plain Python function (what `target="python"` runs) with a
+Numba implementation registered by `numba.extending.overload`, chosen by the
+argument types at compile time (`target="cpu"`).  Both return the same values.
+Scalars and arrays are both accepted wherever a user's value can be either:
+the generated code does not know which it will meet.
+
+Gradient dtype: a floating value's cotangent keeps its dtype; an integer or
+boolean value's cotangent is float64.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import types
+from numba.core.errors import TypingError
+from numba.extending import overload, register_jitable
+from numba.np.numpy_support import as_dtype
+from numba.np.unsafe.ndarray import to_fixed_tuple
+
+from .errors import UnsupportedSyntaxError
+
+__all__ = [
+    "zeros_like",
+    "seed",
+    "unbroadcast",
+    "push_shape",
+    "pop_shape",
+    "copy_value",
+    "grad_dtype",
+    "refuse_inplace_alias",
+]
+
+_SEED_MISMATCH = "grad_ys does not match the shape of the function's output"
+
+
+def grad_dtype(x) -> np.dtype:
+    """The dtype of the cotangent of `x`."""
+    dtype = np.result_type(x)
+    return dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
+
+
+def _numba_grad_dtype(ty) -> np.dtype:
+    dtype = as_dtype(ty.dtype if isinstance(ty, types.Array) else ty)
+    return dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
+
+
+def _is_scalar(ty) -> bool:
+    return isinstance(ty, (types.Number, types.Boolean))
+
+
+# --- zeros_like -------------------------------------------------------------
+
+
+def zeros_like(x):
+    """Zero cotangent for `x`: an array shaped like it, or a scalar zero."""
+    dtype = grad_dtype(x)
+    if np.ndim(x) == 0 and not isinstance(x, np.ndarray):
+        return dtype.type(0)
+    return np.zeros(np.shape(x), dtype)
+
+
+@overload(zeros_like)
+def _zeros_like(x):
+    dtype = _numba_grad_dtype(x)
+    if isinstance(x, types.Array):
+        return lambda x: np.zeros(x.shape, dtype)
+    if _is_scalar(x):
+        zero = dtype.type(0)
+        return lambda x: zero
+    raise TypingError(f"zeros_like: unsupported type {x}")
+
+
+# --- seed -------------------------------------------------------------------
+
+
+def seed(grad_y, y):
+    """The cotangent that starts the reverse sweep at output `y`.
+
+    `grad_y` is the user's `grad_ys` entry, or None for ones.  The result is a
+    fresh value the adjoint may update in place.
+    """
+    dtype = grad_dtype(y)
+    scalar = np.ndim(y) == 0 and not isinstance(y, np.ndarray)
+    if grad_y is None:
+        return dtype.type(1) if scalar else np.ones(np.shape(y), dtype)
+    if np.shape(grad_y) != np.shape(y):
+        raise ValueError(_SEED_MISMATCH)
+    if scalar:
+        return dtype.type(grad_y)
+    return np.array(grad_y, dtype=dtype)
+
+
+@overload(seed)
+def _seed(grad_y, y):
+    dtype = _numba_grad_dtype(y)
+    none = isinstance(grad_y, (types.NoneType, types.Omitted)) or grad_y is None
+    if isinstance(y, types.Array):
+        if none:
+            return lambda grad_y, y: np.ones(y.shape, dtype)
+        if isinstance(grad_y, types.Array) and grad_y.ndim == y.ndim:
+
+            def impl(grad_y, y):
+                if grad_y.shape != y.shape:
+                    raise ValueError(_SEED_MISMATCH)
+                return grad_y.astype(dtype)
+
+            return impl
+
+        def mismatch(grad_y, y):
+            raise ValueError(_SEED_MISMATCH)
+            return np.ones(y.shape, dtype)
+
+        return mismatch
+    if _is_scalar(y):
+        one = dtype.type(1)
+        if none:
+            return lambda grad_y, y: one
+        if _is_scalar(grad_y):
+            return lambda grad_y, y: dtype.type(grad_y)
+
+        def mismatch_scalar(grad_y, y):
+            raise ValueError(_SEED_MISMATCH)
+            return one
+
+        return mismatch_scalar
+    raise TypingError(f"seed: unsupported output type {y}")
+
+
+# --- unbroadcast --------------------------------------------------------------
+
+
+def unbroadcast(g, like):
+    """`g` summed (or broadcast) to the shape of `like`, as NumPy broadcasting
+    would have stretched `like`: summed over leading axes, and over axes where
+    `like` has length 1."""
+    shape = np.shape(like)
+    if np.shape(g) == shape:
+        return g
+    g = np.asarray(g)
+    if g.ndim > len(shape):
+        g = g.sum(axis=tuple(range(g.ndim - len(shape))))
+    axes = tuple(k for k, n in enumerate(shape) if n == 1 and g.shape[k] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if g.shape != shape:
+        g = np.broadcast_to(g, shape)
+    if len(shape) == 0 and not isinstance(like, np.ndarray):
+        return g[()]
+    return g
+
+
+@register_jitable
+def _reduce_into(out, g):
+    """Add every element of `g` into `out`, where `out`'s shape broadcasts
+    with `g`'s; the result has `out`'s shape (axes of `g` that `out` lacks or
+    has as length 1 are summed, axes where `g` has length 1 are repeated)."""
+    gnd = g.ndim
+    ond = out.ndim
+    nd = max(gnd, ond)
+    full = np.empty(nd, np.int64)
+    for d in range(nd):
+        gd = g.shape[d - (nd - gnd)] if d >= nd - gnd else 1
+        od = out.shape[d - (nd - ond)] if d >= nd - ond else 1
+        full[d] = max(gd, od)
+    total = 1
+    for d in range(nd):
+        total *= full[d]
+    gflat = np.ascontiguousarray(g).reshape(g.size)
+    oflat = out.reshape(out.size)
+    for k in range(total):
+        rem = k
+        gidx = 0
+        gstride = 1
+        oidx = 0
+        ostride = 1
+        for d in range(nd - 1, -1, -1):
+            c = rem % full[d]
+            rem //= full[d]
+            if d >= nd - gnd:
+                gn = g.shape[d - (nd - gnd)]
+                if gn != 1:
+                    gidx += c * gstride
+                gstride *= gn
+            if d >= nd - ond:
+                on = out.shape[d - (nd - ond)]
+                if on != 1:
+                    oidx += c * ostride
+                ostride *= on
+        oflat[oidx] += gflat[gidx]
+    return out
+
+
+@overload(unbroadcast)
+def _unbroadcast(g, like):
+    if _is_scalar(like) or isinstance(like, types.NoneType):  # np.shape(None) == ()
+        if isinstance(g, types.Array):
+            return lambda g, like: g.sum()
+        return lambda g, like: g
+    if not isinstance(like, types.Array):
+        raise TypingError(f"unbroadcast: unsupported type {like}")
+    if _is_scalar(g):
+        return lambda g, like: np.full(like.shape, g)
+    dtype = as_dtype(g.dtype)
+    if g.ndim == like.ndim:
+
+        def same_rank(g, like):
+            if g.shape == like.shape:
+                return g
+            return _reduce_into(np.zeros(like.shape, dtype), g)
+
+        return same_rank
+    return lambda g, like: _reduce_into(np.zeros(like.shape, dtype), g)
+
+
+# --- saved shapes -------------------------------------------------------------
+
+
+def push_shape(stack, x):
+    """Record the shape of `x` on `stack`.  Compiled, the stack is a list of
+    ints and a scalar records nothing, so saving the shape of a scalar costs
+    nothing (a compiled variable cannot turn from scalar to array); plain
+    Python records the shape, or None for a scalar, whose type may change."""
+    stack.append(np.shape(x) if isinstance(x, np.ndarray) else None)
+
+
+def pop_shape(stack, x):
+    """Take back what `push_shape` recorded, as a stand-in value of that
+    shape and of `x`'s type (an uninitialised array: only its shape and
+    dtype are read); a scalar comes back as a zero of `x`'s dtype."""
+    shape = stack.pop()
+    dtype = np.result_type(x)
+    if shape is None:
+        return x if not isinstance(x, np.ndarray) else dtype.type(0)
+    return np.empty(shape, dtype)
+
+
+@overload(push_shape)
+def _push_shape(stack, x):
+    if isinstance(x, types.Array):
+
+        def impl(stack, x):
+            for k in range(x.ndim):
+                stack.append(x.shape[k])
+
+        return impl
+    return lambda stack, x: None
+
+
+@overload(pop_shape)
+def _pop_shape(stack, x):
+    if isinstance(x, types.Array):
+        ndim = x.ndim
+        dtype = as_dtype(x.dtype)
+
+        def impl(stack, x):
+            dims = np.empty(ndim, np.int64)
+            for k in range(ndim - 1, -1, -1):
+                dims[k] = stack.pop()
+            return np.empty(to_fixed_tuple(dims, ndim), dtype)
+
+        return impl
+    return lambda stack, x: x
+
+
+# --- copies of saved values ---------------------------------------------------
+
+
+def copy_value(x):
+    """A copy of `x` if it is an array (a view would change under later
+    writes), `x` itself if it is a scalar."""
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    return x
+
+
+@overload(copy_value)
+def _copy_value(x):
+    if isinstance(x, types.Array):
+        return lambda x: x.copy()
+    return lambda x: x
+
+
+# --- augmented assignment on a name that shares memory ------------------------------
+
+
+class InPlaceAliasError(UnsupportedSyntaxError):
+    """`x += e` on an array that another live name shares (see checks.py).
+
+    Raised from compiled code too, with one argument, the message, which
+    starts with the user's `file:line: `."""
+
+    def __init__(self, message: str):
+        where, _, reason = message.partition(": ")
+        file, _, line = where.rpartition(":")
+        if line.isdigit():
+            super().__init__(reason, file, int(line))
+        else:
+            super().__init__(message)
+
+
+def refuse_inplace_alias(x, message):
+    """Raise if `x` is an array: `x += e` would then change `x` in place, and
+    another name that shares its memory, which srcgrad does not follow."""
+    if isinstance(x, np.ndarray):
+        raise InPlaceAliasError(message)
+
+
+@overload(refuse_inplace_alias)
+def _refuse_inplace_alias(x, message):
+    if not isinstance(x, types.Array):
+        return lambda x, message: None
+    if not isinstance(message, types.StringLiteral):
+        return lambda x, message: numba.literally(message)
+    text = message.literal_value
+
+    def impl(x, message):
+        raise InPlaceAliasError(text)
+
+    return impl

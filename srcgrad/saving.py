@@ -1,0 +1,285 @@
+"""Values the reverse sweep needs: kept, recomputed, or saved on a stack.
+
+The reverse sweep reads primal variables: a rule needs `x` to compute
+`g * np.cos(x)`, a reversed `if` needs its condition, a reversed loop its
+iteration count.  Each such read is a *need* of a variable at a point of the
+forward code (a gap between two statements of a block).  `Saver` resolves
+every need when the reverse sweep meets it:
+
+- If nothing assigns the variable after that point, in program order or in a
+  later iteration of an enclosing loop, the variable still holds the value
+  when the reverse sweep reads it: nothing to do.
+- If the variable is a temporary of the three-address form computed by a
+  cheap operation (arithmetic, indexing, an elementwise function) whose
+  operands have not changed since, the reverse sweep recomputes it right
+  there.
+- Otherwise the value is saved at the last point where it is still the
+  value needed (the gap before the next assignment, or the end of a loop
+  body), hoisted out of loops that do not assign it: the forward sweep pushes
+  it there (`x_stack.append(x)`) and the reverse sweep pops it back at the
+  mirror point (`x = x_stack.pop()`).  Each variable has one stack; since
+  the reverse sweep visits points in exactly the reverse order, pushes and
+  pops pair up whatever the control flow.  A need for the shape only (to
+  create a zero adjoint) saves the shape (`push_shape`), which costs nothing
+  for a scalar.
+
+Arrays written in place (`x[i] = v`) are restored by the reverse sweep
+(the overwritten elements are pushed before the write), so that a saved
+reference, or a recomputed `x[j]`, sees the contents of its time.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from dataclasses import dataclass, field
+
+from . import ir
+from .anf import SUBSCRIPT
+from .naming import Namer
+from .rules import registry
+
+__all__ = ["BlockInfo", "RBlock", "Saver", "index_blocks"]
+
+VALUE, SHAPE = "value", "shape"
+
+
+@dataclass(eq=False)
+class Slot:
+    """Reverse code at one gap of a forward block, run in this order."""
+
+    restores: list[ir.Stmt] = field(default_factory=list)
+    recomputes: list[ir.Stmt] = field(default_factory=list)
+    code: list[ir.Stmt] = field(default_factory=list)
+
+    def statements(self) -> list[ir.Stmt]:
+        return self.restores + self.recomputes + self.code
+
+
+@dataclass(eq=False)
+class BlockInfo:
+    """A forward block and where it sits."""
+
+    stmts: list[ir.Stmt]
+    parent: BlockInfo | None
+    index: int  # position of the owning statement in the parent block
+    owner: ir.Stmt | None  # the If/For/While this block belongs to
+    pushes: list[list[ir.Stmt]] = field(default_factory=list)  # per gap, forward inserts
+    rev: RBlock | None = None
+
+    def __post_init__(self):
+        self.pushes = [[] for _ in range(len(self.stmts) + 1)]
+
+    @property
+    def is_loop_body(self) -> bool:
+        return isinstance(self.owner, (ir.For, ir.While))
+
+
+@dataclass(eq=False)
+class RBlock:
+    """The reverse of a forward block: one chunk per forward statement and a
+    slot at every gap."""
+
+    info: BlockInfo
+    chunks: list[list[ir.Stmt]] = field(default_factory=list)
+    slots: list[Slot] = field(default_factory=list)
+
+    def __post_init__(self):
+        n = len(self.info.stmts)
+        self.chunks = [[] for _ in range(n)]
+        self.slots = [Slot() for _ in range(n + 1)]
+
+
+def index_blocks(body: list[ir.Stmt]) -> dict[int, BlockInfo]:
+    """BlockInfo for every block of the function, keyed by `id(list)`."""
+    table: dict[int, BlockInfo] = {}
+
+    def visit(stmts, parent, index, owner):
+        info = BlockInfo(stmts, parent, index, owner)
+        table[id(stmts)] = info
+        for k, stmt in enumerate(stmts):
+            for block in ir.blocks(stmt):
+                visit(block, info, k, stmt)
+
+    visit(body, None, 0, None)
+    return table
+
+
+def _cheap(stmt: ir.Assign) -> bool:
+    """Operations the reverse sweep recomputes rather than saves."""
+    if stmt.nondiff:
+        return False
+    if stmt.primitive is SUBSCRIPT:
+        return True
+    if isinstance(stmt.value, (ast.BinOp, ast.UnaryOp)):
+        return True
+    if isinstance(stmt.value, ast.Call):
+        rule = registry.lookup(stmt.primitive)
+        return rule is not None and rule.elementwise
+    return False
+
+
+class Saver:
+    def __init__(self, fn: ir.Function, blocks: dict[int, BlockInfo], namer: Namer):
+        self.fn = fn
+        self.blocks = blocks
+        self.namer = namer
+        self.recording = True
+        self.stacks: dict[tuple[str, str], str] = {}  # (variable, kind) → stack name
+        self._saved: dict[tuple[str, int, int], tuple[ir.Stmt, ir.Stmt, str]] = {}
+        self._recomputed: dict[str, tuple[BlockInfo, int]] = {}
+        self._defs = self._find_defs()
+        self.value_needs: set[str] = set()
+
+    def _find_defs(self) -> dict[str, tuple[BlockInfo, int]]:
+        """Where each variable assigned exactly once is assigned."""
+        defs: dict[str, list[tuple[BlockInfo, int]]] = {}
+        for info in self.blocks.values():
+            for k, stmt in enumerate(info.stmts):
+                for name in ir.defined_names(stmt) if not ir.blocks(stmt) else ():
+                    defs.setdefault(name, []).append((info, k))
+        return {name: where[0] for name, where in defs.items() if len(where) == 1}
+
+    # --- needs -------------------------------------------------------------------
+
+    def need(self, name: str, kind: str, info: BlockInfo, gap: int) -> None:
+        """The reverse code at (info, gap) reads `name` (its value, or only its
+        shape): make sure it holds the value it had at that point."""
+        if not self.recording:
+            return
+        if kind == VALUE:
+            self.value_needs.add(name)
+        point = self.save_point(name, info, gap)
+        if point is None:
+            return
+        if self._recompute(name, info, gap):
+            return
+        self._save(name, kind, *point)
+
+    def save_point(self, name: str, info: BlockInfo, gap: int) -> tuple[BlockInfo, int] | None:
+        """The last gap at which `name` still holds the value it has at
+        (info, gap), or None if nothing assigns it later."""
+        while True:
+            for k in range(gap, len(info.stmts)):
+                if name in ir.defined_names(info.stmts[k]):
+                    return info, k
+            owner = info.owner
+            if owner is None:
+                return None
+            if info.is_loop_body:
+                if isinstance(owner, ir.For) and name == owner.var and not any(
+                        name in ir.defined_names(s) for s in owner.body):
+                    return None  # the reversed loop sets its variable itself
+                if name in ir.defined_names(owner):
+                    return info, _body_end(info)
+            elif name in ir.defined_names(owner):
+                # the other branch assigns it: after the `if` it may hold another
+                # value, or none at all
+                return info, len(info.stmts)
+            info, gap = info.parent, info.index + 1
+
+    def _recompute(self, name: str, info: BlockInfo, gap: int) -> bool:
+        where = self._defs.get(name)
+        if where is None:
+            return False
+        dinfo, dk = where
+        stmt = dinfo.stmts[dk]
+        if dinfo is not info or dk >= gap or not _cheap(stmt):
+            return False
+        done = self._recomputed.get(name)
+        if done is not None and done[0] is info and dk < gap <= done[1]:
+            return True  # recomputed at a later gap, and still that value
+        between = info.stmts[dk + 1:gap]
+        changed = set().union(*(ir.defined_names(s) for s in between)) if between else set()
+        stored = set().union(*(ir.stored_arrays(s) for s in between)) if between else set()
+        if ir.names_in(stmt.value) & (changed | stored):
+            return False
+        for operand in sorted(ir.names_in(stmt.value)):
+            self.need(operand, VALUE, info, gap)
+        again = ir.Assign(stmt.origin.reverse(), name, _clone(stmt.value), stmt.primitive)
+        info.rev.slots[gap].recomputes.append(again)
+        self._recomputed[name] = (info, gap)
+        return True
+
+    def _save(self, name: str, kind: str, info: BlockInfo, gap: int) -> None:
+        key = (name, id(info), gap)
+        saved = self._saved.get(key)
+        if saved is not None:
+            push, pop, had = saved
+            if had == SHAPE and kind == VALUE:
+                self._fill(push, pop, name, VALUE)
+                self._saved[key] = (push, pop, VALUE)
+            return
+        origin = ir.Origin(self.fn.origin.file, self.fn.origin.line, "")
+        push = ir.ExprStmt(origin, ast.Constant(None))
+        pop = ir.Assign(origin.reverse(), name, ast.Constant(None))
+        self._fill(push, pop, name, kind)
+        _point_origin(push, pop, info, gap)
+        info.pushes[gap].append(push)
+        info.rev.slots[gap].restores.append(pop)
+        self._saved[key] = (push, pop, kind)
+
+    def _fill(self, push: ir.ExprStmt, pop: ir.Assign, name: str, kind: str) -> None:
+        stack = self.stack(name, kind)
+        var = ast.Name(name, ast.Load())
+        st = ast.Name(stack, ast.Load())
+        if kind == VALUE:
+            push.value = ast.Call(ast.Attribute(st, "append", ast.Load()), [var], [])
+            pop.value = ast.Call(ast.Attribute(_clone(st), "pop", ast.Load()), [], [])
+        else:
+            push.value = ast.Call(ast.Name("push_shape", ast.Load()), [st, var], [])
+            pop.value = ast.Call(ast.Name("pop_shape", ast.Load()), [_clone(st), _clone(var)], [])
+
+    def stack(self, name: str, kind: str) -> str:
+        key = (name, kind)
+        if key not in self.stacks:
+            self.stacks[key] = self.namer.fresh(f"{name}_stack" if kind == VALUE else f"{name}_shapes")
+        return self.stacks[key]
+
+    # --- arrays written in place ---------------------------------------------------
+
+    def restore_stores(self, aliases: dict[str, set[str]]) -> set[str]:
+        """Undo, in the reverse sweep, every in-place write into an array whose
+        contents the reverse sweep reads; return those arrays."""
+        needed = set()
+        for name in self.value_needs:
+            needed |= aliases.get(name, {name})
+        restored = set()
+        for info in list(self.blocks.values()):
+            for k, stmt in enumerate(info.stmts):
+                if isinstance(stmt, ir.Store) and stmt.array in needed:
+                    self._undo_store(stmt, info, k)
+                    restored.add(stmt.array)
+        return restored
+
+    def _undo_store(self, stmt: ir.Store, info: BlockInfo, k: int) -> None:
+        stack = ast.Name(self.namer.fresh(f"{stmt.array}_old"), ast.Load())
+        self.stacks[(stack.id, "store")] = stack.id
+        element = ast.Subscript(ast.Name(stmt.array, ast.Load()), _clone(stmt.index), ast.Load())
+        saved = ast.Call(ast.Name("copy_value", ast.Load()), [element], [])
+        push = ir.ExprStmt(stmt.origin, ast.Call(ast.Attribute(stack, "append", ast.Load()),
+                                                 [saved], []))
+        pop = ir.Store(stmt.origin.reverse(), stmt.array, _clone(stmt.index),
+                       ast.Call(ast.Attribute(_clone(stack), "pop", ast.Load()), [], []))
+        info.pushes[k].append(push)
+        info.rev.slots[k].restores.insert(0, pop)
+
+
+def _body_end(info: BlockInfo) -> int:
+    """The last gap of a loop body that every iteration reaches: before the
+    `ExitLoop` that may end the loop."""
+    stmts = info.stmts
+    return len(stmts) - 1 if stmts and isinstance(stmts[-1], ir.ExitLoop) else len(stmts)
+
+
+def _point_origin(push: ir.ExprStmt, pop: ir.Assign, info: BlockInfo, gap: int) -> None:
+    """Attribute a save to the statement it sits before (or after)."""
+    stmts = info.stmts
+    near = stmts[gap] if gap < len(stmts) else (stmts[gap - 1] if stmts else info.owner)
+    if near is not None:
+        push.origin = near.origin
+        pop.origin = near.origin.reverse()
+
+
+def _clone(node: ast.AST) -> ast.AST:
+    return copy.deepcopy(node)

@@ -1,0 +1,184 @@
+"""Functions outside srcgrad's subset, or misused: each one's error is tested
+in test_errors.py by the line it must point at (the `# <- error` marker)."""
+
+import functools
+import math
+
+import numpy as np
+from scipy import special
+
+import srcgrad as sg
+
+
+def uses_try(x):
+    try:  # <- error
+        y = x * 2.0
+    except ValueError:
+        y = x
+    return y
+
+
+def uses_with(x):
+    with open("f") as fh:  # <- error
+        y = x * len(fh.read())
+    return y
+
+
+def uses_lambda(x):
+    f = lambda v: v * 2.0  # noqa: E731  # <- error
+    return f(x)
+
+
+def uses_comprehension(x):
+    return sum([v * v for v in x])  # <- error
+
+
+def uses_generator(x):
+    return sum(v * v for v in x)  # <- error
+
+
+def uses_global_write(x):
+    global COUNTER  # <- error
+    COUNTER = 1
+    return x
+
+
+def uses_nonlocal_read_only(x):
+    return x * SCALE
+
+
+SCALE = 3.0
+
+
+def recursive(x, n):
+    if n == 0:
+        return x
+    return recursive(x * 2.0, n - 1) * 1.0  # <- error
+
+
+def calls_class(x):
+    class Point:  # <- error
+        pass
+    return x
+
+
+def nested_def(x):
+    def inner(v):  # <- error
+        return v
+    return inner(x)
+
+
+def for_over_array(x):
+    s = 0.0
+    for v in x:  # <- error
+        s = s + v
+    return s
+
+
+def while_else(x):
+    while x < 10.0:  # <- error
+        x = x * 2.0
+    else:
+        x = x + 1.0
+    return x
+
+
+def star_args(*xs):  # <- error
+    return xs[0]
+
+
+def no_rule(x):
+    return special.erf(x) * 2.0  # <- error
+
+
+def opaque_inactive(x, n):
+    k = special.factorial(n)
+    return x * k
+
+
+def returns_nothing(x):  # <- error
+    y = x * 2.0
+    print(y)
+
+
+def mismatched_returns(x):
+    if x > 0:
+        return x, x
+    return x  # <- error
+
+
+def attribute_write(x):
+    x.flags = 1  # <- error
+    return x
+
+
+def unknown_method(x):
+    return x.cumprod()  # <- error
+
+
+def aliased_write(x):
+    y = x * 1.0
+    z = y[1:]
+    y[1] = 0.0  # <- error
+    return np.sum(z)
+
+
+def boolop_value(x, y):
+    z = x or y  # <- error
+    return z * 2.0
+
+
+def cannot_compile(x):
+    return math.exp(x)  # <- error
+
+
+def two_assignments(x):
+    y = x * 2.0
+    y = y + 1.0
+    return y * y
+
+
+def assigned_in_loop(x, n):
+    s = x
+    for _ in range(n):
+        t = s * 2.0
+        s = t
+    return s
+
+
+def two_outputs(x):
+    return x * 2.0, x * 3.0
+
+
+def one_output(x):
+    return x * np.ones(3)
+
+
+def undefined_name(x):
+    return x * UNDEFINED_THING  # noqa: F821  # <- error
+
+
+def stopped(x):
+    return sg.stop_gradient(x) * 2.0
+
+
+def squeeze_without_axis(x):
+    return np.squeeze(x) * 2.0  # <- error
+
+
+def augmented_on_shared(x):
+    y = x
+    y += 1.0  # <- error
+    return np.sum(x * y)
+
+
+def logged(fn):
+    @functools.wraps(fn)
+    def wrapper(x):
+        return fn(x) + 1.0 * x  # the wrapper changes the function: d/dx adds 1
+    return wrapper
+
+
+@logged
+def wrapped_square(x):
+    return x * x

@@ -1,0 +1,362 @@
+"""The rule table: one row per (primitive, input domain, shapes), JAX style.
+
+A row names a registered primitive and how to draw its arguments:
+
+- `Real(shape, lo, hi)`: a differentiable input drawn uniformly from
+  `[lo, hi]` (with `sign=True`, from `[lo, hi]` times a random sign: away
+  from 0), in the row's dtype; `shape == ()` gives a scalar.  `integer=True`
+  draws integers (float&int rows); the gradient check still perturbs them,
+  as reals.
+- `Const(value)`: passed as it is, not differentiated (an axis, a shape,
+  `keepdims`, an absent bound); in compiled code it is a literal, as the
+  transformer writes it.
+- `Mask(shape)`: a random boolean condition.
+- `Seq(*specs)`: a tuple of inputs (`np.concatenate`'s `arrays`).
+
+Each domain keeps the function smooth there, away from kinks and ties by
+much more than the finite-difference step.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from srcgrad.rules import binary, helpers, linalg, reductions, shapes, unary
+from srcgrad.runtime import copy_value, unbroadcast
+
+
+@dataclass(frozen=True)
+class Real:
+    shape: tuple = ()
+    lo: float = -2.0
+    hi: float = 2.0
+    sign: bool = False
+    integer: bool = False
+
+
+@dataclass(frozen=True)
+class Const:
+    value: object
+
+
+@dataclass(frozen=True)
+class Mask:
+    shape: tuple = ()
+
+
+@dataclass(frozen=True)
+class Seq:
+    specs: tuple
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    primal: object
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    math: bool = False  # a `math` function: scalars only, results are Python floats
+    lossy: bool = False  # the primal rounds to float32: finite differences are coarse
+    numba: bool = True  # the rule compiles under Numba for these arguments
+
+    def __hash__(self):
+        return hash(self.id)
+
+
+def _name(primal) -> str:
+    module = getattr(primal, "__module__", None) or ""
+    prefix = {"math": "math.", "_operator": "operator.", "builtins": ""}.get(module, "")
+    if module.startswith("srcgrad"):
+        prefix = "sg."
+    elif module.startswith("numpy"):
+        prefix = "np.linalg." if "linalg" in module else "np."
+    return prefix + getattr(primal, "__name__", repr(primal))
+
+
+def _describe(spec) -> str:
+    if isinstance(spec, Real):
+        shape = "x".join(map(str, spec.shape)) or "s"
+        domain = "" if (spec.lo, spec.hi) == (-2.0, 2.0) else f"[{spec.lo},{spec.hi}]"
+        return shape + ("i" if spec.integer else "") + ("±" if spec.sign else "") + domain
+    if isinstance(spec, Mask):
+        return "m" + ("x".join(map(str, spec.shape)) or "s")
+    if isinstance(spec, Seq):
+        return "[" + ",".join(_describe(s) for s in spec.specs) + "]"
+    return repr(spec.value).replace(" ", "")
+
+
+def row(primal, *args, math=False, lossy=False, numba=True, **kwargs) -> Row:
+    parts = [_describe(a) for a in args] + [f"{k}={_describe(Const(v))}" for k, v in kwargs.items()]
+    return Row(f"{_name(primal)}({','.join(parts)})", primal, args, kwargs, math, lossy, numba)
+
+
+S, V, M, T = (), (3,), (3, 4), (2, 3, 4)
+
+ROWS: list[Row] = []
+
+
+def add(*rows: Row) -> None:
+    ROWS.extend(rows)
+
+
+# --- unary -------------------------------------------------------------------------------
+
+UNARY_DOMAINS = [
+    (np.sin, -3, 3), (np.cos, -3, 3), (np.tan, -1.2, 1.2), (np.arcsin, -0.9, 0.9),
+    (np.arccos, -0.9, 0.9), (np.arctan, -3, 3), (np.sinh, -2, 2), (np.cosh, -2, 2),
+    (np.tanh, -2, 2), (np.exp, -2, 2), (np.exp2, -2, 2), (np.expm1, -2, 2), (np.log, 0.1, 3),
+    (np.log1p, -0.9, 3), (np.log2, 0.1, 3), (np.log10, 0.1, 3), (np.sqrt, 0.1, 3),
+    (np.cbrt, 0.1, 3), (np.square, -3, 3), (np.reciprocal, 0.2, 3), (np.negative, -3, 3),
+    (np.positive, -3, 3), (np.float32, -3, 3), (np.float64, -3, 3), (unary.float32, -3, 3),
+    (unary.float64, -3, 3),
+]
+for fn, lo, hi in UNARY_DOMAINS:
+    lossy = fn in (np.float32, unary.float32)
+    add(row(fn, Real(S, lo, hi), lossy=lossy), row(fn, Real(M, lo, hi), lossy=lossy))
+for fn in (np.abs, np.fabs, abs, unary.absolute):  # np.absolute is np.abs
+    add(row(fn, Real(S, 0.1, 2, sign=True)), row(fn, Real(M, 0.1, 2, sign=True)))
+add(
+    row(np.cbrt, Real(V, -3, -0.1)),
+    row(np.reciprocal, Real(V, -3, -0.2)),
+    row(np.sin, Real(T)),
+    row(np.exp, Real(V, integer=True)),
+    row(operator.neg, Real(M)),
+    row(operator.pos, Real(S)),
+)
+
+MATH_DOMAINS = [
+    (math.sin, -3, 3), (math.cos, -3, 3), (math.tan, -1.2, 1.2), (math.asin, -0.9, 0.9),
+    (math.acos, -0.9, 0.9), (math.atan, -3, 3), (math.sinh, -2, 2), (math.cosh, -2, 2),
+    (math.tanh, -2, 2), (math.exp, -2, 2), (math.exp2, -2, 2), (math.expm1, -2, 2),
+    (math.log, 0.1, 3), (math.log1p, -0.9, 3), (math.log2, 0.1, 3), (math.log10, 0.1, 3),
+    (math.sqrt, 0.1, 3), (math.cbrt, 0.1, 3), (math.erf, -2, 2), (math.erfc, -2, 2),
+    (float, -3, 3),
+]
+for fn, lo, hi in MATH_DOMAINS:
+    add(row(fn, Real(S, lo, hi), math=True))
+add(
+    row(math.fabs, Real(S, 0.1, 2, sign=True), math=True),
+    row(math.log, Real(S, 0.1, 3), Real(S, 1.5, 4), math=True),
+    row(unary.log_base, Real(S, 0.1, 3), Real(S, 1.5, 4), math=True),
+    row(unary.log_base, Real(S, 0.1, 3), math=True),
+)
+
+# --- binary ---------------------------------------------------------------------------------
+
+PAIRS = [(S, S), (M, (4,)), ((3, 1), (1, 4)), (S, V), (M, M)]
+BINARY_DOMAINS = [
+    (np.add, (-2, 2), (-2, 2)), (np.subtract, (-2, 2), (-2, 2)), (np.multiply, (-2, 2), (-2, 2)),
+    (np.divide, (-2, 2), (0.5, 2)), (np.power, (0.5, 2), (-2, 2)), (np.maximum, (-2, 2), (-2, 2)),
+    (np.minimum, (-2, 2), (-2, 2)), (np.arctan2, (-2, 2), (0.5, 2)), (np.hypot, (-2, 2), (-2, 2)),
+]
+for fn, (lo1, hi1), (lo2, hi2) in BINARY_DOMAINS:
+    for s1, s2 in PAIRS:
+        add(row(fn, Real(s1, lo1, hi1), Real(s2, lo2, hi2)))
+    add(row(fn, Real(M, lo1, hi1), Real((4,), max(lo2, 1), hi2 + 1, integer=True)))  # float&int
+    add(row(fn, Real(V, max(lo1, 1), hi1 + 1, integer=True), Real(S, lo2, hi2)))
+add(
+    row(np.arctan2, Real(M), Real(M, -2, -0.5)),
+    row(np.arctan2, Real(V, 0.5, 2), Real(S)),
+    row(np.hypot, Real(V, 0.5, 2), Real(S)),
+    row(np.fmax, Real(M), Real((4,))),
+    row(np.fmin, Real(M), Real((4,))),
+)
+for fn, d2 in [(operator.add, (-2, 2)), (operator.sub, (-2, 2)), (operator.mul, (-2, 2)),
+               (operator.truediv, (0.5, 2)), (operator.pow, (-2, 2))]:
+    d1 = (0.5, 2) if fn is operator.pow else (-2, 2)
+    add(row(fn, Real(S, *d1), Real(S, *d2)), row(fn, Real(M, *d1), Real((4,), *d2)))
+add(
+    row(np.power, Real(M, -3, 3), Const(2)),
+    row(np.power, Real(M, -3, 3), Const(3)),
+    row(np.power, Real(M, 0.5, 3, sign=True), Const(-1)),
+    row(operator.pow, Real(S, -3, 3), Const(3)),
+    row(np.power, Real(M, 0.5, 3), Const(0.5)),
+    row(math.pow, Real(S, 0.5, 2), Real(S), math=True),
+    row(math.pow, Real(S, -3, 3), Const(2.0), math=True),
+    row(math.atan2, Real(S), Real(S, 0.5, 2), math=True),
+    row(math.hypot, Real(S), Real(S), math=True),
+    row(max, Real(S), Real(S)),
+    row(min, Real(S), Real(S)),
+    row(np.where, Mask(M), Real(M), Real(M)),
+    row(np.where, Mask(M), Real(M), Real(S)),
+    row(np.where, Mask((4,)), Real(M), Real((3, 1))),
+    row(np.where, Mask(S), Real(V), Real(V)),
+    row(helpers.select, Mask(M), Real(M), Real(M)),
+    row(helpers.select, Mask(S), Real(S), Real(S)),
+    row(helpers.select, Mask(M), Real(S), Real((4,))),
+    row(np.clip, Real(M), Const(-0.5), Const(0.5)),
+    row(np.clip, Real(M), Real(M, -3, -2.5), Real((4,), 2.5, 3)),
+    row(np.clip, Real(M, -3, 3), Real(S, -0.5, -0.1), Real(S, 0.1, 0.5)),
+    row(np.clip, Real(M), Const(None), Const(0.5)),
+    row(np.clip, Real(M), Const(-0.5), Const(None)),
+    row(binary.clip, Real(S), Const(-0.5), Const(0.5)),
+    row(binary.clip, Real(S, -3, 3), Real(S, -0.5, -0.1), Real(S, 0.1, 0.5)),
+    row(binary.clip, Real(M), Const(-0.5), Const(0.5)),
+)
+
+# --- reductions ---------------------------------------------------------------------------------
+
+AXES = [
+    ((M,), {}), ((M,), {"axis": 0}), ((M,), {"axis": -1}), ((M,), {"axis": (0, 1)}),
+    ((M,), {"axis": 1, "keepdims": True}), ((M,), {"keepdims": True}),
+    ((T,), {"axis": (0, 2)}), ((T,), {"axis": (-1,), "keepdims": True}), ((V,), {}),
+    ((S,), {}),
+]
+for fn in (np.sum, np.mean, np.max, np.amax, np.min, np.amin, np.prod, reductions.reduce_sum,
+           reductions.reduce_mean, reductions.reduce_max, reductions.reduce_min,
+           reductions.reduce_prod):
+    lo, hi = (0.5, 1.5) if fn in (np.prod, reductions.reduce_prod) else (-2, 2)
+    for (shape,), kw in AXES:
+        if fn in (np.sum, np.prod, np.max, np.min, np.mean) or kw in ({}, {"axis": 0}):
+            add(row(fn, Real(shape, lo, hi, sign=lo > 0), **kw))
+add(
+    row(np.sum, Real(M, integer=True), axis=0),
+    row(np.cumsum, Real(M)),
+    row(np.cumsum, Real(M), axis=0),
+    row(np.cumsum, Real(T), axis=-1),
+    row(np.cumsum, Real(V)),
+)
+
+# --- linear algebra --------------------------------------------------------------------------------
+
+DOT_SHAPES = [(V, V), ((2, 3), V), (V, (3, 2)), ((2, 3), (3, 4))]
+for fn in (np.dot, linalg.dot, np.matmul, linalg.matmul, operator.matmul):
+    for s1, s2 in DOT_SHAPES:
+        add(row(fn, Real(s1), Real(s2)))
+for fn in (np.dot, linalg.dot):
+    add(row(fn, Real(S), Real(V)), row(fn, Real((2, 3)), Real(S)), row(fn, Real(S), Real(S)))
+add(
+    row(np.outer, Real(V), Real((4,))),
+    row(np.outer, Real((2, 2)), Real(V)),
+    row(np.trace, Real((3, 3))),
+    row(np.trace, Real((2, 4))),
+)
+for fn in (np.linalg.norm, linalg.norm):
+    add(
+        row(fn, Real((5,))),
+        row(fn, Real(M)),
+        row(fn, Real(M), Const(None), Const(0)),
+        row(fn, Real(M), axis=-1, keepdims=True),
+        row(fn, Real(M), keepdims=True),
+        row(fn, Real(T), axis=(0, 2)),
+        row(fn, Real((5,)), Const(2)),
+        row(fn, Real(M), Const("fro")),
+    )
+
+# --- shapes ----------------------------------------------------------------------------------------
+
+for fn in (np.reshape, shapes.reshape):
+    add(
+        row(fn, Real((2, 3)), Const((3, 2))),
+        row(fn, Real((2, 3)), Const(-1)),
+        row(fn, Real((2, 3)), Const(6)),
+        row(fn, Real(T), Const((4, -1))),
+        row(fn, Real(S), Const((1, 1))),
+    )
+for fn in (np.ravel, shapes.ravel):
+    add(row(fn, Real((2, 3))), row(fn, Real(T)))
+add(row(shapes.ravel, Real(S)))
+for fn in (np.squeeze, shapes.squeeze):
+    add(
+        row(fn, Real((1, 3, 1)), Const(0)),
+        row(fn, Real((1, 3, 1)), Const((0, -1))),
+        row(fn, Real((3, 1)), axis=1),
+    )
+add(row(np.squeeze, Real((1, 3, 1)), numba=False))
+for fn in (np.expand_dims, shapes.expand_dims):
+    add(
+        row(fn, Real(M), Const(0)),
+        row(fn, Real(M), Const(-1)),
+        row(fn, Real(M), Const((0, 2))),
+        row(fn, Real(S), Const(0)),
+    )
+add(
+    row(np.transpose, Real(M)),
+    row(np.transpose, Real(T), Const((1, 0, 2))),
+    row(np.transpose, Real(T), Const((-1, 0, 1))),
+    row(np.transpose, Real(V)),
+)
+for fn in (np.concatenate, shapes.concatenate):
+    add(
+        row(fn, Seq((Real(M), Real((2, 4))))),
+        row(fn, Seq((Real(M), Real((3, 2)), Real((3, 1)))), Const(1)),
+        row(fn, Seq((Real(V), Real((2,)))), Const(-1)),
+        row(fn, Seq((Real(M), Real(V))), Const(None)),
+    )
+for fn in (np.stack, shapes.stack):
+    add(
+        row(fn, Seq((Real(M), Real(M)))),
+        row(fn, Seq((Real(M), Real(M), Real(M))), Const(1)),
+        row(fn, Seq((Real(V), Real(V))), Const(-1)),
+    )
+add(row(shapes.stack, Seq((Real(S), Real(S), Real(S)))))
+for fn in (np.copy, np.array, shapes.array, np.asarray, np.ascontiguousarray):
+    add(row(fn, Real(M)), row(fn, Real(S)))
+add(
+    row(np.array, Real(M), Const(np.float32), lossy=True),
+    row(np.asarray, Real(V), dtype=np.float64),
+    row(np.full, Const((2, 3)), Real(S)),
+    row(np.full, Const(4), Real(S)),
+    row(np.full_like, Real(M), Real(S)),
+)
+
+# --- the helpers rules use (their rules make gradients differentiable again) -------------------------
+
+add(
+    row(helpers.cast_like, Real(M), Real(S)),
+    row(helpers.cast_like, Real(S), Real(M)),
+    row(helpers.safe_reciprocal, Real(M, 0.5, 2, sign=True)),
+    row(helpers.safe_reciprocal, Real(S, 0.5, 2)),
+    row(helpers.sum_to, Real((2, 3, 4)), Const((3, 1))),
+    row(helpers.sum_to, Real(M), Const(())),
+    row(helpers.sum_to, Real(S), Const((2, 3))),
+    row(reductions.sum_grad, Real((4,)), Real(M), Const(0), Const(False)),
+    row(reductions.sum_grad, Real((2, 3, 1)), Real(M), Const(-1), Const(True)),
+    row(reductions.sum_grad, Real(S), Real(T), Const((0, 2)), Const(False)),
+    row(reductions.sum_grad, Real(V), Real(S), Const(None), Const(False)),
+    row(reductions.prod_others, Real(M, 0.5, 1.5, sign=True), Const(1)),
+    row(reductions.prod_others, Real(T, 0.5, 1.5), Const((0, 2))),
+    row(reductions.prod_others, Real(M, 0.5, 1.5), Const(None)),
+    row(reductions.cumsum_grad, Real(M), Real(M), Const(1)),
+    row(reductions.cumsum_grad, Real((12,)), Real(M), Const(None)),
+    row(linalg.dot_grad_left, Real((2, 4)), Real((2, 3)), Real((3, 4))),
+    row(linalg.dot_grad_right, Real((2, 4)), Real((2, 3)), Real((3, 4))),
+    row(linalg.dot_grad_left, Real(S), Real(V), Real(V)),
+    row(linalg.dot_grad_right, Real((2,)), Real((2, 3)), Real(V)),
+    row(linalg.dot_grad_left, Real((2,)), Real(V), Real((3, 2))),
+    row(linalg.dot_grad_right, Real(V), Real(S), Real(V)),
+    row(linalg.dot_grad_left, Real(M), Real(M), Real(S)),
+    row(linalg.trace_grad, Real(S), Real((3, 3))),
+    row(shapes.reshape_grad, Real((3, 2)), Real((2, 3)), Const((3, 2))),
+    row(shapes.reshape_grad, Real((2, 12)), Real(M), Const(-1)),
+    row(shapes.transpose_grad, Real((4, 3)), Real(M), Const(None)),
+    row(shapes.transpose_grad, Real((4, 2, 3)), Real(T), Const((2, 0, 1))),
+    row(shapes.concat_part, Real((5, 4)), Seq((Real(M), Real((2, 4)))), Const(0), Const(1)),
+    row(shapes.concat_pad, Real((2, 4)), Seq((Real(M), Real((2, 4)))), Const(0), Const(1)),
+    row(shapes.stack_part, Real((3, 2)), Seq((Real(V), Real(V))), Const(1), Const(0)),
+    row(shapes.stack_pad, Real(V), Seq((Real(V), Real(V))), Const(1), Const(0)),
+    row(unbroadcast, Real(M), Real((4,))),
+    row(unbroadcast, Real(M), Real((3, 1))),
+    row(unbroadcast, Real(V), Real(S)),
+    row(copy_value, Real(M)),
+)
+
+ROW_IDS = [r.id for r in ROWS]
+assert len(set(ROW_IDS)) == len(ROW_IDS), "duplicate row ids"
+
+# --- declared constants -------------------------------------------------------------------------------
+
+NONDIFFERENTIABLE = [
+    np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like, np.arange,
+    np.linspace, np.eye, np.identity, np.sign, np.floor, np.ceil, np.round, np.around, np.rint,
+    np.trunc, np.argmax, np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite, np.shape,
+    np.size, np.ndim, np.count_nonzero, np.logical_and, np.logical_or, np.logical_not,
+    np.logical_xor, np.equal, np.not_equal, np.less, np.less_equal, np.greater,
+    np.greater_equal, np.floor_divide, np.mod, np.remainder, len, range, int, bool, round,
+    math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
+    operator.floordiv, operator.mod, operator.lt, operator.eq,
+]  # fmt: skip

@@ -1,0 +1,39 @@
+"""The README's examples run, and say what they claim (the README's first
+example against its closed form: the seed's f(a) is a * 2**k, so df/da = c / a)."""
+
+from __future__ import annotations
+
+import re
+import runpy
+from pathlib import Path
+
+import numpy as np
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+
+
+def test_the_first_example_runs_and_is_right(tmp_path, capsys):
+    block = python_blocks()[0]
+    script = tmp_path / "example.py"
+    script.write_text(block)
+    namespace = runpy.run_path(str(script))
+    a = namespace["a"]
+    c = namespace["f"].fn(a)
+    np.testing.assert_array_equal(namespace["f"](a), c / a)
+    printed = capsys.readouterr().out
+    # the adjoint the README shows is the one srcgrad prints, line for line
+    shown = re.search(r"\n```\n(def f_grad.*?)```", README.read_text(), flags=re.S).group(1)
+    assert shown in printed
+
+
+def test_the_commands_at_the_top_are_the_ci_commands():
+    ci = (README.parent / ".ci" / "run").read_text()
+    top = README.read_text().split("```bash", 1)[1].split("```", 1)[0]
+    test_command = next(line for line in top.splitlines() if "pytest" in line)
+    pytest_part = test_command.split("&&", 1)[1].split("#", 1)[0].strip()
+    assert pytest_part in ci
+    assert 'pip install --quiet ".[test]"' in ci
