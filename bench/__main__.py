@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import sys
 import time
 
 import numba
@@ -59,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'case':34} {'primal':>11} {'gradient':>11} {'ratio':>6} {'first call':>11}")
     results = []
     for k, case in enumerate(CASES, 1):
-        print(f"[{k}/{len(CASES)}] {case.name}...", end="\r", flush=True)
+        if sys.stderr.isatty():
+            print(f"[{k}/{len(CASES)}] {case.name}...", end="\r", file=sys.stderr, flush=True)
         r = run_case(case, options.repeats)
         results.append(r)
         print(f"{r['case']:34} {r['primal_s'] * 1e6:9.1f}us {r['grad_s'] * 1e6:9.1f}us "

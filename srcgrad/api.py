@@ -59,6 +59,10 @@ class GradFunction:
         self.options = Options(wrt_tuple, tuple(stop_gradients), unconnected_gradients == "zero",
                                preserve_result)
         self._signature = inspect.signature(fn)
+        # a call with exactly this many positional arguments needs no binding
+        params = list(self._signature.parameters.values())
+        plain = all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params)
+        self._positional = len(params) if plain else -1
         self._lock = threading.Lock()
         self._generated: Generated | None = None
         self._impl: Callable | None = None
@@ -102,12 +106,9 @@ class GradFunction:
     # --- calling ------------------------------------------------------------------------
 
     def __call__(self, *args, grad_ys=None, **kwargs):
-        try:
-            bound = self._signature.bind(*args, **kwargs)
-        except TypeError as exc:
-            raise TypeError(f"{self.__name__}(): {exc}") from None
-        bound.apply_defaults()
-        values = [_as_input(v) for v in bound.arguments.values()]
+        if kwargs or len(args) != self._positional:
+            args = self._bind(args, kwargs)
+        values = [_as_input(v) for v in args]
         generated = self._generate()
         for k in generated.wrt_params:
             if k is not None:
@@ -131,6 +132,15 @@ class GradFunction:
             return grads
         results = results[0] if generated.single_result else tuple(results)
         return results, grads
+
+    def _bind(self, args: tuple, kwargs: dict) -> tuple:
+        """The arguments in parameter order, defaults filled in."""
+        try:
+            bound = self._signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise TypeError(f"{self.__name__}(): {exc}") from None
+        bound.apply_defaults()
+        return tuple(bound.arguments.values())
 
     def _seeds(self, grad_ys, generated: Generated) -> list:
         n = generated.outputs
@@ -178,9 +188,13 @@ def _finish(g, value):
         return g
     if value is None:  # a local variable: its dtype is whatever the code computed
         return float(g) if isinstance(g, np.float64) else g
-    dtype = grad_dtype(value)
     if isinstance(value, np.ndarray):
-        return np.asarray(g, dtype=dtype)
+        if isinstance(g, np.ndarray) and g.dtype == value.dtype:  # the common case, fast
+            return g
+        return np.asarray(g, dtype=grad_dtype(value))
+    if type(value) is float:
+        return float(g)
+    dtype = grad_dtype(value)
     if isinstance(value, np.generic):
         return dtype.type(g)
     return float(g)
