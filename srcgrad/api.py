@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import threading
+import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -103,6 +106,22 @@ class GradFunction:
                     self._impl = function
         return self._impl
 
+    def _recompile(self, exc: Exception) -> Callable:
+        """Numba could not read its cache of this module (a truncated or foreign
+        file): drop that cache and compile afresh, once."""
+        import numba
+
+        path = Path(self._module.__file__)
+        stale = list((path.parent / "__pycache__").glob(f"{path.stem}.*"))
+        warnings.warn(f"srcgrad: ignoring Numba's unreadable cache of {path.name} "
+                      f"({type(exc).__name__}: {exc}); compiling again", RuntimeWarning,
+                      stacklevel=3)
+        for file in stale:
+            file.unlink(missing_ok=True)
+        with self._lock:
+            self._impl = numba.njit(cache=True)(self._impl.py_func)
+        return self._impl
+
     # --- calling ------------------------------------------------------------------------
 
     def __call__(self, *args, grad_ys=None, **kwargs):
@@ -120,7 +139,9 @@ class GradFunction:
         except Exception as exc:
             if _is_numba_error(exc):
                 raise compile_error(exc, self._module.__file__, self.fn.__name__) from None
-            raise
+            if not _from_numba_cache(exc):
+                raise
+            out = self._recompile(exc)(*values, *seeds)
         if self.preserve_result:
             results, grads = out
         else:
@@ -156,6 +177,16 @@ class GradFunction:
 
     def __repr__(self) -> str:
         return f"<srcgrad gradient of {getattr(self.fn, '__qualname__', self.fn)}>"
+
+
+def _from_numba_cache(exc: Exception) -> bool:
+    """Whether `exc` was raised while Numba loaded its on-disk cache."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.replace(os.sep, "/").endswith("numba/core/caching.py"):
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _is_numba_error(exc: Exception) -> bool:
