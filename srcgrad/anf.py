@@ -274,7 +274,7 @@ class ExpressionLowering:
             raise self.error(call, "'**kwargs' arguments cannot be differentiated")
         if any(k.arg == "out" for k in keywords):
             raise self.error(call, "'out=' arguments write in place and cannot be differentiated")
-        if fn is STOP or getattr(fn, "__name__", None) == "stop_gradient" and _is_srcgrad(fn):
+        if _is_stop_gradient(fn):
             if len(args) != 1 or keywords:
                 raise self.error(call, "stop_gradient takes one argument")
             return self.atom(args[0]), None, True
@@ -367,6 +367,10 @@ class ExpressionLowering:
             fn, args, keywords = self.resolve_call(expr)
             if self.is_user_function(fn):
                 return self.atom(expr)
+            if _is_stop_gradient(fn):  # the whole expression has no derivative anyway
+                if len(args) != 1 or keywords:
+                    raise self.error(expr, "stop_gradient takes one argument")
+                return self.canonical(args[0])
             impl = registry.replacement(fn)
             func = self.callable_expr(impl if impl is not None else fn)
             return ast.Call(func, [self.canonical(a) for a in args],
@@ -425,6 +429,10 @@ def _importable(fn: object) -> bool:
     module = sys.modules.get(getattr(fn, "__module__", None) or "")
     name = getattr(fn, "__name__", None)
     return module is not None and name is not None and getattr(module, name, None) is fn
+
+
+def _is_stop_gradient(fn: object) -> bool:
+    return fn is STOP or getattr(fn, "__name__", None) == "stop_gradient" and _is_srcgrad(fn)
 
 
 def _is_srcgrad(fn: object) -> bool:

@@ -1440,6 +1440,17 @@ def damped_oscillator(k, c):
     return x
 
 
+def stop_gradient_in_conditions(x):
+    y = x * 2.0
+    k = 0
+    while sg.stop_gradient(y) < 10.0 and k < 20:
+        y = y * 1.5
+        k += 1
+    if sg.stop_gradient(np.sin(y)) > 0.0:
+        y = y * y
+    return y
+
+
 def seed_f(a):
     b = a * 2
     while np.linalg.norm(b) < 1000:
@@ -1835,6 +1846,8 @@ CASES = [
     Case(pairwise_distances, lambda r: (unif(r, (4, 2)),), note="pairwise distances, nested loops"),
     Case(damped_oscillator, lambda r: (4.0, 0.3), (0, 1),
          note="while t < T; the trip count does not depend on k, c"),
+    Case(stop_gradient_in_conditions, lambda r: (1.3,),
+         note="stop_gradient inside while/if tests (found by fuzzing: cpu failed to compile)"),
     Case(seed_f, lambda r: (np.array([[0.48800924]]),),
          note="seed 002: f(a) with while and if -> 4096 (c / a)"),
     Case(seed_f, lambda r: (np.array([[-0.3]]),), tag="negative",
