@@ -9,6 +9,8 @@ by `ast.unparse`, so the text is valid Python for every version we support.
 from __future__ import annotations
 
 import ast
+import copy
+import math
 import os
 
 from . import ir
@@ -23,7 +25,7 @@ def emit_function(name: str, params: list[str], body: list[ir.Stmt], returns: as
     lines = list(header)
     lines.append(f"def {name}({', '.join(params)}):")
     lines.extend(emit_block(body, 1))
-    lines.append(f"{INDENT}return {ast.unparse(returns)}")
+    lines.append(f"{INDENT}return {unparse(returns)}")
     return "\n".join(lines) + "\n"
 
 
@@ -49,19 +51,36 @@ def _comment(origin: ir.Origin) -> str:
     return f"# {prefix}{where}: {origin.text}" if origin.text else f"# {prefix}{where}"
 
 
+class _Parenthesize(ast.NodeTransformer):
+    """Negative numbers as unary minus, which `ast.unparse` parenthesizes where
+    precedence needs it: it prints `Constant(-0.5) ** 2` as `-0.5 ** 2`, which
+    Python reads as `-(0.5 ** 2)`."""
+
+    def visit_Constant(self, node: ast.Constant) -> ast.expr:
+        value = node.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and (
+                value < 0 or (value == 0 and math.copysign(1.0, value) < 0)):
+            return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+        return node
+
+
+def unparse(node: ast.AST) -> str:
+    return ast.unparse(_Parenthesize().visit(copy.deepcopy(node)))
+
+
 def _statement(stmt: ir.Stmt, depth: int) -> list[str]:
     pad = INDENT * depth
     origin = stmt.origin
     if isinstance(stmt, ir.Assign):
-        return [pad + ast.unparse(ast.Assign([ast.Name(stmt.target, ast.Store())], stmt.value,
+        return [pad + unparse(ast.Assign([ast.Name(stmt.target, ast.Store())], stmt.value,
                                              lineno=0))]
     if isinstance(stmt, ir.Store):
         target = ast.Subscript(ast.Name(stmt.array, ast.Load()), stmt.index, ast.Store())
-        return [pad + ast.unparse(ast.Assign([target], stmt.value, lineno=0))]
+        return [pad + unparse(ast.Assign([target], stmt.value, lineno=0))]
     if isinstance(stmt, ir.Accumulate):
-        return [pad + ast.unparse(ast.AugAssign(stmt.target, ast.Add(), stmt.value))]
+        return [pad + unparse(ast.AugAssign(stmt.target, ast.Add(), stmt.value))]
     if isinstance(stmt, ir.ExprStmt):
-        return [pad + ast.unparse(stmt.value)]
+        return [pad + unparse(stmt.value)]
     if isinstance(stmt, ir.If):
         if not stmt.body:
             return [f"{pad}if not {stmt.test}:", *emit_block(stmt.orelse, depth + 1, origin)]
@@ -70,10 +89,10 @@ def _statement(stmt: ir.Stmt, depth: int) -> list[str]:
             lines += [f"{pad}else:", *emit_block(stmt.orelse, depth + 1, origin)]
         return lines
     if isinstance(stmt, ir.For):
-        return [f"{pad}for {stmt.var} in {ast.unparse(range_call(stmt))}:",
+        return [f"{pad}for {stmt.var} in {unparse(range_call(stmt))}:",
                 *emit_block(stmt.body, depth + 1, origin)]
     if isinstance(stmt, ir.While):
-        return [f"{pad}while {ast.unparse(stmt.test)}:", *emit_block(stmt.body, depth + 1, origin)]
+        return [f"{pad}while {unparse(stmt.test)}:", *emit_block(stmt.body, depth + 1, origin)]
     if isinstance(stmt, ir.ExitLoop):
         return [f"{pad}if {' or '.join(stmt.flags)}:", f"{pad}{INDENT}break"]
     raise TypeError(f"cannot print {stmt!r}")

@@ -79,7 +79,7 @@ class _Reverse:
         self.namer: Namer = namer
         self.aliases = aliases
         self.blocks = index_blocks(fn.body)
-        self.saver = Saver(fn, self.blocks, namer)
+        self.saver = Saver(fn, self.blocks, namer, aliases)
         self.adjoints: dict[str, str] = {}
         self.live: set[str] = set()  # variables whose adjoint holds a cotangent now
         self.exact: dict[str, bool] = {}  # lazy temporaries: is the adjoint exactly shaped?
@@ -212,6 +212,9 @@ class _Reverse:
             return
         op = operation(stmt)
         value = stmt.value
+        if op.kind == "copy" and isinstance(value, ast.Name) and value.id == target:
+            self.live.add(target)  # `y = y`: the cotangent passes through as it is
+            return
         if op.kind == "copy":
             if isinstance(value, ast.Name):
                 self._contribute(out, value.id, g, g_exact, where, origin)

@@ -120,8 +120,10 @@ def _cheap(stmt: ir.Assign) -> bool:
 
 
 class Saver:
-    def __init__(self, fn: ir.Function, blocks: dict[int, BlockInfo], namer: Namer):
+    def __init__(self, fn: ir.Function, blocks: dict[int, BlockInfo], namer: Namer,
+                 aliases: dict[str, set[str]]):
         self.fn = fn
+        self.aliases = aliases  # checks.alias_classes: names that may share memory
         self.blocks = blocks
         self.namer = namer
         self.recording = True
@@ -192,8 +194,11 @@ class Saver:
         between = info.stmts[dk + 1:gap]
         changed = set().union(*(ir.defined_names(s) for s in between)) if between else set()
         stored = set().union(*(ir.stored_arrays(s) for s in between)) if between else set()
-        if ir.names_in(stmt.value) & (changed | stored):
+        operands = ir.names_in(stmt.value)
+        if operands & changed:
             return False
+        if any(self.aliases.get(o, {o}) & stored for o in operands):
+            return False  # an operand (or an array it is a view of) was written into since
         for operand in sorted(ir.names_in(stmt.value)):
             self.need(operand, VALUE, info, gap)
         again = ir.Assign(stmt.origin.reverse(), name, _clone(stmt.value), stmt.primitive)

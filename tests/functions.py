@@ -1440,6 +1440,27 @@ def damped_oscillator(k, c):
     return x
 
 
+def negative_constant_base(x):
+    return x * (-0.5) ** 2 + (-x) ** 3
+
+
+def self_copy_in_branch(x):
+    y = x * 2.0
+    if x > 0.0:
+        y = y
+    else:
+        y = y * 3.0
+    return y
+
+
+def view_read_then_written_in_branch(x):
+    if x[0] < 1.0:
+        a = np.tanh(x[1:])
+        x[1] = 0.0
+        x[2] = x[2] * np.sum(a)
+    return x
+
+
 def stop_gradient_in_conditions(x):
     y = x * 2.0
     k = 0
@@ -1846,6 +1867,14 @@ CASES = [
     Case(pairwise_distances, lambda r: (unif(r, (4, 2)),), note="pairwise distances, nested loops"),
     Case(damped_oscillator, lambda r: (4.0, 0.3), (0, 1),
          note="while t < T; the trip count does not depend on k, c"),
+    Case(negative_constant_base, lambda r: (unif(r),),
+         note="(-0.5) ** 2 folded and printed as -0.5 ** 2 (found by fuzzing: wrong sign)"),
+    Case(self_copy_in_branch, lambda r: (0.7,), note="y = y in a branch (found by fuzzing: "
+                                                      "zero gradient)"),
+    Case(self_copy_in_branch, lambda r: (-0.7,), tag="else"),
+    Case(view_read_then_written_in_branch, lambda r: (np.array([0.3, 0.6, -0.4]),),
+         note="tanh of a view, then the array written, in a branch: the adjoint must not "
+              "recompute tanh from the written view (found by fuzzing)"),
     Case(stop_gradient_in_conditions, lambda r: (1.3,),
          note="stop_gradient inside while/if tests (found by fuzzing: cpu failed to compile)"),
     Case(seed_f, lambda r: (np.array([[0.48800924]]),),
