@@ -18,7 +18,7 @@
 
 from __future__ import annotations
 
-DEFAULT_FUZZ = 6
+DEFAULT_FUZZ = 24
 
 
 def pytest_addoption(parser):
