@@ -1,74 +1,424 @@
 """`python -m bench`: srcgrad's compiled gradient against the Numba-compiled
-primal of the same function, side by side in one process.
+primal and against the peers (autograd, PyTorch, JAX, TensorFlow eager and
+tf.function, Tangent), case by case.
 
-For each case: the median time of the primal (`numba.njit`), of srcgrad's
-gradient (`target="cpu"`), and their ratio (the cheap-gradient bound says a
-small constant, about 3), plus the first-call time (transformation and
-compilation).  The peers (autograd, PyTorch, JAX, TensorFlow) come with the
-benchmark issue; this is the harness they will join.
+    python -m bench [--case SUBSTRING ...] [--peers autograd,torch,jax,tf,tangent]
+                    [--quick] [--malloc-tuned] [--json PATH] [--repeats N] ...
 
-    python -m bench [--repeats N] [--json PATH]
+Before timing, srcgrad's gradient of every selected case is checked against
+central finite differences on small inputs (`bench/check.py`); a case that
+fails is reported and not timed.  Then, per case, one fresh process
+(`bench/worker.py`) times, side by side: the primal (`numba.njit`),
+srcgrad's gradient (`target="cpu"`) and each peer's gradient, every peer's
+gradient first compared with srcgrad's.  Times are medians of repeated runs
+after warm-up.  srcgrad's first call (transformation + compilation) is
+measured in two more fresh processes (`bench/firstcall.py`): one with an
+empty SRCGRAD_CACHE_DIR, one with the cache it left.  Peak memory of the
+gradient of a 10^6-step loop is measured per framework in its own process
+(`bench/memory.py`).
+
+Install the peers with `pip install '.[bench]'` after a CPU build of torch
+(PyPI's Linux torch wheels pull in the CUDA libraries; with torch already
+installed, pip keeps it); a peer that does not import is left out, or shown
+n/a when named in --peers.
+
+Results: a printed table on stdout, JSON at --json (default
+bench/results/latest.json), a PNG chart of srcgrad's speedup over each peer
+next to it (same name, .png), the workers' stderr in a .log beside them;
+progress on stderr.
+
+--malloc-tuned: glibc's malloc gives freed memory back to the OS when the
+free space at the top of the heap exceeds M_TRIM_THRESHOLD, and serves a
+block of M_MMAP_THRESHOLD or more (dynamic, 128 KiB to 32 MiB) with a fresh
+mmap that is unmapped when freed.  So a gradient that returns fresh arrays
+(srcgrad's of the 10^5-element cases returns two 800 KB arrays per call)
+pays page faults, the kernel zeroing every new page, on every call, and so
+does any framework that allocates its results the same way.  That is what a
+user's process sees, so the main table reports it as measured; with
+--malloc-tuned every case runs a second time in a process started with
+MALLOC_TRIM_THRESHOLD_=268435456 MALLOC_MMAP_THRESHOLD_=268435456 (256 MiB:
+freed memory stays in the heap and is reused), applied equally to every
+framework in that process, and the second table shows those times.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
-
-import numba
-import numpy as np
-
-import srcgrad as sg
+from importlib import metadata
+from pathlib import Path
 
 from .cases import CASES
 
-
-def median_seconds(call, repeats: int) -> float:
-    call()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+MALLOC_TUNING = {"MALLOC_TRIM_THRESHOLD_": "268435456", "MALLOC_MMAP_THRESHOLD_": "268435456"}
+DEFAULT_JSON = Path(__file__).parent / "results" / "latest.json"
+MEMORY_PEERS = ("srcgrad", "autograd", "torch", "jax")
 
 
-def run_case(case, repeats: int) -> dict:
-    args = case.make_args()
-    primal = numba.njit(case.fn)
-    df = sg.grad(case.fn, wrt=case.wrt)
-    start = time.perf_counter()
-    df(*args)
-    first_call = time.perf_counter() - start
-    t_primal = median_seconds(lambda: primal(*args), repeats)
-    t_grad = median_seconds(lambda: df(*args), repeats)
-    return {"case": case.name, "primal_s": t_primal, "grad_s": t_grad,
-            "ratio": t_grad / t_primal, "first_call_s": first_call}
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def machine_lines(threads: int | None = None) -> list[str]:
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(f.readline().split()[1])
+            memory = f", {kb / 2**20:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    versions = []
+    for dist in ("srcgrad", "numpy", "numba", "llvmlite", "scipy", "autograd", "torch", "jax",
+                 "jaxlib", "tensorflow", "tensorflow-cpu", "tangent-ad", "matplotlib"):
+        try:
+            versions.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            pass
+    thread_vars = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                          "MKL_NUM_THREADS", "OPENBLAS_CORETYPE")
+               if k in os.environ}
+    return [f"{cpu}, {os.cpu_count()} logical CPUs ({usable} usable){memory}; "
+            f"{platform.platform()}",
+            f"Python {platform.python_version()}; " + ", ".join(versions),
+            "threads: Numba code (the primal, srcgrad) runs on one thread, except the matrix "
+            "products it hands to BLAS; "
+            + (f"PyTorch, TensorFlow, XLA and BLAS limited to {threads} (--threads)" if threads
+               else "PyTorch, TensorFlow and XLA use their default thread pools")
+            + (f"; set: {thread_vars}" if thread_vars else "")]
+
+
+def select_cases(patterns: list[str]) -> list[int]:
+    if not patterns:
+        return list(range(len(CASES)))
+    chosen = [k for k, c in enumerate(CASES)
+              if any(p.lower() in c.name.lower() or p.lower() == c.key for p in patterns)]
+    if not chosen:
+        raise SystemExit(f"no case matches {patterns}; the cases: "
+                         + "; ".join(c.name for c in CASES))
+    return chosen
+
+
+def select_peers(spec: str | None) -> tuple[list[str], dict[str, str]]:
+    """The peer groups to run and, for those not importable, why."""
+    from .peers import MODULES, REQUIRES
+
+    if spec is None:
+        groups = list(MODULES)
+        explicit = False
+    else:
+        groups = [g.strip() for g in spec.split(",") if g.strip()]
+        unknown = [g for g in groups if g not in MODULES]
+        if unknown:
+            raise SystemExit(f"unknown peers {unknown}; choose from {','.join(MODULES)}")
+        explicit = True
+    run, missing = [], {}
+    for g in groups:
+        if importlib.util.find_spec(REQUIRES[g]) is None:
+            missing[g] = f"{REQUIRES[g]} is not installed"
+            if explicit:  # asked for by name: its columns show n/a with the reason
+                run.append(g)
+        else:
+            run.append(g)
+    return run, missing
+
+
+THREAD_ENV: dict[str, str] = {}
+
+
+def thread_env(threads: int | None) -> dict[str, str]:
+    """The environment that limits every framework to `threads` threads."""
+    if not threads:
+        return {}
+    n = str(threads)
+    env = {"OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n,
+           "TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": n}
+    if threads == 1:
+        env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+    return env
+
+
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(THREAD_ENV)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("PYTHONWARNINGS", "ignore::SyntaxWarning")  # Tangent's generated code
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "") if env.get(
+        "PYTHONPATH") else root
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_subprocess(args: list[str], log, env: dict[str, str], timeout: float) -> tuple[int, str]:
+    """Run `python -m ...`, forwarding its "bench:" stderr lines as progress and
+    writing all its stderr to the log; returns (exit status, stdout)."""
+    log.write(f"\n=== {' '.join(args)}\n")
+    log.flush()
+    proc = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    import threading
+
+    def pump():
+        for line in proc.stderr:
+            log.write(line)
+            if line.startswith("bench: "):
+                progress("    " + line[7:].rstrip())
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    try:
+        stdout, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        stdout, _ = proc.communicate()
+        thread.join()
+        return -9, stdout
+    thread.join()
+    log.flush()
+    return proc.returncode, stdout
+
+
+def run_worker(index: int, options, groups: list[str], log, extra_env=None,
+               skip: list[str] = ()) -> dict:
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
+        out = tmp.name
+    args = ["-m", "bench.worker", str(index), "--out", out, "--peers", ",".join(groups),
+            "--repeats", str(options.repeats), "--budget", str(options.budget),
+            "--call-timeout", str(options.call_timeout), "--rtol", str(options.rtol),
+            "--skip", ",".join(skip)]
+    if options.quick:
+        args.append("--quick")
+    try:
+        code, _ = run_subprocess(args, log, _env(extra_env), options.case_timeout)
+        if code != 0 or os.path.getsize(out) == 0:
+            why = "timed out" if code == -9 else f"exited with status {code}"
+            return {"case": CASES[index].name, "key": CASES[index].key,
+                    "srcgrad": {"status": "error",
+                                "reason": f"the worker process {why} (see the .log)"}}
+        with open(out) as f:
+            return json.load(f)
+    finally:
+        os.unlink(out)
+
+
+def srcgrad_fingerprint() -> str:
+    """A hash of srcgrad's sources: the generated modules' cache key includes
+    it, so a change between the cold and the warm process (srcgrad edited
+    while the benchmark runs) makes the warm one compile again."""
+    import hashlib
+
+    import srcgrad
+
+    h = hashlib.sha256()
+    for path in sorted(Path(srcgrad.__file__).parent.rglob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def tuned_run(index: int, options, groups: list[str], log, measured: dict) -> dict:
+    """The case again with MALLOC_TUNING.  A peer that took 30 s or more a call
+    (or was n/a) in the measured run is not run again: page faults are noise
+    there; its measured result is copied, with a note saying so."""
+    again_not = {name: p for name, p in measured.get("peers", {}).items()
+                 if p.get("status") == "n/a" or p.get("samples") == 0}
+    record = run_worker(index, options, groups, log, MALLOC_TUNING, list(again_not))
+    for name, p in again_not.items():
+        copied = dict(p)
+        if p.get("status") != "n/a":
+            copied["note"] = "; ".join(filter(None, [
+                p.get("note"), "not run again with the malloc tuning (a call takes over 30 s): "
+                               "the measured time"]))
+        record.setdefault("peers", {})[name] = copied
+    if "peers" in record:  # keep the columns' order
+        record["peers"] = {c: record["peers"][c] for c in measured.get("peers", {})
+                           if c in record["peers"]}
+    return record
+
+
+def run_first_calls(index: int, log) -> dict:
+    for _ in range(3):
+        before = srcgrad_fingerprint()
+        result = _first_calls(index, log)
+        if srcgrad_fingerprint() == before:
+            return result
+        progress("  srcgrad's sources changed during the first-call measurement: again")
+    result["error"] = "srcgrad's sources kept changing during the measurement (cache invalidated)"
+    return result
+
+
+def _first_calls(index: int, log) -> dict:
+    result = {}
+    with tempfile.TemporaryDirectory(prefix="srcgrad-bench-cache-") as cache:
+        env = _env({"SRCGRAD_CACHE_DIR": cache})
+        for which in ("cold", "warm"):
+            code, stdout = run_subprocess(["-m", "bench.firstcall", str(index)], log, env, 900)
+            if code != 0:
+                result["error"] = f"{which} first-call process exited with status {code}"
+                break
+            result[which] = json.loads(stdout.strip().splitlines()[-1])
+        code, stdout = run_subprocess(["-m", "bench.firstcall", str(index), "--primal"], log,
+                                      env, 900)
+        if code == 0:
+            result["primal"] = json.loads(stdout.strip().splitlines()[-1])
+    return result
+
+
+def run_memory(peers: list[str], steps: int, log) -> dict:
+    out = {"steps": steps, "peers": {}}
+    for peer in peers:
+        progress(f"  memory: {peer}, {steps:,} steps")
+        code, stdout = run_subprocess(["-m", "bench.memory", peer, "--steps", str(steps)], log,
+                                      _env(), 3600)
+        if code != 0:
+            out["peers"][peer] = {"error": f"the process exited with status {code} (see the .log)"}
+        else:
+            out["peers"][peer] = json.loads(stdout.strip().splitlines()[-1])
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=21)
-    parser.add_argument("--json", help="write the results to this file")
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--case", action="append", default=[],
+                        help="run the cases whose name contains this (or whose key is this); "
+                             "repeatable; default: all")
+    parser.add_argument("--peers", help="comma-separated: autograd,torch,jax,tf,tangent "
+                                        "(default: all that import; '' for none)")
+    parser.add_argument("--quick", action="store_true",
+                        help="small sizes and few repeats: a smoke run")
+    parser.add_argument("--malloc-tuned", action="store_true",
+                        help="also run every case with glibc malloc's thresholds at 256 MiB")
+    parser.add_argument("--json", default=str(DEFAULT_JSON),
+                        help="write the results here (default %(default)s); the PNG and the "
+                             "log go beside it")
+    parser.add_argument("--repeats", type=int, help="timed samples per measurement "
+                        "(default 21, 3 with --quick)")
+    parser.add_argument("--budget", type=float, help="seconds of timed samples per "
+                        "measurement, about (default 10, 1 with --quick)")
+    parser.add_argument("--call-timeout", type=float, default=300.0,
+                        help="a peer whose single call takes longer is n/a (default %(default)s)")
+    parser.add_argument("--case-timeout", type=float, default=3600.0,
+                        help="seconds for one case's worker process (default %(default)s)")
+    parser.add_argument("--rtol", type=float, default=1e-6,
+                        help="a peer agrees with srcgrad within this relative error")
+    parser.add_argument("--memory-steps", type=int,
+                        help="steps of the memory measurement (default 10^6, 10^4 with --quick)")
+    parser.add_argument("--threads", type=int,
+                        help="limit every framework (BLAS, PyTorch, TensorFlow, XLA) to this many "
+                             "threads; default: each framework's own default (srcgrad and the "
+                             "primal are single-threaded Numba code either way, but for BLAS)")
+    parser.add_argument("--no-check", action="store_true", help="skip the finite-difference check")
+    parser.add_argument("--no-first-call", action="store_true",
+                        help="skip the first-call (cold/warm cache) measurements")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory measurement")
     options = parser.parse_args(argv)
-    machine = f"{platform.processor() or platform.machine()}, {platform.python_version()}, " \
-              f"numba {numba.__version__}, numpy {np.__version__}"
-    print(f"srcgrad {sg.__version__}; {machine}")
-    print(f"{'case':34} {'primal':>11} {'gradient':>11} {'ratio':>6} {'first call':>11}")
-    results = []
-    for k, case in enumerate(CASES, 1):
-        if sys.stderr.isatty():
-            print(f"[{k}/{len(CASES)}] {case.name}...", end="\r", file=sys.stderr, flush=True)
-        r = run_case(case, options.repeats)
-        results.append(r)
-        print(f"{r['case']:34} {r['primal_s'] * 1e6:9.1f}us {r['grad_s'] * 1e6:9.1f}us "
-              f"{r['ratio']:5.2f}x {r['first_call_s']:10.2f}s")
-    if options.json:
-        with open(options.json, "w") as out:
-            json.dump({"machine": machine, "results": results}, out, indent=2)
+    options.repeats = options.repeats or (3 if options.quick else 21)
+    options.budget = options.budget or (1.0 if options.quick else 10.0)
+    memory_steps = options.memory_steps or (10_000 if options.quick else 1_000_000)
+    global THREAD_ENV
+    THREAD_ENV = thread_env(options.threads)
+
+    indices = select_cases(options.case)
+    groups, missing = select_peers(options.peers)
+    from .peers import COLUMNS
+
+    columns = [c for g in groups for c in COLUMNS[g]]
+    json_path = Path(options.json)
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    png_path = json_path.with_suffix(".png")
+    log_path = json_path.with_suffix(".log")
+    command = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
+    results = {"command": command.strip(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+               "machine_lines": machine_lines(options.threads), "columns": columns, "quick": options.quick,
+               "peers_missing": missing, "threads": options.threads,
+               "srcgrad_fingerprint": srcgrad_fingerprint(),
+               "cases": []}
+    if options.malloc_tuned:
+        results["tuned_cases"] = []
+        results["malloc_tuning"] = MALLOC_TUNING
+    if not options.no_first_call:
+        results["first_calls"] = {}
+    for line in results["machine_lines"]:
+        progress(line)
+    for g, why in missing.items():
+        progress(f"peer {g}: {why}" + ("" if g in groups else " (skipped)"))
+
+    def save():
+        with open(json_path, "w") as f:
+            json.dump(results, f, indent=1, default=float)
+
+    failed_check = {}
+    if not options.no_check:
+        from .check import check_case
+
+        progress("checking srcgrad against finite differences (small inputs)...")
+        for k in indices:
+            ok, detail = check_case(CASES[k])
+            progress(f"  {'ok  ' if ok else 'FAIL'} {CASES[k].name}: {detail}")
+            if not ok:
+                failed_check[k] = detail
+        results["check"] = {CASES[k].name: failed_check.get(k, "ok") for k in indices}
+
+    with open(log_path, "w") as log:
+        for n, k in enumerate(indices, 1):
+            case = CASES[k]
+            progress(f"[{n}/{len(indices)}] {case.name}")
+            if k in failed_check:
+                record = {"case": case.name, "key": case.key, "srcgrad": {
+                    "status": "error",
+                    "reason": f"failed the finite-difference check ({failed_check[k]}): not timed"}}
+                results["cases"].append(record)
+                if options.malloc_tuned:
+                    results["tuned_cases"].append(record)
+                continue
+            results["cases"].append(run_worker(k, options, groups, log))
+            save()
+            if options.malloc_tuned:
+                progress("  again with the malloc tuning")
+                results["tuned_cases"].append(tuned_run(k, options, groups, log,
+                                                        results["cases"][-1]))
+                save()
+            if not options.no_first_call:
+                progress("  first call: cold cache, then warm")
+                results["first_calls"][case.name] = run_first_calls(k, log)
+                save()
+        if not options.no_memory:
+            mem_peers = [p for p in MEMORY_PEERS if p == "srcgrad" or
+                         (p in groups and p not in missing)]
+            results["memory"] = run_memory(mem_peers, memory_steps, log)
+    results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    if srcgrad_fingerprint() != results["srcgrad_fingerprint"]:
+        results["srcgrad_changed"] = True
+        progress("warning: srcgrad's sources changed while the benchmark ran")
+    from .report import chart, render
+
+    text = render(results)
+    results["table"] = text
+    save()
+    print(text)
+    try:
+        chart(results, str(png_path))
+        print(f"\nJSON: {json_path}\nchart: {png_path}\nlog: {log_path}")
+    except ImportError as exc:
+        print(f"\nJSON: {json_path}\nno chart: {exc} (pip install matplotlib)\nlog: {log_path}")
     return 0
 
 
