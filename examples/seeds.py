@@ -140,6 +140,14 @@ def main() -> None:
     print("\nseed 001: e = stop_gradient(a + b) + (a + b); gradients(e, [a, b])")
     print(sg.grad(stopped_sum, wrt=(0, 1), target=TARGET)(1.0, 1.0))  # (1.0, 1.0)
 
+    print("\nseed 001: gradients applied three times to b = pow(a, 2) at a = 1")
+    first = sg.grad(square, target=TARGET)
+    second = sg.grad(first, target=TARGET)
+    third = sg.grad(second, target=TARGET)
+    print(first(1.0), second(1.0), third(1.0))  # 2.0 2.0 None: no path from a any more
+    third = sg.grad(second, target=TARGET, unconnected_gradients="zero")
+    print(third(1.0))  # 0.0
+
     print("\nseed 002: y = 2 x^T x, dy/dx = 4x")
     x = np.arange(4, dtype=np.float32).reshape(4, 1)  # float32, as in the seed
     print(sg.grad(two_xtx, target=TARGET)(x).ravel())  # [ 0.  4.  8. 12.]

@@ -17,21 +17,30 @@ from . import rules  # noqa: E402,F401  (registers the adjoint rules)
 from .api import GradFunction, grad, stop_gradient, value_and_grad  # noqa: E402
 from .errors import (  # noqa: E402
     CompileError,
+    LoopLimitError,
     NoAdjointError,
+    OutOfMemoryError,
     SrcGradError,
     UnsupportedSyntaxError,
 )
+from .higher import hessian, hvp, jacobian, jvp  # noqa: E402
 from .rules.registry import adjoint  # noqa: E402
 
 __all__ = [
     "grad",
     "value_and_grad",
     "stop_gradient",
+    "hvp",
+    "hessian",
+    "jvp",
+    "jacobian",
     "adjoint",
     "GradFunction",
     "SrcGradError",
     "UnsupportedSyntaxError",
     "NoAdjointError",
     "CompileError",
+    "OutOfMemoryError",
+    "LoopLimitError",
     "__version__",
 ]

@@ -1,5 +1,5 @@
-"""`python -m srcgrad show FILE.py:FUNC [--wrt NAME ...] [--target T]`: print
-the adjoint source that srcgrad generates for FUNC."""
+"""`python -m srcgrad show FILE.py:FUNC [--wrt NAME ...] [--target T] [--max-trips N]`:
+print the adjoint source that srcgrad generates for FUNC."""
 
 from __future__ import annotations
 
@@ -38,11 +38,14 @@ def main(argv: list[str] | None = None) -> int:
     show.add_argument("--wrt", nargs="+", default=["0"],
                       help="parameters or locals to differentiate with respect to")
     show.add_argument("--target", default="cpu", choices=["cpu", "python", "cuda"])
+    show.add_argument("--max-trips", type=int, default=None, metavar="N",
+                      help="target cuda: the most iterations of a loop whose count is not constant")
     args = parser.parse_args(argv)
     fn = _load(args.function)
     wrt = [int(w) if w.lstrip("-").isdigit() else w for w in args.wrt]
     try:
-        df = grad(fn, wrt=wrt[0] if len(wrt) == 1 else tuple(wrt), target=args.target)
+        df = grad(fn, wrt=wrt[0] if len(wrt) == 1 else tuple(wrt), target=args.target,
+                  max_trips=args.max_trips)
         print(df.source, end="")
     except (SrcGradError, ValueError, TypeError) as exc:
         print(f"srcgrad: {exc}", file=sys.stderr)

@@ -21,6 +21,7 @@ import ast
 from dataclasses import dataclass
 
 from . import ir
+from .anf import stack_push
 from .errors import UnsupportedSyntaxError
 from .ops import no_adjoint, operand_names, operation
 
@@ -48,6 +49,10 @@ def analyse(fn: ir.Function, wrt: list[str], stop: set[str]) -> Activity:
             flows.append((name, stmt.target))
     for stmt in stores:
         flows += [(n, stmt.array) for n in ir.names_in(stmt.value)]
+    for stmt in ir.walk(fn.body):
+        pushed = stack_push(stmt)  # `s.append(v)`: s holds v
+        if pushed is not None and isinstance(pushed[1], ast.Name):
+            flows.append((pushed[1].id, pushed[0]))
     varied = set(wrt)
     changed = True
     while changed:

@@ -30,6 +30,7 @@ Guarantees to the passes after it:
 from __future__ import annotations
 
 import ast
+import copy
 import sys
 import types
 from dataclasses import dataclass, field
@@ -43,7 +44,8 @@ from .parse import FunctionSource, user_function
 from .resolve import METHODS, OPERATORS, Scope, spelling
 from .rules import registry
 
-__all__ = ["ExpressionLowering", "Context", "SUBSCRIPT", "TUPLE", "STOP"]
+__all__ = ["ExpressionLowering", "Context", "SUBSCRIPT", "TUPLE", "STOP", "STACK_NEW",
+           "STACK_POP", "stack_push"]
 
 
 class _Marker:
@@ -56,6 +58,10 @@ class _Marker:
 
 SUBSCRIPT = _Marker("SUBSCRIPT")  # primitive of `a[index]`
 TUPLE = _Marker("TUPLE")  # primitive of `(a, b)`
+# In a generated adjoint, differentiated again (`Lowering(stacks=True)`): a list
+# used as a stack, `s = []`, `s.append(v)`, `v = s.pop()`.
+STACK_NEW = _Marker("STACK_NEW")  # primitive of `[]` (or `[0]`, a stack of shapes)
+STACK_POP = _Marker("STACK_POP")  # primitive of `s.pop()`
 
 
 def stop_gradient(x):
@@ -90,8 +96,9 @@ class Context:
 class ExpressionLowering:
     """The expression half of the lowering; `lower.Lowering` adds statements."""
 
-    def __init__(self, namer: Namer):
+    def __init__(self, namer: Namer, stacks: bool = False):
         self.namer = namer
+        self.stacks = stacks  # accept lists used as stacks (generated adjoints only)
         self.out: list[ir.Stmt] = []
         self.ctx: Context
         self.origin: ir.Origin
@@ -124,6 +131,10 @@ class ExpressionLowering:
             return expr
         if isinstance(expr, ast.Name) or self._is_global_value(expr):
             return self.load(expr)
+        if (isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub)
+                and isinstance(expr.operand, ast.Constant)
+                and type(expr.operand.value) in (int, float)):
+            return ast.Constant(-expr.operand.value)  # `-1`, as the printer writes it
         value, primitive, nondiff = self.operation(expr)
         if isinstance(value, (ast.Name, ast.Constant)) and primitive is None and not nondiff:
             return value
@@ -148,6 +159,12 @@ class ExpressionLowering:
             return expr, None, False
         if isinstance(expr, ast.Name) or self._is_global_value(expr):
             return self.load(expr), None, False
+        if self.stacks and isinstance(expr, ast.List) and all(
+                isinstance(e, ast.Constant) for e in expr.elts):
+            return expr, STACK_NEW, True
+        if self.stacks and _stack_method(expr, "pop", 0):
+            return ast.Call(ast.Attribute(self.load(expr.func.value), "pop", ast.Load()), [],
+                            []), STACK_POP, False
         if isinstance(expr, ast.BoolOp) and self.has_user_call(expr):
             return self._boolop_as_branches(expr), None, True
         if self.is_nondiff(expr):
@@ -344,8 +361,8 @@ class ExpressionLowering:
             return True
         if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.Not, ast.Invert)):
             return True
-        if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.FloorDiv, ast.Mod)):
-            return True
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.FloorDiv):
+            return True  # (`x % y` is `x - y * (x // y)`: it has a derivative)
         if isinstance(expr, ast.Attribute):
             return expr.attr in _NONDIFF_ATTRIBUTES
         if isinstance(expr, ast.Subscript):
@@ -385,6 +402,37 @@ class ExpressionLowering:
                 setattr(node, name, [self.canonical(v) if isinstance(v, ast.expr) else v
                                      for v in value])
         return node
+
+    def constant_truth(self, test: ast.expr) -> bool | None:
+        """The truth of a test made of constants only (literals, global
+        numbers, arithmetic, comparisons and `and`/`or`/`not` on them), else
+        None.  Numba drops the branch such a test never takes; srcgrad drops it
+        first, so that no stack is left pushed only in code Numba removed."""
+        allowed = (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Name,
+                   ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.expr_context)
+        folded = ast.fix_missing_locations(copy.deepcopy(test))
+        for node in ast.walk(folded):
+            if not isinstance(node, allowed):
+                return None
+            if isinstance(node, ast.Constant) and type(node.value) not in (bool, int, float):
+                return None
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and not (
+                    isinstance(node.right, ast.Constant) and abs(node.right.value) <= 64):
+                return None  # `10 ** 10 ** 10` would take forever
+        values = {}
+        for n in ast.walk(folded):
+            if isinstance(n, ast.Name):
+                if self.ctx.scope.is_local(n.id):
+                    return None
+                values[n.id] = self.ctx.scope.lookup(n)  # a global: Numba freezes it
+                if type(values[n.id]) not in (bool, int, float):
+                    return None
+        try:
+            value = eval(compile(ast.Expression(folded), "<test>", "eval"),
+                         {"__builtins__": {}, **values})
+        except Exception:  # noqa: BLE001  (a test Python would fail on: leave it to run)
+            return None
+        return bool(value) if type(value) in (bool, int, float) else None
 
     def condition(self, test: ast.expr, name: str) -> str:
         """Lower an `if`/`while` test into the variable `name`."""
@@ -463,3 +511,18 @@ def _shallow_copy(node: ast.AST) -> ast.AST:
     for name, value in ast.iter_fields(node):
         setattr(new, name, list(value) if isinstance(value, list) else value)
     return new
+
+
+def _stack_method(expr: ast.expr, method: str, nargs: int) -> bool:
+    """Whether `expr` is `name.method(...)` with `nargs` positional arguments."""
+    return (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)
+            and expr.func.attr == method and isinstance(expr.func.value, ast.Name)
+            and len(expr.args) == nargs and not expr.keywords)
+
+
+def stack_push(stmt) -> tuple[str, ast.expr] | None:
+    """(stack, value) if `stmt` is an `ir.ExprStmt` `stack.append(value)`."""
+    value = getattr(stmt, "value", None)
+    if type(stmt).__name__ == "ExprStmt" and _stack_method(value, "append", 1):
+        return value.func.value.id, value.args[0]
+    return None

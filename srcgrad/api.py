@@ -8,10 +8,12 @@ unconnected inputs, the structure of `wrt`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import os
 import threading
+import types
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,7 +22,8 @@ import numpy as np
 
 from .anf import stop_gradient
 from .compile import compile_error, load_module
-from .errors import SrcGradError
+from .device import DeviceOptions
+from .errors import OutOfMemoryError, SrcGradError
 from .runtime import grad_dtype
 from .transform import Generated, Options, transform
 
@@ -37,12 +40,17 @@ class GradFunction:
     """
 
     def __init__(self, fn: Callable, *, wrt, target: str, stop_gradients: Sequence[str],
-                 unconnected_gradients: str, preserve_result: bool):
+                 unconnected_gradients: str, preserve_result: bool, max_trips: int | None = None):
         if not callable(fn):
             raise TypeError(f"grad() needs a function, got {fn!r}")
-        if isinstance(fn, GradFunction):
-            raise SrcGradError(f"grad() of a gradient function ({fn.__name__}): derivatives of "
-                               "higher order are not available in this version of srcgrad")
+        self.inner = fn if isinstance(fn, GradFunction) else None
+        if self.inner is not None:
+            _check_differentiable_again(self.inner, target)
+        elif not isinstance(getattr(fn, "py_func", fn), types.FunctionType):
+            # a bound method, a class, np.vectorize(...): say so now, before the
+            # call binds arguments to a signature that may be (*args, **kwargs)
+            raise TypeError(f"grad() differentiates Python functions defined with 'def', "
+                            f"not {fn!r}")
         if target not in _TARGETS:
             raise ValueError(f"target={target!r}: choose one of {', '.join(map(repr, _TARGETS))}")
         if unconnected_gradients not in ("none", "zero"):
@@ -60,8 +68,14 @@ class GradFunction:
         self.target = target
         self.preserve_result = preserve_result
         self.options = Options(wrt_tuple, tuple(stop_gradients), unconnected_gradients == "zero",
-                               preserve_result)
-        self._signature = inspect.signature(fn)
+                               preserve_result, generated=self.inner is not None)
+        if target == "cuda":
+            self.options = dataclasses.replace(self.options, device=DeviceOptions(
+                _checked_max_trips(max_trips), self.single))
+        elif max_trips is not None:
+            raise ValueError(f"max_trips bounds loops for target='cuda', not target={target!r}")
+        # a gradient function is called like the function it differentiates
+        self._signature = self.inner._signature if self.inner else inspect.signature(fn)
         # a call with exactly this many positional arguments needs no binding
         params = list(self._signature.parameters.values())
         plain = all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params)
@@ -70,7 +84,8 @@ class GradFunction:
         self._generated: Generated | None = None
         self._impl: Callable | None = None
         self._module = None
-        functools.update_wrapper(self, fn)
+        # (not the __dict__ of a gradient function: it holds that function's state)
+        functools.update_wrapper(self, fn, updated=() if self.inner else ("__dict__",))
         self.__name__ = f"{getattr(fn, '__name__', 'f')}_grad"
         self.__qualname__ = self.__name__
 
@@ -80,10 +95,56 @@ class GradFunction:
         if self._generated is None:
             with self._lock:
                 if self._generated is None:
-                    if self.target == "cuda":
-                        raise SrcGradError("target='cuda' is not available in this version")
-                    self._generated = transform(self.fn, self.options)
+                    source_fn = self.inner._python_function() if self.inner else self.fn
+                    self._generated = transform(source_fn, self.options)
         return self._generated
+
+    def _python_function(self) -> Callable:
+        """The generated adjoint as an uncompiled Python function, which a
+        derivative of higher order differentiates again."""
+        generated = self._generate()
+        module = load_module(generated.source, getattr(self.fn, "__name__", "f"),
+                             generated.injected)
+        return getattr(module, generated.name)
+
+    @property
+    def _extra_params(self) -> int:
+        """How many parameters the adjoint has beyond the user's function's:
+        the `grad_y` seeds (of this gradient and of those it differentiates)."""
+        if self.inner is None:
+            return 0
+        return self.inner._extra_params + self.inner._generate().outputs
+
+    @property
+    def _single_output(self) -> bool:
+        """Whether the differentiated function returns one value (not a tuple)."""
+        if self.inner is not None:
+            return self.inner.single and not self.inner.preserve_result
+        return self._generate().single_result
+
+    @property
+    def device_function(self):
+        """The adjoint as a CUDA device function (target='cuda'), for your own
+        kernels: it takes the function's arguments for one element (then, with
+        max_trips, the overflow array, then the `grad_y` seeds, default 1.0)
+        and returns what this gradient function returns for one element."""
+        if self.target != "cuda":
+            raise AttributeError(f"device_function: {self.__name__} was made for "
+                                 f"target={self.target!r}; pass target='cuda'")
+        return self._cuda().device_function
+
+    def _cuda(self):
+        if self._impl is None:
+            generated = self._generate()
+            with self._lock:
+                if self._impl is None:
+                    from .cuda import CudaGradient
+
+                    stem = getattr(self.fn, "__name__", "f")
+                    self._module = load_module(generated.source, stem, generated.injected)
+                    self._impl = CudaGradient(generated, self._module, self.fn.__name__,
+                                              self.options.device.max_trips)
+        return self._impl
 
     @property
     def source(self) -> str:
@@ -99,9 +160,7 @@ class GradFunction:
                     module = load_module(generated.source, stem, generated.injected)
                     function = getattr(module, generated.name)
                     if self.target == "cpu":
-                        import numba
-
-                        function = numba.njit(cache=True)(function)
+                        function = _jit(function)
                     self._module = module
                     self._impl = function
         return self._impl
@@ -109,8 +168,6 @@ class GradFunction:
     def _recompile(self, exc: Exception) -> Callable:
         """Numba could not read its cache of this module (a truncated or foreign
         file): drop that cache and compile afresh, once."""
-        import numba
-
         path = Path(self._module.__file__)
         stale = list((path.parent / "__pycache__").glob(f"{path.stem}.*"))
         warnings.warn(f"srcgrad: ignoring Numba's unreadable cache of {path.name} "
@@ -119,7 +176,7 @@ class GradFunction:
         for file in stale:
             file.unlink(missing_ok=True)
         with self._lock:
-            self._impl = numba.njit(cache=True)(self._impl.py_func)
+            self._impl = _jit(self._impl.py_func)
         return self._impl
 
     # --- calling ------------------------------------------------------------------------
@@ -127,21 +184,40 @@ class GradFunction:
     def __call__(self, *args, grad_ys=None, **kwargs):
         if kwargs or len(args) != self._positional:
             args = self._bind(args, kwargs)
-        values = [_as_input(v) for v in args]
+        return self._run([_as_input(v) for v in args], grad_ys)
+
+    def _call_with_inner_seeds(self, args, inner_seeds: list, grad_ys):
+        """Call with the seeds of the gradient function this one differentiates
+        given (`jvp` differentiates with respect to one of them)."""
+        return self._run([_as_input(v) for v in args] + list(inner_seeds), grad_ys,
+                         inner_given=True)
+
+    def _run(self, values: list, grad_ys, inner_given: bool = False):
         generated = self._generate()
+        if self.target == "cuda":
+            return self._cuda()(values, self._seeds(grad_ys, generated))
         for k in generated.wrt_params:
             if k is not None:
                 values[k] = _as_differentiable(values[k])
         seeds = self._seeds(grad_ys, generated)
+        if self.inner is not None and not inner_given:  # the inner gradients' seeds: ones
+            seeds = [None] * self._extra_params + seeds
         impl = self._implementation()
         try:
             out = impl(*values, *seeds)
+        except MemoryError as exc:
+            raise self._out_of_memory(exc) from exc
         except Exception as exc:
             if _is_numba_error(exc):
-                raise compile_error(exc, self._module.__file__, self.fn.__name__) from None
-            if not _from_numba_cache(exc):
+                raise self._compile_error(exc) from None
+            if _from_numba_cache(exc):
+                out = self._recompile(exc)(*values, *seeds)
+            elif self.target == "cpu" and _from_numba_compiler(exc):
+                # Numba failed with an error of its own kind (a NotImplementedError
+                # from its lowering, an unsupported bytecode)
+                raise self._compile_error(exc, _lowering_line(exc)) from None
+            else:
                 raise
-            out = self._recompile(exc)(*values, *seeds)
         if self.preserve_result:
             results, grads = out
         else:
@@ -151,8 +227,28 @@ class GradFunction:
         grads = grads[0] if self.single else tuple(grads)
         if not self.preserve_result:
             return grads
-        results = results[0] if generated.single_result else tuple(results)
+        results = results[0] if self._single_output else tuple(results)
         return results, grads
+
+    def _where(self) -> tuple[str, int]:
+        """The user's file and the line of the function's `def`."""
+        fn = getattr(self.fn, "py_func", self.fn)
+        return inspect.getsourcefile(fn) or fn.__code__.co_filename, fn.__code__.co_firstlineno
+
+    def _compile_error(self, exc: Exception, line: int | None = None) -> SrcGradError:
+        file, first = self._where()
+        return compile_error(exc, self._module.__file__, self.fn.__name__,
+                             files={os.path.basename(file): file}, line=line,
+                             fallback=(file, first))
+
+    def _out_of_memory(self, exc: MemoryError) -> OutOfMemoryError:
+        file, first = self._where()
+        detail = f" ({exc})" if str(exc) else ""
+        return OutOfMemoryError(
+            f"the gradient of {self.fn.__name__} ran out of memory{detail}: its reverse sweep "
+            "keeps values from every iteration of the function's loops until it replays "
+            "them. Run fewer iterations, or take the gradient of a shorter part of the "
+            "computation at a time", file, first)
 
     def _bind(self, args: tuple, kwargs: dict) -> tuple:
         """The arguments in parameter order, defaults filled in."""
@@ -167,7 +263,7 @@ class GradFunction:
         n = generated.outputs
         if grad_ys is None:
             return [None] * n
-        if generated.single_result and n == 1:
+        if self._single_output and n == 1:
             return [_as_input(grad_ys)]
         if not isinstance(grad_ys, (tuple, list)) or len(grad_ys) != n:
             raise ValueError(f"grad_ys must be a tuple of {n} entries, one per output of "
@@ -179,6 +275,31 @@ class GradFunction:
         return f"<srcgrad gradient of {getattr(self.fn, '__qualname__', self.fn)}>"
 
 
+def _check_differentiable_again(inner: GradFunction, target: str) -> None:
+    if inner.preserve_result:
+        raise SrcGradError(f"grad() of {inner.__name__}, which returns (value, gradients) "
+                           "(preserve_result=True): differentiate the plain gradient function")
+    if "cuda" in (inner.target, target):
+        raise SrcGradError(f"grad() of {inner.__name__}: derivatives of higher order run on the "
+                           "'cpu' and 'python' targets, not 'cuda'")
+
+
+def _checked_max_trips(max_trips) -> int | None:
+    if max_trips is not None and (isinstance(max_trips, bool) or not isinstance(max_trips, int)
+                                  or max_trips < 1):
+        raise ValueError(f"max_trips must be a positive integer, not {max_trips!r}")
+    return max_trips
+
+
+def _jit(function: Callable) -> Callable:
+    """`function` compiled by Numba.  NumPy's error model: a float divided by
+    zero is an infinity or nan, as in NumPy, not a `ZeroDivisionError` (the
+    adjoints of `sqrt` at 0 and of `x / y` at `y == 0` divide by zero)."""
+    import numba
+
+    return numba.njit(cache=True, error_model="numpy")(function)
+
+
 def _from_numba_cache(exc: Exception) -> bool:
     """Whether `exc` was raised while Numba loaded its on-disk cache."""
     tb = exc.__traceback__
@@ -187,6 +308,32 @@ def _from_numba_cache(exc: Exception) -> bool:
             return True
         tb = tb.tb_next
     return False
+
+
+def _from_numba_compiler(exc: Exception) -> bool:
+    """Whether `exc` was raised while Numba compiled (not ran) the adjoint."""
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name == "_compile_core" and code.co_filename.replace(os.sep, "/").endswith(
+                "numba/core/compiler.py"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _lowering_line(exc: Exception) -> int | None:
+    """The generated line that Numba was lowering when `exc` was raised."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        inst = tb.tb_frame.f_locals.get("inst") if tb.tb_frame.f_code.co_name == "lower_inst" \
+            else None
+        loc = getattr(inst, "loc", None)
+        if loc is not None and getattr(loc, "line", None):
+            line = loc.line
+        tb = tb.tb_next
+    return line
 
 
 def _is_numba_error(exc: Exception) -> bool:
@@ -233,11 +380,17 @@ def _finish(g, value):
 
 def grad(fn: Callable | None = None, /, *, wrt: int | str | Sequence[int | str] = 0,
          target: str = "cpu", stop_gradients: Sequence[str] = (),
-         unconnected_gradients: str = "none", preserve_result: bool = False):
+         unconnected_gradients: str = "none", preserve_result: bool = False,
+         max_trips: int | None = None):
     """The gradient of `fn`: a function taking `fn`'s arguments (and
     `grad_ys=`) that returns the gradient of `fn`'s outputs with respect to
-    `wrt`.  Usable as `@grad`, `@grad(wrt=...)` or `grad(fn, wrt=...)`."""
-    options = dict(wrt=wrt, target=target, stop_gradients=stop_gradients,
+    `wrt`.  Usable as `@grad`, `@grad(wrt=...)` or `grad(fn, wrt=...)`.
+
+    `max_trips` (target='cuda' only) bounds how often each loop whose trip
+    count is not a constant (a `while`, a `range` with a computed bound)
+    runs, so that the values its iterations save fit in per-thread storage
+    sized at compile time; a loop that runs more often makes the call raise."""
+    options = dict(wrt=wrt, target=target, stop_gradients=stop_gradients, max_trips=max_trips,
                    unconnected_gradients=unconnected_gradients, preserve_result=preserve_result)
     if fn is None:
         return lambda f: GradFunction(f, **options)

@@ -20,7 +20,7 @@ import ast
 import numpy as np
 
 from . import ir
-from .anf import SUBSCRIPT
+from .anf import STACK_POP, SUBSCRIPT, stack_push
 from .cleanup import liveness
 from .errors import UnsupportedSyntaxError
 
@@ -51,6 +51,9 @@ def alias_classes(fn: ir.Function, certain_only: bool = False) -> dict[str, set[
             parent[ra] = rb
 
     for stmt in ir.walk(fn.body):
+        pushed = stack_push(stmt)
+        if pushed is not None and isinstance(pushed[1], ast.Name) and not certain_only:
+            union(pushed[1].id, pushed[0])  # what a stack holds may be popped anywhere
         if not isinstance(stmt, ir.Assign):
             continue
         value = stmt.value
@@ -62,6 +65,8 @@ def alias_classes(fn: ir.Function, certain_only: bool = False) -> dict[str, set[
                 sources = {value.value.id}
         elif isinstance(value, ast.Call) and id(stmt.primitive) in _VIEWS and value.args:
             sources = ir.names_in(value.args[0])
+        elif stmt.primitive is STACK_POP and not certain_only:
+            sources = ir.names_in(value)
         for source in sources:
             union(stmt.target, source)
     classes: dict[str, set[str]] = {}
@@ -100,8 +105,15 @@ def check_stores(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
                         [ast.Name(name, ast.Load()), ast.Constant(message)], [])
         return ir.ExprStmt(origin, call)
 
+    def guard_pair(name: str, array: str, message: str, origin: ir.Origin) -> ir.ExprStmt:
+        call = ast.Call(ast.Name("refuse_shared", ast.Load()),
+                        [ast.Name(name, ast.Load()), ast.Name(array, ast.Load()),
+                         ast.Constant(message)], [])
+        return ir.ExprStmt(origin, call)
+
     def visit(block: list[ir.Stmt]) -> None:
         k = 0
+        inserted = 0  # guards put into this block so far: `defined` has the old gaps
         while k < len(block):
             stmt = block[k]
             for inner in ir.blocks(stmt):
@@ -116,9 +128,10 @@ def check_stores(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
                     if other in certain.get(stmt.array, set()):
                         raise UnsupportedSyntaxError(message.split(": ", 1)[1],
                                                      stmt.origin.file, stmt.origin.line)
-                    if other in defined[(id(block), k)]:
-                        block.insert(k, guard(other, message, stmt.origin))
+                    if other in defined[(id(block), k - inserted)]:
+                        block.insert(k, guard_pair(other, stmt.array, message, stmt.origin))
                         k += 1
+                        inserted += 1
                     else:
                         guard_after_def[other] = message
             k += 1
@@ -140,28 +153,42 @@ def check_stores(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
 
 
 def drop_needless_guards(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
-    """Keep the `refuse_inplace_alias(x, ...)` guard of an `x += e` only where
-    a name that may share `x`'s memory is read afterwards."""
+    """Keep the guard of an `x += e` only where a name that may share `x`'s
+    memory is read afterwards, and there check those names themselves
+    (`refuse_shared(y, x, ...)`: do they overlap `x` when it runs?) where
+    they surely have a value, `x` being an array where not."""
     live = liveness(fn.body, set(fn.results))
+    defined = definitely_defined(fn)
 
-    def needed(stmt: ir.ExprStmt, after: set[str]) -> bool:
-        call = stmt.value
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
-                and call.func.id == "refuse_inplace_alias"):
-            return True
-        x = call.args[0]
+    def replacement(stmt: ir.Stmt, after: set[str], here: set[str]) -> list[ir.Stmt]:
+        call = getattr(stmt, "value", None)
+        if not (isinstance(stmt, ir.ExprStmt) and isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name) and call.func.id == "refuse_inplace_alias"):
+            return [stmt]
+        x, message = call.args
         if not isinstance(x, ast.Name):
-            return False
-        if "writing into" in call.args[1].value:  # a store's guard: check_stores decided
-            return True
+            return []
+        if "writing into" in message.value:  # a store's guard: check_stores decided
+            return [stmt]
         # A three-address temporary live here was made by this same statement
         # (`x += e` becomes `_t = x + e; x = _t`), after the guard: not a sharer.
-        return bool((aliases.get(x.id, {x.id}) - {x.id} - fn.temps) & after)
+        partners = sorted((aliases.get(x.id, {x.id}) - {x.id} - fn.temps) & after)
+        if not partners:
+            return []
+        if not set(partners) <= here:
+            return [stmt]
+        return [ir.ExprStmt(stmt.origin, ast.Call(
+            ast.Name("refuse_shared", ast.Load()),
+            [ast.Name(p, ast.Load()), ast.Name(x.id, ast.Load()), ast.Constant(message.value)],
+            [])) for p in partners]
 
     def visit(block: list[ir.Stmt]) -> None:
-        block[:] = [s for k, s in enumerate(block) if not isinstance(s, ir.ExprStmt)
-                    or needed(s, live.get(id(block[k + 1]), set()) if k + 1 < len(block)
-                              else live.get(id(s), set()))]
+        kept: list[ir.Stmt] = []
+        for k, stmt in enumerate(block):
+            after = live.get(id(block[k + 1]), set()) if k + 1 < len(block) \
+                else live.get(id(stmt), set())
+            kept += replacement(stmt, after, defined[(id(block), k)])
+        block[:] = kept
         for stmt in block:
             for inner in ir.blocks(stmt):
                 visit(inner)

@@ -121,15 +121,21 @@ def load_module(source: str, stem: str, injected: dict[str, object]) -> ModuleTy
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def compile_error(exc: Exception, path: str, what: str) -> CompileError:
+def compile_error(exc: Exception, path: str, what: str, *, files: dict[str, str] | None = None,
+                  line: int | None = None,
+                  fallback: tuple[str, int] | None = None) -> CompileError:
     """A CompileError quoting the generated line Numba complained about and
-    the user's line it comes from."""
-    text = _ANSI.sub("", str(exc))
+    the user's line it comes from.
+
+    `files` maps the file names of the generated comments (`model.py`) to
+    their paths; `line` is the generated line where Numba's message does not
+    say it; `fallback` the user's (file, line) to name where neither does."""
+    text = _ANSI.sub("", str(exc)) or f"{type(exc).__name__} raised inside Numba's compiler"
     lines = Path(path).read_text().splitlines() if os.path.exists(path) else []
-    where = None
-    for match in re.finditer(r'File "([^"]+)", line (\d+)', text):
-        if os.path.basename(match.group(1)) == os.path.basename(path):
-            where = int(match.group(2))
+    where = line
+    for match in re.finditer(r'(?:File "([^"]+)", line|Raised from (\S+)) \(?(\d+)\)?', text):
+        if os.path.basename(match.group(1) or match.group(2)) == os.path.basename(path):
+            where = int(match.group(3))
     reason = _reason(text)
     quoted = ""
     file = line = None
@@ -140,6 +146,10 @@ def compile_error(exc: Exception, path: str, what: str) -> CompileError:
             if m:
                 file, line = m.group(1), int(m.group(2))
                 break
+    if file is not None and files:
+        file = files.get(file, file)
+    if file is None and fallback is not None:
+        file, line = fallback
     message = (f"Numba could not compile the gradient of {what}: {reason}{quoted}\n"
                "Pass target='python' to run the gradient without Numba.")
     return CompileError(message, file, line)

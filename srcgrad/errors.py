@@ -12,6 +12,8 @@ __all__ = [
     "UnsupportedSyntaxError",
     "NoAdjointError",
     "CompileError",
+    "OutOfMemoryError",
+    "LoopLimitError",
 ]
 
 
@@ -37,3 +39,13 @@ class NoAdjointError(SrcGradError):
 
 class CompileError(SrcGradError):
     """The target (Numba, Numba-CUDA) could not compile the generated adjoint."""
+
+
+class OutOfMemoryError(SrcGradError, MemoryError):
+    """The gradient needed more memory than there is: the values its reverse
+    sweep saves, one set per loop iteration, did not fit."""
+
+
+class LoopLimitError(SrcGradError):
+    """A loop ran more often than `max_trips` allows (target="cuda") for some
+    element: the values its iterations save did not fit in their storage."""

@@ -22,14 +22,18 @@ from __future__ import annotations
 import ast
 import copy
 
-from . import ir
+from . import ir, runtime
 from .anf import SUBSCRIPT, Context, ExpressionLowering, ReturnInfo
+from .errors import UnsupportedSyntaxError
 from .naming import Namer
 from .parse import FunctionSource, read_function, user_function
 from .resolve import OPERATORS, Scope, check_subset, local_names
 from .rules import registry
 
 __all__ = ["lower_function"]
+
+# runtime helpers that generated adjoints call for their effect
+_GENERATED_EFFECTS = {"push_shape", "refuse_inplace_alias", "refuse_shared"}
 
 
 def lower_function(src: FunctionSource, reserved: set[str]) -> ir.Function:
@@ -47,14 +51,27 @@ class _Loop:
 
 
 class Lowering(ExpressionLowering):
-    def __init__(self, namer: Namer, reserved: set[str]):
-        super().__init__(namer)
+    def __init__(self, namer: Namer, reserved: set[str], stacks: bool = False):
+        super().__init__(namer, stacks)
         self.reserved = reserved
         self.loops: list[_Loop] = []
 
     # --- the function --------------------------------------------------------
 
     def function(self, src: FunctionSource) -> ir.Function:
+        self.origin = _origin(src, src.tree)
+        try:
+            return self._function(src)
+        except RecursionError:
+            # the lowering recurses along an expression's nesting: a sum of several
+            # hundred terms, or calls nested a hundred deep, exhaust Python's stack
+            origin = self.origin
+            text = origin.text if len(origin.text) <= 60 else origin.text[:57] + "..."
+            raise UnsupportedSyntaxError(
+                f"'{text}' is nested too deeply for srcgrad to differentiate; split it "
+                "into several assignments", origin.file, origin.line) from None
+
+    def _function(self, src: FunctionSource) -> ir.Function:
         tree = src.tree
         rename: dict[str, ast.expr] = {}
         for name in sorted(local_names(tree)):
@@ -197,6 +214,11 @@ class Lowering(ExpressionLowering):
 
     def _Expr(self, stmt: ast.Expr) -> None:
         value = stmt.value
+        if self.stacks and isinstance(value, ast.Call):
+            kept = self._generated_effect(value)
+            if kept is not None:
+                self.emit(ir.ExprStmt(self.origin, kept))
+                return
         if isinstance(value, ast.Call):
             fn, args, keywords = self.resolve_call(value)
             if fn is print:
@@ -208,6 +230,23 @@ class Lowering(ExpressionLowering):
                 self.inline_call(fn, args, keywords, value, statement=True)
                 return
         # an expression without effect: nothing to run
+
+    def _generated_effect(self, call: ast.Call) -> ast.Call | None:
+        """In a generated adjoint: a call kept for its effect on a stack
+        (`s.append(v)`, `push_shape(s, x)`) or its check (`refuse_shared`)."""
+        func = call.func
+        if (isinstance(func, ast.Attribute) and func.attr == "append"
+                and isinstance(func.value, ast.Name) and len(call.args) == 1):
+            return ast.Call(ast.Attribute(self.load(func.value), "append", ast.Load()),
+                            [self.atom(call.args[0])], [])
+        fn, args, keywords = self.resolve_call(call)
+        name = getattr(fn, "__name__", None)
+        if name in _GENERATED_EFFECTS and getattr(runtime, name, None) is fn and not keywords:
+            return ast.Call(ast.Name(name, ast.Load()), [self.canonical(a) for a in args], [])
+        if name == "add_at":
+            raise self.error(call, "a gradient that scatters with add_at (an index array) "
+                             "cannot be differentiated again yet")
+        return None
 
     def _Assign(self, stmt: ast.Assign) -> None:
         if len(stmt.targets) == 1:
@@ -233,7 +272,8 @@ class Lowering(ExpressionLowering):
                        f"write '{target.id} = {target.id} ...' or copy that name with np.copy")
             guard = ast.Call(ast.Name("refuse_inplace_alias", ast.Load()),
                              [_copy_atom(current), ast.Constant(message)], [])
-            self.emit(ir.ExprStmt(self.origin, guard))
+            if not self.stacks:  # a generated adjoint accumulates only into its own arrays
+                self.emit(ir.ExprStmt(self.origin, guard))
             value, primitive = self._binop(current, stmt.op, stmt.value)
             name = self._name_target(target)
             if name in ir.names_in(value):  # the reverse sweep needs the old value too
@@ -316,10 +356,11 @@ class Lowering(ExpressionLowering):
         return atom.id
 
     def _If(self, stmt: ast.If) -> None:
+        known = None if self.has_user_call(stmt.test) else self.constant_truth(stmt.test)
         cond = self.condition(stmt.test, self.namer.fresh(f"cond_{self.origin.line}"))
         origin = self.origin
-        body = self.block(stmt.body)
-        orelse = self.block(stmt.orelse)
+        body = self.block(stmt.body) if known is not False else []
+        orelse = self.block(stmt.orelse) if known is not True else []
         self.emit(ir.If(origin, cond, body, orelse))
 
     def _For(self, stmt: ast.For) -> None:
@@ -554,13 +595,18 @@ def _tail_returns(stmts: list[ast.stmt]) -> bool:
 def _contains(node: ast.AST, kind: type, into_loops: bool = False) -> bool:
     """Whether `node` holds a `kind` statement that belongs to it: breaks and
     continues of inner loops belong to those loops."""
-    if isinstance(node, kind):
-        return True
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, (ast.For, ast.While)) and not into_loops:
-            continue
-        if _contains(child, kind, into_loops):
+    # iterative, and through statements only (expressions hold no statements): an
+    # expression nested too deeply is reported where it is lowered, at its own line
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, kind):
             return True
+        for child in ast.iter_child_nodes(current):
+            if isinstance(child, ast.expr) or (
+                    isinstance(child, (ast.For, ast.While)) and not into_loops):
+                continue
+            stack.append(child)
     return False
 
 

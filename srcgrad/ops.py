@@ -10,7 +10,7 @@ import ast
 from dataclasses import dataclass
 
 from . import ir
-from .anf import SUBSCRIPT, TUPLE
+from .anf import STACK_POP, SUBSCRIPT, TUPLE
 from .errors import NoAdjointError, UnsupportedSyntaxError
 from .rules import registry
 from .rules.registry import Rule
@@ -20,7 +20,7 @@ __all__ = ["Operation", "operation"]
 
 @dataclass
 class Operation:
-    kind: str  # "copy", "nondiff", "subscript", "tuple", "rule" or "opaque"
+    kind: str  # "copy", "nondiff", "subscript", "tuple", "pop", "rule" or "opaque"
     rule: Rule | None = None
     bound: dict[str, ast.expr] | None = None  # rule parameter → atom (or tuple of atoms)
 
@@ -40,6 +40,8 @@ def operation(stmt: ir.Assign) -> Operation:
         return Operation("subscript")
     if stmt.primitive is TUPLE:
         return Operation("tuple")
+    if stmt.primitive is STACK_POP:
+        return Operation("pop")
     primitive = stmt.primitive
     if registry.is_nondifferentiable(primitive):
         return Operation("nondiff")
@@ -79,8 +81,9 @@ def operand_names(stmt: ir.Assign, op: Operation) -> list[str]:
         return []
     if op.kind == "copy":
         return [value.id] if isinstance(value, ast.Name) else []
-    if op.kind == "subscript":
-        return [value.value.id] if isinstance(value.value, ast.Name) else []
+    if op.kind in ("subscript", "pop"):  # `a[i]`, `s.pop()`
+        return [value.func.value.id] if op.kind == "pop" else (
+            [value.value.id] if isinstance(value.value, ast.Name) else [])
     if op.kind == "tuple":
         return [e.id for e in value.elts if isinstance(e, ast.Name)]
     if op.kind == "opaque":

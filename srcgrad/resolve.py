@@ -59,6 +59,16 @@ _REFUSED_EXPRS: dict[type, str] = {
     ast.Set: "set literals",
 }
 
+# Builtins that read or write the function's variables by name, out of sight of
+# the data flow that srcgrad differentiates (`eval("x * 2")` depends on `x`).
+_HIDDEN_ACCESS: dict[int, str] = {
+    id(builtins.eval): "runs code that reads the function's variables",
+    id(builtins.exec): "runs code that reads and writes the function's variables",
+    id(builtins.locals): "reads the function's variables by name",
+    id(builtins.vars): "reads variables by name",
+    id(builtins.globals): "reads and writes global variables by name",
+}
+
 _ALLOWED_ATTRIBUTES = {"T", "shape", "size", "ndim", "dtype"}
 
 # Array methods and the NumPy function each one means; the array becomes the
@@ -97,6 +107,28 @@ def check_subset(src: FunctionSource) -> None:
     scope = Scope(src)
     for stmt in fn.body:
         _check_stmt(scope, stmt)
+
+
+def _names_assigned_lists(fn: ast.FunctionDef) -> frozenset[str]:
+    """Names that some assignment gives a list literal (`idx = [0, 2]`)."""
+    names = set()
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.List):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return frozenset(names)
+
+
+def _list_index(scope: Scope, index: ast.expr) -> str | None:
+    """The list in a subscript's index, if there is one: srcgrad lowers lists
+    to tuples, and `y[[0, 2]]` (elements 0 and 2) is not `y[(0, 2)]`."""
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    for part in parts:
+        if isinstance(part, ast.List):
+            return ast.unparse(part)
+        if isinstance(part, ast.Name) and part.id in scope.list_names:
+            return part.id
+    return None
 
 
 def _check_stmt(scope: Scope, stmt: ast.stmt) -> None:
@@ -168,6 +200,18 @@ def _check_expr(scope: Scope, expr: ast.expr) -> None:
         if isinstance(node, ast.Attribute) and not _is_dotted_global(scope, node):
             if node.attr not in _ALLOWED_ATTRIBUTES and not _is_method_call_target(expr, node):
                 raise src.error(node, f"the attribute '.{node.attr}' cannot be differentiated")
+        if isinstance(node, ast.Subscript):
+            listed = _list_index(scope, node.slice)
+            if listed is not None:
+                raise src.error(node, f"indexing with the list '{listed}' cannot be "
+                                "differentiated (srcgrad reads a list as a tuple, which indexes "
+                                "differently); index with np.array(...)")
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and not scope.is_local(node.func.id)):
+            hidden = _HIDDEN_ACCESS.get(id(src.namespace.get(node.func.id)))
+            if hidden:
+                raise src.error(node, f"'{node.func.id}()' {hidden}, which srcgrad does not "
+                                "follow: it cannot be differentiated")
 
 
 def _is_method_call_target(root: ast.expr, attr: ast.Attribute) -> bool:
@@ -201,6 +245,7 @@ class Scope:
     def __init__(self, src: FunctionSource):
         self.src = src
         self.locals = local_names(src.tree)
+        self.list_names = _names_assigned_lists(src.tree)  # `idx = [0, 2]`
 
     def is_local(self, name: str) -> bool:
         return name in self.locals

@@ -33,13 +33,14 @@ from dataclasses import dataclass
 
 from . import ir, runtime
 from .activity import Activity
+from .anf import STACK_POP, stack_push
 from .checks import definitely_defined
 from .cleanup import live_at_gaps
 from .errors import UnsupportedSyntaxError
 from .naming import Namer
 from .ops import Operation, operation
 from .rules.registry import Rule
-from .saving import SHAPE, VALUE, BlockInfo, RBlock, Saver, index_blocks
+from .saving import SHAPE, VALUE, BlockInfo, RBlock, Saver, index_blocks, shape_operands
 
 __all__ = ["Adjoint", "build_adjoint"]
 
@@ -90,6 +91,7 @@ class _Reverse:
         self.forward_live = live_at_gaps(fn.body, set(fn.results))
         self.lazy = self._lazy_temps()
         self.wrt_locals = {w.name for w in wrt if not w.is_param}
+        self.adjoint_stacks: dict[str, str] = {}  # stack → its stack of cotangents
 
     # --- the whole function -------------------------------------------------------------
 
@@ -134,6 +136,8 @@ class _Reverse:
         reverse = _assemble_reverse(rtop)
         inits = [ir.Assign(origin, stack, _stack_init(kind))
                  for (_, kind), stack in sorted(self.saver.stacks.items(), key=lambda kv: kv[1])]
+        inits += [ir.Assign(origin, b, _stack_init(VALUE))
+                  for b in sorted(self.adjoint_stacks.values())]
         if any(kind == SHAPE for (_, kind) in self.saver.stacks):
             self._note_helper("push_shape", "pop_shape")
         if any(kind == "store" for (_, kind) in self.saver.stacks):
@@ -188,6 +192,8 @@ class _Reverse:
             self.reverse_assign(stmt, out, where)
         elif isinstance(stmt, ir.Store):
             self.reverse_store(stmt, out, where)
+        elif isinstance(stmt, ir.ExprStmt):
+            self.reverse_push(stmt, out, where)
         elif isinstance(stmt, ir.If):
             self.reverse_if(stmt, rblock, k)
         elif isinstance(stmt, (ir.For, ir.While)):
@@ -197,6 +203,9 @@ class _Reverse:
 
     def reverse_assign(self, stmt: ir.Assign, out: list[ir.Stmt], where) -> None:
         target = stmt.target
+        if stmt.primitive is STACK_POP:
+            self.reverse_pop(stmt, out, where)
+            return
         if target not in self.live or not self.activity.active(target):
             self.live.discard(target)
             return
@@ -317,6 +326,47 @@ class _Reverse:
             self._note_helper("add_at")
             call = _call("add_at", ast.Name(b, ast.Load()), copy.deepcopy(value.slice), g)
             self.emit(out, ir.ExprStmt(origin, call), where)
+
+    # --- stacks of a generated adjoint, differentiated again ------------------------------------
+    #
+    # A stack `s` that holds active values gets a stack of cotangents `bs`: the
+    # reverse of `v = s.pop()` pushes v's cotangent, the reverse of `s.append(v)`
+    # pops it into v's.  Pops and pushes of `s` pair up (last in, first out), so
+    # the reversed ones pair up too.
+
+    def reverse_pop(self, stmt: ir.Assign, out, where) -> None:
+        stack = stmt.value.func.value.id
+        target = stmt.target
+        if not self.activity.active(stack):
+            self.live.discard(target)
+            return
+        origin = stmt.origin.reverse()
+        if target in self.live and self.activity.active(target):
+            cotangent = ast.Name(self.adjoint(target), ast.Load())
+        else:
+            cotangent = self._zeros(target)
+        self.live.discard(target)
+        append = ast.Attribute(ast.Name(self._adjoint_stack(stack), ast.Load()), "append",
+                               ast.Load())
+        self.emit(out, ir.ExprStmt(origin, ast.Call(append, [cotangent], [])), where)
+
+    def reverse_push(self, stmt: ir.ExprStmt, out, where) -> None:
+        pushed = stack_push(stmt)
+        if pushed is None or not self.activity.active(pushed[0]):
+            return
+        stack, value = pushed
+        origin = stmt.origin.reverse()
+        pop = ast.Call(ast.Attribute(ast.Name(self._adjoint_stack(stack), ast.Load()), "pop",
+                                     ast.Load()), [], [])
+        if isinstance(value, ast.Name) and self.activity.active(value.id):
+            self._contribute(out, value.id, pop, True, where, origin)
+        else:  # keep the pairs in step
+            self.emit(out, ir.ExprStmt(origin, pop), where)
+
+    def _adjoint_stack(self, stack: str) -> str:
+        if stack not in self.adjoint_stacks:
+            self.adjoint_stacks[stack] = self.adjoint(stack)
+        return self.adjoint_stacks[stack]
 
     # --- stores into arrays ---------------------------------------------------------------------
 
@@ -674,11 +724,17 @@ def _primal_reads(stmt: ir.Stmt, skip: set[str]) -> list[tuple[str, str]]:
         nodes = [stmt.start, stmt.stop, stmt.step]
     for node in nodes:
         for n in ast.walk(node):
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
-                if n.func.id == "zeros_like" and n.args and isinstance(n.args[0], ast.Name):
-                    shape_only.add(id(n.args[0]))
-                if n.func.id == "unbroadcast" and len(n.args) == 2 and isinstance(n.args[1], ast.Name):
-                    shape_only.add(id(n.args[1]))
+            if not isinstance(n, ast.Call) or not n.args:
+                continue
+            func = n.func
+            if isinstance(func, ast.Name) and func.id == "zeros_like":
+                shape_only |= shape_operands(n.args[0])
+            elif isinstance(func, ast.Name) and func.id in ("unbroadcast", "seed") \
+                    and len(n.args) == 2:  # `unbroadcast(g, like)`, `seed(grad_y, y)`
+                shape_only |= shape_operands(n.args[1])
+            elif (isinstance(func, ast.Attribute) and func.attr == "shape"
+                  and isinstance(func.value, ast.Name) and func.value.id == "np"):
+                shape_only |= shape_operands(n.args[0])
     callee_ids = set()
     for node in nodes:
         for n in ast.walk(node):
@@ -692,3 +748,4 @@ def _primal_reads(stmt: ir.Stmt, skip: set[str]) -> list[tuple[str, str]]:
             if isinstance(n, ast.Name) and id(n) not in callee_ids and n.id not in skip:
                 reads.append((n.id, SHAPE if id(n) in shape_only else VALUE))
     return reads
+

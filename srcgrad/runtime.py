@@ -31,6 +31,9 @@ __all__ = [
     "copy_value",
     "grad_dtype",
     "refuse_inplace_alias",
+    "refuse_shared",
+    "shape_of",
+    "add_at",
 ]
 
 _SEED_MISMATCH = "grad_ys does not match the shape of the function's output"
@@ -215,6 +218,22 @@ def _unbroadcast(g, like):
     return lambda g, like: _reduce_into(np.zeros(like.shape, dtype), g)
 
 
+# --- shapes -------------------------------------------------------------------
+
+
+def shape_of(x) -> tuple:
+    """`np.shape(x)`; compiled, a scalar's `()` costs nothing (Numba's
+    `np.shape` of a scalar makes an array first)."""
+    return np.shape(x)
+
+
+@overload(shape_of)
+def _shape_of(x):
+    if isinstance(x, types.Array):
+        return lambda x: x.shape
+    return lambda x: ()
+
+
 # --- saved shapes -------------------------------------------------------------
 
 
@@ -320,3 +339,103 @@ def _refuse_inplace_alias(x, message):
         raise InPlaceAliasError(text)
 
     return impl
+
+
+def refuse_shared(x, y, message):
+    """Raise if `x` and `y` are arrays whose memory may overlap: a write into
+    `y` would then change `x`, which srcgrad does not follow."""
+    if isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and np.may_share_memory(x, y):
+        raise InPlaceAliasError(message)
+
+
+@register_jitable
+def _extent(a):
+    """The first and one-past-last byte an array may touch."""
+    low = a.ctypes.data
+    high = low + a.itemsize
+    for size, stride in zip(a.shape, a.strides):
+        if size == 0:
+            return 0, 0
+        if stride < 0:
+            low += (size - 1) * stride
+        else:
+            high += (size - 1) * stride
+    return low, high
+
+
+@overload(refuse_shared)
+def _refuse_shared(x, y, message):
+    if not (isinstance(x, types.Array) and isinstance(y, types.Array)):
+        return lambda x, y, message: None
+    if not isinstance(message, types.StringLiteral):
+        return lambda x, y, message: numba.literally(message)
+    text = message.literal_value
+
+    def impl(x, y, message):
+        x_low, x_high = _extent(x)
+        y_low, y_high = _extent(y)
+        if x_low < y_high and y_low < x_high:
+            raise InPlaceAliasError(text)
+
+    return impl
+
+
+# --- scatter-add through an index array -------------------------------------------
+
+
+def add_at(a, index, values):
+    """`a[index] += values`, where every occurrence of a repeated element of an
+    index array adds (NumPy's `np.add.at`): the cotangent of `v = x[index]`
+    flows back into `x` this way.  `a` changes in place."""
+    np.add.at(a, index, values)
+
+
+@overload(add_at)
+def _add_at(a, index, values):
+    if not isinstance(a, types.Array):
+        raise TypingError(f"add_at: unsupported type {a}")
+    scalar = _is_scalar(values)
+    if isinstance(index, types.Array) and isinstance(index.dtype, types.Boolean):
+        if index.ndim != a.ndim:
+            raise TypingError("add_at: srcgrad compiles a boolean index only as a mask of the "
+                              "array's own shape")
+
+        if scalar:
+
+            def masked_scalar(a, index, values):
+                flat = a.reshape(a.size)
+                mask = np.ascontiguousarray(index).reshape(index.size)
+                for k in range(mask.size):
+                    if mask[k]:
+                        flat[k] += values
+
+            return masked_scalar
+
+        def masked(a, index, values):
+            flat = a.reshape(a.size)
+            mask = np.ascontiguousarray(index).reshape(index.size)
+            picked = np.ascontiguousarray(values).reshape(values.size)
+            j = 0
+            for k in range(mask.size):
+                if mask[k]:
+                    flat[k] += picked[j]
+                    j += 1
+
+        return masked
+    if isinstance(index, types.Array) and isinstance(index.dtype, types.Integer) \
+            and index.ndim == 1:
+        if scalar:
+
+            def rows_scalar(a, index, values):
+                for k in range(index.size):
+                    a[index[k]] += values
+
+            return rows_scalar
+
+        def rows(a, index, values):
+            for k in range(index.size):
+                a[index[k]] += values[k]
+
+        return rows
+    raise TypingError(f"add_at: srcgrad compiles a scatter through one integer index array or a "
+                      f"boolean mask, not the index {index}; pass target='python'")

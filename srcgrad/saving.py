@@ -39,7 +39,7 @@ from .anf import SUBSCRIPT
 from .naming import Namer
 from .rules import registry
 
-__all__ = ["BlockInfo", "RBlock", "Saver", "index_blocks"]
+__all__ = ["BlockInfo", "RBlock", "Saver", "index_blocks", "shape_operands"]
 
 VALUE, SHAPE = "value", "shape"
 
@@ -154,7 +154,7 @@ class Saver:
         point = self.save_point(name, info, gap)
         if point is None:
             return
-        if self._recompute(name, info, gap):
+        if self._recompute(name, kind, info, gap):
             return
         self._save(name, kind, *point)
 
@@ -180,7 +180,7 @@ class Saver:
                 return info, len(info.stmts)
             info, gap = info.parent, info.index + 1
 
-    def _recompute(self, name: str, info: BlockInfo, gap: int) -> bool:
+    def _recompute(self, name: str, kind: str, info: BlockInfo, gap: int) -> bool:
         where = self._defs.get(name)
         if where is None:
             return False
@@ -190,21 +190,41 @@ class Saver:
             return False
         done = self._recomputed.get(name)
         if done is not None and done[0] is info and dk < gap <= done[1]:
-            return True  # recomputed at a later gap, and still that value
+            # recomputed at a later gap, and still that value there
+            if kind == VALUE and done[2] == SHAPE:  # recomputed for its shape only
+                self._need_operands(stmt, VALUE, info, done[1])
+                self._recomputed[name] = (info, done[1], VALUE)
+            return True
         between = info.stmts[dk + 1:gap]
         changed = set().union(*(ir.defined_names(s) for s in between)) if between else set()
         stored = set().union(*(ir.stored_arrays(s) for s in between)) if between else set()
         operands = ir.names_in(stmt.value)
         if operands & changed:
             return False
+        if self.aliases.get(name, {name}) & stored:
+            return False  # written into since: a recomputed copy would miss the writes
         if any(self.aliases.get(o, {o}) & stored for o in operands):
             return False  # an operand (or an array it is a view of) was written into since
-        for operand in sorted(ir.names_in(stmt.value)):
-            self.need(operand, VALUE, info, gap)
+        self._need_operands(stmt, kind, info, gap)
         again = ir.Assign(stmt.origin.reverse(), name, _clone(stmt.value), stmt.primitive)
         info.rev.slots[gap].recomputes.append(again)
-        self._recomputed[name] = (info, gap)
+        self._recomputed[name] = (info, gap, kind)
         return True
+
+    def _need_operands(self, stmt: ir.Assign, kind: str, info: BlockInfo, gap: int) -> None:
+        """The operands of a recomputed `stmt`: their values, or for a result
+        whose shape only is read, the shapes of those that only shape it
+        (`x` in `x[i]`, both sides of elementwise arithmetic)."""
+        shaping = shape_operands(stmt.value) if kind == SHAPE and (
+            stmt.primitive is SUBSCRIPT or isinstance(stmt.value, (ast.BinOp, ast.UnaryOp))) \
+            else set()
+        names = {}
+        for n in ast.walk(stmt.value):
+            if isinstance(n, ast.Name) and n.id in ir.names_in(stmt.value):
+                names[n.id] = VALUE if id(n) not in shaping or names.get(n.id) == VALUE \
+                    else SHAPE
+        for operand in sorted(names):
+            self.need(operand, names[operand], info, gap)
 
     def _save(self, name: str, kind: str, info: BlockInfo, gap: int) -> None:
         key = (name, id(info), gap)
@@ -246,16 +266,22 @@ class Saver:
     def restore_stores(self, aliases: dict[str, set[str]]) -> set[str]:
         """Undo, in the reverse sweep, every in-place write into an array whose
         contents the reverse sweep reads; return those arrays."""
-        needed = set()
-        for name in self.value_needs:
-            needed |= aliases.get(name, {name})
-        restored = set()
-        for info in list(self.blocks.values()):
-            for k, stmt in enumerate(info.stmts):
-                if isinstance(stmt, ir.Store) and stmt.array in needed:
-                    self._undo_store(stmt, info, k)
-                    restored.add(stmt.array)
-        return restored
+        undone: set[int] = set()
+        restored: set[str] = set()
+        while True:  # undoing a write needs its index, which may need more undoing
+            needed = set()
+            for name in self.value_needs:
+                needed |= aliases.get(name, {name})
+            todo = [(stmt, info, k) for info in list(self.blocks.values())
+                    for k, stmt in enumerate(info.stmts)
+                    if isinstance(stmt, ir.Store) and stmt.array in needed
+                    and id(stmt) not in undone]
+            if not todo:
+                return restored
+            for stmt, info, k in todo:
+                undone.add(id(stmt))
+                self._undo_store(stmt, info, k)
+                restored.add(stmt.array)
 
     def _undo_store(self, stmt: ir.Store, info: BlockInfo, k: int) -> None:
         stack = ast.Name(self.namer.fresh(f"{stmt.array}_old"), ast.Load())
@@ -268,6 +294,11 @@ class Saver:
                        ast.Call(ast.Attribute(_clone(stack), "pop", ast.Load()), [], []))
         info.pushes[k].append(push)
         info.rev.slots[k].restores.insert(0, pop)
+        # The undo runs right after the reverse of the write: the array and the
+        # index must hold the values they had at the write.  The write defines
+        # neither, so their values after it (gap k + 1) are those.
+        for name in sorted(ir.names_in(stmt.index) | {stmt.array}):
+            self.need(name, VALUE, info, k + 1)
 
 
 def _body_end(info: BlockInfo) -> int:
@@ -288,3 +319,19 @@ def _point_origin(push: ir.ExprStmt, pop: ir.Assign, info: BlockInfo, gap: int) 
 
 def _clone(node: ast.AST) -> ast.AST:
     return copy.deepcopy(node)
+
+
+def shape_operands(node: ast.expr) -> set[int]:
+    """The names (by id) in `node` of which only the shape matters when only
+    the shape of `node` is read: `x`, the operands of elementwise arithmetic
+    (`a * b` has the broadcast shape of a and b), the array of an element
+    read `x[i]` (not its index, whose value picks the shape)."""
+    if isinstance(node, ast.Name):
+        return {id(node)}
+    if isinstance(node, ast.BinOp) and not isinstance(node.op, ast.MatMult):
+        return shape_operands(node.left) | shape_operands(node.right)
+    if isinstance(node, ast.UnaryOp):
+        return shape_operands(node.operand)
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+        return {id(node.value)}
+    return set()

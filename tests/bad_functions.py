@@ -150,6 +150,10 @@ def two_outputs(x):
     return x * 2.0, x * 3.0
 
 
+def cube(x):
+    return x * x * x
+
+
 def one_output(x):
     return x * np.ones(3)
 

@@ -1,7 +1,8 @@
 """pytest options of the differential fuzz test (`test_fuzz.py`).
 
-    --fuzz=N            how many random programs per target (default: DEFAULT_FUZZ).
-                        The default is bounded by the cost of the "cpu" target: Numba
+    --fuzz=N            how many random programs per target (default: DEFAULT_FUZZ,
+                        200 on "python" and 24 on "cpu").
+                        The "cpu" default is bounded by that target's cost: Numba
                         compiles every program's adjoint, 1-60 s each with a cold
                         cache (programs of (2, 3) matrices are the slow ones).  Measured
                         on the 2-core CI machine, one worker, fresh SRCGRAD_CACHE_DIR,
@@ -18,17 +19,20 @@
 
 from __future__ import annotations
 
-DEFAULT_FUZZ = 24
+DEFAULT_FUZZ = {"python": 200, "cpu": 24}
 
 
 def pytest_addoption(parser):
     group = parser.getgroup("fuzz", "srcgrad differential fuzz test (test_fuzz.py)")
-    group.addoption("--fuzz", type=int, default=DEFAULT_FUZZ, metavar="N",
+    group.addoption("--fuzz", type=int, default=None, metavar="N",
                     help=f"random programs per target (default {DEFAULT_FUZZ})")
     group.addoption("--fuzz-start", type=int, default=0, metavar="S",
                     help="first seed of the random programs (default 0)")
     group.addoption("--fuzz-targets", default="python,cpu", metavar="T,...",
                     help="targets to check, comma-separated (default python,cpu)")
+    parser.addoption("--frontend-fuzz", type=int, default=None, metavar="N",
+                     help="front-end fuzz programs on the python target (test_frontend_fuzz.py; "
+                          "N // 8 of them on cpu too)")
     group.addoption("--fuzz-strict", action="store_true", default=False,
                     help="fail, instead of skipping, when srcgrad rejects a generated program "
                          "with an sg.SrcGradError that names its file and line")

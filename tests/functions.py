@@ -1461,6 +1461,68 @@ def view_read_then_written_in_branch(x):
     return x
 
 
+def written_after_early_return(x):
+    if x[1] >= 0.13:
+        return x[1]
+    y = x * 2.0
+    y[0] = 0.0
+    return x[0] * y[0]
+
+
+def written_in_loop_at_computed_index(x):
+    acc = 0.0
+    for i in range(3):
+        acc += x[i] * x[i]
+    for i in range(2):
+        x[2 - i] = 0.0
+    return acc
+
+
+def written_then_rebound_in_branch(x0, x1):
+    u = x0 * x1
+    if x0 < 5.0:
+        x1[1] -= 1.31
+        x1 = np.ones(3)
+    return u
+
+
+def slice_squared_then_rebound_in_loop(x):
+    a = x * 1.0
+    a[0:2] = a[:2] * a[:2]
+    for _ in range(1):
+        a = a + 1.0
+    return a
+
+
+def fresh_array_written_beside_alias(x0, x2):
+    a6 = x2
+    a7 = x2[1:]
+    if x0 < 1.0:
+        for i in range(2):
+            a3 = -x2
+            s4 = a3[i] if i > 0 else a6[i]
+            a3[i] += s4
+    return a7[1]
+
+
+DEBUG_BRANCH = True
+
+
+def constant_branches(x):
+    if DEBUG_BRANCH:
+        pass
+    else:
+        x -= np.sinh(x)
+    if ((-0.51) * 0.5) < ((-1.69) ** 2):
+        y = x * 2.0
+    else:
+        for _ in range(3):
+            if x > 0.3:
+                x = x * 1.5
+        y = x
+    return y * x
+
+
 def stop_gradient_in_conditions(x):
     y = x * 2.0
     k = 0
@@ -1875,6 +1937,22 @@ CASES = [
     Case(view_read_then_written_in_branch, lambda r: (np.array([0.3, 0.6, -0.4]),),
          note="tanh of a view, then the array written, in a branch: the adjoint must not "
               "recompute tanh from the written view (found by fuzzing)"),
+    # found by fuzzing (tests/test_fuzz.py): wrong gradients until fixed
+    Case(written_after_early_return, lambda r: (np.array([1.227967, -1.315961, -0.148139]),),
+         note="y = x * 2; y[0] = 0 read after: the adjoint recomputed y without the write"),
+    Case(written_in_loop_at_computed_index, lambda r: (unif(r, (3,)),),
+         note="undo of x[2 - i] = 0 used the last iteration's index"),
+    Case(written_then_rebound_in_branch, lambda r: (0.7, unif(r, (3,))), (0, 1),
+         note="x1 written then rebound: the undo wrote into the new object"),
+    Case(slice_squared_then_rebound_in_loop, lambda r: (unif(r, (3,)),),
+         note="a[0:2] = a[:2] * a[:2], then a rebound in a loop"),
+    Case(fresh_array_written_beside_alias, lambda r: (0.5, unif(r, (3,))), (0, 1),
+         exact={0: "none"},
+         note="guards shifted the gaps of definedness (crashed); the write into a fresh "
+              "array is no longer refused for sharing with an unrelated array"),
+    Case(constant_branches, lambda r: (0.7,),
+         note="tests that are constants: Numba drops the branch, so srcgrad drops it too "
+              "(a stack pushed only there failed to compile)"),
     Case(stop_gradient_in_conditions, lambda r: (1.3,),
          note="stop_gradient inside while/if tests (found by fuzzing: cpu failed to compile)"),
     Case(seed_f, lambda r: (np.array([[0.48800924]]),),

@@ -22,7 +22,8 @@ def _as_float64(value):
 
 
 def _objective(f, args, grad_ys):
-    out = f(*args)
+    # a fresh copy for every call: `f` may write into its arguments
+    out = f(*[np.copy(a) if isinstance(a, np.ndarray) else a for a in args])
     outs = out if isinstance(out, tuple) else (out,)
     if grad_ys is None:
         seeds = [None] * len(outs)

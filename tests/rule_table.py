@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from srcgrad.rules import binary, helpers, linalg, reductions, shapes, unary
-from srcgrad.runtime import copy_value, unbroadcast
+from srcgrad.runtime import copy_value, seed, unbroadcast
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,24 @@ def _describe(spec) -> str:
 def row(primal, *args, math=False, lossy=False, numba=True, **kwargs) -> Row:
     parts = [_describe(a) for a in args] + [f"{k}={_describe(Const(v))}" for k, v in kwargs.items()]
     return Row(f"{_name(primal)}({','.join(parts)})", primal, args, kwargs, math, lossy, numba)
+
+
+def draw(spec, rng, dtype):
+    """An argument for `spec`, drawn from `rng`, in `dtype` (a float for shape ())."""
+    if isinstance(spec, Const):
+        return spec.value
+    if isinstance(spec, Mask):
+        mask = rng.random(spec.shape) < 0.5
+        return bool(mask) if spec.shape == () else mask
+    if isinstance(spec, Seq):
+        return tuple(draw(s, rng, dtype) for s in spec.specs)
+    if spec.integer:
+        value = rng.integers(int(spec.lo), int(spec.hi) + 1, spec.shape)
+        return int(value) if spec.shape == () else value
+    value = rng.uniform(spec.lo, spec.hi, spec.shape)
+    if spec.sign:
+        value = value * rng.choice([-1.0, 1.0], spec.shape)
+    return dtype(value) if spec.shape == () else value.astype(dtype)
 
 
 S, V, M, T = (), (3,), (3, 4), (2, 3, 4)
@@ -164,6 +182,10 @@ add(
     row(np.hypot, Real(V, 0.5, 2), Real(S)),
     row(np.fmax, Real(M), Real((4,))),
     row(np.fmin, Real(M), Real((4,))),
+    # x1 / x2 within +-[2.09, 2.67]: away from the jumps at whole multiples of x2
+    row(np.mod, Real(M, 2.3, 2.8, sign=True), Real(S, 1.05, 1.1)),
+    row(np.mod, Real(M, 2.3, 2.8, sign=True), Real((4,), 1.05, 1.1)),
+    row(operator.mod, Real(S, 2.3, 2.8, sign=True), Real(S, 1.05, 1.1)),
 )
 for fn, d2 in [(operator.add, (-2, 2)), (operator.sub, (-2, 2)), (operator.mul, (-2, 2)),
                (operator.truediv, (0.5, 2)), (operator.pow, (-2, 2))]:
@@ -321,6 +343,9 @@ add(
     row(reductions.prod_others, Real(M, 0.5, 1.5, sign=True), Const(1)),
     row(reductions.prod_others, Real(T, 0.5, 1.5), Const((0, 2))),
     row(reductions.prod_others, Real(M, 0.5, 1.5), Const(None)),
+    row(reductions.prod_others_vjp, Real(M), Real(M, 0.5, 1.5, sign=True), Const(1)),
+    row(reductions.prod_others_vjp, Real(T), Real(T, 0.5, 1.5), Const((0, 2))),
+    row(reductions.prod_others_vjp, Real(M), Real(M, 0.5, 1.5), Const(None)),
     row(reductions.cumsum_grad, Real(M), Real(M), Const(1)),
     row(reductions.cumsum_grad, Real((12,)), Real(M), Const(None)),
     row(linalg.dot_grad_left, Real((2, 4)), Real((2, 3)), Real((3, 4))),
@@ -343,6 +368,8 @@ add(
     row(unbroadcast, Real(M), Real((3, 1))),
     row(unbroadcast, Real(V), Real(S)),
     row(copy_value, Real(M)),
+    row(seed, Real(M), Real(M)),
+    row(seed, Real(S), Real(S)),
 )
 
 ROW_IDS = [r.id for r in ROWS]
@@ -356,7 +383,7 @@ NONDIFFERENTIABLE = [
     np.trunc, np.argmax, np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite, np.shape,
     np.size, np.ndim, np.count_nonzero, np.logical_and, np.logical_or, np.logical_not,
     np.logical_xor, np.equal, np.not_equal, np.less, np.less_equal, np.greater,
-    np.greater_equal, np.floor_divide, np.mod, np.remainder, len, range, int, bool, round,
+    np.greater_equal, np.floor_divide, len, range, int, bool, round,
     math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
-    operator.floordiv, operator.mod, operator.lt, operator.eq,
+    operator.floordiv, operator.lt, operator.eq,
 ]  # fmt: skip

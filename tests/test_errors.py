@@ -121,12 +121,13 @@ def test_augmented_assignment_on_a_shared_scalar_is_fine():
         assert sg.grad(bad.augmented_on_shared, target=target)(1.5) == pytest.approx(4.0)
 
 
-def test_grad_of_a_gradient_function_is_refused_not_wrong():
-    """Higher order is not in this version: sg.grad(df) must not quietly
-    differentiate df's original function again."""
-    df = sg.grad(bad.one_output)
-    with pytest.raises(sg.SrcGradError, match="higher order"):
-        sg.grad(df)
+def test_grad_of_a_gradient_function_differentiates_the_gradient():
+    """sg.grad(df) must not quietly differentiate df's original function
+    again (it once followed `__wrapped__` to it): x * x * x has the second
+    derivative 6x, not the first, 3x^2."""
+    df = sg.grad(bad.cube, target="python")
+    assert sg.grad(df, target="python")(2.0) == pytest.approx(12.0)
+    assert df(2.0) == pytest.approx(12.0) and sg.grad(df, target="python")(1.0) == 6.0
 
 
 def test_a_decorated_function_is_read_as_the_decorator_made_it():

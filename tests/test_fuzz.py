@@ -20,7 +20,14 @@ For each seed and target ("python", "cpu"):
   exactly zero) and only under `unconnected_gradients="none"`;
   `value_and_grad` returns the function's value;
 - an `sg.SrcGradError` is accepted (the draw is skipped) only when its message
-  names the generated file and a line of it; any other exception is a defect.
+  names the generated file and a line of it; any other exception is a defect;
+- where JAX is installed (the `bench` extra) and the program runs under
+  `jax.grad`, JAX's gradient of the same source, with `np` and `math` bound to
+  `jax.numpy` and `sg.stop_gradient` to `jax.lax.stop_gradient`, and writes
+  into arrays `x[i] = v` as `x = x.at[i].set(v)` (JAX arrays are immutable;
+  srcgrad accepts a write only where no other live name sees the array, so
+  the two agree), must equal srcgrad's to round-off: an exact second oracle
+  next to the finite differences.
 
 `pytest tests/test_fuzz.py --fuzz=N` checks seeds 0..N-1 (see conftest.py for
 `--fuzz-start` and `--fuzz-targets`).  As a script it runs many seeds and
@@ -31,6 +38,7 @@ writes one JSON line per check:
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import copy
 import hashlib
@@ -395,10 +403,102 @@ def _check(program: Program, target: str, directory: Path, outcome: Outcome) -> 
         problems.append(f"{label}: srcgrad {_fmt(g)}\n    finite differences {_fmt(w)} "
                         f"(step 1e-5: {_fmt(fd5)}, step 1e-7: {_fmt(fd7)})")
 
+    if not problems:
+        verdict = jax_disagreements(program, grads)
+        if verdict is not None:
+            outcome.features.append("checked against JAX")
+            problems += verdict
     if problems:
         outcome.status = "defect"
         outcome.reason = problems[0].splitlines()[0]
         outcome.detail = "\n".join(problems)
+
+
+# --- JAX, a second oracle ----------------------------------------------------------------------
+
+
+def _jax():
+    try:
+        import jax
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+class _Immutable(ast.NodeTransformer):
+    """`x[i] = v` → `x = x.at[i].set(v)`, `x[i] += v` → `x = x.at[i].set(x[i] + v)`."""
+
+    def _store(self, node, target, value):
+        if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)):
+            return node
+        name = target.value.id
+        at = ast.Subscript(ast.Attribute(ast.Name(name, ast.Load()), "at", ast.Load()),
+                           target.slice, ast.Load())
+        call = ast.Call(ast.Attribute(at, "set", ast.Load()), [value], [])
+        return ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], call), node)
+
+    def visit_Assign(self, node):
+        if len(node.targets) == 1:
+            return self._store(node, node.targets[0], node.value)
+        return node
+
+    def visit_AugAssign(self, node):
+        target = node.target
+        if not isinstance(target, ast.Subscript):
+            return node
+        current = ast.Subscript(target.value, target.slice, ast.Load())
+        return self._store(node, target, ast.BinOp(current, node.op, node.value))
+
+
+def jax_disagreements(program: Program, grads: list) -> list[str] | None:
+    """Where JAX's gradient of the program differs from srcgrad's `grads`;
+    None where JAX is absent or cannot run the program."""
+    jax = _jax()
+    if jax is None:
+        return None
+    import types
+
+    import jax.numpy as jnp
+
+    math_names = {name: getattr(jnp, name) for name in dir(jnp) if not name.startswith("_")}
+    math_names.update(pi=np.pi, e=np.e, inf=np.inf, atan=jnp.arctan, asin=jnp.arcsin,
+                      acos=jnp.arccos, atan2=jnp.arctan2, asinh=jnp.arcsinh,
+                      acosh=jnp.arccosh, atanh=jnp.arctanh, pow=jnp.power, fabs=jnp.abs)
+    namespace = {"np": jnp, "math": types.SimpleNamespace(**math_names),
+                 "sg": types.SimpleNamespace(stop_gradient=jax.lax.stop_gradient)}
+    tree = _Immutable().visit(ast.parse(program.source))
+    tree.body = [s for s in tree.body if not isinstance(s, (ast.Import, ast.ImportFrom))]
+    body = ast.unparse(ast.fix_missing_locations(tree))
+    positions = tuple(program.wrt_positions)
+    seeds = None if program.grad_ys is None else _outputs(program.grad_ys)
+    try:
+        exec(compile(body, f"<jax fuzz {program.seed}>", "exec"), namespace)  # noqa: S102
+        fn = namespace[program.fn_name]
+
+        def objective(*args):
+            outs = _outputs(fn(*args))
+            total = 0.0
+            for k, v in enumerate(outs):
+                total = total + jnp.sum(jnp.asarray(v) * (1.0 if seeds is None else seeds[k]))
+            return total
+
+        args = [jnp.asarray(a, dtype=jnp.float64) if isinstance(a, (np.ndarray, float))
+                else a for a in program.make_args()]
+        want = jax.grad(objective, argnums=positions)(*args)
+    except Exception:  # noqa: BLE001  (JAX cannot run this program: not a verdict)
+        return None
+    problems = []
+    for n, (g, w) in enumerate(zip(grads, want)):
+        w = np.asarray(w, dtype=np.float64)
+        if g is None:
+            g = np.zeros_like(w)
+        if not np.all(np.isfinite(w)):
+            continue
+        scale = max(1.0, float(np.max(np.abs(w))) if w.size else 1.0)
+        if not _close(g, w, dict(rtol=1e-8, atol=1e-10), scale):
+            problems.append(f"gradient {n}: srcgrad {_fmt(g)}\n    JAX {_fmt(w)}")
+    return problems
 
 
 # --- pytest ----------------------------------------------------------------------------------
@@ -406,11 +506,13 @@ def _check(program: Program, target: str, directory: Path, outcome: Outcome) -> 
 
 def pytest_generate_tests(metafunc):
     if "fuzz_seed" in metafunc.fixturenames:
+        from conftest import DEFAULT_FUZZ
+
         count = metafunc.config.getoption("fuzz")
         start = metafunc.config.getoption("fuzz_start")
         targets = [t.strip() for t in metafunc.config.getoption("fuzz_targets").split(",") if t.strip()]
-        params = [pytest.param(seed, target, id=f"seed{seed}-{target}")
-                  for target in targets for seed in range(start, start + count)]
+        params = [pytest.param(seed, target, id=f"seed{seed}-{target}") for target in targets
+                  for seed in range(start, start + (count or DEFAULT_FUZZ.get(target, 24)))]
         metafunc.parametrize("fuzz_seed, fuzz_target", params)
 
 

@@ -32,7 +32,7 @@ import numpy as np
 import pytest
 from numba.core import config
 from numba.np.numpy_support import as_dtype
-from rule_table import NONDIFFERENTIABLE, ROWS, Const, Mask, Real, Seq
+from rule_table import NONDIFFERENTIABLE, ROWS, Const, Mask, Real, Seq, draw
 
 from srcgrad.rules import binary, linalg, reductions, registry, shapes, unary
 from srcgrad.runtime import unbroadcast
@@ -52,23 +52,6 @@ def quick_compiles():
 
 
 # --- drawing arguments ------------------------------------------------------------------------
-
-
-def _draw(spec, rng, dtype):
-    if isinstance(spec, Const):
-        return spec.value
-    if isinstance(spec, Mask):
-        mask = rng.random(spec.shape) < 0.5
-        return bool(mask) if spec.shape == () else mask
-    if isinstance(spec, Seq):
-        return tuple(_draw(s, rng, dtype) for s in spec.specs)
-    if spec.integer:
-        value = rng.integers(int(spec.lo), int(spec.hi) + 1, spec.shape)
-        return int(value) if spec.shape == () else value
-    value = rng.uniform(spec.lo, spec.hi, spec.shape)
-    if spec.sign:
-        value = value * rng.choice([-1.0, 1.0], spec.shape)
-    return dtype(value) if spec.shape == () else value.astype(dtype)
 
 
 def _direction(spec, rng):
@@ -114,7 +97,7 @@ class Case:
         for attempt in range(8):
             seed = zlib.crc32(f"{row.id}/{np.dtype(dtype).name}/{attempt}".encode())
             rng = np.random.default_rng(seed)
-            self.values = {p: _draw(s, rng, dtype) for p, s in self.specs.items()}
+            self.values = {p: draw(s, rng, dtype) for p, s in self.specs.items()}
             self.directions = {p: _direction(s, rng) for p, s in self.specs.items()}
             self.ans = self.primal(self.values)
             self.u = self.cotangent_like(self.ans, rng)
@@ -411,9 +394,9 @@ BY_HAND = [
      [[[0.5, 0.5], [1.0, 0.0]], None, None]),
     (np.max, (np.array([[2.0, 2.0], [2.0, 1.0]]),), {"axis": None, "keepdims": True},
      [[[1 / 3, 1 / 3], [1 / 3, 0.0]], None, None]),
-    # abs has derivative 0 at 0; sqrt an infinite one
-    (np.abs, (np.array([-2.0, 0.0, 3.0]),), {}, [[-1.0, 0.0, 1.0]]),
-    (abs, (0.0,), {}, [0.0]),
+    # abs has derivative 1 at 0 (JAX's select(x >= 0, 1, -1)); sqrt an infinite one
+    (np.abs, (np.array([-2.0, 0.0, -0.0, 3.0]),), {}, [[-1.0, 1.0, 1.0, 1.0]]),
+    (abs, (0.0,), {}, [1.0]),
     (np.sqrt, (np.array([0.0, 4.0]),), {}, [[np.inf, 0.25]]),
     # prod with zeros: products of the others, never ans / x
     (np.prod, (np.array([2.0, 0.0, 3.0]),), {}, [[0.0, 6.0, 0.0], None, None]),

@@ -1,7 +1,9 @@
 """Adjoint rules of elementwise functions of two or three arguments that
 broadcast like NumPy: arithmetic (NumPy's, the `operator` module's, `math`'s),
 `maximum`/`minimum` and the builtins `max`/`min` of two values, `arctan2`,
-`hypot`, `clip`.  (`np.where` is `select`, in `helpers`.)
+`hypot`, `clip`, the remainder `%` (`np.mod`: derivative 1 in `x1`, the
+quotient's floor is piecewise constant).  (`np.where` is `select`, in
+`helpers`.)
 
 Each cotangent is `unbroadcast(expr, param)`: summed back to the parameter's
 shape, a wrapper the transformer may drop where it knows the shapes agree.
@@ -9,9 +11,12 @@ The operators share NumPy's rules; they are always called positionally, so
 their parameters keep NumPy's names (`x1`, `x2`).
 
 Conventions (as JAX):
-- `maximum`, `minimum`, `max`, `min` and `clip` split a cotangent evenly
-  between tied operands (`clip` is `minimum(maximum(a, a_min), a_max)`, so
-  at `a == a_min` half goes to `a`, half to `a_min`).
+- `maximum`, `minimum`, `fmax`, `fmin`, `max`, `min` and `clip` split a
+  cotangent evenly between tied operands (`clip` is
+  `minimum(maximum(a, a_min), a_max)`, so at `a == a_min` half goes to `a`,
+  half to `a_min`).  Where an operand is nan, `maximum`, `minimum` and `clip`
+  give both a zero cotangent (JAX); `fmax`/`fmin` and the builtins `max`/`min`
+  give it all to the operand they return.
 - `power`: the exponent's cotangent is 0 where the base is 0 (no `log(0)`),
   and `x ** 0` has derivative 0 at `x == 0`; an integer exponent gives the
   right derivative at a negative or zero base (`x ** 3` at 0 is 0).
@@ -32,7 +37,14 @@ from numba.core.errors import TypingError
 from numba.extending import overload
 
 from ..runtime import _is_scalar, unbroadcast
-from .helpers import greater_share, is_none_type, numba_dtype, safe_reciprocal, weak_result_dtype
+from .helpers import (
+    cast_like,
+    greater_share,
+    is_none_type,
+    numba_dtype,
+    safe_reciprocal,
+    weak_result_dtype,
+)
 from .registry import adjoint, nondifferentiable, replace
 
 __all__ = ["clip"]
@@ -65,8 +77,10 @@ def divide_adjoint(g, ans, x1, x2):
 def power_adjoint(g, ans, x1, x2):
     # `x2 - (x2 != 0)` is `x2 - 1` but 0 for a zero exponent, where the
     # factor `x2` already makes the derivative 0 and `0 ** -1` would make it nan.
+    # `cast_like(x1, x1)`: a NumPy scalar, whose `0.0 ** -0.5` is inf, where a
+    # Python float's raises ZeroDivisionError.
     return (
-        unbroadcast(g * x2 * x1 ** (x2 - (x2 != 0)), x1),
+        unbroadcast(g * x2 * cast_like(x1, x1) ** (x2 - (x2 != 0)), x1),
         unbroadcast(g * ans * np.log(x1 + (x1 == 0)), x2),
     )
 
@@ -75,7 +89,7 @@ def power_adjoint(g, ans, x1, x2):
 def math_pow_adjoint(g, ans, x1, x2):
     # `math.log` raises for a negative base, where NumPy's gives nan.
     return (
-        unbroadcast(g * x2 * x1 ** (x2 - (x2 != 0)), x1),
+        unbroadcast(g * x2 * cast_like(x1, x1) ** (x2 - (x2 != 0)), x1),
         unbroadcast(g * ans * (math.log(x1 + (x1 == 0)) if x1 >= 0 else math.nan), x2),
     )
 
@@ -83,14 +97,44 @@ def math_pow_adjoint(g, ans, x1, x2):
 # --- maximum and minimum ----------------------------------------------------------------
 
 
-@adjoint(np.maximum, np.fmax, max, elementwise=True)
+@adjoint(np.maximum, elementwise=True)
 def maximum_adjoint(g, ans, x1, x2):
     return unbroadcast(g * greater_share(x1, x2), x1), unbroadcast(g * greater_share(x2, x1), x2)
 
 
-@adjoint(np.minimum, np.fmin, min, elementwise=True)
+@adjoint(np.minimum, elementwise=True)
 def minimum_adjoint(g, ans, x1, x2):
     return unbroadcast(g * greater_share(x2, x1), x1), unbroadcast(g * greater_share(x1, x2), x2)
+
+
+# `fmax`/`fmin` ignore a nan operand: the other one, which they return, takes
+# the whole cotangent.  (`isnan(x2) > isnan(x1)`: only x2 is nan.)
+@adjoint(np.fmax, elementwise=True)
+def fmax_adjoint(g, ans, x1, x2):
+    return (
+        unbroadcast(g * (greater_share(x1, x2) + (np.isnan(x2) > np.isnan(x1))), x1),
+        unbroadcast(g * (greater_share(x2, x1) + (np.isnan(x1) > np.isnan(x2))), x2),
+    )
+
+
+@adjoint(np.fmin, elementwise=True)
+def fmin_adjoint(g, ans, x1, x2):
+    return (
+        unbroadcast(g * (greater_share(x2, x1) + (np.isnan(x2) > np.isnan(x1))), x1),
+        unbroadcast(g * (greater_share(x1, x2) + (np.isnan(x1) > np.isnan(x2))), x2),
+    )
+
+
+# The builtins return `x1` unless `x2` is strictly greater (`max`) or smaller
+# (`min`), so a nan `x2` is passed over: `x1` takes what `x2` does not.
+@adjoint(max, elementwise=True)
+def builtin_max_adjoint(g, ans, x1, x2):
+    return g * (1 - greater_share(x2, x1)), g * greater_share(x2, x1)
+
+
+@adjoint(min, elementwise=True)
+def builtin_min_adjoint(g, ans, x1, x2):
+    return g * (1 - greater_share(x1, x2)), g * greater_share(x1, x2)
 
 
 def clip(a, a_min, a_max):
@@ -169,10 +213,18 @@ def hypot_adjoint(g, ans, x1, x2):
     )
 
 
+# --- remainder: x1 - x2 * floor(x1 / x2), with a piecewise-constant quotient ---------------
+
+
+@adjoint(np.mod, operator.mod, elementwise=True)
+def mod_adjoint(g, ans, x1, x2):
+    return unbroadcast(g, x1), unbroadcast(-g * (x1 // x2), x2)
+
+
 # --- piecewise constant: no cotangent -------------------------------------------------------
 
 nondifferentiable(
-    np.floor_divide, np.mod, operator.floordiv, operator.mod,
+    np.floor_divide, operator.floordiv,
     np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
     operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge,

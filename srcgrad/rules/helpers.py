@@ -27,6 +27,10 @@ from ..runtime import (
     _reduce_into,
     copy_value,
     grad_dtype,
+    pop_shape,
+    push_shape,
+    seed,
+    shape_of,
     unbroadcast,
     zeros_like,
 )
@@ -335,7 +339,7 @@ def _sum_to(value, shape):
 
 @adjoint(sum_to)
 def sum_to_adjoint(g, ans, value, shape):
-    return sum_to(sum_to(g, shape), np.shape(value)), None
+    return sum_to(sum_to(g, shape), shape_of(value)), None
 
 
 # --- the runtime's helpers, which generated adjoints contain ------------------------------------
@@ -343,7 +347,7 @@ def sum_to_adjoint(g, ans, value, shape):
 
 @adjoint(unbroadcast)
 def unbroadcast_adjoint(g, ans, value, like):
-    return sum_to(unbroadcast(g, like), np.shape(value)), None
+    return sum_to(unbroadcast(g, like), shape_of(value)), None
 
 
 @adjoint(copy_value, elementwise=True)
@@ -351,4 +355,9 @@ def copy_value_adjoint(g, ans, x):
     return g
 
 
-nondifferentiable(zeros_like)
+@adjoint(seed)
+def seed_adjoint(g, ans, grad_y, y):
+    return unbroadcast(g, grad_y), None
+
+
+nondifferentiable(zeros_like, push_shape, pop_shape, grad_dtype)

@@ -26,7 +26,7 @@ from numba import types
 from numba.core.errors import TypingError
 from numba.extending import overload
 
-from ..runtime import _is_scalar, unbroadcast
+from ..runtime import _is_scalar, shape_of, unbroadcast
 from .helpers import axis_count, is_none_type, numba_dtype, safe_reciprocal, static_bool, sum_to
 from .reductions import reduce_sum, sum_grad
 from .registry import adjoint, replace
@@ -137,8 +137,8 @@ def _numba_dot_shape(a, b):
 def _overload_dot_grad(fn, left: bool):
     @overload(fn)
     def _dot_grad(dy, a, b):
-        na, nb, shape_of = _numba_dot_shape(a, b)
-        shape_of = numba.njit(shape_of)
+        na, nb, result_shape = _numba_dot_shape(a, b)
+        result_shape = numba.njit(result_shape)
         own, other = (na, nb) if left else (nb, na)
         if own == 0:
             product = (lambda g, a, b: np.sum(g * b)) if left else (lambda g, a, b: np.sum(g * a))
@@ -155,7 +155,7 @@ def _overload_dot_grad(fn, left: bool):
         else:
             product = lambda g, a, b: dot(np.ascontiguousarray(a.T), g)  # noqa: E731
         product = numba.njit(product)
-        return lambda dy, a, b: product(sum_to(dy, shape_of(a, b)), a, b)
+        return lambda dy, a, b: product(sum_to(dy, result_shape(a, b)), a, b)
 
 
 _overload_dot_grad(dot_grad_left, left=True)
@@ -221,7 +221,7 @@ def _trace_grad(dy, a):
 
 @adjoint(trace_grad)
 def trace_grad_adjoint(g, ans, dy, a):
-    return sum_to(np.trace(unbroadcast(g, a)), np.shape(dy)), None
+    return sum_to(np.trace(unbroadcast(g, a)), shape_of(dy)), None
 
 
 @adjoint(np.trace)

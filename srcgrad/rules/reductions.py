@@ -29,7 +29,14 @@ from numba.core.errors import TypingError
 from numba.extending import overload, register_jitable
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
-from ..runtime import _is_scalar, _numba_grad_dtype, _reduce_into, grad_dtype, unbroadcast
+from ..runtime import (
+    _is_scalar,
+    _numba_grad_dtype,
+    _reduce_into,
+    grad_dtype,
+    shape_of,
+    unbroadcast,
+)
 from .helpers import (
     axis_count,
     axis_mask,
@@ -52,6 +59,7 @@ __all__ = [
     "tie_weights",
     "prod_others",
     "prod_others_vjp",
+    "prod_others_vjp2",
     "cumsum_grad",
 ]
 
@@ -335,14 +343,16 @@ def mean_adjoint(g, ans, a, axis=None, *, keepdims=False):
 
 def tie_weights(x, ans, axis, keepdims):
     """Where `x` equals its reduction `ans` (a max or a min), 1 divided by
-    how many elements of its group do; 0 elsewhere.  In `x`'s cotangent
+    how many elements of its group do; 0 elsewhere; nan over a group whose
+    extreme is nan (no element equals it), as in JAX.  In `x`'s cotangent
     dtype."""
     dtype = grad_dtype(x)
     if not isinstance(x, np.ndarray):
         return dtype.type(1)
     axes, kept, _ = _shapes(x, axis, keepdims)
     hits = np.equal(x, np.reshape(ans, kept))
-    return (hits / np.sum(hits, axis=axes, keepdims=True)).astype(dtype)
+    with np.errstate(invalid="ignore"):  # 0 / 0 where the extreme is nan
+        return (hits / np.sum(hits, axis=axes, keepdims=True)).astype(dtype)
 
 
 @overload(tie_weights)
@@ -362,6 +372,8 @@ def _tie_weights(x, ans, axis, keepdims):
             for j in range(rows.shape[1]):
                 if rows[k, j] == extremes[k]:
                     hits += 1
+            if hits == 0:  # a nan extreme: nan for the whole group, as 0 / 0 in Python
+                weights[k, :] = np.nan
             for j in range(rows.shape[1]):
                 if rows[k, j] == extremes[k]:
                     weights[k, j] = 1 / hits
@@ -494,6 +506,73 @@ def _prod_others_vjp(h, x, axis):
     return impl
 
 
+def prod_others_vjp2(g, h, x, axis):
+    """The cotangent of `x` in `prod_others_vjp(h, x, axis)` for the cotangent
+    `g`: at element l, the sum over pairs i != j, both other than l, of
+    `g[j] h[i]` times the product of the elements other than i, j and l.
+    Each l runs `prod_others_vjp`'s row pass without element l: O(n^2) per
+    group, which only third derivatives of `np.prod` pay."""
+    if not isinstance(x, np.ndarray):
+        return 0 * g * h
+    rows, back = _groups(x, axis)
+    grows, _ = _groups(np.broadcast_to(g, x.shape), axis)
+    hrows, _ = _groups(np.broadcast_to(h, x.shape), axis)
+    out = np.zeros(rows.shape, np.result_type(rows, grows, hrows))
+    for k in range(rows.shape[0]):
+        _prod_others_vjp2_row(rows[k], grows[k], hrows[k], out[k])
+    return back(out)
+
+
+@register_jitable
+def _prod_others_vjp2_row(row, g, h, out):
+    n = row.size
+    rest = np.empty(max(n - 1, 0), out.dtype)
+    hrest = np.empty_like(rest)
+    inner = np.empty_like(rest)
+    before = np.empty_like(rest)
+    for skip in range(n):
+        m = 0
+        for k in range(n):
+            if k != skip:
+                rest[m] = row[k]
+                hrest[m] = h[k]
+                m += 1
+        _prod_others_vjp_row(rest, hrest, inner, before)
+        total = 0 * out[skip]
+        m = 0
+        for k in range(n):
+            if k != skip:
+                total += g[k] * inner[m]
+                m += 1
+        out[skip] = total
+
+
+@overload(prod_others_vjp2)
+def _prod_others_vjp2(g, h, x, axis):
+    if _is_scalar(x):
+        return lambda g, h, x, axis: 0 * g * h
+    dtype = np.result_type(numba_dtype(g), numba_dtype(h), numba_dtype(x))
+
+    def impl(g, h, x, axis):
+        mask = axis_mask(x.ndim, axis)
+        rows = _as_groups(x, mask)
+        grows = _as_groups(np.broadcast_to(g, x.shape), mask)
+        hrows = _as_groups(np.broadcast_to(h, x.shape), mask)
+        out = np.zeros(rows.shape, dtype)
+        for k in range(rows.shape[0]):
+            _prod_others_vjp2_row(rows[k], grows[k], hrows[k], out[k])
+        return _from_groups(out, x, mask)
+
+    return impl
+
+
+@adjoint(prod_others_vjp)
+def prod_others_vjp_adjoint(g, ans, h, x, axis):
+    # symmetric in the pair (i, j): the cotangent of h is prod_others_vjp itself
+    return (unbroadcast(prod_others_vjp(sum_to(g, shape_of(x)), x, axis), h),
+            prod_others_vjp2(sum_to(g, shape_of(x)), h, x, axis), None)
+
+
 @adjoint(prod_others)
 def prod_others_adjoint(g, ans, x, axis):
     return prod_others_vjp(unbroadcast(g, x), x, axis), None
@@ -554,7 +633,7 @@ def _cumsum_grad(dy, x, axis):
 
 @adjoint(cumsum_grad)
 def cumsum_grad_adjoint(g, ans, dy, x, axis):
-    return sum_to(np.cumsum(unbroadcast(g, x), axis), np.shape(dy)), None, None
+    return sum_to(np.cumsum(unbroadcast(g, x), axis), shape_of(dy)), None, None
 
 
 @adjoint(np.cumsum)

@@ -31,7 +31,7 @@ from numba.core.errors import TypingError
 from numba.extending import overload, register_jitable
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
-from ..runtime import _is_scalar, unbroadcast
+from ..runtime import _is_scalar, shape_of, unbroadcast
 from .helpers import (
     axis_count,
     axis_mask,
@@ -141,7 +141,7 @@ def _reshape_grad(dy, a, shape):
 
 @adjoint(reshape_grad)
 def reshape_grad_adjoint(g, ans, dy, a, shape):
-    return sum_to(reshape(unbroadcast(g, a), shape), np.shape(dy)), None, None
+    return sum_to(reshape(unbroadcast(g, a), shape), shape_of(dy)), None, None
 
 
 @adjoint(np.reshape, reshape)
@@ -299,7 +299,7 @@ def _transpose_grad(dy, a, axes):
 
 @adjoint(transpose_grad)
 def transpose_grad_adjoint(g, ans, dy, a, axes):
-    return sum_to(np.transpose(unbroadcast(g, a), axes), np.shape(dy)), None, None
+    return sum_to(np.transpose(unbroadcast(g, a), axes), shape_of(dy)), None, None
 
 
 @adjoint(np.transpose)

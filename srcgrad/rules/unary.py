@@ -6,10 +6,11 @@ cotangent then has `g`'s shape (the transformer sums it back).  The `math`
 twins use `math` functions, so that scalar-only code (the CUDA target) never
 meets a NumPy call.
 
-Conventions (as JAX): `abs` has derivative `sign(x)`, 0 at 0; `sqrt` and
-`cbrt` have an infinite derivative at 0.  Constants other than small
-integers go through `cast_like`, so that a float32 array's cotangent stays
-float32 under Numba (which widens `float32_array * 0.5` to float64).
+Conventions (as JAX): `abs` has derivative `sign(x)`, but 1 at 0 (JAX's
+`x >= 0`), and nan at nan; `sqrt` and `cbrt` have an infinite derivative
+at 0.  Constants other than small integers go through `cast_like`, so that
+a float32 array's cotangent stays float32 under Numba (which widens
+`float32_array * 0.5` to float64).
 
 Replacements, for calls Numba cannot compile: builtin `abs` of an array
 (`absolute`), `math.log(x, base)` (`log_base`), and `np.float32`/`np.float64`
@@ -228,7 +229,9 @@ def _absolute(x):
 
 @adjoint(np.abs, np.fabs, math.fabs, abs, absolute, elementwise=True)
 def abs_adjoint(g, ans, x):
-    return g * np.sign(x)
+    # sign(x), but 1 at 0 (and at -0.0), as JAX's `select(x >= 0, 1, -1)`;
+    # nan at nan, where JAX's select would say -1
+    return g * (np.sign(x) + (x == 0))
 
 
 replace(abs, absolute)

@@ -1,0 +1,123 @@
+"""Derivatives of higher order: `python -m bench.higher`.
+
+1. The cost of a Hessian-vector product (`sg.hvp`, reverse over reverse)
+   relative to the gradient, side by side in one process, on loop cases
+   (the literature's bound: a small constant, about 2-4).
+2. The full Hessian of the 100-dimensional Rosenbrock function written as a
+   loop: `sg.hessian` against JAX's `jax.jit(jax.hessian(f))` (the same
+   function written with `jnp` array operations, as a JAX user writes it).
+
+Prints a table and writes `bench/results/higher.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+from pathlib import Path
+
+import numpy as np
+
+import srcgrad as sg
+
+from .cases import rosenbrock
+from .timing import measure
+
+
+def oscillator(x):
+    energy = 0.0
+    for i in range(x.shape[0]):
+        y = x[i]
+        v = 0.0
+        for _ in range(50):
+            v = v - 0.1 * math.sin(y)
+            y = y + 0.1 * v
+        energy += y * y + v * v
+    return energy
+
+
+def softplus_chain(x):
+    y = x
+    k = 0
+    while k < 20:
+        y = np.log1p(np.exp(y * 0.9 - 0.1))
+        k += 1
+    return np.sum(y * y)
+
+
+CASES = [("Rosenbrock loop, 1000-D", rosenbrock, 1000),
+         ("pendulum per element, 50 steps, 100-D", oscillator, 100),
+         ("softplus chain (arrays, while), 1e4", softplus_chain, 10_000)]
+
+
+def hvp_ratios(repeats: int, budget: float) -> list[dict]:
+    rows = []
+    for name, f, n in CASES:
+        x = np.random.default_rng(0).uniform(-1.0, 1.0, n)
+        v = np.random.default_rng(1).normal(size=n)
+        df = sg.grad(f)
+        hv = sg.hvp(f)
+        g = measure(lambda: df(x), repeats, budget)  # noqa: B023
+        h = measure(lambda: hv(x, v), repeats, budget)  # noqa: B023
+        rows.append({"case": name, "grad_s": g["median_s"], "hvp_s": h["median_s"],
+                     "ratio": h["median_s"] / g["median_s"]})
+    return rows
+
+
+def hessian_vs_jax(repeats: int, budget: float) -> dict:
+    n = 100
+    x = np.random.default_rng(0).uniform(-1.0, 1.0, n)
+    hess = sg.hessian(rosenbrock)
+    ours = measure(lambda: hess(x), repeats, budget)
+    row = {"case": f"Hessian, Rosenbrock loop, {n}-D", "srcgrad_s": ours["median_s"]}
+    try:
+        import jax
+        import jax.numpy as jnp
+
+        jax.config.update("jax_enable_x64", True)
+
+        def rosenbrock_jnp(x):
+            a = x[1:] - x[:-1] * x[:-1]
+            b = 1.0 - x[:-1]
+            return jnp.sum(100.0 * a * a + b * b)
+
+        jh = jax.jit(jax.hessian(rosenbrock_jnp))
+        xj = jnp.asarray(x)
+        theirs = measure(lambda: jh(xj).block_until_ready(), repeats, budget)
+        assert np.allclose(np.asarray(jh(xj)), hess(x), rtol=1e-10, atol=1e-8)
+        row["jax_s"] = theirs["median_s"]
+        row["speedup"] = theirs["median_s"] / ours["median_s"]
+    except ImportError as exc:
+        row["jax"] = f"n/a ({exc})"
+    return row
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.higher", description=__doc__)
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--budget", type=float, default=3.0)
+    args = parser.parse_args(argv)
+    print(f"machine: {platform.processor() or platform.machine()}, Python "
+          f"{platform.python_version()}, srcgrad {sg.__version__}")
+    rows = hvp_ratios(args.repeats, args.budget)
+    print(f"\n{'case':40s} {'gradient':>10s} {'hvp':>10s} {'hvp/grad':>9s}")
+    for r in rows:
+        print(f"{r['case']:40s} {r['grad_s'] * 1e6:8.1f}us {r['hvp_s'] * 1e6:8.1f}us "
+              f"{r['ratio']:9.2f}")
+    h = hessian_vs_jax(args.repeats, args.budget)
+    print(f"\n{h['case']}: srcgrad {h['srcgrad_s'] * 1e3:.2f} ms", end="")
+    if "jax_s" in h:
+        print(f", jax.jit(jax.hessian) {h['jax_s'] * 1e3:.2f} ms, "
+              f"srcgrad's speedup {h['speedup']:.2f}x")
+    else:
+        print(f", JAX {h['jax']}")
+    out = Path(__file__).parent / "results" / "higher.json"
+    out.write_text(json.dumps({"command": "python -m bench.higher", "hvp": rows, "hessian": h},
+                              indent=1))
+    print(f"\nwrote {out}")
+
+
+if __name__ == "__main__":
+    main()
