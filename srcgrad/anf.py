@@ -406,8 +406,19 @@ class ExpressionLowering:
     def constant_truth(self, test: ast.expr) -> bool | None:
         """The truth of a test made of constants only (literals, global
         numbers, arithmetic, comparisons and `and`/`or`/`not` on them), else
-        None.  Numba drops the branch such a test never takes; srcgrad drops it
-        first, so that no stack is left pushed only in code Numba removed."""
+        None; `c or x` with a true constant `c` is true, `c and x` with a false
+        one false.  Numba drops the branch such a test never takes; srcgrad
+        drops it first, so that no stack is left pushed only in code Numba
+        removed."""
+        if isinstance(test, ast.BoolOp):
+            known = [self.constant_truth(v) for v in test.values]
+            decisive = isinstance(test.op, ast.Or)  # the value that decides `or`
+            if decisive in known:
+                return decisive
+            return (not decisive) if all(k is not None for k in known) else None
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            known = self.constant_truth(test.operand)
+            return None if known is None else not known
         allowed = (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Name,
                    ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.expr_context)
         folded = ast.fix_missing_locations(copy.deepcopy(test))

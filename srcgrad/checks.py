@@ -35,8 +35,15 @@ def alias_classes(fn: ir.Function, certain_only: bool = False) -> dict[str, set[
 
     With `certain_only`, only sharing that holds whatever the values are:
     an element read `y[i]` is a copy if `y` has one dimension, and a view
-    otherwise, so it counts only without `certain_only`."""
+    otherwise, so it counts only without `certain_only`; and a variable
+    assigned in several places (both arms of an `if`, `a if c else b`, a loop
+    rebinding a parameter) may hold either value, so it links nothing for
+    certain."""
     parent: dict[str, str] = {}
+    assignments: dict[str, int] = dict.fromkeys(fn.params, 1)  # a parameter has its value
+    for stmt in ir.walk(fn.body):
+        if isinstance(stmt, ir.Assign):
+            assignments[stmt.target] = assignments.get(stmt.target, 0) + 1
 
     def find(a: str) -> str:
         while parent.get(a, a) != a:
@@ -55,6 +62,8 @@ def alias_classes(fn: ir.Function, certain_only: bool = False) -> dict[str, set[
         if pushed is not None and isinstance(pushed[1], ast.Name) and not certain_only:
             union(pushed[1].id, pushed[0])  # what a stack holds may be popped anywhere
         if not isinstance(stmt, ir.Assign):
+            continue
+        if certain_only and assignments[stmt.target] > 1:
             continue
         value = stmt.value
         sources: set[str] = set()

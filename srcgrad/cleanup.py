@@ -33,6 +33,7 @@ def cleanup(body: list[ir.Stmt], returns: ast.expr, stacks: set[str],
             inlinable: set[str]) -> list[ir.Stmt]:
     keep = ir.names_in(returns)
     _fold_constants(body)
+    _certain_exits(body)
     for _ in range(10):
         live = liveness(body, keep)
         changed = _drop_dead(body, live)
@@ -190,6 +191,19 @@ def _drop_unused_stacks(body: list[ir.Stmt], live: dict[int, set[str]], stacks: 
             or (isinstance(s, ir.Assign) and s.target in unused))]
     stacks -= unused
     return True
+
+
+def _certain_exits(body: list[ir.Stmt]) -> None:
+    """`flag = True` right before `if flag or ...: break` always breaks: write
+    the `break` alone.  (Numba folds the constant test and then fails to type
+    a variable assigned in a `for` loop that ends that way.)"""
+    for block in _all_blocks(body):
+        for k in range(1, len(block)):
+            stmt, before = block[k], block[k - 1]
+            if (isinstance(stmt, ir.ExitLoop) and isinstance(before, ir.Assign)
+                    and before.target in stmt.flags and isinstance(before.value, ast.Constant)
+                    and before.value.value is True):
+                block[k] = ir.ExitLoop(stmt.origin, [])
 
 
 def _drop_empty(body: list[ir.Stmt]) -> bool:

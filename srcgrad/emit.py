@@ -94,6 +94,8 @@ def _statement(stmt: ir.Stmt, depth: int) -> list[str]:
     if isinstance(stmt, ir.While):
         return [f"{pad}while {unparse(stmt.test)}:", *emit_block(stmt.body, depth + 1, origin)]
     if isinstance(stmt, ir.ExitLoop):
+        if not stmt.flags:
+            return [f"{pad}break"]
         return [f"{pad}if {' or '.join(stmt.flags)}:", f"{pad}{INDENT}break"]
     raise TypeError(f"cannot print {stmt!r}")
 

@@ -113,7 +113,8 @@ class While(Stmt):
 
 @dataclass(eq=False)
 class ExitLoop(Stmt):
-    """`if flag or ...: break`, the only early exit left after the front end."""
+    """`if flag or ...: break`, the only early exit left after the front end
+    (without flags: `break`, which cleanup writes where a flag was just set)."""
 
     flags: list[str]
 

@@ -1,7 +1,7 @@
 """pytest options of the differential fuzz test (`test_fuzz.py`).
 
-    --fuzz=N            how many random programs per target (default: DEFAULT_FUZZ,
-                        200 on "python" and 24 on "cpu").
+    --fuzz=N            how many random programs per target (default: test_fuzz.py's
+                        DEFAULT_FUZZ, 200 on "python" and 24 on "cpu").
                         The "cpu" default is bounded by that target's cost: Numba
                         compiles every program's adjoint, 1-60 s each with a cold
                         cache (programs of (2, 3) matrices are the slow ones).  Measured
@@ -19,13 +19,12 @@
 
 from __future__ import annotations
 
-DEFAULT_FUZZ = {"python": 200, "cpu": 24}
-
 
 def pytest_addoption(parser):
     group = parser.getgroup("fuzz", "srcgrad differential fuzz test (test_fuzz.py)")
     group.addoption("--fuzz", type=int, default=None, metavar="N",
-                    help=f"random programs per target (default {DEFAULT_FUZZ})")
+                    help="random programs per target (default: 200 on python, 24 on cpu, "
+                         "test_fuzz.DEFAULT_FUZZ)")
     group.addoption("--fuzz-start", type=int, default=0, metavar="S",
                     help="first seed of the random programs (default 0)")
     group.addoption("--fuzz-targets", default="python,cpu", metavar="T,...",

@@ -1523,6 +1523,23 @@ def constant_branches(x):
     return y * x
 
 
+def return_in_for_inside_if(x0, x1):
+    if x1 > 0.0:
+        for _ in range(3):
+            return x0 * 2.0
+    return x0 * x1
+
+
+def constant_or_in_elif(x):
+    if x > 5.0:
+        y = x * x
+    elif (0.74 / 1.59) > 0.14 or x > 1.0:
+        y = np.sin(x)
+    else:
+        y = x
+    return y
+
+
 def stop_gradient_in_conditions(x):
     y = x * 2.0
     k = 0
@@ -1953,6 +1970,12 @@ CASES = [
     Case(constant_branches, lambda r: (0.7,),
          note="tests that are constants: Numba drops the branch, so srcgrad drops it too "
               "(a stack pushed only there failed to compile)"),
+    Case(return_in_for_inside_if, lambda r: (0.5, 0.4), (0, 1),
+         note="return in a for loop inside an if: Numba folded `returned = True; if returned: "
+              "break` and could not type the result (cpu failed to compile)"),
+    Case(return_in_for_inside_if, lambda r: (0.5, -0.4), (0, 1), tag="skipped"),
+    Case(constant_or_in_elif, lambda r: (0.3,),
+         note="`c or x` with a true constant: the else branch is dead for Numba and srcgrad"),
     Case(stop_gradient_in_conditions, lambda r: (1.3,),
          note="stop_gradient inside while/if tests (found by fuzzing: cpu failed to compile)"),
     Case(seed_f, lambda r: (np.array([[0.48800924]]),),
