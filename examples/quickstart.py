@@ -1,5 +1,5 @@
 """A short tour of srcgrad: a function with a loop and a branch, its gradient,
-the code srcgrad generated for it, and its speed.
+second derivatives, the code srcgrad generated for it, and its speed.
 
     python examples/quickstart.py
 """
@@ -57,6 +57,14 @@ def main() -> None:
     both = sg.value_and_grad(energy, wrt=("x", "k"))
     value, (gx, gk) = both(x, k)
     print(f"energy {value:.4f}, d energy / d k = {gk:.4f} (= energy / k = {value / k:.4f})")
+
+    # second derivatives: srcgrad differentiates its own generated adjoint
+    v = np.zeros_like(x)
+    v[:3] = 1.0
+    hv = sg.hvp(energy)(x, k, v)  # the Hessian times v, without forming the Hessian
+    print("Hessian-vector product, first five entries:", hv[:5])
+    dg_dk = sg.jacobian(sg.grad(energy), wrt="k")(x, k)  # d gradient / d k
+    print(f"d/dk of the gradient's first entry: {dg_dk[0]:.6f} (= gradient / k = {g[0] / k:.6f})")
 
     print("\nThe generated adjoint (this is the code that runs, compiled by Numba):\n")
     print(denergy.source)

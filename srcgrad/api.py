@@ -232,7 +232,10 @@ class GradFunction:
 
     def _where(self) -> tuple[str, int]:
         """The user's file and the line of the function's `def`."""
-        fn = getattr(self.fn, "py_func", self.fn)
+        fn = self.fn
+        while isinstance(fn, GradFunction):  # a derivative of higher order
+            fn = fn.fn
+        fn = getattr(fn, "py_func", fn)
         return inspect.getsourcefile(fn) or fn.__code__.co_filename, fn.__code__.co_firstlineno
 
     def _compile_error(self, exc: Exception, line: int | None = None) -> SrcGradError:

@@ -100,8 +100,10 @@ def jvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
     first = grad(fn, wrt=wrt, target=target, unconnected_gradients="zero")
     value = value_and_grad(fn, wrt=wrt, target=target, unconnected_gradients="zero")
     params = list(inspect.signature(first._python_function()).parameters)
-    n_user = len(inspect.signature(fn).parameters)
-    seed_name = params[n_user]  # the first gradient's `grad_y`
+    # after the user's parameters: the seeds of the gradients `fn` may itself
+    # be (ones: None), then the first gradient's own `grad_y`, u
+    inner = (None,) * first._extra_params
+    seed_name = params[len(first._signature.parameters) + len(inner)]
     tangent = GradFunction(first, wrt=seed_name, target=target, stop_gradients=(),
                            unconnected_gradients="zero", preserve_result=False)
 
@@ -109,7 +111,7 @@ def jvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
         primals = tuple(primals) if isinstance(primals, (tuple, list)) else (primals,)
         y, _ = value(*primals)
         u = np.zeros_like(np.asarray(y, dtype=np.float64)) if np.ndim(y) else 0.0
-        return y, tangent._call_with_inner_seeds(primals, [u], tangents)
+        return y, tangent._call_with_inner_seeds(primals, [*inner, u], tangents)
 
     return Derived(jacobian_vector_product, tangent)
 
@@ -137,8 +139,9 @@ def jacobian(fn: Callable, wrt: int | str = 0, mode: str = "auto",
                 columns = jvp(fn, wrt=wrt, target=target)
             args = _as_float(args, k)
             u = np.zeros(out_shape) if out_shape else 0.0
-            loop = _basis_loop(columns.generated, len(args) + 1, target)
-            out = loop(*args, u, in_shape, n).T
+            inner = (None,) * first._extra_params  # the seeds of a gradient `fn`
+            loop = _basis_loop(columns.generated, len(args) + len(inner) + 1, target)
+            out = loop(*args, *inner, u, in_shape, n).T
         elif forward:
             if columns is None:
                 columns = jvp(fn, wrt=wrt, target=target)
@@ -146,7 +149,8 @@ def jacobian(fn: Callable, wrt: int | str = 0, mode: str = "auto",
             out[:, 0] = np.ravel(t)
         elif in_shape != () and out_shape != ():  # (the gradient itself for a scalar out)
             args = _as_float(args, k)
-            out = _basis_loop(first, len(args), target)(*args, out_shape, m)
+            inner = (None,) * first._extra_params
+            out = _basis_loop(first, len(args) + len(inner), target)(*args, *inner, out_shape, m)
         else:
             for j in range(m):
                 _, g = rows(*args, grad_ys=_basis(out_shape, j))

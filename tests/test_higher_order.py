@@ -354,3 +354,27 @@ def test_fourth_derivative_of_prod_is_refused_clearly():
         d = sg.grad(d, target="python")
     with pytest.raises(sg.NoAdjointError, match="prod_others_vjp2"):
         d(x)
+
+
+def springs(x, k):
+    total = 0.0
+    for i in range(x.shape[0] - 1):
+        d = x[i + 1] - x[i]
+        total += 0.5 * k * d * d
+    return total
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_jacobian_and_jvp_of_a_gradient_function(target, mode):
+    """The derived functions take gradient functions too: the Jacobian of a
+    gradient is the Hessian; its derivative in k is gradient / k (linear in k)."""
+    x = np.array([0.3, -0.5, 0.8, 1.1, -0.9])
+    got = sg.jacobian(sg.grad(rosenbrock, target=target), mode=mode, target=target)(x)
+    np.testing.assert_allclose(got, rosenbrock_hessian(x), rtol=1e-12)
+    gradient = sg.grad(springs, target=target)
+    got = sg.jacobian(gradient, wrt="k", mode=mode, target=target)(x, 3.0)
+    np.testing.assert_allclose(got, gradient(x, 3.0) / 3.0, rtol=1e-12)
+    v = np.array([1.0, 0.0, -2.0, 0.5, 0.0])
+    value, tangent = sg.jvp(sg.grad(rosenbrock, target=target), target=target)((x,), v)
+    np.testing.assert_allclose(tangent, rosenbrock_hessian(x) @ v, rtol=1e-12)
