@@ -100,6 +100,13 @@ def _slices(index: ast.expr) -> bool:
         p.value is None or p.value is Ellipsis)) for p in parts)
 
 
+def _guard(origin: ir.Origin, helper: str, message: str, *names: str) -> ir.ExprStmt:
+    """`helper(*names, message)`: a run-time check of the runtime's
+    (`refuse_shared(y, x, ...)`, `refuse_inplace_alias(x, ...)`)."""
+    args = [ast.Name(n, ast.Load()) for n in names] + [ast.Constant(message)]
+    return ir.ExprStmt(origin, ast.Call(ast.Name(helper, ast.Load()), args, []))
+
+
 def check_stores(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
     """Refuse a write into an array that a live name surely shares; guard it
     at run time where the sharing depends on the values (`old = y[i]`
@@ -108,17 +115,6 @@ def check_stores(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
     live = liveness(fn.body, set(fn.results))
     defined = definitely_defined(fn)
     guard_after_def: dict[str, str] = {}  # partner → message, guarded where assigned
-
-    def guard(name: str, message: str, origin: ir.Origin) -> ir.ExprStmt:
-        call = ast.Call(ast.Name("refuse_inplace_alias", ast.Load()),
-                        [ast.Name(name, ast.Load()), ast.Constant(message)], [])
-        return ir.ExprStmt(origin, call)
-
-    def guard_pair(name: str, array: str, message: str, origin: ir.Origin) -> ir.ExprStmt:
-        call = ast.Call(ast.Name("refuse_shared", ast.Load()),
-                        [ast.Name(name, ast.Load()), ast.Name(array, ast.Load()),
-                         ast.Constant(message)], [])
-        return ir.ExprStmt(origin, call)
 
     def visit(block: list[ir.Stmt]) -> None:
         k = 0
@@ -138,7 +134,8 @@ def check_stores(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
                         raise UnsupportedSyntaxError(message.split(": ", 1)[1],
                                                      stmt.origin.file, stmt.origin.line)
                     if other in defined[(id(block), k - inserted)]:
-                        block.insert(k, guard_pair(other, stmt.array, message, stmt.origin))
+                        block.insert(k, _guard(stmt.origin, "refuse_shared", message, other,
+                                               stmt.array))
                         k += 1
                         inserted += 1
                     else:
@@ -153,7 +150,8 @@ def check_stores(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
                 guard_definitions(inner)
             if (isinstance(stmt, ir.Assign) and stmt.target in guard_after_def
                     and _shares(stmt, aliases.get(stmt.target, set()))):
-                block.insert(k + 1, guard(stmt.target, guard_after_def[stmt.target], stmt.origin))
+                block.insert(k + 1, _guard(stmt.origin, "refuse_inplace_alias",
+                                           guard_after_def[stmt.target], stmt.target))
                 k += 1
             k += 1
 
@@ -186,10 +184,7 @@ def drop_needless_guards(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
             return []
         if not set(partners) <= here:
             return [stmt]
-        return [ir.ExprStmt(stmt.origin, ast.Call(
-            ast.Name("refuse_shared", ast.Load()),
-            [ast.Name(p, ast.Load()), ast.Name(x.id, ast.Load()), ast.Constant(message.value)],
-            [])) for p in partners]
+        return [_guard(stmt.origin, "refuse_shared", message.value, p, x.id) for p in partners]
 
     def visit(block: list[ir.Stmt]) -> None:
         kept: list[ir.Stmt] = []

@@ -58,12 +58,17 @@ def _basis(shape: tuple[int, ...], k: int, dtype=np.float64):
     return e.reshape(shape)
 
 
+def _second_derivative(fn: Callable, wrt: int | str, target: str) -> GradFunction:
+    """grad(grad(fn)): seeded with v, the Hessian times v."""
+    return grad(grad(fn, wrt=wrt, target=target), wrt=wrt, target=target,
+                unconnected_gradients="zero")
+
+
 def hvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
     """`(*args, v) -> H @ v`, H the Hessian of the scalar `fn` with respect
     to the argument `wrt`."""
     _single(wrt, "hvp")
-    second = grad(grad(fn, wrt=wrt, target=target), wrt=wrt, target=target,
-                  unconnected_gradients="zero")
+    second = _second_derivative(fn, wrt, target)
 
     def hessian_vector_product(*args):
         if not args:
@@ -77,8 +82,7 @@ def hvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
 def hessian(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
     """`(*args) -> H`, shaped `x.shape + x.shape`, x = args[wrt]."""
     _single(wrt, "hessian")
-    second = grad(grad(fn, wrt=wrt, target=target), wrt=wrt, target=target,
-                  unconnected_gradients="zero")
+    second = _second_derivative(fn, wrt, target)
     k = _position(fn, wrt)
 
     def full_hessian(*args):
@@ -88,7 +92,8 @@ def hessian(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
         args = _as_float(args, k)
         inner_seeds = (None,) * second._extra_params
         loop = _basis_loop(second, len(args) + len(inner_seeds), target)
-        return loop(*args, *inner_seeds, shape, int(np.prod(shape))).reshape(shape + shape)
+        n = int(np.prod(shape))
+        return loop(*args, *inner_seeds, shape, n, n).reshape(shape + shape)
 
     return Derived(full_hessian, second)
 
@@ -141,7 +146,7 @@ def jacobian(fn: Callable, wrt: int | str = 0, mode: str = "auto",
             u = np.zeros(out_shape) if out_shape else 0.0
             inner = (None,) * first._extra_params  # the seeds of a gradient `fn`
             loop = _basis_loop(columns.generated, len(args) + len(inner) + 1, target)
-            out = loop(*args, *inner, u, in_shape, n).T
+            out = loop(*args, *inner, u, in_shape, n, m).T
         elif forward:
             if columns is None:
                 columns = jvp(fn, wrt=wrt, target=target)
@@ -150,7 +155,8 @@ def jacobian(fn: Callable, wrt: int | str = 0, mode: str = "auto",
         elif in_shape != () and out_shape != ():  # (the gradient itself for a scalar out)
             args = _as_float(args, k)
             inner = (None,) * first._extra_params
-            out = _basis_loop(first, len(args) + len(inner), target)(*args, *inner, out_shape, m)
+            loop = _basis_loop(first, len(args) + len(inner), target)
+            out = loop(*args, *inner, out_shape, m, n)
         else:
             for j in range(m):
                 _, g = rows(*args, grad_ys=_basis(out_shape, j))
@@ -173,11 +179,10 @@ _LOOP = """\
 import numpy as np
 
 
-def basis_loop({params}, shape, n):
-    # row i: the gradient seeded with the i-th basis vector, shaped `shape`
+def basis_loop({params}, shape, n, size):
+    # row i: the gradient (`size` elements) seeded with the i-th basis vector, shaped `shape`
     e = np.zeros(n)
-    first = np.asarray(gradient({params}, np.reshape(e, shape))[0])
-    out = np.empty((n, first.size))
+    out = np.empty((n, size))
     for i in range(n):
         e[i] = 1.0
         row = gradient({params}, np.reshape(e, shape))[0]
@@ -191,7 +196,7 @@ _LOOPS: dict[tuple[int, int, str], tuple[GradFunction, Callable]] = {}
 
 
 def _basis_loop(df: GradFunction, n_args: int, target: str) -> Callable:
-    """`(*args, shape, n) -> out[n, size]`: `df`'s gradient (its first entry)
+    """`(*args, shape, n, size) -> out[n, size]`: `df`'s gradient (its first entry)
     seeded with each of the n basis vectors shaped `shape`, the loop compiled
     like `df` itself.  `args` are all of the adjoint's parameters but its own
     seed (the seeds of the gradients it differentiates included)."""
