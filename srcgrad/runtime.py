@@ -159,40 +159,66 @@ def unbroadcast(g, like):
 def _reduce_into(out, g):
     """Add every element of `g` into `out`, where `out`'s shape broadcasts
     with `g`'s; the result has `out`'s shape (axes of `g` that `out` lacks or
-    has as length 1 are summed, axes where `g` has length 1 are repeated)."""
+    has as length 1 are summed, axes where `g` has length 1 are repeated).
+    `out` is C-contiguous.  The innermost axis is one tight loop (a sum when
+    `out` is 1 along it); the outer ones advance like an odometer."""
     gnd = g.ndim
     ond = out.ndim
     nd = max(gnd, ond)
+    gflat = np.ascontiguousarray(g).reshape(g.size)
+    oflat = out.reshape(out.size)
+    if nd == 0:
+        oflat[0] += gflat[0]
+        return out
     full = np.empty(nd, np.int64)
-    for d in range(nd):
+    gstep = np.zeros(nd, np.int64)
+    ostep = np.zeros(nd, np.int64)
+    gstride = 1
+    ostride = 1
+    for d in range(nd - 1, -1, -1):
         gd = g.shape[d - (nd - gnd)] if d >= nd - gnd else 1
         od = out.shape[d - (nd - ond)] if d >= nd - ond else 1
         full[d] = max(gd, od)
+        if gd != 1:
+            gstep[d] = gstride
+        if od != 1:
+            ostep[d] = ostride
+        gstride *= gd
+        ostride *= od
     total = 1
     for d in range(nd):
         total *= full[d]
-    gflat = np.ascontiguousarray(g).reshape(g.size)
-    oflat = out.reshape(out.size)
-    for k in range(total):
-        rem = k
-        gidx = 0
-        gstride = 1
-        oidx = 0
-        ostride = 1
-        for d in range(nd - 1, -1, -1):
-            c = rem % full[d]
-            rem //= full[d]
-            if d >= nd - gnd:
-                gn = g.shape[d - (nd - gnd)]
-                if gn != 1:
-                    gidx += c * gstride
-                gstride *= gn
-            if d >= nd - ond:
-                on = out.shape[d - (nd - ond)]
-                if on != 1:
-                    oidx += c * ostride
-                ostride *= on
-        oflat[oidx] += gflat[gidx]
+    if total == 0:
+        return out
+    inner = full[nd - 1]
+    gs = gstep[nd - 1]
+    os = ostep[nd - 1]
+    count = np.zeros(nd, np.int64)
+    gbase = 0
+    obase = 0
+    for _ in range(total // inner):
+        if os == 0:
+            acc = oflat[obase]
+            for c in range(inner):
+                acc += gflat[gbase + c * gs]
+            oflat[obase] = acc
+        elif os == 1 and gs == 1:  # unit steps: a loop LLVM vectorises
+            for c in range(inner):
+                oflat[obase + c] += gflat[gbase + c]
+        else:
+            for c in range(inner):
+                oflat[obase + c * os] += gflat[gbase + c * gs]
+        d = nd - 2
+        while d >= 0:
+            count[d] += 1
+            gbase += gstep[d]
+            obase += ostep[d]
+            if count[d] < full[d]:
+                break
+            gbase -= gstep[d] * full[d]
+            obase -= ostep[d] * full[d]
+            count[d] = 0
+            d -= 1
     return out
 
 

@@ -149,11 +149,11 @@ def _overload_dot_grad(fn, left: bool):
         elif left and na == 1:
             product = lambda g, a, b: dot(b, g)  # noqa: E731
         elif left:
-            product = lambda g, a, b: dot(g, np.ascontiguousarray(b.T))  # noqa: E731
+            product = lambda g, a, b: dot(g, b.T)  # noqa: E731
         elif na == 1:
             product = lambda g, a, b: np.outer(a, g)  # noqa: E731
         else:
-            product = lambda g, a, b: dot(np.ascontiguousarray(a.T), g)  # noqa: E731
+            product = lambda g, a, b: dot(a.T, g)  # noqa: E731
         product = numba.njit(product)
         return lambda dy, a, b: product(sum_to(dy, result_shape(a, b)), a, b)
 
