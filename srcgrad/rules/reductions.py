@@ -93,44 +93,102 @@ def _kept_shape(shape, mask, keepdims):
 
 
 @register_jitable
-def _group_perm(mask):
-    """The kept axes, then the reduced ones."""
-    perm = np.empty(mask.size, np.int64)
-    n = 0
-    for reduced in (False, True):
-        for d in range(mask.size):
-            if mask[d] == reduced:
-                perm[n] = d
-                n += 1
-    return perm
+def _group_steps(shape, mask):
+    """(for each axis of `shape`, how far one step along it moves an element
+    in the matrix of groups; the number of groups; the size of a group).
+    Row k of that matrix holds the elements that reduce into the k-th
+    element of the result, in C order."""
+    nd = len(shape)
+    steps = np.zeros(nd, np.int64)
+    outer = 1
+    inner = 1
+    for d in range(nd - 1, -1, -1):
+        if mask[d]:
+            steps[d] = inner
+            inner *= shape[d]
+        else:
+            steps[d] = outer
+            outer *= shape[d]
+    for d in range(nd):
+        if not mask[d]:
+            steps[d] *= inner
+    return steps, outer, inner
+
+
+@register_jitable
+def _walk(flat, out, shape, steps, gather):
+    """Visit the elements of a C-ordered array of `shape` (`flat` if
+    `gather`, else `out`) in order, the k-th at offset p (the sum of its
+    index times `steps`) of the other one: `out[p] = flat[k]` if `gather`,
+    else `out[k] = flat[p]`.  Like `_reduce_into`, the last axis is one
+    loop and the others advance like an odometer; no transposed view and no
+    slice assignment, whose Numba implementations take seconds to compile."""
+    nd = len(shape)
+    if flat.size == 0:
+        return
+    if nd == 0:
+        out[0] = flat[0]
+        return
+    inner = shape[nd - 1]
+    step = steps[nd - 1]
+    count = np.zeros(nd, np.int64)
+    base = 0
+    k = 0
+    for _ in range(flat.size // inner):
+        if gather:
+            for c in range(inner):
+                out[base + c * step] = flat[k + c]
+        else:
+            for c in range(inner):
+                out[k + c] = flat[base + c * step]
+        k += inner
+        d = nd - 2
+        while d >= 0:
+            count[d] += 1
+            base += steps[d]
+            if count[d] < shape[d]:
+                break
+            base -= steps[d] * shape[d]
+            count[d] = 0
+            d -= 1
+
+
+@register_jitable
+def _in_place(steps, shape):
+    """Whether the matrix of groups is `x`'s C order itself (only trailing
+    axes reduced)."""
+    stride = 1
+    for d in range(len(shape) - 1, -1, -1):
+        if shape[d] != 1 and steps[d] != stride:
+            return False
+        stride *= shape[d]
+    return True
 
 
 @register_jitable
 def _as_groups(x, mask):
     """`x` as a C-contiguous matrix whose row k holds the elements that
-    reduce into the k-th element of the result."""
-    inner = 1
-    outer = 1
-    for d in range(x.ndim):
-        if mask[d]:
-            inner *= x.shape[d]
-        else:
-            outer *= x.shape[d]
-    moved = np.transpose(x, to_fixed_tuple(_group_perm(mask), x.ndim))
-    return np.ascontiguousarray(moved).reshape((outer, inner))
+    reduce into the k-th element of the result (a view of `x` where it
+    already is that matrix)."""
+    steps, outer, inner = _group_steps(x.shape, mask)
+    flat = np.ascontiguousarray(x).reshape(x.size)
+    if _in_place(steps, x.shape):
+        return flat.reshape((outer, inner))
+    out = np.empty_like(flat)
+    _walk(flat, out, x.shape, steps, True)
+    return out.reshape((outer, inner))
 
 
 @register_jitable
 def _from_groups(m, x, mask):
     """The inverse of `_as_groups`: the matrix `m` back in `x`'s layout."""
-    perm = _group_perm(mask)
-    moved_shape = np.empty(x.ndim, np.int64)
-    inverse = np.empty(x.ndim, np.int64)
-    for j in range(x.ndim):
-        moved_shape[j] = x.shape[perm[j]]
-        inverse[perm[j]] = j
-    moved = m.reshape(to_fixed_tuple(moved_shape, x.ndim))
-    return np.ascontiguousarray(np.transpose(moved, to_fixed_tuple(inverse, x.ndim)))
+    steps, _, _ = _group_steps(x.shape, mask)
+    flat = np.ascontiguousarray(m).reshape(m.size)
+    if _in_place(steps, x.shape):
+        return flat.reshape(x.shape)
+    out = np.empty_like(flat)
+    _walk(flat, out, x.shape, steps, False)
+    return out.reshape(x.shape)
 
 
 # --- the forward reductions, for Numba ---------------------------------------------------
@@ -286,10 +344,9 @@ def _sum_grad(dy, x, axis, keepdims):
         mask = axis_mask(ndim, axis)
         result = to_fixed_tuple(_kept_shape(x.shape, mask, keepdims), rank)
         summed = sum_to(dy, result)
-        out = np.empty(x.shape, dtype)
-        out[...] = np.ascontiguousarray(summed).reshape(
+        kept = np.ascontiguousarray(summed).reshape(
             to_fixed_tuple(_kept_shape(x.shape, mask, True), ndim))
-        return out
+        return _reduce_into(np.zeros(x.shape, dtype), kept)
 
     return impl
 
@@ -373,7 +430,8 @@ def _tie_weights(x, ans, axis, keepdims):
                 if rows[k, j] == extremes[k]:
                     hits += 1
             if hits == 0:  # a nan extreme: nan for the whole group, as 0 / 0 in Python
-                weights[k, :] = np.nan
+                for j in range(rows.shape[1]):
+                    weights[k, j] = np.nan
             for j in range(rows.shape[1]):
                 if rows[k, j] == extremes[k]:
                     weights[k, j] = 1 / hits
