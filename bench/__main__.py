@@ -12,8 +12,9 @@ fails is reported and not timed.  Then, per case, one fresh process
 srcgrad's gradient (`target="cpu"`) and each peer's gradient, every peer's
 gradient first compared with srcgrad's.  Times are medians of repeated runs
 after warm-up.  srcgrad's first call (transformation + compilation) is
-measured in two more fresh processes (`bench/firstcall.py`): one with an
-empty SRCGRAD_CACHE_DIR, one with the cache it left.  Peak memory of the
+measured in three more fresh processes (`bench/firstcall.py`): with nothing
+cached (fresh), with a new function but srcgrad's runtime loops cached
+(cold), and with the cache the cold one left (warm).  Peak memory of the
 gradient of a 10^6-step loop is measured per framework in its own process
 (`bench/memory.py`).
 
@@ -265,17 +266,24 @@ def run_first_calls(index: int, log) -> dict:
 
 
 def _first_calls(index: int, log) -> dict:
+    """Three fresh processes, each with its own empty NUMBA_CACHE_DIR shared by
+    the three: `fresh` as on a machine where srcgrad never ran (its runtime's
+    loops, `runtime.compiled_once`, are compiled too); `cold`, a new
+    SRCGRAD_CACHE_DIR: the function is new, those loops are on disk; `warm`,
+    the same SRCGRAD_CACHE_DIR again: everything is on disk."""
     result = {}
-    with tempfile.TemporaryDirectory(prefix="srcgrad-bench-cache-") as cache:
-        env = _env({"SRCGRAD_CACHE_DIR": cache})
-        for which in ("cold", "warm"):
+    with tempfile.TemporaryDirectory(prefix="srcgrad-bench-numba-") as numba_cache, \
+            tempfile.TemporaryDirectory(prefix="srcgrad-bench-cache-") as first, \
+            tempfile.TemporaryDirectory(prefix="srcgrad-bench-cache-") as second:
+        for which, cache in (("fresh", first), ("cold", second), ("warm", second)):
+            env = _env({"SRCGRAD_CACHE_DIR": cache, "NUMBA_CACHE_DIR": numba_cache})
             code, stdout = run_subprocess(["-m", "bench.firstcall", str(index)], log, env, 900)
             if code != 0:
                 result["error"] = f"{which} first-call process exited with status {code}"
                 break
             result[which] = json.loads(stdout.strip().splitlines()[-1])
         code, stdout = run_subprocess(["-m", "bench.firstcall", str(index), "--primal"], log,
-                                      env, 900)
+                                      _env({"NUMBA_CACHE_DIR": numba_cache}), 900)
         if code == 0:
             result["primal"] = json.loads(stdout.strip().splitlines()[-1])
     return result

@@ -70,7 +70,7 @@ def case_tables(records: list[dict], columns: list[str], notes: Footnotes,
     out = [title, ""]
     header = ["case", "primal", "srcgrad", "grad/primal"]
     if first_calls is not None:
-        header += ["1st call cold", "1st call warm", "njit compile"]
+        header += ["1st call fresh", "1st call cold", "1st call warm", "njit compile"]
     rows = []
     for r in records:
         sg = r.get("srcgrad", {})
@@ -86,8 +86,10 @@ def case_tables(records: list[dict], columns: list[str], notes: Footnotes,
                    f"{r['ratio']:.2f}"]
         if first_calls is not None:
             fc = first_calls.get(r["case"], {})
-            cold, warm, primal = fc.get("cold"), fc.get("warm"), fc.get("primal")
-            row += [f"{cold['first_call_s']:.2f}s" if cold else "-",
+            fresh, cold, warm = fc.get("fresh"), fc.get("cold"), fc.get("warm")
+            primal = fc.get("primal")
+            row += [f"{fresh['first_call_s']:.2f}s" if fresh else "-",
+                    f"{cold['first_call_s']:.2f}s" if cold else "-",
                     f"{warm['first_call_s']:.2f}s" if warm else "-",
                     f"{primal['primal_compile_s']:.2f}s" if primal else "-"]
         rows.append(row)
@@ -127,9 +129,11 @@ def render(results: dict) -> str:
         if startups:
             startups.sort()
             imports.sort()
-            out += ["", "1st call: srcgrad's transformation + Numba compilation (cold: empty "
-                    "SRCGRAD_CACHE_DIR; warm: a second process, cache filled), each in a fresh "
-                    "process, on the small inputs; not included: `import numba, srcgrad` "
+            out += ["", "1st call: srcgrad's transformation + Numba compilation, each in a "
+                    "fresh process, on the small inputs (fresh: nothing cached, as the first "
+                    "use of srcgrad on a machine; cold: a function never compiled before, "
+                    "srcgrad's runtime loops compiled by an earlier process; warm: a second "
+                    "process, everything cached); not included: `import numba, srcgrad` "
                     f"(median {imports[len(imports) // 2]:.2f}s) and Numba's one-time start-up "
                     f"in a process, measured as compiling a trivial njit function first "
                     f"(median {startups[len(startups) // 2]:.2f}s, range "

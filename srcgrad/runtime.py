@@ -135,6 +135,18 @@ def _seed(grad_y, y):
 # --- unbroadcast --------------------------------------------------------------
 
 
+def compiled_once(fn):
+    """A helper loop (generic over ranks and strides) that Numba compiles once
+    per machine: its machine code is cached on disk beside this package, so a
+    new gradient, even in a new process, links it where it would otherwise
+    compile it again (a second or so of the first call on a small machine).
+    Where no cache directory can be written, it is compiled once per process."""
+    try:
+        return numba.njit(cache=True, error_model="numpy")(fn)
+    except RuntimeError:  # Numba found no writable place for the cache
+        return numba.njit(error_model="numpy")(fn)
+
+
 def unbroadcast(g, like):
     """`g` summed (or broadcast) to the shape of `like`, as NumPy broadcasting
     would have stretched `like`: summed over leading axes, and over axes where
@@ -155,7 +167,7 @@ def unbroadcast(g, like):
     return g
 
 
-@register_jitable
+@compiled_once
 def _reduce_into(out, g):
     """Add every element of `g` into `out`, where `out`'s shape broadcasts
     with `g`'s; the result has `out`'s shape (axes of `g` that `out` lacks or

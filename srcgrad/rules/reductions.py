@@ -33,6 +33,7 @@ from ..runtime import (
     _is_scalar,
     _numba_grad_dtype,
     _reduce_into,
+    compiled_once,
     grad_dtype,
     shape_of,
     unbroadcast,
@@ -165,7 +166,7 @@ def _in_place(steps, shape):
     return True
 
 
-@register_jitable
+@compiled_once
 def _as_groups(x, mask):
     """`x` as a C-contiguous matrix whose row k holds the elements that
     reduce into the k-th element of the result (a view of `x` where it
@@ -179,7 +180,7 @@ def _as_groups(x, mask):
     return out.reshape((outer, inner))
 
 
-@register_jitable
+@compiled_once
 def _from_groups(m, x, mask):
     """The inverse of `_as_groups`: the matrix `m` back in `x`'s layout."""
     steps, _, _ = _group_steps(x.shape, mask)
