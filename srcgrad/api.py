@@ -83,6 +83,7 @@ class GradFunction:
         self._lock = threading.Lock()
         self._generated: Generated | None = None
         self._impl: Callable | None = None
+        self._fast: _FastCall | None = None  # set by the first call that can use it
         self._module = None
         # (not the __dict__ of a gradient function: it holds that function's state)
         functools.update_wrapper(self, fn, updated=() if self.inner else ("__dict__",))
@@ -182,6 +183,9 @@ class GradFunction:
     # --- calling ------------------------------------------------------------------------
 
     def __call__(self, *args, grad_ys=None, **kwargs):
+        fast = self._fast
+        if fast is not None and grad_ys is None and not kwargs and fast.takes(args):
+            return fast(self, args)
         if kwargs or len(args) != self._positional:
             args = self._bind(args, kwargs)
         return self._run([_as_input(v) for v in args], grad_ys)
@@ -202,22 +206,9 @@ class GradFunction:
         seeds = self._seeds(grad_ys, generated)
         if self.inner is not None and not inner_given:  # the inner gradients' seeds: ones
             seeds = [None] * self._extra_params + seeds
-        impl = self._implementation()
-        try:
-            out = impl(*values, *seeds)
-        except MemoryError as exc:
-            raise self._out_of_memory(exc) from exc
-        except Exception as exc:
-            if _is_numba_error(exc):
-                raise self._compile_error(exc) from None
-            if _from_numba_cache(exc):
-                out = self._recompile(exc)(*values, *seeds)
-            elif self.target == "cpu" and _from_numba_compiler(exc):
-                # Numba failed with an error of its own kind (a NotImplementedError
-                # from its lowering, an unsupported bytecode)
-                raise self._compile_error(exc, _lowering_line(exc)) from None
-            else:
-                raise
+        out = self._call_implementation(values, seeds)
+        if self._fast is None and self.inner is None and self.target != "cuda":
+            self._fast = _FastCall.of(self, generated, len(seeds))
         if self.preserve_result:
             results, grads = out
         else:
@@ -229,6 +220,25 @@ class GradFunction:
             return grads
         results = results[0] if self._single_output else tuple(results)
         return results, grads
+
+    def _call_implementation(self, values: list, seeds: list):
+        """The compiled (or plain Python) adjoint called, its failures turned
+        into srcgrad's errors."""
+        impl = self._implementation()
+        try:
+            return impl(*values, *seeds)
+        except MemoryError as exc:
+            raise self._out_of_memory(exc) from exc
+        except Exception as exc:
+            if _is_numba_error(exc):
+                raise self._compile_error(exc) from None
+            if _from_numba_cache(exc):
+                return self._recompile(exc)(*values, *seeds)
+            if self.target == "cpu" and _from_numba_compiler(exc):
+                # Numba failed with an error of its own kind (a NotImplementedError
+                # from its lowering, an unsupported bytecode)
+                raise self._compile_error(exc, _lowering_line(exc)) from None
+            raise
 
     def _where(self) -> tuple[str, int]:
         """The user's file and the line of the function's `def`."""
@@ -345,6 +355,47 @@ def _is_numba_error(exc: Exception) -> bool:
     except ImportError:  # pragma: no cover
         return False
     return isinstance(exc, NumbaError)
+
+
+class _FastCall:
+    """The common call, without the general path's conversions: every
+    argument positional and already what the adjoint takes (a Python float or
+    int, or an array of at least one dimension; a float array or float where
+    it is differentiated), no `grad_ys`, a plain gradient (not of higher
+    order, not with `preserve_result`).  For a gradient that runs in a few
+    microseconds, the general path's conversions cost as much again."""
+
+    def __init__(self, count: int, wrt: list[int], seeds: int, single: bool):
+        self.count = count
+        self.wrt = wrt
+        self.seeds = (None,) * seeds
+        self.single = single
+
+    @classmethod
+    def of(cls, gradient: GradFunction, generated: Generated, seeds: int) -> _FastCall | None:
+        wrt = generated.wrt_params
+        if gradient.preserve_result or gradient._positional < 0 or None in wrt:
+            return None
+        return cls(gradient._positional, list(wrt), seeds, gradient.single)
+
+    def takes(self, args: tuple) -> bool:
+        if len(args) != self.count:
+            return False
+        for v in args:
+            kind = type(v)
+            if not (kind is float or kind is int or (kind is np.ndarray and v.ndim)):
+                return False
+        for k in self.wrt:
+            v = args[k]
+            if type(v) is int or (type(v) is np.ndarray and v.dtype.kind != "f"):
+                return False
+        return True
+
+    def __call__(self, gradient: GradFunction, args: tuple):
+        grads = gradient._call_implementation(args, self.seeds)
+        if self.single:
+            return _finish(grads[0], args[self.wrt[0]])
+        return tuple(_finish(g, args[k]) for g, k in zip(grads, self.wrt))
 
 
 def _as_input(value):
