@@ -70,7 +70,9 @@ def multiply_adjoint(g, ans, x1, x2):
 
 @adjoint(np.divide, np.true_divide, operator.truediv, elementwise=True)
 def divide_adjoint(g, ans, x1, x2):
-    return unbroadcast(g / x2, x1), unbroadcast(-g * ans / x2, x2)
+    # `g / x2` appears in both: compiled, it is one division (the quotient,
+    # `ans`, would be another where it has to be computed again).
+    return unbroadcast(g / x2, x1), unbroadcast(-(g / x2) * x1 / x2, x2)
 
 
 @adjoint(np.power, operator.pow, elementwise=True)
