@@ -50,7 +50,7 @@ from functools import cache
 
 import numpy as np
 
-from . import ir, runtime
+from . import ir, runtime, vecmath
 from .anf import SUBSCRIPT, TUPLE
 from .errors import CompileError, UnsupportedSyntaxError
 from .naming import Namer
@@ -160,6 +160,8 @@ def _device_calls() -> dict[int, object]:
     for np_name, math_name in _NUMPY_TWINS.items():
         if hasattr(math, math_name):
             add([getattr(np, np_name)], _math(math_name))
+    for name in vecmath.__all__:  # what generated code calls for np.exp, np.log, np.tanh
+        add([getattr(vecmath, name)], _math(name))
     for name in dir(math):
         obj = getattr(math, name)
         if callable(obj) and name != "cbrt":

@@ -27,6 +27,8 @@ from numba import types
 from numba.core.errors import TypingError
 from numba.extending import overload
 
+from .. import vecmath
+from ..vecmath import cos, sin
 from .helpers import cast_like
 from .registry import adjoint, nondifferentiable, replace
 
@@ -36,14 +38,14 @@ __all__ = ["absolute", "log_base", "float32", "float64"]
 # --- trigonometric ---------------------------------------------------------------
 
 
-@adjoint(np.sin, elementwise=True)
+@adjoint(np.sin, vecmath.sin, elementwise=True)
 def sin_adjoint(g, ans, x):
-    return g * np.cos(x)
+    return g * cos(x)
 
 
-@adjoint(np.cos, elementwise=True)
+@adjoint(np.cos, vecmath.cos, elementwise=True)
 def cos_adjoint(g, ans, x):
-    return -g * np.sin(x)
+    return -g * sin(x)
 
 
 @adjoint(np.tan, elementwise=True)
@@ -109,7 +111,7 @@ def cosh_adjoint(g, ans, x):
     return g * np.sinh(x)
 
 
-@adjoint(np.tanh, elementwise=True)
+@adjoint(np.tanh, vecmath.tanh, elementwise=True)
 def tanh_adjoint(g, ans, x):
     return g * (1 - ans * ans)
 
@@ -132,7 +134,7 @@ def math_tanh_adjoint(g, ans, x):
 # --- exponentials and logarithms ----------------------------------------------------
 
 
-@adjoint(np.exp, math.exp, elementwise=True)
+@adjoint(np.exp, math.exp, vecmath.exp, elementwise=True)
 def exp_adjoint(g, ans, x):
     return g * ans
 
@@ -147,7 +149,7 @@ def expm1_adjoint(g, ans, x):
     return g * (ans + 1)
 
 
-@adjoint(np.log, elementwise=True)
+@adjoint(np.log, vecmath.log, elementwise=True)
 def log_adjoint(g, ans, x):
     return g / x
 
@@ -185,6 +187,10 @@ def math_log_adjoint(g, ans, x, base=math.e):
 
 
 replace(math.log, log_base)
+# Numba's exp, log, tanh, sin and cos of an array are scalar C calls; `vecmath`'s are
+# vectorised
+for _primal in (np.exp, np.log, np.tanh, np.sin, np.cos):
+    replace(_primal, getattr(vecmath, _primal.__name__))
 
 
 # --- powers and roots -----------------------------------------------------------------
