@@ -183,18 +183,24 @@ def run_subprocess(args: list[str], log, env: dict[str, str], timeout: float) ->
             if line.startswith("bench: "):
                 progress("    " + line[7:].rstrip())
 
-    thread = threading.Thread(target=pump, daemon=True)
-    thread.start()
+    # stderr is read by `pump` alone (communicate() would read it too, and
+    # close it under the thread); stdout by a second thread
+    out: list[str] = []
+    threads = [threading.Thread(target=pump, daemon=True),
+               threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True)]
+    for thread in threads:
+        thread.start()
+    timed_out = False
     try:
-        stdout, _ = proc.communicate(timeout=timeout)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
+        timed_out = True
         proc.kill()
-        stdout, _ = proc.communicate()
+        proc.wait()
+    for thread in threads:
         thread.join()
-        return -9, stdout
-    thread.join()
     log.flush()
-    return proc.returncode, stdout
+    return (-9 if timed_out else proc.returncode), "".join(out)
 
 
 def run_worker(index: int, options, groups: list[str], log, extra_env=None,
