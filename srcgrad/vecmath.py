@@ -27,7 +27,7 @@ The formulas are the classic ones of fdlibm and Cephes:
   the quadrant chosen by n mod 4.  Larger |x| (and inf, nan) go to the C
   library, element by element, in a second pass.
 
-All five are within 2 ulp of the C library's functions
+All five are within 2 ulp of NumPy's functions
 (`tests/test_vecmath.py` checks over the whole float64 range and the special
 values: nan, +-inf, +-0, subnormals).  Elsewhere (plain Python, scalars,
 other dtypes) they are NumPy's functions.

@@ -1,6 +1,6 @@
-"""`srcgrad.vecmath`: the vectorised exp, log, tanh, sin and cos that generated code
-calls on float64 arrays, against NumPy's (the C library's accuracy) over the
-whole float64 range and at the special values."""
+"""`srcgrad.vecmath`: the vectorised exp, log, tanh, sin and cos that generated
+code calls on float64 arrays, against NumPy's, over the whole float64 range
+and at the special values."""
 
 from __future__ import annotations
 
