@@ -83,7 +83,7 @@ class GradFunction:
         self._lock = threading.Lock()
         self._generated: Generated | None = None
         self._impl: Callable | None = None
-        self._fast: _FastCall | None = None  # set by the first call that can use it
+        self._fast: _FastCall | None = None  # decided by the first call
         self._module = None
         # (not the __dict__ of a gradient function: it holds that function's state)
         functools.update_wrapper(self, fn, updated=() if self.inner else ("__dict__",))
@@ -207,7 +207,7 @@ class GradFunction:
         if self.inner is not None and not inner_given:  # the inner gradients' seeds: ones
             seeds = [None] * self._extra_params + seeds
         out = self._call_implementation(values, seeds)
-        if self._fast is None and self.inner is None and self.target != "cuda":
+        if self._fast is None:  # decided once, after the first call that compiled
             self._fast = _FastCall.of(self, generated, len(seeds))
         if self.preserve_result:
             results, grads = out
@@ -372,10 +372,13 @@ class _FastCall:
         self.single = single
 
     @classmethod
-    def of(cls, gradient: GradFunction, generated: Generated, seeds: int) -> _FastCall | None:
+    def of(cls, gradient: GradFunction, generated: Generated, seeds: int) -> _FastCall:
+        """The short path for `gradient`, or one that takes no call (count -1)
+        where every call needs the general path."""
         wrt = generated.wrt_params
-        if gradient.preserve_result or gradient._positional < 0 or None in wrt:
-            return None
+        if gradient.preserve_result or gradient._positional < 0 or None in wrt or \
+                gradient.inner is not None:
+            return cls(-1, [], 0, False)
         return cls(gradient._positional, list(wrt), seeds, gradient.single)
 
     def takes(self, args: tuple) -> bool:

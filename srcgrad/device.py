@@ -563,19 +563,19 @@ def _pushes_inside(loop: ir.Stmt, stacks: set[str]) -> bool:
 
 def _pushed(stmt: ir.Stmt, stacks: set[str]) -> str | None:
     """The stack of `stack.append(v)`."""
-    if isinstance(stmt, ir.ExprStmt) and isinstance(stmt.value, ast.Call):
-        func = stmt.value.func
-        if isinstance(func, ast.Attribute) and func.attr == "append" and \
-                isinstance(func.value, ast.Name) and func.value.id in stacks:
-            return func.value.id
-    return None
+    return _stack_method(stmt.value, "append", stacks) if isinstance(stmt, ir.ExprStmt) else None
 
 
 def _popped(stmt: ir.Stmt, stacks: set[str]) -> str | None:
     """The stack of `v = stack.pop()`."""
-    if isinstance(stmt, ir.Assign) and isinstance(stmt.value, ast.Call):
-        func = stmt.value.func
-        if isinstance(func, ast.Attribute) and func.attr == "pop" and \
+    return _stack_method(stmt.value, "pop", stacks) if isinstance(stmt, ir.Assign) else None
+
+
+def _stack_method(value: ast.expr, method: str, stacks: set[str]) -> str | None:
+    """The stack of `stack.<method>(...)`, if `value` is that call."""
+    if isinstance(value, ast.Call):
+        func = value.func
+        if isinstance(func, ast.Attribute) and func.attr == method and \
                 isinstance(func.value, ast.Name) and func.value.id in stacks:
             return func.value.id
     return None

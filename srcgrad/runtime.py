@@ -167,13 +167,37 @@ def unbroadcast(g, like):
     return g
 
 
+@register_jitable
+def _next_index(index, shape):
+    """Advance the multi-index `index` by one in C order over every axis of
+    `shape` but the last (which the caller runs as one loop), like an
+    odometer."""
+    d = len(index) - 2
+    while d >= 0:
+        index[d] += 1
+        if index[d] < shape[d]:
+            return
+        index[d] = 0
+        d -= 1
+
+
+@register_jitable
+def _offset(index, steps):
+    """Where `index` (its last axis left out) lands with these steps per axis."""
+    total = 0
+    for d in range(len(index) - 1):
+        total += index[d] * steps[d]
+    return total
+
+
 @compiled_once
 def _reduce_into(out, g):
     """Add every element of `g` into `out`, where `out`'s shape broadcasts
     with `g`'s; the result has `out`'s shape (axes of `g` that `out` lacks or
     has as length 1 are summed, axes where `g` has length 1 are repeated).
     `out` is C-contiguous.  The innermost axis is one tight loop (a sum when
-    `out` is 1 along it); the outer ones advance like an odometer."""
+    `out` is 1 along it); the outer ones advance like an odometer
+    (`_next_index`)."""
     gnd = g.ndim
     ond = out.ndim
     nd = max(gnd, ond)
@@ -205,10 +229,10 @@ def _reduce_into(out, g):
     inner = full[nd - 1]
     gs = gstep[nd - 1]
     os = ostep[nd - 1]
-    count = np.zeros(nd, np.int64)
-    gbase = 0
-    obase = 0
+    index = np.zeros(nd, np.int64)
     for _ in range(total // inner):
+        gbase = _offset(index, gstep)
+        obase = _offset(index, ostep)
         if os == 0:
             acc = oflat[obase]
             for c in range(inner):
@@ -220,17 +244,7 @@ def _reduce_into(out, g):
         else:
             for c in range(inner):
                 oflat[obase + c * os] += gflat[gbase + c * gs]
-        d = nd - 2
-        while d >= 0:
-            count[d] += 1
-            gbase += gstep[d]
-            obase += ostep[d]
-            if count[d] < full[d]:
-                break
-            gbase -= gstep[d] * full[d]
-            obase -= ostep[d] * full[d]
-            count[d] = 0
-            d -= 1
+        _next_index(index, full)
     return out
 
 

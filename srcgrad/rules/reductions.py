@@ -31,7 +31,9 @@ from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from ..runtime import (
     _is_scalar,
+    _next_index,
     _numba_grad_dtype,
+    _offset,
     _reduce_into,
     compiled_once,
     grad_dtype,
@@ -122,8 +124,9 @@ def _walk(flat, out, shape, steps, gather):
     `gather`, else `out`) in order, the k-th at offset p (the sum of its
     index times `steps`) of the other one: `out[p] = flat[k]` if `gather`,
     else `out[k] = flat[p]`.  Like `_reduce_into`, the last axis is one
-    loop and the others advance like an odometer; no transposed view and no
-    slice assignment, whose Numba implementations take seconds to compile."""
+    loop and the others advance like an odometer (`_next_index`); no
+    transposed view and no slice assignment, whose Numba implementations take
+    seconds to compile."""
     nd = len(shape)
     if flat.size == 0:
         return
@@ -132,10 +135,10 @@ def _walk(flat, out, shape, steps, gather):
         return
     inner = shape[nd - 1]
     step = steps[nd - 1]
-    count = np.zeros(nd, np.int64)
-    base = 0
+    index = np.zeros(nd, np.int64)
     k = 0
     for _ in range(flat.size // inner):
+        base = _offset(index, steps)
         if gather:
             for c in range(inner):
                 out[base + c * step] = flat[k + c]
@@ -143,15 +146,7 @@ def _walk(flat, out, shape, steps, gather):
             for c in range(inner):
                 out[k + c] = flat[base + c * step]
         k += inner
-        d = nd - 2
-        while d >= 0:
-            count[d] += 1
-            base += steps[d]
-            if count[d] < shape[d]:
-                break
-            base -= steps[d] * shape[d]
-            count[d] = 0
-            d -= 1
+        _next_index(index, shape)
 
 
 @register_jitable
