@@ -178,14 +178,17 @@ class GradFunction:
             file.unlink(missing_ok=True)
         with self._lock:
             self._impl = _jit(self._impl.py_func)
+            self._fast = None  # it held the old function
         return self._impl
 
     # --- calling ------------------------------------------------------------------------
 
     def __call__(self, *args, grad_ys=None, **kwargs):
         fast = self._fast
-        if fast is not None and grad_ys is None and not kwargs and fast.takes(args):
-            return fast(self, args)
+        if fast is not None and grad_ys is None and not kwargs:
+            grads = fast(self, args)
+            if grads is not _TAKEN_ELSEWHERE:
+                return grads
         if kwargs or len(args) != self._positional:
             args = self._bind(args, kwargs)
         return self._run([_as_input(v) for v in args], grad_ys)
@@ -227,18 +230,23 @@ class GradFunction:
         impl = self._implementation()
         try:
             return impl(*values, *seeds)
-        except MemoryError as exc:
-            raise self._out_of_memory(exc) from exc
         except Exception as exc:
-            if _is_numba_error(exc):
-                raise self._compile_error(exc) from None
-            if _from_numba_cache(exc):
-                return self._recompile(exc)(*values, *seeds)
-            if self.target == "cpu" and _from_numba_compiler(exc):
-                # Numba failed with an error of its own kind (a NotImplementedError
-                # from its lowering, an unsupported bytecode)
-                raise self._compile_error(exc, _lowering_line(exc)) from None
-            raise
+            return self._failed(exc, values, seeds)
+
+    def _failed(self, exc: Exception, values, seeds):
+        """The adjoint's failure `exc` as srcgrad's error (or the adjoint run
+        again, where Numba's cache of it was unreadable)."""
+        if isinstance(exc, MemoryError):
+            raise self._out_of_memory(exc) from exc
+        if _is_numba_error(exc):
+            raise self._compile_error(exc) from None
+        if _from_numba_cache(exc):
+            return self._recompile(exc)(*values, *seeds)
+        if self.target == "cpu" and _from_numba_compiler(exc):
+            # Numba failed with an error of its own kind (a NotImplementedError
+            # from its lowering, an unsupported bytecode)
+            raise self._compile_error(exc, _lowering_line(exc)) from None
+        raise exc
 
     def _where(self) -> tuple[str, int]:
         """The user's file and the line of the function's `def`."""
@@ -357,15 +365,21 @@ def _is_numba_error(exc: Exception) -> bool:
     return isinstance(exc, NumbaError)
 
 
+_TAKEN_ELSEWHERE = object()  # what `_FastCall` answers for a call it leaves to the general path
+
+
 class _FastCall:
     """The common call, without the general path's conversions: every
     argument positional and already what the adjoint takes (a Python float or
     int, or an array of at least one dimension; a float array or float where
     it is differentiated), no `grad_ys`, a plain gradient (not of higher
     order, not with `preserve_result`).  For a gradient that runs in a few
-    microseconds, the general path's conversions cost as much again."""
+    microseconds, the general path's conversions cost as much again (each
+    Python call here costs a tenth of a microsecond or more)."""
 
-    def __init__(self, count: int, wrt: list[int], seeds: int, single: bool):
+    def __init__(self, impl: Callable | None, count: int, wrt: list[int], seeds: int,
+                 single: bool):
+        self.impl = impl
         self.count = count
         self.wrt = wrt
         self.seeds = (None,) * seeds
@@ -377,28 +391,38 @@ class _FastCall:
         where every call needs the general path."""
         wrt = generated.wrt_params
         if gradient.preserve_result or gradient._positional < 0 or None in wrt or \
-                gradient.inner is not None:
-            return cls(-1, [], 0, False)
-        return cls(gradient._positional, list(wrt), seeds, gradient.single)
+                gradient.inner is not None or gradient.target == "cuda":
+            return cls(None, -1, [], 0, False)
+        return cls(gradient._implementation(), gradient._positional, list(wrt), seeds,
+                   gradient.single)
 
-    def takes(self, args: tuple) -> bool:
+    def __call__(self, gradient: GradFunction, args: tuple):
+        """The gradients, or `_TAKEN_ELSEWHERE` for arguments that need the
+        general path."""
         if len(args) != self.count:
-            return False
+            return _TAKEN_ELSEWHERE
         for v in args:
             kind = type(v)
-            if not (kind is float or kind is int or (kind is np.ndarray and v.ndim)):
-                return False
+            if kind is np.ndarray:
+                if not v.ndim:
+                    return _TAKEN_ELSEWHERE
+            elif kind is not float and kind is not int:
+                return _TAKEN_ELSEWHERE
         for k in self.wrt:
             v = args[k]
             if type(v) is int or (type(v) is np.ndarray and v.dtype.kind != "f"):
-                return False
-        return True
-
-    def __call__(self, gradient: GradFunction, args: tuple):
-        grads = gradient._call_implementation(args, self.seeds)
+                return _TAKEN_ELSEWHERE
+        try:
+            grads = self.impl(*args, *self.seeds)
+        except Exception as exc:
+            grads = gradient._failed(exc, args, self.seeds)
         if self.single:
-            return _finish(grads[0], args[self.wrt[0]])
-        return tuple(_finish(g, args[k]) for g, k in zip(grads, self.wrt))
+            g = grads[0]
+            v = args[self.wrt[0]]
+            if type(g) is np.ndarray and type(v) is np.ndarray and g.dtype == v.dtype:
+                return g  # the common case, fast
+            return _finish(g, v)
+        return tuple([_finish(g, args[k]) for g, k in zip(grads, self.wrt)])
 
 
 def _as_input(value):
