@@ -23,8 +23,8 @@ from . import ir
 __all__ = ["cleanup", "liveness", "live_at_gaps"]
 
 # calls the cleanup may drop or move: no side effect, no exception that matters
-_PURE_FUNCTIONS = {"zeros_like", "unbroadcast", "copy_value", "len", "range", "abs", "min", "max",
-                   "float", "int", "bool", "round"}
+_PURE_FUNCTIONS = {"zeros_like", "unbroadcast", "new_cotangent", "take_cotangent", "copy_value",
+                   "len", "range", "abs", "min", "max", "float", "int", "bool", "round"}
 _PURE_MODULES = {"np", "math"}
 _MAX_NODES = 24  # an inlined expression stays under this many AST nodes
 

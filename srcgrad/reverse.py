@@ -293,9 +293,15 @@ class _Reverse:
             self.live.add(name)
             self.exact[name] = exact
             return
-        if name not in self.live:
-            self.emit(out, ir.Assign(origin, b, self._zeros(name)), where)
+        if name not in self.live:  # the first contribution: a value of the adjoint's own
+            if _is_unbroadcast(expr):
+                expr = expr.args[0]
+            helper = "take_cotangent" if _is_fresh(expr) else "new_cotangent"
+            self._note_helper(helper)
+            self.emit(out, ir.Assign(origin, b, _call(helper, expr, ast.Name(name, ast.Load()))),
+                      where)
             self.live.add(name)
+            return
         if _is_unbroadcast(expr):
             expr.args[1] = ast.Name(b, ast.Load())
         elif not exact:
@@ -627,6 +633,13 @@ def _stack_init(kind: str) -> ast.expr:
     return ast.List([], ast.Load())
 
 
+def _is_fresh(expr: ast.expr) -> bool:
+    """Whether `expr` makes a new value wherever it is an array (arithmetic
+    does; a name or a helper's result may be an array referred to elsewhere)."""
+    return isinstance(expr, ast.BinOp) or (
+        isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub))
+
+
 def _is_unbroadcast(expr: ast.expr) -> bool:
     return (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name)
             and expr.func.id == "unbroadcast" and len(expr.args) == 2)
@@ -704,6 +717,9 @@ def _is_int_expr(node: ast.expr, ints: set[str]) -> bool:
     return False
 
 
+_SHAPE_OF_SECOND = ("unbroadcast", "seed", "new_cotangent", "take_cotangent")
+
+
 def _primal_reads(stmt: ir.Stmt, skip: set[str]) -> list[tuple[str, str]]:
     """The primal variables a reverse statement reads, each with whether it
     needs the value or only the shape (`zeros_like(x)`, `unbroadcast(g, x)`)."""
@@ -729,7 +745,7 @@ def _primal_reads(stmt: ir.Stmt, skip: set[str]) -> list[tuple[str, str]]:
             func = n.func
             if isinstance(func, ast.Name) and func.id == "zeros_like":
                 shape_only |= shape_operands(n.args[0])
-            elif isinstance(func, ast.Name) and func.id in ("unbroadcast", "seed") \
+            elif isinstance(func, ast.Name) and func.id in _SHAPE_OF_SECOND \
                     and len(n.args) == 2:  # `unbroadcast(g, like)`, `seed(grad_y, y)`
                 shape_only |= shape_operands(n.args[1])
             elif (isinstance(func, ast.Attribute) and func.attr == "shape"

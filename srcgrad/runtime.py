@@ -26,6 +26,8 @@ __all__ = [
     "zeros_like",
     "seed",
     "unbroadcast",
+    "new_cotangent",
+    "take_cotangent",
     "push_shape",
     "pop_shape",
     "copy_value",
@@ -214,7 +216,7 @@ def _reduce_into(out, g):
     for d in range(nd - 1, -1, -1):
         gd = g.shape[d - (nd - gnd)] if d >= nd - gnd else 1
         od = out.shape[d - (nd - ond)] if d >= nd - ond else 1
-        full[d] = max(gd, od)
+        full[d] = od if gd == 1 else gd  # broadcasting: 1 stretches to any length, 0 too
         if gd != 1:
             gstep[d] = gstride
         if od != 1:
@@ -268,6 +270,74 @@ def _unbroadcast(g, like):
 
         return same_rank
     return lambda g, like: _reduce_into(np.zeros(like.shape, dtype), g)
+
+
+# --- the first cotangent of a variable ---------------------------------------
+
+
+def new_cotangent(g, like):
+    """A variable's first cotangent: `g` summed (or broadcast) to the shape
+    of `like`, as a new value of `like`'s gradient dtype that the adjoint may
+    then update in place.  The same as `zeros_like(like)` followed by
+    `+= unbroadcast(g, ...)`, without the zeros: a pass over an array fewer,
+    and for a scalar no addition to zero (a dependency chain in a loop that
+    LLVM may not remove: -0.0 + 0.0 is not -0.0)."""
+    dtype = grad_dtype(like)
+    if np.ndim(like) == 0 and not isinstance(like, np.ndarray):
+        return dtype.type(unbroadcast(g, like))
+    out = np.zeros(np.shape(like), dtype)
+    out += unbroadcast(g, out)
+    return out
+
+
+def take_cotangent(g, like):
+    """`new_cotangent` of a `g` that is fresh (the result of arithmetic,
+    referred to nowhere else): compiled, an array `g` that already has
+    `like`'s shape and gradient dtype becomes the cotangent itself."""
+    return new_cotangent(g, like)
+
+
+def _new_cotangent_impl(g, like):
+    """Numba implementation of `new_cotangent(g, like)` for these types."""
+    dtype = _numba_grad_dtype(like)
+    if _is_scalar(like):
+        cast = dtype.type
+        if isinstance(g, types.Array):
+            return lambda g, like: cast(g.sum())
+        return lambda g, like: cast(g)
+    if not isinstance(like, types.Array):
+        raise TypingError(f"new_cotangent: unsupported type {like}")
+    if _is_scalar(g):
+        return lambda g, like: np.full(like.shape, g, dtype)
+    if g.ndim == like.ndim:
+
+        def same_rank(g, like):
+            if g.shape == like.shape:
+                return g.astype(dtype)
+            return _reduce_into(np.zeros(like.shape, dtype), g)
+
+        return same_rank
+    return lambda g, like: _reduce_into(np.zeros(like.shape, dtype), g)
+
+
+@overload(new_cotangent)
+def _new_cotangent(g, like):
+    return _new_cotangent_impl(g, like)
+
+
+@overload(take_cotangent)
+def _take_cotangent(g, like):
+    dtype = _numba_grad_dtype(like)
+    if (isinstance(g, types.Array) and isinstance(like, types.Array) and g.ndim == like.ndim
+            and g.layout == "C" and g.mutable and g.aligned and as_dtype(g.dtype) == dtype):
+
+        def same_rank(g, like):
+            if g.shape == like.shape:
+                return g
+            return _reduce_into(np.zeros(like.shape, dtype), g)
+
+        return same_rank
+    return _new_cotangent_impl(g, like)
 
 
 # --- shapes -------------------------------------------------------------------

@@ -12,7 +12,7 @@ import numba
 import numpy as np
 import pytest
 
-from srcgrad.runtime import unbroadcast
+from srcgrad.runtime import new_cotangent, take_cotangent, unbroadcast
 
 compiled_unbroadcast = numba.njit(lambda g, like: unbroadcast(g, like))
 
@@ -69,3 +69,54 @@ def test_unbroadcast_to_a_scalar_and_of_a_scalar():
     g = np.arange(6.0).reshape(2, 3)
     assert compiled_unbroadcast(g, 1.0) == pytest.approx(15.0)
     np.testing.assert_array_equal(compiled_unbroadcast(2.5, np.zeros((2, 2))), np.full((2, 2), 2.5))
+
+
+# --- a variable's first cotangent ----------------------------------------------------------
+
+compiled_new = numba.njit(lambda g, like: new_cotangent(g, like))
+compiled_take = numba.njit(lambda g, like: take_cotangent(g, like))
+helpers = pytest.mark.parametrize("helper", [new_cotangent, take_cotangent, compiled_new,
+                                             compiled_take], ids=["new", "take", "new-compiled",
+                                                                  "take-compiled"])
+
+
+@helpers
+@pytest.mark.parametrize("g_shape, like_shape", SHAPES)
+def test_first_cotangent_is_the_sum_to_the_variables_shape(helper, g_shape, like_shape):
+    g = np.random.default_rng(2).normal(size=g_shape)
+    got = helper(g * 1.0, np.zeros(like_shape))
+    assert isinstance(got, np.ndarray) and got.shape == like_shape and got.flags.writeable
+    np.testing.assert_allclose(got, numpy_unbroadcast(g, like_shape), rtol=1e-12, atol=1e-12)
+
+
+@helpers
+def test_first_cotangent_has_the_variables_gradient_dtype(helper):
+    g = np.arange(4.0)
+    assert helper(g * 1.0, np.zeros(4, np.float32)).dtype == np.float32
+    assert helper(g * 1.0, np.arange(4)).dtype == np.float64  # an integer's cotangent is float64
+    scalar = helper(g * 1.0, 2.0)
+    assert scalar == 6.0 and not isinstance(scalar, np.ndarray)
+    assert helper(2.5, 1.0) == 2.5
+    np.testing.assert_array_equal(helper(2.5, np.zeros((2, 2))), np.full((2, 2), 2.5))
+
+
+def test_new_cotangent_never_shares_memory_with_its_argument():
+    g = np.arange(6.0)
+    for helper in (new_cotangent, compiled_new):
+        got = helper(g, np.zeros(6))
+        got += 1.0  # the adjoint updates it in place
+        np.testing.assert_array_equal(g, np.arange(6.0))
+
+
+def test_take_cotangent_keeps_a_fresh_array_that_fits():
+    g = np.arange(6.0)
+    assert compiled_take(g, np.zeros(6)) is g  # nothing copied
+    assert compiled_take(g, np.zeros(6, np.float32)) is not g  # cast
+    assert compiled_take(g, np.zeros((1, 6))).shape == (1, 6)  # summed
+    assert compiled_take(g[::2], np.zeros(3)) is not g  # a view: copied
+
+
+def test_first_cotangent_of_a_scalar_keeps_the_sign_of_zero():
+    # zeros_like(x) + g would turn -0.0 into 0.0
+    for helper in (new_cotangent, take_cotangent, compiled_new, compiled_take):
+        assert np.signbit(helper(-0.0, 1.0))

@@ -27,10 +27,12 @@ from ..runtime import (
     _reduce_into,
     copy_value,
     grad_dtype,
+    new_cotangent,
     pop_shape,
     push_shape,
     seed,
     shape_of,
+    take_cotangent,
     unbroadcast,
     zeros_like,
 )
@@ -345,7 +347,7 @@ def sum_to_adjoint(g, ans, value, shape):
 # --- the runtime's helpers, which generated adjoints contain ------------------------------------
 
 
-@adjoint(unbroadcast)
+@adjoint(unbroadcast, new_cotangent, take_cotangent)
 def unbroadcast_adjoint(g, ans, value, like):
     return sum_to(unbroadcast(g, like), shape_of(value)), None
 

@@ -2,7 +2,7 @@
 # srcgrad rewrites this file from the function's source; edits here are lost.
 import math
 
-from srcgrad.runtime import seed, unbroadcast, zeros_like
+from srcgrad.runtime import new_cotangent, seed, unbroadcast, zeros_like
 
 
 def euler_grad(x0, k, grad_y=None):
@@ -29,12 +29,10 @@ def euler_grad(x0, k, grad_y=None):
         # grad of golden_functions.py:26: x = x - 0.01 * k * math.sin(x)
         b_t4 = bx
         x = x_stack.pop()
-        bx = zeros_like(x)
-        bx += unbroadcast(b_t4, bx)
+        bx = new_cotangent(b_t4, x)
         b_t3 = -b_t4
         bx += unbroadcast(b_t3 * (0.01 * k) * math.cos(x), bx)
         bk += unbroadcast(b_t3 * math.sin(x) * 0.01, bk)
     # grad of golden_functions.py:23: x = x0
-    bx0 = zeros_like(x0)
-    bx0 += bx
+    bx0 = new_cotangent(bx, x0)
     return (bx0, bk)

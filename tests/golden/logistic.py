@@ -2,7 +2,7 @@
 # srcgrad rewrites this file from the function's source; edits here are lost.
 from srcgrad.rules.linalg import dot_grad_right, matmul
 from srcgrad.rules.reductions import reduce_mean, reduced_size, sum_grad
-from srcgrad.runtime import seed, unbroadcast, zeros_like
+from srcgrad.runtime import new_cotangent, seed, take_cotangent, unbroadcast
 from srcgrad.vecmath import exp, log
 
 
@@ -23,13 +23,10 @@ def logistic_grad(w, X, y, grad_y=None):
     # grad of golden_functions.py:19: return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
     b_t12 = seed(grad_y, -_t11)
     b_t10 = sum_grad(-b_t12, _t10, None, False) / reduced_size(_t10, None)
-    bp = zeros_like(p)
-    bp += unbroadcast(-(b_t10 * _t6 / _t7), bp)
+    bp = take_cotangent(-(b_t10 * _t6 / _t7), p)
     bp += unbroadcast(b_t10 * y / p, bp)
     # grad of golden_functions.py:18: p = 1.0 / (1.0 + np.exp(-z))
-    bz = zeros_like(z)
-    bz += unbroadcast(-(-(bp / _t3) * 1.0 / _t3 * _t2), bz)
+    bz = take_cotangent(-(-(bp / _t3) * 1.0 / _t3 * _t2), z)
     # grad of golden_functions.py:17: z = X @ w
-    bw = zeros_like(w)
-    bw += dot_grad_right(bz, X, w)
+    bw = new_cotangent(dot_grad_right(bz, X, w), w)
     return (bw,)

@@ -2,7 +2,7 @@
 # srcgrad rewrites this file from the function's source; edits here are lost.
 from srcgrad.rules.linalg import norm
 from srcgrad.rules.reductions import reduce_sum
-from srcgrad.runtime import pop_shape, push_shape, seed, unbroadcast, zeros_like
+from srcgrad.runtime import new_cotangent, pop_shape, push_shape, seed, take_cotangent
 
 
 def seed_f_grad(a, grad_y=None):
@@ -30,20 +30,15 @@ def seed_f_grad(a, grad_y=None):
     # grad of golden_functions.py:35: if np.sum(b) > 0:
     if cond_35:
         # grad of golden_functions.py:36: c = b
-        bb = zeros_like(b)
-        bb += bc
+        bb = new_cotangent(bc, b)
     else:
         # grad of golden_functions.py:38: c = 100 * b
-        bb = zeros_like(b)
-        bb += unbroadcast(bc * 100, bb)
+        bb = take_cotangent(bc * 100, b)
     # grad of golden_functions.py:33: while np.linalg.norm(b) < 1000:
     for _ in range(iters_33):
         # grad of golden_functions.py:34: b = b * 2
-        b_t1 = bb
         b = pop_shape(b_shapes, b)
-        bb = zeros_like(b)
-        bb += unbroadcast(b_t1 * 2, bb)
+        bb = take_cotangent(bb * 2, b)
     # grad of golden_functions.py:32: b = a * 2
-    ba = zeros_like(a)
-    ba += unbroadcast(bb * 2, ba)
+    ba = take_cotangent(bb * 2, a)
     return (ba,)
