@@ -26,7 +26,7 @@ from numba import types
 from numba.core.errors import TypingError
 from numba.extending import overload
 
-from ..runtime import _is_scalar, shape_of, unbroadcast
+from ..runtime import _is_scalar, compiled_once, shape_of, unbroadcast
 from .helpers import axis_count, is_none_type, numba_dtype, safe_reciprocal, static_bool, sum_to
 from .reductions import reduce_sum, sum_grad
 from .registry import adjoint, replace
@@ -66,14 +66,23 @@ def _product_dtype(a, b):
     return dtype if dtype.kind in "fc" else np.dtype(np.float64)
 
 
+@compiled_once
+def _blas_dot(a, b):
+    """`np.dot` of two arrays of one floating dtype (a BLAS call).  Numba's
+    own implementation takes about half a second to compile for each pair of
+    operand types; this one is compiled once per machine and then read from
+    the disk cache."""
+    return np.dot(a, b)
+
+
 @overload(dot)
 def _dot(a, b):
     if _is_scalar(a) or _is_scalar(b):
         return lambda a, b: a * b
     dtype = _product_dtype(a, b)
     if numba_dtype(a) == dtype and numba_dtype(b) == dtype:
-        return lambda a, b: np.dot(a, b)
-    return lambda a, b: np.dot(a.astype(dtype), b.astype(dtype))
+        return lambda a, b: _blas_dot(a, b)
+    return lambda a, b: _blas_dot(a.astype(dtype), b.astype(dtype))
 
 
 @overload(matmul)
