@@ -416,12 +416,12 @@ class _FastCall:
             grads = self.impl(*args, *self.seeds)
         except Exception as exc:
             grads = gradient._failed(exc, args, self.seeds)
-        if self.single:
+        if len(grads) == 1:
             g = grads[0]
             v = args[self.wrt[0]]
-            if type(g) is np.ndarray and type(v) is np.ndarray and g.dtype == v.dtype:
-                return g  # the common case, fast
-            return _finish(g, v)
+            if not (type(g) is np.ndarray and type(v) is np.ndarray and g.dtype == v.dtype):
+                g = _finish(g, v)  # (else the common case, as it is)
+            return g if self.single else (g,)
         return tuple([_finish(g, args[k]) for g, k in zip(grads, self.wrt)])
 
 

@@ -310,8 +310,9 @@ for _primal, _impl in [(np.sum, reduce_sum), (np.mean, reduce_mean), (np.max, re
 def sum_grad(dy, x, axis, keepdims):
     """The cotangent of `x` in `np.sum(x, axis, keepdims=keepdims)`: `dy`
     summed to the result's shape (it may have been broadcast larger), then
-    repeated along the reduced axes.  A fresh array shaped like `x`, or a
-    scalar for a scalar `x`."""
+    repeated along the reduced axes.  An array shaped like `x` (compiled, a
+    read-only view where the sum was over every axis), or a scalar for a
+    scalar `x`."""
     if not isinstance(x, np.ndarray):
         return np.sum(dy) if isinstance(dy, np.ndarray) else dy
     _, kept, result = _shapes(x, axis, keepdims)
@@ -334,7 +335,10 @@ def _sum_grad(dy, x, axis, keepdims):
     rank = ndim if keep else ndim - axis_count(axis, ndim)
     dtype = numba_dtype(dy)
     if _is_scalar(dy) or rank == 0:
-        return lambda dy, x, axis, keepdims: np.full(x.shape, np.sum(dy), dtype)
+        # every element the same: a read-only view of one value, not an array
+        # to fill (nothing writes into the cotangent that a rule returns)
+        cast = dtype.type
+        return lambda dy, x, axis, keepdims: np.broadcast_to(cast(np.sum(dy)), x.shape)
 
     def impl(dy, x, axis, keepdims):
         mask = axis_mask(ndim, axis)
@@ -388,7 +392,7 @@ def _reduced_size(x, axis):
 
 @adjoint(np.mean, reduce_mean)
 def mean_adjoint(g, ans, a, axis=None, *, keepdims=False):
-    return sum_grad(g, a, axis, keepdims) / reduced_size(a, axis), None, None
+    return sum_grad(g / reduced_size(a, axis), a, axis, keepdims), None, None
 
 
 # --- max and min -------------------------------------------------------------------------
