@@ -635,9 +635,16 @@ def _stack_init(kind: str) -> ast.expr:
     return ast.List([], ast.Load())
 
 
+# helpers whose array results are always new arrays (a product's): a first cotangent may keep them
+_FRESH_RESULTS = ("dot_grad_left", "dot_grad_right")
+
+
 def _is_fresh(expr: ast.expr) -> bool:
     """Whether `expr` makes a new value wherever it is an array (arithmetic
-    does; a name or a helper's result may be an array referred to elsewhere)."""
+    does, and the helpers above; a name, or another helper's result, may be
+    an array referred to elsewhere)."""
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
+        return expr.func.id in _FRESH_RESULTS
     return isinstance(expr, ast.BinOp) or (
         isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub))
 

@@ -94,7 +94,8 @@ def _matmul(x1, x2):
 
 def dot_grad_left(dy, a, b):
     """The cotangent of `a` in `np.dot(a, b)`, for the cotangent `dy` of the
-    result (or of a broadcast of it)."""
+    result (or of a broadcast of it).  A new array (generated code relies on
+    it: `reverse._FRESH_RESULTS`), or a scalar."""
     g = sum_to(dy, _dot_shape(a, b))
     na, nb = np.ndim(a), np.ndim(b)
     if na == 0:
@@ -110,7 +111,7 @@ def dot_grad_left(dy, a, b):
 
 def dot_grad_right(dy, a, b):
     """The cotangent of `b` in `np.dot(a, b)`, for the cotangent `dy` of the
-    result (or of a broadcast of it)."""
+    result (or of a broadcast of it).  A new array, or a scalar."""
     g = sum_to(dy, _dot_shape(a, b))
     na, nb = np.ndim(a), np.ndim(b)
     if nb == 0:

@@ -2,7 +2,7 @@
 # srcgrad rewrites this file from the function's source; edits here are lost.
 from srcgrad.rules.linalg import dot_grad_right, matmul
 from srcgrad.rules.reductions import reduce_mean, reduced_size, sum_grad
-from srcgrad.runtime import new_cotangent, seed, take_cotangent, unbroadcast
+from srcgrad.runtime import seed, take_cotangent, unbroadcast
 from srcgrad.vecmath import exp, log
 
 
@@ -28,5 +28,5 @@ def logistic_grad(w, X, y, grad_y=None):
     # grad of golden_functions.py:18: p = 1.0 / (1.0 + np.exp(-z))
     bz = take_cotangent(-(-(bp / _t3) * 1.0 / _t3 * _t2), z)
     # grad of golden_functions.py:17: z = X @ w
-    bw = new_cotangent(dot_grad_right(bz, X, w), w)
+    bw = take_cotangent(dot_grad_right(bz, X, w), w)
     return (bw,)
