@@ -12,7 +12,8 @@ the reverse sweep makes to them: as `bx = new_cotangent(g, x)` for the user's
 variables, a new value with `x`'s shape and gradient dtype (so they have
 their final type on every path, and updating them in place with later
 `bx += ...` is safe; `take_cotangent` where `g` is the fresh result of
-arithmetic, which it may keep rather than copy), and as a plain
+arithmetic or of a matrix product, which it may keep rather than copy), and
+as a plain
 `b_t1 = ...` for a temporary of the three-address form used once, which may
 then still be broadcast larger than `_t1`: the `unbroadcast` of the rule that
 produced it is dropped, and applied once where the cotangent reaches a
