@@ -391,7 +391,7 @@ class _FastCall:
         where every call needs the general path."""
         wrt = generated.wrt_params
         if gradient.preserve_result or gradient._positional < 0 or None in wrt or \
-                gradient.inner is not None or gradient.target == "cuda":
+                gradient.inner is not None:
             return cls(None, -1, [], 0, False)
         return cls(gradient._implementation(), gradient._positional, list(wrt), seeds,
                    gradient.single)

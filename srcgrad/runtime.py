@@ -327,16 +327,11 @@ def _new_cotangent(g, like):
 
 @overload(take_cotangent)
 def _take_cotangent(g, like):
-    dtype = _numba_grad_dtype(like)
     if (isinstance(g, types.Array) and isinstance(like, types.Array) and g.ndim == like.ndim
-            and g.layout == "C" and g.mutable and g.aligned and as_dtype(g.dtype) == dtype):
-
-        def same_rank(g, like):
-            if g.shape == like.shape:
-                return g
-            return _reduce_into(np.zeros(like.shape, dtype), g)
-
-        return same_rank
+            and g.layout == "C" and g.mutable and g.aligned
+            and as_dtype(g.dtype) == _numba_grad_dtype(like)):
+        # of the type a new cotangent would have: `unbroadcast` returns `g` where it fits
+        return lambda g, like: unbroadcast(g, like)
     return _new_cotangent_impl(g, like)
 
 
