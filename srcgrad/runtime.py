@@ -98,6 +98,15 @@ def seed(grad_y, y):
     return np.array(grad_y, dtype=dtype)
 
 
+@register_jitable
+def _reachable_raise():
+    """True, in a way Numba's typing cannot see: a `raise` behind it leaves the
+    `return` after it reachable, so the seed keeps its type (after a bare
+    `raise` the function returns None, and the adjoint fails to compile where
+    it uses the seed, instead of raising the mismatch)."""
+    return True
+
+
 @overload(seed)
 def _seed(grad_y, y):
     dtype = _numba_grad_dtype(y)
@@ -115,7 +124,8 @@ def _seed(grad_y, y):
             return impl
 
         def mismatch(grad_y, y):
-            raise ValueError(_SEED_MISMATCH)
+            if _reachable_raise():
+                raise ValueError(_SEED_MISMATCH)
             return np.ones(y.shape, dtype)
 
         return mismatch
@@ -127,7 +137,8 @@ def _seed(grad_y, y):
             return lambda grad_y, y: dtype.type(grad_y)
 
         def mismatch_scalar(grad_y, y):
-            raise ValueError(_SEED_MISMATCH)
+            if _reachable_raise():
+                raise ValueError(_SEED_MISMATCH)
             return one
 
         return mismatch_scalar

@@ -186,3 +186,10 @@ def logged(fn):
 @logged
 def wrapped_square(x):
     return x * x
+
+
+def summed_in_loop(x):
+    total = 0.0
+    for i in range(x.shape[0]):
+        total = total + x[i] * x[i]
+    return total
