@@ -83,7 +83,7 @@ class GradFunction:
         self._lock = threading.Lock()
         self._generated: Generated | None = None
         self._impl: Callable | None = None
-        self._fast: _FastCall | None = None  # decided by the first call
+        self._fast: Callable = _undecided  # the short path, made by the first call
         self._module = None
         # (not the __dict__ of a gradient function: it holds that function's state)
         functools.update_wrapper(self, fn, updated=() if self.inner else ("__dict__",))
@@ -178,15 +178,14 @@ class GradFunction:
             file.unlink(missing_ok=True)
         with self._lock:
             self._impl = _jit(self._impl.py_func)
-            self._fast = None  # it held the old function
+            self._fast = _undecided  # it held the old function
         return self._impl
 
     # --- calling ------------------------------------------------------------------------
 
     def __call__(self, *args, grad_ys=None, **kwargs):
-        fast = self._fast
-        if fast is not None and grad_ys is None and not kwargs:
-            grads = fast(self, args)
+        if grad_ys is None and not kwargs:
+            grads = self._fast(self, args)
             if grads is not _TAKEN_ELSEWHERE:
                 return grads
         if kwargs or len(args) != self._positional:
@@ -210,8 +209,8 @@ class GradFunction:
         if self.inner is not None and not inner_given:  # the inner gradients' seeds: ones
             seeds = [None] * self._extra_params + seeds
         out = self._call_implementation(values, seeds)
-        if self._fast is None:  # decided once, after the first call that compiled
-            self._fast = _FastCall.of(self, generated, len(seeds))
+        if self._fast is _undecided:  # made once, after the first call that compiled
+            self._fast = _short_path(self, generated, len(seeds))
         if self.preserve_result:
             results, grads = out
         else:
@@ -365,41 +364,54 @@ def _is_numba_error(exc: Exception) -> bool:
     return isinstance(exc, NumbaError)
 
 
-_TAKEN_ELSEWHERE = object()  # what `_FastCall` answers for a call it leaves to the general path
+_TAKEN_ELSEWHERE = object()  # what a short path answers for a call it leaves to the general path
 
 
-class _FastCall:
+def _undecided(gradient: GradFunction, args: tuple):
+    """The short path before the first call has compiled the adjoint."""
+    return _TAKEN_ELSEWHERE
+
+
+def _short_path(gradient: GradFunction, generated: Generated, seeds: int) -> Callable:
     """The common call, without the general path's conversions: every
     argument positional and already what the adjoint takes (a Python float or
     int, or an array of at least one dimension; a float array or float where
     it is differentiated), no `grad_ys`, a plain gradient (not of higher
     order, not with `preserve_result`).  For a gradient that runs in a few
-    microseconds, the general path's conversions cost as much again (each
-    Python call here costs a tenth of a microsecond or more)."""
+    microseconds the general path's conversions cost as much again (each
+    Python operation here costs tens of nanoseconds), so the path is a
+    function made for `gradient`, and the commonest case, one float array
+    differentiated, has one of its own.  It answers `_TAKEN_ELSEWHERE` for
+    arguments that need the general path."""
+    wrt = tuple(generated.wrt_params)
+    if gradient.preserve_result or gradient._positional < 0 or None in wrt or \
+            gradient.inner is not None:
+        return _undecided
+    impl = gradient._implementation()
+    count = gradient._positional
+    nones = (None,) * seeds
+    if count == 1 and wrt == (0,) and seeds == 1 and gradient.single:
 
-    def __init__(self, impl: Callable | None, count: int, wrt: list[int], seeds: int,
-                 single: bool):
-        self.impl = impl
-        self.count = count
-        self.wrt = wrt
-        self.seeds = (None,) * seeds
-        self.single = single
+        def one_array(gradient, args):
+            if len(args) != 1:
+                return _TAKEN_ELSEWHERE
+            v = args[0]
+            if type(v) is not np.ndarray or not v.ndim or v.dtype.kind != "f":
+                return _TAKEN_ELSEWHERE
+            try:
+                g = impl(v, None)[0]
+            except Exception as exc:
+                g = gradient._failed(exc, args, nones)[0]
+            if type(g) is np.ndarray and g.dtype is v.dtype:
+                return g
+            return _finish(g, v)
 
-    @classmethod
-    def of(cls, gradient: GradFunction, generated: Generated, seeds: int) -> _FastCall:
-        """The short path for `gradient`, or one that takes no call (count -1)
-        where every call needs the general path."""
-        wrt = generated.wrt_params
-        if gradient.preserve_result or gradient._positional < 0 or None in wrt or \
-                gradient.inner is not None:
-            return cls(None, -1, [], 0, False)
-        return cls(gradient._implementation(), gradient._positional, list(wrt), seeds,
-                   gradient.single)
+        return one_array
 
-    def __call__(self, gradient: GradFunction, args: tuple):
-        """The gradients, or `_TAKEN_ELSEWHERE` for arguments that need the
-        general path."""
-        if len(args) != self.count:
+    single = gradient.single
+
+    def any_arguments(gradient, args):
+        if len(args) != count:
             return _TAKEN_ELSEWHERE
         for v in args:
             kind = type(v)
@@ -408,21 +420,19 @@ class _FastCall:
                     return _TAKEN_ELSEWHERE
             elif kind is not float and kind is not int:
                 return _TAKEN_ELSEWHERE
-        for k in self.wrt:
+        for k in wrt:
             v = args[k]
             if type(v) is int or (type(v) is np.ndarray and v.dtype.kind != "f"):
                 return _TAKEN_ELSEWHERE
         try:
-            grads = self.impl(*args, *self.seeds)
+            grads = impl(*args, *nones)
         except Exception as exc:
-            grads = gradient._failed(exc, args, self.seeds)
-        if len(grads) == 1:
-            g = grads[0]
-            v = args[self.wrt[0]]
-            if not (type(g) is np.ndarray and type(v) is np.ndarray and g.dtype == v.dtype):
-                g = _finish(g, v)  # (else the common case, as it is)
-            return g if self.single else (g,)
-        return tuple([_finish(g, args[k]) for g, k in zip(grads, self.wrt)])
+            grads = gradient._failed(exc, args, nones)
+        if single:
+            return _finish(grads[0], args[wrt[0]])
+        return tuple([_finish(g, args[k]) for g, k in zip(grads, wrt)])
+
+    return any_arguments
 
 
 def _as_input(value):

@@ -84,3 +84,42 @@ def test_a_later_call_with_the_wrong_arguments_is_a_clear_error():
         df(np.ones(3))
     with pytest.raises(TypeError):
         df(np.ones(3), 1.0, 2.0)
+
+
+def cube_sum(x):
+    return np.sum(x * x * x)
+
+
+ONE_ARGUMENT = {
+    "float64 array": np.array([1.0, -2.0, 0.5]),
+    "float32 array": np.array([1.0, -2.0, 0.5], dtype=np.float32),
+    "int array": np.array([1, -2, 3]),
+    "list": [1.0, -2.0, 0.5],
+    "strided view": np.arange(8.0)[::3],
+    "2-D array": np.arange(6.0).reshape(2, 3) - 2.5,
+    "Fortran-ordered": np.asfortranarray(np.arange(6.0).reshape(2, 3) - 2.5),
+    "float": 1.5,
+    "0-d array": np.array(0.75),
+}
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_one_argument_calls_in_any_order(target):
+    """A function of one array has a short path of its own: every kind of
+    argument, after every other, gives 3 x**2 in the input's float dtype."""
+    df = sg.grad(cube_sum, target=target)
+    for _ in range(2):
+        for name, x in ONE_ARGUMENT.items():
+            got = df(x)
+            want = 3.0 * np.asarray(x, dtype=np.float64) ** 2
+            np.testing.assert_allclose(got, want, rtol=1e-6, err_msg=name)
+            if isinstance(x, np.ndarray) and x.dtype.kind == "f" and x.ndim:
+                assert type(got) is np.ndarray and got.dtype == x.dtype, name
+            elif isinstance(x, float) or (isinstance(x, np.ndarray) and not x.ndim):
+                assert isinstance(got, float), name
+            else:
+                assert got.dtype == np.float64, name
+    with pytest.raises(TypeError):
+        df()
+    with pytest.raises(TypeError):
+        df(np.ones(3), 2.0)
