@@ -68,7 +68,8 @@ class GradFunction:
         self.target = target
         self.preserve_result = preserve_result
         self.options = Options(wrt_tuple, tuple(stop_gradients), unconnected_gradients == "zero",
-                               preserve_result, generated=self.inner is not None)
+                               preserve_result, generated=self.inner is not None,
+                               typed=target != "python")
         if target == "cuda":
             self.options = dataclasses.replace(self.options, device=DeviceOptions(
                 _checked_max_trips(max_trips), self.single))

@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 
 from . import ir
+from .rules import registry
+from .saving import shape_positions
 
 __all__ = ["cleanup", "liveness", "live_at_gaps"]
 
 # calls the cleanup may drop or move: no side effect, no exception that matters
+# (with `_pure_functions`)
 _PURE_FUNCTIONS = {"zeros_like", "unbroadcast", "new_cotangent", "take_cotangent", "copy_value",
                    "len", "range", "abs", "min", "max", "float", "int", "bool", "round"}
 _PURE_MODULES = {"np", "math"}
@@ -30,13 +34,14 @@ _MAX_NODES = 24  # an inlined expression stays under this many AST nodes
 
 
 def cleanup(body: list[ir.Stmt], returns: ast.expr, stacks: set[str],
-            inlinable: set[str]) -> list[ir.Stmt]:
+            inlinable: set[str], typed: bool = True) -> list[ir.Stmt]:
     keep = ir.names_in(returns)
     _fold_constants(body)
     _certain_exits(body)
     for _ in range(10):
+        changed = typed and _drop_unread_scalars(body, keep)
         live = liveness(body, keep)
-        changed = _drop_dead(body, live)
+        changed |= _drop_dead(body, live)
         changed |= _drop_unused_stacks(body, live, stacks)
         live = liveness(body, keep)
         changed |= _inline_temporaries(body, live, inlinable)
@@ -111,12 +116,20 @@ def _live_stmt(stmt: ir.Stmt, live: set[str], after) -> set[str]:
 # --- dead code ------------------------------------------------------------------------------
 
 
+@functools.cache
+def _pure_functions() -> frozenset[str]:
+    """`_PURE_FUNCTIONS` and the functions generated code calls in place of
+    NumPy's (`registry.replace`: `sin`, `reduce_sum`, ...), all registered by
+    the time anything is transformed."""
+    return frozenset(_PURE_FUNCTIONS | {impl.__name__ for impl in registry.replacements()})
+
+
 def _pure(node: ast.expr) -> bool:
     for n in ast.walk(node):
         if isinstance(n, ast.Call):
             func = n.func
             if isinstance(func, ast.Name):
-                if func.id not in _PURE_FUNCTIONS:
+                if func.id not in _pure_functions():
                     return False
             else:
                 root = func
@@ -170,6 +183,147 @@ def _drop_dead(body: list[ir.Stmt], live: dict[int, set[str]]) -> bool:
                 kept.append(stmt)
         block[:] = kept
     return changed
+
+
+def _drop_unread_scalars(body: list[ir.Stmt], keep: set[str]) -> bool:
+    """Drop what computes a scalar whose value nothing reads, only its shape.
+
+    The adjoint of `total = 0.0; for ...: total = total + f(x[i])` reads
+    `total` only as `seed(grad_y, total)` and `new_cotangent(g, total)`, for
+    its shape and dtype, but liveness sees each iteration's `total` read by the
+    next one, so the forward loop stays (LLVM deletes it, yet the reverse loop
+    after it compiles to slower code).  Such a variable is dropped when
+
+    - its first assignment is a number (not a bool) at the top of the function,
+      and every other one sits in a loop and reads the variable itself
+      (`total = total + t`, or the shape stack's `pop_shape`): under Numba's
+      typing a loop joins each of them with the number, so it is a scalar and
+      its cotangent has the dtype it would have had (a float's, float64 for an
+      integer);
+    - nothing reads its value but those assignments (and others dropped with
+      it), and it is not returned.
+
+    Its other assignments and its shape stack go; the number stays, for the
+    reads of its shape.  Only for typed (compiled) targets: plain Python lets
+    the number become an array.
+    """
+    literals, names = _literal_scalars(body, keep)
+    dropped = set(names)
+    while dropped:
+        read = _values_read(body, dropped, literals)
+        if not read & dropped:
+            break
+        dropped -= read
+    if not dropped:
+        return False
+    for block in _all_blocks(body):
+        block[:] = [s for s in block if not _drops_with(s, dropped, literals)]
+    return True
+
+
+def _literal_scalars(body: list[ir.Stmt], keep: set[str]) -> tuple[set[int], set[str]]:
+    """The ids of the first assignments (numbers at the top of the function)
+    of the variables `_drop_unread_scalars` may drop, and their names."""
+    top = {id(s) for s in body}
+    first: dict[str, ir.Stmt] = {}
+    allowed: dict[str, bool] = {}
+    for stmt, in_loop in _walk_in_loops(body):
+        for name in _own_definitions(stmt):
+            if name not in first:
+                first[name] = stmt
+                allowed[name] = (id(stmt) in top and isinstance(stmt, ir.Assign)
+                                 and isinstance(stmt.value, ast.Constant)
+                                 and type(stmt.value.value) in (int, float))
+            elif allowed[name]:
+                allowed[name] = in_loop and _updates_itself(stmt, name)
+        if isinstance(stmt, ir.Store) and stmt.array in allowed:
+            allowed[stmt.array] = False
+    names = {name for name, ok in allowed.items() if ok and name not in keep}
+    return {id(first[name]) for name in names}, names
+
+
+def _walk_in_loops(body: list[ir.Stmt], in_loop: bool = False):
+    """Every statement in source order, with whether it sits in a loop."""
+    for stmt in body:
+        yield stmt, in_loop
+        inner = in_loop or isinstance(stmt, (ir.For, ir.While))
+        for block in ir.blocks(stmt):
+            yield from _walk_in_loops(block, inner)
+
+
+def _own_definitions(stmt: ir.Stmt) -> set[str]:
+    """Names a statement assigns itself, not counting nested blocks."""
+    if isinstance(stmt, ir.Assign):
+        return {stmt.target}
+    if isinstance(stmt, ir.Accumulate) and isinstance(stmt.target, ast.Name):
+        return {stmt.target.id}
+    if isinstance(stmt, ir.For):
+        return {stmt.var} | ({stmt.trips} if stmt.trips else set())
+    if isinstance(stmt, ir.While):
+        return {stmt.trips}
+    return set()
+
+
+def _updates_itself(stmt: ir.Stmt, name: str) -> bool:
+    """`name = <pure expression reading name>`, `name += <pure>`, or
+    `name = pop_shape(stack, name)`."""
+    if isinstance(stmt, ir.Accumulate):
+        return _pure(stmt.value)
+    if not isinstance(stmt, ir.Assign):
+        return False
+    if _shape_pop(stmt) == name:
+        return True
+    return name in ir.names_in(stmt.value) and _pure(stmt.value)
+
+
+def _shape_pop(stmt: ir.Stmt) -> str | None:
+    """The variable `v = pop_shape(stack, v)` restores the shape of."""
+    value = getattr(stmt, "value", None)
+    if (isinstance(stmt, ir.Assign) and isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name) and value.func.id == "pop_shape"
+            and isinstance(value.args[1], ast.Name) and value.args[1].id == stmt.target):
+        return stmt.target
+    return None
+
+
+def _shape_push(stmt: ir.Stmt) -> str | None:
+    """The variable `push_shape(stack, v)` records the shape of."""
+    value = getattr(stmt, "value", None)
+    if (isinstance(stmt, ir.ExprStmt) and isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name) and value.func.id == "push_shape"
+            and isinstance(value.args[1], ast.Name)):
+        return value.args[1].id
+    return None
+
+
+def _drops_with(stmt: ir.Stmt, names: set[str], literals: set[int]) -> bool:
+    """Whether `stmt` goes when `names` are dropped: one of their assignments
+    (not the first, the number) or a record of their shape."""
+    if id(stmt) in literals:
+        return False
+    defined = _own_definitions(stmt) if isinstance(stmt, (ir.Assign, ir.Accumulate)) else set()
+    return bool(defined & names) or _shape_push(stmt) in names
+
+
+def _values_read(body: list[ir.Stmt], names: set[str], literals: set[int]) -> set[str]:
+    """Those of `names` whose value a statement that stays reads (a read of
+    the shape alone does not count)."""
+    read: set[str] = set()
+    for stmt in ir.walk(body):
+        if _drops_with(stmt, names, literals):
+            continue
+        exprs = [getattr(owner, field) for owner, field in _expressions(stmt)]
+        if not exprs:
+            read |= ir.used_names(stmt) & names
+            continue
+        if isinstance(stmt, ir.Store):
+            read |= {stmt.array} & names
+        for expr in exprs:
+            shaped = shape_positions(expr)
+            callees = {id(n.func) for n in ast.walk(expr) if isinstance(n, ast.Call)}
+            read |= {n.id for n in ast.walk(expr) if isinstance(n, ast.Name) and n.id in names
+                     and id(n) not in shaped and id(n) not in callees}
+    return read
 
 
 def _drop_unused_stacks(body: list[ir.Stmt], live: dict[int, set[str]], stacks: set[str]) -> bool:

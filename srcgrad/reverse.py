@@ -43,7 +43,7 @@ from .errors import UnsupportedSyntaxError
 from .naming import Namer
 from .ops import Operation, operation
 from .rules.registry import Rule
-from .saving import SHAPE, VALUE, BlockInfo, RBlock, Saver, index_blocks, shape_operands
+from .saving import SHAPE, VALUE, BlockInfo, RBlock, Saver, index_blocks, shape_positions
 
 __all__ = ["Adjoint", "build_adjoint"]
 
@@ -727,14 +727,10 @@ def _is_int_expr(node: ast.expr, ints: set[str]) -> bool:
     return False
 
 
-_SHAPE_OF_SECOND = ("unbroadcast", "seed", "new_cotangent", "take_cotangent")
-
-
 def _primal_reads(stmt: ir.Stmt, skip: set[str]) -> list[tuple[str, str]]:
     """The primal variables a reverse statement reads, each with whether it
     needs the value or only the shape (`zeros_like(x)`, `unbroadcast(g, x)`)."""
     reads: list[tuple[str, str]] = []
-    shape_only: set[int] = set()
     nodes: list[ast.AST] = []
     if isinstance(stmt, ir.Assign):
         nodes = [stmt.value]
@@ -748,19 +744,7 @@ def _primal_reads(stmt: ir.Stmt, skip: set[str]) -> list[tuple[str, str]]:
         return [(stmt.test, VALUE)]
     elif isinstance(stmt, ir.For):
         nodes = [stmt.start, stmt.stop, stmt.step]
-    for node in nodes:
-        for n in ast.walk(node):
-            if not isinstance(n, ast.Call) or not n.args:
-                continue
-            func = n.func
-            if isinstance(func, ast.Name) and func.id == "zeros_like":
-                shape_only |= shape_operands(n.args[0])
-            elif isinstance(func, ast.Name) and func.id in _SHAPE_OF_SECOND \
-                    and len(n.args) == 2:  # `unbroadcast(g, like)`, `seed(grad_y, y)`
-                shape_only |= shape_operands(n.args[1])
-            elif (isinstance(func, ast.Attribute) and func.attr == "shape"
-                  and isinstance(func.value, ast.Name) and func.value.id == "np"):
-                shape_only |= shape_operands(n.args[0])
+    shape_only = set().union(*(shape_positions(node) for node in nodes))
     callee_ids = set()
     for node in nodes:
         for n in ast.walk(node):

@@ -39,7 +39,7 @@ from .anf import SUBSCRIPT
 from .naming import Namer
 from .rules import registry
 
-__all__ = ["BlockInfo", "RBlock", "Saver", "index_blocks", "shape_operands"]
+__all__ = ["BlockInfo", "RBlock", "Saver", "index_blocks", "shape_operands", "shape_positions"]
 
 VALUE, SHAPE = "value", "shape"
 
@@ -319,6 +319,29 @@ def _point_origin(push: ir.ExprStmt, pop: ir.Assign, info: BlockInfo, gap: int) 
 
 def _clone(node: ast.AST) -> ast.AST:
     return copy.deepcopy(node)
+
+
+# runtime helpers that read only the shape (and dtype) of their second argument
+SHAPE_OF_SECOND = ("unbroadcast", "seed", "new_cotangent", "take_cotangent")
+
+
+def shape_positions(node: ast.AST) -> set[int]:
+    """The names (by id) in `node` of which only the shape is read: the
+    operands of `zeros_like(x)`, `np.shape(x)`, and the second argument of
+    `unbroadcast(g, x)` and its kin (`SHAPE_OF_SECOND`)."""
+    out: set[int] = set()
+    for n in ast.walk(node):
+        if not isinstance(n, ast.Call) or not n.args:
+            continue
+        func = n.func
+        if isinstance(func, ast.Name) and func.id == "zeros_like":
+            out |= shape_operands(n.args[0])
+        elif isinstance(func, ast.Name) and func.id in SHAPE_OF_SECOND and len(n.args) == 2:
+            out |= shape_operands(n.args[1])
+        elif (isinstance(func, ast.Attribute) and func.attr == "shape"
+              and isinstance(func.value, ast.Name) and func.value.id == "np"):
+            out |= shape_operands(n.args[0])
+    return out
 
 
 def shape_operands(node: ast.expr) -> set[int]:

@@ -45,6 +45,7 @@ class Options:
     preserve_result: bool = False
     generated: bool = False  # fn is a generated adjoint, differentiated again
     device: DeviceOptions | None = None  # target="cuda": the adjoint as CUDA device code
+    typed: bool = True  # the adjoint is compiled: Numba gives a variable one type in a loop
 
 
 @dataclass
@@ -80,7 +81,7 @@ def transform(fn, options: Options) -> Generated:
     adjoint = build_adjoint(irf, activity, wrt, stop, namer, options.unconnected_zero,
                             options.preserve_result, aliases)
     inlinable = set(irf.temps) | adjoint.temp_adjoints
-    body = cleanup(adjoint.body, adjoint.returns, adjoint.stacks, inlinable)
+    body = cleanup(adjoint.body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
     name = f"{src.name}_grad"
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
     returns = adjoint.returns
