@@ -70,6 +70,8 @@ def zeros_like(x):
 @overload(zeros_like)
 def _zeros_like(x):
     dtype = _numba_grad_dtype(x)
+    if _own_float_dtype(x):
+        return lambda x: _zeros_as(x)
     if isinstance(x, types.Array):
         return lambda x: np.zeros(x.shape, dtype)
     if _is_scalar(x):
@@ -113,12 +115,17 @@ def _seed(grad_y, y):
     none = isinstance(grad_y, (types.NoneType, types.Omitted)) or grad_y is None
     if isinstance(y, types.Array):
         if none:
+            if _own_float_dtype(y):
+                return lambda grad_y, y: _ones_as(y)
             return lambda grad_y, y: np.ones(y.shape, dtype)
         if isinstance(grad_y, types.Array) and grad_y.ndim == y.ndim:
+            own = _own_float_dtype(y)
 
             def impl(grad_y, y):
                 if grad_y.shape != y.shape:
                     raise ValueError(_SEED_MISMATCH)
+                if own:
+                    return _cast_as(grad_y, y)
                 return grad_y.astype(dtype)
 
             return impl
@@ -158,6 +165,82 @@ def compiled_once(fn):
         return numba.njit(cache=True, error_model="numpy")(fn)
     except RuntimeError:  # Numba found no writable place for the cache
         return numba.njit(error_model="numpy")(fn)
+
+
+# Arrays the helpers below make, each by a function compiled once per machine:
+# inline, Numba would compile `np.zeros` (or `np.full`, `astype`...) again in
+# every new process, a few tenths of a second each, for every new gradient.
+# A float `like` gives the dtype (its gradient dtype is its own).
+
+
+@compiled_once
+def _zeros_as(like):
+    return np.zeros(like.shape, like.dtype)
+
+
+@compiled_once
+def _ones_as(like):
+    return np.ones(like.shape, like.dtype)
+
+
+@compiled_once
+def _full_as(like, value):
+    return np.full(like.shape, value, like.dtype)
+
+
+@compiled_once
+def _full_shaped(like, value):
+    """`value` (and its dtype) in the shape of `like`."""
+    return np.full(like.shape, value)
+
+
+@compiled_once
+def _cast_as(g, like):
+    """A new array: `g` in `like`'s dtype."""
+    return g.astype(like.dtype)
+
+
+@compiled_once
+def _summed_as(g, like):
+    """`g` summed into zeros of `like`'s shape and dtype (`_reduce_into`)."""
+    return _reduce_into(np.zeros(like.shape, like.dtype), g)
+
+
+@compiled_once
+def _summed_shaped(g, like):
+    """`g` summed into zeros of `like`'s shape, in `g`'s dtype."""
+    return _reduce_into(np.zeros(like.shape, g.dtype), g)
+
+
+@compiled_once
+def _empty_shaped(shape, like):
+    """An uninitialised array of this shape, in `like`'s dtype."""
+    return np.empty(shape, like.dtype)
+
+
+@compiled_once
+def _pop_dims(stack, ndim):
+    """The last `ndim` ints of `stack`, popped, in the order pushed."""
+    dims = np.empty(ndim, np.int64)
+    for k in range(ndim - 1, -1, -1):
+        dims[k] = stack.pop()
+    return dims
+
+
+@compiled_once
+def _push_dims(stack, x):
+    for k in range(x.ndim):
+        stack.append(x.shape[k])
+
+
+@compiled_once
+def _copy(x):
+    return x.copy()
+
+
+def _own_float_dtype(ty) -> bool:
+    """Whether `ty` is a float array, whose gradient dtype is its dtype."""
+    return isinstance(ty, types.Array) and isinstance(ty.dtype, types.Float)
 
 
 def unbroadcast(g, like):
@@ -270,17 +353,16 @@ def _unbroadcast(g, like):
     if not isinstance(like, types.Array):
         raise TypingError(f"unbroadcast: unsupported type {like}")
     if _is_scalar(g):
-        return lambda g, like: np.full(like.shape, g)
-    dtype = as_dtype(g.dtype)
+        return lambda g, like: _full_shaped(like, g)
     if g.ndim == like.ndim:
 
         def same_rank(g, like):
             if g.shape == like.shape:
                 return g
-            return _reduce_into(np.zeros(like.shape, dtype), g)
+            return _summed_shaped(g, like)
 
         return same_rank
-    return lambda g, like: _reduce_into(np.zeros(like.shape, dtype), g)
+    return lambda g, like: _summed_shaped(g, like)
 
 
 # --- the first cotangent of a variable ---------------------------------------
@@ -318,6 +400,24 @@ def _new_cotangent_impl(g, like):
         return lambda g, like: cast(g)
     if not isinstance(like, types.Array):
         raise TypingError(f"new_cotangent: unsupported type {like}")
+    if not _own_float_dtype(like):  # an integer array: its gradient is float64
+        return _new_float_cotangent(g, like, dtype)
+    if _is_scalar(g):
+        return lambda g, like: _full_as(like, g)
+    if g.ndim == like.ndim:
+
+        def same_rank(g, like):
+            if g.shape == like.shape:
+                return _cast_as(g, like)
+            return _summed_as(g, like)
+
+        return same_rank
+    return lambda g, like: _summed_as(g, like)
+
+
+def _new_float_cotangent(g, like, dtype):
+    """`_new_cotangent_impl` for an integer array `like`, whose gradient
+    `dtype` (float64) is not its own."""
     if _is_scalar(g):
         return lambda g, like: np.full(like.shape, g, dtype)
     if g.ndim == like.ndim:
@@ -387,12 +487,7 @@ def pop_shape(stack, x):
 @overload(push_shape)
 def _push_shape(stack, x):
     if isinstance(x, types.Array):
-
-        def impl(stack, x):
-            for k in range(x.ndim):
-                stack.append(x.shape[k])
-
-        return impl
+        return lambda stack, x: _push_dims(stack, x)
     return lambda stack, x: None
 
 
@@ -400,13 +495,9 @@ def _push_shape(stack, x):
 def _pop_shape(stack, x):
     if isinstance(x, types.Array):
         ndim = x.ndim
-        dtype = as_dtype(x.dtype)
 
         def impl(stack, x):
-            dims = np.empty(ndim, np.int64)
-            for k in range(ndim - 1, -1, -1):
-                dims[k] = stack.pop()
-            return np.empty(to_fixed_tuple(dims, ndim), dtype)
+            return _empty_shaped(to_fixed_tuple(_pop_dims(stack, ndim), ndim), x)
 
         return impl
     return lambda stack, x: x
@@ -426,7 +517,7 @@ def copy_value(x):
 @overload(copy_value)
 def _copy_value(x):
     if isinstance(x, types.Array):
-        return lambda x: x.copy()
+        return lambda x: _copy(x)
     return lambda x: x
 
 

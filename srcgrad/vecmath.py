@@ -314,35 +314,63 @@ def _sincos_loop(flat, out, cosine):
 
 
 @register_jitable
-def _sin_loop(flat, out):
+def _flat_and_out(x):
+    """`x`'s elements in C order, and a new array of as many to fill."""
+    return np.ascontiguousarray(x).reshape(x.size), np.empty(x.size, np.float64)
+
+
+# the whole of each function on an array, also compiled once per machine (inline,
+# its allocation and reshapes would be compiled again by every new process)
+
+
+@compiled_once
+def _exp_array(x):
+    flat, out = _flat_and_out(x)
+    _exp_loop(flat, out)
+    return out.reshape(x.shape)
+
+
+@compiled_once
+def _log_array(x):
+    flat, out = _flat_and_out(x)
+    _log_loop(flat, out)
+    return out.reshape(x.shape)
+
+
+@compiled_once
+def _tanh_array(x):
+    flat, out = _flat_and_out(x)
+    _tanh_loop(flat, out)
+    return out.reshape(x.shape)
+
+
+@compiled_once
+def _sin_array(x):
+    flat, out = _flat_and_out(x)
     _sincos_loop(flat, out, False)
+    return out.reshape(x.shape)
 
 
-@register_jitable
-def _cos_loop(flat, out):
+@compiled_once
+def _cos_array(x):
+    flat, out = _flat_and_out(x)
     _sincos_loop(flat, out, True)
+    return out.reshape(x.shape)
 
 
-def _overload_elementwise(fn, loop, numpy_fn):
-    """Numba's `fn`: `loop` over the elements of a float64 array, into a
-    fresh C-ordered array of its shape; NumPy's `numpy_fn` as Numba compiles
-    it for anything else."""
+def _overload_elementwise(fn, on_array, numpy_fn):
+    """Numba's `fn`: `on_array` on a float64 array, NumPy's `numpy_fn` as
+    Numba compiles it for anything else."""
 
     @overload(fn)
     def _fn(x):
         if isinstance(x, types.Array) and x.dtype == types.float64:
-
-            def impl(x):
-                out = np.empty(x.size, np.float64)
-                loop(np.ascontiguousarray(x).reshape(x.size), out)
-                return out.reshape(x.shape)
-
-            return impl
+            return lambda x: on_array(x)
         return lambda x: numpy_fn(x)
 
 
-_overload_elementwise(exp, _exp_loop, np.exp)
-_overload_elementwise(log, _log_loop, np.log)
-_overload_elementwise(tanh, _tanh_loop, np.tanh)
-_overload_elementwise(sin, _sin_loop, np.sin)
-_overload_elementwise(cos, _cos_loop, np.cos)
+_overload_elementwise(exp, _exp_array, np.exp)
+_overload_elementwise(log, _log_array, np.log)
+_overload_elementwise(tanh, _tanh_array, np.tanh)
+_overload_elementwise(sin, _sin_array, np.sin)
+_overload_elementwise(cos, _cos_array, np.cos)

@@ -272,8 +272,16 @@ def _norm(x, ord=None, axis=None, keepdims=False):
         isinstance(ord, types.StringLiteral) and ord.literal_value == "fro" and not vector)
     if not ok:
         raise TypingError(f"srcgrad differentiates np.linalg.norm with ord=None, not {ord}")
+    if is_none_type(axis) and not keep:
+        return lambda x, ord=None, axis=None, keepdims=False: _norm_all(x)
     return lambda x, ord=None, axis=None, keepdims=False: np.sqrt(
         reduce_sum(x * x, axis, keepdims=keepdims))
+
+
+@compiled_once
+def _norm_all(x):
+    """The 2-norm of all of `x` (Frobenius for a matrix), compiled once per machine."""
+    return np.sqrt(np.sum(x * x))
 
 
 @adjoint(np.linalg.norm, norm)

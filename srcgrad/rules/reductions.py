@@ -254,11 +254,11 @@ def _row_min(row, acc):
     return acc
 
 
-def _overload_reduction(fn, whole, row_op, start, mean=False):
-    """Numba's twin of the reduction `fn`: `whole(a)` where Numba has it
-    (all axes, no keepdims), else `row_op` over the rows of `_as_groups`,
-    accumulating from `start` (in float64 for floats, as NumPy's pairwise
-    sums are about that exact)."""
+def _overload_reduction(fn, whole, whole_once, row_op, start, mean=False):
+    """Numba's twin of the reduction `fn`: NumPy's `whole(a)` over all axes,
+    without keepdims (as `whole_once`, the same compiled once per machine),
+    else `row_op` over the rows of `_as_groups`, accumulating from `start`
+    (in float64 for floats, as NumPy's pairwise sums are about that exact)."""
 
     @overload(fn)
     def _reduction(a, axis=None, keepdims=False):
@@ -273,7 +273,7 @@ def _overload_reduction(fn, whole, row_op, start, mean=False):
             raise TypingError(f"{fn.__name__}: unsupported type {a}")
         rank = a.ndim if keep else a.ndim - axis_count(axis, a.ndim)
         if rank == 0:
-            return lambda a, axis=None, keepdims=False: whole(a)
+            return lambda a, axis=None, keepdims=False: whole_once(a)
         dtype = np.asarray(whole(np.ones(1, numba_dtype(a)))).dtype
         result_type = dtype.type
         init = (np.float64 if dtype.kind == "f" else result_type)(start)
@@ -292,11 +292,36 @@ def _overload_reduction(fn, whole, row_op, start, mean=False):
         return impl
 
 
-_overload_reduction(reduce_sum, np.sum, _row_sum, 0)
-_overload_reduction(reduce_mean, np.mean, _row_sum, 0, mean=True)
-_overload_reduction(reduce_max, np.max, _row_max, 0)
-_overload_reduction(reduce_min, np.min, _row_min, 0)
-_overload_reduction(reduce_prod, np.prod, _row_prod, 1)
+@compiled_once
+def _sum_all(a):
+    return np.sum(a)
+
+
+@compiled_once
+def _mean_all(a):
+    return np.mean(a)
+
+
+@compiled_once
+def _max_all(a):
+    return np.max(a)
+
+
+@compiled_once
+def _min_all(a):
+    return np.min(a)
+
+
+@compiled_once
+def _prod_all(a):
+    return np.prod(a)
+
+
+_overload_reduction(reduce_sum, np.sum, _sum_all, _row_sum, 0)
+_overload_reduction(reduce_mean, np.mean, _mean_all, _row_sum, 0, mean=True)
+_overload_reduction(reduce_max, np.max, _max_all, _row_max, 0)
+_overload_reduction(reduce_min, np.min, _min_all, _row_min, 0)
+_overload_reduction(reduce_prod, np.prod, _prod_all, _row_prod, 1)
 
 for _primal, _impl in [(np.sum, reduce_sum), (np.mean, reduce_mean), (np.max, reduce_max),
                        (np.amax, reduce_max), (np.min, reduce_min), (np.amin, reduce_min),
@@ -320,6 +345,12 @@ def sum_grad(dy, x, axis, keepdims):
     return np.array(np.broadcast_to(np.reshape(summed, kept), np.shape(x)))
 
 
+@compiled_once
+def _broadcast_value(value, x):
+    """A read-only array of `x`'s shape whose every element is `value`."""
+    return np.broadcast_to(value, x.shape)
+
+
 @overload(sum_grad)
 def _sum_grad(dy, x, axis, keepdims):
     keep = static_bool(keepdims, "keepdims")
@@ -338,7 +369,7 @@ def _sum_grad(dy, x, axis, keepdims):
         # every element the same: a read-only view of one value, not an array
         # to fill (nothing writes into the cotangent that a rule returns)
         cast = dtype.type
-        return lambda dy, x, axis, keepdims: np.broadcast_to(cast(np.sum(dy)), x.shape)
+        return lambda dy, x, axis, keepdims: _broadcast_value(cast(np.sum(dy)), x)
 
     def impl(dy, x, axis, keepdims):
         mask = axis_mask(ndim, axis)
@@ -378,6 +409,8 @@ def _reduced_size(x, axis):
     nptype = _numba_grad_dtype(x).type
     if _is_scalar(x):
         return lambda x, axis: nptype(1)
+    if is_none_type(axis):
+        return lambda x, axis: nptype(x.size)
 
     def impl(x, axis):
         mask = axis_mask(x.ndim, axis)
