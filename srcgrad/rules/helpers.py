@@ -25,6 +25,7 @@ from ..runtime import (
     _is_scalar,
     _numba_grad_dtype,
     _reduce_into,
+    compiled_once,
     copy_value,
     grad_dtype,
     new_cotangent,
@@ -326,17 +327,34 @@ def _sum_to(value, shape):
             return lambda value, shape: value.sum()
         return lambda value, shape: value
     if _is_scalar(value):
-        return lambda value, shape: np.full(shape, value)
-    dtype = numba_dtype(value)
+        return lambda value, shape: _full_of_shape(shape, value)
     if value.ndim == rank:
 
         def same_rank(value, shape):
             if value.shape == shape:
-                return np.ascontiguousarray(value)
-            return _reduce_into(np.zeros(shape, dtype), value)
+                return _contiguous(value)
+            return _summed_to_shape(value, shape)
 
         return same_rank
-    return lambda value, shape: _reduce_into(np.zeros(shape, dtype), value)
+    return lambda value, shape: _summed_to_shape(value, shape)
+
+
+# `sum_to`'s arrays, compiled once per machine (see runtime.compiled_once)
+
+
+@compiled_once
+def _full_of_shape(shape, value):
+    return np.full(shape, value)
+
+
+@compiled_once
+def _contiguous(value):
+    return np.ascontiguousarray(value)
+
+
+@compiled_once
+def _summed_to_shape(value, shape):
+    return _reduce_into(np.zeros(shape, value.dtype), value)
 
 
 @adjoint(sum_to)
