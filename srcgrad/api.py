@@ -373,6 +373,11 @@ def _undecided(gradient: GradFunction, args: tuple):
     return _TAKEN_ELSEWHERE
 
 
+def _general_only(gradient: GradFunction, args: tuple):
+    """The short path of a gradient that every call takes the general path for."""
+    return _TAKEN_ELSEWHERE
+
+
 def _short_path(gradient: GradFunction, generated: Generated, seeds: int) -> Callable:
     """The common call, without the general path's conversions: every
     argument positional and already what the adjoint takes (a Python float or
@@ -387,7 +392,7 @@ def _short_path(gradient: GradFunction, generated: Generated, seeds: int) -> Cal
     wrt = tuple(generated.wrt_params)
     if gradient.preserve_result or gradient._positional < 0 or None in wrt or \
             gradient.inner is not None:
-        return _undecided
+        return _general_only
     impl = gradient._implementation()
     count = gradient._positional
     nones = (None,) * seeds

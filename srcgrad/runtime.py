@@ -119,14 +119,12 @@ def _seed(grad_y, y):
                 return lambda grad_y, y: _ones_as(y)
             return lambda grad_y, y: np.ones(y.shape, dtype)
         if isinstance(grad_y, types.Array) and grad_y.ndim == y.ndim:
-            own = _own_float_dtype(y)
+            cast = _cast_as if _own_float_dtype(y) else _cast_as_float64
 
             def impl(grad_y, y):
                 if grad_y.shape != y.shape:
                     raise ValueError(_SEED_MISMATCH)
-                if own:
-                    return _cast_as(grad_y, y)
-                return grad_y.astype(dtype)
+                return cast(grad_y, y)
 
             return impl
 
@@ -189,9 +187,9 @@ def _full_as(like, value):
 
 
 @compiled_once
-def _full_shaped(like, value):
-    """`value` (and its dtype) in the shape of `like`."""
-    return np.full(like.shape, value)
+def _full_of_shape(shape, value):
+    """`value` (and its dtype) in every element of an array of this shape."""
+    return np.full(shape, value)
 
 
 @compiled_once
@@ -201,15 +199,15 @@ def _cast_as(g, like):
 
 
 @compiled_once
-def _summed_as(g, like):
-    """`g` summed into zeros of `like`'s shape and dtype (`_reduce_into`)."""
-    return _reduce_into(np.zeros(like.shape, like.dtype), g)
+def _cast_as_float64(g, like):
+    """A new array: `g` in float64, the gradient dtype of an integer `like`."""
+    return g.astype(np.float64)
 
 
 @compiled_once
-def _summed_shaped(g, like):
-    """`g` summed into zeros of `like`'s shape, in `g`'s dtype."""
-    return _reduce_into(np.zeros(like.shape, g.dtype), g)
+def _summed_to_shape(g, shape):
+    """`g` summed into zeros of this shape, in `g`'s dtype (`_reduce_into`)."""
+    return _reduce_into(np.zeros(shape, g.dtype), g)
 
 
 @compiled_once
@@ -353,16 +351,16 @@ def _unbroadcast(g, like):
     if not isinstance(like, types.Array):
         raise TypingError(f"unbroadcast: unsupported type {like}")
     if _is_scalar(g):
-        return lambda g, like: _full_shaped(like, g)
+        return lambda g, like: _full_of_shape(like.shape, g)
     if g.ndim == like.ndim:
 
         def same_rank(g, like):
             if g.shape == like.shape:
                 return g
-            return _summed_shaped(g, like)
+            return _summed_to_shape(g, like.shape)
 
         return same_rank
-    return lambda g, like: _summed_shaped(g, like)
+    return lambda g, like: _summed_to_shape(g, like.shape)
 
 
 # --- the first cotangent of a variable ---------------------------------------
@@ -409,10 +407,10 @@ def _new_cotangent_impl(g, like):
         def same_rank(g, like):
             if g.shape == like.shape:
                 return _cast_as(g, like)
-            return _summed_as(g, like)
+            return _reduce_into(_zeros_as(like), g)
 
         return same_rank
-    return lambda g, like: _summed_as(g, like)
+    return lambda g, like: _reduce_into(_zeros_as(like), g)
 
 
 def _new_float_cotangent(g, like, dtype):

@@ -22,9 +22,10 @@ from numba.extending import overload, register_jitable
 from numba.np.numpy_support import as_dtype
 
 from ..runtime import (
+    _full_of_shape,
     _is_scalar,
     _numba_grad_dtype,
-    _reduce_into,
+    _summed_to_shape,
     compiled_once,
     copy_value,
     grad_dtype,
@@ -339,22 +340,10 @@ def _sum_to(value, shape):
     return lambda value, shape: _summed_to_shape(value, shape)
 
 
-# `sum_to`'s arrays, compiled once per machine (see runtime.compiled_once)
-
-
-@compiled_once
-def _full_of_shape(shape, value):
-    return np.full(shape, value)
-
-
 @compiled_once
 def _contiguous(value):
+    """`sum_to`'s C-ordered array, compiled once per machine."""
     return np.ascontiguousarray(value)
-
-
-@compiled_once
-def _summed_to_shape(value, shape):
-    return _reduce_into(np.zeros(shape, value.dtype), value)
 
 
 @adjoint(sum_to)
