@@ -88,7 +88,10 @@ class For(Stmt):
     """`for var in range(start, stop, step)`; the bounds are atoms.
 
     `trips` names a counter of the iterations that ran; the front end adds one
-    when the body can leave the loop early.
+    when the body can leave the loop early.  A loop of the reverse sweep knows
+    how to run the same iterations in increasing order (`ascending`: its var,
+    start, stop and step that way), for `ordering` to use where the order
+    does not matter.
     """
 
     var: str
@@ -97,6 +100,7 @@ class For(Stmt):
     step: ast.expr
     body: list[Stmt] = field(default_factory=list)
     trips: str | None = None
+    ascending: tuple[str, ast.expr, ast.expr, ast.expr] | None = None
 
 
 @dataclass(eq=False)

@@ -484,22 +484,22 @@ class _Reverse:
             count = None
         else:
             count = _call("len", _call("range", start, stop, step))
+        nested = [_Nested(origin, body)]
         if count is None and _const(start, 0):  # range(stop) backwards
-            last = _sub1(stop)
-            return ir.For(origin, stmt.var, last, ast.Constant(-1), ast.Constant(-1),
-                          [_Nested(origin, body)])
+            return _backwards(origin, stmt.var, _sub1(stop), ast.Constant(-1), nested,
+                              (stmt.var, ast.Constant(0), _clone(stop), ast.Constant(1)))
         if count is None:  # range(start, stop) backwards
-            return ir.For(origin, stmt.var, _sub1(stop), _sub1(start), ast.Constant(-1),
-                          [_Nested(origin, body)])
+            return _backwards(origin, stmt.var, _sub1(stop), _sub1(start), nested,
+                              (stmt.var, _clone(start), _clone(stop), ast.Constant(1)))
         if _const(start, 0) and _const(step, 1):
-            return ir.For(origin, stmt.var, _sub1(count), ast.Constant(-1), ast.Constant(-1),
-                          [_Nested(origin, body)])
+            return _backwards(origin, stmt.var, _sub1(count), ast.Constant(-1), nested,
+                              (stmt.var, ast.Constant(0), _clone(count), ast.Constant(1)))
         k = self.namer.fresh(f"{stmt.var}_k")
         index = ast.BinOp(copy.deepcopy(start), ast.Add(),
                           ast.BinOp(ast.Name(k, ast.Load()), ast.Mult(), copy.deepcopy(step)))
         set_var = ir.Assign(origin, stmt.var, index, nondiff=True)
-        return ir.For(origin, k, _sub1(count), ast.Constant(-1), ast.Constant(-1),
-                      [set_var, _Nested(origin, body)])
+        return _backwards(origin, k, _sub1(count), ast.Constant(-1), [set_var, *nested],
+                          (k, ast.Constant(0), _clone(count), ast.Constant(1)))
 
     # --- emitting ------------------------------------------------------------------------------
 
@@ -595,7 +595,7 @@ def _flatten(stmt: ir.Stmt) -> ir.Stmt:
         return ir.If(stmt.origin, stmt.test, _flatten_block(stmt.body), _flatten_block(stmt.orelse))
     if isinstance(stmt, ir.For):
         return ir.For(stmt.origin, stmt.var, stmt.start, stmt.stop, stmt.step,
-                      _flatten_block(stmt.body), stmt.trips)
+                      _flatten_block(stmt.body), stmt.trips, stmt.ascending)
     return stmt
 
 
@@ -610,6 +610,12 @@ def _flatten_block(stmts: list[ir.Stmt]) -> list[ir.Stmt]:
 
 
 # --- small helpers --------------------------------------------------------------------------
+
+
+def _backwards(origin: ir.Origin, var: str, first: ast.expr, end: ast.expr, body: list[ir.Stmt],
+               ascending: tuple[str, ast.expr, ast.expr, ast.expr]) -> ir.For:
+    """`for var in range(first, end, -1)`, which knows its increasing order."""
+    return ir.For(origin, var, first, end, ast.Constant(-1), body, ascending=ascending)
 
 
 def _call(name: str, *args: ast.expr) -> ast.Call:

@@ -108,7 +108,7 @@ def index_blocks(body: list[ir.Stmt]) -> dict[int, BlockInfo]:
 def _cheap(stmt: ir.Assign) -> bool:
     """Operations the reverse sweep recomputes rather than saves."""
     if stmt.nondiff:
-        return False
+        return _reads_sizes(stmt.value) or _compares_elements(stmt.value)
     if stmt.primitive is SUBSCRIPT:
         return True
     if isinstance(stmt.value, (ast.BinOp, ast.UnaryOp)):
@@ -117,6 +117,43 @@ def _cheap(stmt: ir.Assign) -> bool:
         rule = registry.lookup(stmt.primitive)
         return rule is not None and rule.elementwise
     return False
+
+
+_SIZES = ("shape", "ndim", "size")
+
+
+def _reads_sizes(node: ast.expr) -> bool:
+    """`x.shape[0]`, `len(x) - 1`, ...: integer arithmetic on sizes, which
+    cost nothing to recompute where the arrays are still the same."""
+    if isinstance(node, (ast.Name, ast.Constant)):
+        return True
+    if isinstance(node, ast.Attribute):
+        return node.attr in _SIZES and isinstance(node.value, ast.Name)
+    if isinstance(node, ast.Subscript):
+        return (isinstance(node.value, ast.Attribute) and node.value.attr == "shape"
+                and _reads_sizes(node.value) and _reads_sizes(node.slice))
+    if isinstance(node, ast.Call):
+        return (isinstance(node.func, ast.Name) and node.func.id == "len" and not node.keywords
+                and len(node.args) == 1 and isinstance(node.args[0], ast.Name))
+    if isinstance(node, ast.BinOp):
+        return _reads_sizes(node.left) and _reads_sizes(node.right)
+    if isinstance(node, ast.UnaryOp):
+        return _reads_sizes(node.operand)
+    return False
+
+
+def _compares_elements(node: ast.expr) -> bool:
+    """`x[i] > 0`, `a < b`: a comparison of variables, elements and sizes."""
+    if not isinstance(node, ast.Compare):
+        return False
+    return all(_reads_sizes(o) or _element(o) for o in [node.left, *node.comparators])
+
+
+def _element(node: ast.expr) -> bool:
+    index = node.slice if isinstance(node, ast.Subscript) else None
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    return (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+            and all(isinstance(p, (ast.Name, ast.Constant)) for p in parts))
 
 
 class Saver:
@@ -205,6 +242,8 @@ class Saver:
             return False  # written into since: a recomputed copy would miss the writes
         if any(self.aliases.get(o, {o}) & stored for o in operands):
             return False  # an operand (or an array it is a view of) was written into since
+        if stmt.nondiff and any(self.save_point(o, info, gap) is not None for o in operands):
+            return False  # worth recomputing only from values that stay as they are
         self._need_operands(stmt, kind, info, gap)
         again = ir.Assign(stmt.origin.reverse(), name, _clone(stmt.value), stmt.primitive)
         info.rev.slots[gap].recomputes.append(again)

@@ -28,6 +28,7 @@ from .device import DeviceAdjoint, DeviceOptions, check_scalar_function, device_
 from .emit import emit_function
 from .lower import Lowering
 from .naming import Namer
+from .ordering import run_independent_loops_forward
 from .parse import read_function, user_function
 from .rename import copy_written_parameters, rename_redefinitions
 from .resolve import check_subset, local_names
@@ -82,6 +83,7 @@ def transform(fn, options: Options) -> Generated:
                             options.preserve_result, aliases)
     inlinable = set(irf.temps) | adjoint.temp_adjoints
     body = cleanup(adjoint.body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
+    run_independent_loops_forward(body, adjoint.returns)
     name = f"{src.name}_grad"
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
     returns = adjoint.returns

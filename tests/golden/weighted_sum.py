@@ -13,7 +13,7 @@ def weighted_sum_grad(w, x, grad_y=None):
     # grad of golden_functions.py:11: for i in range(x.shape[0]):
     bw = zeros_like(w)
     bx = zeros_like(x)
-    for i in range(_t1 - 1, -1, -1):
+    for i in range(_t1):
         # grad of golden_functions.py:12: s += w[i] * x[i] * x[i]
         b_t7 = bs
         bs = new_cotangent(b_t7, s)

@@ -1,0 +1,184 @@
+"""Reversed loops whose iterations are independent run in increasing order.
+
+The reverse sweep of `for i in range(n)` runs `i` from `n - 1` down to 0,
+because an iteration's adjoint needs what later iterations left behind.  Many
+loops do not carry anything that way: a loss summed over elements
+(`total += f(x[i - 1], x[i], x[i + 1])`) gives every iteration the same
+cotangent of `total`, and each iteration only adds into the adjoints of the
+elements it read.  The order of such iterations changes nothing but the
+rounding of those additions, and the increasing order is the one compilers
+optimise: LLVM forwards an element added to in one iteration to the next
+iteration in a register only when the index goes up (a 1-D stencil's adjoint
+runs about twice as fast, measured in `bench`).
+
+A reversed loop (`ir.For.ascending` says how to run it forwards) is run
+forwards when its body, as generated, reads nothing that another iteration
+writes:
+
+- every name it assigns is either private (assigned before it is read in the
+  same iteration) or an invariant cotangent: `b = new_cotangent(c, v)` where
+  `c` is a copy of `b` made in the same iteration and `v` is not assigned in
+  the loop (`new_cotangent` applied again to its own result gives the same
+  value, so every iteration sees one value);
+- every adjoint it accumulates into (`bx[i] += ...`, `bk += ...`) is read only
+  for its shape (`unbroadcast(g, bx[i])`), never for its value;
+- it pops no saved value, pushes nothing, and stores into no array;
+- nothing after the loop reads a name it assigns (the last iteration is
+  another one in the other order), other than the invariant cotangents.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from . import ir
+from .cleanup import liveness
+from .saving import shape_positions
+
+__all__ = ["run_independent_loops_forward"]
+
+_SIDE_EFFECTS = {"push_shape", "pop_shape", "add_at"}  # calls that change their first argument
+
+
+def run_independent_loops_forward(body: list[ir.Stmt], returns: ast.expr) -> None:
+    """Run every reversed loop of `body` whose iterations are independent
+    in increasing order, in place (inner loops are decided on their own)."""
+    live_after = liveness(body, ir.names_in(returns))
+    for stmt in ir.walk(body):
+        if (isinstance(stmt, ir.For) and stmt.ascending is not None
+                and _independent(stmt.body, live_after[id(stmt)])):
+            stmt.var, stmt.start, stmt.stop, stmt.step = stmt.ascending
+            stmt.ascending = None
+
+
+def _independent(body: list[ir.Stmt], live_after: set[str]) -> bool:
+    if any(_has_side_effect(s) for s in ir.walk(body)):
+        return False
+    scan = _Scan()
+    scan.block(body, set())
+    assigned = set()
+    for s in ir.walk(body):
+        assigned |= _own_definitions(s)
+    invariant = _invariant_cotangents(body, assigned)
+    if (assigned - invariant) & live_after:
+        return False
+    accumulated = scan.accumulated
+    if accumulated & assigned:  # an accumulator also assigned: private or carried, not sorted out
+        return False
+    for name in scan.exposed_values:
+        if name in accumulated or (name in assigned and name not in invariant):
+            return False
+    return all(name in accumulated or name not in assigned or name in invariant
+               for name in scan.exposed_shapes)
+
+
+class _Scan:
+    """The reads of one iteration that see a value from before it (by whether
+    the value or only the shape is read), and the names it accumulates into
+    without having assigned them itself."""
+
+    def __init__(self):
+        self.exposed_values: set[str] = set()
+        self.exposed_shapes: set[str] = set()
+        self.accumulated: set[str] = set()
+
+    def block(self, stmts: list[ir.Stmt], defined: set[str]) -> set[str]:
+        for stmt in stmts:
+            defined = self.statement(stmt, defined)
+        return defined
+
+    def statement(self, stmt: ir.Stmt, defined: set[str]) -> set[str]:
+        if isinstance(stmt, ir.Assign):
+            self.read(stmt.value, defined)
+            return defined | {stmt.target}
+        if isinstance(stmt, ir.Accumulate):
+            self.read(stmt.value, defined)
+            target = stmt.target
+            if isinstance(target, ast.Subscript):
+                self.read(target.slice, defined)
+                target = target.value
+            if target.id not in defined:
+                self.accumulated.add(target.id)
+            return defined
+        if isinstance(stmt, ir.If):
+            self.note(stmt.test, shape_only=False, defined=defined)
+            return self.block(stmt.body, set(defined)) & self.block(stmt.orelse, set(defined))
+        if isinstance(stmt, ir.For):
+            for bound in (stmt.start, stmt.stop, stmt.step):
+                self.read(bound, defined)
+            # what the inner body reads before assigning comes from outside on the
+            # first inner iteration, from the inner loop itself on the others: both
+            # count as read from outside, which is the cautious answer
+            self.block(stmt.body, defined | {stmt.var})
+            return defined
+        raise TypeError(stmt)  # `_has_side_effect` let no other statement through
+
+    def read(self, node: ast.expr, defined: set[str]) -> None:
+        shapes = shape_positions(node)
+        variables = ir.names_in(node)
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name) and n.id in variables:
+                self.note(n.id, shape_only=id(n) in shapes, defined=defined)
+
+    def note(self, name: str, shape_only: bool, defined: set[str]) -> None:
+        if name not in defined:
+            (self.exposed_shapes if shape_only else self.exposed_values).add(name)
+
+
+def _has_side_effect(stmt: ir.Stmt) -> bool:
+    if isinstance(stmt, (ir.Store, ir.ExprStmt, ir.While, ir.ExitLoop)):
+        return True
+    for node in _expressions(stmt):
+        for n in ast.walk(node):
+            if not isinstance(n, ast.Call):
+                continue
+            if isinstance(n.func, ast.Name) and n.func.id in _SIDE_EFFECTS:
+                return True
+            if isinstance(n.func, ast.Attribute) and n.func.attr in ("pop", "append"):
+                return True
+    return False
+
+
+def _expressions(stmt: ir.Stmt) -> list[ast.expr]:
+    if isinstance(stmt, ir.Assign):
+        return [stmt.value]
+    if isinstance(stmt, ir.Accumulate):
+        return [stmt.target, stmt.value]
+    if isinstance(stmt, ir.For):
+        return [stmt.start, stmt.stop, stmt.step]
+    return []
+
+
+def _own_definitions(stmt: ir.Stmt) -> set[str]:
+    """Names `stmt` itself assigns (not counting nested statements); an
+    accumulation is not an assignment here."""
+    if isinstance(stmt, ir.Assign):
+        return {stmt.target}
+    if isinstance(stmt, ir.For):
+        return {stmt.var} | ({stmt.trips} if stmt.trips else set())
+    return set()
+
+
+def _invariant_cotangents(body: list[ir.Stmt], assigned: set[str]) -> set[str]:
+    """Names whose every assignment in `body` is `b = new_cotangent(c, v)`,
+    `c` assigned only as copies of `b` and `v` assigned nowhere in `body`."""
+    sources: dict[str, list[ast.expr]] = {}
+    for s in ir.walk(body):
+        if isinstance(s, ir.Assign):
+            sources.setdefault(s.target, []).append(s.value)
+    out = set()
+    for name, values in sources.items():
+        if all(_renews(value, name, sources, assigned) for value in values):
+            out.add(name)
+    return out
+
+
+def _renews(value: ast.expr, name: str, sources: dict[str, list[ast.expr]],
+            assigned: set[str]) -> bool:
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+            and value.func.id == "new_cotangent" and len(value.args) == 2
+            and all(isinstance(a, ast.Name) for a in value.args)):
+        return False
+    copy, like = (a.id for a in value.args)
+    return like not in assigned and all(
+        isinstance(v, ast.Name) and v.id == name for v in sources.get(copy, [None]))
