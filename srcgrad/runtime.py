@@ -16,11 +16,11 @@ import numba
 import numpy as np
 from numba import types
 from numba.core.errors import TypingError
-from numba.extending import overload, register_jitable
 from numba.np.numpy_support import as_dtype
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from .errors import UnsupportedSyntaxError
+from .machinecode import cached_jitable, cached_overload, compiled_once
 
 __all__ = [
     "zeros_like",
@@ -67,7 +67,7 @@ def zeros_like(x):
     return np.zeros(np.shape(x), dtype)
 
 
-@overload(zeros_like)
+@cached_overload(zeros_like)
 def _zeros_like(x):
     dtype = _numba_grad_dtype(x)
     if _own_float_dtype(x):
@@ -100,7 +100,7 @@ def seed(grad_y, y):
     return np.array(grad_y, dtype=dtype)
 
 
-@register_jitable
+@cached_jitable
 def _reachable_raise():
     """True, in a way Numba's typing cannot see: a `raise` behind it leaves the
     `return` after it reachable, so the seed keeps its type (after a bare
@@ -109,7 +109,7 @@ def _reachable_raise():
     return True
 
 
-@overload(seed)
+@cached_overload(seed)
 def _seed(grad_y, y):
     dtype = _numba_grad_dtype(y)
     none = isinstance(grad_y, (types.NoneType, types.Omitted)) or grad_y is None
@@ -151,18 +151,6 @@ def _seed(grad_y, y):
 
 
 # --- unbroadcast --------------------------------------------------------------
-
-
-def compiled_once(fn):
-    """A helper loop (generic over ranks and strides) that Numba compiles once
-    per machine: its machine code is cached on disk beside this package, so a
-    new gradient, even in a new process, links it where it would otherwise
-    compile it again (a second or so of the first call on a small machine).
-    Where no cache directory can be written, it is compiled once per process."""
-    try:
-        return numba.njit(cache=True, error_model="numpy")(fn)
-    except RuntimeError:  # Numba found no writable place for the cache
-        return numba.njit(error_model="numpy")(fn)
 
 
 # Arrays the helpers below make, each by a function compiled once per machine:
@@ -261,7 +249,7 @@ def unbroadcast(g, like):
     return g
 
 
-@register_jitable
+@cached_jitable
 def _next_index(index, shape):
     """Advance the multi-index `index` by one in C order over every axis of
     `shape` but the last (which the caller runs as one loop), like an
@@ -275,7 +263,7 @@ def _next_index(index, shape):
         d -= 1
 
 
-@register_jitable
+@cached_jitable
 def _offset(index, steps):
     """Where `index` (its last axis left out) lands with these steps per axis."""
     total = 0
@@ -342,7 +330,7 @@ def _reduce_into(out, g):
     return out
 
 
-@overload(unbroadcast)
+@cached_overload(unbroadcast)
 def _unbroadcast(g, like):
     if _is_scalar(like) or isinstance(like, types.NoneType):  # np.shape(None) == ()
         if isinstance(g, types.Array):
@@ -429,12 +417,12 @@ def _new_float_cotangent(g, like, dtype):
     return lambda g, like: _reduce_into(np.zeros(like.shape, dtype), g)
 
 
-@overload(new_cotangent)
+@cached_overload(new_cotangent)
 def _new_cotangent(g, like):
     return _new_cotangent_impl(g, like)
 
 
-@overload(take_cotangent)
+@cached_overload(take_cotangent)
 def _take_cotangent(g, like):
     if (isinstance(g, types.Array) and isinstance(like, types.Array) and g.ndim == like.ndim
             and g.layout == "C" and g.mutable and g.aligned
@@ -453,7 +441,7 @@ def shape_of(x) -> tuple:
     return np.shape(x)
 
 
-@overload(shape_of)
+@cached_overload(shape_of)
 def _shape_of(x):
     if isinstance(x, types.Array):
         return lambda x: x.shape
@@ -482,14 +470,14 @@ def pop_shape(stack, x):
     return np.empty(shape, dtype)
 
 
-@overload(push_shape)
+@cached_overload(push_shape)
 def _push_shape(stack, x):
     if isinstance(x, types.Array):
         return lambda stack, x: _push_dims(stack, x)
     return lambda stack, x: None
 
 
-@overload(pop_shape)
+@cached_overload(pop_shape)
 def _pop_shape(stack, x):
     if isinstance(x, types.Array):
         ndim = x.ndim
@@ -512,7 +500,7 @@ def copy_value(x):
     return x
 
 
-@overload(copy_value)
+@cached_overload(copy_value)
 def _copy_value(x):
     if isinstance(x, types.Array):
         return lambda x: _copy(x)
@@ -544,7 +532,7 @@ def refuse_inplace_alias(x, message):
         raise InPlaceAliasError(message)
 
 
-@overload(refuse_inplace_alias)
+@cached_overload(refuse_inplace_alias)
 def _refuse_inplace_alias(x, message):
     if not isinstance(x, types.Array):
         return lambda x, message: None
@@ -565,7 +553,7 @@ def refuse_shared(x, y, message):
         raise InPlaceAliasError(message)
 
 
-@register_jitable
+@cached_jitable
 def _extent(a):
     """The first and one-past-last byte an array may touch."""
     low = a.ctypes.data
@@ -580,7 +568,7 @@ def _extent(a):
     return low, high
 
 
-@overload(refuse_shared)
+@cached_overload(refuse_shared)
 def _refuse_shared(x, y, message):
     if not (isinstance(x, types.Array) and isinstance(y, types.Array)):
         return lambda x, y, message: None
@@ -607,7 +595,7 @@ def add_at(a, index, values):
     np.add.at(a, index, values)
 
 
-@overload(add_at)
+@cached_overload(add_at)
 def _add_at(a, index, values):
     if not isinstance(a, types.Array):
         raise TypingError(f"add_at: unsupported type {a}")

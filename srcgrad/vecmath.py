@@ -40,9 +40,9 @@ import math
 import numpy as np
 from llvmlite import ir
 from numba import types
-from numba.extending import intrinsic, overload, register_jitable
+from numba.extending import intrinsic, register_jitable
 
-from .runtime import compiled_once
+from .machinecode import cached_jitable, cached_overload, compiled_once
 
 __all__ = ["exp", "log", "tanh", "sin", "cos"]
 
@@ -313,7 +313,7 @@ def _sincos_loop(flat, out, cosine):
             out[k] = math.cos(v) if cosine else math.sin(v)
 
 
-@register_jitable
+@cached_jitable
 def _flat_and_out(x):
     """`x`'s elements in C order, and a new array of as many to fill."""
     return np.ascontiguousarray(x).reshape(x.size), np.empty(x.size, np.float64)
@@ -362,7 +362,7 @@ def _overload_elementwise(fn, on_array, numpy_fn):
     """Numba's `fn`: `on_array` on a float64 array, NumPy's `numpy_fn` as
     Numba compiles it for anything else."""
 
-    @overload(fn)
+    @cached_overload(fn)
     def _fn(x):
         if isinstance(x, types.Array) and x.dtype == types.float64:
             return lambda x: on_array(x)

@@ -24,7 +24,6 @@ import ast
 import copy
 import math
 import operator
-import sys
 import warnings
 import zlib
 
@@ -32,8 +31,7 @@ import numba
 import numpy as np
 import pytest
 from numba.core import config
-from numba.core.caching import NullCache
-from numba.core.dispatcher import Dispatcher
+from numba.core.caching import Cache
 from numba.np.numpy_support import as_dtype
 from rule_table import NONDIFFERENTIABLE, ROWS, Const, Mask, Real, Seq, draw
 
@@ -49,32 +47,15 @@ def quick_compiles():
     """Compile without LLVM's optimisations: four times faster to compile,
     and the same values (no fast-math), which is all these tests look at.
 
-    The runtime's functions compiled once per machine are kept out of Numba's
-    disk cache meanwhile: its index does not record the optimisation level,
-    so code compiled here would be loaded, unoptimised, by every later
-    process (the benchmark's included)."""
-    saved = config.OPT
-    uncached = _cached_dispatchers()
-    for dispatcher in uncached:
-        dispatcher._cache = NullCache()
+    Nothing compiled meanwhile goes to Numba's disk cache: its index does not
+    record the optimisation level, so srcgrad's functions compiled once per
+    machine (`srcgrad.machinecode`) would be loaded, unoptimised, by every
+    later process (the benchmark's included)."""
+    saved_opt, saved_save = config.OPT, Cache.save_overload
+    Cache.save_overload = lambda self, sig, data: None
     config.OPT = config._OptLevel(0)
     yield
-    config.OPT = saved
-    for dispatcher, cache in uncached.items():
-        dispatcher._cache = cache
-
-
-def _cached_dispatchers() -> dict:
-    """srcgrad's functions that Numba caches on disk (`compiled_once`), each
-    with its cache."""
-    found = {}
-    for name, module in list(sys.modules.items()):
-        if name == "srcgrad" or name.startswith("srcgrad."):
-            for value in vars(module).values():
-                cache = getattr(value, "_cache", None)
-                if isinstance(value, Dispatcher) and not isinstance(cache, NullCache):
-                    found[value] = cache
-    return found
+    config.OPT, Cache.save_overload = saved_opt, saved_save
 
 
 # --- drawing arguments ------------------------------------------------------------------------

@@ -34,8 +34,8 @@ import operator
 import numpy as np
 from numba import types
 from numba.core.errors import TypingError
-from numba.extending import overload
 
+from ..machinecode import cached_overload
 from ..runtime import _is_scalar, unbroadcast
 from .helpers import (
     cast_like,
@@ -154,7 +154,7 @@ def _clip_above(v, bound):
 
 
 def _overload_bound(bound_fn, scalar_op, array_op):
-    @overload(bound_fn)
+    @cached_overload(bound_fn)
     def _bound(v, bound):
         if is_none_type(bound):
             return lambda v, bound: v
@@ -167,7 +167,7 @@ _overload_bound(_clip_below, max, np.maximum)
 _overload_bound(_clip_above, min, np.minimum)
 
 
-@overload(clip)
+@cached_overload(clip)
 def _clip(a, a_min, a_max):
     operands = [t for t in (a, a_min, a_max) if not is_none_type(t)]
     if not all(isinstance(t, types.Array) or _is_scalar(t) for t in operands):

@@ -18,15 +18,14 @@ from __future__ import annotations
 import numpy as np
 from numba import literal_unroll, types
 from numba.core.errors import TypingError
-from numba.extending import overload, register_jitable
 from numba.np.numpy_support import as_dtype
 
+from ..machinecode import cached_jitable, cached_overload, compiled_once
 from ..runtime import (
     _full_of_shape,
     _is_scalar,
     _numba_grad_dtype,
     _summed_to_shape,
-    compiled_once,
     copy_value,
     grad_dtype,
     new_cotangent,
@@ -107,7 +106,7 @@ def cast_like(value, like):
     return dtype.type(value)
 
 
-@overload(cast_like)
+@cached_overload(cast_like)
 def _cast_like(value, like):
     dtype = _numba_grad_dtype(like)
     nptype = dtype.type
@@ -136,7 +135,7 @@ def select(condition, x, y):
     return scalar_if_scalars(np.where(condition, x, y), condition, x, y)
 
 
-@overload(select)
+@cached_overload(select)
 def _select(condition, x, y):
     dtype = weak_result_dtype(x, y)
     if _is_scalar(condition) and _is_scalar(x) and _is_scalar(y):
@@ -173,7 +172,7 @@ def greater_share(x, y):
     return scalar_if_scalars(np.where(np.greater(x, y), dtype.type(1), half), x, y)
 
 
-@overload(greater_share)
+@cached_overload(greater_share)
 def _greater_share(x, y):
     if is_none_type(x):
         return lambda x, y: cast_like(1, y)
@@ -199,7 +198,7 @@ def safe_reciprocal(x):
     return scalar_if_scalars(out, x)
 
 
-@overload(safe_reciprocal)
+@cached_overload(safe_reciprocal)
 def _safe_reciprocal(x):
     nptype = (_numba_grad_dtype(x)).type
     one, zero = nptype(1), nptype(0)
@@ -230,7 +229,7 @@ def axis_mask(ndim: int, axis) -> np.ndarray:
     return mask
 
 
-@register_jitable
+@cached_jitable
 def _mark_axis(mask, k):
     ndim = mask.size
     if not -ndim <= k < ndim:
@@ -240,7 +239,7 @@ def _mark_axis(mask, k):
     mask[k % ndim] = True
 
 
-@overload(axis_mask)
+@cached_overload(axis_mask)
 def _axis_mask(ndim, axis):
     if is_none_type(axis):
         return lambda ndim, axis: np.ones(ndim, np.bool_)
@@ -318,7 +317,7 @@ def sum_to(value, shape):
     return summed[()] if shape == () else summed
 
 
-@overload(sum_to)
+@cached_overload(sum_to)
 def _sum_to(value, shape):
     if not isinstance(shape, types.BaseTuple):
         raise TypingError(f"sum_to: the shape must be a tuple, not {shape}")

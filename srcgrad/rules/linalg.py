@@ -24,9 +24,9 @@ import numba
 import numpy as np
 from numba import types
 from numba.core.errors import TypingError
-from numba.extending import overload
 
-from ..runtime import _is_scalar, compiled_once, shape_of, unbroadcast
+from ..machinecode import cached_jitable, cached_overload, compiled_once
+from ..runtime import _is_scalar, shape_of, unbroadcast
 from .helpers import axis_count, is_none_type, numba_dtype, safe_reciprocal, static_bool, sum_to
 from .reductions import reduce_sum, sum_grad
 from .registry import adjoint, replace
@@ -75,7 +75,7 @@ def _blas_dot(a, b):
     return np.dot(a, b)
 
 
-@overload(dot)
+@cached_overload(dot)
 def _dot(a, b):
     if _is_scalar(a) or _is_scalar(b):
         return lambda a, b: a * b
@@ -85,7 +85,7 @@ def _dot(a, b):
     return lambda a, b: _blas_dot(a.astype(dtype), b.astype(dtype))
 
 
-@overload(matmul)
+@cached_overload(matmul)
 def _matmul(x1, x2):
     if not (isinstance(x1, types.Array) and isinstance(x2, types.Array)):
         raise TypingError("matmul: operands must be arrays, not scalars")
@@ -124,47 +124,124 @@ def dot_grad_right(dy, a, b):
 
 
 def _numba_dot_shape(a, b):
-    """A function of (a, b) giving the shape of `np.dot(a, b)` (Numba types)."""
+    """The ranks of `a` and `b` (Numba types), and a function of (a, b) giving
+    the shape of `np.dot(a, b)`."""
     na = a.ndim if isinstance(a, types.Array) else 0
     nb = b.ndim if isinstance(b, types.Array) else 0
     if na > 2 or nb > 2:
         raise TypingError("srcgrad differentiates dot and matmul of at most 2-D operands")
-    if na == 0 and nb == 0:
-        return na, nb, lambda a, b: ()
+    if (na == 0 and nb == 0) or (na == 1 and nb == 1):
+        return na, nb, _no_axes
     if na == 0:
-        return na, nb, lambda a, b: b.shape
+        return na, nb, _shape_of_b
     if nb == 0:
-        return na, nb, lambda a, b: a.shape
-    if na == 1 and nb == 1:
-        return na, nb, lambda a, b: ()
+        return na, nb, _shape_of_a
     if nb == 1:
-        return na, nb, lambda a, b: (a.shape[0],)
+        return na, nb, _rows_of_a
     if na == 1:
-        return na, nb, lambda a, b: (b.shape[1],)
-    return na, nb, lambda a, b: (a.shape[0], b.shape[1])
+        return na, nb, _columns_of_b
+    return na, nb, _rows_by_columns
+
+
+# The pieces of the matrix products' cotangents: module-level functions, so
+# that the implementations choosing them are cached once per machine
+# (`machinecode`: a closure over a function made anew would not be).
+
+
+@cached_jitable
+def _no_axes(a, b):
+    return ()
+
+
+@cached_jitable
+def _shape_of_a(a, b):
+    return a.shape
+
+
+@cached_jitable
+def _shape_of_b(a, b):
+    return b.shape
+
+
+@cached_jitable
+def _rows_of_a(a, b):
+    return (a.shape[0],)
+
+
+@cached_jitable
+def _columns_of_b(a, b):
+    return (b.shape[1],)
+
+
+@cached_jitable
+def _rows_by_columns(a, b):
+    return (a.shape[0], b.shape[1])
+
+
+@cached_jitable
+def _summed_times_b(g, a, b):
+    return np.sum(g * b)
+
+
+@cached_jitable
+def _summed_times_a(g, a, b):
+    return np.sum(g * a)
+
+
+@cached_jitable
+def _times_b(g, a, b):
+    return g * b
+
+
+@cached_jitable
+def _times_a(g, a, b):
+    return g * a
+
+
+@cached_jitable
+def _outer_with_b(g, a, b):
+    return np.outer(g, b)
+
+
+@cached_jitable
+def _outer_of_a(g, a, b):
+    return np.outer(a, g)
+
+
+@cached_jitable
+def _b_times(g, a, b):
+    return dot(b, g)
+
+
+@cached_jitable
+def _times_b_transposed(g, a, b):
+    return dot(g, b.T)
+
+
+@cached_jitable
+def _a_transposed_times(g, a, b):
+    return dot(a.T, g)
 
 
 def _overload_dot_grad(fn, left: bool):
-    @overload(fn)
+    @cached_overload(fn)
     def _dot_grad(dy, a, b):
         na, nb, result_shape = _numba_dot_shape(a, b)
-        result_shape = numba.njit(result_shape)
         own, other = (na, nb) if left else (nb, na)
         if own == 0:
-            product = (lambda g, a, b: np.sum(g * b)) if left else (lambda g, a, b: np.sum(g * a))
+            product = _summed_times_b if left else _summed_times_a
         elif other == 0 or (na == 1 and nb == 1):
-            product = (lambda g, a, b: g * b) if left else (lambda g, a, b: g * a)
+            product = _times_b if left else _times_a
         elif left and na == 2 and nb == 1:
-            product = lambda g, a, b: np.outer(g, b)  # noqa: E731
+            product = _outer_with_b
         elif left and na == 1:
-            product = lambda g, a, b: dot(b, g)  # noqa: E731
+            product = _b_times
         elif left:
-            product = lambda g, a, b: dot(g, b.T)  # noqa: E731
+            product = _times_b_transposed
         elif na == 1:
-            product = lambda g, a, b: np.outer(a, g)  # noqa: E731
+            product = _outer_of_a
         else:
-            product = lambda g, a, b: dot(a.T, g)  # noqa: E731
-        product = numba.njit(product)
+            product = _a_transposed_times
         return lambda dy, a, b: product(sum_to(dy, result_shape(a, b)), a, b)
 
 
@@ -223,7 +300,7 @@ def trace_grad(dy, a):
     return total * np.eye(*np.shape(a), dtype=np.result_type(total))
 
 
-@overload(trace_grad)
+@cached_overload(trace_grad)
 def _trace_grad(dy, a):
     dtype = numba_dtype(dy)
     return lambda dy, a: np.sum(dy) * np.eye(a.shape[0], a.shape[1], dtype=dtype)
@@ -259,7 +336,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     return np.linalg.norm(x, ord, axis, keepdims)
 
 
-@overload(norm)
+@cached_overload(norm)
 def _norm(x, ord=None, axis=None, keepdims=False):
     keep = static_bool(keepdims, "keepdims")
     if keep is None:

@@ -29,13 +29,13 @@ from numba.core.errors import TypingError
 from numba.extending import overload, register_jitable
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
+from ..machinecode import cached_jitable, cached_overload, compiled_once
 from ..runtime import (
     _is_scalar,
     _next_index,
     _numba_grad_dtype,
     _offset,
     _reduce_into,
-    compiled_once,
     grad_dtype,
     shape_of,
     unbroadcast,
@@ -79,7 +79,7 @@ def _shapes(x, axis, keepdims):
     return axes, kept, result
 
 
-@register_jitable
+@cached_jitable
 def _kept_shape(shape, mask, keepdims):
     """The result's shape as an array: `shape` without the masked axes, or
     with 1 at them if `keepdims`."""
@@ -95,7 +95,7 @@ def _kept_shape(shape, mask, keepdims):
     return out[:n]
 
 
-@register_jitable
+@cached_jitable
 def _group_steps(shape, mask):
     """(for each axis of `shape`, how far one step along it moves an element
     in the matrix of groups; the number of groups; the size of a group).
@@ -118,7 +118,7 @@ def _group_steps(shape, mask):
     return steps, outer, inner
 
 
-@register_jitable
+@cached_jitable
 def _walk(flat, out, shape, steps, gather):
     """Visit the elements of a C-ordered array of `shape` (`flat` if
     `gather`, else `out`) in order, the k-th at offset p (the sum of its
@@ -149,7 +149,7 @@ def _walk(flat, out, shape, steps, gather):
         _next_index(index, shape)
 
 
-@register_jitable
+@cached_jitable
 def _in_place(steps, shape):
     """Whether the matrix of groups is `x`'s C order itself (only trailing
     axes reduced)."""
@@ -218,21 +218,21 @@ def reduce_prod(a, axis=None, keepdims=False):
     return np.prod(a, axis=axis, keepdims=keepdims)
 
 
-@register_jitable
+@cached_jitable
 def _row_sum(row, acc):
     for v in row:
         acc += v
     return acc
 
 
-@register_jitable
+@cached_jitable
 def _row_prod(row, acc):
     for v in row:
         acc *= v
     return acc
 
 
-@register_jitable
+@cached_jitable
 def _row_max(row, acc):
     if row.size == 0:
         raise ValueError("zero-size array to reduction operation maximum which has no identity")
@@ -243,7 +243,7 @@ def _row_max(row, acc):
     return acc
 
 
-@register_jitable
+@cached_jitable
 def _row_min(row, acc):
     if row.size == 0:
         raise ValueError("zero-size array to reduction operation minimum which has no identity")
@@ -260,7 +260,7 @@ def _overload_reduction(fn, whole, whole_once, row_op, start, mean=False):
     else `row_op` over the rows of `_as_groups`, accumulating from `start`
     (in float64 for floats, as NumPy's pairwise sums are about that exact)."""
 
-    @overload(fn)
+    @cached_overload(fn)
     def _reduction(a, axis=None, keepdims=False):
         keep = static_bool(keepdims, "keepdims")
         if keep is None:
@@ -351,7 +351,7 @@ def _broadcast_value(value, x):
     return np.broadcast_to(value, x.shape)
 
 
-@overload(sum_grad)
+@cached_overload(sum_grad)
 def _sum_grad(dy, x, axis, keepdims):
     keep = static_bool(keepdims, "keepdims")
     if keep is None:
@@ -404,7 +404,7 @@ def reduced_size(x, axis):
     return grad_dtype(x).type(np.prod([np.shape(x)[d] for d in axes]))
 
 
-@overload(reduced_size)
+@cached_overload(reduced_size)
 def _reduced_size(x, axis):
     nptype = _numba_grad_dtype(x).type
     if _is_scalar(x):
@@ -445,7 +445,7 @@ def tie_weights(x, ans, axis, keepdims):
         return (hits / np.sum(hits, axis=axes, keepdims=True)).astype(dtype)
 
 
-@overload(tie_weights)
+@cached_overload(tie_weights)
 def _tie_weights(x, ans, axis, keepdims):
     dtype = _numba_grad_dtype(x)
     if _is_scalar(x):
@@ -514,7 +514,7 @@ def prod_others(x, axis):
     return back(before * after)
 
 
-@register_jitable
+@cached_jitable
 def _prod_others_row(row, out):
     acc = 1
     for j in range(row.size):
@@ -526,7 +526,7 @@ def _prod_others_row(row, out):
         acc *= row[j]
 
 
-@overload(prod_others)
+@cached_overload(prod_others)
 def _prod_others(x, axis):
     if _is_scalar(x):
         one = _numba_grad_dtype(x).type(1)
@@ -560,7 +560,7 @@ def prod_others_vjp(h, x, axis):
     return back(out)
 
 
-@register_jitable
+@cached_jitable
 def _prod_others_vjp_row(row, h, out, before):
     # With A(j), B(j) the product of row[:j] and the sum over i < j of h[i]
     # times the product of row[:j] without row[i], and C(j), D(j) the same
@@ -578,7 +578,7 @@ def _prod_others_vjp_row(row, h, out, before):
         product *= row[j]
 
 
-@overload(prod_others_vjp)
+@cached_overload(prod_others_vjp)
 def _prod_others_vjp(h, x, axis):
     if _is_scalar(x):
         return lambda h, x, axis: 0 * h
@@ -614,7 +614,7 @@ def prod_others_vjp2(g, h, x, axis):
     return back(out)
 
 
-@register_jitable
+@cached_jitable
 def _prod_others_vjp2_row(row, g, h, out):
     n = row.size
     rest = np.empty(max(n - 1, 0), out.dtype)
@@ -689,7 +689,7 @@ def cumsum_grad(dy, x, axis):
     return np.reshape(reverse, np.shape(x)) if isinstance(x, np.ndarray) else reverse[0]
 
 
-@overload(cumsum_grad)
+@cached_overload(cumsum_grad)
 def _cumsum_grad(dy, x, axis):
     if not isinstance(x, types.Array):
         raise TypingError(f"cumsum_grad: unsupported type {x}")

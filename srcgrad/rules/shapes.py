@@ -28,9 +28,10 @@ import numba
 import numpy as np
 from numba import literal_unroll, types
 from numba.core.errors import TypingError
-from numba.extending import overload, register_jitable
+from numba.extending import register_jitable
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
+from ..machinecode import cached_jitable, cached_overload
 from ..runtime import _is_scalar, shape_of, unbroadcast
 from .helpers import (
     axis_count,
@@ -73,7 +74,7 @@ def reshape(a, shape):
     return np.reshape(a, shape)
 
 
-@overload(reshape)
+@cached_overload(reshape)
 def _reshape(a, shape):
     if isinstance(a, types.Array):
         return lambda a, shape: np.ascontiguousarray(a).reshape(shape)
@@ -87,7 +88,7 @@ def ravel(a):
     return np.ravel(a)
 
 
-@overload(ravel)
+@cached_overload(ravel)
 def _ravel(a):
     if _is_scalar(a):
         return lambda a: np.full(1, a)
@@ -103,7 +104,7 @@ def _resolved_shape(shape, size: int) -> tuple[int, ...]:
     return shape
 
 
-@register_jitable
+@cached_jitable
 def _resolve(dims, size):
     known = 1
     for n in dims:
@@ -125,7 +126,7 @@ def reshape_grad(dy, a, shape):
     return np.reshape(summed, a.shape)
 
 
-@overload(reshape_grad)
+@cached_overload(reshape_grad)
 def _reshape_grad(dy, a, shape):
     if _is_scalar(a):
         return lambda dy, a, shape: np.sum(dy)
@@ -168,7 +169,7 @@ def squeezed_shape(a, axis):
     return tuple(n for d, n in enumerate(shape) if d not in axes)
 
 
-@register_jitable
+@cached_jitable
 def _squeezed_dims(shape, mask):
     dims = np.empty(len(shape), np.int64)
     n = 0
@@ -183,7 +184,7 @@ def _squeezed_dims(shape, mask):
     return dims[:n]
 
 
-@overload(squeezed_shape)
+@cached_overload(squeezed_shape)
 def _squeezed_shape(a, axis):
     if is_none_type(axis):
         raise TypingError("np.squeeze needs an explicit axis under Numba (the rank of its "
@@ -198,7 +199,7 @@ def squeeze(a, axis=None):
     return np.squeeze(a, axis)
 
 
-@overload(squeeze)
+@cached_overload(squeeze)
 def _squeeze(a, axis=None):
     if not isinstance(a, types.Array):
         raise TypingError(f"squeeze: unsupported type {a}")
@@ -213,7 +214,7 @@ def expanded_shape(a, axis):
     return tuple(1 if d in axes else next(dims) for d in range(len(shape) + len(axes)))
 
 
-@overload(expanded_shape)
+@cached_overload(expanded_shape)
 def _expanded_shape(a, axis):
     ndim = a.ndim if isinstance(a, types.Array) else 0
     rank = ndim + (1 if isinstance(axis, types.Integer) else len(axis))
@@ -240,7 +241,7 @@ def expand_dims(a, axis):
     return np.expand_dims(a, axis)
 
 
-@overload(expand_dims)
+@cached_overload(expand_dims)
 def _expand_dims(a, axis):
     return lambda a, axis: reshape(a, expanded_shape(a, axis))
 
@@ -277,7 +278,7 @@ def transpose_grad(dy, a, axes):
     return np.transpose(summed, np.argsort(perm))
 
 
-@overload(transpose_grad)
+@cached_overload(transpose_grad)
 def _transpose_grad(dy, a, axes):
     if _is_scalar(a):
         return lambda dy, a, axes: np.sum(dy)
@@ -375,7 +376,7 @@ def stack_pad(h, arrays, axis, index):
     return out
 
 
-@register_jitable
+@cached_jitable
 def _moved_front(ndim, ax):
     """A permutation that brings axis `ax` to the front, and its inverse."""
     perm = np.empty(ndim, np.int64)
@@ -399,7 +400,7 @@ def _put_block(out, ax, start, stop, h):
     """`out[..., start:stop, ...] = h` along axis `ax` (Numba only)."""
 
 
-@overload(_block)
+@cached_overload(_block)
 def _block_impl(g, ax, start, stop):
     ndim = g.ndim
 
@@ -411,7 +412,7 @@ def _block_impl(g, ax, start, stop):
     return impl
 
 
-@overload(_put_block)
+@cached_overload(_put_block)
 def _put_block_impl(out, ax, start, stop, h):
     ndim = out.ndim
 
@@ -440,7 +441,7 @@ def _element_ndim(arrays) -> int:
 
 
 def _overload_concat(fn, pad: bool):
-    @overload(fn)
+    @cached_overload(fn)
     def _concat(value, arrays, axis, index):
         k = _static_index(index)
         if k is None:
@@ -484,7 +485,7 @@ def _overload_concat(fn, pad: bool):
 
 
 def _overload_stack(fn, pad: bool):
-    @overload(fn)
+    @cached_overload(fn)
     def _stack(value, arrays, axis, index):
         k = _static_index(index)
         if k is None:
@@ -568,7 +569,7 @@ def concatenate(arrays, axis=0):
     return np.concatenate(arrays, axis)
 
 
-@overload(concatenate)
+@cached_overload(concatenate)
 def _concatenate(arrays, axis=0):
     if not is_none_type(axis):
         return lambda arrays, axis=0: np.concatenate(arrays, axis)
@@ -593,7 +594,7 @@ def stack(arrays, axis=0):
     return np.stack(arrays, axis)
 
 
-@overload(stack)
+@cached_overload(stack)
 def _stack_forward(arrays, axis=0):
     if not isinstance(arrays, types.BaseTuple):
         raise TypingError(f"stack: arrays must be a tuple, not {arrays}")
@@ -640,7 +641,7 @@ def array(object, dtype=None):
     return np.array(object, dtype)
 
 
-@overload(array)
+@cached_overload(array)
 def _array(object, dtype=None):
     if isinstance(object, types.Array):
         if is_none_type(dtype):
@@ -679,7 +680,7 @@ def ndim(a):
     return np.ndim(a)
 
 
-@overload(ndim)
+@cached_overload(ndim)
 def _ndim(a):
     rank = a.ndim if isinstance(a, types.Array) else 0
     return lambda a: rank

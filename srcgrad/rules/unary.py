@@ -25,9 +25,9 @@ import operator
 import numpy as np
 from numba import types
 from numba.core.errors import TypingError
-from numba.extending import overload
 
 from .. import vecmath
+from ..machinecode import cached_overload
 from ..vecmath import cos, sin
 from .helpers import cast_like
 from .registry import adjoint, nondifferentiable, replace
@@ -174,7 +174,7 @@ def log_base(x, base=math.e):
     return math.log(x, base)
 
 
-@overload(log_base)
+@cached_overload(log_base)
 def _log_base(x, base=math.e):
     if base is math.e or isinstance(base, types.Omitted):
         return lambda x, base=math.e: math.log(x)
@@ -224,7 +224,7 @@ def absolute(x):
     return abs(x)
 
 
-@overload(absolute)
+@cached_overload(absolute)
 def _absolute(x):
     if isinstance(x, types.Array):
         return lambda x: np.abs(x)
@@ -280,7 +280,7 @@ def float64(x):
 
 
 def _overload_cast(cast, nptype):
-    @overload(cast)
+    @cached_overload(cast)
     def _cast(x):
         if isinstance(x, types.Array):
             return lambda x: x.astype(nptype)

@@ -1,0 +1,132 @@
+"""srcgrad's own compiled code, cached on disk once per machine.
+
+Generated adjoints call srcgrad's helpers (`unbroadcast`, the seed, the
+rules' helper functions, `vecmath`), whose Numba implementations are chosen
+by type (`numba.extending.overload`).  Numba compiles each implementation it
+picks as a function of its own, a tenth to a third of a second apiece on a
+small machine, in every new process: most of the first call of a gradient of
+array code.  Here each such function is compiled once per machine for each
+type signature and cached beside the package (Numba's disk cache), so a new
+gradient, even in a new process, loads it instead:
+
+- `cached_overload(func)`: `numba.extending.overload` whose implementations
+  are cached;
+- `cached_jitable(fn)`: `numba.extending.register_jitable`, cached;
+- `compiled_once(fn)`: the same for a helper loop, with NumPy's error model
+  (a division by zero gives inf, as in NumPy).
+
+Where Numba can write no cache beside the package, they compile once per
+process, as plain `overload` and `register_jitable` would.
+
+Numba's cache index keys an implementation that is a closure by the pickled
+contents of its cells.  A Numba dispatcher pickles with an identifier drawn
+anew in every process, so an implementation that closes over one would be
+compiled and cached again by every process, without end: helpers are plain
+functions here (what `register_jitable` returns; pickled by reference), and
+`cached_overload` warns (`UncacheableWarning`, an error in the tests) where
+an implementation closes over a dispatcher.
+
+Numba checks a cached function against its own source file only, while its
+machine code includes the code of the functions it calls, which may live in
+another of srcgrad's files.  So the whole cache goes when any of srcgrad's
+sources changes (`_drop_stale`, run on import, before anything compiles).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import warnings
+from pathlib import Path
+
+import numba
+from numba.core.dispatcher import Dispatcher
+from numba.extending import overload, register_jitable
+
+__all__ = ["UncacheableWarning", "cached_jitable", "cached_overload", "compiled_once"]
+
+_PACKAGE = Path(__file__).parent
+_STAMP = _PACKAGE / "__pycache__" / "numba-cache.stamp"
+
+
+def _sources_digest(package: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _drop_stale(package: Path = _PACKAGE, stamp: Path = _STAMP) -> None:
+    """Delete the package's cached machine code if any source changed since
+    it was written (or if no record says which sources it came from)."""
+    digest = _sources_digest(package)
+    try:
+        if stamp.read_text() == digest:
+            return
+    except OSError:
+        pass
+    for path in [*package.rglob("*.nbi"), *package.rglob("*.nbc")]:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+    try:
+        stamp.parent.mkdir(exist_ok=True)
+        stamp.write_text(digest)
+    except OSError:
+        pass
+
+
+def _cache_options() -> dict:
+    """`{"cache": True}` where Numba can cache functions of this package."""
+
+    def probe():
+        return 0
+
+    probe.__module__ = __name__
+    try:
+        numba.njit(cache=True)(probe)
+    except RuntimeError:  # Numba found no writable place for the cache
+        return {}
+    return {"cache": True}
+
+
+_drop_stale()
+CACHE = _cache_options()
+
+
+class UncacheableWarning(RuntimeWarning):
+    """An implementation of srcgrad's closes over a Numba dispatcher: every
+    process would cache it again (a bug of srcgrad's)."""
+
+
+def cached_overload(func):
+    """`@overload(func)`, its implementations compiled once per machine."""
+    register = overload(func, jit_options=dict(CACHE))
+
+    def decorate(typer):
+        @functools.wraps(typer)
+        def checked(*args, **kwargs):
+            impl = typer(*args, **kwargs)
+            cells = getattr(impl, "__closure__", None) or ()
+            if any(isinstance(cell.cell_contents, Dispatcher) for cell in cells):
+                warnings.warn(f"{impl.__qualname__} closes over a dispatcher: it is cached "
+                              "again by every process", UncacheableWarning, stacklevel=2)
+            return impl
+
+        register(checked)
+        return typer
+
+    return decorate
+
+
+def cached_jitable(fn):
+    """`@register_jitable`, compiled once per machine."""
+    return register_jitable(**CACHE)(fn) if CACHE else register_jitable(fn)
+
+
+def compiled_once(fn):
+    """A helper loop (generic over ranks and strides), compiled once per
+    machine, with NumPy's error model."""
+    return register_jitable(error_model="numpy", **CACHE)(fn)

@@ -1,0 +1,99 @@
+"""srcgrad's helpers are compiled once per machine (`srcgrad.machinecode`).
+
+A second process that differentiates the same kind of code loads every
+helper implementation of srcgrad's from Numba's disk cache: the only
+functions it compiles are the new gradient itself and Numba's own.  (An
+implementation that closes over a dispatcher would be compiled again there;
+`pyproject.toml` makes `UncacheableWarning` an error in every test.)  A
+change to any of srcgrad's sources drops the whole cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import srcgrad
+from srcgrad import machinecode
+
+# array code touching the runtime (seed, new cotangents, unbroadcast), reductions,
+# vecmath, norms and the matrix products' cotangents
+PROGRAM = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    from numba.core import event
+    import srcgrad as sg
+
+    def loss(w, X, y):
+        p = 1.0 / (1.0 + np.exp(-(X @ w)))
+        r = np.tanh(X.T @ (y - p))
+        return np.mean(np.log(p)) + np.sum(r * r) + np.linalg.norm(w) + np.max(np.sin(w))
+
+    started = []
+
+    class Listener(event.Listener):
+        def on_start(self, ev):
+            started.append(ev.data["dispatcher"])
+
+        def on_end(self, ev):
+            pass
+
+    event.register("numba:compile", Listener())
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(6, 3))
+    g = sg.grad(loss)(rng.normal(size=3), X, rng.random(6))
+    assert np.all(np.isfinite(g))
+    # a dispatcher with no machine code only asked for a literal argument
+    # (`numba.literally`) and was typed again with it: not a compilation
+    compiled = [f"{d.py_func.__module__}:{d.py_func.__qualname__}:"
+                f"{d.py_func.__code__.co_firstlineno}" for d in started if d.overloads]
+    print(json.dumps(compiled))
+""")
+
+
+def _compiled_in_a_new_process(tmp_path) -> list[str]:
+    tmp_path.mkdir()
+    program = tmp_path / "program.py"  # srcgrad reads the function's source from its file
+    program.write_text(PROGRAM)
+    env = dict(os.environ, SRCGRAD_CACHE_DIR=str(tmp_path / "generated"))
+    done = subprocess.run([sys.executable, str(program)], env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_second_process_compiles_none_of_srcgrads_helpers(tmp_path):
+    _compiled_in_a_new_process(tmp_path / "first")  # fills the cache, if it is not yet
+    compiled = _compiled_in_a_new_process(tmp_path / "second")
+    ours = [name for name in compiled if name.startswith("srcgrad.")]
+    assert ours == [], ours
+    assert any(":loss_grad:" in name for name in compiled)  # the new gradient is compiled
+
+
+def test_a_changed_source_drops_the_cache(tmp_path):
+    package = tmp_path / "package"
+    (package / "__pycache__").mkdir(parents=True)
+    (package / "a.py").write_text("x = 1\n")
+    cached = [package / "__pycache__" / "a.f-1.py312.nbi",
+              package / "__pycache__" / "a.f-1.py312.1.nbc"]
+    stamp = package / "__pycache__" / "numba-cache.stamp"
+    for path in cached:
+        path.write_bytes(b"machine code")
+    machinecode._drop_stale(package, stamp)  # no stamp yet: nothing says where the code is from
+    assert not any(path.exists() for path in cached)
+    for path in cached:
+        path.write_bytes(b"machine code")
+    machinecode._drop_stale(package, stamp)  # the same sources: kept
+    assert all(path.exists() for path in cached)
+    (package / "a.py").write_text("x = 2\n")
+    machinecode._drop_stale(package, stamp)
+    assert not any(path.exists() for path in cached)
+
+
+def test_the_package_records_the_sources_of_its_cache():
+    assert str(machinecode._PACKAGE) == os.path.dirname(srcgrad.__file__)
+    stamp = machinecode._STAMP
+    assert stamp.read_text() == machinecode._sources_digest(machinecode._PACKAGE)
