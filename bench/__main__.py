@@ -13,7 +13,7 @@ srcgrad's gradient (`target="cpu"`) and each peer's gradient, every peer's
 gradient first compared with srcgrad's.  Times are medians of repeated runs
 after warm-up.  srcgrad's first call (transformation + compilation) is
 measured in three more fresh processes (`bench/firstcall.py`): with nothing
-cached (fresh), with a new function but srcgrad's runtime loops cached
+cached (fresh), with a new function but srcgrad's own functions cached
 (cold), and with the cache the cold one left (warm).  Peak memory of the
 gradient of a 10^6-step loop is measured per framework in its own process
 (`bench/memory.py`).
@@ -273,9 +273,9 @@ def run_first_calls(index: int, log) -> dict:
 
 def _first_calls(index: int, log) -> dict:
     """Three fresh processes, each with its own empty NUMBA_CACHE_DIR shared by
-    the three: `fresh` as on a machine where srcgrad never ran (its runtime's
-    loops, `runtime.compiled_once`, are compiled too); `cold`, a new
-    SRCGRAD_CACHE_DIR: the function is new, those loops are on disk; `warm`,
+    the three: `fresh` as on a machine where srcgrad never ran (its own
+    functions, `srcgrad.machinecode`, are compiled too); `cold`, a new
+    SRCGRAD_CACHE_DIR: the function is new, srcgrad's are on disk; `warm`,
     the same SRCGRAD_CACHE_DIR again: everything is on disk."""
     result = {}
     with tempfile.TemporaryDirectory(prefix="srcgrad-bench-numba-") as numba_cache, \

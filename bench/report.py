@@ -132,7 +132,7 @@ def render(results: dict) -> str:
             out += ["", "1st call: srcgrad's transformation + Numba compilation, each in a "
                     "fresh process, on the small inputs (fresh: nothing cached, as the first "
                     "use of srcgrad on a machine; cold: a function never compiled before, "
-                    "srcgrad's runtime loops compiled by an earlier process; warm: a second "
+                    "srcgrad's own functions compiled by an earlier process; warm: a second "
                     "process, everything cached); not included: `import numba, srcgrad` "
                     f"(median {imports[len(imports) // 2]:.2f}s) and Numba's one-time start-up "
                     f"in a process, measured as compiling a trivial njit function first "
