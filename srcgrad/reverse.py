@@ -238,6 +238,7 @@ class _Reverse:
     def _apply_rule(self, stmt: ir.Assign, op: Operation, g: ast.expr, g_exact: bool,
                     out, where, origin) -> None:
         rule: Rule = op.rule
+        contributions: list[tuple[str, ast.expr, bool]] = []
         for param, template in zip(rule.params, rule.cotangents):
             if template is None:
                 continue
@@ -252,7 +253,9 @@ class _Reverse:
                 expr = self._inline(rule, part_template, op.bound, g, stmt.target)
                 wrapped = _is_unbroadcast(expr)
                 exact = wrapped or (g_exact if rule.elementwise else True)
-                self._contribute(out, part_atom.id, expr, exact, where, origin)
+                contributions.append((part_atom.id, expr, exact))
+        for name, expr, exact in _doubled(contributions):
+            self._contribute(out, name, expr, exact, where, origin)
 
     def _inline(self, rule: Rule, template: ast.expr, bound: dict[str, ast.expr],
                 g: ast.expr, target: str) -> ast.expr:
@@ -610,6 +613,25 @@ def _flatten_block(stmts: list[ir.Stmt]) -> list[ir.Stmt]:
 
 
 # --- small helpers --------------------------------------------------------------------------
+
+
+def _doubled(contributions: list[tuple[str, ast.expr, bool]]) -> list[tuple[str, ast.expr, bool]]:
+    """One operation's contributions with two equal ones to one variable made
+    one, times 2 (`x * x`: `g * x * 2` rather than `g * x` added twice; the
+    same value, since doubling is exact)."""
+    out: list[tuple[str, ast.expr, bool]] = []
+    for name, expr, exact in contributions:
+        twin = next((k for k, (n, e, _) in enumerate(out)
+                     if n == name and ast.dump(e) == ast.dump(expr)), None)
+        if twin is None:
+            out.append((name, expr, exact))
+            continue
+        if _is_unbroadcast(expr):
+            expr.args[0] = ast.BinOp(expr.args[0], ast.Mult(), ast.Constant(2))
+        else:
+            expr = ast.BinOp(expr, ast.Mult(), ast.Constant(2))
+        out[twin] = (name, expr, exact)
+    return out
 
 
 def _backwards(origin: ir.Origin, var: str, first: ast.expr, end: ast.expr, body: list[ir.Stmt],
