@@ -408,7 +408,7 @@ def _short_path(gradient: GradFunction, generated: Generated, seeds: int) -> Cal
                 g = impl(v, None)[0]
             except Exception as exc:
                 g = gradient._failed(exc, args, nones)[0]
-            if type(g) is np.ndarray and g.dtype is v.dtype:
+            if type(g) is np.ndarray and g.dtype == v.dtype:  # equal, not always the same object
                 return g
             return _finish(g, v)
 
