@@ -396,7 +396,8 @@ def _short_path(gradient: GradFunction, generated: Generated, seeds: int) -> Cal
     impl = gradient._implementation()
     count = gradient._positional
     nones = (None,) * seeds
-    if count == 1 and wrt == (0,) and seeds == 1 and gradient.single:
+    if count == 1 and wrt == (0,) and seeds == 1:
+        single = gradient.single  # `wrt=0`, or `wrt=(0,)`: a tuple of one
 
         def one_array(gradient, args):
             if len(args) != 1:
@@ -408,9 +409,9 @@ def _short_path(gradient: GradFunction, generated: Generated, seeds: int) -> Cal
                 g = impl(v, None)[0]
             except Exception as exc:
                 g = gradient._failed(exc, args, nones)[0]
-            if type(g) is np.ndarray and g.dtype == v.dtype:  # equal, not always the same object
-                return g
-            return _finish(g, v)
+            if type(g) is not np.ndarray or g.dtype != v.dtype:  # equal, not always the same object
+                g = _finish(g, v)
+            return g if single else (g,)
 
         return one_array
 

@@ -123,3 +123,17 @@ def test_one_argument_calls_in_any_order(target):
         df()
     with pytest.raises(TypeError):
         df(np.ones(3), 2.0)
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_one_argument_in_a_tuple_of_one(target):
+    """`wrt=(0,)` takes the same short path and answers a tuple of one."""
+    df = sg.grad(cube_sum, wrt=(0,), target=target)
+    for _ in range(2):
+        for name, x in ONE_ARGUMENT.items():
+            got = df(x)
+            assert isinstance(got, tuple) and len(got) == 1, name
+            np.testing.assert_allclose(got[0], 3.0 * np.asarray(x, dtype=np.float64) ** 2,
+                                       rtol=1e-6, err_msg=name)
+            if isinstance(x, np.ndarray) and x.dtype.kind == "f" and x.ndim:
+                assert got[0].dtype == x.dtype, name
