@@ -454,14 +454,22 @@ def _mutated(stmt: ir.Stmt) -> set[str]:
             out.add(s.array)
         elif isinstance(s, ir.Accumulate):
             out.add(_root(s.target))
-        for node in _expressions(s):
-            for n in ast.walk(getattr(*node)):
-                if not isinstance(n, ast.Call):
-                    continue
-                if isinstance(n.func, ast.Name) and n.func.id in _MUTATING_FUNCTIONS and n.args:
-                    out.add(_root(n.args[0]))
-                elif isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATING_METHODS:
-                    out.add(_root(n.func.value))
+        out |= mutated_by_calls(s)
+    return out
+
+
+def mutated_by_calls(stmt: ir.Stmt) -> set[str]:
+    """Arrays and lists the calls of a statement (not counting nested ones)
+    change in place: stacks pushed and popped, `add_at`'s target."""
+    out = set()
+    for node in _expressions(stmt):
+        for n in ast.walk(getattr(*node)):
+            if not isinstance(n, ast.Call):
+                continue
+            if isinstance(n.func, ast.Name) and n.func.id in _MUTATING_FUNCTIONS and n.args:
+                out.add(_root(n.args[0]))
+            elif isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATING_METHODS:
+                out.add(_root(n.func.value))
     return out
 
 

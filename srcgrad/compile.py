@@ -29,6 +29,7 @@ import numpy as np
 
 from . import __version__
 from .errors import CompileError
+from .machinecode import SOURCES_DIGEST
 
 __all__ = ["cache_dir", "load_module", "compile_error"]
 
@@ -48,10 +49,7 @@ def cache_dir() -> Path:
 def _fingerprint() -> bytes:
     """srcgrad's own code, which the generated module imports: a change to a
     runtime helper must not run against Numba's cache of the old one."""
-    h = hashlib.sha256(__version__.encode())
-    for path in sorted(Path(__file__).parent.rglob("*.py")):
-        h.update(path.read_bytes())
-    return h.digest()
+    return hashlib.sha256(f"{__version__} {SOURCES_DIGEST}".encode()).digest()
 
 
 def _digest(source: str, injected: dict[str, object]) -> str:

@@ -57,10 +57,9 @@ def _sources_digest(package: Path) -> str:
     return h.hexdigest()
 
 
-def _drop_stale(package: Path = _PACKAGE, stamp: Path = _STAMP) -> None:
-    """Delete the package's cached machine code if any source changed since
-    it was written (or if no record says which sources it came from)."""
-    digest = _sources_digest(package)
+def _drop_stale(digest: str, package: Path = _PACKAGE, stamp: Path = _STAMP) -> None:
+    """Delete the package's cached machine code if its sources' digest is not
+    the one it was written for (or if no record says which that was)."""
     try:
         if stamp.read_text() == digest:
             return
@@ -92,7 +91,8 @@ def _cache_options() -> dict:
     return {"cache": True}
 
 
-_drop_stale()
+SOURCES_DIGEST = _sources_digest(_PACKAGE)  # also in the generated modules' cache key
+_drop_stale(SOURCES_DIGEST)
 CACHE = _cache_options()
 
 

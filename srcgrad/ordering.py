@@ -32,13 +32,10 @@ from __future__ import annotations
 import ast
 
 from . import ir
-from .cleanup import liveness
+from .cleanup import liveness, mutated_by_calls
 from .saving import shape_positions
 
 __all__ = ["run_independent_loops_forward"]
-
-_SIDE_EFFECTS = {"push_shape", "pop_shape", "add_at"}  # calls that change their first argument
-
 
 def run_independent_loops_forward(body: list[ir.Stmt], returns: ast.expr) -> None:
     """Run every reversed loop of `body` whose iterations are independent
@@ -126,27 +123,10 @@ class _Scan:
 
 
 def _has_side_effect(stmt: ir.Stmt) -> bool:
-    if isinstance(stmt, (ir.Store, ir.ExprStmt, ir.While, ir.ExitLoop)):
-        return True
-    for node in _expressions(stmt):
-        for n in ast.walk(node):
-            if not isinstance(n, ast.Call):
-                continue
-            if isinstance(n.func, ast.Name) and n.func.id in _SIDE_EFFECTS:
-                return True
-            if isinstance(n.func, ast.Attribute) and n.func.attr in ("pop", "append"):
-                return True
-    return False
-
-
-def _expressions(stmt: ir.Stmt) -> list[ast.expr]:
-    if isinstance(stmt, ir.Assign):
-        return [stmt.value]
-    if isinstance(stmt, ir.Accumulate):
-        return [stmt.target, stmt.value]
-    if isinstance(stmt, ir.For):
-        return [stmt.start, stmt.stop, stmt.step]
-    return []
+    """A store, a call kept for its effect, a loop of unknown length, an exit,
+    or a call that changes its argument (a stack popped or pushed)."""
+    return (isinstance(stmt, (ir.Store, ir.ExprStmt, ir.While, ir.ExitLoop))
+            or bool(mutated_by_calls(stmt)))
 
 
 def _own_definitions(stmt: ir.Stmt) -> set[str]:

@@ -150,10 +150,11 @@ def _compares_elements(node: ast.expr) -> bool:
 
 
 def _element(node: ast.expr) -> bool:
-    index = node.slice if isinstance(node, ast.Subscript) else None
-    parts = index.elts if isinstance(index, ast.Tuple) else [index]
-    return (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
-            and all(isinstance(p, (ast.Name, ast.Constant)) for p in parts))
+    """`x[i]`, `x[i, 0]`: an element of a variable at atoms."""
+    if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)):
+        return False
+    parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+    return all(isinstance(p, (ast.Name, ast.Constant)) for p in parts)
 
 
 class Saver:

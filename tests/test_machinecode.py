@@ -82,18 +82,19 @@ def test_a_changed_source_drops_the_cache(tmp_path):
     stamp = package / "__pycache__" / "numba-cache.stamp"
     for path in cached:
         path.write_bytes(b"machine code")
-    machinecode._drop_stale(package, stamp)  # no stamp yet: nothing says where the code is from
+    machinecode._drop_stale(machinecode._sources_digest(package), package, stamp)  # no stamp yet: nothing says where the code is from
     assert not any(path.exists() for path in cached)
     for path in cached:
         path.write_bytes(b"machine code")
-    machinecode._drop_stale(package, stamp)  # the same sources: kept
+    machinecode._drop_stale(machinecode._sources_digest(package), package, stamp)  # the same sources: kept
     assert all(path.exists() for path in cached)
     (package / "a.py").write_text("x = 2\n")
-    machinecode._drop_stale(package, stamp)
+    machinecode._drop_stale(machinecode._sources_digest(package), package, stamp)
     assert not any(path.exists() for path in cached)
 
 
 def test_the_package_records_the_sources_of_its_cache():
     assert str(machinecode._PACKAGE) == os.path.dirname(srcgrad.__file__)
     stamp = machinecode._STAMP
-    assert stamp.read_text() == machinecode._sources_digest(machinecode._PACKAGE)
+    assert stamp.read_text() == machinecode.SOURCES_DIGEST == \
+        machinecode._sources_digest(machinecode._PACKAGE)

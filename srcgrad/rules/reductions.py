@@ -26,7 +26,7 @@ import numba
 import numpy as np
 from numba import types
 from numba.core.errors import TypingError
-from numba.extending import overload, register_jitable
+from numba.extending import register_jitable
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from ..machinecode import cached_jitable, cached_overload, compiled_once
@@ -638,7 +638,7 @@ def _prod_others_vjp2_row(row, g, h, out):
         out[skip] = total
 
 
-@overload(prod_others_vjp2)
+@cached_overload(prod_others_vjp2)
 def _prod_others_vjp2(g, h, x, axis):
     if _is_scalar(x):
         return lambda g, h, x, axis: 0 * g * h
