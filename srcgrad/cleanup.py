@@ -38,7 +38,10 @@ def cleanup(body: list[ir.Stmt], returns: ast.expr, stacks: set[str],
     keep = ir.names_in(returns)
     _fold_constants(body)
     _certain_exits(body)
-    for _ in range(10):
+    # Each round that changes something drops a statement or a stack, so
+    # running to a fixpoint ends within this many rounds.
+    rounds = sum(1 for _ in ir.walk(body)) + len(stacks) + 1
+    while True:
         changed = typed and _drop_unread_scalars(body, keep)
         live = liveness(body, keep)
         changed |= _drop_dead(body, live)
@@ -47,8 +50,10 @@ def cleanup(body: list[ir.Stmt], returns: ast.expr, stacks: set[str],
         changed |= _inline_temporaries(body, live, inlinable)
         changed |= _drop_empty(body)
         if not changed:
-            break
-    return body
+            return body
+        rounds -= 1
+        if rounds < 0:
+            raise AssertionError("cleanup did not reach a fixpoint")
 
 
 # --- liveness -----------------------------------------------------------------------------
@@ -216,9 +221,12 @@ def _drop_unread_scalars(body: list[ir.Stmt], keep: set[str]) -> bool:
         dropped -= read
     if not dropped:
         return False
+    changed = False
     for block in _all_blocks(body):
-        block[:] = [s for s in block if not _drops_with(s, dropped, literals)]
-    return True
+        kept = [s for s in block if not _drops_with(s, dropped, literals)]
+        changed |= len(kept) < len(block)
+        block[:] = kept
+    return changed
 
 
 def _literal_scalars(body: list[ir.Stmt], keep: set[str]) -> tuple[set[int], set[str]]:

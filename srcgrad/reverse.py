@@ -453,7 +453,12 @@ class _Reverse:
         recording = self.saver.recording
         self.saver.recording = False
         live_at_body_start = self.forward_live[(id(stmt.body), 0)]
-        for _ in range(4):  # find the adjoints live around the loop (a fixpoint)
+        # Find the adjoints live around the loop: a fixpoint.  A cotangent can
+        # travel through one more variable per trip of the body (a chain
+        # `b = a; c = b; ...`), so sweep until the set stops growing.  It only
+        # grows, within `initial | live_at_body_start`, so this ends.
+        rounds = len(live_at_body_start - initial) + 1
+        while True:
             saved_exact = dict(self.exact)
             self.live = set(entry)
             self.reverse_block(body_info)
@@ -462,6 +467,9 @@ class _Reverse:
             if end <= entry:
                 break
             entry |= end
+            rounds -= 1
+            if rounds < 0:
+                raise AssertionError("the adjoints live around a loop did not reach a fixpoint")
         self.saver.recording = recording
         origin = stmt.origin.reverse()
         for name in sorted(entry - initial):  # cotangents the body carries in a circle
