@@ -277,10 +277,58 @@ class ExpressionLowering:
                     raise self.error(call, ".astype() takes the dtype as its only argument")
                 keywords = [ast.keyword("dtype", args[0])]
                 args = []
-            return method, [func.value, *args], keywords
+            return method, [func.value, *args], self._dtypes_spelled(method, keywords)
         if isinstance(func, ast.Name) and self.ctx.scope.is_local(func.id):
             raise self.error(call, f"calling the local variable '{func.id}' cannot be differentiated")
-        return self.ctx.scope.lookup(func), list(call.args), list(call.keywords)
+        fn = self.ctx.scope.lookup(func)
+        args, keywords = list(call.args), list(call.keywords)
+        dtype = _dtype_position(fn)
+        if dtype is not None and len(args) > dtype:  # `np.asarray(x, int)`: by keyword
+            keywords = [*keywords, ast.keyword("dtype", args[dtype])]
+            args = args[:dtype]
+        return fn, args, self._dtypes_spelled(fn, keywords)
+
+    # --- dtype arguments ---------------------------------------------------------
+
+    def _dtypes_spelled(self, fn: object, keywords: list[ast.keyword]) -> list[ast.keyword]:
+        """The `dtype=` argument of a cast spelled as the NumPy scalar type
+        (`int` → `np.int64`, `"f4"` → `np.float32`), which Numba accepts
+        where it refuses `int`, `bool` and most strings."""
+        if _dtype_position(fn) is None:
+            return keywords
+        out = []
+        for k in keywords:
+            dtype = self.static_dtype(k.value) if k.arg == "dtype" else None
+            if dtype is not None and spelling(dtype.type) is not None:
+                k = ast.keyword("dtype", _dotted(spelling(dtype.type)))
+            out.append(k)
+        return out
+
+    def static_dtype(self, node: ast.expr) -> np.dtype | None:
+        """The dtype a `dtype=` argument names, where it is known before the
+        function runs (a global such as `int` or `np.float32`, a string);
+        None for one computed at run time (`x.dtype`)."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            value = node.value
+        elif isinstance(node, (ast.Name, ast.Attribute)) and self.ctx.scope.is_global_ref(node):
+            value = self.ctx.scope.lookup(node)
+        else:
+            return None
+        try:
+            return np.dtype(value)
+        except TypeError:
+            return None
+
+    def casts_to_constant(self, fn: object, keywords: list[ast.keyword]) -> bool:
+        """Whether a call converts to an integer or bool dtype, which makes
+        its result piecewise constant: no derivative, whatever it reads."""
+        if _dtype_position(fn) is None:
+            return False
+        for k in keywords:
+            if k.arg == "dtype":
+                dtype = self.static_dtype(k.value)
+                return dtype is not None and dtype.kind in "biu"
+        return False
 
     def call(self, call: ast.Call) -> tuple[ast.expr, object, bool]:
         fn, args, keywords = self.resolve_call(call)
@@ -308,7 +356,7 @@ class ExpressionLowering:
                 return self._stack_literal(args[0], keywords), np.stack, False
         atoms = [self.argument(a) for a in args]
         kw = [ast.keyword(k.arg, self.argument(k.value)) for k in keywords]
-        nondiff = registry.is_nondifferentiable(fn)
+        nondiff = registry.is_nondifferentiable(fn) or self.casts_to_constant(fn, keywords)
         return self._call_expr(fn, atoms, kw), fn, nondiff
 
     def _call_expr(self, fn, args: list[ast.expr], keywords: list[ast.keyword]) -> ast.Call:
@@ -368,8 +416,8 @@ class ExpressionLowering:
         if isinstance(expr, ast.Subscript):
             return self.is_nondiff(expr.value)
         if isinstance(expr, ast.Call):
-            fn, _, _ = self.resolve_call(expr)
-            return registry.is_nondifferentiable(fn)
+            fn, _, keywords = self.resolve_call(expr)
+            return registry.is_nondifferentiable(fn) or self.casts_to_constant(fn, keywords)
         return False
 
     def canonical(self, expr: ast.expr) -> ast.expr:
@@ -482,6 +530,15 @@ class ExpressionLowering:
             return self.out
         finally:
             self.out = saved
+
+
+def _dtype_position(fn: object) -> int | None:
+    """Where a differentiable call that converts takes its `dtype` (by
+    position), or None for a call without one."""
+    rule = registry.lookup(fn)
+    if rule is None or "dtype" not in rule.params:
+        return None
+    return rule.params.index("dtype")
 
 
 def _importable(fn: object) -> bool:

@@ -324,6 +324,24 @@ add(
     row(np.full, Const((2, 3)), Real(S)),
     row(np.full, Const(4), Real(S)),
     row(np.full_like, Real(M), Real(S)),
+    row(np.asarray, Real(M), dtype=np.int64),  # a conversion to integers: zero cotangent
+    row(np.full, Const(4), Real(S), Const(np.int64)),
+)
+
+# --- ranges of float ends ----------------------------------------------------------------------------
+
+for fn in (np.linspace, shapes.linspace):
+    add(
+        row(fn, Real(S), Real(S), Const(5)),
+        row(fn, Real(S), Real(S), Const(6), endpoint=False),
+        row(fn, Real(S), Real(S), Const(1)),
+    )
+add(
+    row(np.linspace, Real(V), Real(S), Const(4), numba=False),
+    row(np.linspace, Real(S), Real(M), Const(3), axis=-1, numba=False),
+    row(np.arange, Real(S, 0.0, 1.0), Const(4.0), Real(S, 0.2, 0.6)),
+    row(np.arange, Real(S, 0.0, 1.0), Const(5.5)),
+    row(np.arange, Const(3.5)),
 )
 
 # --- the helpers rules use (their rules make gradients differentiable again) -------------------------
@@ -331,6 +349,20 @@ add(
 add(
     row(helpers.cast_like, Real(M), Real(S)),
     row(helpers.cast_like, Real(S), Real(M)),
+    row(helpers.cast_grad, Real(M), Real(M), Const(None)),
+    row(helpers.cast_grad, Real(S), Real(S), Const(np.float64)),
+    row(helpers.cast_grad, Real(M), Real(M), Const(np.int64)),
+    row(shapes.linspace_grad, Real((5,)), Real(S), Real(S), Const(5), Const(True), Const(0),
+        Const(False)),
+    row(shapes.linspace_grad, Real((2, 4)), Real(S), Real(S), Const(4), Const(False), Const(0),
+        Const(True)),
+    row(shapes.linspace_spread, Real(S), Real(S), Real(S), Const(5), Const(True), Const(0),
+        Const(True)),
+    row(shapes.linspace_spread, Real(S), Real(S), Real(S), Const(4), Const(False), Const(0),
+        Const(False)),
+    row(shapes.arange_start_grad, Real(V), Real(S), Const(4.0)),
+    row(shapes.arange_start_grad, Real(V), Real(S), Const(None)),
+    row(shapes.arange_step_grad, Real((4,)), Real(S)),
     row(helpers.safe_reciprocal, Real(M, 0.5, 2, sign=True)),
     row(helpers.safe_reciprocal, Real(S, 0.5, 2)),
     row(helpers.sum_to, Real((2, 3, 4)), Const((3, 1))),
@@ -378,8 +410,8 @@ assert len(set(ROW_IDS)) == len(ROW_IDS), "duplicate row ids"
 # --- declared constants -------------------------------------------------------------------------------
 
 NONDIFFERENTIABLE = [
-    np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like, np.arange,
-    np.linspace, np.eye, np.identity, np.sign, np.floor, np.ceil, np.round, np.around, np.rint,
+    np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
+    np.eye, np.identity, np.int64, np.int32, np.bool_, np.sign, np.floor, np.ceil, np.round, np.around, np.rint,
     np.trunc, np.argmax, np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite, np.shape,
     np.size, np.ndim, np.count_nonzero, np.logical_and, np.logical_or, np.logical_not,
     np.logical_xor, np.equal, np.not_equal, np.less, np.less_equal, np.greater,

@@ -624,7 +624,7 @@ REQUIRED = [
     np.subtract, np.multiply, np.divide, np.true_divide, np.negative, np.positive, np.abs,
     np.absolute, np.fabs, np.cbrt, np.reciprocal, np.hypot, np.float32, np.float64,
     np.ravel, np.copy, np.array, np.asarray, np.ascontiguousarray, np.full, np.full_like,
-    np.trace, np.cumsum,
+    np.trace, np.cumsum, np.linspace, np.arange,
     math.sin, math.cos, math.tan, math.asin, math.acos, math.atan, math.atan2, math.sinh,
     math.cosh, math.tanh, math.exp, math.expm1, math.log, math.log1p, math.log2, math.log10,
     math.sqrt, math.pow, math.hypot, math.fabs, math.erf,

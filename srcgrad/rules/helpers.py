@@ -44,7 +44,7 @@ try:
 except ImportError:  # NumPy < 2
     from numpy.core.numeric import normalize_axis_tuple
 
-__all__ = ["cast_like", "select", "greater_share", "safe_reciprocal", "sum_to", "axis_mask"]
+__all__ = ["cast_like", "cast_grad", "select", "greater_share", "safe_reciprocal", "sum_to", "axis_mask"]
 
 
 # --- typing utilities shared by the rule modules --------------------------------
@@ -122,6 +122,39 @@ def _cast_like(value, like):
 @adjoint(cast_like, elementwise=True)
 def cast_like_adjoint(g, ans, value, like):
     return cast_like(g, value), None
+
+
+def cast_grad(g, like, dtype):
+    """The cotangent of a conversion of `like` to `dtype`: `g` in `like`'s
+    cotangent dtype when `dtype` is None or inexact, else zeros (a conversion
+    to an integer or bool dtype is piecewise constant).  The lowering marks
+    such conversions constant where it knows `dtype`; this decides where
+    only the running code knows it (`x.astype(y.dtype)`)."""
+    if dtype is None or np.dtype(dtype).kind in "fc":
+        return cast_like(g, like)
+    if isinstance(g, np.ndarray):
+        return np.zeros(g.shape, grad_dtype(like))
+    return grad_dtype(like).type(0)
+
+
+@cached_overload(cast_grad)
+def _cast_grad(g, like, dtype):
+    if is_none_type(dtype):
+        return lambda g, like, dtype: cast_like(g, like)
+    if not isinstance(dtype, types.DTypeSpec):
+        raise TypingError(f"cast_grad: unsupported dtype {dtype}")
+    if isinstance(dtype.dtype, (types.Float, types.Complex)):
+        return lambda g, like, dtype: cast_like(g, like)
+    out = _numba_grad_dtype(like)
+    if isinstance(g, types.Array):
+        return lambda g, like, dtype: np.zeros(g.shape, out)
+    nptype = out.type
+    return lambda g, like, dtype: nptype(0)
+
+
+@adjoint(cast_grad, elementwise=True)
+def cast_grad_adjoint(g, ans, h, like, dtype):
+    return cast_grad(g, h, dtype), None, None
 
 
 # --- select: np.where that keeps scalars scalar -----------------------------------

@@ -301,6 +301,12 @@ def cast_adjoint(g, ans, x):
 replace(np.float32, float32)
 replace(np.float64, float64)
 
+# conversions to integer and bool types are piecewise constant (`x.astype(int)`
+# and `np.asarray(x, dtype=bool)`: the lowering reads the dtype argument)
+nondifferentiable(
+    np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+)  # fmt: skip
+
 
 # --- piecewise constant: no cotangent ---------------------------------------------------------
 
