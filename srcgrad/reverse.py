@@ -336,7 +336,7 @@ class _Reverse:
             self.emit(out, ir.Accumulate(origin, target, g), where)
         else:
             self._note_helper("add_at")
-            call = _call("add_at", ast.Name(b, ast.Load()), copy.deepcopy(value.slice), g)
+            call = _call("add_at", ast.Name(b, ast.Load()), _index_value(value.slice), g)
             self.emit(out, ir.ExprStmt(origin, call), where)
 
     # --- stacks of a generated adjoint, differentiated again ------------------------------------
@@ -721,6 +721,19 @@ def _basic_index(index: ast.expr, ints: set[str]) -> bool:
             continue
         return False
     return True
+
+
+def _index_value(index: ast.expr) -> ast.expr:
+    """A subscript's index as a value to pass on: `slice(1, None)` for `1:`."""
+    if isinstance(index, ast.Slice):
+        parts = [ast.Constant(None) if p is None else copy.deepcopy(p)
+                 for p in (index.lower, index.upper, index.step)]
+        while len(parts) > 2 and isinstance(parts[-1], ast.Constant) and parts[-1].value is None:
+            parts.pop()
+        return _call("slice", *parts)
+    if isinstance(index, ast.Tuple):
+        return ast.Tuple([_index_value(e) for e in index.elts], ast.Load())
+    return copy.deepcopy(index)
 
 
 def _int_names(fn: ir.Function) -> set[str]:

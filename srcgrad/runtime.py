@@ -588,6 +588,14 @@ def _refuse_shared(x, y, message):
 # --- scatter-add through an index array -------------------------------------------
 
 
+def _basic_index(index) -> bool:
+    """Whether a Numba index type is an integer scalar, a slice, or a tuple of
+    those (an integer computed at run time, `a[i - k]` with `k` an argument,
+    or read from an integer array, `a[idx[j]]`)."""
+    parts = index.types if isinstance(index, types.BaseTuple) else (index,)
+    return all(isinstance(p, (types.Integer, types.SliceType)) for p in parts)
+
+
 def add_at(a, index, values):
     """`a[index] += values`, where every occurrence of a repeated element of an
     index array adds (NumPy's `np.add.at`): the cotangent of `v = x[index]`
@@ -627,6 +635,12 @@ def _add_at(a, index, values):
                     j += 1
 
         return masked
+    if _basic_index(index):  # integers and slices: no element repeats, `+=` adds once each
+
+        def basic(a, index, values):
+            a[index] += values
+
+        return basic
     if isinstance(index, types.Array) and isinstance(index.dtype, types.Integer) \
             and index.ndim == 1:
         if scalar:
