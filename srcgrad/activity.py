@@ -37,7 +37,9 @@ class Activity:
         return name in self.varied and name in self.useful
 
 
-def analyse(fn: ir.Function, wrt: list[str], stop: set[str]) -> Activity:
+def analyse(fn: ir.Function, wrt: list[str], stop: set[str], check: bool = True) -> Activity:
+    """The activity of `fn`'s variables; with `check`, refuse what the reverse
+    sweep could not differentiate on an active path."""
     assigns = [s for s in ir.walk(fn.body) if isinstance(s, ir.Assign)]
     stores = [s for s in ir.walk(fn.body) if isinstance(s, ir.Store)]
     ops = {id(s): operation(s) for s in assigns}
@@ -70,8 +72,9 @@ def analyse(fn: ir.Function, wrt: list[str], stop: set[str]) -> Activity:
                 useful.add(source)
                 changed = True
     activity = Activity(varied, useful)
-    for stmt in assigns:
-        _check(stmt, ops[id(stmt)], activity)
+    if check:
+        for stmt in assigns:
+            _check(stmt, ops[id(stmt)], activity)
     return activity
 
 

@@ -25,7 +25,7 @@ from .compile import compile_error, load_module
 from .device import DeviceOptions
 from .errors import OutOfMemoryError, SrcGradError
 from .runtime import grad_dtype
-from .transform import Generated, Options, transform
+from .transform import Generated, Options, connected_params, transform
 
 __all__ = ["grad", "value_and_grad", "stop_gradient", "GradFunction"]
 
@@ -98,8 +98,20 @@ class GradFunction:
             with self._lock:
                 if self._generated is None:
                     source_fn = self.inner._python_function() if self.inner else self.fn
-                    self._generated = transform(source_fn, self.options)
+                    options = self.options
+                    if self.inner is not None:
+                        options = dataclasses.replace(options, connected=self._connected())
+                    self._generated = transform(source_fn, options)
         return self._generated
+
+    def _connected(self) -> frozenset[int]:
+        """The parameters that reach an output of the user's function as
+        written (with the first gradient's stop_gradients): a derivative of
+        higher order with respect to one of them is a number, never None."""
+        first = self
+        while first.inner is not None:
+            first = first.inner
+        return connected_params(first.fn, first.options.stop_gradients)
 
     def _python_function(self) -> Callable:
         """The generated adjoint as an uncompiled Python function, which a

@@ -69,13 +69,16 @@ class WrtEntry:
 
 def build_adjoint(fn: ir.Function, activity: Activity, wrt: list[WrtEntry], stop: set[str],
                   namer: Namer, unconnected_zero: bool, preserve_result: bool,
-                  aliases: dict[str, set[str]]) -> Adjoint:
-    return _Reverse(fn, activity, wrt, stop, namer, aliases).build(unconnected_zero,
-                                                                  preserve_result)
+                  aliases: dict[str, set[str]], connected: set[str] = frozenset()) -> Adjoint:
+    """`connected`: parameters whose gradient is zeros, not None, even where
+    no path here carries one (see `Options.connected`)."""
+    return _Reverse(fn, activity, wrt, stop, namer, aliases, connected).build(
+        unconnected_zero, preserve_result)
 
 
 class _Reverse:
-    def __init__(self, fn, activity, wrt, stop, namer, aliases):
+    def __init__(self, fn, activity, wrt, stop, namer, aliases, connected=frozenset()):
+        self.connected: set[str] = set(connected)
         self.fn: ir.Function = fn
         self.activity: Activity = activity
         self.wrt: list[WrtEntry] = wrt
@@ -162,7 +165,7 @@ class _Reverse:
                   origin: ir.Origin) -> ast.expr:
         name = entry.name
         if not self.activity.active(name):
-            if not unconnected_zero:
+            if not (unconnected_zero or (entry.is_param and name in self.connected)):
                 return ast.Constant(None)
             return self._zeros_expr(name, top, 0 if entry.is_param else len(top.stmts))
         if name in self.captured:

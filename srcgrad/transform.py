@@ -47,6 +47,10 @@ class Options:
     generated: bool = False  # fn is a generated adjoint, differentiated again
     device: DeviceOptions | None = None  # target="cuda": the adjoint as CUDA device code
     typed: bool = True  # the adjoint is compiled: Numba gives a variable one type in a loop
+    # generated: the positions of the parameters that reach an output of the
+    # user's function as written; a derivative with respect to one of them
+    # that no path carries here (it became constant on the way) is zeros, not None
+    connected: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -79,8 +83,9 @@ def transform(fn, options: Options) -> Generated:
     check_stores(irf, aliases)
     drop_needless_guards(irf, aliases)
     activity = analyse(irf, [w.name for w in wrt], stop)
+    connected = {irf.params[k] for k in options.connected if k < len(irf.params)}
     adjoint = build_adjoint(irf, activity, wrt, stop, namer, options.unconnected_zero,
-                            options.preserve_result, aliases)
+                            options.preserve_result, aliases, connected)
     inlinable = set(irf.temps) | adjoint.temp_adjoints
     body = cleanup(adjoint.body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
     run_independent_loops_forward(body, adjoint.returns)
@@ -108,6 +113,22 @@ def transform(fn, options: Options) -> Generated:
     params_index = {p: k for k, p in enumerate(irf.params)}
     return Generated(source, name, dict(irf.globals), len(irf.results), irf.single_result,
                      [params_index[w.name] if w.is_param else None for w in wrt], device)
+
+
+def connected_params(fn, stop_gradients: tuple[str, ...]) -> frozenset[int]:
+    """The positions of `fn`'s parameters from which a differentiable path
+    reaches one of its outputs (those whose gradient is not None)."""
+    py_fn = user_function(fn) or getattr(fn, "py_func", fn)
+    src = read_function(py_fn)
+    check_subset(src)
+    reserved = reserved_names()
+    namer = Namer(set(local_names(src.tree)) | reserved)
+    irf = Lowering(namer, reserved).function(src)
+    copy_written_parameters(irf)
+    rename_redefinitions(irf, namer)
+    stop = _resolve_stop(irf, src, stop_gradients)
+    activity = analyse(irf, list(irf.params), stop, check=False)
+    return frozenset(k for k, p in enumerate(irf.params) if activity.active(p))
 
 
 def _describe(w, fn) -> str:

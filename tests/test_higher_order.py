@@ -123,13 +123,15 @@ def test_fourth_derivative_of_exp_sin(target):
 @pytest.mark.parametrize("target", TARGETS)
 def test_seed001_third_derivative_of_square(target):
     """tf.gradients applied three times to tf.pow(a, 2) at a = 1: 2, 2, then
-    nothing connects the input to the output (None, or 0 with 'zero')."""
+    0.0 (SPEC.md: the input reaches the output of a ** 2 as written, so the
+    derivative that became constant on the way is a number, not None)."""
     first = sg.grad(square, target=target)
     second = sg.grad(first, target=target)
     third = sg.grad(second, target=target)
     assert first(1.0) == 2.0
     assert second(1.0) == 2.0
-    assert third(1.0) is None
+    assert third(1.0) == 0.0
+    assert sg.grad(third, target=target)(1.0) == 0.0
     assert sg.grad(second, target=target, unconnected_gradients="zero")(1.0) == 0.0
 
 

@@ -89,12 +89,12 @@ def test_seed001_stop_gradient_products(target):
 @pytest.mark.parametrize("target", TARGETS)
 def test_seed001_third_derivative(target):
     """tf.gradients three times on tf.pow(a, 2) at a = 1: the first and second
-    derivatives are 2a = 2 and 2; the third has no path from `a`, which
-    TensorFlow's note says gives None, and which is 0 as a number."""
+    derivatives are 2a = 2 and 2; the third is 0.0 (SPEC.md: `a` reaches the
+    output of the function as written, so it is a number, not None)."""
     first = sg.grad(seeds.square, target=target)
     second = sg.grad(first, target=target)
     assert first(1.0) == 2.0 and second(1.0) == 2.0
-    assert sg.grad(second, target=target)(1.0) is None
+    assert sg.grad(second, target=target)(1.0) == 0.0
     assert sg.grad(second, target=target, unconnected_gradients="zero")(1.0) == 0.0
 
 
