@@ -283,7 +283,7 @@ class ExpressionLowering:
         fn = self.ctx.scope.lookup(func)
         args, keywords = list(call.args), list(call.keywords)
         dtype = _dtype_position(fn)
-        if dtype is not None and len(args) > dtype:  # `np.asarray(x, int)`: by keyword
+        if dtype is not None and len(args) == dtype + 1:  # `np.asarray(x, int)`: by keyword
             keywords = [*keywords, ast.keyword("dtype", args[dtype])]
             args = args[:dtype]
         return fn, args, self._dtypes_spelled(fn, keywords)
