@@ -740,11 +740,13 @@ def _index_value(index: ast.expr) -> ast.expr:
 
 
 def _int_names(fn: ir.Function) -> set[str]:
-    """Variables that surely hold integers: loop indices, counters, lengths."""
+    """Variables that surely hold integers: loop indices, counters, lengths,
+    and the bounds of a `range` (which takes nothing else)."""
     ints: set[str] = set()
     for stmt in ir.walk(fn.body):
         if isinstance(stmt, ir.For):
             ints.add(stmt.var)
+            ints |= {b.id for b in (stmt.start, stmt.stop, stmt.step) if isinstance(b, ast.Name)}
         if isinstance(stmt, (ir.For, ir.While)) and stmt.trips:
             ints.add(stmt.trips)
     changed = True
