@@ -352,6 +352,8 @@ add(
     row(helpers.cast_grad, Real(M), Real(M), Const(None)),
     row(helpers.cast_grad, Real(S), Real(S), Const(np.float64)),
     row(helpers.cast_grad, Real(M), Real(M), Const(np.int64)),
+    row(helpers.cast_grad_as, Real(M), Real(S), Real(V)),
+    row(helpers.cast_grad_as, Real(V), Real(S), Const(1)),
     row(shapes.linspace_grad, Real((5,)), Real(S), Real(S), Const(5), Const(True), Const(0),
         Const(False)),
     row(shapes.linspace_grad, Real((2, 4)), Real(S), Real(S), Const(4), Const(False), Const(0),

@@ -312,6 +312,10 @@ def full_int(x):
     return np.sum(np.full(3, x[0], dtype=int) * x)
 
 
+def full_like_ints(x, n):
+    return np.sum(np.full_like(n, x[1]) * x + np.full_like(x, x[0]))
+
+
 X_CAST = np.array([0.6, 1.7, 2.2])
 
 
@@ -325,6 +329,10 @@ def test_cast_to_int(target):
                                scalar_casts, full_int])
 def test_cast_variants(f):
     check(f, (X_CAST,))
+
+
+def test_full_like_an_integer_array():
+    check(full_like_ints, (X_CAST, np.array([1, 2, 3])))
 
 
 @pytest.mark.parametrize("k", [np.array([1, 2]), np.array([1.0])], ids=["int", "float"])

@@ -44,7 +44,8 @@ try:
 except ImportError:  # NumPy < 2
     from numpy.core.numeric import normalize_axis_tuple
 
-__all__ = ["cast_like", "cast_grad", "select", "greater_share", "safe_reciprocal", "sum_to", "axis_mask"]
+__all__ = ["cast_like", "cast_grad", "cast_grad_as", "select", "greater_share", "safe_reciprocal",
+           "sum_to", "axis_mask"]
 
 
 # --- typing utilities shared by the rule modules --------------------------------
@@ -155,6 +156,24 @@ def _cast_grad(g, like, dtype):
 @adjoint(cast_grad, elementwise=True)
 def cast_grad_adjoint(g, ans, h, like, dtype):
     return cast_grad(g, h, dtype), None, None
+
+
+def cast_grad_as(g, like, template):
+    """`cast_grad` to the dtype of `template` (`np.full_like(a, v)` has `a`'s
+    dtype: an integer `a` makes it constant)."""
+    return cast_grad(g, like, np.result_type(template))
+
+
+@cached_overload(cast_grad_as)
+def _cast_grad_as(g, like, template):
+    if numba_dtype(template).kind in "fc":
+        return lambda g, like, template: cast_grad(g, like, None)
+    return lambda g, like, template: cast_grad(g, like, np.int64)  # any integer type
+
+
+@adjoint(cast_grad_as, elementwise=True)
+def cast_grad_as_adjoint(g, ans, h, like, template):
+    return cast_grad_as(g, h, template), None, None
 
 
 # --- select: np.where that keeps scalars scalar -----------------------------------

@@ -37,6 +37,7 @@ from .helpers import (
     axis_count,
     axis_mask,
     cast_grad,
+    cast_grad_as,
     cast_like,
     is_none_type,
     normalize_axis_tuple,
@@ -670,7 +671,8 @@ def full_adjoint(g, ans, shape, fill_value, dtype=None):
 
 @adjoint(np.full_like)
 def full_like_adjoint(g, ans, a, fill_value, dtype=None):
-    return None, unbroadcast(cast_grad(g, fill_value, dtype), fill_value), None
+    # (the result has `dtype`, else `a`'s: converted to integers, it is constant)
+    return None, unbroadcast(cast_grad_as(g, fill_value, ans), fill_value), None
 
 
 replace(np.array, array)
