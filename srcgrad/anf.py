@@ -193,12 +193,18 @@ class ExpressionLowering:
         raise self.error(expr, f"the expression '{ast.unparse(expr)}' cannot be differentiated")
 
     def index(self, node: ast.expr) -> ast.expr:
-        """A subscript's index with its parts lowered to atoms."""
+        """A subscript's index with its parts lowered to atoms.  `a[...]` is
+        written `a[...,]`, the same in NumPy, and a form Numba also reads."""
+        if isinstance(node, ast.Constant) and node.value is Ellipsis:
+            return ast.Tuple([node], ast.Load())
+        return self._index_part(node)
+
+    def _index_part(self, node: ast.expr) -> ast.expr:
         if isinstance(node, ast.Slice):
             parts = [None if p is None else self.atom(p) for p in (node.lower, node.upper, node.step)]
             return ast.Slice(*parts)
         if isinstance(node, ast.Tuple):
-            return ast.Tuple([self.index(e) for e in node.elts], ast.Load())
+            return ast.Tuple([self._index_part(e) for e in node.elts], ast.Load())
         if isinstance(node, ast.Constant):
             return node
         return self.atom(node)
