@@ -272,6 +272,10 @@ class ExpressionLowering:
         func = call.func
         if isinstance(func, ast.Attribute) and not self.ctx.scope.is_global_ref(func):
             method = METHODS.get(func.attr)
+            if method is None and registry.method_mutation(np.ndarray, func.attr):
+                raise self.error(call, f"the method '.{func.attr}()' changes the array in place, "
+                                 "which cannot be differentiated; compute the new values and "
+                                 "assign them")
             if method is None:
                 raise self.error(call, f"the method '.{func.attr}()' cannot be differentiated")
             args = list(call.args)
@@ -295,8 +299,6 @@ class ExpressionLowering:
                 raise self.error(node, "starred arguments ('*args') cannot be differentiated")
         if any(k.arg is None for k in keywords):
             raise self.error(call, "'**kwargs' arguments cannot be differentiated")
-        if any(k.arg == "out" for k in keywords):
-            raise self.error(call, "'out=' arguments write in place and cannot be differentiated")
         if _is_stop_gradient(fn):
             if len(args) != 1 or keywords:
                 raise self.error(call, "stop_gradient takes one argument")
@@ -309,6 +311,15 @@ class ExpressionLowering:
                 raise self.error(call, "a function that returns a tuple must be unpacked: "
                                  "'a, b = f(...)'")
             return results[0], None, False
+        write = registry.written_argument(fn, args, keywords)
+        if write is not None:
+            return self.writing_call(fn, args, keywords, write, call)
+        return self.resolved_call(fn, args, keywords)
+
+    def resolved_call(self, fn, args: list[ast.expr],
+                      keywords: list[ast.keyword]) -> tuple[ast.expr, object, bool]:
+        """A call of a NumPy, `math` or other library function, with its
+        arguments lowered to atoms."""
         if fn in (np.array, np.asarray) and args and isinstance(args[0], (ast.List, ast.Tuple)):
             if not _all_constant(args[0]):
                 return self._stack_literal(args[0], keywords), np.stack, False
@@ -347,6 +358,20 @@ class ExpressionLowering:
     def inline_call(self, fn, args, keywords, call: ast.Call) -> list[ast.expr]:
         raise NotImplementedError  # statements: lower.Lowering
 
+    def writing_call(self, fn, args, keywords, write: registry.Write,
+                     call: ast.Call) -> tuple[ast.expr, object, bool]:
+        raise NotImplementedError  # statements: lower.Lowering
+
+    def writes(self, expr: ast.expr) -> bool:
+        """Whether `expr` calls something that writes into an argument."""
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Call):
+                fn, args, keywords = self.resolve_call(node)
+                if not self.is_user_function(fn) and registry.written_argument(
+                        fn, args, keywords) is not None:
+                    return True
+        return False
+
     def has_user_call(self, expr: ast.expr) -> bool:
         for node in ast.walk(expr):
             if isinstance(node, ast.Call):
@@ -374,8 +399,9 @@ class ExpressionLowering:
         if isinstance(expr, ast.Subscript):
             return self.is_nondiff(expr.value)
         if isinstance(expr, ast.Call):
-            fn, _, _ = self.resolve_call(expr)
-            return registry.is_nondifferentiable(fn)
+            fn, args, keywords = self.resolve_call(expr)
+            return registry.is_nondifferentiable(fn) and registry.written_argument(
+                fn, args, keywords) is None
         return False
 
     def canonical(self, expr: ast.expr) -> ast.expr:
@@ -388,8 +414,8 @@ class ExpressionLowering:
             return self.load(expr)
         if isinstance(expr, ast.Call):
             fn, args, keywords = self.resolve_call(expr)
-            if self.is_user_function(fn):
-                return self.atom(expr)
+            if self.is_user_function(fn) or registry.written_argument(fn, args, keywords):
+                return self.atom(expr)  # statements of its own
             if _is_stop_gradient(fn):  # the whole expression has no derivative anyway
                 if len(args) != 1 or keywords:
                     raise self.error(expr, "stop_gradient takes one argument")

@@ -36,6 +36,7 @@ Conventions the transformer relies on:
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import textwrap
 from collections.abc import Callable
@@ -203,6 +204,13 @@ def written_argument(fn: object, args: list[ast.expr],
 
 def _out_position(fn: object) -> int | None:
     """Where a positional `out` argument of `fn` goes, if it takes one."""
+    try:
+        return _cached_out_position(fn)
+    except TypeError:  # unhashable
+        return _find_out_position(fn)
+
+
+def _find_out_position(fn: object) -> int | None:
     if isinstance(fn, np.ufunc):
         return fn.nin
     try:
@@ -215,6 +223,9 @@ def _out_position(fn: object) -> int | None:
         if p.name == "out":
             return k
     return None
+
+
+_cached_out_position = functools.lru_cache(maxsize=None)(_find_out_position)
 
 
 def lookup(primal: object) -> Rule | None:

@@ -692,5 +692,5 @@ nondifferentiable(
     squeezed_shape, expanded_shape,
     np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
     np.arange, np.linspace, np.eye, np.identity,
-    np.shape, np.size, np.ndim, len, range, int, bool, round,
+    np.shape, np.size, np.ndim, len, range, int, bool, round, slice,
 )  # fmt: skip
