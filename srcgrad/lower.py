@@ -15,6 +15,10 @@ Guarantees to the passes after it, beyond those of `anf.py` for expressions:
   leave early does too.  The bounds of a `For` are atoms that its body does
   not assign.
 - The function's outputs are variables (`Function.results`).
+- A call that writes into an argument is gone too: `f(x, out=y)` is
+  `_t = f(x)` and the `Store` `y[...,] = _t`; `np.add.at(a, i, b)` (an update
+  the registry declares) is `a = scatter_add(a, i, b)`, guarded as `x += e`
+  is; any other such call has been refused (`writing_call`).
 """
 
 from __future__ import annotations

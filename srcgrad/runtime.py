@@ -37,6 +37,7 @@ __all__ = [
     "shape_of",
     "add_at",
     "last_writes",
+    "store_last",
 ]
 
 _SEED_MISMATCH = "grad_ys does not match the shape of the function's output"
@@ -742,3 +743,26 @@ def _last_writes(b, index):
         return out
 
     return general
+
+
+def store_last(values, index, like):
+    """Zeros shaped like `like`, in its gradient dtype, with `values` stored at
+    `index` (where `index` repeats an element, its last value stays): the
+    adjoint of `last_writes`, which keeps exactly those."""
+    out = zeros_like(like)
+    out[index] = values
+    return out
+
+
+@cached_overload(store_last)
+def _store_last(values, index, like):
+    if not isinstance(like, types.Array):
+        raise TypingError(f"store_last: unsupported type {like}")
+    dtype = _numba_grad_dtype(like)
+
+    def impl(values, index, like):
+        out = np.zeros(like.shape, dtype)
+        out[index] = values
+        return out
+
+    return impl

@@ -254,6 +254,20 @@ def test_store_through_repeats_keeps_the_last_write(target):
     np.testing.assert_allclose(got, [2 * X5[0], 0.0, 2 * X5[2], 0.0, 2 * X5[4]], rtol=1e-12)
 
 
+def test_second_derivatives_through_repeated_stores():
+    # store_repeated: sum(x0^2 + x2^2 + x4^2), Hessian diag(2, 0, 2, 0, 2)
+    np.testing.assert_allclose(sg.hessian(store_repeated, target="python")(X5),
+                               np.diag([2.0, 0.0, 2.0, 0.0, 2.0]), atol=1e-12)
+    # store_repeated_columns: Y[:, 0] = X[:, 1], Y[:, 2] = X[:, 2] (X[:, 0] is overwritten);
+    # sum(Y^3) has Hessian-vector product 6 X v on those columns
+    X = np.arange(6.0).reshape(2, 3) / 5
+    v = R.normal(size=(2, 3))
+    want = np.zeros((2, 3))
+    want[:, 1:] = 6 * X[:, 1:] * v[:, 1:]
+    np.testing.assert_allclose(sg.hvp(store_repeated_columns, target="python")(X, v), want,
+                               atol=1e-12)
+
+
 # --- the helpers themselves, against NumPy ------------------------------------------------------
 
 
