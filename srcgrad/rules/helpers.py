@@ -372,12 +372,12 @@ def seed_adjoint(g, ans, grad_y, y):
 
 @adjoint(last_writes)
 def last_writes_adjoint(g, ans, b, index):
-    return store_last(g, index, b), None
+    return store_last(unbroadcast(g, ans), index, b), None
 
 
 @adjoint(store_last)
 def store_last_adjoint(g, ans, values, index, like):
-    return unbroadcast(last_writes(g, index), values), None, None
+    return unbroadcast(last_writes(unbroadcast(g, like), index), values), None, None
 
 
 nondifferentiable(zeros_like, push_shape, pop_shape, grad_dtype)

@@ -52,7 +52,8 @@ def _scatter_add(a, indices, b):
 
 @adjoint(scatter_add)
 def scatter_add_adjoint(g, ans, a, indices, b):
-    return g, None, unbroadcast(cast_like(g[indices], b), b)
+    return (unbroadcast(g, a), None,
+            unbroadcast(cast_like(unbroadcast(g, a)[indices], b), b))
 
 
 mutates_method(np.add, "at", param="a", position=0, update=scatter_add)
