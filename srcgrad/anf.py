@@ -193,12 +193,18 @@ class ExpressionLowering:
         raise self.error(expr, f"the expression '{ast.unparse(expr)}' cannot be differentiated")
 
     def index(self, node: ast.expr) -> ast.expr:
-        """A subscript's index with its parts lowered to atoms."""
+        """A subscript's index with its parts lowered to atoms.  `a[...]` is
+        written `a[...,]`, the same in NumPy, and a form Numba also reads."""
+        if isinstance(node, ast.Constant) and node.value is Ellipsis:
+            return ast.Tuple([node], ast.Load())
+        return self._index_part(node)
+
+    def _index_part(self, node: ast.expr) -> ast.expr:
         if isinstance(node, ast.Slice):
             parts = [None if p is None else self.atom(p) for p in (node.lower, node.upper, node.step)]
             return ast.Slice(*parts)
         if isinstance(node, ast.Tuple):
-            return ast.Tuple([self.index(e) for e in node.elts], ast.Load())
+            return ast.Tuple([self._index_part(e) for e in node.elts], ast.Load())
         if isinstance(node, ast.Constant):
             return node
         return self.atom(node)
@@ -266,6 +272,10 @@ class ExpressionLowering:
         func = call.func
         if isinstance(func, ast.Attribute) and not self.ctx.scope.is_global_ref(func):
             method = METHODS.get(func.attr)
+            if method is None and registry.method_mutation(np.ndarray, func.attr):
+                raise self.error(call, f"the method '.{func.attr}()' changes the array in place, "
+                                 "which cannot be differentiated; compute the new values and "
+                                 "assign them")
             if method is None:
                 raise self.error(call, f"the method '.{func.attr}()' cannot be differentiated")
             args = list(call.args)
@@ -337,8 +347,6 @@ class ExpressionLowering:
                 raise self.error(node, "starred arguments ('*args') cannot be differentiated")
         if any(k.arg is None for k in keywords):
             raise self.error(call, "'**kwargs' arguments cannot be differentiated")
-        if any(k.arg == "out" for k in keywords):
-            raise self.error(call, "'out=' arguments write in place and cannot be differentiated")
         if _is_stop_gradient(fn):
             if len(args) != 1 or keywords:
                 raise self.error(call, "stop_gradient takes one argument")
@@ -351,6 +359,15 @@ class ExpressionLowering:
                 raise self.error(call, "a function that returns a tuple must be unpacked: "
                                  "'a, b = f(...)'")
             return results[0], None, False
+        write = registry.written_argument(fn, args, keywords)
+        if write is not None:
+            return self.writing_call(fn, args, keywords, write, call)
+        return self.resolved_call(fn, args, keywords)
+
+    def resolved_call(self, fn, args: list[ast.expr],
+                      keywords: list[ast.keyword]) -> tuple[ast.expr, object, bool]:
+        """A call of a NumPy, `math` or other library function, with its
+        arguments lowered to atoms."""
         if fn in (np.array, np.asarray) and args and isinstance(args[0], (ast.List, ast.Tuple)):
             if not _all_constant(args[0]):
                 return self._stack_literal(args[0], keywords), np.stack, False
@@ -389,6 +406,20 @@ class ExpressionLowering:
     def inline_call(self, fn, args, keywords, call: ast.Call) -> list[ast.expr]:
         raise NotImplementedError  # statements: lower.Lowering
 
+    def writing_call(self, fn, args, keywords, write: registry.Write,
+                     call: ast.Call) -> tuple[ast.expr, object, bool]:
+        raise NotImplementedError  # statements: lower.Lowering
+
+    def writes(self, expr: ast.expr) -> bool:
+        """Whether `expr` calls something that writes into an argument."""
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Call):
+                fn, args, keywords = self.resolve_call(node)
+                if not self.is_user_function(fn) and registry.written_argument(
+                        fn, args, keywords) is not None:
+                    return True
+        return False
+
     def has_user_call(self, expr: ast.expr) -> bool:
         for node in ast.walk(expr):
             if isinstance(node, ast.Call):
@@ -416,8 +447,9 @@ class ExpressionLowering:
         if isinstance(expr, ast.Subscript):
             return self.is_nondiff(expr.value)
         if isinstance(expr, ast.Call):
-            fn, _, keywords = self.resolve_call(expr)
-            return registry.is_nondifferentiable(fn) or self.casts_to_constant(fn, keywords)
+            fn, args, keywords = self.resolve_call(expr)
+            constant = registry.is_nondifferentiable(fn) or self.casts_to_constant(fn, keywords)
+            return constant and registry.written_argument(fn, args, keywords) is None
         return False
 
     def canonical(self, expr: ast.expr) -> ast.expr:
@@ -430,8 +462,8 @@ class ExpressionLowering:
             return self.load(expr)
         if isinstance(expr, ast.Call):
             fn, args, keywords = self.resolve_call(expr)
-            if self.is_user_function(fn):
-                return self.atom(expr)
+            if self.is_user_function(fn) or registry.written_argument(fn, args, keywords):
+                return self.atom(expr)  # statements of its own
             if _is_stop_gradient(fn):  # the whole expression has no derivative anyway
                 if len(args) != 1 or keywords:
                     raise self.error(expr, "stop_gradient takes one argument")

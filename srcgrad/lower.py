@@ -15,12 +15,18 @@ Guarantees to the passes after it, beyond those of `anf.py` for expressions:
   leave early does too.  The bounds of a `For` are atoms that its body does
   not assign.
 - The function's outputs are variables (`Function.results`).
+- A call that writes into an argument is gone too: `f(x, out=y)` is
+  `_t = f(x)` and the `Store` `y[...,] = _t`; `np.add.at(a, i, b)` (an update
+  the registry declares) is `a = scatter_add(a, i, b)`, guarded as `x += e`
+  is; any other such call has been refused (`writing_call`).
 """
 
 from __future__ import annotations
 
 import ast
 import copy
+
+import numpy as np
 
 from . import ir, runtime
 from .anf import SUBSCRIPT, Context, ExpressionLowering, ReturnInfo
@@ -229,6 +235,9 @@ class Lowering(ExpressionLowering):
             if self.is_user_function(fn):
                 self.inline_call(fn, args, keywords, value, statement=True)
                 return
+        if self.writes(value):  # `np.add.at(a, i, b)`, `np.exp(y, out=y)`
+            self.operation(value)  # lowers the writes; the value itself is not needed
+            return
         # an expression without effect: nothing to run
 
     def _generated_effect(self, call: ast.Call) -> ast.Call | None:
@@ -263,30 +272,111 @@ class Lowering(ExpressionLowering):
     def _AugAssign(self, stmt: ast.AugAssign) -> None:
         target = stmt.target
         if isinstance(target, ast.Name):
-            current = self.load(ast.Name(target.id, ast.Load()))
-            # NumPy updates an array in place here; srcgrad rebinds the name.  The
-            # two differ only if another live name shares the array: checks.py keeps
-            # this guard where that may happen and drops it elsewhere.
-            message = (f"{self.origin}: '{self.origin.text}' changes the array '{target.id}' "
-                       "in place, and another name that shares its memory is read later; "
-                       f"write '{target.id} = {target.id} ...' or copy that name with np.copy")
-            guard = ast.Call(ast.Name("refuse_inplace_alias", ast.Load()),
-                             [_copy_atom(current), ast.Constant(message)], [])
-            if not self.stacks:  # a generated adjoint accumulates only into its own arrays
-                self.emit(ir.ExprStmt(self.origin, guard))
-            value, primitive = self._binop(current, stmt.op, stmt.value)
-            name = self._name_target(target)
-            if name in ir.names_in(value):  # the reverse sweep needs the old value too
-                value, primitive = self.temp(value, primitive), None
-            self.emit_assign(name, value, primitive)
+            self._update_name(target, lambda current: self._binop(current, stmt.op, stmt.value),
+                              f"write '{target.id} = {target.id} ...' or copy that name with "
+                              "np.copy")
             return
         assert isinstance(target, ast.Subscript)
+        self._update_subscript(target, lambda old: self._binop(old, stmt.op, stmt.value))
+
+    def _update_name(self, target: ast.Name, update, advice: str) -> None:
+        """`x = update(x)`, for a statement that changes the array `x` in place."""
+        current = self.load(ast.Name(target.id, ast.Load()))
+        # NumPy updates an array in place here; srcgrad rebinds the name.  The
+        # two differ only if another live name shares the array: checks.py keeps
+        # this guard where that may happen and drops it elsewhere.
+        message = (f"{self.origin}: '{self.origin.text}' changes the array '{target.id}' "
+                   f"in place, and another name that shares its memory is read later; {advice}")
+        guard = ast.Call(ast.Name("refuse_inplace_alias", ast.Load()),
+                         [_copy_atom(current), ast.Constant(message)], [])
+        if not self.stacks:  # a generated adjoint accumulates only into its own arrays
+            self.emit(ir.ExprStmt(self.origin, guard))
+        value, primitive = update(current)
+        name = self._name_target(target)
+        if name in ir.names_in(value):  # the reverse sweep needs the old value too
+            value, primitive = self.temp(value, primitive), None
+        self.emit_assign(name, value, primitive)
+
+    def _update_subscript(self, target: ast.Subscript, update) -> None:
+        """`a[i] = update(a[i])`, for a statement that changes `a[i]` in place."""
         array = self._store_target(target.value)
         index = self.index(target.slice)
         old = self.temp(ast.Subscript(ast.Name(array, ast.Load()), index, ast.Load()),
                         primitive=SUBSCRIPT)
-        value = self.temp(*self._binop(old, stmt.op, stmt.value))
+        value = self.temp(*update(old))
         self.emit(ir.Store(self.origin, array, copy.deepcopy(index), value))
+
+    # --- calls that write into an argument ---------------------------------------------
+
+    def writing_call(self, fn, args, keywords, write: registry.Write,
+                     call: ast.Call) -> tuple[ast.expr, object, bool]:
+        """`np.exp(y, out=y)` is `y[...] = np.exp(y)`; `np.add.at(a, i, b)`,
+        a declared update, is `a = scatter_add(a, i, b)`; other calls that
+        write into an argument are refused."""
+        label = ast.unparse(call.func)
+        target = write.target
+        if target is None:
+            raise self.error(call, f"'{label}()' changes its object in place, which cannot be "
+                             "differentiated")
+        where = ast.unparse(target)
+        base = target.value if isinstance(target, ast.Subscript) else target
+        if isinstance(base, ast.Name) and not self.ctx.scope.is_local(base.id):
+            raise self.error(call, f"'{label}()' writes into '{where}', which is not a local "
+                             "variable; srcgrad follows writes into local arrays only")
+        if write.out:
+            if isinstance(target, ast.Tuple) and len(target.elts) == 1:
+                target = target.elts[0]  # a ufunc's `out=(y,)`
+            if isinstance(fn, np.ufunc) and fn.nout > 1 or isinstance(target, ast.Tuple):
+                raise self.error(call, f"'{label}()' with several 'out' arrays cannot be "
+                                 "differentiated; assign its results instead")
+            if any(k.arg == "where" for k in keywords):
+                raise self.error(call, f"'{label}()' with 'out=' and 'where=' writes some "
+                                 f"elements of '{where}' only, which cannot be differentiated; "
+                                 "use np.where(...) and assign the result")
+            kept = [a for a in args if a is not write.target]
+            kept_keywords = [k for k in keywords if k.value is not write.target]
+            result = self._as_atom(*self.resolved_call(fn, kept, kept_keywords))
+            return self._store_result(target, result, call, label)
+        if write.update is None:
+            raise self.error(call, f"'{label}()' writes into '{where}' in place, which cannot be "
+                             "differentiated; compute the new values and assign them instead")
+        if not isinstance(target, (ast.Name, ast.Subscript)):
+            raise self.error(call, f"'{label}()' writes into '{where}'; srcgrad follows such a "
+                             "write only into a variable or a subscript of one")
+
+        def update(current: ast.expr) -> tuple[ast.expr, object]:
+            operands = [current if a is write.target else self.argument(a) for a in args]
+            named = [ast.keyword(k.arg, current if k.value is write.target
+                                 else self.argument(k.value)) for k in keywords]
+            return self._call_expr(write.update, operands, named), write.update
+
+        if isinstance(target, ast.Name):
+            self._update_name(target, update, "copy that name with np.copy first")
+        else:
+            self._update_subscript(target, update)
+        return ast.Constant(None), None, True  # what such a call returns
+
+    def _as_atom(self, value: ast.expr, primitive, nondiff: bool) -> ast.expr:
+        if isinstance(value, (ast.Name, ast.Constant)) and primitive is None and not nondiff:
+            return value
+        return self.temp(value, primitive, nondiff)
+
+    def _store_result(self, target: ast.expr, result: ast.expr, call: ast.Call,
+                      label: str) -> tuple[ast.expr, object, bool]:
+        """Write the result of an `out=` call into `target`; the call's value
+        is `target` itself, as NumPy returns it."""
+        if isinstance(target, ast.Name):
+            array = self._store_target(target)
+            self.emit(ir.Store(self.origin, array, self.index(ast.Constant(...)), result))
+            return ast.Name(array, ast.Load()), None, False
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            array = self._store_target(target.value)
+            index = self.index(target.slice)
+            self.emit(ir.Store(self.origin, array, index, result))
+            return (ast.Subscript(ast.Name(array, ast.Load()), copy.deepcopy(index), ast.Load()),
+                    SUBSCRIPT, False)
+        raise self.error(call, f"'{label}()' writes its result into '{ast.unparse(target)}'; "
+                         "srcgrad follows 'out=' only into a variable or a subscript of one")
 
     def _binop(self, left: ast.expr, op: ast.operator, right: ast.expr):
         """`left <op> right` with `left` already lowered: (value, primitive)."""

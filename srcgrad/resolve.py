@@ -291,7 +291,7 @@ def _spellings() -> dict[int, str]:
     add(np.linalg, "np.linalg")
     add(math, "math")
     for name in ("abs", "min", "max", "float", "int", "bool", "len", "range", "round", "pow",
-                 "print", "sum"):
+                 "print", "sum", "slice"):
         table[id(getattr(builtins, name))] = name
     return table
 

@@ -395,7 +395,11 @@ class _Reverse:
         value = stmt.value
         if isinstance(value, ast.Name) and self.activity.active(value.id):
             part = elements
-            if value.id in self.lazy and value.id not in self.live:
+            if not _basic_index(stmt.index, self.ints):
+                # an index array may repeat an element: only its last write counts
+                part = _call("last_writes", _clone(b), _index_value(stmt.index))
+                self._note_helper("last_writes")
+            elif value.id in self.lazy and value.id not in self.live:
                 part = _call("copy_value", elements)
                 self._note_helper("copy_value")
             self._contribute(out, value.id, copy.deepcopy(part), False, where, origin)
@@ -727,16 +731,16 @@ def _basic_index(index: ast.expr, ints: set[str]) -> bool:
 
 
 def _index_value(index: ast.expr) -> ast.expr:
-    """A subscript's index as a value to pass on: `slice(1, None)` for `1:`."""
+    """A subscript's index as a value that a helper can take: its slices
+    as `slice(...)` calls (`a[m, :]` → `add_at(ba, (m, slice(None)), g)`)."""
     if isinstance(index, ast.Slice):
-        parts = [ast.Constant(None) if p is None else copy.deepcopy(p)
-                 for p in (index.lower, index.upper, index.step)]
-        while len(parts) > 2 and isinstance(parts[-1], ast.Constant) and parts[-1].value is None:
-            parts.pop()
-        return _call("slice", *parts)
+        parts = [index.lower, index.upper, index.step]
+        if index.step is None:  # `slice(a, b)`; `slice(b)` alone would be the stop
+            parts = [index.upper] if index.lower is None else parts[:2]
+        return _call("slice", *(ast.Constant(None) if p is None else _clone(p) for p in parts))
     if isinstance(index, ast.Tuple):
         return ast.Tuple([_index_value(e) for e in index.elts], ast.Load())
-    return copy.deepcopy(index)
+    return _clone(index)
 
 
 def _int_names(fn: ir.Function) -> set[str]:

@@ -178,7 +178,8 @@ def _expressions(stmt: ir.Stmt) -> list[ast.AST]:
 @cache
 def reserved_names() -> frozenset[str]:
     """Global names the generated module uses: no variable may take them."""
-    names = {"np", "math", "print", "range", "len", "abs", "min", "max", "float", "int", "bool"}
+    names = {"np", "math", "print", "range", "len", "abs", "min", "max", "float", "int", "bool",
+             "slice"}
     names |= set(runtime.__all__)
     for rule in registry.RULES.values():
         for template in rule.cotangents:
@@ -190,7 +191,7 @@ def reserved_names() -> frozenset[str]:
     for impl in registry.replacements():
         names.add(impl.__name__)
     return frozenset(n for n in names if not hasattr(builtins, n) or n in {
-        "print", "range", "len", "abs", "min", "max", "float", "int", "bool"})
+        "print", "range", "len", "abs", "min", "max", "float", "int", "bool", "slice"})
 
 
 def _resolve_wrt(irf: ir.Function, src, wrt: tuple[int | str, ...]) -> list[WrtEntry]:

@@ -12,6 +12,8 @@ A row names a registered primitive and how to draw its arguments:
   transformer writes it.
 - `Mask(shape)`: a random boolean condition.
 - `Seq(*specs)`: a tuple of inputs (`np.concatenate`'s `arrays`).
+- `Index(values)`: a fixed integer index array (repeats welcome), not
+  differentiated.
 
 Each domain keeps the function smooth there, away from kinks and ties by
 much more than the finite-difference step.
@@ -25,8 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from srcgrad.rules import binary, helpers, linalg, reductions, shapes, unary
-from srcgrad.runtime import copy_value, seed, unbroadcast
+from srcgrad.rules import binary, helpers, linalg, reductions, shapes, unary, writes
+from srcgrad.runtime import copy_value, last_writes, seed, store_last, unbroadcast
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,11 @@ class Mask:
 @dataclass(frozen=True)
 class Seq:
     specs: tuple
+
+
+@dataclass(frozen=True)
+class Index:
+    values: tuple
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,8 @@ def _describe(spec) -> str:
         return "m" + ("x".join(map(str, spec.shape)) or "s")
     if isinstance(spec, Seq):
         return "[" + ",".join(_describe(s) for s in spec.specs) + "]"
+    if isinstance(spec, Index):
+        return "i[" + ",".join(map(str, spec.values)) + "]"
     return repr(spec.value).replace(" ", "")
 
 
@@ -103,6 +112,8 @@ def draw(spec, rng, dtype):
         return bool(mask) if spec.shape == () else mask
     if isinstance(spec, Seq):
         return tuple(draw(s, rng, dtype) for s in spec.specs)
+    if isinstance(spec, Index):
+        return np.array(spec.values)
     if spec.integer:
         value = rng.integers(int(spec.lo), int(spec.hi) + 1, spec.shape)
         return int(value) if spec.shape == () else value
@@ -402,6 +413,13 @@ add(
     row(unbroadcast, Real(M), Real((3, 1))),
     row(unbroadcast, Real(V), Real(S)),
     row(copy_value, Real(M)),
+    row(writes.scatter_add, Real(M), Index((2, 0, 2)), Real(M)),
+    row(writes.scatter_add, Real(M), Index((1, 1)), Real((4,))),
+    row(writes.scatter_add, Real(V), Index((0, -1, 2, 0)), Real(S)),
+    row(last_writes, Real(M), Index((2, 0, 2, -1))),
+    row(last_writes, Real(V), Index((1, 1, 0))),
+    row(store_last, Real((4, 4)), Index((2, 0, 2, -1)), Real(M)),
+    row(store_last, Real(S), Index((1, 1, 0)), Real(V)),
     row(seed, Real(M), Real(M)),
     row(seed, Real(S), Real(S)),
 )

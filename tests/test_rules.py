@@ -33,7 +33,7 @@ import pytest
 from numba.core import config
 from numba.core.caching import Cache
 from numba.np.numpy_support import as_dtype
-from rule_table import NONDIFFERENTIABLE, ROWS, Const, Mask, Real, Seq, draw
+from rule_table import NONDIFFERENTIABLE, ROWS, Const, Index, Mask, Real, Seq, draw
 
 from srcgrad.rules import binary, linalg, reductions, registry, shapes, unary
 from srcgrad.runtime import unbroadcast
@@ -97,7 +97,7 @@ class Case:
         assert self.rule is not None, f"no rule for {row.id}"
         specs = self.rule.signature.bind(*row.args, **{k: Const(v) for k, v in row.kwargs.items()})
         specs.apply_defaults()
-        self.specs = {p: s if isinstance(s, (Real, Const, Mask, Seq)) else Const(s)
+        self.specs = {p: s if isinstance(s, (Real, Const, Mask, Seq, Index)) else Const(s)
                       for p, s in specs.arguments.items()}
         # A draw within a few steps of a kink or a tie (maximum, clip) would make finite
         # differences meaningless: such draws are redrawn, told by two step sizes disagreeing.

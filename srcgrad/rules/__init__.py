@@ -7,7 +7,8 @@ Importing this package registers every rule, grouped by family:
 - `reductions`: `np.sum`, `mean`, `max`, `min`, `prod`, `cumsum`;
 - `shapes`: reshapes, transposes, `concatenate`, `stack`, copies, fills;
 - `linalg`: `np.dot`, `@`, `np.outer`, `np.trace`, `np.linalg.norm`;
-- `helpers`: what several families use inside their rules (`select`, `cast_like`, ...).
+- `helpers`: what several families use inside their rules (`select`, `cast_like`, ...);
+- `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
 
 `registry` holds the contract (`adjoint`, `nondifferentiable`, `replace`) and
 the look-ups the transformer uses.
@@ -15,7 +16,7 @@ the look-ups the transformer uses.
 
 from __future__ import annotations
 
-from . import binary, helpers, linalg, reductions, shapes, unary  # noqa: F401  (registers)
+from . import binary, helpers, linalg, reductions, shapes, unary, writes  # noqa: F401  (registers)
 from .registry import adjoint, is_nondifferentiable, lookup, nondifferentiable, replacement
 
 __all__ = ["adjoint", "lookup", "is_nondifferentiable", "nondifferentiable", "replacement"]

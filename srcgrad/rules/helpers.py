@@ -28,11 +28,13 @@ from ..runtime import (
     _summed_to_shape,
     copy_value,
     grad_dtype,
+    last_writes,
     new_cotangent,
     pop_shape,
     push_shape,
     seed,
     shape_of,
+    store_last,
     take_cotangent,
     unbroadcast,
     zeros_like,
@@ -418,6 +420,16 @@ def copy_value_adjoint(g, ans, x):
 @adjoint(seed)
 def seed_adjoint(g, ans, grad_y, y):
     return unbroadcast(g, grad_y), None
+
+
+@adjoint(last_writes)
+def last_writes_adjoint(g, ans, b, index):
+    return store_last(unbroadcast(g, ans), index, b), None
+
+
+@adjoint(store_last)
+def store_last_adjoint(g, ans, values, index, like):
+    return unbroadcast(last_writes(unbroadcast(g, like), index), values), None, None
 
 
 nondifferentiable(zeros_like, push_shape, pop_shape, grad_dtype)

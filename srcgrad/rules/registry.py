@@ -36,15 +36,19 @@ Conventions the transformer relies on:
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..errors import SrcGradError
 
 __all__ = ["Rule", "adjoint", "nondifferentiable", "lookup", "is_nondifferentiable", "RULES",
-           "replace", "replacement", "replacements"]
+           "replace", "replacement", "replacements", "Mutation", "Write", "mutates",
+           "mutates_method", "method_mutation", "written_argument"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,119 @@ def replacement(primal: object) -> Callable | None:
 
 def replacements() -> list[Callable]:
     return [impl for _, impl in _REPLACEMENTS.values()]
+
+
+# --- calls that write into an argument ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """A callable that writes into one of its arguments (`np.add.at` into `a`).
+
+    `update`, where there is one, is the same change as a function of the
+    old value that returns the new one (`scatter_add(a, indices, b)` for
+    `np.add.at(a, indices, b)`), with an adjoint rule of its own: srcgrad
+    lowers the call to `a = update(a, ...)`.  Without it the call is refused."""
+
+    param: str  # the parameter written into, as NumPy names it
+    position: int | None  # its position, None where it is the method's object
+    update: Callable | None = None
+
+
+@dataclass(frozen=True)
+class Write:
+    """What one call writes into: `written_argument`'s answer."""
+
+    target: ast.expr | None  # the argument written into (None: the method's object)
+    param: str
+    update: Callable | None  # see Mutation; None for `out=`, and for a refused call
+    out: bool = False  # the call's result is assigned into `target` (`out=`)
+
+
+_MUTATIONS: dict[object, Mutation] = {}
+
+
+def mutates(*primals: object, param: str, position: int | None,
+            update: Callable | None = None) -> None:
+    """Declare callables that write into their parameter `param`."""
+    for primal in primals:
+        _MUTATIONS[_key(primal)] = Mutation(param, position, update)
+        _PRIMALS[_key(primal)] = primal
+
+
+def mutates_method(owner: object, name: str, param: str = "self", position: int | None = None,
+                   update: Callable | None = None) -> None:
+    """Declare the method `name` of `owner` (a class: of all its instances;
+    an object such as `np.add`: of that one) as writing into `param` (its
+    object, by default)."""
+    _MUTATIONS[(_key(owner), name)] = Mutation(param, position, update)
+    _PRIMALS[_key(owner)] = owner
+
+
+def method_mutation(cls: type, name: str) -> Mutation | None:
+    """The declaration of the method `name` of instances of `cls`, if it writes."""
+    for base in cls.__mro__:
+        found = _MUTATIONS.get((_key(base), name))
+        if found is not None:
+            return found
+    return None
+
+
+def _mutation(fn: object) -> Mutation | None:
+    found = _MUTATIONS.get(_key(fn))
+    if found is not None:
+        return found
+    owner, name = getattr(fn, "__self__", None), getattr(fn, "__name__", None)
+    if owner is None or name is None or isinstance(owner, type(ast)):
+        return None
+    return _MUTATIONS.get((_key(owner), name)) or method_mutation(type(owner), name)
+
+
+def written_argument(fn: object, args: list[ast.expr],
+                     keywords: list[ast.keyword]) -> Write | None:
+    """What a call of `fn` with these arguments writes into, if anything: the
+    argument of a declared `Mutation`, or an `out=` array (by keyword, or in
+    the position of a parameter named `out`)."""
+    mutation = _mutation(fn)
+    if mutation is not None:
+        target = None
+        if mutation.position is not None and len(args) > mutation.position:
+            target = args[mutation.position]
+        target = next((k.value for k in keywords if k.arg == mutation.param), target)
+        return Write(target, mutation.param, mutation.update)
+    out = next((k.value for k in keywords if k.arg == "out"), None)
+    position = _out_position(fn)
+    if out is None and position is not None and len(args) > position:
+        out = args[position]
+    if out is None or isinstance(out, ast.Constant) and out.value is None:
+        return None
+    return Write(out, "out", None, out=True)
+
+
+def _out_position(fn: object) -> int | None:
+    """Where a positional `out` argument of `fn` goes, if it takes one."""
+    try:
+        return _cached_out_position(fn)
+    except TypeError:  # unhashable
+        return _find_out_position(fn)
+
+
+def _find_out_position(fn: object) -> int | None:
+    if isinstance(fn, np.ufunc):
+        return fn.nin
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    for k, p in enumerate(params):
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            return None
+        if p.name == "out":
+            return k
+    return None
+
+
+_cached_out_position = functools.lru_cache(maxsize=None)(_find_out_position)
 
 
 def lookup(primal: object) -> Rule | None:

@@ -899,5 +899,5 @@ nondifferentiable(
     squeezed_shape, expanded_shape,
     np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
     np.eye, np.identity,
-    np.shape, np.size, np.ndim, len, range, int, bool, round,
+    np.shape, np.size, np.ndim, len, range, int, bool, round, slice,
 )  # fmt: skip
