@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import ir
+from .bindings import Binding
 from .errors import UnsupportedSyntaxError
 from .naming import Namer
 from .parse import FunctionSource, user_function
@@ -104,6 +105,7 @@ class ExpressionLowering:
         self.origin: ir.Origin
         self.globals: dict[str, object] = {}  # injected into the generated module
         self.imports: dict[str, object] = {}  # imported by the generated module
+        self.bindings: list[Binding] = []  # the user's global reads (see bindings.py)
         self.temps: set[str] = set()
 
     # --- emitting ----------------------------------------------------------

@@ -95,8 +95,11 @@ def load_module(source: str, stem: str, injected: dict[str, object]) -> ModuleTy
     module_name = f"srcgrad_generated_{stem}_{digest}"
     with _LOCK:
         module = sys.modules.get(module_name)
-        if module is not None:
+        if module is not None and all(module.__dict__.get(k) is v for k, v in injected.items()):
             return module
+        # else a module of the same source, loaded for other objects of the same
+        # values: this one reads its own (an array changed in place later is
+        # seen by the gradient that captured it, not by another one)
         directory = _writable_dir()
         path = directory / f"{module_name}.py"
         if not path.exists() or path.read_text() != source:

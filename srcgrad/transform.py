@@ -17,7 +17,7 @@ import builtins
 import inspect
 import os
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from . import __version__, ir, runtime
@@ -58,6 +58,7 @@ class Generated:
     single_result: bool
     wrt_params: list[int | None]  # per wrt entry: the parameter's position, None for a local
     device: DeviceAdjoint | None = None  # target="cuda"
+    bindings: list = field(default_factory=list)  # the user's global reads (bindings.Binding)
 
 
 def transform(fn, options: Options) -> Generated:
@@ -107,7 +108,8 @@ def transform(fn, options: Options) -> Generated:
     source = emit_function(name, params, body, returns, header)
     params_index = {p: k for k, p in enumerate(irf.params)}
     return Generated(source, name, dict(irf.globals), len(irf.results), irf.single_result,
-                     [params_index[w.name] if w.is_param else None for w in wrt], device)
+                     [params_index[w.name] if w.is_param else None for w in wrt], device,
+                     irf.bindings)
 
 
 def _describe(w, fn) -> str:
@@ -147,8 +149,8 @@ def _runtime_helpers() -> dict[str, object]:
 
 def _expressions(stmt: ir.Stmt) -> list[ast.AST]:
     out = []
-    for field in ("value", "index", "target", "test", "start", "stop", "step"):
-        node = getattr(stmt, field, None)
+    for part in ("value", "index", "target", "test", "start", "stop", "step"):
+        node = getattr(stmt, part, None)
         if isinstance(node, ast.AST):
             out.append(node)
     return out
