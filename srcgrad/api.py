@@ -11,7 +11,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import linecache
 import os
+import re
 import threading
 import types
 import warnings
@@ -22,9 +24,10 @@ import numpy as np
 
 from .anf import stop_gradient
 from .bindings import still_bound
-from .compile import compile_error, load_module
+from .compile import compile_error, load_module, user_origin
 from .device import DeviceOptions
-from .errors import OutOfMemoryError, SrcGradError, UnsupportedArgumentError
+from .errors import NoAdjointError, OutOfMemoryError, SrcGradError, UnsupportedArgumentError
+from .rules.registry import NO_ADJOINT
 from .runtime import grad_dtype
 from .transform import Generated, Options, transform
 
@@ -328,8 +331,17 @@ class GradFunction:
         again, where Numba's cache of it was unreadable)."""
         if isinstance(exc, MemoryError):
             raise self._out_of_memory(exc) from exc
+        if _is_numba_error(exc) and NO_ADJOINT in str(exc):
+            # a rule's helper refused its arguments' types (a matrix's norm of order 1)
+            error = self._compile_error(exc)
+            reason = next(part for part in re.split(r"[;\n]", str(exc)) if NO_ADJOINT in part)
+            raise _quoting(NoAdjointError, reason[reason.index(NO_ADJOINT):].strip(),
+                           error.file, error.line) from None
         if _is_numba_error(exc):
             raise self._compile_error(exc) from None
+        if isinstance(exc, SrcGradError) and exc.file is None:
+            # a rule's helper refused its arguments when it ran: say where
+            raise _quoting(type(exc), exc.reason, *self._user_origin(exc)) from None
         if _from_numba_cache(exc):
             return self._recompile(exc)(*values, *seeds)
         if self.target == "cpu" and _from_numba_compiler(exc):
@@ -345,6 +357,23 @@ class GradFunction:
             fn = fn.fn
         fn = getattr(fn, "py_func", fn)
         return inspect.getsourcefile(fn) or fn.__code__.co_filename, fn.__code__.co_firstlineno
+
+    def _user_origin(self, exc: Exception) -> tuple[str, int]:
+        """The user's file and line of the generated statement that raised
+        `exc` (the innermost one, in any generated module), else of the `def`."""
+        file, first = self._where()
+        tb, where = exc.__traceback__, None
+        while tb is not None:
+            path = tb.tb_frame.f_code.co_filename
+            if os.path.basename(path).startswith("srcgrad_generated_"):
+                where = path, tb.tb_lineno
+            tb = tb.tb_next
+        if where is not None:
+            lines = Path(where[0]).read_text().splitlines() if os.path.exists(where[0]) else []
+            user_file, line = user_origin(lines, where[1], {os.path.basename(file): file})
+            if line is not None:
+                return user_file, line
+        return file, first
 
     def _compile_error(self, exc: Exception, line: int | None = None) -> SrcGradError:
         file, first = self._where()
@@ -384,6 +413,12 @@ class GradFunction:
 
     def __repr__(self) -> str:
         return f"<srcgrad gradient of {getattr(self.fn, '__qualname__', self.fn)}>"
+
+
+def _quoting(cls: type, reason: str, file: str | None, line: int | None) -> SrcGradError:
+    """A `cls` error at the user's `file:line` quoting that line's code."""
+    text = linecache.getline(file, line).strip() if file and line else ""
+    return cls(f"'{text}': {reason}" if text else reason, file, line)
 
 
 def _fn_name(fn) -> str:

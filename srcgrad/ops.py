@@ -60,7 +60,8 @@ def operation(stmt: ir.Assign) -> Operation:
     try:
         bound = rule.signature.bind(*args, **{k.arg: k.value for k in keywords})
     except TypeError as exc:
-        raise UnsupportedSyntaxError(f"{ast.unparse(value)}: {exc}", stmt.origin.file,
+        # (the lowering checks the user's calls: this is generated code's)
+        raise UnsupportedSyntaxError(f"'{stmt.origin.text}': {exc}", stmt.origin.file,
                                      stmt.origin.line) from None
     bound.apply_defaults()
     atoms = {name: _as_ast(v) for name, v in bound.arguments.items()}

@@ -1,6 +1,7 @@
 """Adjoint rules of linear algebra: `np.dot`, `np.matmul` and `@` (operands
 of at most two dimensions), `np.outer`, `np.trace`, and `np.linalg.norm`
-(the 2-norm of vectors, the Frobenius norm of matrices: `ord=None`).
+(the 2-norm of vectors, the Frobenius norm of matrices: `ord=None`; a
+vector's other orders, expanded into operations with rules).
 
 `dot_grad_left(g, a, b)` and `dot_grad_right(g, a, b)` are the cotangents of
 `a` and `b` in `np.dot(a, b)` for every combination of scalar, vector and
@@ -18,6 +19,8 @@ and its `@` refuses `x32 @ w64` and `w @ int_array`), `norm` (Numba has no
 
 from __future__ import annotations
 
+import ast
+import math
 import operator
 
 import numba
@@ -25,11 +28,12 @@ import numpy as np
 from numba import types
 from numba.core.errors import TypingError
 
+from ..errors import NoAdjointError
 from ..machinecode import cached_jitable, cached_overload, compiled_once
 from ..runtime import _is_scalar, shape_of, unbroadcast
 from .helpers import axis_count, is_none_type, numba_dtype, safe_reciprocal, static_bool, sum_to
 from .reductions import reduce_sum, sum_grad
-from .registry import adjoint, replace
+from .registry import NO_ADJOINT, Refused, adjoint, expand, replace
 
 __all__ = ["dot", "matmul", "norm", "dot_grad_left", "dot_grad_right", "trace_grad"]
 
@@ -41,20 +45,28 @@ def _dot_shape(a, b) -> tuple[int, ...]:
     """The shape of `np.dot(a, b)` for operands of at most two dimensions."""
     sa, sb = np.shape(a), np.shape(b)
     if len(sa) > 2 or len(sb) > 2:
-        raise ValueError("srcgrad differentiates dot and matmul of at most 2-D operands, "
-                         f"not {len(sa)}-D and {len(sb)}-D")
+        raise NoAdjointError(NO_ADJOINT + _more_than_2d(len(sa), len(sb)))
     if not sa or not sb:
         return sa or sb
     return sa[:-1] + sb[1:]
 
 
+def _more_than_2d(na: int, nb: int) -> str:
+    return (f"a product of {na}-D and {nb}-D operands: srcgrad differentiates dot, matmul and "
+            "@ of at most 2-D operands (for a batched product, loop over the batch)")
+
+
 def dot(a, b):
     """`np.dot(a, b)`; replaces it, since Numba has no `np.dot` of a scalar."""
+    if np.ndim(a) > 2 or np.ndim(b) > 2:
+        raise NoAdjointError(NO_ADJOINT + _more_than_2d(np.ndim(a), np.ndim(b)))
     return np.dot(a, b)
 
 
 def matmul(x1, x2):
     """`np.matmul(x1, x2)`; replaces it, since Numba has only `@`."""
+    if np.ndim(x1) > 2 or np.ndim(x2) > 2:
+        raise NoAdjointError(NO_ADJOINT + _more_than_2d(np.ndim(x1), np.ndim(x2)))
     return np.matmul(x1, x2)
 
 
@@ -77,6 +89,8 @@ def _blas_dot(a, b):
 
 @cached_overload(dot)
 def _dot(a, b):
+    if isinstance(a, types.Array) and isinstance(b, types.Array) and (a.ndim > 2 or b.ndim > 2):
+        raise TypingError(NO_ADJOINT + _more_than_2d(a.ndim, b.ndim))
     if _is_scalar(a) or _is_scalar(b):
         return lambda a, b: a * b
     dtype = _product_dtype(a, b)
@@ -89,6 +103,8 @@ def _dot(a, b):
 def _matmul(x1, x2):
     if not (isinstance(x1, types.Array) and isinstance(x2, types.Array)):
         raise TypingError("matmul: operands must be arrays, not scalars")
+    if x1.ndim > 2 or x2.ndim > 2:
+        raise TypingError(NO_ADJOINT + _more_than_2d(x1.ndim, x2.ndim))
     return lambda x1, x2: dot(x1, x2)
 
 
@@ -129,7 +145,7 @@ def _numba_dot_shape(a, b):
     na = a.ndim if isinstance(a, types.Array) else 0
     nb = b.ndim if isinstance(b, types.Array) else 0
     if na > 2 or nb > 2:
-        raise TypingError("srcgrad differentiates dot and matmul of at most 2-D operands")
+        raise TypingError(NO_ADJOINT + _more_than_2d(na, nb))
     if (na == 0 and nb == 0) or (na == 1 and nb == 1):
         return na, nb, _no_axes
     if na == 0:
@@ -317,23 +333,46 @@ def trace_adjoint(g, ans, a):
 
 
 # --- norm ----------------------------------------------------------------------------------------
+#
+# ord=None, a vector's ord=2 and a matrix's 'fro': the rule below.  A vector's
+# other orders (numbers p, inf, -inf) are expanded by the lowering into
+# operations that have rules (`_expand_norm`), so they are differentiable to
+# any order: sum(|x|**p)**(1/p), sum(|x|), max(|x|), min(|x|).  What has no
+# rule (a matrix's 1, 2, inf, 'nuc' norms; ord=0) is refused, naming the ord.
+
+
+def _is_vector(ndim: int, axis) -> bool:
+    return (axis is None and ndim == 1) or isinstance(axis, int) or (
+        isinstance(axis, tuple) and len(axis) == 1)
+
+
+_ORDERS = ("srcgrad differentiates ord=None, 'fro' for matrices, and numbers (inf, -inf, 1, "
+           "2, p) for vectors (pass axis= to take vector norms along an axis of a matrix)")
+_MATRIX = "np.linalg.norm of a matrix with an ord other than None and 'fro': " + _ORDERS
+_VECTOR = "np.linalg.norm of a vector with ord='fro' (or of a matrix): " + _ORDERS
 
 
 def _check_ord(ord, ndim: int, axis) -> None:
-    vector = (axis is None and ndim == 1) or isinstance(axis, int) or (
-        isinstance(axis, tuple) and len(axis) == 1)
+    vector = _is_vector(ndim, axis)
     if ord is None or (ord == 2 and vector) or (ord == "fro" and not vector):
         return
-    raise ValueError(f"srcgrad differentiates np.linalg.norm with ord=None (the 2-norm of "
-                     f"vectors, the Frobenius norm of matrices), not ord={ord!r}")
+    raise NoAdjointError(NO_ADJOINT + (_VECTOR if vector else _MATRIX))
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
     """`np.linalg.norm(x, ord, axis, keepdims)` for the 2-norm and the
     Frobenius norm; replaces it, since Numba has no `axis=` or `keepdims=`.
-    Other orders raise `ValueError`."""
+    Other orders raise `NoAdjointError` (the lowering expands those it can
+    differentiate into other operations first)."""
     _check_ord(ord, np.ndim(x), axis)
     return np.linalg.norm(x, ord, axis, keepdims)
+
+
+def _written(ord) -> str:
+    """`ord` as the user wrote it (`inf`, not `1e309`)."""
+    if isinstance(ord, float) and math.isinf(ord):
+        return "inf" if ord > 0 else "-inf"
+    return repr(ord)
 
 
 @cached_overload(norm)
@@ -348,7 +387,7 @@ def _norm(x, ord=None, axis=None, keepdims=False):
         isinstance(ord, types.IntegerLiteral) and ord.literal_value == 2 and vector) or (
         isinstance(ord, types.StringLiteral) and ord.literal_value == "fro" and not vector)
     if not ok:
-        raise TypingError(f"srcgrad differentiates np.linalg.norm with ord=None, not {ord}")
+        raise TypingError(NO_ADJOINT + (_VECTOR if vector else _MATRIX))
     if is_none_type(axis) and not keep:
         return lambda x, ord=None, axis=None, keepdims=False: _norm_all(x)
     return lambda x, ord=None, axis=None, keepdims=False: np.sqrt(
@@ -367,3 +406,53 @@ def norm_adjoint(g, ans, x, ord=None, axis=None, keepdims=False):
 
 
 replace(np.linalg.norm, norm)
+
+
+def vector_operand(x, axis):
+    """`x`, whose norm along `axis` is a vector norm; refuses a matrix (its
+    norm of an order other than None and 'fro' has no rule)."""
+    if not _is_vector(np.ndim(x), axis):
+        raise NoAdjointError(NO_ADJOINT + _MATRIX)
+    return x
+
+
+@cached_overload(vector_operand)
+def _vector_operand(x, axis):
+    ndim = x.ndim if isinstance(x, types.Array) else 0
+    if axis_count(axis, ndim) != 1:
+        raise TypingError(NO_ADJOINT + _MATRIX)
+    return lambda x, axis: x
+
+
+@adjoint(vector_operand)
+def vector_operand_adjoint(g, ans, x, axis):
+    return g, None
+
+
+def _expand_norm(arguments: dict, lowering):
+    """`np.linalg.norm(x, ord=p)` of a vector as operations that have rules."""
+    ord = arguments["ord"]
+    if not isinstance(ord, ast.Constant):
+        raise Refused("ord must be a constant (None, 'fro', or a number) for srcgrad to "
+                      "choose the norm's adjoint")
+    p = ord.value
+    if p is None or p == "fro" or (p == 2 and type(p) is not bool):
+        return None  # the rule of norm
+    if p == 0 and not isinstance(p, str):
+        raise Refused("ord=0 counts the nonzero entries, which has no derivative")
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or p != p:
+        raise Refused(f"np.linalg.norm with ord={_written(p)}: {_ORDERS}")
+    axis, keepdims = arguments["axis"], arguments["keepdims"]
+    x = lowering.emit_call(vector_operand, [arguments["x"], axis], [])
+    magnitude = lowering.emit_call(np.abs, [x], [])
+    reduce = [ast.keyword("axis", axis), ast.keyword("keepdims", keepdims)]
+    if p in (math.inf, -math.inf):
+        return lowering.emit_call(np.max if p > 0 else np.min, [magnitude], reduce)
+    if p == 1:
+        return lowering.emit_call(np.sum, [magnitude], reduce)
+    powered = lowering.emit_binop(magnitude, ast.Pow(), ast.Constant(float(p)))
+    total = lowering.emit_call(np.sum, [powered], reduce)
+    return lowering.emit_binop(total, ast.Pow(), ast.Constant(1.0 / p))
+
+
+expand(np.linalg.norm, _expand_norm)
