@@ -190,6 +190,143 @@ def test_a_container_that_is_not_differentiated(target):
         assert "not supported yet" in str(info.value) or "does not yet" in str(info.value)
 
 
+# --- 2b. np.linalg.norm's orders ---------------------------------------------------------
+
+
+def norm_of_order(order, axis=None):
+    def f(x):
+        return np.linalg.norm(x, ord=order, axis=axis) * 1.0
+    return f
+
+
+NORM_LINE = inspect.getsourcelines(norm_of_order)[1] + 2
+VECTOR = np.array([0.3, -1.2, 0.7, 2.0])
+MATRIX = np.array([[0.3, -1.2, 0.4], [0.7, 2.0, -0.9]])
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("order", [1, 2, 3, 1.5, -1, np.inf, -np.inf, None])
+def test_vector_norms_of_every_order(target, order):
+    f = norm_of_order(order)
+    df = sg.grad(f, target=target)
+    np.testing.assert_allclose(df(VECTOR), numerical_gradient(f, (VECTOR,)), rtol=1e-6)
+    value, _ = sg.value_and_grad(f, target=target)(VECTOR)
+    assert value == pytest.approx(np.linalg.norm(VECTOR, order))
+    # along an axis of a matrix: vector norms
+    g = norm_of_order(order, axis=1)
+    dg = sg.grad(lambda_free_sum(g), target=target)
+    np.testing.assert_allclose(dg(MATRIX), numerical_gradient(lambda_free_sum(g), (MATRIX,)),
+                               rtol=1e-6)
+
+
+def lambda_free_sum(g):
+    def summed(x):
+        return np.sum(g(x) * np.array([1.0, -2.0]))
+    return summed
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_second_derivative_of_a_p_norm(target):
+    f = norm_of_order(3)
+    hessian = sg.hessian(f, target=target)(VECTOR)
+    gradient = sg.grad(f, target="python")
+    by_differences = np.array([numerical_gradient(lambda x, i=i: gradient(x)[i], (VECTOR,))
+                               for i in range(VECTOR.size)])
+    np.testing.assert_allclose(hessian, by_differences, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_frobenius_norm_of_a_matrix(target):
+    f = norm_of_order("fro")
+    np.testing.assert_allclose(sg.grad(f, target=target)(MATRIX),
+                               numerical_gradient(f, (MATRIX,)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("order, value, written", [
+    ("nuc", MATRIX, "ord='nuc'"),  # refused when the gradient is made
+    (0, VECTOR, "ord=0"),
+    (1, MATRIX, "a matrix"),  # refused when the matrix arrives
+    (2, MATRIX, "a matrix"),
+    (np.inf, MATRIX, "a matrix"),
+    (-np.inf, MATRIX, "a matrix"),
+    ("fro", VECTOR, "a vector with ord='fro'"),
+])
+def test_norms_without_a_rule_are_refused(target, order, value, written):
+    with pytest.raises(sg.NoAdjointError) as info:
+        sg.grad(norm_of_order(order), target=target)(value)
+    assert_names_user_code(info.value, NORM_LINE, "np.linalg.norm(x, ord=order, axis=axis)")
+    assert written in str(info.value)
+
+
+# --- 2c. products of more than two dimensions -------------------------------------------
+
+
+def batched(a, b):
+    c = a @ b
+    return np.sum(c * c)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("shapes", [((2, 3, 4), (2, 4, 5)), ((2, 3, 4), (4, 5)),
+                                    ((3, 4), (2, 4, 5))])
+def test_batched_matmul_is_refused(target, shapes):
+    a, b = (np.ones(s) for s in shapes)
+    with pytest.raises(sg.NoAdjointError) as info:
+        sg.grad(batched, target=target)(a, b)
+    line = inspect.getsourcelines(batched)[1] + 1
+    assert_names_user_code(info.value, line, "c = a @ b")
+    assert f"{len(shapes[0])}-D and {len(shapes[1])}-D" in str(info.value)
+
+
+# --- 3. calls whose arguments do not fit --------------------------------------------------
+
+
+def sum_where(x, m):
+    return np.sum(x, where=m)
+
+
+def maximum_of_one(x):
+    return np.sum(np.maximum(x))
+
+
+def sine_of_four(x):
+    return np.sum(np.sin(x, 3, 4, 5))
+
+
+def method_sum_where(x, m):
+    return x.sum(where=m)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("fn, construct, reason", [
+    (sum_where, "'np.sum(x, where=m)'", "unexpected keyword argument 'where'"),
+    (maximum_of_one, "'np.maximum(x)'", "missing a required argument"),
+    (sine_of_four, "'np.sin(x, 3, 4, 5)'", "too many positional arguments"),
+    (method_sum_where, "'x.sum(where=m)'", "unexpected keyword argument 'where'"),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_arguments_that_do_not_fit_quote_the_users_call(target, fn, construct, reason):
+    x, m = np.array([1.0, 2.0, 3.0]), np.array([True, False, True])
+    args = (x, m) if "where" in fn.__name__ else (x,)
+    with pytest.raises(sg.SrcGradError) as info:
+        sg.grad(fn, target=target)(*args)
+    assert_names_user_code(info.value, inspect.getsourcelines(fn)[1] + 1, construct)
+    assert reason in str(info.value)
+
+
+def nonzero_by_where(x):
+    count = len(np.where(x > 0)[0])
+    positive = np.where(x > 0)[0]
+    return np.sum(x[positive] * x[positive]) + count * x[0]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_where_of_one_argument_is_nonzero(target):
+    x = np.array([1.0, -1.0, 2.0])
+    np.testing.assert_allclose(sg.grad(nonzero_by_where, target=target)(x),
+                               numerical_gradient(nonzero_by_where, (x,)), rtol=1e-6)
+
+
 # --- 4. jvp takes tangents in the structure of the primals ---------------------------------
 
 
