@@ -255,8 +255,9 @@ class GradFunction:
     def _inputs(self, args) -> list:
         """The arguments as the adjoint takes them: a list or tuple of numbers
         as an array, a 0-d array as its scalar.  A container of arrays (a
-        pytree) is refused, naming the parameter: its gradient would need the
-        container's structure, which srcgrad does not give yet."""
+        pytree) is refused, naming the parameter, where it is differentiated
+        (its gradient would need the container's structure, which srcgrad
+        does not give yet) or is not one array."""
         values = []
         differentiated = None
         for k, value in enumerate(args):
@@ -272,6 +273,9 @@ class GradFunction:
         name = list(self._signature.parameters)[k] if k < len(self._signature.parameters) \
             else str(k)
         file, line = self._where()
+        if differentiated and not isinstance(value, dict) and not any(
+                isinstance(v, (np.ndarray, tuple, list, dict)) for v in value):
+            differentiated = False  # numbers: read as an array, as ever (np.asarray below)
         if differentiated or isinstance(value, dict):
             what = ("srcgrad does not yet differentiate with respect to a container (tuple, "
                     "list, dict)" if differentiated else

@@ -22,7 +22,7 @@ from functools import cache
 
 from . import __version__, ir, runtime
 from .activity import analyse
-from .checks import alias_classes, check_stores, drop_needless_guards
+from .checks import alias_classes, check_stores, drop_alias_guards, drop_needless_guards
 from .cleanup import cleanup
 from .device import DeviceAdjoint, DeviceOptions, check_scalar_function, device_adjoint
 from .emit import emit_function
@@ -73,6 +73,8 @@ def transform(fn, options: Options) -> Generated:
     copy_written_parameters(irf)
     rename_redefinitions(irf, namer)
     if options.device is not None:
+        # a function of scalars shares no memory: `k += 1` needs no aliasing guard
+        drop_alias_guards(irf)
         check_scalar_function(irf)
     wrt = _resolve_wrt(irf, src, options.wrt)
     stop = _resolve_stop(irf, src, options.stop_gradients)

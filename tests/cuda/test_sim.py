@@ -68,6 +68,12 @@ def test_while_loop():
     check(fns.grow, (X,), 0, max_trips=32)
 
 
+def test_while_loop_with_a_counter_and_augmented_assignments():
+    """`k += 1` once carried an aliasing guard that the GPU cannot call."""
+    check(fns.counted_while, (X,), 0, max_trips=32)
+    assert "refuse_" not in sg.grad(fns.counted_while, target="cuda", max_trips=32).source
+
+
 def test_for_loop_with_branch_and_two_wrt():
     check(fns.damped, (X, np.array([[0.5], [2.0]])), (0, 1))
 
