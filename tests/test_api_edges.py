@@ -85,6 +85,30 @@ def test_a_global_array_changed_in_place_is_seen(target, restore_globals):
     check(df, uses_globals, x)
 
 
+CUBIC = False
+
+
+def branches_on_a_global(x):
+    if CUBIC:  # a constant test: the transformation keeps only the branch taken
+        return np.sum(edge_module.OFFSET * x * x * x)
+    return np.sum(edge_module.OFFSET * x * x)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_rebound_flag_is_seen(target, restore_globals):
+    global CUBIC
+    df = sg.grad(branches_on_a_global, target=target)
+    x = np.array([0.5, -1.5])
+    try:
+        check(df, branches_on_a_global, x)
+        CUBIC = True
+        check(df, branches_on_a_global, x)
+        edge_module.OFFSET = -0.5
+        check(df, branches_on_a_global, x)
+    finally:
+        CUBIC = False
+
+
 def make_closure(k):
     def scaled(x):
         return k * np.sum(np.sin(x))
