@@ -170,6 +170,8 @@ class GradFunction:
         if self.target != "cuda":
             raise AttributeError(f"device_function: {self.__name__} was made for "
                                  f"target={self.target!r}; pass target='cuda'")
+        if self._current is not None and not self._current():
+            self._refresh()
         return self._cuda().device_function
 
     def _cuda(self):

@@ -57,6 +57,14 @@ def nested_while(x):
     return s
 
 
+SCALE = 2.0
+
+
+def scaled_sine(x):
+    """Reads the global SCALE, which a test rebinds."""
+    return SCALE * math.sin(x) * x
+
+
 def counted_while(x):
     """A while loop with an integer counter, `k += 1`, and an accumulator
     updated in place: scalars, which share no memory."""
