@@ -283,7 +283,7 @@ def test_norms_without_a_rule_are_refused(target, order, value, written):
     assert written in str(info.value)
 
 
-# --- 2c. products of more than two dimensions -------------------------------------------
+# --- 2c. products of stacks of matrices (batched matmul) --------------------------------
 
 
 def batched(a, b):
@@ -291,16 +291,47 @@ def batched(a, b):
     return np.sum(c * c)
 
 
+def batched_matmul(a, b):
+    return np.sum(np.sin(np.matmul(a, b)))
+
+
+BATCH_SHAPES = [((2, 3, 4), (2, 4, 5)), ((2, 3, 4), (4, 5)), ((3, 4), (2, 4, 5)),
+                ((2, 1, 3, 4), (5, 4, 2))]
+
+
 @pytest.mark.parametrize("target", TARGETS)
-@pytest.mark.parametrize("shapes", [((2, 3, 4), (2, 4, 5)), ((2, 3, 4), (4, 5)),
-                                    ((3, 4), (2, 4, 5))])
-def test_batched_matmul_is_refused(target, shapes):
-    a, b = (np.ones(s) for s in shapes)
+@pytest.mark.parametrize("fn", [batched, batched_matmul])
+@pytest.mark.parametrize("shapes", BATCH_SHAPES, ids=str)
+def test_batched_matmul(target, fn, shapes):
+    """The batch axes broadcast; each operand's gradient is summed back over
+    the batch axes it was broadcast along."""
+    rng = np.random.default_rng(3)
+    a, b = (rng.normal(size=s) for s in shapes)
+    got = sg.grad(fn, wrt=(0, 1), target=target)(a, b)
+    want = numerical_gradient(fn, (a, b), (0, 1))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_second_derivative_of_a_batched_matmul(target):
+    rng = np.random.default_rng(4)
+    a, b, v = rng.normal(size=(2, 3, 4)), rng.normal(size=(4, 2)), rng.normal(size=(2, 3, 4))
+    got = sg.hvp(batched, target=target)(a, b, v)
+    gradient = sg.grad(batched, target="python")
+    eps = 1e-6
+    want = (gradient(a + eps * v, b) - gradient(a - eps * v, b)) / (2 * eps)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_stack_of_matrices_times_a_vector_is_refused(target):
+    a, b = np.ones((2, 3, 4)), np.ones(4)
     with pytest.raises(sg.NoAdjointError) as info:
         sg.grad(batched, target=target)(a, b)
     line = inspect.getsourcelines(batched)[1] + 1
     assert_names_user_code(info.value, line, "c = a @ b")
-    assert f"{len(shapes[0])}-D and {len(shapes[1])}-D" in str(info.value)
+    assert "3-D and 1-D" in str(info.value)
 
 
 # --- 3. calls whose arguments do not fit --------------------------------------------------

@@ -1,19 +1,23 @@
-"""Adjoint rules of linear algebra: `np.dot`, `np.matmul` and `@` (operands
-of at most two dimensions), `np.outer`, `np.trace`, and `np.linalg.norm`
+"""Adjoint rules of linear algebra: `np.dot` (operands of at most two
+dimensions), `np.matmul` and `@` (those, and stacks of matrices whose batch
+axes broadcast), `np.outer`, `np.trace`, and `np.linalg.norm`
 (the 2-norm of vectors, the Frobenius norm of matrices: `ord=None`; a
 vector's other orders, expanded into operations with rules).
 
 `dot_grad_left(g, a, b)` and `dot_grad_right(g, a, b)` are the cotangents of
 `a` and `b` in `np.dot(a, b)` for every combination of scalar, vector and
-matrix operands; they first sum `g` back to the result's shape (it may have
-been broadcast larger).  Their own rules are products again, so gradients of
-gradients work.
+matrix operands, and in `np.matmul(a, b)` of stacks of matrices
+(`g @ swap(b)` and `swap(a) @ g`, summed over the batch axes an operand was
+broadcast along); they first sum `g` back to the result's shape (it may have
+been broadcast larger).  Their own rules are products again (`product`: dot,
+or matmul of stacks), so gradients of gradients work.
 
 Convention: the norm of a zero vector has a zero cotangent (not nan).
 
 Replacements: `dot` (Numba has no `np.dot` of a scalar, nor of mixed or
 integer dtypes), `matmul` for `np.matmul` and `@` (Numba has no `np.matmul`,
-and its `@` refuses `x32 @ w64` and `w @ int_array`), `norm` (Numba has no
+and its `@` refuses `x32 @ w64`, `w @ int_array` and stacks of matrices: a
+loop over the batch), `norm` (Numba has no
 `axis=` or `keepdims=`).
 """
 
@@ -27,6 +31,7 @@ import numba
 import numpy as np
 from numba import types
 from numba.core.errors import TypingError
+from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from ..errors import NoAdjointError
 from ..machinecode import cached_jitable, cached_overload, compiled_once
@@ -35,25 +40,39 @@ from .helpers import axis_count, is_none_type, numba_dtype, safe_reciprocal, sta
 from .reductions import reduce_sum, sum_grad
 from .registry import NO_ADJOINT, Refused, adjoint, expand, replace
 
-__all__ = ["dot", "matmul", "norm", "dot_grad_left", "dot_grad_right", "trace_grad"]
+__all__ = ["dot", "matmul", "product", "norm", "dot_grad_left", "dot_grad_right", "trace_grad"]
 
 
 # --- dot and matmul ----------------------------------------------------------------------
 
 
 def _dot_shape(a, b) -> tuple[int, ...]:
-    """The shape of `np.dot(a, b)` for operands of at most two dimensions."""
+    """The shape of `np.dot(a, b)` for operands of at most two dimensions,
+    and of `np.matmul(a, b)` for a batched product (see `_is_batched`)."""
     sa, sb = np.shape(a), np.shape(b)
-    if len(sa) > 2 or len(sb) > 2:
-        raise NoAdjointError(NO_ADJOINT + _more_than_2d(len(sa), len(sb)))
+    if _is_batched(len(sa), len(sb)):
+        return np.broadcast_shapes(sa[:-2], sb[:-2]) + (sa[-2], sb[-1])
     if not sa or not sb:
         return sa or sb
     return sa[:-1] + sb[1:]
 
 
+def _is_batched(na: int, nb: int) -> bool:
+    """Whether operands of `na` and `nb` dimensions make a batched matrix
+    product (matmul of stacks of matrices, their batch axes broadcast);
+    refuses a stack with a vector, and operands of more than two dimensions
+    that are not a stack of matrices."""
+    if na <= 2 and nb <= 2:
+        return False
+    if na < 2 or nb < 2:
+        raise NoAdjointError(NO_ADJOINT + _more_than_2d(na, nb))
+    return True
+
+
 def _more_than_2d(na: int, nb: int) -> str:
-    return (f"a product of {na}-D and {nb}-D operands: srcgrad differentiates dot, matmul and "
-            "@ of at most 2-D operands (for a batched product, loop over the batch)")
+    return (f"a product of {na}-D and {nb}-D operands: srcgrad differentiates dot of at most "
+            "2-D operands, and matmul and @ of at most 2-D operands or of two stacks of "
+            "matrices (each at least 2-D)")
 
 
 def dot(a, b):
@@ -64,10 +83,23 @@ def dot(a, b):
 
 
 def matmul(x1, x2):
-    """`np.matmul(x1, x2)`; replaces it, since Numba has only `@`."""
-    if np.ndim(x1) > 2 or np.ndim(x2) > 2:
-        raise NoAdjointError(NO_ADJOINT + _more_than_2d(np.ndim(x1), np.ndim(x2)))
+    """`np.matmul(x1, x2)`; replaces it, since Numba has only `@` (of 2-D operands)."""
+    _is_batched(np.ndim(x1), np.ndim(x2))
     return np.matmul(x1, x2)
+
+
+def product(a, b):
+    """The product the rules of `dot` and `matmul` use: `np.dot(a, b)` for
+    operands of at most two dimensions (scalars included), `np.matmul(a, b)`
+    for stacks of matrices."""
+    if _is_batched(np.ndim(a), np.ndim(b)):
+        return np.matmul(a, b)
+    return np.dot(a, b)
+
+
+def _swap_last(a):
+    """`a` with its last two axes swapped (each matrix of a stack transposed)."""
+    return np.swapaxes(a, -1, -2)
 
 
 def _product_dtype(a, b):
@@ -99,13 +131,93 @@ def _dot(a, b):
     return lambda a, b: _blas_dot(a.astype(dtype), b.astype(dtype))
 
 
+def _numba_batched(a, b) -> bool:
+    na = a.ndim if isinstance(a, types.Array) else 0
+    nb = b.ndim if isinstance(b, types.Array) else 0
+    if na <= 2 and nb <= 2:
+        return False
+    if na < 2 or nb < 2:
+        raise TypingError(NO_ADJOINT + _more_than_2d(na, nb))
+    return True
+
+
 @cached_overload(matmul)
 def _matmul(x1, x2):
     if not (isinstance(x1, types.Array) and isinstance(x2, types.Array)):
         raise TypingError("matmul: operands must be arrays, not scalars")
-    if x1.ndim > 2 or x2.ndim > 2:
-        raise TypingError(NO_ADJOINT + _more_than_2d(x1.ndim, x2.ndim))
+    if _numba_batched(x1, x2):
+        return lambda x1, x2: product(x1, x2)
     return lambda x1, x2: dot(x1, x2)
+
+
+@cached_jitable
+def _broadcast_batch(sa, sb, out):
+    """Into `out`: the broadcast of the batch axes of the shapes `sa` and `sb`
+    of two stacks of matrices (all but their last two axes), aligned at
+    their ends; `out` is as long as the longer batch."""
+    n = out.size
+    for k in range(n):
+        i, j = len(sa) - 2 - n + k, len(sb) - 2 - n + k
+        da = sa[i] if i >= 0 else 1
+        db = sb[j] if j >= 0 else 1
+        if da != db and da != 1 and db != 1:
+            raise ValueError("matmul: the batch dimensions of the operands do not broadcast")
+        out[k] = max(da, db)
+    return out
+
+
+def _batched_shape(a, b):
+    """The shape of `np.matmul(a, b)` for stacks of matrices."""
+    return _dot_shape(a, b)
+
+
+@cached_overload(_batched_shape)
+def _batched_shape_overload(a, b):
+    rank = max(a.ndim, b.ndim) - 2  # of the broadcast batch
+
+    def shape(a, b):
+        batch = to_fixed_tuple(_broadcast_batch(a.shape, b.shape, np.empty(rank, np.int64)),
+                               rank)
+        return batch + (a.shape[-2], b.shape[-1])
+
+    return shape
+
+
+@cached_overload(product)
+def _product(a, b):
+    if not _numba_batched(a, b):
+        return lambda a, b: dot(a, b)
+    dtype = _product_dtype(a, b)
+
+    def batched(a, b):
+        m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
+        if b.shape[-2] != k:
+            raise ValueError("matmul: the inner dimensions of the operands differ")
+        batch = _batched_shape(a, b)[:-2]
+        count = 1
+        for d in batch:
+            count *= d
+        left = np.ascontiguousarray(np.broadcast_to(a, batch + (m, k))).reshape(
+            (count, m, k)).astype(dtype)
+        right = np.ascontiguousarray(np.broadcast_to(b, batch + (k, n))).reshape(
+            (count, k, n)).astype(dtype)
+        out = np.empty((count, m, n), dtype)
+        for i in range(count):
+            out[i] = _blas_dot(left[i], right[i])
+        return out.reshape(batch + (m, n))
+
+    return batched
+
+
+@cached_overload(_swap_last)
+def _swap_last_overload(a):
+    axes = tuple(range(a.ndim - 2)) + (a.ndim - 1, a.ndim - 2)
+    return lambda a: np.transpose(a, axes)
+
+
+@adjoint(product)
+def product_adjoint(g, ans, a, b):
+    return dot_grad_left(g, a, b), dot_grad_right(g, a, b)
 
 
 def dot_grad_left(dy, a, b):
@@ -114,6 +226,8 @@ def dot_grad_left(dy, a, b):
     it: `reverse._FRESH_RESULTS`), or a scalar."""
     g = sum_to(dy, _dot_shape(a, b))
     na, nb = np.ndim(a), np.ndim(b)
+    if _is_batched(na, nb):
+        return sum_to(np.matmul(g, _swap_last(b)), np.shape(a))
     if na == 0:
         return np.sum(g * b)
     if nb == 0 or (na == 1 and nb == 1):
@@ -130,6 +244,8 @@ def dot_grad_right(dy, a, b):
     result (or of a broadcast of it).  A new array, or a scalar."""
     g = sum_to(dy, _dot_shape(a, b))
     na, nb = np.ndim(a), np.ndim(b)
+    if _is_batched(na, nb):
+        return sum_to(np.matmul(_swap_last(a), g), np.shape(b))
     if nb == 0:
         return np.sum(g * a)
     if na == 0 or (na == 1 and nb == 1):
@@ -242,6 +358,8 @@ def _a_transposed_times(g, a, b):
 def _overload_dot_grad(fn, left: bool):
     @cached_overload(fn)
     def _dot_grad(dy, a, b):
+        if _numba_batched(a, b):
+            return _batched_left if left else _batched_right
         na, nb, result_shape = _numba_dot_shape(a, b)
         own, other = (na, nb) if left else (nb, na)
         if own == 0:
@@ -261,6 +379,16 @@ def _overload_dot_grad(fn, left: bool):
         return lambda dy, a, b: product(sum_to(dy, result_shape(a, b)), a, b)
 
 
+@cached_jitable
+def _batched_left(dy, a, b):
+    return sum_to(product(sum_to(dy, _batched_shape(a, b)), _swap_last(b)), a.shape)
+
+
+@cached_jitable
+def _batched_right(dy, a, b):
+    return sum_to(product(_swap_last(a), sum_to(dy, _batched_shape(a, b))), b.shape)
+
+
 _overload_dot_grad(dot_grad_left, left=True)
 _overload_dot_grad(dot_grad_right, left=False)
 
@@ -278,7 +406,7 @@ def matmul_adjoint(g, ans, x1, x2):
 @adjoint(dot_grad_left)
 def dot_grad_left_adjoint(g, ans, dy, a, b):
     return (
-        sum_to(dot(unbroadcast(g, a), b), np.shape(dy)),
+        sum_to(product(unbroadcast(g, a), b), np.shape(dy)),
         None,
         dot_grad_right(dy, unbroadcast(g, a), b),
     )
@@ -287,7 +415,7 @@ def dot_grad_left_adjoint(g, ans, dy, a, b):
 @adjoint(dot_grad_right)
 def dot_grad_right_adjoint(g, ans, dy, a, b):
     return (
-        sum_to(dot(a, unbroadcast(g, b)), np.shape(dy)),
+        sum_to(product(a, unbroadcast(g, b)), np.shape(dy)),
         dot_grad_left(dy, a, unbroadcast(g, b)),
         None,
     )
