@@ -24,7 +24,12 @@ Guarantees to the passes after it:
 - Calls to the user's own functions are inlined (their statements appear in
   place, their locals renamed after the callee); recursion is refused.
 - Free names that hold numbers become constants; other global values become
-  globals of the generated module (`globals`).
+  globals of the generated module (`globals`).  Every global, closure or
+  module-attribute read is recorded in `bindings` (see `bindings.py`).
+- A call whose arguments do not fit its rule (or the function generated
+  code calls in its place) is refused here, quoting the user's call; an
+  `expansion` of the registry may write a call as other operations
+  (`np.linalg.norm(x, ord=3)` as `np.sum(np.abs(x) ** 3.0) ** (1 / 3)`).
 """
 
 from __future__ import annotations

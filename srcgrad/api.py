@@ -3,7 +3,9 @@
 `grad(f)` returns a `GradFunction`: calling it transforms `f` once (see
 `transform.py`), loads the generated module, compiles it for the target
 once per argument types, and converts the results (dtypes, `None` for
-unconnected inputs, the structure of `wrt`).
+unconnected inputs, the structure of `wrt`).  Before each call it checks
+that the globals the generated code captured still hold (`bindings.py`),
+and transforms the function again where one was rebound.
 """
 
 from __future__ import annotations
