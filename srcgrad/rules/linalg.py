@@ -554,7 +554,7 @@ def _vector_operand(x, axis):
 
 @adjoint(vector_operand)
 def vector_operand_adjoint(g, ans, x, axis):
-    return g, None
+    return unbroadcast(g, x), None
 
 
 def _expand_norm(arguments: dict, lowering):
