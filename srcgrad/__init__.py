@@ -21,6 +21,7 @@ from .errors import (  # noqa: E402
     NoAdjointError,
     OutOfMemoryError,
     SrcGradError,
+    UnsupportedArgumentError,
     UnsupportedSyntaxError,
 )
 from .higher import hessian, hvp, jacobian, jvp  # noqa: E402
@@ -42,5 +43,6 @@ __all__ = [
     "CompileError",
     "OutOfMemoryError",
     "LoopLimitError",
+    "UnsupportedArgumentError",
     "__version__",
 ]

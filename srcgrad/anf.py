@@ -24,13 +24,19 @@ Guarantees to the passes after it:
 - Calls to the user's own functions are inlined (their statements appear in
   place, their locals renamed after the callee); recursion is refused.
 - Free names that hold numbers become constants; other global values become
-  globals of the generated module (`globals`).
+  globals of the generated module (`globals`).  Every global, closure or
+  module-attribute read is recorded in `bindings` (see `bindings.py`).
+- A call whose arguments do not fit its rule (or the function generated
+  code calls in its place) is refused here, quoting the user's call; an
+  `expansion` of the registry may write a call as other operations
+  (`np.linalg.norm(x, ord=3)` as `np.sum(np.abs(x) ** 3.0) ** (1 / 3)`).
 """
 
 from __future__ import annotations
 
 import ast
 import copy
+import inspect
 import sys
 import types
 from dataclasses import dataclass, field
@@ -38,7 +44,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import ir
-from .errors import UnsupportedSyntaxError
+from .bindings import Binding
+from .errors import NoAdjointError, UnsupportedSyntaxError
 from .naming import Namer
 from .parse import FunctionSource, user_function
 from .resolve import METHODS, OPERATORS, Scope, spelling
@@ -73,6 +80,9 @@ STOP = stop_gradient
 
 _NONDIFF_ATTRIBUTES = {"shape", "size", "ndim", "dtype"}
 
+# functions whose one-argument form is another function
+_ONE_ARGUMENT_FORMS = {id(np.where): np.nonzero}
+
 
 @dataclass
 class ReturnInfo:
@@ -104,6 +114,7 @@ class ExpressionLowering:
         self.origin: ir.Origin
         self.globals: dict[str, object] = {}  # injected into the generated module
         self.imports: dict[str, object] = {}  # imported by the generated module
+        self.bindings: list[Binding] = []  # the user's global reads (see bindings.py)
         self.temps: set[str] = set()
 
     # --- emitting ----------------------------------------------------------
@@ -291,6 +302,8 @@ class ExpressionLowering:
         if isinstance(func, ast.Name) and self.ctx.scope.is_local(func.id):
             raise self.error(call, f"calling the local variable '{func.id}' cannot be differentiated")
         fn = self.ctx.scope.lookup(func)
+        if len(call.args) == 1 and not call.keywords:
+            fn = _ONE_ARGUMENT_FORMS.get(id(fn), fn)  # `np.where(c)` is `np.nonzero(c)`
         args, keywords = list(call.args), list(call.keywords)
         dtype = _dtype_position(fn)
         if dtype is not None and len(args) == dtype + 1:  # `np.asarray(x, int)`: by keyword
@@ -362,19 +375,64 @@ class ExpressionLowering:
         write = registry.written_argument(fn, args, keywords)
         if write is not None:
             return self.writing_call(fn, args, keywords, write, call)
-        return self.resolved_call(fn, args, keywords)
+        return self.resolved_call(fn, args, keywords, call)
 
-    def resolved_call(self, fn, args: list[ast.expr],
-                      keywords: list[ast.keyword]) -> tuple[ast.expr, object, bool]:
+    def resolved_call(self, fn, args: list[ast.expr], keywords: list[ast.keyword],
+                      call: ast.Call) -> tuple[ast.expr, object, bool]:
         """A call of a NumPy, `math` or other library function, with its
         arguments lowered to atoms."""
         if fn in (np.array, np.asarray) and args and isinstance(args[0], (ast.List, ast.Tuple)):
             if not _all_constant(args[0]):
                 return self._stack_literal(args[0], keywords), np.stack, False
+        self.check_arguments(call, fn, args, keywords)
         atoms = [self.argument(a) for a in args]
         kw = [ast.keyword(k.arg, self.argument(k.value)) for k in keywords]
+        expand = registry.expansion(fn)
+        if expand is not None:
+            bound = registry.lookup(fn).signature.bind(*atoms, **{k.arg: k.value for k in kw})
+            bound.apply_defaults()
+            arguments = {name: v if isinstance(v, ast.AST) else ast.Constant(v)
+                         for name, v in bound.arguments.items()}
+            try:
+                result = expand(arguments, self)
+            except registry.Refused as refused:
+                raise self.ctx.src.error(call, f"'{ast.unparse(call)}': {refused}",
+                                         NoAdjointError) from None
+            if result is not None:
+                return result, None, False
         nondiff = registry.is_nondifferentiable(fn) or self.casts_to_constant(fn, keywords)
         return self._call_expr(fn, atoms, kw), fn, nondiff
+
+    def emit_call(self, fn, args: list[ast.expr], keywords: list[ast.keyword]) -> ast.Name:
+        """A temporary holding `fn(args, keywords)` (for expansions)."""
+        return self.temp(self._call_expr(fn, args, keywords), fn)
+
+    def emit_binop(self, left: ast.expr, op: ast.operator, right: ast.expr) -> ast.Name:
+        """A temporary holding `left <op> right` (for expansions)."""
+        return self.temp(ast.BinOp(left, op, right), OPERATORS[type(op)])
+
+    def check_arguments(self, call: ast.Call, fn, args: list[ast.expr],
+                        keywords: list[ast.keyword]) -> None:
+        """Raise an error quoting the user's call if its arguments do not fit
+        the adjoint rule of `fn`, or the function generated code calls in its
+        place (`np.sum(x, where=m)`: srcgrad's rule has no `where`)."""
+        rule = registry.lookup(fn)
+        impl = registry.replacement(fn)
+        signatures = [rule.signature] if rule is not None else []
+        if impl is not None:
+            try:
+                signatures.append(inspect.signature(impl))
+            except (TypeError, ValueError):  # a builtin without a signature
+                pass
+        named = {k.arg: k.value for k in keywords}
+        for signature in signatures:
+            try:
+                signature.bind(*args, **named)
+            except TypeError as exc:
+                spelled = spelling(fn) or getattr(fn, "__name__", "the function")
+                params = ", ".join(str(p) for p in signature.parameters.values())
+                raise self.error(call, f"'{ast.unparse(call)}': {exc}; srcgrad differentiates "
+                                 f"{spelled}({params})") from None
 
     def _call_expr(self, fn, args: list[ast.expr], keywords: list[ast.keyword]) -> ast.Call:
         impl = registry.replacement(fn)

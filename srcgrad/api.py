@@ -3,7 +3,9 @@
 `grad(f)` returns a `GradFunction`: calling it transforms `f` once (see
 `transform.py`), loads the generated module, compiles it for the target
 once per argument types, and converts the results (dtypes, `None` for
-unconnected inputs, the structure of `wrt`).
+unconnected inputs, the structure of `wrt`).  Before each call it checks
+that the globals the generated code captured still hold (`bindings.py`),
+and transforms the function again where one was rebound.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import linecache
 import os
+import re
 import threading
 import types
 import warnings
@@ -21,9 +25,11 @@ from pathlib import Path
 import numpy as np
 
 from .anf import stop_gradient
-from .compile import compile_error, load_module
+from .bindings import still_bound
+from .compile import compile_error, load_module, user_origin
 from .device import DeviceOptions
-from .errors import OutOfMemoryError, SrcGradError
+from .errors import NoAdjointError, OutOfMemoryError, SrcGradError, UnsupportedArgumentError
+from .rules.registry import NO_ADJOINT
 from .runtime import grad_dtype
 from .transform import Generated, Options, connected_params, transform
 
@@ -86,6 +92,10 @@ class GradFunction:
         self._impl: Callable | None = None
         self._fast: Callable = _undecided  # the short path, made by the first call
         self._module = None
+        # whether the user's globals that the generated code captured still hold
+        # (see bindings.py); None: nothing to check
+        self._current: Callable[[], bool] | None = None
+        self._built_on: Generated | None = None  # the inner gradient's code this one differentiates
         # (not the __dict__ of a gradient function: it holds that function's state)
         functools.update_wrapper(self, fn, updated=() if self.inner else ("__dict__",))
         self.__name__ = f"{getattr(fn, '__name__', 'f')}_grad"
@@ -101,7 +111,16 @@ class GradFunction:
                     options = self.options
                     if self.inner is not None:
                         options = dataclasses.replace(options, connected=self._connected())
-                    self._generated = transform(source_fn, options)
+                    generated = transform(source_fn, options)
+                    # Numba freezes a global array's values into the compiled code
+                    current = still_bound(generated.bindings, self.target != "python")
+                    if self.inner is not None:
+                        self._built_on = self.inner._generated
+                        own = current
+                        current = self._inner_current if own is None else (
+                            lambda: own() and self._inner_current())
+                    self._current = current
+                    self._generated = generated
         return self._generated
 
     def _connected(self) -> frozenset[int]:
@@ -112,6 +131,26 @@ class GradFunction:
         while first.inner is not None:
             first = first.inner
         return connected_params(first.fn, first.options.stop_gradients)
+
+    def _inner_current(self) -> bool:
+        inner = self.inner
+        return inner._generated is self._built_on and (inner._current is None
+                                                        or inner._current())
+
+    def _refresh(self) -> None:
+        """Called when a global the generated code captured was rebound (or a
+        global array the compiled code froze was changed): drop the generated
+        code, so that the call transforms the function again."""
+        with self._lock:
+            self._generated = None
+            self._impl = None
+            self._fast = _undecided
+            self._module = None
+            self._current = None
+            self._built_on = None
+        if self.inner is not None and self.inner._current is not None \
+                and not self.inner._current():
+            self.inner._refresh()
 
     def _python_function(self) -> Callable:
         """The generated adjoint as an uncompiled Python function, which a
@@ -145,6 +184,8 @@ class GradFunction:
         if self.target != "cuda":
             raise AttributeError(f"device_function: {self.__name__} was made for "
                                  f"target={self.target!r}; pass target='cuda'")
+        if self._current is not None and not self._current():
+            self._refresh()
         return self._cuda().device_function
 
     def _cuda(self):
@@ -152,17 +193,23 @@ class GradFunction:
             generated = self._generate()
             with self._lock:
                 if self._impl is None:
-                    from .cuda import CudaGradient
+                    from . import cuda
 
+                    if not cuda.numba_cuda_installed():
+                        file, line = self._where()
+                        raise SrcGradError(f"the gradient of {self.fn.__name__}: "
+                                           f"{cuda.NEEDS_NUMBA_CUDA}", file, line)
                     stem = getattr(self.fn, "__name__", "f")
                     self._module = load_module(generated.source, stem, generated.injected)
-                    self._impl = CudaGradient(generated, self._module, self.fn.__name__,
-                                              self.options.device.max_trips)
+                    self._impl = cuda.CudaGradient(generated, self._module, self.fn.__name__,
+                                                   self.options.device.max_trips)
         return self._impl
 
     @property
     def source(self) -> str:
         """The generated adjoint, as Python source: the code that runs."""
+        if self._current is not None and not self._current():
+            self._refresh()
         return self._generate().source
 
     def _implementation(self) -> Callable:
@@ -174,7 +221,13 @@ class GradFunction:
                     module = load_module(generated.source, stem, generated.injected)
                     function = getattr(module, generated.name)
                     if self.target == "cpu":
-                        function = _jit(function)
+                        # one dispatcher per module: code generated again from
+                        # the same globals runs what was compiled for them
+                        jitted = module.__dict__.get(_COMPILED)
+                        if jitted is None or jitted.py_func is not function:
+                            jitted = _jit(function)
+                            setattr(module, _COMPILED, jitted)
+                        function = jitted
                     self._module = module
                     self._impl = function
         return self._impl
@@ -191,25 +244,73 @@ class GradFunction:
             file.unlink(missing_ok=True)
         with self._lock:
             self._impl = _jit(self._impl.py_func)
+            setattr(self._module, _COMPILED, self._impl)
             self._fast = _undecided  # it held the old function
         return self._impl
 
     # --- calling ------------------------------------------------------------------------
 
     def __call__(self, *args, grad_ys=None, **kwargs):
+        if self._current is not None and not self._current():
+            self._refresh()
         if grad_ys is None and not kwargs:
             grads = self._fast(self, args)
             if grads is not _TAKEN_ELSEWHERE:
                 return grads
         if kwargs or len(args) != self._positional:
             args = self._bind(args, kwargs)
-        return self._run([_as_input(v) for v in args], grad_ys)
+        return self._run(self._inputs(args), grad_ys)
 
     def _call_with_inner_seeds(self, args, inner_seeds: list, grad_ys):
         """Call with the seeds of the gradient function this one differentiates
         given (`jvp` differentiates with respect to one of them)."""
-        return self._run([_as_input(v) for v in args] + list(inner_seeds), grad_ys,
-                         inner_given=True)
+        if self._current is not None and not self._current():
+            self._refresh()
+        return self._run(self._inputs(args) + list(inner_seeds), grad_ys, inner_given=True)
+
+    def _inputs(self, args) -> list:
+        """The arguments as the adjoint takes them: a list or tuple of numbers
+        as an array, a 0-d array as its scalar.  A container of arrays (a
+        pytree) is refused, naming the parameter, where it is differentiated
+        (its gradient would need the container's structure, which srcgrad
+        does not give yet) or is not one array."""
+        values = []
+        differentiated = None
+        for k, value in enumerate(args):
+            if isinstance(value, (tuple, list, dict)):
+                if differentiated is None:
+                    differentiated = set(self._generate().wrt_params)
+                value = self._container(k, value, k in differentiated)
+            values.append(_as_input(value))
+        return values
+
+    def _container(self, k: int, value, differentiated: bool):
+        kind = type(value).__name__
+        name = list(self._signature.parameters)[k] if k < len(self._signature.parameters) \
+            else str(k)
+        file, line = self._where()
+        if differentiated and not isinstance(value, dict) and not any(
+                isinstance(v, (np.ndarray, tuple, list, dict)) for v in value):
+            differentiated = False  # numbers: read as an array, as ever (np.asarray below)
+        if differentiated or isinstance(value, dict):
+            what = ("srcgrad does not yet differentiate with respect to a container (tuple, "
+                    "list, dict)" if differentiated else
+                    "srcgrad does not yet take dicts (or other containers of arrays) as arguments")
+            hint = "" if isinstance(value, dict) else ", or one array made with np.stack"
+            raise UnsupportedArgumentError(
+                f"{self.__name__}(): parameter '{name}' of {_fn_name(self.fn)} got a {kind}: "
+                f"{what}; pass each array as its own argument{hint}", file, line)
+        try:
+            array = np.asarray(value)
+        except ValueError:
+            array = None
+        if array is None or array.dtype == object:
+            raise UnsupportedArgumentError(
+                f"{self.__name__}(): parameter '{name}' of {_fn_name(self.fn)} got a {kind} "
+                "that is not one array (its entries differ in shape or type): containers of "
+                "arrays are not supported yet; pass each array as its own argument",
+                file, line)
+        return array
 
     def _run(self, values: list, grad_ys, inner_given: bool = False):
         generated = self._generate()
@@ -250,8 +351,17 @@ class GradFunction:
         again, where Numba's cache of it was unreadable)."""
         if isinstance(exc, MemoryError):
             raise self._out_of_memory(exc) from exc
+        if _is_numba_error(exc) and NO_ADJOINT in str(exc):
+            # a rule's helper refused its arguments' types (a matrix's norm of order 1)
+            error = self._compile_error(exc)
+            reason = next(part for part in re.split(r"[;\n]", str(exc)) if NO_ADJOINT in part)
+            raise _quoting(NoAdjointError, reason[reason.index(NO_ADJOINT):].strip(),
+                           error.file, error.line) from None
         if _is_numba_error(exc):
             raise self._compile_error(exc) from None
+        if isinstance(exc, SrcGradError) and exc.file is None:
+            # a rule's helper refused its arguments when it ran: say where
+            raise _quoting(type(exc), exc.reason, *self._user_origin(exc)) from None
         if _from_numba_cache(exc):
             return self._recompile(exc)(*values, *seeds)
         if self.target == "cpu" and _from_numba_compiler(exc):
@@ -267,6 +377,23 @@ class GradFunction:
             fn = fn.fn
         fn = getattr(fn, "py_func", fn)
         return inspect.getsourcefile(fn) or fn.__code__.co_filename, fn.__code__.co_firstlineno
+
+    def _user_origin(self, exc: Exception) -> tuple[str, int]:
+        """The user's file and line of the generated statement that raised
+        `exc` (the innermost one, in any generated module), else of the `def`."""
+        file, first = self._where()
+        tb, where = exc.__traceback__, None
+        while tb is not None:
+            path = tb.tb_frame.f_code.co_filename
+            if os.path.basename(path).startswith("srcgrad_generated_"):
+                where = path, tb.tb_lineno
+            tb = tb.tb_next
+        if where is not None:
+            lines = Path(where[0]).read_text().splitlines() if os.path.exists(where[0]) else []
+            user_file, line = user_origin(lines, where[1], {os.path.basename(file): file})
+            if line is not None:
+                return user_file, line
+        return file, first
 
     def _compile_error(self, exc: Exception, line: int | None = None) -> SrcGradError:
         file, first = self._where()
@@ -306,6 +433,18 @@ class GradFunction:
 
     def __repr__(self) -> str:
         return f"<srcgrad gradient of {getattr(self.fn, '__qualname__', self.fn)}>"
+
+
+def _quoting(cls: type, reason: str, file: str | None, line: int | None) -> SrcGradError:
+    """A `cls` error at the user's `file:line` quoting that line's code."""
+    text = linecache.getline(file, line).strip() if file and line else ""
+    return cls(f"'{text}': {reason}" if text else reason, file, line)
+
+
+def _fn_name(fn) -> str:
+    while isinstance(fn, GradFunction):
+        fn = fn.fn
+    return getattr(fn, "__name__", "the function")
 
 
 def _check_differentiable_again(inner: GradFunction, target: str) -> None:
@@ -376,6 +515,8 @@ def _is_numba_error(exc: Exception) -> bool:
         return False
     return isinstance(exc, NumbaError)
 
+
+_COMPILED = "__srcgrad_compiled__"  # the module attribute holding its Numba dispatcher
 
 _TAKEN_ELSEWHERE = object()  # what a short path answers for a call it leaves to the general path
 

@@ -24,7 +24,10 @@ from .anf import STACK_POP, SUBSCRIPT, stack_push
 from .cleanup import liveness
 from .errors import UnsupportedSyntaxError
 
-__all__ = ["alias_classes", "check_stores", "drop_needless_guards", "definitely_defined"]
+__all__ = ["alias_classes", "check_stores", "drop_needless_guards", "drop_alias_guards",
+           "definitely_defined"]
+
+_GUARDS = ("refuse_inplace_alias", "refuse_shared")
 
 _VIEWS = {id(f) for f in (np.transpose, np.reshape, np.ravel, np.squeeze, np.expand_dims,
                           np.asarray, np.atleast_1d, np.atleast_2d, np.broadcast_to)}
@@ -193,6 +196,25 @@ def drop_needless_guards(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
                 else live.get(id(stmt), set())
             kept += replacement(stmt, after, defined[(id(block), k)])
         block[:] = kept
+        for stmt in block:
+            for inner in ir.blocks(stmt):
+                visit(inner)
+
+    visit(fn.body)
+
+
+def drop_alias_guards(fn: ir.Function) -> None:
+    """Drop every aliasing guard (`x += e`'s `refuse_inplace_alias`), for a
+    function of scalars (target='cuda'): a scalar shares no memory.  What is
+    not a scalar there, `device.check_scalar_function` refuses next."""
+
+    def is_guard(stmt: ir.Stmt) -> bool:
+        call = getattr(stmt, "value", None)
+        return (isinstance(stmt, ir.ExprStmt) and isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name) and call.func.id in _GUARDS)
+
+    def visit(block: list[ir.Stmt]) -> None:
+        block[:] = [stmt for stmt in block if not is_guard(stmt)]
         for stmt in block:
             for inner in ir.blocks(stmt):
                 visit(inner)

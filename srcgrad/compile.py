@@ -31,7 +31,7 @@ from . import __version__
 from .errors import CompileError
 from .machinecode import SOURCES_DIGEST
 
-__all__ = ["cache_dir", "load_module", "compile_error"]
+__all__ = ["cache_dir", "load_module", "compile_error", "user_origin"]
 
 _LOCK = threading.Lock()
 _FALLBACK: Path | None = None
@@ -95,8 +95,11 @@ def load_module(source: str, stem: str, injected: dict[str, object]) -> ModuleTy
     module_name = f"srcgrad_generated_{stem}_{digest}"
     with _LOCK:
         module = sys.modules.get(module_name)
-        if module is not None:
+        if module is not None and all(module.__dict__.get(k) is v for k, v in injected.items()):
             return module
+        # else a module of the same source, loaded for other objects of the same
+        # values: this one reads its own (an array changed in place later is
+        # seen by the gradient that captured it, not by another one)
         directory = _writable_dir()
         path = directory / f"{module_name}.py"
         if not path.exists() or path.read_text() != source:
@@ -139,18 +142,25 @@ def compile_error(exc: Exception, path: str, what: str, *, files: dict[str, str]
     file = line = None
     if where is not None and 1 <= where <= len(lines):
         quoted = f"\n    {lines[where - 1].strip()}\n(line {where} of {path})"
-        for k in range(where - 1, -1, -1):
-            m = re.match(r"\s*# (?:grad of )?(.+?):(\d+):", lines[k])
-            if m:
-                file, line = m.group(1), int(m.group(2))
-                break
-    if file is not None and files:
-        file = files.get(file, file)
+        file, line = user_origin(lines, where, files)
     if file is None and fallback is not None:
         file, line = fallback
     message = (f"Numba could not compile the gradient of {what}: {reason}{quoted}\n"
                "Pass target='python' to run the gradient without Numba.")
     return CompileError(message, file, line)
+
+
+def user_origin(lines: list[str], where: int,
+                files: dict[str, str] | None = None) -> tuple[str | None, int | None]:
+    """The user's (file, line) that line `where` of generated code comes
+    from: the `# file:line:` comment heading its block.  `files` maps the
+    file names of the comments to their paths."""
+    for k in range(min(where, len(lines)) - 1, -1, -1):
+        m = re.match(r"\s*# (?:grad of )?(.+?):(\d+):", lines[k])
+        if m:
+            file = m.group(1)
+            return (files or {}).get(file, file), int(m.group(2))
+    return None, None
 
 
 def _reason(text: str) -> str:

@@ -28,6 +28,7 @@ grid-stride loop covers the rest.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import threading
 from collections.abc import Callable
@@ -48,11 +49,24 @@ THREADS_PER_BLOCK = 256
 BLOCKS_PER_MULTIPROCESSOR = 32
 
 
+NEEDS_NUMBA_CUDA = ("target='cuda' needs the numba-cuda package, which is not installed: "
+                    'pip install "srcgrad[cuda]"')
+
+
+def numba_cuda_installed() -> bool:
+    """Whether the numba-cuda package is installed.  Without it `numba.cuda`
+    is Numba's own deprecated CUDA module, which fails deep inside Numba
+    (`AttributeError: ... get_current_device`) instead of saying what is missing."""
+    return importlib.util.find_spec("numba_cuda") is not None
+
+
 def _cuda():
+    if not numba_cuda_installed():
+        raise SrcGradError(NEEDS_NUMBA_CUDA)
     try:
         from numba import cuda
     except ImportError as exc:  # pragma: no cover
-        raise SrcGradError("target='cuda' needs Numba-CUDA: pip install 'srcgrad[cuda]'") from exc
+        raise SrcGradError(NEEDS_NUMBA_CUDA) from exc
     return cuda
 
 

@@ -14,6 +14,7 @@ __all__ = [
     "CompileError",
     "OutOfMemoryError",
     "LoopLimitError",
+    "UnsupportedArgumentError",
 ]
 
 
@@ -49,3 +50,9 @@ class OutOfMemoryError(SrcGradError, MemoryError):
 class LoopLimitError(SrcGradError):
     """A loop ran more often than `max_trips` allows (target="cuda") for some
     element: the values its iterations save did not fit in their storage."""
+
+
+class UnsupportedArgumentError(SrcGradError, TypeError):
+    """An argument of a kind the gradient function does not take (a tuple,
+    list or dict of arrays where an array is differentiated); it names the
+    parameter and points at the function's definition."""

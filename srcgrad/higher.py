@@ -8,7 +8,8 @@ called here.
   the gradient of `<grad f(x), v>`, a small constant times the cost of the
   gradient.
 - `hessian(f)(*args)`: `hvp` against each basis vector (H is symmetric).
-- `jvp(f)(primals, tangents)`: `(f(x), J @ t)`.  The gradient function
+- `jvp(f)(primals, tangents)`: `(f(x), J @ t)`, tangents in the structure
+  of the primals (as `jax.jvp`).  The gradient function
   `u -> J^T u` is linear in its seed `u`; its gradient with respect to `u`,
   seeded with `t`, is `J @ t`.  So the tangent code is generated source too
   (`.source`), differentiated from the adjoint rather than written by a
@@ -99,26 +100,62 @@ def hessian(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
 
 
 def jvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
-    """`(primals, tangents) -> (value, tangent_out)`: `fn(*primals)` and its
-    derivative along `tangents` (shaped like `primals[wrt]`)."""
+    """`(primals, tangents) -> (value, tangent_out)`, as `jax.jvp`: `primals`
+    a tuple of `fn`'s arguments and `tangents` a tuple of the same length,
+    one tangent shaped like each primal (`None` for no tangent);
+    `tangent_out` is the derivative of `fn(*primals)` along them, the sum of
+    `J_k @ tangents[k]`.  A single argument may be passed bare,
+    `jvp(fn)(x, v)`.  `wrt` names the parameter whose tangent code `.source`
+    shows."""
     _single(wrt, "jvp")
-    first = grad(fn, wrt=wrt, target=target, unconnected_gradients="zero")
     value = value_and_grad(fn, wrt=wrt, target=target, unconnected_gradients="zero")
-    params = list(inspect.signature(first._python_function()).parameters)
-    # after the user's parameters: the seeds of the gradients `fn` may itself
-    # be (ones: None), then the first gradient's own `grad_y`, u
-    inner = (None,) * first._extra_params
-    seed_name = params[len(first._signature.parameters) + len(inner)]
-    tangent = GradFunction(first, wrt=seed_name, target=target, stop_gradients=(),
-                           unconnected_gradients="zero", preserve_result=False)
+    position = _position(fn, wrt)
+    tangent_functions: dict[int, tuple[GradFunction, tuple]] = {}
+
+    def tangent_function(k: int) -> tuple[GradFunction, tuple]:
+        """The gradient, with respect to its seed u, of `u -> J_k^T u`; and
+        the seeds (ones) of the gradients that `fn` may itself be."""
+        if k not in tangent_functions:
+            first = grad(fn, wrt=k, target=target, unconnected_gradients="zero")
+            params = list(inspect.signature(first._python_function()).parameters)
+            # after the user's parameters: the seeds of the gradients `fn` may
+            # itself be (ones: None), then the first gradient's own `grad_y`, u
+            inner = (None,) * first._extra_params
+            seed_name = params[len(first._signature.parameters) + len(inner)]
+            tangent = GradFunction(first, wrt=seed_name, target=target, stop_gradients=(),
+                                   unconnected_gradients="zero", preserve_result=False)
+            tangent_functions[k] = tangent, inner
+        return tangent_functions[k]
 
     def jacobian_vector_product(primals, tangents):
-        primals = tuple(primals) if isinstance(primals, (tuple, list)) else (primals,)
+        if isinstance(primals, (tuple, list)):
+            if not isinstance(tangents, (tuple, list)) or len(tangents) != len(primals):
+                given = (f"a {type(tangents).__name__} of {len(tangents)}"
+                         if isinstance(tangents, (tuple, list)) else type(tangents).__name__)
+                raise TypeError(f"jvp: tangents must have the structure of primals, a tuple "
+                                f"of {len(primals)} (one tangent per primal, None for none), "
+                                f"not {given}")
+            primals = tuple(primals)
+        else:  # one argument, passed bare
+            primals, tangents = (primals,), (tangents,)
         y, _ = value(*primals)
         u = np.zeros_like(np.asarray(y, dtype=np.float64)) if np.ndim(y) else 0.0
-        return y, tangent._call_with_inner_seeds(primals, [*inner, u], tangents)
+        total = None
+        for k, t in enumerate(tangents):
+            if t is None or (k != position and not np.any(t)):
+                continue  # no tangent along this primal (an integer one has none)
+            if np.shape(t) != np.shape(primals[k]):
+                raise ValueError(f"jvp: tangents[{k}] has shape {np.shape(t)}, but its "
+                                 f"primal has shape {np.shape(primals[k])}")
+            tangent, inner = tangent_function(k)
+            out = tangent._call_with_inner_seeds(primals, [*inner, u], t)
+            total = out if total is None else total + out
+        if total is None:
+            total = np.zeros_like(u) if np.ndim(u) else 0.0
+        return y, total
 
-    return Derived(jacobian_vector_product, tangent)
+    tangent_function(position)
+    return Derived(jacobian_vector_product, tangent_function(position)[0])
 
 
 def jacobian(fn: Callable, wrt: int | str = 0, mode: str = "auto",
@@ -150,7 +187,7 @@ def jacobian(fn: Callable, wrt: int | str = 0, mode: str = "auto",
         elif forward:
             if columns is None:
                 columns = jvp(fn, wrt=wrt, target=target)
-            _, t = columns(args, 1.0)
+            _, t = columns(args, tuple(1.0 if j == k else None for j in range(len(args))))
             out[:, 0] = np.ravel(t)
         elif in_shape != () and out_shape != ():  # (the gradient itself for a scalar out)
             args = _as_float(args, k)
@@ -192,7 +229,7 @@ def basis_loop({params}, shape, n, size):
 """
 
 
-_LOOPS: dict[tuple[int, int, str], tuple[GradFunction, Callable]] = {}
+_LOOPS: dict[tuple[int, int, str], tuple[GradFunction, Callable, Callable]] = {}
 
 
 def _basis_loop(df: GradFunction, n_args: int, target: str) -> Callable:
@@ -200,15 +237,18 @@ def _basis_loop(df: GradFunction, n_args: int, target: str) -> Callable:
     seeded with each of the n basis vectors shaped `shape`, the loop compiled
     like `df` itself.  `args` are all of the adjoint's parameters but its own
     seed (the seeds of the gradients it differentiates included)."""
+    if df._current is not None and not df._current():  # a global it read was rebound
+        df._refresh()
+    impl = df._implementation()
     key = (id(df), n_args, target)
     known = _LOOPS.get(key)
-    if known is not None and known[0] is df:
+    if known is not None and known[0] is df and known[2] is impl:
         return known[1]
     params = ", ".join(f"a{i}" for i in range(n_args))
     source = _LOOP.format(params=params)
-    module = load_module(source, f"basis_loop_{target}", {"gradient": df._implementation()})
+    module = load_module(source, f"basis_loop_{target}", {"gradient": impl})
     loop = _jit(module.basis_loop) if target == "cpu" else module.basis_loop
-    _LOOPS[key] = (df, loop)  # keeps df alive, so its id is not reused
+    _LOOPS[key] = (df, loop, impl)  # keeps df alive, so its id is not reused
     return loop
 
 

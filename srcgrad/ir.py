@@ -135,6 +135,7 @@ class Function:
     single_result: bool = True  # `return y` rather than `return y1, y2`
     globals: dict[str, object] = field(default_factory=dict)  # injected global name → value
     imports: dict[str, object] = field(default_factory=dict)  # imported name → function
+    bindings: list = field(default_factory=list)  # the user's global reads (bindings.Binding)
     temps: set[str] = field(default_factory=set)  # three-address temporaries
     user_names: dict[str, list[str]] = field(default_factory=dict)  # user name → IR names
     result_origin: Origin | None = None  # the (last) return statement

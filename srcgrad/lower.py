@@ -87,7 +87,7 @@ class Lowering(ExpressionLowering):
         params = [rename[a.arg].id for a in args.posonlyargs + args.args + args.kwonlyargs]
         self.origin = definition = _origin(src, tree)
         ret = self._return_info(src, tree, "")
-        self.ctx = Context(src, Scope(src), rename, ret, (src.fn,))
+        self.ctx = Context(src, Scope(src, self.bindings), rename, ret, (src.fn,))
         body, results = self._function_body(tree)
         return ir.Function(
             name=tree.name,
@@ -98,6 +98,7 @@ class Lowering(ExpressionLowering):
             single_result=self._single_result(tree),
             globals=self.globals,
             imports=self.imports,
+            bindings=self.bindings,
             temps=self.temps,
             user_names={name: [atom.id] for name, atom in rename.items()},
             result_origin=_origin(src, [n for n in ast.walk(tree) if isinstance(n, ast.Return)][-1]),
@@ -335,7 +336,7 @@ class Lowering(ExpressionLowering):
                                  "use np.where(...) and assign the result")
             kept = [a for a in args if a is not write.target]
             kept_keywords = [k for k in keywords if k.value is not write.target]
-            result = self._as_atom(*self.resolved_call(fn, kept, kept_keywords))
+            result = self._as_atom(*self.resolved_call(fn, kept, kept_keywords, call))
             return self._store_result(target, result, call, label)
         if write.update is None:
             raise self.error(call, f"'{label}()' writes into '{where}' in place, which cannot be "
@@ -570,7 +571,8 @@ class Lowering(ExpressionLowering):
         for name in sorted(local_names(src.tree) - set(bound)):
             rename[name] = ast.Name(self.namer.fresh(prefix + name), ast.Load())
         saved_origin = self.origin
-        self.ctx = Context(src, Scope(src), rename, ReturnInfo(None), (*caller.callers, py_fn))
+        self.ctx = Context(src, Scope(src, self.bindings), rename, ReturnInfo(None),
+                           (*caller.callers, py_fn))
         try:
             self.ctx.ret = self._return_info(src, src.tree, prefix, statement)
             self.origin = _origin(src, src.tree)

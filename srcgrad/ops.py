@@ -59,10 +59,10 @@ def operation(stmt: ir.Assign) -> Operation:
                                      stmt.origin.file, stmt.origin.line)
     try:
         bound = rule.signature.bind(*args, **{k.arg: k.value for k in keywords})
-    except TypeError as exc:  # named as the user wrote it: the IR's operands are temporaries
-        name = getattr(primitive, "__name__", rule.name)
-        raise UnsupportedSyntaxError(f"{name}(): {exc} (in '{stmt.origin.text}')",
-                                     stmt.origin.file, stmt.origin.line) from None
+    except TypeError as exc:
+        # (the lowering checks the user's calls: this is generated code's)
+        raise UnsupportedSyntaxError(f"'{stmt.origin.text}': {exc}", stmt.origin.file,
+                                     stmt.origin.line) from None
     bound.apply_defaults()
     atoms = {name: _as_ast(v) for name, v in bound.arguments.items()}
     return Operation("rule", rule, atoms)

@@ -19,6 +19,7 @@ from functools import cache
 
 import numpy as np
 
+from .bindings import Binding, binding_of_attribute, binding_of_name
 from .parse import FunctionSource
 
 __all__ = ["check_subset", "Scope", "spelling", "METHODS", "local_names"]
@@ -242,10 +243,12 @@ class Scope:
 
     _MISSING = object()
 
-    def __init__(self, src: FunctionSource):
+    def __init__(self, src: FunctionSource, bindings: list[Binding] | None = None):
         self.src = src
         self.locals = local_names(src.tree)
         self.list_names = _names_assigned_lists(src.tree)  # `idx = [0, 2]`
+        # every global read the generated code depends on (see bindings.py)
+        self.bindings = bindings if bindings is not None else []
 
     def is_local(self, name: str) -> bool:
         return name in self.locals
@@ -258,14 +261,20 @@ class Scope:
             value = self.src.namespace.get(node.id, self._MISSING)
             if value is self._MISSING:
                 raise self.src.error(node, f"name '{node.id}' is not defined")
+            self._record(binding_of_name(self.src.fn, node.id, value))
             return value
         if isinstance(node, ast.Attribute):
             base = self.lookup(node.value)
             value = getattr(base, node.attr, self._MISSING)
             if value is self._MISSING:
                 raise self.src.error(node, f"'{ast.unparse(node)}' is not defined")
+            self._record(binding_of_attribute(base, node.attr, value))
             return value
         raise self.src.error(node, f"cannot resolve '{ast.unparse(node)}'")
+
+    def _record(self, binding: Binding | None) -> None:
+        if binding is not None:
+            self.bindings.append(binding)
 
     def is_global_ref(self, node: ast.expr) -> bool:
         """A Name or dotted name that refers to a global (not a local variable)."""

@@ -17,12 +17,12 @@ import builtins
 import inspect
 import os
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from . import __version__, ir, runtime
 from .activity import analyse
-from .checks import alias_classes, check_stores, drop_needless_guards
+from .checks import alias_classes, check_stores, drop_alias_guards, drop_needless_guards
 from .cleanup import cleanup
 from .device import DeviceAdjoint, DeviceOptions, check_scalar_function, device_adjoint
 from .emit import emit_function
@@ -62,6 +62,7 @@ class Generated:
     single_result: bool
     wrt_params: list[int | None]  # per wrt entry: the parameter's position, None for a local
     device: DeviceAdjoint | None = None  # target="cuda"
+    bindings: list = field(default_factory=list)  # the user's global reads (bindings.Binding)
 
 
 def transform(fn, options: Options) -> Generated:
@@ -76,6 +77,8 @@ def transform(fn, options: Options) -> Generated:
     copy_written_parameters(irf)
     rename_redefinitions(irf, namer)
     if options.device is not None:
+        # a function of scalars shares no memory: `k += 1` needs no aliasing guard
+        drop_alias_guards(irf)
         check_scalar_function(irf)
     wrt = _resolve_wrt(irf, src, options.wrt)
     stop = _resolve_stop(irf, src, options.stop_gradients)
@@ -112,7 +115,8 @@ def transform(fn, options: Options) -> Generated:
     source = emit_function(name, params, body, returns, header)
     params_index = {p: k for k, p in enumerate(irf.params)}
     return Generated(source, name, dict(irf.globals), len(irf.results), irf.single_result,
-                     [params_index[w.name] if w.is_param else None for w in wrt], device)
+                     [params_index[w.name] if w.is_param else None for w in wrt], device,
+                     irf.bindings)
 
 
 def connected_params(fn, stop_gradients: tuple[str, ...]) -> frozenset[int]:
@@ -168,8 +172,8 @@ def _runtime_helpers() -> dict[str, object]:
 
 def _expressions(stmt: ir.Stmt) -> list[ast.AST]:
     out = []
-    for field in ("value", "index", "target", "test", "start", "stop", "step"):
-        node = getattr(stmt, field, None)
+    for part in ("value", "index", "target", "test", "start", "stop", "step"):
+        node = getattr(stmt, part, None)
         if isinstance(node, ast.AST):
             out.append(node)
     return out

@@ -260,8 +260,20 @@ DOT_SHAPES = [(V, V), ((2, 3), V), (V, (3, 2)), ((2, 3), (3, 4))]
 for fn in (np.dot, linalg.dot, np.matmul, linalg.matmul, operator.matmul):
     for s1, s2 in DOT_SHAPES:
         add(row(fn, Real(s1), Real(s2)))
-for fn in (np.dot, linalg.dot):
+for fn in (np.dot, linalg.dot, linalg.product):
     add(row(fn, Real(S), Real(V)), row(fn, Real((2, 3)), Real(S)), row(fn, Real(S), Real(S)))
+# stacks of matrices, their batch axes broadcast
+BATCHED_SHAPES = [((2, 3, 4), (2, 4, 2)), ((2, 3, 4), (4, 2)), ((3, 4), (2, 4, 2)),
+                  ((2, 1, 2, 3), (3, 3, 2))]
+for fn in (np.matmul, linalg.matmul, operator.matmul, linalg.product):
+    for s1, s2 in BATCHED_SHAPES:
+        add(row(fn, Real(s1), Real(s2)))
+add(
+    row(linalg.dot_grad_left, Real((2, 3, 2)), Real((2, 3, 4)), Real((4, 2))),
+    row(linalg.dot_grad_right, Real((2, 3, 2)), Real((3, 4)), Real((2, 4, 2))),
+    row(linalg.vector_operand, Real(V), Const(None)),
+    row(linalg.vector_operand, Real(M), Const(1)),
+)
 add(
     row(np.outer, Real(V), Real((4,))),
     row(np.outer, Real((2, 2)), Real(V)),

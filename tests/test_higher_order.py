@@ -218,7 +218,7 @@ def test_jacobian(target, mode, f, x):
 @pytest.mark.parametrize("target", TARGETS)
 def test_jvp(target):
     x, t = np.array([0.4, -1.2]), np.array([1.0, 2.0])
-    value, tangent = sg.jvp(tall, target=target)((x,), t)
+    value, tangent = sg.jvp(tall, target=target)((x,), (t,))
     np.testing.assert_allclose(value, tall(x))
     np.testing.assert_allclose(tangent, _jacobian_by_differences(tall, x) @ t, rtol=1e-6)
     assert "def tall_grad_grad" in sg.jvp(tall, target=target).source
@@ -378,5 +378,5 @@ def test_jacobian_and_jvp_of_a_gradient_function(target, mode):
     got = sg.jacobian(gradient, wrt="k", mode=mode, target=target)(x, 3.0)
     np.testing.assert_allclose(got, gradient(x, 3.0) / 3.0, rtol=1e-12)
     v = np.array([1.0, 0.0, -2.0, 0.5, 0.0])
-    value, tangent = sg.jvp(sg.grad(rosenbrock, target=target), target=target)((x,), v)
+    value, tangent = sg.jvp(sg.grad(rosenbrock, target=target), target=target)((x,), (v,))
     np.testing.assert_allclose(tangent, rosenbrock_hessian(x) @ v, rtol=1e-12)

@@ -1,61 +1,105 @@
-"""Adjoint rules of linear algebra: `np.dot`, `np.matmul` and `@` (operands
-of at most two dimensions), `np.outer`, `np.trace`, and `np.linalg.norm`
-(the 2-norm of vectors, the Frobenius norm of matrices: `ord=None`).
+"""Adjoint rules of linear algebra: `np.dot` (operands of at most two
+dimensions), `np.matmul` and `@` (those, and stacks of matrices whose batch
+axes broadcast), `np.outer`, `np.trace`, and `np.linalg.norm`
+(the 2-norm of vectors, the Frobenius norm of matrices: `ord=None`; a
+vector's other orders, expanded into operations with rules).
 
 `dot_grad_left(g, a, b)` and `dot_grad_right(g, a, b)` are the cotangents of
 `a` and `b` in `np.dot(a, b)` for every combination of scalar, vector and
-matrix operands; they first sum `g` back to the result's shape (it may have
-been broadcast larger).  Their own rules are products again, so gradients of
-gradients work.
+matrix operands, and in `np.matmul(a, b)` of stacks of matrices
+(`g @ swap(b)` and `swap(a) @ g`, summed over the batch axes an operand was
+broadcast along); they first sum `g` back to the result's shape (it may have
+been broadcast larger).  Their own rules are products again (`product`: dot,
+or matmul of stacks), so gradients of gradients work.
 
 Convention: the norm of a zero vector has a zero cotangent (not nan).
 
 Replacements: `dot` (Numba has no `np.dot` of a scalar, nor of mixed or
 integer dtypes), `matmul` for `np.matmul` and `@` (Numba has no `np.matmul`,
-and its `@` refuses `x32 @ w64` and `w @ int_array`), `norm` (Numba has no
+and its `@` refuses `x32 @ w64`, `w @ int_array` and stacks of matrices: a
+loop over the batch), `norm` (Numba has no
 `axis=` or `keepdims=`).
 """
 
 from __future__ import annotations
 
+import ast
+import math
 import operator
 
 import numba
 import numpy as np
 from numba import types
 from numba.core.errors import TypingError
+from numba.np.unsafe.ndarray import to_fixed_tuple
 
+from ..errors import NoAdjointError
 from ..machinecode import cached_jitable, cached_overload, compiled_once
 from ..runtime import _is_scalar, shape_of, unbroadcast
 from .helpers import axis_count, is_none_type, numba_dtype, safe_reciprocal, static_bool, sum_to
 from .reductions import reduce_sum, sum_grad
-from .registry import adjoint, replace
+from .registry import NO_ADJOINT, Refused, adjoint, expand, replace
 
-__all__ = ["dot", "matmul", "norm", "dot_grad_left", "dot_grad_right", "trace_grad"]
+__all__ = ["dot", "matmul", "product", "norm", "dot_grad_left", "dot_grad_right", "trace_grad"]
 
 
 # --- dot and matmul ----------------------------------------------------------------------
 
 
 def _dot_shape(a, b) -> tuple[int, ...]:
-    """The shape of `np.dot(a, b)` for operands of at most two dimensions."""
+    """The shape of `np.dot(a, b)` for operands of at most two dimensions,
+    and of `np.matmul(a, b)` for a batched product (see `_is_batched`)."""
     sa, sb = np.shape(a), np.shape(b)
-    if len(sa) > 2 or len(sb) > 2:
-        raise ValueError("srcgrad differentiates dot and matmul of at most 2-D operands, "
-                         f"not {len(sa)}-D and {len(sb)}-D")
+    if _is_batched(len(sa), len(sb)):
+        return np.broadcast_shapes(sa[:-2], sb[:-2]) + (sa[-2], sb[-1])
     if not sa or not sb:
         return sa or sb
     return sa[:-1] + sb[1:]
 
 
+def _is_batched(na: int, nb: int) -> bool:
+    """Whether operands of `na` and `nb` dimensions make a batched matrix
+    product (matmul of stacks of matrices, their batch axes broadcast);
+    refuses a stack with a vector, and operands of more than two dimensions
+    that are not a stack of matrices."""
+    if na <= 2 and nb <= 2:
+        return False
+    if na < 2 or nb < 2:
+        raise NoAdjointError(NO_ADJOINT + _more_than_2d(na, nb))
+    return True
+
+
+def _more_than_2d(na: int, nb: int) -> str:
+    return (f"a product of {na}-D and {nb}-D operands: srcgrad differentiates dot of at most "
+            "2-D operands, and matmul and @ of at most 2-D operands or of two stacks of "
+            "matrices (each at least 2-D)")
+
+
 def dot(a, b):
     """`np.dot(a, b)`; replaces it, since Numba has no `np.dot` of a scalar."""
+    if np.ndim(a) > 2 or np.ndim(b) > 2:
+        raise NoAdjointError(NO_ADJOINT + _more_than_2d(np.ndim(a), np.ndim(b)))
     return np.dot(a, b)
 
 
 def matmul(x1, x2):
-    """`np.matmul(x1, x2)`; replaces it, since Numba has only `@`."""
+    """`np.matmul(x1, x2)`; replaces it, since Numba has only `@` (of 2-D operands)."""
+    _is_batched(np.ndim(x1), np.ndim(x2))
     return np.matmul(x1, x2)
+
+
+def product(a, b):
+    """The product the rules of `dot` and `matmul` use: `np.dot(a, b)` for
+    operands of at most two dimensions (scalars included), `np.matmul(a, b)`
+    for stacks of matrices."""
+    if _is_batched(np.ndim(a), np.ndim(b)):
+        return np.matmul(a, b)
+    return np.dot(a, b)
+
+
+def _swap_last(a):
+    """`a` with its last two axes swapped (each matrix of a stack transposed)."""
+    return np.swapaxes(a, -1, -2)
 
 
 def _product_dtype(a, b):
@@ -77,6 +121,8 @@ def _blas_dot(a, b):
 
 @cached_overload(dot)
 def _dot(a, b):
+    if isinstance(a, types.Array) and isinstance(b, types.Array) and (a.ndim > 2 or b.ndim > 2):
+        raise TypingError(NO_ADJOINT + _more_than_2d(a.ndim, b.ndim))
     if _is_scalar(a) or _is_scalar(b):
         return lambda a, b: a * b
     dtype = _product_dtype(a, b)
@@ -85,11 +131,93 @@ def _dot(a, b):
     return lambda a, b: _blas_dot(a.astype(dtype), b.astype(dtype))
 
 
+def _numba_batched(a, b) -> bool:
+    na = a.ndim if isinstance(a, types.Array) else 0
+    nb = b.ndim if isinstance(b, types.Array) else 0
+    if na <= 2 and nb <= 2:
+        return False
+    if na < 2 or nb < 2:
+        raise TypingError(NO_ADJOINT + _more_than_2d(na, nb))
+    return True
+
+
 @cached_overload(matmul)
 def _matmul(x1, x2):
     if not (isinstance(x1, types.Array) and isinstance(x2, types.Array)):
         raise TypingError("matmul: operands must be arrays, not scalars")
+    if _numba_batched(x1, x2):
+        return lambda x1, x2: product(x1, x2)
     return lambda x1, x2: dot(x1, x2)
+
+
+@cached_jitable
+def _broadcast_batch(sa, sb, out):
+    """Into `out`: the broadcast of the batch axes of the shapes `sa` and `sb`
+    of two stacks of matrices (all but their last two axes), aligned at
+    their ends; `out` is as long as the longer batch."""
+    n = out.size
+    for k in range(n):
+        i, j = len(sa) - 2 - n + k, len(sb) - 2 - n + k
+        da = sa[i] if i >= 0 else 1
+        db = sb[j] if j >= 0 else 1
+        if da != db and da != 1 and db != 1:
+            raise ValueError("matmul: the batch dimensions of the operands do not broadcast")
+        out[k] = max(da, db)
+    return out
+
+
+def _batched_shape(a, b):
+    """The shape of `np.matmul(a, b)` for stacks of matrices."""
+    return _dot_shape(a, b)
+
+
+@cached_overload(_batched_shape)
+def _batched_shape_overload(a, b):
+    rank = max(a.ndim, b.ndim) - 2  # of the broadcast batch
+
+    def shape(a, b):
+        batch = to_fixed_tuple(_broadcast_batch(a.shape, b.shape, np.empty(rank, np.int64)),
+                               rank)
+        return batch + (a.shape[-2], b.shape[-1])
+
+    return shape
+
+
+@cached_overload(product)
+def _product(a, b):
+    if not _numba_batched(a, b):
+        return lambda a, b: dot(a, b)
+    dtype = _product_dtype(a, b)
+
+    def batched(a, b):
+        m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
+        if b.shape[-2] != k:
+            raise ValueError("matmul: the inner dimensions of the operands differ")
+        batch = _batched_shape(a, b)[:-2]
+        count = 1
+        for d in batch:
+            count *= d
+        left = np.ascontiguousarray(np.broadcast_to(a, batch + (m, k))).reshape(
+            (count, m, k)).astype(dtype)
+        right = np.ascontiguousarray(np.broadcast_to(b, batch + (k, n))).reshape(
+            (count, k, n)).astype(dtype)
+        out = np.empty((count, m, n), dtype)
+        for i in range(count):
+            out[i] = _blas_dot(left[i], right[i])
+        return out.reshape(batch + (m, n))
+
+    return batched
+
+
+@cached_overload(_swap_last)
+def _swap_last_overload(a):
+    axes = tuple(range(a.ndim - 2)) + (a.ndim - 1, a.ndim - 2)
+    return lambda a: np.transpose(a, axes)
+
+
+@adjoint(product)
+def product_adjoint(g, ans, a, b):
+    return dot_grad_left(g, a, b), dot_grad_right(g, a, b)
 
 
 def dot_grad_left(dy, a, b):
@@ -98,6 +226,8 @@ def dot_grad_left(dy, a, b):
     it: `reverse._FRESH_RESULTS`), or a scalar."""
     g = sum_to(dy, _dot_shape(a, b))
     na, nb = np.ndim(a), np.ndim(b)
+    if _is_batched(na, nb):
+        return sum_to(np.matmul(g, _swap_last(b)), np.shape(a))
     if na == 0:
         return np.sum(g * b)
     if nb == 0 or (na == 1 and nb == 1):
@@ -114,6 +244,8 @@ def dot_grad_right(dy, a, b):
     result (or of a broadcast of it).  A new array, or a scalar."""
     g = sum_to(dy, _dot_shape(a, b))
     na, nb = np.ndim(a), np.ndim(b)
+    if _is_batched(na, nb):
+        return sum_to(np.matmul(_swap_last(a), g), np.shape(b))
     if nb == 0:
         return np.sum(g * a)
     if na == 0 or (na == 1 and nb == 1):
@@ -129,7 +261,7 @@ def _numba_dot_shape(a, b):
     na = a.ndim if isinstance(a, types.Array) else 0
     nb = b.ndim if isinstance(b, types.Array) else 0
     if na > 2 or nb > 2:
-        raise TypingError("srcgrad differentiates dot and matmul of at most 2-D operands")
+        raise TypingError(NO_ADJOINT + _more_than_2d(na, nb))
     if (na == 0 and nb == 0) or (na == 1 and nb == 1):
         return na, nb, _no_axes
     if na == 0:
@@ -226,6 +358,8 @@ def _a_transposed_times(g, a, b):
 def _overload_dot_grad(fn, left: bool):
     @cached_overload(fn)
     def _dot_grad(dy, a, b):
+        if _numba_batched(a, b):
+            return _batched_left if left else _batched_right
         na, nb, result_shape = _numba_dot_shape(a, b)
         own, other = (na, nb) if left else (nb, na)
         if own == 0:
@@ -245,6 +379,16 @@ def _overload_dot_grad(fn, left: bool):
         return lambda dy, a, b: product(sum_to(dy, result_shape(a, b)), a, b)
 
 
+@cached_jitable
+def _batched_left(dy, a, b):
+    return sum_to(product(sum_to(dy, _batched_shape(a, b)), _swap_last(b)), a.shape)
+
+
+@cached_jitable
+def _batched_right(dy, a, b):
+    return sum_to(product(_swap_last(a), sum_to(dy, _batched_shape(a, b))), b.shape)
+
+
 _overload_dot_grad(dot_grad_left, left=True)
 _overload_dot_grad(dot_grad_right, left=False)
 
@@ -262,7 +406,7 @@ def matmul_adjoint(g, ans, x1, x2):
 @adjoint(dot_grad_left)
 def dot_grad_left_adjoint(g, ans, dy, a, b):
     return (
-        sum_to(dot(unbroadcast(g, a), b), np.shape(dy)),
+        sum_to(product(unbroadcast(g, a), b), np.shape(dy)),
         None,
         dot_grad_right(dy, unbroadcast(g, a), b),
     )
@@ -271,7 +415,7 @@ def dot_grad_left_adjoint(g, ans, dy, a, b):
 @adjoint(dot_grad_right)
 def dot_grad_right_adjoint(g, ans, dy, a, b):
     return (
-        sum_to(dot(a, unbroadcast(g, b)), np.shape(dy)),
+        sum_to(product(a, unbroadcast(g, b)), np.shape(dy)),
         dot_grad_left(dy, a, unbroadcast(g, b)),
         None,
     )
@@ -317,23 +461,46 @@ def trace_adjoint(g, ans, a):
 
 
 # --- norm ----------------------------------------------------------------------------------------
+#
+# ord=None, a vector's ord=2 and a matrix's 'fro': the rule below.  A vector's
+# other orders (numbers p, inf, -inf) are expanded by the lowering into
+# operations that have rules (`_expand_norm`), so they are differentiable to
+# any order: sum(|x|**p)**(1/p), sum(|x|), max(|x|), min(|x|).  What has no
+# rule (a matrix's 1, 2, inf, 'nuc' norms; ord=0) is refused, naming the ord.
+
+
+def _is_vector(ndim: int, axis) -> bool:
+    return (axis is None and ndim == 1) or isinstance(axis, int) or (
+        isinstance(axis, tuple) and len(axis) == 1)
+
+
+_ORDERS = ("srcgrad differentiates ord=None, 'fro' for matrices, and numbers (inf, -inf, 1, "
+           "2, p) for vectors (pass axis= to take vector norms along an axis of a matrix)")
+_MATRIX = "np.linalg.norm of a matrix with an ord other than None and 'fro': " + _ORDERS
+_VECTOR = "np.linalg.norm of a vector with ord='fro' (or of a matrix): " + _ORDERS
 
 
 def _check_ord(ord, ndim: int, axis) -> None:
-    vector = (axis is None and ndim == 1) or isinstance(axis, int) or (
-        isinstance(axis, tuple) and len(axis) == 1)
+    vector = _is_vector(ndim, axis)
     if ord is None or (ord == 2 and vector) or (ord == "fro" and not vector):
         return
-    raise ValueError(f"srcgrad differentiates np.linalg.norm with ord=None (the 2-norm of "
-                     f"vectors, the Frobenius norm of matrices), not ord={ord!r}")
+    raise NoAdjointError(NO_ADJOINT + (_VECTOR if vector else _MATRIX))
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
     """`np.linalg.norm(x, ord, axis, keepdims)` for the 2-norm and the
     Frobenius norm; replaces it, since Numba has no `axis=` or `keepdims=`.
-    Other orders raise `ValueError`."""
+    Other orders raise `NoAdjointError` (the lowering expands those it can
+    differentiate into other operations first)."""
     _check_ord(ord, np.ndim(x), axis)
     return np.linalg.norm(x, ord, axis, keepdims)
+
+
+def _written(ord) -> str:
+    """`ord` as the user wrote it (`inf`, not `1e309`)."""
+    if isinstance(ord, float) and math.isinf(ord):
+        return "inf" if ord > 0 else "-inf"
+    return repr(ord)
 
 
 @cached_overload(norm)
@@ -348,7 +515,7 @@ def _norm(x, ord=None, axis=None, keepdims=False):
         isinstance(ord, types.IntegerLiteral) and ord.literal_value == 2 and vector) or (
         isinstance(ord, types.StringLiteral) and ord.literal_value == "fro" and not vector)
     if not ok:
-        raise TypingError(f"srcgrad differentiates np.linalg.norm with ord=None, not {ord}")
+        raise TypingError(NO_ADJOINT + (_VECTOR if vector else _MATRIX))
     if is_none_type(axis) and not keep:
         return lambda x, ord=None, axis=None, keepdims=False: _norm_all(x)
     return lambda x, ord=None, axis=None, keepdims=False: np.sqrt(
@@ -367,3 +534,53 @@ def norm_adjoint(g, ans, x, ord=None, axis=None, keepdims=False):
 
 
 replace(np.linalg.norm, norm)
+
+
+def vector_operand(x, axis):
+    """`x`, whose norm along `axis` is a vector norm; refuses a matrix (its
+    norm of an order other than None and 'fro' has no rule)."""
+    if not _is_vector(np.ndim(x), axis):
+        raise NoAdjointError(NO_ADJOINT + _MATRIX)
+    return x
+
+
+@cached_overload(vector_operand)
+def _vector_operand(x, axis):
+    ndim = x.ndim if isinstance(x, types.Array) else 0
+    if axis_count(axis, ndim) != 1:
+        raise TypingError(NO_ADJOINT + _MATRIX)
+    return lambda x, axis: x
+
+
+@adjoint(vector_operand)
+def vector_operand_adjoint(g, ans, x, axis):
+    return unbroadcast(g, x), None
+
+
+def _expand_norm(arguments: dict, lowering):
+    """`np.linalg.norm(x, ord=p)` of a vector as operations that have rules."""
+    ord = arguments["ord"]
+    if not isinstance(ord, ast.Constant):
+        raise Refused("ord must be a constant (None, 'fro', or a number) for srcgrad to "
+                      "choose the norm's adjoint")
+    p = ord.value
+    if p is None or p == "fro" or (p == 2 and type(p) is not bool):
+        return None  # the rule of norm
+    if p == 0 and not isinstance(p, str):
+        raise Refused("ord=0 counts the nonzero entries, which has no derivative")
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or p != p:
+        raise Refused(f"np.linalg.norm with ord={_written(p)}: {_ORDERS}")
+    axis, keepdims = arguments["axis"], arguments["keepdims"]
+    x = lowering.emit_call(vector_operand, [arguments["x"], axis], [])
+    magnitude = lowering.emit_call(np.abs, [x], [])
+    reduce = [ast.keyword("axis", axis), ast.keyword("keepdims", keepdims)]
+    if p in (math.inf, -math.inf):
+        return lowering.emit_call(np.max if p > 0 else np.min, [magnitude], reduce)
+    if p == 1:
+        return lowering.emit_call(np.sum, [magnitude], reduce)
+    powered = lowering.emit_binop(magnitude, ast.Pow(), ast.Constant(float(p)))
+    total = lowering.emit_call(np.sum, [powered], reduce)
+    return lowering.emit_binop(total, ast.Pow(), ast.Constant(1.0 / p))
+
+
+expand(np.linalg.norm, _expand_norm)

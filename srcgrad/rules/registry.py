@@ -48,7 +48,17 @@ from ..errors import SrcGradError
 
 __all__ = ["Rule", "adjoint", "nondifferentiable", "lookup", "is_nondifferentiable", "RULES",
            "replace", "replacement", "replacements", "Mutation", "Write", "mutates",
-           "mutates_method", "method_mutation", "written_argument"]
+           "mutates_method", "method_mutation", "written_argument", "expand", "expansion", "Refused",
+           "NO_ADJOINT"]
+
+# Leads the message of a rule's helper that refuses its arguments when it runs
+# (or when Numba types it): the gradient function reports it as a
+# NoAdjointError at the user's line.
+NO_ADJOINT = "no adjoint rule for "
+
+
+class Refused(Exception):
+    """Raised by an expansion (see `expand`) for arguments it has no rule for."""
 
 
 @dataclass(frozen=True)
@@ -262,3 +272,22 @@ def _parse_rule(fn: Callable, elementwise: bool, sequence: str | None) -> Rule:
     )
     uses_ans = any(isinstance(n, ast.Name) and n.id == "ans" for e in exprs for n in ast.walk(e))
     return Rule(fn.__name__, primal_sig, cotangents, elementwise, sequence, fn, uses_ans)
+
+
+_EXPANSIONS: dict[int, Callable] = {}
+
+
+def expand(primal: object, fn: Callable) -> None:
+    """Have the lowering write some calls of `primal` as other operations.
+
+    `fn(arguments, lowering)` gets the call's arguments bound to the rule's
+    parameters (atoms: names and constants) and returns the atom holding
+    the result, emitting the operations with `lowering.emit_call(f, args,
+    keywords)` and `lowering.emit_binop(left, op, right)`; or None for the
+    call as written; or raises `Refused(reason)`, which the lowering reports
+    as a NoAdjointError quoting the user's call."""
+    _EXPANSIONS[_key(primal)] = fn
+
+
+def expansion(primal: object) -> Callable | None:
+    return _EXPANSIONS.get(_key(primal))

@@ -139,7 +139,12 @@ def exp_adjoint(g, ans, x):
     return g * ans
 
 
-@adjoint(np.exp2, math.exp2, elementwise=True)
+def _math(name: str) -> tuple[object, ...]:
+    """`math.<name>` if this Python has it (`math.exp2` and `math.cbrt` came in 3.11)."""
+    return (getattr(math, name),) if hasattr(math, name) else ()
+
+
+@adjoint(np.exp2, *_math("exp2"), elementwise=True)
 def exp2_adjoint(g, ans, x):
     return g * ans * cast_like(math.log(2), x)
 
@@ -201,7 +206,7 @@ def sqrt_adjoint(g, ans, x):
     return g / (2 * ans)
 
 
-@adjoint(np.cbrt, math.cbrt, elementwise=True)
+@adjoint(np.cbrt, *_math("cbrt"), elementwise=True)
 def cbrt_adjoint(g, ans, x):
     return g / (3 * ans * ans)
 

@@ -57,6 +57,27 @@ def nested_while(x):
     return s
 
 
+SCALE = 2.0
+
+
+def scaled_sine(x):
+    """Reads the global SCALE, which a test rebinds."""
+    return SCALE * math.sin(x) * x
+
+
+def counted_while(x):
+    """A while loop with an integer counter, `k += 1`, and an accumulator
+    updated in place: scalars, which share no memory."""
+    y = x
+    k = 0
+    total = 0.0
+    while y < 10.0:
+        y = y * 1.5 + math.sin(y)
+        total += y
+        k += 1
+    return total + k * x
+
+
 def kinks(x):
     """abs, clip, max, where, a power: the elementwise helpers."""
     y = abs(x) + np.clip(x, -1.0, 1.0) + max(x, 0.3) + np.where(x > 0, x, -x)

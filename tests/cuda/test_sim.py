@@ -68,6 +68,25 @@ def test_while_loop():
     check(fns.grow, (X,), 0, max_trips=32)
 
 
+def test_while_loop_with_a_counter_and_augmented_assignments():
+    """`k += 1` once carried an aliasing guard that the GPU cannot call."""
+    check(fns.counted_while, (X,), 0, max_trips=32)
+    assert "refuse_" not in sg.grad(fns.counted_while, target="cuda", max_trips=32).source
+
+
+def test_a_rebound_global_is_seen():
+    df = sg.grad(fns.scaled_sine, target="cuda")
+    expected = elementwise(lambda x: finite_difference(fns.scaled_sine, (x,), 0), (X,))
+    np.testing.assert_allclose(df(X), expected, rtol=1e-5, atol=1e-7)
+    saved = fns.SCALE
+    try:
+        fns.SCALE = -3.5
+        expected = elementwise(lambda x: finite_difference(fns.scaled_sine, (x,), 0), (X,))
+        np.testing.assert_allclose(df(X), expected, rtol=1e-5, atol=1e-7)
+    finally:
+        fns.SCALE = saved
+
+
 def test_for_loop_with_branch_and_two_wrt():
     check(fns.damped, (X, np.array([[0.5], [2.0]])), (0, 1))
 
