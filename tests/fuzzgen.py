@@ -4,8 +4,9 @@
 `generate(seed)` returns a `Program`: the SOURCE TEXT of a Python module
 (`import math`, `import numpy as np`, `import srcgrad as sg`, zero or more
 helper functions `h0, h1, ...` and the function `f` to differentiate), the
-arguments to call `f` with, and how to differentiate it (`wrt`, `grad_ys`,
-options).  Everything is drawn from `random.Random(seed)`: the same seed
+arguments to call `f` with (floats and float64 arrays; integers and integer
+arrays where `f` takes them, never differentiated), and how to differentiate
+it (`wrt`, `grad_ys`, options).  Everything is drawn from `random.Random(seed)`: the same seed
 gives the same program, byte for byte.
 
 What the programs contain (the subset of SPEC.md):
@@ -26,6 +27,31 @@ What the programs contain (the subset of SPEC.md):
 - `+ - * / **`, unary `-`, `abs`, `np.sin cos tan arctan sinh cosh tanh exp
   log sqrt square power maximum minimum where clip sum mean max min prod dot
   outer`, `@`, `math.sin cos exp log sqrt`.
+
+Added later (drawn from a second random stream, see SPECIALS; a program
+that draws none of them is the one the first generator made for its seed, and
+`generate(seed, legacy=True)` turns them all off):
+
+- loop-carried scalars: chains of 3 to 10 variables updated in reverse order
+  (`v9 = 0.9 * v8; v8 = 0.7 * v7; ...; v0 = 0.5 * v0 + x`: each reads the
+  previous iteration's value, so the cotangent needs one iteration per link),
+  rotations (`a, b, c = b, c, a * w`), nested loops carrying a group each;
+- IIR-filter recurrences over an array (`y[i] = b * x[i] + a1 * p1 + a2 * p2`);
+- NumPy calls that write into an argument: `np.add.at(acc, idx, v)` with a
+  constant index array that repeats, `np.exp(y, out=y)`, `np.multiply(a, b, out=a)`;
+- writes through an index array with repeated entries: `y[idx] = v`,
+  `y[idx] += v`, `y[idx] = y[idx] * c` (NumPy: the last write to an index wins);
+- casts to integers: `e.astype(int) * e`, `np.asarray(e, dtype=int)`, `int(s)`;
+- `np.linspace(a, b, n)`, `np.arange(n) * step + start`, `np.arange(start,
+  stop, step)` with computed float ends (the length kept constant: `(stop -
+  start) / step` stays half-way between integers);
+- integer index arithmetic: `a[i - n0]` with an integer parameter `n0`,
+  `a[iarr[j]]` with an integer array (a local or the parameter `ix0`);
+- module globals `SCALE` / `W` that `f` reads and that the test rebinds after
+  a first call of the gradient function (`Program.globals_rebound`).
+
+At `f`'s top level each of them is added into the result, so that a wrong
+gradient through it shows.
 
 Values stay in smooth, safe domains (`log`/`sqrt` of `e*e + 1.0`, `exp` of
 `tanh(...)`, division by `1.0 + e*e`, multiplicative loop updates by bounded
@@ -49,6 +75,22 @@ M = (2, 3)
 
 HEADER = "import math\n\nimport numpy as np\n\nimport srcgrad as sg\n"
 
+# The shapes added to the first generator, each drawn for a program with this
+# probability and placed among the statements of `f`'s top level (see the
+# `special_*` methods); NESTED_SPECIAL: the chance that a statement in a nested
+# block is one of them.  INT_PARAM, INT_ARRAY_PARAM: `f` takes an integer `n0`
+# (1 or 2) or an integer array `ix0` (3 indices with a repeat) besides its
+# floats (programs with arrays only); GLOBAL: `f` reads a module global `SCALE`
+# or `W` that the test rebinds between two calls.  Raise one to find its
+# defects in fewer seeds; the sum keeps most programs to the first shapes.
+SPECIALS = {"carry": 0.14, "iir": 0.05, "inplace": 0.09, "dup_write": 0.09, "cast": 0.07,
+            "ramp": 0.08, "int_index": 0.08}
+INT_INDEX_WITH_PARAM = 0.6  # int_index's chance where `f` has an integer parameter
+NESTED_SPECIAL = 0.02
+INT_PARAM = 0.3
+INT_ARRAY_PARAM = 0.12
+GLOBAL = 0.07
+
 
 @dataclass
 class Program:
@@ -65,6 +107,10 @@ class Program:
     value_and_grad: bool = False
     uses_stop_gradient: bool = False
     features: set = field(default_factory=set)
+    # module globals `f` reads: their values as the module defines them, and the
+    # values the test rebinds them to after a first call of the gradient function
+    globals_initial: dict = field(default_factory=dict)
+    globals_rebound: dict = field(default_factory=dict)
 
     def make_args(self) -> tuple:
         """Fresh copies of the arguments."""
@@ -75,6 +121,19 @@ class Program:
 
 def _fmt(value: float) -> str:
     return repr(round(value, 2))
+
+
+def _literal(value) -> str:
+    """Source text of a module global's value."""
+    if isinstance(value, float):
+        return repr(value)
+    return f"np.array({value.tolist()!r})"
+
+
+def _names(text: str) -> set[str]:
+    """The variable names an expression reads (not `np`, `math`)."""
+    return {n.id for n in ast.walk(ast.parse(text, mode="eval"))
+            if isinstance(n, ast.Name) and n.id not in ("np", "math", "sg")}
 
 
 class _Scope:
@@ -98,9 +157,18 @@ class _Scope:
 
 
 class Generator:
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, legacy: bool = False):
         self.seed = seed
         self.r = random.Random(seed)
+        # every decision about the shapes added later (SPECIALS, integer parameters,
+        # module globals) is drawn from `r2`, so that a program without them is
+        # the one the first generator made for its seed; `legacy` turns them off
+        self.r2 = random.Random(f"specials-{seed}")
+        self.legacy = legacy
+        self.must_use: list[str] = []  # scalar expressions the final return adds in
+        self.top_names: set[str] = set()  # the names they read
+        self.global_vars: dict[str, tuple] = {}  # module globals f reads: name -> shape
+        self.int_params: dict[str, Any] = {}  # integer parameters: name -> value
         self.features: set[str] = set()
         self.shapes_taken: dict[str, tuple] = {}  # every float name of the current function
         self.non_writable: set[str] = set()  # arrays that may share memory with another name
@@ -155,6 +223,7 @@ class Generator:
 
     def leaf(self, shape, scope: _Scope) -> str:
         candidates = [(name, 3.0) for name in scope.of_shape(shape)]
+        candidates += [(name, 1.5) for name, s in self.global_vars.items() if s == shape]
         if shape == SCALAR:
             candidates.append((self.literal(), 1.0))
             for name, s in scope.variables.items():
@@ -182,6 +251,11 @@ class Generator:
         elif shape == M:
             if not candidates:
                 candidates.append(("np.ones((2, 3))", 1.0))
+        if shape == SCALAR:
+            for name, s in self.global_vars.items():
+                if s != SCALAR:
+                    candidates.append((f"{name}[{self.r.randrange(s[0])}]"
+                                       if len(s) == 1 else f"{name}[1, {self.r.randrange(3)}]", 0.7))
         texts, weights = zip(*candidates)
         return self.r.choices(texts, weights)[0]
 
@@ -419,6 +493,10 @@ class Generator:
 
     def statement(self, lines, depth, scope, ind, may_end) -> bool:
         r = self
+        if not self.legacy and depth > 1 and self.r2.random() < NESTED_SPECIAL:
+            kinds = [k for k in SPECIALS if k != "global" or self.global_vars]
+            self.special(self.r2.choice(kinds), lines, depth, scope, ind, False)
+            return False
         nesting_ok = depth < 3
         options = [("new", 3.0), ("overwrite", 1.5), ("augassign", 2.0), ("unpack", 0.6)]
         if nesting_ok:
@@ -538,10 +616,19 @@ class Generator:
             return True
         return False
 
-    def result(self, scope, d) -> str:
+    def result(self, scope, d, final=False) -> str:
+        extra = ""
+        if final:
+            used = [u for u in self.must_use
+                    if all(n in scope.variables or n in self.top_names for n in _names(u))]
+            if used:
+                extra = " + 0.5 * (" + " + ".join(used) + ")"
         if isinstance(self.out, list):
-            return ", ".join(self.expr(s, scope, d) for s in self.out)
-        return self.expr(self.out, scope, d)
+            texts = [self.expr(s, scope, d) for s in self.out]
+            texts[0] = f"({texts[0]}){extra}" if extra else texts[0]
+            return ", ".join(texts)
+        text = self.expr(self.out, scope, d)
+        return f"({text}){extra}" if extra else text
 
     def for_loop(self, lines, depth, scope, ind, d):
         r = self
@@ -640,6 +727,316 @@ class Generator:
             else:
                 lines.append(f"{ind}{name}[{r.index(scope, 2)}] {op} {rhs(V3)}")
 
+    # --- the shapes added later (SPECIALS) ------------------------------------------------------
+    #
+    # Each is drawn for a program with its probability in SPECIALS (from `r2`),
+    # and written at a random place among the statements of `f`'s top level;
+    # rarely, also inside a nested block.  At the top level, what it computes is
+    # added into `f`'s result (`must_use`), so that a wrong gradient through it
+    # shows.
+
+    def one_d(self, scope) -> list[tuple[str, int]]:
+        """1-D float arrays readable here, with their lengths."""
+        return [(n, s[0]) for n, s in scope.variables.items() if len(s) == 1]
+
+    def source_vector(self, lines, ind, scope, d) -> tuple[str, int]:
+        """A 1-D array to read from: a variable, or a new one computed here."""
+        vecs = self.one_d(scope)
+        if vecs and self.chance(0.6):
+            return self.pick(vecs)
+        name = self.fresh("a", None)
+        if V3 in self.shapes or V2 in self.shapes:
+            shape = self.pick([s for s in self.shapes if len(s) == 1 and s != SCALAR])
+            lines.append(f"{ind}{name} = {self.bounded(shape, scope, d)} * 1.5")
+            return name, shape[0]
+        lines.append(f"{ind}{name} = np.cos(np.arange(3.0) * 0.7 + {self.bounded(SCALAR, scope, d)})")
+        return name, 3
+
+    def repeated_index(self, length: int, count: int) -> list[int]:
+        """`count` indices into an axis of `length`, at least one repeated."""
+        while True:
+            idx = [self.r.randrange(length) for _ in range(count)]
+            if len(set(idx)) < count:
+                return idx
+
+    def special(self, kind, lines, depth, scope, ind, top: bool):
+        getattr(self, f"special_{kind}")(lines, depth, scope, ind, top)
+
+    def use(self, text: str, top: bool):
+        """Add `text` into `f`'s result, if the special is at the top level (its
+        names are then defined at the final return)."""
+        if top:
+            self.must_use.append(text)
+            self.top_names |= _names(text)
+
+    def special_carry(self, lines, depth, scope, ind, top):
+        """Loop-carried scalars: a chain `v4 = 0.9 * v3; v3 = 0.8 * v2; ...` (each
+        reads the value of the previous iteration), a rotation `a, b, c = b, c,
+        a * w`, or nested loops carrying a group each."""
+        r = self
+        ind1, ind2 = ind + "    ", ind + "        "
+        form = r.pick(["chain", "chain", "rotate", "nested"])
+        self.features.add(f"carry_{form}")
+        d = 1
+
+        def group(n):
+            names = [r.fresh("c", SCALAR) for _ in range(n)]
+            for k, name in enumerate(names):
+                init = r.bounded(SCALAR, scope, d) if k == 0 or r.chance(0.3) else r.literal(-1, 1)
+                lines.append(f"{ind}{name} = {init}")
+            return names
+
+        def chain_body(names, child, pad, feed=None):
+            body = []
+            for k in range(len(names) - 1, 0, -1):
+                term = f"{r.positive_literal(0.5, 1.1)} * {names[k - 1]}"
+                if r.chance(0.25):
+                    term += f" + 0.3 * {r.bounded(SCALAR, child, d)}"
+                body.append(f"{pad}{names[k]} = {term}")
+            source = feed or r.bounded(SCALAR, child, d)
+            if r.chance(0.5):
+                body.append(f"{pad}{names[0]} = {r.positive_literal(0.3, 0.7)} * {names[-1]} + {source}")
+            else:
+                body.append(f"{pad}{names[0]} = 0.5 * {names[0]} + {source}")
+            return body
+
+        if form == "chain":
+            names = group(r.pick([3, 5, 6, 7, 8, 9, 10]))
+            t, m = r.fresh("i", None), len(names) + r.randrange(0, 3)
+            lines.append(f"{ind}for {t} in range({m}):")
+            lines += chain_body(names, scope.child(index=(t, 0, m), loop=True), ind1)
+            outs = names
+        elif form == "rotate":
+            names = group(r.pick([3, 4, 5, 6, 8, 10]))
+            t, m = r.fresh("i", None), len(names) + r.randrange(0, 3)
+            lines.append(f"{ind}for {t} in range({m}):")
+            child = scope.child(index=(t, 0, m), loop=True)
+            w = r.pick([f"(0.5 + 0.4 * {r.bounded(SCALAR, child, d)})", r.positive_literal(0.5, 1.1)])
+            tail = f"{names[0]} * {w}" if r.chance(0.6) else f"0.5 * {names[0]} + {r.bounded(SCALAR, child, d)}"
+            lines.append(f"{ind1}{', '.join(names)} = {', '.join(names[1:])}, {tail}")
+            outs = names
+        else:
+            outer = group(r.pick([2, 3, 4, 5]))
+            inner = group(r.pick([3, 4, 5, 6]))
+            t, t2 = r.fresh("i", None), r.fresh("i", None)
+            m, m2 = r.pick([2, 3, 4]), len(inner) + r.randrange(0, 2)
+            lines.append(f"{ind}for {t} in range({m}):")
+            child = scope.child(index=(t, 0, m), loop=True)
+            lines.append(f"{ind1}for {t2} in range({m2}):")
+            grand = child.child(index=(t2, 0, m2), loop=True)
+            lines += chain_body(inner, grand, ind2, feed=f"0.3 * {outer[-1]}")
+            lines += chain_body(outer, child, ind1, feed=f"0.2 * {inner[-1]}")
+            outs = outer + inner
+        for name in outs:
+            scope.variables[name] = SCALAR
+        self.use(outs[-1] if r.chance(0.5) else " + ".join(outs[-3:]), top)
+
+    def special_iir(self, lines, depth, scope, ind, top):
+        """An IIR filter over a 1-D array: `y[i] = b * x[i] + a1 * p1 + a2 * p2`."""
+        r = self
+        self.features.add("iir")
+        src, n = r.source_vector(lines, ind, scope, 1)
+        y, p1, p2 = r.fresh("y", None), r.fresh("c", SCALAR), r.fresh("c", SCALAR)
+        a1 = r.pick([r.literal(-0.9, 0.9), f"0.8 * np.tanh({r.expr(SCALAR, scope, 1)})"])
+        a2 = r.pick([r.literal(-0.4, 0.4), f"0.3 * np.sin({r.expr(SCALAR, scope, 1)})"])
+        b = r.pick([r.positive_literal(0.5, 1.5), f"(1.0 + 0.5 * np.tanh({r.expr(SCALAR, scope, 1)}))"])
+        lines.append(f"{ind}{y} = np.zeros({n})")
+        lines.append(f"{ind}{p1} = 0.0")
+        lines.append(f"{ind}{p2} = {r.pick(['0.0', r.literal(-1, 1)])}")
+        i = r.fresh("i", None)
+        rounds = r.pick([1, 2])
+        at = i if rounds == 1 else f"{i} % {n}"
+        lines.append(f"{ind}for {i} in range({n * rounds}):")
+        if r.chance(0.5):
+            lines.append(f"{ind}    {y}[{at}] = {b} * {src}[{at}] + {a1} * {p1} + {a2} * {p2}")
+            lines.append(f"{ind}    {p2} = {p1}")
+            lines.append(f"{ind}    {p1} = {y}[{at}]")
+        else:
+            v = r.fresh("s", SCALAR)
+            lines.append(f"{ind}    {v} = {b} * {src}[{at}] + {a1} * {p1} + {a2} * {p2}")
+            lines.append(f"{ind}    {p2}, {p1} = {p1}, {v}")
+            lines.append(f"{ind}    {y}[{at}] = {v}")
+        for name in (p1, p2):
+            scope.variables[name] = SCALAR
+        if (n,) in self.shapes:
+            self.shapes_taken[y] = (n,)
+            scope.variables[y] = (n,)
+            scope.writable.add(y)
+        self.use(r.pick([f"np.sum({y} * {y})", f"np.sum(np.sin({y}))", p1]), top)
+
+    def special_inplace(self, lines, depth, scope, ind, top):
+        """NumPy calls that write into an argument: `np.add.at(acc, idx, v)` with a
+        constant index array that repeats, `np.exp(y, out=y)`, `np.multiply(a, b, out=a)`."""
+        r = self
+        shapes = [s for s in self.shapes if s != SCALAR and len(s) == 1]
+        form = r.pick(["add_at", "add_at", "out", "out"] if shapes else ["add_at"])
+        self.features.add(f"inplace_{form}")
+        d = 1
+        if form == "add_at":
+            n = r.pick([2, 3]) if shapes else 3
+            count = r.pick([s[0] for s in shapes] + [3, 4]) if shapes else r.pick([3, 4])
+            idx = r.fresh("idx", None)
+            acc = r.fresh("y", None)
+            lines.append(f"{ind}{idx} = np.array({r.repeated_index(n, count)})")
+            init = (f"np.zeros({n})" if r.chance(0.5) or (n,) not in self.shapes
+                    else f"{r.expr((n,), scope, d)} * 1.0")
+            lines.append(f"{ind}{acc} = {init}")
+            value = (r.expr((count,), scope, d) if (count,) in self.shapes and r.chance(0.7)
+                     else r.expr(SCALAR, scope, d))
+            lines.append(f"{ind}np.add.at({acc}, {idx}, {value})")
+        else:
+            shape = r.pick(shapes)
+            n = shape[0]
+            acc = r.fresh("y", None)
+            fn = r.pick(["exp", "sin", "tanh", "multiply", "multiply", "add"])
+            if fn in ("multiply", "add"):
+                lines.append(f"{ind}{acc} = {r.expr(shape, scope, d)} * 1.0")
+                other = r.bounded(r.pick([shape, SCALAR]), scope, d)
+                lines.append(f"{ind}np.{fn}({acc}, {other}, out={acc})")
+            else:
+                lines.append(f"{ind}{acc} = {r.bounded(shape, scope, d)} * 1.0")
+                lines.append(f"{ind}np.{fn}({acc}, out={acc})")
+        if (n,) in self.shapes:
+            self.shapes_taken[acc] = (n,)
+            scope.variables[acc] = (n,)
+            scope.writable.add(acc)
+        self.use(r.pick([f"np.sum(np.sin({acc}))", f"np.sum({acc} * {acc})"]), top)
+
+    def special_dup_write(self, lines, depth, scope, ind, top):
+        """Writes through an index array with repeated entries: `y[idx] = v`,
+        `y[idx] += v`, `y[idx] = y[idx] * c` (NumPy: the last write wins)."""
+        r = self
+        shapes = [s for s in self.shapes if s != SCALAR and len(s) == 1]
+        n = r.pick([s[0] for s in shapes]) if shapes else 3
+        count = r.pick([s[0] for s in shapes] + [3]) if shapes else 3
+        idx, y = r.fresh("idx", None), r.fresh("y", None)
+        index = r.repeated_index(n, count)
+        if "ix0" in self.int_params and count == 3 and n == 3 and r.chance(0.5):
+            lines_idx = None
+            idx = "ix0"
+        else:
+            lines_idx = f"{ind}{idx} = np.array({index})"
+        if lines_idx:
+            lines.append(lines_idx)
+        init = (f"np.zeros({n})" if r.chance(0.3) or (n,) not in self.shapes
+                else f"{r.expr((n,), scope, 1)} * 1.0")
+        lines.append(f"{ind}{y} = {init}")
+        form = r.pick(["=", "+=", "-=", "scale", "scale_aug"])
+        self.features.add("dup_index_write")
+        value = (r.expr((count,), scope, 1) if (count,) in self.shapes and r.chance(0.7)
+                 else r.expr(SCALAR, scope, 1))
+        if form == "scale":
+            lines.append(f"{ind}{y}[{idx}] = {y}[{idx}] * {r.pick([r.literal(), value])}")
+        elif form == "scale_aug":
+            lines.append(f"{ind}{y}[{idx}] *= {r.pick([r.positive_literal(0.5, 1.5), value])}")
+        else:
+            lines.append(f"{ind}{y}[{idx}] {form} {value}")
+        if (n,) in self.shapes:
+            self.shapes_taken[y] = (n,)
+            scope.variables[y] = (n,)
+            scope.writable.add(y)
+        self.use(r.pick([f"np.sum(np.sin({y}))", f"np.sum({y} * {y})"]), top)
+
+    def special_cast(self, lines, depth, scope, ind, top):
+        """Casts to integers: `x.astype(int) * x`, `np.asarray(x, dtype=int)`, `int(s)`."""
+        r = self
+        shapes = [s for s in self.shapes if s != SCALAR]
+        shape = r.pick(shapes) if shapes else SCALAR
+        e = r.expr(shape, scope, 1)
+        scaled = f"(2.5 * {e})" if len(e) < 40 else f"(2.5 * np.tanh({e}))"
+        if shape == SCALAR:
+            cast = r.pick([f"int({scaled})", f"float(int({scaled}))"])
+        else:
+            cast = r.pick([f"{scaled}.astype(int)", f"{scaled}.astype(np.int64)",
+                           f"np.asarray({scaled}, dtype=int)"])
+        self.features.add("cast")
+        name = r.fresh("s" if shape == SCALAR else "a", shape)
+        lines.append(f"{ind}{name} = {cast} * {r.expr(shape, scope, 1)}")
+        scope.variables[name] = shape
+        if shape != SCALAR:
+            scope.writable.add(name)
+        self.use(name if shape == SCALAR else f"np.sum({name})", top)
+
+    def special_ramp(self, lines, depth, scope, ind, top):
+        """`np.linspace(a, b, n)`, `np.arange(n) * step + start`, and `np.arange(start,
+        stop, step)` with float start and step, whose length stays the same under
+        small changes (`(stop - start) / step` is kept half-way between integers)."""
+        r = self
+        form = r.pick(["linspace", "arange_scaled", "arange"])
+        self.features.add(f"ramp_{form}")
+        t = r.fresh("t", None)
+        n = r.pick([3, 4, 5])
+        if form == "linspace":
+            a = r.bounded(SCALAR, scope, 1)
+            b = f"{r.positive_literal(1.0, 2.0)} + 0.5 * {r.bounded(SCALAR, scope, 1)}"
+            lines.append(f"{ind}{t} = np.linspace({a}, {b}, {n})")
+        elif form == "arange_scaled":
+            step = f"(0.5 + 0.3 * {r.bounded(SCALAR, scope, 1)})"
+            start = r.expr(SCALAR, scope, 1)
+            lines.append(f"{ind}{t} = np.arange({n}) * {step} + {start}")
+        else:
+            # (stop - start) / step in [n - 0.66, n - 0.34]: the length stays n
+            start0 = round(r.r.uniform(-1.0, 1.0), 2)
+            step0 = round(r.r.uniform(0.4, 0.8), 2)
+            stop = round(start0 + (n - 0.5) * step0, 4)
+            start = f"{start0} + 0.02 * np.tanh({r.expr(SCALAR, scope, 1)})"
+            step = f"{step0} + 0.01 * np.sin({r.expr(SCALAR, scope, 1)})"
+            lines.append(f"{ind}{t} = np.arange({start}, {stop}, {step})")
+        self.use(r.pick([f"np.sum(np.sin({t}))", f"np.sum({t} * {t}) / {n}.0"]), top)
+
+    def special_int_index(self, lines, depth, scope, ind, top):
+        """Integer index arithmetic: `a[i - k]` with `k` an integer parameter or
+        computed, `a[iarr[j]]` with an integer array."""
+        r = self
+        src, n = r.source_vector(lines, ind, scope, 1)
+        acc = r.fresh("acc", SCALAR)
+        lines.append(f"{ind}{acc} = {r.pick(['0.0', r.literal()])}")
+        i = r.fresh("i", None)
+        forms = ["computed", "iarr"]
+        k_value = self.int_params.get("n0")
+        if k_value is not None and k_value < n:
+            forms += ["param", "param", "param_direct"]
+        if "ix0" in self.int_params and n == 3:
+            forms += ["iarr_param", "iarr_param"]
+        form = r.pick(forms)
+        self.features.add(f"int_index_{form}")
+        child = scope.child(index=(i, 0, n), loop=True)
+        term = r.pick([f"{src}[{i}]", r.bounded(SCALAR, child, 1)])
+        if form in ("param", "computed"):
+            if form == "param":
+                k = "n0"
+            else:
+                k = r.fresh("k", None)
+                lines.append(f"{ind}{k} = {r.pick([f'len({src}) - {n - 1}', f'{src}.shape[0] - {n - 1}'])}")
+            lines.append(f"{ind}for {i} in range({k}, {n}):")
+            lines.append(f"{ind}    {acc} += {src}[{i} - {k}] * {term}")
+        elif form == "param_direct":
+            lines.append(f"{ind}{acc} += {src}[{n - 1} - n0] * {r.bounded(SCALAR, scope, 1)}")
+            lines.append(f"{ind}{acc} += {src}[n0] * {src}[n0 - 1]")
+        else:
+            if form == "iarr":
+                iarr = r.fresh("iarr", None)
+                lines.append(f"{ind}{iarr} = np.array({[r.randrange(n) for _ in range(n)]})")
+            else:
+                iarr = "ix0"
+            lines.append(f"{ind}for {i} in range({n}):")
+            lines.append(f"{ind}    {acc} += {src}[{iarr}[{i}]] * {term}")
+        scope.variables[acc] = SCALAR
+        self.use(acc, top)
+
+    def special_global(self, lines, depth, scope, ind, top):
+        """Reads of a module global that the test rebinds between two calls."""
+        r = self
+        name = self.pick(sorted(self.global_vars))
+        shape = self.global_vars[name]
+        self.features.add("global")
+        v = r.fresh("s" if shape == SCALAR else "a", shape)
+        lines.append(f"{ind}{v} = {name} * {r.expr(shape, scope, 1)}")
+        scope.variables[v] = shape
+        if shape != SCALAR:
+            scope.writable.add(v)
+        self.use(v if shape == SCALAR else f"np.sum({v})", top)
+
     # --- functions and the module ------------------------------------------------------------
 
     def helper(self, k: int) -> str:
@@ -678,7 +1075,36 @@ class Generator:
             param_shapes = [M] + [r.pick([SCALAR, M, V3, V2]) for _ in range(r.r.randint(0, 2))]
         r.r.shuffle(param_shapes)
 
+        # the later shapes: integer parameters, module globals, SPECIALS (drawn from r2)
+        specials: list[str] = []
+        globals_initial: dict[str, Any] = {}
+        globals_rebound: dict[str, Any] = {}
+        int_params: list[tuple[int, str]] = []  # (position, name)
+        if not self.legacy:
+            r2 = self.r2
+            if self.kind != "scalar" and r2.random() < INT_PARAM:
+                self.int_params["n0"] = r2.choice([1, 2])
+                int_params.append((r2.randint(0, len(param_shapes)), "n0"))
+            if self.kind != "scalar" and r2.random() < INT_ARRAY_PARAM:
+                self.int_params["ix0"] = self.repeated_index_r2(3, 3)
+                int_params.append((r2.randint(0, len(param_shapes) + len(int_params)), "ix0"))
+            if r2.random() < GLOBAL:
+                shape = r2.choice([SCALAR] + [s for s in self.shapes if s != SCALAR])
+                name = "SCALE" if shape == SCALAR else "W"
+                self.global_vars[name] = shape
+                globals_initial[name] = self.global_value(shape)
+                globals_rebound[name] = self.global_value(shape)
+                specials.append("global")
+            for kind, p in SPECIALS.items():
+                if kind == "int_index" and self.int_params:
+                    p = INT_INDEX_WITH_PARAM  # the integer parameters are there for it
+                if r2.random() < p:
+                    specials.append(kind)
+            r2.shuffle(specials)
+
         parts = [HEADER]
+        for name, value in globals_initial.items():
+            parts.append(f"\n{name} = {_literal(value)}\n")
         for k in range(r.r.choice([0, 0, 1, 1, 2])):
             parts.append("\n\n" + self.helper(k))
 
@@ -696,26 +1122,47 @@ class Generator:
         self.helper_params = set()
         scope = _Scope(dict(zip(names, param_shapes)),
                        writable={n for n, s in zip(names, param_shapes) if s != SCALAR})
-        lines = [f"def f({', '.join(names)}):"]
-        ended = self.block(lines, 1, scope, r.r.randint(2, 7), False)
-        assert not ended
-        lines.append(f"    return {self.result(scope, 2)}")
+        signature = list(names)
+        for position, name in int_params:
+            signature.insert(position, name)
+        lines = [f"def f({', '.join(signature)}):"]
+        # the top level: the first generator's block, with the specials placed among
+        # its statements
+        budget = r.r.randint(2, 7)
+        slots = sorted(self.r2.randint(0, budget) for _ in specials)
+        pending = list(zip(slots, specials))
+        for k in range(budget):
+            while pending and pending[0][0] == k:
+                self.special(pending.pop(0)[1], lines, 1, scope, "    ", True)
+            ended = self.statement(lines, 1, scope, "    ", False)
+            assert not ended
+        for _, kind in pending:
+            self.special(kind, lines, 1, scope, "    ", True)
+        lines.append(f"    return {self.result(scope, 2, final=True)}")
         parts.append("\n\n" + "\n".join(lines) + "\n")
         source = "".join(parts)
 
         # arguments, differentiation options
         args = []
+        import numpy as np
+
         for s in param_shapes:
             if s == SCALAR:
                 args.append(round(r.r.uniform(-1.5, 1.5), 6))
             else:
-                import numpy as np
-
                 n = 1
                 for dim in s:
                     n *= dim
                 args.append(np.array([round(r.r.uniform(-1.5, 1.5), 6) for _ in range(n)]).reshape(s))
-        positions = list(range(len(param_shapes)))
+        # the integer parameters go where the signature has them; `positions` are
+        # the float parameters' (what is differentiated)
+        param_shapes = list(param_shapes)
+        for position, name in int_params:
+            value = self.int_params[name]
+            args.insert(position, value if isinstance(value, int) else np.array(value))
+            param_shapes.insert(position, None)  # an integer: not differentiated
+        names = signature
+        positions = [k for k, shape in enumerate(param_shapes) if shape is not None]
         roll = r.r.random()
         if roll < 0.6:
             wrt: Any = tuple(positions)
@@ -730,12 +1177,31 @@ class Generator:
         grad_ys = None
         if r.chance(0.3):
             grad_ys = self.cotangent(self.out)
+        if self.int_params:
+            self.features.add("int_param")
         return Program(seed=self.seed, source=source, fn_name="f", param_names=names,
                        param_shapes=param_shapes, args=tuple(args), wrt=wrt,
                        wrt_positions=wrt_positions, grad_ys=grad_ys,
                        unconnected=r.pick(["none", "zero"]),
                        value_and_grad=r.chance(0.2), uses_stop_gradient=self.uses_stop_gradient,
-                       features=set(self.features))
+                       features=set(self.features), globals_initial=globals_initial,
+                       globals_rebound=globals_rebound)
+
+    def repeated_index_r2(self, length: int, count: int) -> list[int]:
+        while True:
+            idx = [self.r2.randrange(length) for _ in range(count)]
+            if len(set(idx)) < count:
+                return idx
+
+    def global_value(self, shape):
+        import numpy as np
+
+        if shape == SCALAR:
+            return round(self.r2.uniform(0.5, 2.0), 2)
+        n = 1
+        for dim in shape:
+            n *= dim
+        return np.array([round(self.r2.uniform(-1.5, 1.5), 2) for _ in range(n)]).reshape(shape)
 
     def cotangent(self, out):
         import numpy as np
@@ -750,9 +1216,10 @@ class Generator:
         return np.array([round(self.r.uniform(-2.0, 2.0), 3) for _ in range(n)]).reshape(out)
 
 
-def generate(seed: int) -> Program:
-    """The program of `seed`."""
-    return Generator(seed).generate()
+def generate(seed: int, legacy: bool = False) -> Program:
+    """The program of `seed`; `legacy=True`: the program the generator made for
+    it before the SPECIALS, integer parameters and module globals were added."""
+    return Generator(seed, legacy).generate()
 
 
 if __name__ == "__main__":
@@ -761,4 +1228,6 @@ if __name__ == "__main__":
         print(f"# seed {program.seed}: wrt={program.wrt!r} grad_ys={program.grad_ys!r} "
               f"unconnected={program.unconnected} value_and_grad={program.value_and_grad}")
         print(f"# args = {program.args!r}")
+        if program.globals_rebound:
+            print(f"# rebound after the first call: {program.globals_rebound!r}")
         print(program.source)
