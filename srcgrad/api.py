@@ -88,14 +88,7 @@ class GradFunction:
         plain = all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params)
         self._positional = len(params) if plain else -1
         self._lock = threading.Lock()
-        self._generated: Generated | None = None
-        self._impl: Callable | None = None
-        self._fast: Callable = _undecided  # the short path, made by the first call
-        self._module = None
-        # whether the user's globals that the generated code captured still hold
-        # (see bindings.py); None: nothing to check
-        self._current: Callable[[], bool] | None = None
-        self._built_on: Generated | None = None  # the inner gradient's code this one differentiates
+        self._forget()
         # (not the __dict__ of a gradient function: it holds that function's state)
         functools.update_wrapper(self, fn, updated=() if self.inner else ("__dict__",))
         self.__name__ = f"{getattr(fn, '__name__', 'f')}_grad"
@@ -137,17 +130,23 @@ class GradFunction:
         return inner._generated is self._built_on and (inner._current is None
                                                         or inner._current())
 
+    def _forget(self) -> None:
+        """No generated code yet: the state before the first call."""
+        self._generated: Generated | None = None
+        self._impl: Callable | None = None
+        self._fast: Callable = _undecided  # the short path, made by the first call
+        self._module = None
+        # whether the user's globals that the generated code captured still hold
+        # (see bindings.py); None: nothing to check
+        self._current: Callable[[], bool] | None = None
+        self._built_on: Generated | None = None  # the inner gradient's code this one differentiates
+
     def _refresh(self) -> None:
         """Called when a global the generated code captured was rebound (or a
         global array the compiled code froze was changed): drop the generated
         code, so that the call transforms the function again."""
         with self._lock:
-            self._generated = None
-            self._impl = None
-            self._fast = _undecided
-            self._module = None
-            self._current = None
-            self._built_on = None
+            self._forget()
         if self.inner is not None and self.inner._current is not None \
                 and not self.inner._current():
             self.inner._refresh()
