@@ -274,7 +274,7 @@ def run_first_calls(index: int, log) -> dict:
 def _first_calls(index: int, log) -> dict:
     """Three fresh processes, each with its own empty NUMBA_CACHE_DIR shared by
     the three: `fresh` as on a machine where srcgrad never ran (its own
-    functions, `srcgrad.machinecode`, are compiled too); `cold`, a new
+    functions, `srcgrad.runtime.machinecode`, are compiled too); `cold`, a new
     SRCGRAD_CACHE_DIR: the function is new, srcgrad's are on disk; `warm`,
     the same SRCGRAD_CACHE_DIR again: everything is on disk."""
     result = {}

@@ -14,7 +14,8 @@ by source transformation, compiled with Numba.
 __version__ = "0.1.0"
 
 from . import rules  # noqa: E402,F401  (registers the adjoint rules)
-from .api import GradFunction, grad, stop_gradient, value_and_grad  # noqa: E402
+from .api.gradient import GradFunction, grad, stop_gradient, value_and_grad  # noqa: E402
+from .api.higher import hessian, hvp, jacobian, jvp  # noqa: E402
 from .errors import (  # noqa: E402
     CompileError,
     LoopLimitError,
@@ -24,7 +25,6 @@ from .errors import (  # noqa: E402
     UnsupportedArgumentError,
     UnsupportedSyntaxError,
 )
-from .higher import hessian, hvp, jacobian, jvp  # noqa: E402
 from .rules.registry import adjoint  # noqa: E402
 
 __all__ = [

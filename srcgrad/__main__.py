@@ -8,7 +8,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from .api import grad
+from .api.gradient import grad
 from .errors import SrcGradError
 
 

@@ -431,7 +431,7 @@ def scalar_square(x):
 
 
 def test_cuda_without_numba_cuda_says_what_to_install(monkeypatch):
-    from srcgrad import cuda
+    from srcgrad.backend import cuda
 
     monkeypatch.setattr(cuda, "numba_cuda_installed", lambda: False)
     df = sg.grad(scalar_square, target="cuda")

@@ -1,4 +1,4 @@
-"""srcgrad's helpers are compiled once per machine (`srcgrad.machinecode`).
+"""srcgrad's helpers are compiled once per machine (`srcgrad.runtime.machinecode`).
 
 A second process that differentiates the same kind of code loads every
 helper implementation of srcgrad's from Numba's disk cache: the only
@@ -17,7 +17,7 @@ import sys
 import textwrap
 
 import srcgrad
-from srcgrad import machinecode
+from srcgrad.runtime import machinecode
 
 # array code touching the runtime (seed, new cotangents, unbroadcast), reductions,
 # vecmath, norms and the matrix products' cotangents

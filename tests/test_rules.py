@@ -50,7 +50,7 @@ def quick_compiles():
 
     Nothing compiled meanwhile goes to Numba's disk cache: its index does not
     record the optimisation level, so srcgrad's functions compiled once per
-    machine (`srcgrad.machinecode`) would be loaded, unoptimised, by every
+    machine (`srcgrad.runtime.machinecode`) would be loaded, unoptimised, by every
     later process (the benchmark's included)."""
     saved_opt, saved_save = config.OPT, Cache.save_overload
     Cache.save_overload = lambda self, sig, data: None

@@ -1,4 +1,4 @@
-"""`srcgrad.vecmath`: the vectorised exp, log, tanh, sin and cos that generated
+"""`srcgrad.runtime.vecmath`: the vectorised exp, log, tanh, sin and cos that generated
 code calls on float64 arrays, against NumPy's, over the whole float64 range
 and at the special values."""
 
@@ -8,7 +8,7 @@ import numba
 import numpy as np
 import pytest
 
-from srcgrad import vecmath
+from srcgrad.runtime import vecmath
 
 
 def _compiled(fn):

@@ -35,8 +35,8 @@ import numpy as np
 from numba import types
 from numba.core.errors import TypingError
 
-from ..machinecode import cached_overload
-from ..runtime import _is_scalar, unbroadcast
+from ..runtime.core import _is_scalar, unbroadcast
+from ..runtime.machinecode import cached_overload
 from .helpers import (
     cast_like,
     greater_share,

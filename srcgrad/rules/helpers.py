@@ -20,8 +20,7 @@ from numba import literal_unroll, types
 from numba.core.errors import TypingError
 from numba.np.numpy_support import as_dtype
 
-from ..machinecode import cached_jitable, cached_overload, compiled_once
-from ..runtime import (
+from ..runtime.core import (
     _full_of_shape,
     _is_scalar,
     _numba_grad_dtype,
@@ -39,6 +38,7 @@ from ..runtime import (
     unbroadcast,
     zeros_like,
 )
+from ..runtime.machinecode import cached_jitable, cached_overload, compiled_once
 from .registry import adjoint, nondifferentiable, replace
 
 try:

@@ -34,8 +34,8 @@ from numba.core.errors import TypingError
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from ..errors import NoAdjointError
-from ..machinecode import cached_jitable, cached_overload, compiled_once
-from ..runtime import _is_scalar, shape_of, unbroadcast
+from ..runtime.core import _is_scalar, shape_of, unbroadcast
+from ..runtime.machinecode import cached_jitable, cached_overload, compiled_once
 from .helpers import axis_count, is_none_type, numba_dtype, safe_reciprocal, static_bool, sum_to
 from .reductions import reduce_sum, sum_grad
 from .registry import NO_ADJOINT, Refused, adjoint, expand, replace

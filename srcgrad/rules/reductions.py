@@ -29,8 +29,7 @@ from numba.core.errors import TypingError
 from numba.extending import register_jitable
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
-from ..machinecode import cached_jitable, cached_overload, compiled_once
-from ..runtime import (
+from ..runtime.core import (
     _is_scalar,
     _next_index,
     _numba_grad_dtype,
@@ -40,6 +39,7 @@ from ..runtime import (
     shape_of,
     unbroadcast,
 )
+from ..runtime.machinecode import cached_jitable, cached_overload, compiled_once
 from .helpers import (
     axis_count,
     axis_mask,

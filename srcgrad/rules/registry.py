@@ -23,7 +23,7 @@ Conventions the transformer relies on:
 - `unbroadcast(expr, x)` around a cotangent sums it back to the shape of `x`.
   When the transformer feeds the cotangent to a single-use temporary of an
   elementwise operation it drops that wrapper: summing once, later, gives the
-  same result (see `reverse.py`).
+  same result (see `adjoint/reverse.py`).
 - `elementwise=True` marks a primitive that maps elements independently and
   broadcasts like NumPy; its rule must accept a cotangent that is larger
   (broadcast further) than its result.  A rule without it must itself reduce

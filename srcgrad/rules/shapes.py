@@ -31,8 +31,8 @@ from numba.core.errors import TypingError
 from numba.extending import register_jitable
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
-from ..machinecode import cached_jitable, cached_overload
-from ..runtime import _is_scalar, _numba_grad_dtype, shape_of, unbroadcast
+from ..runtime.core import _is_scalar, _numba_grad_dtype, shape_of, unbroadcast
+from ..runtime.machinecode import cached_jitable, cached_overload
 from .helpers import (
     axis_count,
     axis_mask,

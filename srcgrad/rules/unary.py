@@ -26,9 +26,9 @@ import numpy as np
 from numba import types
 from numba.core.errors import TypingError
 
-from .. import vecmath
-from ..machinecode import cached_overload
-from ..vecmath import cos, sin
+from ..runtime import vecmath
+from ..runtime.machinecode import cached_overload
+from ..runtime.vecmath import cos, sin
 from .helpers import cast_like
 from .registry import adjoint, nondifferentiable, replace
 

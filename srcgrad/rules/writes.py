@@ -8,7 +8,7 @@ scatter_add(a, i, b)`), and the update's adjoint rule is beside it; every
 other one is refused where it is called.  A call with `out=` needs no
 declaration: it assigns its result into `out` (`np.exp(y, out=y)` is
 `y[...] = np.exp(y)`), whatever the function, which then needs a rule of
-its own (see `lower.py`).
+its own (see `frontend/statements.py`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import numpy as np
 from numba.core import types
 from numba.core.errors import TypingError
 
-from ..machinecode import cached_overload
-from ..runtime import add_at, unbroadcast
+from ..runtime.core import add_at, unbroadcast
+from ..runtime.machinecode import cached_overload
 from .helpers import cast_like
 from .registry import adjoint, mutates, mutates_method
 

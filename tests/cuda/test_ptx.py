@@ -18,8 +18,8 @@ cuda = pytest.importorskip("numba.cuda")
 from numba import types  # noqa: E402
 
 import srcgrad as sg  # noqa: E402
-from srcgrad.compile import load_module  # noqa: E402
-from srcgrad.cuda import _flatten, kernel_source  # noqa: E402
+from srcgrad.backend.compile import load_module  # noqa: E402
+from srcgrad.backend.cuda import _flatten, kernel_source  # noqa: E402
 
 CC = (8, 0)
 

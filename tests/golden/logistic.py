@@ -3,7 +3,7 @@
 from srcgrad.rules.linalg import dot_grad_right, matmul
 from srcgrad.rules.reductions import reduce_mean, reduced_size, sum_grad
 from srcgrad.runtime import seed, take_cotangent, unbroadcast
-from srcgrad.vecmath import exp, log
+from srcgrad.runtime.vecmath import exp, log
 
 
 def logistic_grad(w, X, y, grad_y=None):

@@ -1,6 +1,6 @@
 """Source → AST: read a function's source and what its names refer to.
 
-Guarantees to the next stage (`resolve.py`): a `FunctionSource` whose `tree`
+Guarantees to the next stage (`frontend/subset.py`): a `FunctionSource` whose `tree`
 is the function's `ast.FunctionDef` without decorators, with line numbers
 that are the real lines of `file`, and a `namespace` in which every free
 name of the function can be looked up (globals, closure cells, builtins).
@@ -20,7 +20,7 @@ import tokenize
 import types
 from dataclasses import dataclass
 
-from .errors import UnsupportedSyntaxError
+from ..errors import UnsupportedSyntaxError
 
 __all__ = ["FunctionSource", "read_function", "user_function"]
 

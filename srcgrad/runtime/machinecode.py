@@ -45,7 +45,7 @@ from numba.extending import overload, register_jitable
 
 __all__ = ["UncacheableWarning", "cached_jitable", "cached_overload", "compiled_once"]
 
-_PACKAGE = Path(__file__).parent
+_PACKAGE = Path(__file__).parent.parent  # the srcgrad package: every source it holds
 _STAMP = _PACKAGE / "__pycache__" / "numba-cache.stamp"
 
 

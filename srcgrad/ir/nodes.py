@@ -5,7 +5,7 @@ A function is a list of statements.  Control flow is structured (no `break`,
 every statement remembers the user's source line it comes from (`Origin`).
 
 Expressions stay Python `ast.expr` nodes, so that the printer is
-`ast.unparse`.  After the front end (`anf.py`) they are in three-address form:
+`ast.unparse`.  After the front end (`frontend/expressions.py`) they are in three-address form:
 the value of an `Assign` is one operation whose operands are *atoms*
 (`ast.Name` or `ast.Constant`), or a whole expression that has no derivative
 (a comparison, a call to `len`, ...), which stays as the user wrote it.

@@ -1,10 +1,10 @@
 """The front end: a checked Python function → structured IR (`ir.Function`).
 
-Guarantees to the passes after it, beyond those of `anf.py` for expressions:
+Guarantees to the passes after it, beyond those of `frontend/expressions.py` for expressions:
 
 - The statements are `Assign`, `Store`, `ExprStmt` (`print`), `If`, `For`,
   `While` and `ExitLoop`.  `elif` is a nested `If`; `x += e` is `x = x + e`
-  (an aliasing check in `checks.py` makes sure no other name sees the
+  (an aliasing check in `analysis/aliasing.py` makes sure no other name sees the
   difference); `a, b = e` assigns each name from an atom.
 - `return`, `break` and `continue` are gone: each sets a flag
   (`returned`, `break_12`, `continue_12`), the statements after it in its
@@ -28,13 +28,13 @@ import copy
 
 import numpy as np
 
-from . import ir, runtime
-from .anf import SUBSCRIPT, Context, ExpressionLowering, ReturnInfo
-from .errors import UnsupportedSyntaxError
-from .naming import Namer
+from .. import ir, runtime
+from ..errors import UnsupportedSyntaxError
+from ..ir.naming import Namer
+from ..rules import registry
+from .expressions import SUBSCRIPT, Context, ExpressionLowering, ReturnInfo
 from .parse import FunctionSource, read_function, user_function
-from .resolve import OPERATORS, Scope, check_subset, local_names
-from .rules import registry
+from .subset import OPERATORS, Scope, check_subset, local_names
 
 __all__ = ["lower_function"]
 
@@ -284,7 +284,7 @@ class Lowering(ExpressionLowering):
         """`x = update(x)`, for a statement that changes the array `x` in place."""
         current = self.load(ast.Name(target.id, ast.Load()))
         # NumPy updates an array in place here; srcgrad rebinds the name.  The
-        # two differ only if another live name shares the array: checks.py keeps
+        # two differ only if another live name shares the array: analysis/aliasing.py keeps
         # this guard where that may happen and drops it elsewhere.
         message = (f"{self.origin}: '{self.origin.text}' changes the array '{target.id}' "
                    f"in place, and another name that shares its memory is read later; {advice}")

@@ -9,11 +9,11 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from . import ir
-from .anf import STACK_POP, SUBSCRIPT, TUPLE
-from .errors import NoAdjointError, UnsupportedSyntaxError
-from .rules import registry
-from .rules.registry import Rule
+from .. import ir
+from ..errors import NoAdjointError, UnsupportedSyntaxError
+from ..frontend.expressions import STACK_POP, SUBSCRIPT, TUPLE
+from ..rules import registry
+from ..rules.registry import Rule
 
 __all__ = ["Operation", "operation"]
 

@@ -1,6 +1,6 @@
 """The checked subset: what srcgrad accepts, and what each free name means.
 
-Guarantees to the next stage (`lower.py`): `check_subset` has raised an
+Guarantees to the next stage (`frontend/statements.py`): `check_subset` has raised an
 `UnsupportedSyntaxError` naming the file, line and construct for anything
 outside the subset of SPEC.md, so the lowering meets only the statements and
 expressions it knows.  A `Scope` tells, for every name, whether it is a local
@@ -247,7 +247,7 @@ class Scope:
         self.src = src
         self.locals = local_names(src.tree)
         self.list_names = _names_assigned_lists(src.tree)  # `idx = [0, 2]`
-        # every global read the generated code depends on (see bindings.py)
+        # every global read the generated code depends on (see frontend/bindings.py)
         self.bindings = bindings if bindings is not None else []
 
     def is_local(self, name: str) -> bool:

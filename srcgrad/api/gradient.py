@@ -1,10 +1,10 @@
 """The public API: `grad`, `value_and_grad`, `stop_gradient`.
 
 `grad(f)` returns a `GradFunction`: calling it transforms `f` once (see
-`transform.py`), loads the generated module, compiles it for the target
+`backend/pipeline.py`), loads the generated module, compiles it for the target
 once per argument types, and converts the results (dtypes, `None` for
 unconnected inputs, the structure of `wrt`).  Before each call it checks
-that the globals the generated code captured still hold (`bindings.py`),
+that the globals the generated code captured still hold (`frontend/bindings.py`),
 and transforms the function again where one was rebound.
 """
 
@@ -24,14 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .anf import stop_gradient
-from .bindings import still_bound
-from .compile import compile_error, load_module, user_origin
-from .device import DeviceOptions
-from .errors import NoAdjointError, OutOfMemoryError, SrcGradError, UnsupportedArgumentError
-from .rules.registry import NO_ADJOINT
-from .runtime import grad_dtype
-from .transform import Generated, Options, connected_params, transform
+from ..backend.compile import compile_error, load_module, user_origin
+from ..backend.device import DeviceOptions
+from ..backend.pipeline import Generated, Options, connected_params, transform
+from ..errors import NoAdjointError, OutOfMemoryError, SrcGradError, UnsupportedArgumentError
+from ..frontend.bindings import still_bound
+from ..frontend.expressions import stop_gradient
+from ..rules.registry import NO_ADJOINT
+from ..runtime.core import grad_dtype
 
 __all__ = ["grad", "value_and_grad", "stop_gradient", "GradFunction"]
 
@@ -137,7 +137,7 @@ class GradFunction:
         self._fast: Callable = _undecided  # the short path, made by the first call
         self._module = None
         # whether the user's globals that the generated code captured still hold
-        # (see bindings.py); None: nothing to check
+        # (see frontend/bindings.py); None: nothing to check
         self._current: Callable[[], bool] | None = None
         self._built_on: Generated | None = None  # the inner gradient's code this one differentiates
 
@@ -192,7 +192,7 @@ class GradFunction:
             generated = self._generate()
             with self._lock:
                 if self._impl is None:
-                    from . import cuda
+                    from ..backend import cuda
 
                     if not cuda.numba_cuda_installed():
                         file, line = self._where()

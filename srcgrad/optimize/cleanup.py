@@ -19,9 +19,9 @@ import ast
 import copy
 import functools
 
-from . import ir
-from .rules import registry
-from .saving import shape_positions
+from .. import ir
+from ..adjoint.saving import shape_positions
+from ..rules import registry
 
 __all__ = ["cleanup", "liveness", "live_at_gaps"]
 

@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import ast
 
-from . import ir
+from .. import ir
+from ..adjoint.saving import shape_positions
 from .cleanup import liveness, mutated_by_calls
-from .saving import shape_positions
 
 __all__ = ["run_independent_loops_forward"]
 

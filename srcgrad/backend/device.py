@@ -1,7 +1,7 @@
 """The adjoint as CUDA device code: scalar operations, no Python objects.
 
 `target="cuda"` differentiates functions of scalars, evaluated elementwise on
-the GPU (`cuda.py` launches them).  Two steps, on either side of the reverse
+the GPU (`backend/cuda.py` launches them).  Two steps, on either side of the reverse
 pass:
 
 - `check_scalar_function` (on the IR, before the adjoint is built) raises,
@@ -50,12 +50,13 @@ from functools import cache
 
 import numpy as np
 
-from . import ir, runtime, vecmath
-from .anf import SUBSCRIPT, TUPLE
-from .errors import CompileError, UnsupportedSyntaxError
-from .naming import Namer
-from .resolve import spelling
-from .rules import binary, helpers, unary
+from .. import ir, runtime
+from ..errors import CompileError, UnsupportedSyntaxError
+from ..frontend.expressions import SUBSCRIPT, TUPLE
+from ..frontend.subset import spelling
+from ..ir.naming import Namer
+from ..rules import binary, helpers, unary
+from ..runtime import vecmath
 
 __all__ = ["DeviceAdjoint", "DeviceOptions", "Layout", "Leaf", "check_scalar_function",
            "device_adjoint", "MAX_STACK_BYTES"]

@@ -13,7 +13,7 @@ import copy
 import math
 import os
 
-from . import ir
+from .. import ir
 
 __all__ = ["emit_function", "emit_block"]
 

@@ -19,7 +19,7 @@ from numba.core.errors import TypingError
 from numba.np.numpy_support import as_dtype
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
-from .errors import UnsupportedSyntaxError
+from ..errors import UnsupportedSyntaxError
 from .machinecode import cached_jitable, cached_overload, compiled_once
 
 __all__ = [
@@ -513,7 +513,7 @@ def _copy_value(x):
 
 
 class InPlaceAliasError(UnsupportedSyntaxError):
-    """`x += e` on an array that another live name shares (see checks.py).
+    """`x += e` on an array that another live name shares (see analysis/aliasing.py).
 
     Raised from compiled code too, with one argument, the message, which
     starts with the user's `file:line: `."""

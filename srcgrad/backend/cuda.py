@@ -1,6 +1,6 @@
 """`target="cuda"`: the gradient evaluated elementwise on the GPU, with Numba-CUDA.
 
-`device.py` wrote the adjoint as a device function of scalars (`df.source`).
+`backend/device.py` wrote the adjoint as a device function of scalars (`df.source`).
 `CudaGradient` compiles it (`df.device_function`, for the user's own
 kernels) and calls it like a ufunc: over the broadcast of the arguments and
 `grad_ys`, one element per thread of a grid-stride loop, in a kernel that it
@@ -35,13 +35,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .api import _is_numba_error
+from ..api.gradient import _is_numba_error
+from ..errors import LoopLimitError, SrcGradError
+from ..ir.naming import Namer
+from ..runtime.core import grad_dtype
 from .compile import compile_error, load_module
 from .device import DeviceAdjoint, Layout, Leaf
-from .errors import LoopLimitError, SrcGradError
-from .naming import Namer
-from .runtime import grad_dtype
-from .transform import Generated
+from .pipeline import Generated
 
 __all__ = ["CudaGradient", "kernel_source"]
 

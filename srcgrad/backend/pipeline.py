@@ -20,20 +20,20 @@ import types
 from dataclasses import dataclass, field
 from functools import cache
 
-from . import __version__, ir, runtime
-from .activity import analyse
-from .checks import alias_classes, check_stores, drop_alias_guards, drop_needless_guards
-from .cleanup import cleanup
+from .. import __version__, ir, runtime
+from ..adjoint.reverse import WrtEntry, build_adjoint
+from ..analysis.activity import analyse
+from ..analysis.aliasing import alias_classes, check_stores, drop_alias_guards, drop_needless_guards
+from ..frontend.parse import read_function, user_function
+from ..frontend.rename import copy_written_parameters, rename_redefinitions
+from ..frontend.statements import Lowering
+from ..frontend.subset import check_subset, local_names
+from ..ir.naming import Namer
+from ..optimize.cleanup import cleanup
+from ..optimize.ordering import run_independent_loops_forward
+from ..rules import registry
 from .device import DeviceAdjoint, DeviceOptions, check_scalar_function, device_adjoint
 from .emit import emit_function
-from .lower import Lowering
-from .naming import Namer
-from .ordering import run_independent_loops_forward
-from .parse import read_function, user_function
-from .rename import copy_written_parameters, rename_redefinitions
-from .resolve import check_subset, local_names
-from .reverse import WrtEntry, build_adjoint
-from .rules import registry
 
 __all__ = ["Options", "Generated", "transform"]
 
@@ -154,7 +154,7 @@ def _imports(helpers: dict[str, object], body: list[ir.Stmt], returns: ast.expr)
     for name, obj in sorted(helpers.items()):
         if name in used and getattr(obj, "__module__", None):
             if getattr(obj, "__name__", name) == name:
-                by_module.setdefault(obj.__module__, []).append(name)
+                by_module.setdefault(_import_module(name, obj), []).append(name)
     groups = [["import math"] if "math" in used else [],
               ["import numpy as np"] if "np" in used else [],
               [f"from {module} import {', '.join(sorted(names))}"
@@ -163,6 +163,12 @@ def _imports(helpers: dict[str, object], body: list[ir.Stmt], returns: ast.expr)
     for group in filter(None, groups):
         lines += ["", *group] if lines else group
     return lines
+
+
+def _import_module(name: str, obj: object) -> str:
+    """Where the generated module imports a helper from: `srcgrad.runtime`,
+    the one namespace of run-time helpers, for whatever it exports."""
+    return "srcgrad.runtime" if getattr(runtime, name, None) is obj else obj.__module__
 
 
 def _runtime_helpers() -> dict[str, object]:

@@ -19,10 +19,10 @@ import ast
 
 import numpy as np
 
-from . import ir
-from .anf import STACK_POP, SUBSCRIPT, stack_push
-from .cleanup import liveness
-from .errors import UnsupportedSyntaxError
+from .. import ir
+from ..errors import UnsupportedSyntaxError
+from ..frontend.expressions import STACK_POP, SUBSCRIPT, stack_push
+from ..optimize.cleanup import liveness
 
 __all__ = ["alias_classes", "check_stores", "drop_needless_guards", "drop_alias_guards",
            "definitely_defined"]

@@ -20,10 +20,10 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from . import ir
-from .anf import stack_push
-from .errors import UnsupportedSyntaxError
-from .ops import no_adjoint, operand_names, operation
+from .. import ir
+from ..errors import UnsupportedSyntaxError
+from ..frontend.expressions import stack_push
+from .operations import no_adjoint, operand_names, operation
 
 __all__ = ["Activity", "analyse"]
 

@@ -25,7 +25,7 @@ Guarantees to the passes after it:
   place, their locals renamed after the callee); recursion is refused.
 - Free names that hold numbers become constants; other global values become
   globals of the generated module (`globals`).  Every global, closure or
-  module-attribute read is recorded in `bindings` (see `bindings.py`).
+  module-attribute read is recorded in `bindings` (see `frontend/bindings.py`).
 - A call whose arguments do not fit its rule (or the function generated
   code calls in its place) is refused here, quoting the user's call; an
   `expansion` of the registry may write a call as other operations
@@ -43,13 +43,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import ir
+from .. import ir
+from ..errors import NoAdjointError, UnsupportedSyntaxError
+from ..ir.naming import Namer
+from ..rules import registry
 from .bindings import Binding
-from .errors import NoAdjointError, UnsupportedSyntaxError
-from .naming import Namer
 from .parse import FunctionSource, user_function
-from .resolve import METHODS, OPERATORS, Scope, spelling
-from .rules import registry
+from .subset import METHODS, OPERATORS, Scope, spelling
 
 __all__ = ["ExpressionLowering", "Context", "SUBSCRIPT", "TUPLE", "STOP", "STACK_NEW",
            "STACK_POP", "stack_push"]
@@ -114,7 +114,7 @@ class ExpressionLowering:
         self.origin: ir.Origin
         self.globals: dict[str, object] = {}  # injected into the generated module
         self.imports: dict[str, object] = {}  # imported by the generated module
-        self.bindings: list[Binding] = []  # the user's global reads (see bindings.py)
+        self.bindings: list[Binding] = []  # the user's global reads (see frontend/bindings.py)
         self.temps: set[str] = set()
 
     # --- emitting ----------------------------------------------------------

@@ -34,10 +34,10 @@ import ast
 import copy
 from dataclasses import dataclass, field
 
-from . import ir
-from .anf import SUBSCRIPT
-from .naming import Namer
-from .rules import registry
+from .. import ir
+from ..frontend.expressions import SUBSCRIPT
+from ..ir.naming import Namer
+from ..rules import registry
 
 __all__ = ["BlockInfo", "RBlock", "Saver", "index_blocks", "shape_operands", "shape_positions"]
 

@@ -20,8 +20,8 @@ import ast
 
 import numpy as np
 
-from . import ir
-from .naming import Namer
+from .. import ir
+from ..ir.naming import Namer
 
 __all__ = ["copy_written_parameters", "rename_redefinitions"]
 

@@ -1,7 +1,7 @@
 """Derivatives built from gradient functions: `hvp`, `hessian`, `jvp`, `jacobian`.
 
 Every one of them is a gradient function differentiated again (`grad(grad(f))`,
-see `api.py`): the generated adjoint is itself transformed, compiled, and
+see `api/gradient.py`): the generated adjoint is itself transformed, compiled, and
 called here.
 
 - `hvp(f)(*args, v)`: `H @ v` by reverse over reverse, without forming `H`:
@@ -30,8 +30,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .api import GradFunction, _jit, grad, value_and_grad
-from .compile import load_module
+from ..backend.compile import load_module
+from .gradient import GradFunction, _jit, grad, value_and_grad
 
 __all__ = ["hvp", "hessian", "jvp", "jacobian"]
 

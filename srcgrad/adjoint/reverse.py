@@ -23,7 +23,7 @@ broadcasts).  Where paths join (after a reversed `if`, around a reversed
 loop) an adjoint that exists on one path only is created as zeros on the
 other.
 
-Guarantees to `cleanup.py`: the result is the adjoint function's body
+Guarantees to `optimize/cleanup.py`: the result is the adjoint function's body
 (forward sweep with its pushes, seeds, reverse sweep, gradients), in which
 every primal value the reverse sweep reads was taken care of by `Saver`.
 """
@@ -34,15 +34,15 @@ import ast
 import copy
 from dataclasses import dataclass
 
-from . import ir, runtime
-from .activity import Activity
-from .anf import STACK_POP, stack_push
-from .checks import definitely_defined
-from .cleanup import live_at_gaps
-from .errors import UnsupportedSyntaxError
-from .naming import Namer
-from .ops import Operation, operation
-from .rules.registry import Rule
+from .. import ir, runtime
+from ..analysis.activity import Activity
+from ..analysis.aliasing import definitely_defined
+from ..analysis.operations import Operation, operation
+from ..errors import UnsupportedSyntaxError
+from ..frontend.expressions import STACK_POP, stack_push
+from ..ir.naming import Namer
+from ..optimize.cleanup import live_at_gaps
+from ..rules.registry import Rule
 from .saving import SHAPE, VALUE, BlockInfo, RBlock, Saver, index_blocks, shape_positions
 
 __all__ = ["Adjoint", "build_adjoint"]

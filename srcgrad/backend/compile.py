@@ -27,9 +27,9 @@ from types import ModuleType
 
 import numpy as np
 
-from . import __version__
-from .errors import CompileError
-from .machinecode import SOURCES_DIGEST
+from .. import __version__
+from ..errors import CompileError
+from ..runtime.machinecode import SOURCES_DIGEST
 
 __all__ = ["cache_dir", "load_module", "compile_error", "user_origin"]
 

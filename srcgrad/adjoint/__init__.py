@@ -1,0 +1,1 @@
+"""The reverse sweep: the adjoint of an IR function, and the values it saves."""

@@ -1,0 +1,1 @@
+"""Analyses of the IR: operations and their rules, activity, aliasing."""

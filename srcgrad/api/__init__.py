@@ -1,0 +1,1 @@
+"""The public API: gradient functions and the derivatives built from them."""

@@ -1,0 +1,1 @@
+"""The pipeline driver, the printer, the CUDA device form, loading and compiling."""

@@ -1,0 +1,1 @@
+"""The front end: Python source → checked subset → structured three-address IR."""

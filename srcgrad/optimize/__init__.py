@@ -1,0 +1,1 @@
+"""Cleanup of the generated code: dead code, inlining, folding, loop order."""
