@@ -30,8 +30,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..backend.compile import load_module
-from .gradient import GradFunction, _jit, grad, value_and_grad
+from ..backend.compile import jit, load_module
+from .gradient import GradFunction, grad, value_and_grad
 
 __all__ = ["hvp", "hessian", "jvp", "jacobian"]
 
@@ -247,7 +247,7 @@ def _basis_loop(df: GradFunction, n_args: int, target: str) -> Callable:
     params = ", ".join(f"a{i}" for i in range(n_args))
     source = _LOOP.format(params=params)
     module = load_module(source, f"basis_loop_{target}", {"gradient": impl})
-    loop = _jit(module.basis_loop) if target == "cpu" else module.basis_loop
+    loop = jit(module.basis_loop) if target == "cpu" else module.basis_loop
     _LOOPS[key] = (df, loop, impl)  # keeps df alive, so its id is not reused
     return loop
 

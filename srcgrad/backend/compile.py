@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -183,3 +184,59 @@ def _reason(text: str) -> str:
         parts = [next((s for s in lines if not s.startswith(("Failed in", "During:"))),
                       "unknown error")]
     return "; ".join(parts)
+
+
+COMPILED = "__srcgrad_compiled__"  # a generated module's attribute holding its Numba dispatcher
+
+
+def jit(function: Callable) -> Callable:
+    """`function` compiled by Numba.  NumPy's error model: a float divided by
+    zero is an infinity or nan, as in NumPy, not a `ZeroDivisionError` (the
+    adjoints of `sqrt` at 0 and of `x / y` at `y == 0` divide by zero)."""
+    import numba
+
+    return numba.njit(cache=True, error_model="numpy")(function)
+
+
+def from_numba_cache(exc: Exception) -> bool:
+    """Whether `exc` was raised while Numba loaded its on-disk cache."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.replace(os.sep, "/").endswith("numba/core/caching.py"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def from_numba_compiler(exc: Exception) -> bool:
+    """Whether `exc` was raised while Numba compiled (not ran) the adjoint."""
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name == "_compile_core" and code.co_filename.replace(os.sep, "/").endswith(
+                "numba/core/compiler.py"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def lowering_line(exc: Exception) -> int | None:
+    """The generated line that Numba was lowering when `exc` was raised."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        inst = tb.tb_frame.f_locals.get("inst") if tb.tb_frame.f_code.co_name == "lower_inst" \
+            else None
+        loc = getattr(inst, "loc", None)
+        if loc is not None and getattr(loc, "line", None):
+            line = loc.line
+        tb = tb.tb_next
+    return line
+
+
+def is_numba_error(exc: Exception) -> bool:
+    try:
+        from numba.core.errors import NumbaError
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, NumbaError)

@@ -35,11 +35,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..api.gradient import _is_numba_error
 from ..errors import LoopLimitError, SrcGradError
 from ..ir.naming import Namer
 from ..runtime.core import grad_dtype
-from .compile import compile_error, load_module
+from .compile import compile_error, is_numba_error, load_module
 from .device import DeviceAdjoint, Layout, Leaf
 from .pipeline import Generated
 
@@ -102,7 +101,7 @@ class CudaGradient:
             try:
                 kernel[blocks, threads](*args, *extra, *(o for o in outs if o is not None))
             except Exception as exc:
-                if _is_numba_error(exc):
+                if is_numba_error(exc):
                     raise compile_error(exc, self.module.__file__, self.what) from None
                 raise
         if overflow is not None:
