@@ -31,7 +31,7 @@ from ..errors import NoAdjointError, OutOfMemoryError, SrcGradError, Unsupported
 from ..frontend.bindings import still_bound
 from ..frontend.expressions import stop_gradient
 from ..rules.registry import NO_ADJOINT
-from ..runtime.core import grad_dtype
+from ..runtime import grad_dtype
 
 __all__ = ["grad", "value_and_grad", "stop_gradient", "GradFunction"]
 

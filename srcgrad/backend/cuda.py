@@ -38,7 +38,7 @@ import numpy as np
 from ..api.gradient import _is_numba_error
 from ..errors import LoopLimitError, SrcGradError
 from ..ir.naming import Namer
-from ..runtime.core import grad_dtype
+from ..runtime import grad_dtype
 from .compile import compile_error, load_module
 from .device import DeviceAdjoint, Layout, Leaf
 from .pipeline import Generated
