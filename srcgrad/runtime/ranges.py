@@ -22,6 +22,7 @@ from .dtypes import is_none_type, is_scalar_type, numba_grad_dtype
 from .elementwise import cast_like
 from .machinecode import cached_jitable, cached_overload
 
+
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
     """`np.linspace`; replaces it, since Numba has only its three-argument form."""
     return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
