@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from srcgrad.rules import binary, helpers, linalg, reductions, shapes, unary, writes
+from srcgrad import runtime
 from srcgrad.runtime import copy_value, last_writes, seed, store_last, unbroadcast
 
 
@@ -140,13 +140,13 @@ UNARY_DOMAINS = [
     (np.tanh, -2, 2), (np.exp, -2, 2), (np.exp2, -2, 2), (np.expm1, -2, 2), (np.log, 0.1, 3),
     (np.log1p, -0.9, 3), (np.log2, 0.1, 3), (np.log10, 0.1, 3), (np.sqrt, 0.1, 3),
     (np.cbrt, 0.1, 3), (np.square, -3, 3), (np.reciprocal, 0.2, 3), (np.negative, -3, 3),
-    (np.positive, -3, 3), (np.float32, -3, 3), (np.float64, -3, 3), (unary.float32, -3, 3),
-    (unary.float64, -3, 3),
+    (np.positive, -3, 3), (np.float32, -3, 3), (np.float64, -3, 3), (runtime.float32, -3, 3),
+    (runtime.float64, -3, 3),
 ]
 for fn, lo, hi in UNARY_DOMAINS:
-    lossy = fn in (np.float32, unary.float32)
+    lossy = fn in (np.float32, runtime.float32)
     add(row(fn, Real(S, lo, hi), lossy=lossy), row(fn, Real(M, lo, hi), lossy=lossy))
-for fn in (np.abs, np.fabs, abs, unary.absolute):  # np.absolute is np.abs
+for fn in (np.abs, np.fabs, abs, runtime.absolute):  # np.absolute is np.abs
     add(row(fn, Real(S, 0.1, 2, sign=True)), row(fn, Real(M, 0.1, 2, sign=True)))
 add(
     row(np.cbrt, Real(V, -3, -0.1)),
@@ -170,8 +170,8 @@ for fn, lo, hi in MATH_DOMAINS:
 add(
     row(math.fabs, Real(S, 0.1, 2, sign=True), math=True),
     row(math.log, Real(S, 0.1, 3), Real(S, 1.5, 4), math=True),
-    row(unary.log_base, Real(S, 0.1, 3), Real(S, 1.5, 4), math=True),
-    row(unary.log_base, Real(S, 0.1, 3), math=True),
+    row(runtime.log_base, Real(S, 0.1, 3), Real(S, 1.5, 4), math=True),
+    row(runtime.log_base, Real(S, 0.1, 3), math=True),
 )
 
 # --- binary ---------------------------------------------------------------------------------
@@ -218,17 +218,17 @@ add(
     row(np.where, Mask(M), Real(M), Real(S)),
     row(np.where, Mask((4,)), Real(M), Real((3, 1))),
     row(np.where, Mask(S), Real(V), Real(V)),
-    row(helpers.select, Mask(M), Real(M), Real(M)),
-    row(helpers.select, Mask(S), Real(S), Real(S)),
-    row(helpers.select, Mask(M), Real(S), Real((4,))),
+    row(runtime.select, Mask(M), Real(M), Real(M)),
+    row(runtime.select, Mask(S), Real(S), Real(S)),
+    row(runtime.select, Mask(M), Real(S), Real((4,))),
     row(np.clip, Real(M), Const(-0.5), Const(0.5)),
     row(np.clip, Real(M), Real(M, -3, -2.5), Real((4,), 2.5, 3)),
     row(np.clip, Real(M, -3, 3), Real(S, -0.5, -0.1), Real(S, 0.1, 0.5)),
     row(np.clip, Real(M), Const(None), Const(0.5)),
     row(np.clip, Real(M), Const(-0.5), Const(None)),
-    row(binary.clip, Real(S), Const(-0.5), Const(0.5)),
-    row(binary.clip, Real(S, -3, 3), Real(S, -0.5, -0.1), Real(S, 0.1, 0.5)),
-    row(binary.clip, Real(M), Const(-0.5), Const(0.5)),
+    row(runtime.clip, Real(S), Const(-0.5), Const(0.5)),
+    row(runtime.clip, Real(S, -3, 3), Real(S, -0.5, -0.1), Real(S, 0.1, 0.5)),
+    row(runtime.clip, Real(M), Const(-0.5), Const(0.5)),
 )
 
 # --- reductions ---------------------------------------------------------------------------------
@@ -239,10 +239,10 @@ AXES = [
     ((T,), {"axis": (0, 2)}), ((T,), {"axis": (-1,), "keepdims": True}), ((V,), {}),
     ((S,), {}),
 ]
-for fn in (np.sum, np.mean, np.max, np.amax, np.min, np.amin, np.prod, reductions.reduce_sum,
-           reductions.reduce_mean, reductions.reduce_max, reductions.reduce_min,
-           reductions.reduce_prod):
-    lo, hi = (0.5, 1.5) if fn in (np.prod, reductions.reduce_prod) else (-2, 2)
+for fn in (np.sum, np.mean, np.max, np.amax, np.min, np.amin, np.prod, runtime.reduce_sum,
+           runtime.reduce_mean, runtime.reduce_max, runtime.reduce_min,
+           runtime.reduce_prod):
+    lo, hi = (0.5, 1.5) if fn in (np.prod, runtime.reduce_prod) else (-2, 2)
     for (shape,), kw in AXES:
         if fn in (np.sum, np.prod, np.max, np.min, np.mean) or kw in ({}, {"axis": 0}):
             add(row(fn, Real(shape, lo, hi, sign=lo > 0), **kw))
@@ -257,22 +257,22 @@ add(
 # --- linear algebra --------------------------------------------------------------------------------
 
 DOT_SHAPES = [(V, V), ((2, 3), V), (V, (3, 2)), ((2, 3), (3, 4))]
-for fn in (np.dot, linalg.dot, np.matmul, linalg.matmul, operator.matmul):
+for fn in (np.dot, runtime.dot, np.matmul, runtime.matmul, operator.matmul):
     for s1, s2 in DOT_SHAPES:
         add(row(fn, Real(s1), Real(s2)))
-for fn in (np.dot, linalg.dot, linalg.product):
+for fn in (np.dot, runtime.dot, runtime.product):
     add(row(fn, Real(S), Real(V)), row(fn, Real((2, 3)), Real(S)), row(fn, Real(S), Real(S)))
 # stacks of matrices, their batch axes broadcast
 BATCHED_SHAPES = [((2, 3, 4), (2, 4, 2)), ((2, 3, 4), (4, 2)), ((3, 4), (2, 4, 2)),
                   ((2, 1, 2, 3), (3, 3, 2))]
-for fn in (np.matmul, linalg.matmul, operator.matmul, linalg.product):
+for fn in (np.matmul, runtime.matmul, operator.matmul, runtime.product):
     for s1, s2 in BATCHED_SHAPES:
         add(row(fn, Real(s1), Real(s2)))
 add(
-    row(linalg.dot_grad_left, Real((2, 3, 2)), Real((2, 3, 4)), Real((4, 2))),
-    row(linalg.dot_grad_right, Real((2, 3, 2)), Real((3, 4)), Real((2, 4, 2))),
-    row(linalg.vector_operand, Real(V), Const(None)),
-    row(linalg.vector_operand, Real(M), Const(1)),
+    row(runtime.dot_grad_left, Real((2, 3, 2)), Real((2, 3, 4)), Real((4, 2))),
+    row(runtime.dot_grad_right, Real((2, 3, 2)), Real((3, 4)), Real((2, 4, 2))),
+    row(runtime.vector_operand, Real(V), Const(None)),
+    row(runtime.vector_operand, Real(M), Const(1)),
 )
 add(
     row(np.outer, Real(V), Real((4,))),
@@ -280,7 +280,7 @@ add(
     row(np.trace, Real((3, 3))),
     row(np.trace, Real((2, 4))),
 )
-for fn in (np.linalg.norm, linalg.norm):
+for fn in (np.linalg.norm, runtime.norm):
     add(
         row(fn, Real((5,))),
         row(fn, Real(M)),
@@ -294,7 +294,7 @@ for fn in (np.linalg.norm, linalg.norm):
 
 # --- shapes ----------------------------------------------------------------------------------------
 
-for fn in (np.reshape, shapes.reshape):
+for fn in (np.reshape, runtime.reshape):
     add(
         row(fn, Real((2, 3)), Const((3, 2))),
         row(fn, Real((2, 3)), Const(-1)),
@@ -302,17 +302,17 @@ for fn in (np.reshape, shapes.reshape):
         row(fn, Real(T), Const((4, -1))),
         row(fn, Real(S), Const((1, 1))),
     )
-for fn in (np.ravel, shapes.ravel):
+for fn in (np.ravel, runtime.ravel):
     add(row(fn, Real((2, 3))), row(fn, Real(T)))
-add(row(shapes.ravel, Real(S)))
-for fn in (np.squeeze, shapes.squeeze):
+add(row(runtime.ravel, Real(S)))
+for fn in (np.squeeze, runtime.squeeze):
     add(
         row(fn, Real((1, 3, 1)), Const(0)),
         row(fn, Real((1, 3, 1)), Const((0, -1))),
         row(fn, Real((3, 1)), axis=1),
     )
 add(row(np.squeeze, Real((1, 3, 1)), numba=False))
-for fn in (np.expand_dims, shapes.expand_dims):
+for fn in (np.expand_dims, runtime.expand_dims):
     add(
         row(fn, Real(M), Const(0)),
         row(fn, Real(M), Const(-1)),
@@ -325,21 +325,21 @@ add(
     row(np.transpose, Real(T), Const((-1, 0, 1))),
     row(np.transpose, Real(V)),
 )
-for fn in (np.concatenate, shapes.concatenate):
+for fn in (np.concatenate, runtime.concatenate):
     add(
         row(fn, Seq((Real(M), Real((2, 4))))),
         row(fn, Seq((Real(M), Real((3, 2)), Real((3, 1)))), Const(1)),
         row(fn, Seq((Real(V), Real((2,)))), Const(-1)),
         row(fn, Seq((Real(M), Real(V))), Const(None)),
     )
-for fn in (np.stack, shapes.stack):
+for fn in (np.stack, runtime.stack):
     add(
         row(fn, Seq((Real(M), Real(M)))),
         row(fn, Seq((Real(M), Real(M), Real(M))), Const(1)),
         row(fn, Seq((Real(V), Real(V))), Const(-1)),
     )
-add(row(shapes.stack, Seq((Real(S), Real(S), Real(S)))))
-for fn in (np.copy, np.array, shapes.array, np.asarray, np.ascontiguousarray):
+add(row(runtime.stack, Seq((Real(S), Real(S), Real(S)))))
+for fn in (np.copy, np.array, runtime.array, np.asarray, np.ascontiguousarray):
     add(row(fn, Real(M)), row(fn, Real(S)))
 add(
     row(np.array, Real(M), Const(np.float32), lossy=True),
@@ -353,7 +353,7 @@ add(
 
 # --- ranges of float ends ----------------------------------------------------------------------------
 
-for fn in (np.linspace, shapes.linspace):
+for fn in (np.linspace, runtime.linspace):
     add(
         row(fn, Real(S), Real(S), Const(5)),
         row(fn, Real(S), Real(S), Const(6), endpoint=False),
@@ -370,64 +370,64 @@ add(
 # --- the helpers rules use (their rules make gradients differentiable again) -------------------------
 
 add(
-    row(helpers.cast_like, Real(M), Real(S)),
-    row(helpers.cast_like, Real(S), Real(M)),
-    row(helpers.cast_grad, Real(M), Real(M), Const(None)),
-    row(helpers.cast_grad, Real(S), Real(S), Const(np.float64)),
-    row(helpers.cast_grad, Real(M), Real(M), Const(np.int64)),
-    row(helpers.cast_grad_as, Real(M), Real(S), Real(V)),
-    row(helpers.cast_grad_as, Real(V), Real(S), Const(1)),
-    row(shapes.linspace_grad, Real((5,)), Real(S), Real(S), Const(5), Const(True), Const(0),
+    row(runtime.cast_like, Real(M), Real(S)),
+    row(runtime.cast_like, Real(S), Real(M)),
+    row(runtime.cast_grad, Real(M), Real(M), Const(None)),
+    row(runtime.cast_grad, Real(S), Real(S), Const(np.float64)),
+    row(runtime.cast_grad, Real(M), Real(M), Const(np.int64)),
+    row(runtime.cast_grad_as, Real(M), Real(S), Real(V)),
+    row(runtime.cast_grad_as, Real(V), Real(S), Const(1)),
+    row(runtime.linspace_grad, Real((5,)), Real(S), Real(S), Const(5), Const(True), Const(0),
         Const(False)),
-    row(shapes.linspace_grad, Real((2, 4)), Real(S), Real(S), Const(4), Const(False), Const(0),
+    row(runtime.linspace_grad, Real((2, 4)), Real(S), Real(S), Const(4), Const(False), Const(0),
         Const(True)),
-    row(shapes.linspace_spread, Real(S), Real(S), Real(S), Const(5), Const(True), Const(0),
+    row(runtime.linspace_spread, Real(S), Real(S), Real(S), Const(5), Const(True), Const(0),
         Const(True)),
-    row(shapes.linspace_spread, Real(S), Real(S), Real(S), Const(4), Const(False), Const(0),
+    row(runtime.linspace_spread, Real(S), Real(S), Real(S), Const(4), Const(False), Const(0),
         Const(False)),
-    row(shapes.arange_start_grad, Real(V), Real(S), Const(4.0)),
-    row(shapes.arange_start_grad, Real(V), Real(S), Const(None)),
-    row(shapes.arange_step_grad, Real((4,)), Real(S)),
-    row(helpers.safe_reciprocal, Real(M, 0.5, 2, sign=True)),
-    row(helpers.safe_reciprocal, Real(S, 0.5, 2)),
-    row(helpers.sum_to, Real((2, 3, 4)), Const((3, 1))),
-    row(helpers.sum_to, Real(M), Const(())),
-    row(helpers.sum_to, Real(S), Const((2, 3))),
-    row(reductions.sum_grad, Real((4,)), Real(M), Const(0), Const(False)),
-    row(reductions.sum_grad, Real((2, 3, 1)), Real(M), Const(-1), Const(True)),
-    row(reductions.sum_grad, Real(S), Real(T), Const((0, 2)), Const(False)),
-    row(reductions.sum_grad, Real(V), Real(S), Const(None), Const(False)),
-    row(reductions.prod_others, Real(M, 0.5, 1.5, sign=True), Const(1)),
-    row(reductions.prod_others, Real(T, 0.5, 1.5), Const((0, 2))),
-    row(reductions.prod_others, Real(M, 0.5, 1.5), Const(None)),
-    row(reductions.prod_others_vjp, Real(M), Real(M, 0.5, 1.5, sign=True), Const(1)),
-    row(reductions.prod_others_vjp, Real(T), Real(T, 0.5, 1.5), Const((0, 2))),
-    row(reductions.prod_others_vjp, Real(M), Real(M, 0.5, 1.5), Const(None)),
-    row(reductions.cumsum_grad, Real(M), Real(M), Const(1)),
-    row(reductions.cumsum_grad, Real((12,)), Real(M), Const(None)),
-    row(linalg.dot_grad_left, Real((2, 4)), Real((2, 3)), Real((3, 4))),
-    row(linalg.dot_grad_right, Real((2, 4)), Real((2, 3)), Real((3, 4))),
-    row(linalg.dot_grad_left, Real(S), Real(V), Real(V)),
-    row(linalg.dot_grad_right, Real((2,)), Real((2, 3)), Real(V)),
-    row(linalg.dot_grad_left, Real((2,)), Real(V), Real((3, 2))),
-    row(linalg.dot_grad_right, Real(V), Real(S), Real(V)),
-    row(linalg.dot_grad_left, Real(M), Real(M), Real(S)),
-    row(linalg.trace_grad, Real(S), Real((3, 3))),
-    row(shapes.reshape_grad, Real((3, 2)), Real((2, 3)), Const((3, 2))),
-    row(shapes.reshape_grad, Real((2, 12)), Real(M), Const(-1)),
-    row(shapes.transpose_grad, Real((4, 3)), Real(M), Const(None)),
-    row(shapes.transpose_grad, Real((4, 2, 3)), Real(T), Const((2, 0, 1))),
-    row(shapes.concat_part, Real((5, 4)), Seq((Real(M), Real((2, 4)))), Const(0), Const(1)),
-    row(shapes.concat_pad, Real((2, 4)), Seq((Real(M), Real((2, 4)))), Const(0), Const(1)),
-    row(shapes.stack_part, Real((3, 2)), Seq((Real(V), Real(V))), Const(1), Const(0)),
-    row(shapes.stack_pad, Real(V), Seq((Real(V), Real(V))), Const(1), Const(0)),
+    row(runtime.arange_start_grad, Real(V), Real(S), Const(4.0)),
+    row(runtime.arange_start_grad, Real(V), Real(S), Const(None)),
+    row(runtime.arange_step_grad, Real((4,)), Real(S)),
+    row(runtime.safe_reciprocal, Real(M, 0.5, 2, sign=True)),
+    row(runtime.safe_reciprocal, Real(S, 0.5, 2)),
+    row(runtime.sum_to, Real((2, 3, 4)), Const((3, 1))),
+    row(runtime.sum_to, Real(M), Const(())),
+    row(runtime.sum_to, Real(S), Const((2, 3))),
+    row(runtime.sum_grad, Real((4,)), Real(M), Const(0), Const(False)),
+    row(runtime.sum_grad, Real((2, 3, 1)), Real(M), Const(-1), Const(True)),
+    row(runtime.sum_grad, Real(S), Real(T), Const((0, 2)), Const(False)),
+    row(runtime.sum_grad, Real(V), Real(S), Const(None), Const(False)),
+    row(runtime.prod_others, Real(M, 0.5, 1.5, sign=True), Const(1)),
+    row(runtime.prod_others, Real(T, 0.5, 1.5), Const((0, 2))),
+    row(runtime.prod_others, Real(M, 0.5, 1.5), Const(None)),
+    row(runtime.prod_others_vjp, Real(M), Real(M, 0.5, 1.5, sign=True), Const(1)),
+    row(runtime.prod_others_vjp, Real(T), Real(T, 0.5, 1.5), Const((0, 2))),
+    row(runtime.prod_others_vjp, Real(M), Real(M, 0.5, 1.5), Const(None)),
+    row(runtime.cumsum_grad, Real(M), Real(M), Const(1)),
+    row(runtime.cumsum_grad, Real((12,)), Real(M), Const(None)),
+    row(runtime.dot_grad_left, Real((2, 4)), Real((2, 3)), Real((3, 4))),
+    row(runtime.dot_grad_right, Real((2, 4)), Real((2, 3)), Real((3, 4))),
+    row(runtime.dot_grad_left, Real(S), Real(V), Real(V)),
+    row(runtime.dot_grad_right, Real((2,)), Real((2, 3)), Real(V)),
+    row(runtime.dot_grad_left, Real((2,)), Real(V), Real((3, 2))),
+    row(runtime.dot_grad_right, Real(V), Real(S), Real(V)),
+    row(runtime.dot_grad_left, Real(M), Real(M), Real(S)),
+    row(runtime.trace_grad, Real(S), Real((3, 3))),
+    row(runtime.reshape_grad, Real((3, 2)), Real((2, 3)), Const((3, 2))),
+    row(runtime.reshape_grad, Real((2, 12)), Real(M), Const(-1)),
+    row(runtime.transpose_grad, Real((4, 3)), Real(M), Const(None)),
+    row(runtime.transpose_grad, Real((4, 2, 3)), Real(T), Const((2, 0, 1))),
+    row(runtime.concat_part, Real((5, 4)), Seq((Real(M), Real((2, 4)))), Const(0), Const(1)),
+    row(runtime.concat_pad, Real((2, 4)), Seq((Real(M), Real((2, 4)))), Const(0), Const(1)),
+    row(runtime.stack_part, Real((3, 2)), Seq((Real(V), Real(V))), Const(1), Const(0)),
+    row(runtime.stack_pad, Real(V), Seq((Real(V), Real(V))), Const(1), Const(0)),
     row(unbroadcast, Real(M), Real((4,))),
     row(unbroadcast, Real(M), Real((3, 1))),
     row(unbroadcast, Real(V), Real(S)),
     row(copy_value, Real(M)),
-    row(writes.scatter_add, Real(M), Index((2, 0, 2)), Real(M)),
-    row(writes.scatter_add, Real(M), Index((1, 1)), Real((4,))),
-    row(writes.scatter_add, Real(V), Index((0, -1, 2, 0)), Real(S)),
+    row(runtime.scatter_add, Real(M), Index((2, 0, 2)), Real(M)),
+    row(runtime.scatter_add, Real(M), Index((1, 1)), Real((4,))),
+    row(runtime.scatter_add, Real(V), Index((0, -1, 2, 0)), Real(S)),
     row(last_writes, Real(M), Index((2, 0, 2, -1))),
     row(last_writes, Real(V), Index((1, 1, 0))),
     row(store_last, Real((4, 4)), Index((2, 0, 2, -1)), Real(M)),

@@ -36,7 +36,8 @@ from numba.np.numpy_support import as_dtype
 from rule_table import NONDIFFERENTIABLE, ROWS, Const, Index, Mask, Real, Seq, draw
 
 import srcgrad as sg
-from srcgrad.rules import binary, linalg, reductions, registry, shapes, unary
+from srcgrad import runtime
+from srcgrad.rules import registry
 from srcgrad.runtime import unbroadcast
 
 DTYPES = [np.float64, np.float32]
@@ -415,7 +416,7 @@ BY_HAND = [
     (np.clip, (np.array([-1.0, 0.0, 0.5, 1.0, 2.0]), 0.0, 1.0), {},
      [[0.0, 0.5, 1.0, 0.5, 0.0], 1.5, 1.5]),
     (np.clip, (np.array([-1.0, 0.5, 2.0]), None, 1.0), {}, [[1.0, 1.0, 0.0], None, 1.0]),
-    (binary.clip, (0.0, 0.0, 1.0), {}, [0.5, 0.5, 0.0]),
+    (runtime.clip, (0.0, 0.0, 1.0), {}, [0.5, 0.5, 0.0]),
     # the norm of zero has a zero cotangent
     (np.linalg.norm, (np.zeros(3),), {}, [[0.0, 0.0, 0.0], None, None, None]),
     (np.linalg.norm, (np.array([[0.0, 0.0], [3.0, 4.0]]),), {"axis": 1},
@@ -469,10 +470,10 @@ REDUCTION_FORMS = [{}, {"axis": 0}, {"axis": 1}, {"axis": -1}, {"axis": (0, 1)},
                    {"axis": (-1,), "keepdims": True}, {"keepdims": False}]
 
 REPLACEMENTS = []
-for _primal, _impl in [(np.sum, reductions.reduce_sum), (np.mean, reductions.reduce_mean),
-                       (np.max, reductions.reduce_max), (np.amax, reductions.reduce_max),
-                       (np.min, reductions.reduce_min), (np.amin, reductions.reduce_min),
-                       (np.prod, reductions.reduce_prod)]:
+for _primal, _impl in [(np.sum, runtime.reduce_sum), (np.mean, runtime.reduce_mean),
+                       (np.max, runtime.reduce_max), (np.amax, runtime.reduce_max),
+                       (np.min, runtime.reduce_min), (np.amin, runtime.reduce_min),
+                       (np.prod, runtime.reduce_prod)]:
     for _x in (X, X32, X.astype(np.int64)):
         for _kw in REDUCTION_FORMS:
             REPLACEMENTS.append((_primal, _impl, (_x,), _kw))
@@ -482,44 +483,44 @@ for _primal, _impl in [(np.sum, reductions.reduce_sum), (np.mean, reductions.red
 for _args, _kw in [((X,), {}), ((X,), {"axis": 0}), ((X,), {"axis": -1, "keepdims": True}),
                    ((X32,), {"axis": 1}), ((X3,), {"axis": (0, 2)}), ((X,), {"keepdims": True}),
                    ((X[0],), {}), ((X[0], 2), {}), ((X, "fro"), {}), ((X, None, 0), {})]:
-    REPLACEMENTS.append((np.linalg.norm, linalg.norm, _args, _kw))
+    REPLACEMENTS.append((np.linalg.norm, runtime.norm, _args, _kw))
 REPLACEMENTS += [
-    (np.dot, linalg.dot, (2.0, X), {}), (np.dot, linalg.dot, (X, 2.0), {}),
-    (np.dot, linalg.dot, (X, X.T), {}), (np.dot, linalg.dot, (X[0], X[0]), {}),
-    (np.dot, linalg.dot, (3.0, 2.0), {}),
-    (np.matmul, linalg.matmul, (X, X.T), {}), (np.matmul, linalg.matmul, (X[0], X.T), {}),
-    (np.clip, binary.clip, (0.5, 0.0, 1.0), {}), (np.clip, binary.clip, (1.5, 0.0, 1.0), {}),
-    (np.clip, binary.clip, (np.float32(1.5), 0.0, 1.0), {}),
-    (np.clip, binary.clip, (X, -2.0, 5.0), {}), (np.clip, binary.clip, (X32, -2.0, 5.0), {}),
-    (np.clip, binary.clip, (X, None, 5.0), {}), (np.clip, binary.clip, (X, X[0], 5.0), {}),
-    (np.clip, binary.clip, (X32, X[0], None), {}), (np.clip, binary.clip, (2, 0, 1), {}),
+    (np.dot, runtime.dot, (2.0, X), {}), (np.dot, runtime.dot, (X, 2.0), {}),
+    (np.dot, runtime.dot, (X, X.T), {}), (np.dot, runtime.dot, (X[0], X[0]), {}),
+    (np.dot, runtime.dot, (3.0, 2.0), {}),
+    (np.matmul, runtime.matmul, (X, X.T), {}), (np.matmul, runtime.matmul, (X[0], X.T), {}),
+    (np.clip, runtime.clip, (0.5, 0.0, 1.0), {}), (np.clip, runtime.clip, (1.5, 0.0, 1.0), {}),
+    (np.clip, runtime.clip, (np.float32(1.5), 0.0, 1.0), {}),
+    (np.clip, runtime.clip, (X, -2.0, 5.0), {}), (np.clip, runtime.clip, (X32, -2.0, 5.0), {}),
+    (np.clip, runtime.clip, (X, None, 5.0), {}), (np.clip, runtime.clip, (X, X[0], 5.0), {}),
+    (np.clip, runtime.clip, (X32, X[0], None), {}), (np.clip, runtime.clip, (2, 0, 1), {}),
     (np.where, np.where, (True, 1.0, 2.0), {}),
-    (np.reshape, shapes.reshape, (X.T, (2, 6)), {}), (np.reshape, shapes.reshape, (X, -1), {}),
-    (np.reshape, shapes.reshape, (2.0, (1, 1)), {}),
-    (np.ravel, shapes.ravel, (X.T,), {}), (np.ravel, shapes.ravel, (2.0,), {}),
-    (np.squeeze, shapes.squeeze, (X.reshape(1, 3, 4, 1), 0), {}),
-    (np.squeeze, shapes.squeeze, (X.reshape(1, 3, 4, 1), (0, -1)), {}),
-    (np.squeeze, shapes.squeeze, (X.reshape(3, 1, 4),), {"axis": 1}),
-    (np.expand_dims, shapes.expand_dims, (X, 0), {}),
-    (np.expand_dims, shapes.expand_dims, (X, -1), {}),
-    (np.expand_dims, shapes.expand_dims, (X, (0, 3)), {}),
-    (np.expand_dims, shapes.expand_dims, (X, (-1, 0)), {}),
-    (np.expand_dims, shapes.expand_dims, (2.0, 0), {}),
-    (np.stack, shapes.stack, ((X, X),), {}), (np.stack, shapes.stack, ((X, X), -1), {}),
-    (np.stack, shapes.stack, ((1.0, 2.0, 3.0),), {}),
-    (np.stack, shapes.stack, ((np.float32(1.0), 2),), {}),
-    (np.stack, shapes.stack, ((1.0, 2),), {"axis": -1}),
-    (np.concatenate, shapes.concatenate, ((X, X),), {}),
-    (np.concatenate, shapes.concatenate, ((X, X[:, :2]), 1), {}),
-    (np.concatenate, shapes.concatenate, ((X, X[0]), None), {}),
-    (np.array, shapes.array, (X,), {}), (np.array, shapes.array, (X, np.float32), {}),
-    (np.array, shapes.array, (2.0,), {}),
-    (np.ndim, shapes.ndim, (X,), {}), (np.ndim, shapes.ndim, (2.0,), {}),
-    (np.float32, unary.float32, (X,), {}), (np.float32, unary.float32, (2.0,), {}),
-    (np.float64, unary.float64, (X32,), {}), (np.float64, unary.float64, (np.float32(2),), {}),
-    (abs, unary.absolute, (X,), {}), (abs, unary.absolute, (-2.0,), {}),
-    (abs, unary.absolute, (-2,), {}),
-    (math.log, unary.log_base, (8.0, 2.0), {}), (math.log, unary.log_base, (8.0,), {}),
+    (np.reshape, runtime.reshape, (X.T, (2, 6)), {}), (np.reshape, runtime.reshape, (X, -1), {}),
+    (np.reshape, runtime.reshape, (2.0, (1, 1)), {}),
+    (np.ravel, runtime.ravel, (X.T,), {}), (np.ravel, runtime.ravel, (2.0,), {}),
+    (np.squeeze, runtime.squeeze, (X.reshape(1, 3, 4, 1), 0), {}),
+    (np.squeeze, runtime.squeeze, (X.reshape(1, 3, 4, 1), (0, -1)), {}),
+    (np.squeeze, runtime.squeeze, (X.reshape(3, 1, 4),), {"axis": 1}),
+    (np.expand_dims, runtime.expand_dims, (X, 0), {}),
+    (np.expand_dims, runtime.expand_dims, (X, -1), {}),
+    (np.expand_dims, runtime.expand_dims, (X, (0, 3)), {}),
+    (np.expand_dims, runtime.expand_dims, (X, (-1, 0)), {}),
+    (np.expand_dims, runtime.expand_dims, (2.0, 0), {}),
+    (np.stack, runtime.stack, ((X, X),), {}), (np.stack, runtime.stack, ((X, X), -1), {}),
+    (np.stack, runtime.stack, ((1.0, 2.0, 3.0),), {}),
+    (np.stack, runtime.stack, ((np.float32(1.0), 2),), {}),
+    (np.stack, runtime.stack, ((1.0, 2),), {"axis": -1}),
+    (np.concatenate, runtime.concatenate, ((X, X),), {}),
+    (np.concatenate, runtime.concatenate, ((X, X[:, :2]), 1), {}),
+    (np.concatenate, runtime.concatenate, ((X, X[0]), None), {}),
+    (np.array, runtime.array, (X,), {}), (np.array, runtime.array, (X, np.float32), {}),
+    (np.array, runtime.array, (2.0,), {}),
+    (np.ndim, runtime.ndim, (X,), {}), (np.ndim, runtime.ndim, (2.0,), {}),
+    (np.float32, runtime.float32, (X,), {}), (np.float32, runtime.float32, (2.0,), {}),
+    (np.float64, runtime.float64, (X32,), {}), (np.float64, runtime.float64, (np.float32(2),), {}),
+    (abs, runtime.absolute, (X,), {}), (abs, runtime.absolute, (-2.0,), {}),
+    (abs, runtime.absolute, (-2,), {}),
+    (math.log, runtime.log_base, (8.0, 2.0), {}), (math.log, runtime.log_base, (8.0,), {}),
 ]
 REPLACEMENTS = [(p, registry.replacement(p) or i, a, k) for p, i, a, k in REPLACEMENTS]
 
@@ -588,7 +589,7 @@ def test_reduction_keepdims_at_run_time():
 
     @numba.njit
     def mean_rows(x, keep):
-        return reductions.reduce_mean(x, 1, keepdims=keep)
+        return runtime.reduce_mean(x, 1, keepdims=keep)
 
     np.testing.assert_allclose(mean_rows(X, True), np.mean(X, 1, keepdims=True))
     np.testing.assert_allclose(mean_rows(X, False), np.mean(X, 1))
@@ -598,19 +599,19 @@ def test_norm_rejects_other_orders():
     """The replacement takes the orders its rule differentiates (the
     lowering expands a vector's other orders before it is called)."""
     with pytest.raises(sg.NoAdjointError, match="ord=None"):
-        linalg.norm(X, 1)
+        runtime.norm(X, 1)
     with pytest.raises(numba.TypingError):
-        numba.njit(lambda x: linalg.norm(x, 1))(X)
+        numba.njit(lambda x: runtime.norm(x, 1))(X)
 
 
 def test_squeeze_without_axis_is_python_only():
     with pytest.raises(numba.TypingError, match="explicit axis"):
-        numba.njit(lambda x: shapes.squeeze(x))(X.reshape(1, 3, 4))
+        numba.njit(lambda x: runtime.squeeze(x))(X.reshape(1, 3, 4))
 
 
 def test_dot_of_three_dimensions_is_refused():
     with pytest.raises(sg.NoAdjointError, match="at most 2-D"):
-        linalg.dot_grad_left(np.ones((2, 2)), np.ones((2, 2, 2)), np.ones(2))
+        runtime.dot_grad_left(np.ones((2, 2)), np.ones((2, 2, 2)), np.ones(2))
 
 
 # --- 6. registry bookkeeping ---------------------------------------------------------------------------

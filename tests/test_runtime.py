@@ -2,16 +2,27 @@
 
 `unbroadcast(g, like)` sums a cotangent back to the shape of an operand that
 broadcasting stretched; compiled, it is a loop of srcgrad's own
-(`runtime._reduce_into`), so here it is checked against `np.sum` over the
+(`srcgrad.runtime.broadcast.reduce_into`), so here it is checked against `np.sum` over the
 stretched axes for every kind of stretch, and for operands that are views.
+
+`srcgrad.runtime` is the one namespace generated code imports: every helper
+a rule's cotangent calls and every replacement is exported there under its
+own name, and the runtime never imports the rules.
 """
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import numba
 import numpy as np
 import pytest
+from gradcheck import assert_gradient
 
+import srcgrad as sg
+from srcgrad import runtime
+from srcgrad.rules import registry
 from srcgrad.runtime import new_cotangent, take_cotangent, unbroadcast
 
 compiled_unbroadcast = numba.njit(lambda g, like: unbroadcast(g, like))
@@ -120,3 +131,63 @@ def test_first_cotangent_of_a_scalar_keeps_the_sign_of_zero():
     # zeros_like(x) + g would turn -0.0 into 0.0
     for helper in (new_cotangent, take_cotangent, compiled_new, compiled_take):
         assert np.signbit(helper(-0.0, 1.0))
+
+
+# --- srcgrad.runtime, the namespace of generated code ------------------------------------------
+
+
+def many_families(w, X):
+    z = np.tanh(X @ w)
+    parts = np.concatenate([z, np.clip(w, -0.5, 0.5)])
+    s = np.where(parts > 0, parts, 0.1 * parts)
+    return np.linalg.norm(np.cumsum(s)) + np.prod(np.exp(w)) + np.mean(np.reshape(X, (-1,)) ** 2)
+
+
+def test_generated_code_imports_srcgrads_helpers_in_one_line():
+    rng = np.random.default_rng(3)
+    args = (rng.normal(size=3), rng.normal(size=(4, 3)))
+    df = sg.grad(many_families, wrt=(0, 1))
+    imports = [line for line in df.source.splitlines() if line.startswith(("from ", "import "))]
+    ours = [line for line in imports if "srcgrad" in line]
+    assert len(ours) == 1 and ours[0].startswith("from srcgrad.runtime import "), imports
+    for name in ours[0].removeprefix("from srcgrad.runtime import ").split(", "):
+        assert name in runtime.__all__
+    assert_gradient(df, many_families, args, wrt=(0, 1))
+
+
+def _srcgrad_helpers(rule) -> dict[str, object]:
+    """srcgrad's own functions that a rule's cotangent expressions call."""
+    found = {}
+    for template in rule.cotangents:
+        for node in ast.walk(template) if template is not None else ():
+            value = rule.function.__globals__.get(getattr(node, "id", None))
+            if callable(value) and (getattr(value, "__module__", "") or "").startswith("srcgrad."):
+                found[node.id] = value
+    return found
+
+
+def test_every_helper_of_generated_code_is_exported_by_srcgrad_runtime():
+    """Whatever generated code may call of srcgrad's (the helpers in a rule's
+    cotangent, the replacements, the updates of calls that write) is
+    `srcgrad.runtime`'s, under the function's own name."""
+    needed = {}
+    for rule in registry.RULES.values():
+        needed.update(_srcgrad_helpers(rule))
+    for impl in registry.replacements():
+        needed[impl.__name__] = impl
+    needed["scatter_add"] = registry.written_argument(np.add.at, [], []).update
+    missing = sorted(name for name, fn in needed.items()
+                     if getattr(runtime, name, None) is not fn or fn.__name__ != name)
+    assert not missing
+    assert set(needed) <= set(runtime.__all__)
+    assert all(callable(getattr(runtime, name)) for name in runtime.__all__)
+
+
+def test_the_runtime_never_imports_the_rules():
+    for path in Path(runtime.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                assert "rules" not in (node.module or ""), f"{path.name} imports {node.module}"
+            elif isinstance(node, ast.Import):
+                assert not any("rules" in a.name for a in node.names), path.name

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..runtime.core import grad_dtype
+from ..runtime import grad_dtype
 
 if TYPE_CHECKING:
     from ..backend.pipeline import Generated

@@ -31,7 +31,7 @@ from ..backend.compile import (
     user_origin,
 )
 from ..errors import NoAdjointError, OutOfMemoryError, SrcGradError
-from ..rules.registry import NO_ADJOINT
+from ..runtime.guards import NO_ADJOINT
 from .calls import undecided
 
 

@@ -37,7 +37,7 @@ import numpy as np
 
 from ..errors import LoopLimitError, SrcGradError
 from ..ir.naming import Namer
-from ..runtime.core import grad_dtype
+from ..runtime import grad_dtype
 from .compile import compile_error, is_numba_error, load_module
 from .device import DeviceAdjoint, Layout, Leaf
 from .pipeline import Generated

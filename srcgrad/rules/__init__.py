@@ -7,11 +7,14 @@ Importing this package registers every rule, grouped by family:
 - `reductions`: `np.sum`, `mean`, `max`, `min`, `prod`, `cumsum`;
 - `shapes`: reshapes, transposes, `concatenate`, `stack`, copies, fills;
 - `linalg`: `np.dot`, `@`, `np.outer`, `np.trace`, `np.linalg.norm`;
-- `helpers`: what several families use inside their rules (`select`, `cast_like`, ...);
+- `helpers`: the rules of the run-time helpers themselves (`select`, `cast_like`,
+  `unbroadcast`, ...), so that gradients can be differentiated again;
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
 
 `registry` holds the contract (`adjoint`, `nondifferentiable`, `replace`) and
-the look-ups the transformer uses.
+the look-ups the transformer uses.  The modules here hold registrations only:
+the functions a rule calls, and the replacements of NumPy functions, are in
+`srcgrad.runtime` (which never imports the rules).
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ Conventions (as JAX):
 
 Replacement: `clip`, since Numba has no `np.clip` of a scalar and none of
 arrays of different dtypes.
+
+`clip` lives in `srcgrad.runtime.elementwise`.
 """
 
 from __future__ import annotations
@@ -32,23 +34,9 @@ import math
 import operator
 
 import numpy as np
-from numba import types
-from numba.core.errors import TypingError
 
-from ..runtime.core import _is_scalar, unbroadcast
-from ..runtime.machinecode import cached_overload
-from .helpers import (
-    cast_like,
-    greater_share,
-    is_none_type,
-    numba_dtype,
-    safe_reciprocal,
-    weak_result_dtype,
-)
+from ..runtime import cast_like, clip, greater_share, safe_reciprocal, unbroadcast
 from .registry import adjoint, nondifferentiable, replace
-
-__all__ = ["clip"]
-
 
 # --- arithmetic ---------------------------------------------------------------------
 
@@ -137,51 +125,6 @@ def builtin_max_adjoint(g, ans, x1, x2):
 @adjoint(min, elementwise=True)
 def builtin_min_adjoint(g, ans, x1, x2):
     return g * (1 - greater_share(x1, x2)), g * greater_share(x1, x2)
-
-
-def clip(a, a_min, a_max):
-    """`np.clip(a, a_min, a_max)`; replaces it, since Numba has no `np.clip`
-    of a scalar and none of operands of different dtypes."""
-    return np.clip(a, a_min, a_max)
-
-
-def _clip_below(v, bound):
-    """`maximum(v, bound)`, or `v` where `bound` is None (Numba only)."""
-
-
-def _clip_above(v, bound):
-    """`minimum(v, bound)`, or `v` where `bound` is None (Numba only)."""
-
-
-def _overload_bound(bound_fn, scalar_op, array_op):
-    @cached_overload(bound_fn)
-    def _bound(v, bound):
-        if is_none_type(bound):
-            return lambda v, bound: v
-        if _is_scalar(v) and _is_scalar(bound):
-            return lambda v, bound: scalar_op(v, bound)
-        return lambda v, bound: array_op(v, bound)
-
-
-_overload_bound(_clip_below, max, np.maximum)
-_overload_bound(_clip_above, min, np.minimum)
-
-
-@cached_overload(clip)
-def _clip(a, a_min, a_max):
-    operands = [t for t in (a, a_min, a_max) if not is_none_type(t)]
-    if not all(isinstance(t, types.Array) or _is_scalar(t) for t in operands):
-        raise TypingError(f"clip: unsupported types {a}, {a_min}, {a_max}")
-    if all(_is_scalar(t) for t in operands):
-        dtype = numba_dtype(a)
-        if dtype.kind != "f":
-            dtype = np.result_type(*(numba_dtype(t) for t in operands))
-        nptype = dtype.type
-        return lambda a, a_min, a_max: nptype(_clip_above(_clip_below(a, a_min), a_max))
-    dtype = weak_result_dtype(*operands)
-    return lambda a, a_min, a_max: np.asarray(_clip_above(_clip_below(a, a_min), a_max)).astype(
-        dtype
-    )
 
 
 @adjoint(np.clip, clip, elementwise=True)

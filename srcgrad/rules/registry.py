@@ -45,16 +45,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SrcGradError
+from ..runtime.guards import NO_ADJOINT  # re-exported: a refusal's message starts with it
 
 __all__ = ["Rule", "adjoint", "nondifferentiable", "lookup", "is_nondifferentiable", "RULES",
            "replace", "replacement", "replacements", "Mutation", "Write", "mutates",
            "mutates_method", "method_mutation", "written_argument", "expand", "expansion", "Refused",
            "NO_ADJOINT"]
-
-# Leads the message of a rule's helper that refuses its arguments when it runs
-# (or when Numba types it): the gradient function reports it as a
-# NoAdjointError at the user's line.
-NO_ADJOINT = "no adjoint rule for "
 
 
 class Refused(Exception):

@@ -15,6 +15,9 @@ a float32 array's cotangent stays float32 under Numba (which widens
 Replacements, for calls Numba cannot compile: builtin `abs` of an array
 (`absolute`), `math.log(x, base)` (`log_base`), and `np.float32`/`np.float64`
 of an array (`float32`, `float64`).
+
+The replacements live in `srcgrad.runtime.elementwise` (and `vecmath`: Numba's
+exp, log, tanh, sin and cos of an array are scalar calls).
 """
 
 from __future__ import annotations
@@ -23,16 +26,14 @@ import math
 import operator
 
 import numpy as np
-from numba import types
-from numba.core.errors import TypingError
 
-from ..runtime import vecmath
-from ..runtime.machinecode import cached_overload
-from ..runtime.vecmath import cos, sin
-from .helpers import cast_like
+from ..runtime import absolute, cast_like, cos, float32, float64, log_base, sin, vecmath
 from .registry import adjoint, nondifferentiable, replace
 
-__all__ = ["absolute", "log_base", "float32", "float64"]
+
+def _math(name: str) -> tuple[object, ...]:
+    """`math.<name>` if this Python has it (`math.exp2` and `math.cbrt` came in 3.11)."""
+    return (getattr(math, name),) if hasattr(math, name) else ()
 
 
 # --- trigonometric ---------------------------------------------------------------
@@ -139,11 +140,6 @@ def exp_adjoint(g, ans, x):
     return g * ans
 
 
-def _math(name: str) -> tuple[object, ...]:
-    """`math.<name>` if this Python has it (`math.exp2` and `math.cbrt` came in 3.11)."""
-    return (getattr(math, name),) if hasattr(math, name) else ()
-
-
 @adjoint(np.exp2, *_math("exp2"), elementwise=True)
 def exp2_adjoint(g, ans, x):
     return g * ans * cast_like(math.log(2), x)
@@ -172,18 +168,6 @@ def log2_adjoint(g, ans, x):
 @adjoint(np.log10, math.log10, elementwise=True)
 def log10_adjoint(g, ans, x):
     return g / (x * cast_like(math.log(10), x))
-
-
-def log_base(x, base=math.e):
-    """`math.log(x, base)`; replaces it, since Numba has no two-argument form."""
-    return math.log(x, base)
-
-
-@cached_overload(log_base)
-def _log_base(x, base=math.e):
-    if base is math.e or isinstance(base, types.Omitted):
-        return lambda x, base=math.e: math.log(x)
-    return lambda x, base=math.e: math.log(x) / math.log(base)
 
 
 @adjoint(math.log, log_base, elementwise=True)
@@ -221,23 +205,6 @@ def reciprocal_adjoint(g, ans, x):
     return -g * ans * ans
 
 
-# --- signs ------------------------------------------------------------------------------
-
-
-def absolute(x):
-    """Builtin `abs`; replaces it, since Numba has no `abs` of an array."""
-    return abs(x)
-
-
-@cached_overload(absolute)
-def _absolute(x):
-    if isinstance(x, types.Array):
-        return lambda x: np.abs(x)
-    if isinstance(x, (types.Number, types.Boolean)):
-        return lambda x: abs(x)
-    raise TypingError(f"absolute: unsupported type {x}")
-
-
 @adjoint(np.abs, np.fabs, math.fabs, abs, absolute, elementwise=True)
 def abs_adjoint(g, ans, x):
     # sign(x), but 1 at 0 (and at -0.0), as JAX's `select(x >= 0, 1, -1)`;
@@ -269,33 +236,6 @@ def math_erf_adjoint(g, ans, x):
 @adjoint(math.erfc, elementwise=True)
 def math_erfc_adjoint(g, ans, x):
     return -g * (2 / math.sqrt(math.pi)) * math.exp(-x * x)
-
-
-# --- casts: identities, but the cotangent takes the input's dtype back -------------------
-
-
-def float32(x):
-    """`np.float32(x)`; replaces it, since Numba casts only scalars that way."""
-    return np.float32(x)
-
-
-def float64(x):
-    """`np.float64(x)`; replaces it, since Numba casts only scalars that way."""
-    return np.float64(x)
-
-
-def _overload_cast(cast, nptype):
-    @cached_overload(cast)
-    def _cast(x):
-        if isinstance(x, types.Array):
-            return lambda x: x.astype(nptype)
-        if isinstance(x, (types.Number, types.Boolean)):
-            return lambda x: nptype(x)
-        raise TypingError(f"{nptype.__name__}: unsupported type {x}")
-
-
-_overload_cast(float32, np.float32)
-_overload_cast(float64, np.float64)
 
 
 @adjoint(np.float32, np.float64, float, float32, float64, elementwise=True)

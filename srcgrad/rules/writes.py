@@ -9,45 +9,16 @@ other one is refused where it is called.  A call with `out=` needs no
 declaration: it assigns its result into `out` (`np.exp(y, out=y)` is
 `y[...] = np.exp(y)`), whatever the function, which then needs a rule of
 its own (see `frontend/statements.py`).
+
+`scatter_add` lives in `srcgrad.runtime.scatter`.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba.core import types
-from numba.core.errors import TypingError
 
-from ..runtime.core import add_at, unbroadcast
-from ..runtime.machinecode import cached_overload
-from .helpers import cast_like
+from ..runtime import cast_like, scatter_add, unbroadcast
 from .registry import adjoint, mutates, mutates_method
-
-__all__ = ["scatter_add"]
-
-
-# --- np.add.at -------------------------------------------------------------------------------
-
-
-def scatter_add(a, indices, b):
-    """`np.add.at(a, indices, b)` as a function: a copy of `a` with `b` added
-    at `indices`, where an element that `indices` picks several times gets
-    every addition (NumPy's buffered `a[indices] += b` would get one)."""
-    out = np.array(a, copy=True)
-    add_at(out, indices, b)
-    return out
-
-
-@cached_overload(scatter_add)
-def _scatter_add(a, indices, b):
-    if not isinstance(a, types.Array):
-        raise TypingError(f"np.add.at: srcgrad compiles a scatter into an array, not into {a}")
-
-    def impl(a, indices, b):
-        out = a.copy()
-        add_at(out, indices, b)
-        return out
-
-    return impl
 
 
 @adjoint(scatter_add)
