@@ -45,30 +45,20 @@ import numpy as np
 
 from .. import ir
 from ..errors import NoAdjointError, UnsupportedSyntaxError
+from ..ir.markers import SUBSCRIPT, TUPLE, Marker
 from ..ir.naming import Namer
 from ..rules import registry
 from .bindings import Binding
 from .parse import FunctionSource, user_function
 from .subset import METHODS, OPERATORS, Scope, spelling
 
-__all__ = ["ExpressionLowering", "Context", "SUBSCRIPT", "TUPLE", "STOP", "STACK_NEW",
-           "STACK_POP", "stack_push"]
+__all__ = ["ExpressionLowering", "Context", "STOP", "STACK_NEW", "STACK_POP", "stack_push"]
 
 
-class _Marker:
-    def __init__(self, name: str):
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-SUBSCRIPT = _Marker("SUBSCRIPT")  # primitive of `a[index]`
-TUPLE = _Marker("TUPLE")  # primitive of `(a, b)`
 # In a generated adjoint, differentiated again (`Lowering(stacks=True)`): a list
 # used as a stack, `s = []`, `s.append(v)`, `v = s.pop()`.
-STACK_NEW = _Marker("STACK_NEW")  # primitive of `[]` (or `[0]`, a stack of shapes)
-STACK_POP = _Marker("STACK_POP")  # primitive of `s.pop()`
+STACK_NEW = Marker("STACK_NEW")  # primitive of `[]` (or `[0]`, a stack of shapes)
+STACK_POP = Marker("STACK_POP")  # primitive of `s.pop()`
 
 
 def stop_gradient(x):

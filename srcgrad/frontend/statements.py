@@ -4,8 +4,9 @@ Guarantees to the passes after it, beyond those of `frontend/expressions.py` for
 
 - The statements are `Assign`, `Store`, `ExprStmt` (`print`), `If`, `For`,
   `While` and `ExitLoop`.  `elif` is a nested `If`; `x += e` is `x = x + e`
-  (an aliasing check in `analysis/aliasing.py` makes sure no other name sees the
-  difference); `a, b = e` assigns each name from an atom.
+  after a `Guard` of kind `UPDATE` (`ir/guards.py`: `analysis/aliasing.py`
+  keeps it where another name could see the difference); `a, b = e` assigns
+  each name from an atom.
 - `return`, `break` and `continue` are gone: each sets a flag
   (`returned`, `break_12`, `continue_12`), the statements after it in its
   block run under `if not <flag>`, and a loop that can be left early ends its
@@ -30,24 +31,16 @@ import numpy as np
 
 from .. import ir, runtime
 from ..errors import UnsupportedSyntaxError
+from ..ir import effects
+from ..ir.guards import GUARD_HELPERS, Guard, GuardKind, guard
+from ..ir.markers import SUBSCRIPT
 from ..ir.naming import Namer
 from ..rules import registry
-from .expressions import SUBSCRIPT, Context, ExpressionLowering, ReturnInfo
+from .expressions import Context, ExpressionLowering, ReturnInfo
 from .parse import FunctionSource, read_function, user_function
 from .subset import OPERATORS, Scope, check_subset, local_names
 
-__all__ = ["lower_function"]
-
-# runtime helpers that generated adjoints call for their effect
-_GENERATED_EFFECTS = {"push_shape", "refuse_inplace_alias", "refuse_shared"}
-
-
-def lower_function(src: FunctionSource, reserved: set[str]) -> ir.Function:
-    """Lower the function `src` to IR.  `reserved` are global names the
-    generated module uses (`np`, helper functions): no variable takes them."""
-    check_subset(src)
-    namer = Namer(set(local_names(src.tree)) | reserved)
-    return Lowering(namer, reserved).function(src)
+__all__ = ["Lowering"]
 
 
 class _Loop:
@@ -224,7 +217,7 @@ class Lowering(ExpressionLowering):
         if self.stacks and isinstance(value, ast.Call):
             kept = self._generated_effect(value)
             if kept is not None:
-                self.emit(ir.ExprStmt(self.origin, kept))
+                self.emit(kept)
                 return
         if isinstance(value, ast.Call):
             fn, args, keywords = self.resolve_call(value)
@@ -241,18 +234,23 @@ class Lowering(ExpressionLowering):
             return
         # an expression without effect: nothing to run
 
-    def _generated_effect(self, call: ast.Call) -> ast.Call | None:
+    def _generated_effect(self, call: ast.Call) -> ir.ExprStmt | None:
         """In a generated adjoint: a call kept for its effect on a stack
         (`s.append(v)`, `push_shape(s, x)`) or its check (`refuse_shared`)."""
         func = call.func
         if (isinstance(func, ast.Attribute) and func.attr == "append"
                 and isinstance(func.value, ast.Name) and len(call.args) == 1):
-            return ast.Call(ast.Attribute(self.load(func.value), "append", ast.Load()),
-                            [self.atom(call.args[0])], [])
+            return ir.ExprStmt(self.origin, ast.Call(
+                ast.Attribute(self.load(func.value), "append", ast.Load()),
+                [self.atom(call.args[0])], []))
         fn, args, keywords = self.resolve_call(call)
         name = getattr(fn, "__name__", None)
-        if name in _GENERATED_EFFECTS and getattr(runtime, name, None) is fn and not keywords:
-            return ast.Call(ast.Name(name, ast.Load()), [self.canonical(a) for a in args], [])
+        if (name and effects.helper(name).effect and getattr(runtime, name, None) is fn
+                and not keywords):
+            kept = ast.Call(ast.Name(name, ast.Load()), [self.canonical(a) for a in args], [])
+            if name in GUARD_HELPERS:
+                return Guard(self.origin, kept, GuardKind.GENERATED)
+            return ir.ExprStmt(self.origin, kept)
         if name == "add_at":
             raise self.error(call, "a gradient that scatters with add_at (an index array) "
                              "cannot be differentiated again yet")
@@ -288,10 +286,8 @@ class Lowering(ExpressionLowering):
         # this guard where that may happen and drops it elsewhere.
         message = (f"{self.origin}: '{self.origin.text}' changes the array '{target.id}' "
                    f"in place, and another name that shares its memory is read later; {advice}")
-        guard = ast.Call(ast.Name("refuse_inplace_alias", ast.Load()),
-                         [_copy_atom(current), ast.Constant(message)], [])
         if not self.stacks:  # a generated adjoint accumulates only into its own arrays
-            self.emit(ir.ExprStmt(self.origin, guard))
+            self.emit(guard(self.origin, GuardKind.UPDATE, message, _copy_atom(current)))
         value, primitive = update(current)
         name = self._name_target(target)
         if name in ir.names_in(value):  # the reverse sweep needs the old value too

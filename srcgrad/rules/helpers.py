@@ -53,11 +53,6 @@ __all__ = ["cast_like", "cast_grad", "cast_grad_as", "select", "greater_share", 
 # --- typing utilities shared by the rule modules --------------------------------
 
 
-def is_array_value(x) -> bool:
-    """Whether `x` is an array (a 0-d array included), not a scalar."""
-    return isinstance(x, np.ndarray)
-
-
 def scalar_if_scalars(result, *inputs):
     """`result` as a scalar when no input is an array (NumPy hands back 0-d
     arrays from `np.where` and friends where Numba's twins return scalars)."""
