@@ -44,6 +44,7 @@ from ..frontend.expressions import STACK_POP, stack_push
 from ..ir import effects
 from ..ir.naming import Namer
 from ..ir.parts import clone as _clone
+from ..ir.parts import expressions
 from ..ir.points import Point
 from ..rules.registry import Rule
 from .saving import SHAPE, VALUE, BlockInfo, RBlock, Saver, index_blocks, shape_positions
@@ -784,19 +785,9 @@ def _primal_reads(stmt: ir.Stmt, skip: set[str]) -> list[tuple[str, str]]:
     """The primal variables a reverse statement reads, each with whether it
     needs the value or only the shape (`zeros_like(x)`, `unbroadcast(g, x)`)."""
     reads: list[tuple[str, str]] = []
-    nodes: list[ast.AST] = []
-    if isinstance(stmt, ir.Assign):
-        nodes = [stmt.value]
-    elif isinstance(stmt, ir.Accumulate):
-        nodes = [stmt.target, stmt.value]
-    elif isinstance(stmt, ir.ExprStmt):
-        nodes = [stmt.value]
-    elif isinstance(stmt, ir.Store):
-        nodes = [stmt.index, stmt.value]
-    elif isinstance(stmt, ir.If):
+    if isinstance(stmt, ir.If):
         return [(stmt.test, VALUE)]
-    elif isinstance(stmt, ir.For):
-        nodes = [stmt.start, stmt.stop, stmt.step]
+    nodes = expressions(stmt)
     shape_only = set().union(*(shape_positions(node) for node in nodes))
     callee_ids = set()
     for node in nodes:

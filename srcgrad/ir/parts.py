@@ -5,10 +5,8 @@
   and value, an `Accumulate`'s target and value, an `ExprStmt`'s call, a
   `For`'s bounds, a `While`'s test.  (An `If` tests a variable and an
   `ExitLoop` reads flags, by name: no expression.)
-- `variable_reads`: the names in an expression that read a variable.  A
-  called global is not one (`unbroadcast` in `unbroadcast(g, x)`, `np` in
-  `np.sin(x)`); the object of a method call is (`s` in `s.pop()`): the same
-  rule as `ir.names_in`, which gives the set of their ids.
+- (Which names of an expression read a variable is `ir.names_in`'s one
+  rule: a called global is not one, the object of a method call is.)
 - `own_definitions`: the names a statement assigns itself, accumulations
   included, nested blocks not (`ir.defined_names` counts those too).
 - `clone`: a copy of an expression that shares no node with it, for a pass
@@ -20,9 +18,9 @@ from __future__ import annotations
 import ast
 import copy
 
-from .nodes import MODULES, Accumulate, Assign, ExprStmt, For, Stmt, Store, While
+from .nodes import Accumulate, Assign, ExprStmt, For, Stmt, Store, While
 
-__all__ = ["expression_slots", "expressions", "variable_reads", "own_definitions", "clone"]
+__all__ = ["expression_slots", "expressions", "own_definitions", "clone"]
 
 _FIELDS: dict[type, tuple[str, ...]] = {
     Assign: ("value",),
@@ -46,24 +44,6 @@ def expression_slots(stmt: Stmt) -> list[tuple[Stmt, str]]:
 def expressions(stmt: Stmt) -> list[ast.expr]:
     """The expressions `stmt` holds itself, not counting nested blocks."""
     return [getattr(owner, f) for owner, f in expression_slots(stmt)]
-
-
-def variable_reads(node: ast.AST | None) -> list[ast.Name]:
-    """The `Name` nodes of `node` that read a variable, in `ast.walk` order."""
-    if node is None:
-        return []
-    callees = set()
-    for n in ast.walk(node):
-        if isinstance(n, ast.Call):
-            func = n.func
-            if isinstance(func, ast.Name):
-                callees.add(id(func))
-            else:
-                while isinstance(func, ast.Attribute):
-                    func = func.value
-                if isinstance(func, ast.Name) and func.id in MODULES:
-                    callees.add(id(func))
-    return [n for n in ast.walk(node) if isinstance(n, ast.Name) and id(n) not in callees]
 
 
 def own_definitions(stmt: Stmt) -> set[str]:

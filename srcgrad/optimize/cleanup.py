@@ -21,7 +21,7 @@ import copy
 from .. import ir
 from ..analysis.liveness import liveness
 from ..ir.effects import pure_call, shape_positions, written
-from ..ir.parts import expression_slots, expressions, own_definitions, variable_reads
+from ..ir.parts import expression_slots, expressions, own_definitions
 
 __all__ = ["cleanup"]
 
@@ -229,7 +229,9 @@ def _values_read(body: list[ir.Stmt], names: set[str], literals: set[int]) -> se
             read |= {stmt.array} & names
         for expr in exprs:
             shaped = shape_positions(expr)
-            read |= {n.id for n in variable_reads(expr) if n.id in names and id(n) not in shaped}
+            variables = ir.names_in(expr) & names
+            read |= {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)
+                     and n.id in variables and id(n) not in shaped}
     return read
 
 
