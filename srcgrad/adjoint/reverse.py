@@ -42,12 +42,13 @@ from ..analysis.operations import Operation, operation
 from ..errors import UnsupportedSyntaxError
 from ..frontend.expressions import STACK_POP, stack_push
 from ..ir import effects
+from ..ir.effects import shape_positions
 from ..ir.naming import Namer
 from ..ir.parts import clone as _clone
 from ..ir.parts import expressions
 from ..ir.points import Point
 from ..rules.registry import Rule
-from .saving import SHAPE, VALUE, BlockInfo, RBlock, Saver, index_blocks, shape_positions
+from .saving import SHAPE, VALUE, BlockInfo, RBlock, Saver, index_blocks
 
 __all__ = ["Adjoint", "build_adjoint"]
 

@@ -34,13 +34,13 @@ import ast
 from dataclasses import dataclass, field
 
 from .. import ir
-from ..ir.effects import shape_operands, shape_positions  # noqa: F401  (re-exported)
+from ..ir.effects import shape_operands
 from ..ir.markers import SUBSCRIPT
 from ..ir.naming import Namer
 from ..ir.parts import clone as _clone
 from ..rules import registry
 
-__all__ = ["BlockInfo", "RBlock", "Saver", "index_blocks", "shape_operands", "shape_positions"]
+__all__ = ["BlockInfo", "RBlock", "Saver", "index_blocks"]
 
 VALUE, SHAPE = "value", "shape"
 
