@@ -37,13 +37,18 @@ from dataclasses import dataclass
 from .. import ir, runtime
 from ..analysis.activity import Activity
 from ..analysis.aliasing import definitely_defined
+from ..analysis.liveness import live_at_gaps
 from ..analysis.operations import Operation, operation
 from ..errors import UnsupportedSyntaxError
 from ..frontend.expressions import STACK_POP, stack_push
+from ..ir import effects
+from ..ir.effects import shape_positions
 from ..ir.naming import Namer
-from ..optimize.cleanup import live_at_gaps
+from ..ir.parts import clone as _clone
+from ..ir.parts import expressions
+from ..ir.points import Point
 from ..rules.registry import Rule
-from .saving import SHAPE, VALUE, BlockInfo, RBlock, Saver, index_blocks, shape_positions
+from .saving import SHAPE, VALUE, BlockInfo, RBlock, Saver, index_blocks
 
 __all__ = ["Adjoint", "build_adjoint"]
 
@@ -418,7 +423,7 @@ class _Reverse:
         self.live = set(before)
         orelse = self.reverse_block(else_info)
         after_else = set(self.live)
-        live_before_if = self.forward_live[(id(info.stmts), k)]
+        live_before_if = self.forward_live[Point.at(info.stmts, k)]
         for name in sorted(after_body ^ after_else):
             if name not in live_before_if:
                 continue  # its value before the `if` is never read: its cotangent is zero
@@ -440,7 +445,7 @@ class _Reverse:
         info = rblock.info
         near = info.stmts[min(gap, len(info.stmts) - 1)] if info.stmts else info.owner
         origin = (near.origin if near is not None else self.fn.origin).reverse()
-        if name in self.defined[(id(info.stmts), gap)]:
+        if name in self.defined[Point.at(info.stmts, gap)]:
             zeros = self._zeros(name)
         elif adjoint_assigned:
             self._note_helper("zeros_like")
@@ -459,7 +464,7 @@ class _Reverse:
         initial = set(entry)
         recording = self.saver.recording
         self.saver.recording = False
-        live_at_body_start = self.forward_live[(id(stmt.body), 0)]
+        live_at_body_start = self.forward_live[Point.at(stmt.body, 0)]
         # Find the adjoints live around the loop: a fixpoint.  A cotangent can
         # travel through one more variable per trip of the body (a chain
         # `b = a; c = b; ...`), so sweep until the set stops growing.  It only
@@ -659,10 +664,6 @@ def _call(name: str, *args: ast.expr) -> ast.Call:
     return ast.Call(ast.Name(name, ast.Load()), list(args), [])
 
 
-def _clone(node: ast.expr) -> ast.expr:
-    return copy.deepcopy(node)
-
-
 def _const(node: ast.expr, value: int) -> bool:
     return isinstance(node, ast.Constant) and type(node.value) is int and node.value == value
 
@@ -679,16 +680,12 @@ def _stack_init(kind: str) -> ast.expr:
     return ast.List([], ast.Load())
 
 
-# helpers whose array results are always new arrays (a product's): a first cotangent may keep them
-_FRESH_RESULTS = ("dot_grad_left", "dot_grad_right")
-
-
 def _is_fresh(expr: ast.expr) -> bool:
     """Whether `expr` makes a new value wherever it is an array (arithmetic
     does, and the helpers above; a name, or another helper's result, may be
     an array referred to elsewhere)."""
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
-        return expr.func.id in _FRESH_RESULTS
+        return effects.helper(expr.func.id).fresh
     return isinstance(expr, ast.BinOp) or (
         isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub))
 
@@ -789,19 +786,9 @@ def _primal_reads(stmt: ir.Stmt, skip: set[str]) -> list[tuple[str, str]]:
     """The primal variables a reverse statement reads, each with whether it
     needs the value or only the shape (`zeros_like(x)`, `unbroadcast(g, x)`)."""
     reads: list[tuple[str, str]] = []
-    nodes: list[ast.AST] = []
-    if isinstance(stmt, ir.Assign):
-        nodes = [stmt.value]
-    elif isinstance(stmt, ir.Accumulate):
-        nodes = [stmt.target, stmt.value]
-    elif isinstance(stmt, ir.ExprStmt):
-        nodes = [stmt.value]
-    elif isinstance(stmt, ir.Store):
-        nodes = [stmt.index, stmt.value]
-    elif isinstance(stmt, ir.If):
+    if isinstance(stmt, ir.If):
         return [(stmt.test, VALUE)]
-    elif isinstance(stmt, ir.For):
-        nodes = [stmt.start, stmt.stop, stmt.step]
+    nodes = expressions(stmt)
     shape_only = set().union(*(shape_positions(node) for node in nodes))
     callee_ids = set()
     for node in nodes:

@@ -31,15 +31,16 @@ reference, or a recomputed `x[j]`, sees the contents of its time.
 from __future__ import annotations
 
 import ast
-import copy
 from dataclasses import dataclass, field
 
 from .. import ir
-from ..frontend.expressions import SUBSCRIPT
+from ..ir.effects import shape_operands
+from ..ir.markers import SUBSCRIPT
 from ..ir.naming import Namer
+from ..ir.parts import clone as _clone
 from ..rules import registry
 
-__all__ = ["BlockInfo", "RBlock", "Saver", "index_blocks", "shape_operands", "shape_positions"]
+__all__ = ["BlockInfo", "RBlock", "Saver", "index_blocks"]
 
 VALUE, SHAPE = "value", "shape"
 
@@ -355,46 +356,3 @@ def _point_origin(push: ir.ExprStmt, pop: ir.Assign, info: BlockInfo, gap: int) 
     if near is not None:
         push.origin = near.origin
         pop.origin = near.origin.reverse()
-
-
-def _clone(node: ast.AST) -> ast.AST:
-    return copy.deepcopy(node)
-
-
-# runtime helpers that read only the shape (and dtype) of their second argument
-SHAPE_OF_SECOND = ("unbroadcast", "seed", "new_cotangent", "take_cotangent")
-
-
-def shape_positions(node: ast.AST) -> set[int]:
-    """The names (by id) in `node` of which only the shape is read: the
-    operands of `zeros_like(x)`, `np.shape(x)`, and the second argument of
-    `unbroadcast(g, x)` and its kin (`SHAPE_OF_SECOND`)."""
-    out: set[int] = set()
-    for n in ast.walk(node):
-        if not isinstance(n, ast.Call) or not n.args:
-            continue
-        func = n.func
-        if isinstance(func, ast.Name) and func.id == "zeros_like":
-            out |= shape_operands(n.args[0])
-        elif isinstance(func, ast.Name) and func.id in SHAPE_OF_SECOND and len(n.args) == 2:
-            out |= shape_operands(n.args[1])
-        elif (isinstance(func, ast.Attribute) and func.attr == "shape"
-              and isinstance(func.value, ast.Name) and func.value.id == "np"):
-            out |= shape_operands(n.args[0])
-    return out
-
-
-def shape_operands(node: ast.expr) -> set[int]:
-    """The names (by id) in `node` of which only the shape matters when only
-    the shape of `node` is read: `x`, the operands of elementwise arithmetic
-    (`a * b` has the broadcast shape of a and b), the array of an element
-    read `x[i]` (not its index, whose value picks the shape)."""
-    if isinstance(node, ast.Name):
-        return {id(node)}
-    if isinstance(node, ast.BinOp) and not isinstance(node.op, ast.MatMult):
-        return shape_operands(node.left) | shape_operands(node.right)
-    if isinstance(node, ast.UnaryOp):
-        return shape_operands(node.operand)
-    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
-        return {id(node.value)}
-    return set()

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from .. import ir
 from ..errors import UnsupportedSyntaxError
 from ..frontend.expressions import stack_push
-from .operations import no_adjoint, operand_names, operation
+from .operations import OpKind, no_adjoint, operand_names, operation
 
 __all__ = ["Activity", "analyse"]
 
@@ -83,9 +83,9 @@ def _check(stmt: ir.Assign, op, activity: Activity) -> None:
         if stmt.nondiff:
             _check_boolop(stmt, activity)
         return
-    if op.kind == "opaque" and any(activity.varied & ir.names_in(stmt.value)):
+    if op.kind is OpKind.OPAQUE and any(activity.varied & ir.names_in(stmt.value)):
         raise no_adjoint(stmt)
-    if op.kind == "tuple":
+    if op.kind is OpKind.TUPLE:
         raise UnsupportedSyntaxError(
             "a tuple of differentiable values cannot be kept in a variable; unpack it "
             "('a, b = ...') or pass its parts separately", stmt.origin.file, stmt.origin.line)

@@ -21,13 +21,14 @@ import numpy as np
 
 from .. import ir
 from ..errors import UnsupportedSyntaxError
-from ..frontend.expressions import STACK_POP, SUBSCRIPT, stack_push
-from ..optimize.cleanup import liveness
+from ..frontend.expressions import STACK_POP, stack_push
+from ..ir.guards import Guard, GuardKind, guard
+from ..ir.markers import SUBSCRIPT
+from ..ir.points import Point
+from .liveness import liveness
 
 __all__ = ["alias_classes", "check_stores", "drop_needless_guards", "drop_alias_guards",
            "definitely_defined"]
-
-_GUARDS = ("refuse_inplace_alias", "refuse_shared")
 
 _VIEWS = {id(f) for f in (np.transpose, np.reshape, np.ravel, np.squeeze, np.expand_dims,
                           np.asarray, np.atleast_1d, np.atleast_2d, np.broadcast_to)}
@@ -103,13 +104,6 @@ def _slices(index: ast.expr) -> bool:
         p.value is None or p.value is Ellipsis)) for p in parts)
 
 
-def _guard(origin: ir.Origin, helper: str, message: str, *names: str) -> ir.ExprStmt:
-    """`helper(*names, message)`: a run-time check of the runtime's
-    (`refuse_shared(y, x, ...)`, `refuse_inplace_alias(x, ...)`)."""
-    args = [ast.Name(n, ast.Load()) for n in names] + [ast.Constant(message)]
-    return ir.ExprStmt(origin, ast.Call(ast.Name(helper, ast.Load()), args, []))
-
-
 def check_stores(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
     """Refuse a write into an array that a live name surely shares; guard it
     at run time where the sharing depends on the values (`old = y[i]`
@@ -121,13 +115,12 @@ def check_stores(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
 
     def visit(block: list[ir.Stmt]) -> None:
         k = 0
-        inserted = 0  # guards put into this block so far: `defined` has the old gaps
         while k < len(block):
             stmt = block[k]
             for inner in ir.blocks(stmt):
                 visit(inner)
             if isinstance(stmt, ir.Store):
-                after = live.get(id(stmt), set())
+                after = live.get(stmt, set())
                 partners = sorted((aliases.get(stmt.array, {stmt.array}) - {stmt.array}) & after)
                 for other in partners:
                     message = (f"{stmt.origin}: writing into '{stmt.array}' also changes "
@@ -136,11 +129,10 @@ def check_stores(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
                     if other in certain.get(stmt.array, set()):
                         raise UnsupportedSyntaxError(message.split(": ", 1)[1],
                                                      stmt.origin.file, stmt.origin.line)
-                    if other in defined[(id(block), k - inserted)]:
-                        block.insert(k, _guard(stmt.origin, "refuse_shared", message, other,
-                                               stmt.array))
+                    if other in defined[Point(block, stmt)]:
+                        block.insert(k, guard(stmt.origin, GuardKind.SHARED, message, other,
+                                              stmt.array))
                         k += 1
-                        inserted += 1
                     else:
                         guard_after_def[other] = message
             k += 1
@@ -153,8 +145,8 @@ def check_stores(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
                 guard_definitions(inner)
             if (isinstance(stmt, ir.Assign) and stmt.target in guard_after_def
                     and _shares(stmt, aliases.get(stmt.target, set()))):
-                block.insert(k + 1, _guard(stmt.origin, "refuse_inplace_alias",
-                                           guard_after_def[stmt.target], stmt.target))
+                block.insert(k + 1, guard(stmt.origin, GuardKind.AFTER_DEFINITION,
+                                          guard_after_def[stmt.target], stmt.target))
                 k += 1
             k += 1
 
@@ -171,15 +163,11 @@ def drop_needless_guards(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
     defined = definitely_defined(fn)
 
     def replacement(stmt: ir.Stmt, after: set[str], here: set[str]) -> list[ir.Stmt]:
-        call = getattr(stmt, "value", None)
-        if not (isinstance(stmt, ir.ExprStmt) and isinstance(call, ast.Call)
-                and isinstance(call.func, ast.Name) and call.func.id == "refuse_inplace_alias"):
-            return [stmt]
-        x, message = call.args
+        if not (isinstance(stmt, Guard) and stmt.kind is GuardKind.UPDATE):
+            return [stmt]  # (a store's guards: check_stores decided)
+        [x] = stmt.names
         if not isinstance(x, ast.Name):
             return []
-        if "writing into" in message.value:  # a store's guard: check_stores decided
-            return [stmt]
         # A three-address temporary live here was made by this same statement
         # (`x += e` becomes `_t = x + e; x = _t`), after the guard: not a sharer.
         partners = sorted((aliases.get(x.id, {x.id}) - {x.id} - fn.temps) & after)
@@ -187,14 +175,14 @@ def drop_needless_guards(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
             return []
         if not set(partners) <= here:
             return [stmt]
-        return [_guard(stmt.origin, "refuse_shared", message.value, p, x.id) for p in partners]
+        return [guard(stmt.origin, GuardKind.SHARED, stmt.message, p, x.id) for p in partners]
 
     def visit(block: list[ir.Stmt]) -> None:
         kept: list[ir.Stmt] = []
         for k, stmt in enumerate(block):
-            after = live.get(id(block[k + 1]), set()) if k + 1 < len(block) \
-                else live.get(id(stmt), set())
-            kept += replacement(stmt, after, defined[(id(block), k)])
+            after = live.get(block[k + 1], set()) if k + 1 < len(block) \
+                else live.get(stmt, set())
+            kept += replacement(stmt, after, defined[Point(block, stmt)])
         block[:] = kept
         for stmt in block:
             for inner in ir.blocks(stmt):
@@ -208,13 +196,8 @@ def drop_alias_guards(fn: ir.Function) -> None:
     function of scalars (target='cuda'): a scalar shares no memory.  What is
     not a scalar there, `device.check_scalar_function` refuses next."""
 
-    def is_guard(stmt: ir.Stmt) -> bool:
-        call = getattr(stmt, "value", None)
-        return (isinstance(stmt, ir.ExprStmt) and isinstance(call, ast.Call)
-                and isinstance(call.func, ast.Name) and call.func.id in _GUARDS)
-
     def visit(block: list[ir.Stmt]) -> None:
-        block[:] = [stmt for stmt in block if not is_guard(stmt)]
+        block[:] = [stmt for stmt in block if not isinstance(stmt, Guard)]
         for stmt in block:
             for inner in ir.blocks(stmt):
                 visit(inner)
@@ -222,14 +205,14 @@ def drop_alias_guards(fn: ir.Function) -> None:
     visit(fn.body)
 
 
-def definitely_defined(fn: ir.Function) -> dict[tuple[int, int], set[str]]:
-    """For each gap of each block (keyed by (id(block), gap)), the variables
-    that have a value there on every path (a loop body may not run)."""
-    table: dict[tuple[int, int], set[str]] = {}
+def definitely_defined(fn: ir.Function) -> dict[Point, set[str]]:
+    """For each point of each block, the variables that have a value there on
+    every path (a loop body may not run)."""
+    table: dict[Point, set[str]] = {}
 
     def block(stmts: list[ir.Stmt], defined: set[str]) -> set[str]:
-        for k, stmt in enumerate(stmts):
-            table[(id(stmts), k)] = set(defined)
+        for stmt in stmts:
+            table[Point(stmts, stmt)] = set(defined)
             if isinstance(stmt, ir.If):
                 defined = defined | (block(stmt.body, set(defined)) & block(stmt.orelse,
                                                                              set(defined)))
@@ -239,7 +222,7 @@ def definitely_defined(fn: ir.Function) -> dict[tuple[int, int], set[str]]:
                 block(stmt.body, set(defined))
             else:
                 defined = defined | ir.defined_names(stmt)
-        table[(id(stmts), len(stmts))] = set(defined)
+        table[Point(stmts, None)] = set(defined)
         return defined
 
     block(fn.body, set(fn.params))

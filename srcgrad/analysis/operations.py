@@ -7,20 +7,34 @@ which operands of a statement receive a cotangent.
 from __future__ import annotations
 
 import ast
+import enum
 from dataclasses import dataclass
 
 from .. import ir
 from ..errors import NoAdjointError, UnsupportedSyntaxError
-from ..frontend.expressions import STACK_POP, SUBSCRIPT, TUPLE
+from ..frontend.expressions import STACK_POP
+from ..ir.markers import SUBSCRIPT, TUPLE
 from ..rules import registry
 from ..rules.registry import Rule
 
-__all__ = ["Operation", "operation"]
+__all__ = ["OpKind", "Operation", "operation", "operand_names", "no_adjoint"]
+
+
+class OpKind(enum.StrEnum):
+    """What an `ir.Assign`'s value does, as far as derivatives go."""
+
+    COPY = "copy"  # `y = x`, `y = 2.0`
+    NONDIFF = "nondiff"  # no derivative: a comparison, `len(x)`, a non-differentiable function
+    SUBSCRIPT = "subscript"  # `y = a[index]`
+    TUPLE = "tuple"  # `y = (a, b)`
+    POP = "pop"  # `y = s.pop()`, in a generated adjoint differentiated again
+    RULE = "rule"  # a call with an adjoint rule (`rule`, `bound`)
+    OPAQUE = "opaque"  # a call without a rule: differentiable only where nothing varies
 
 
 @dataclass
 class Operation:
-    kind: str  # "copy", "nondiff", "subscript", "tuple", "pop", "rule" or "opaque"
+    kind: OpKind
     rule: Rule | None = None
     bound: dict[str, ast.expr] | None = None  # rule parameter → atom (or tuple of atoms)
 
@@ -33,21 +47,21 @@ class Operation:
 def operation(stmt: ir.Assign) -> Operation:
     value = stmt.value
     if stmt.nondiff:
-        return Operation("nondiff")
+        return Operation(OpKind.NONDIFF)
     if isinstance(value, (ast.Name, ast.Constant)) and stmt.primitive is None:
-        return Operation("copy")
+        return Operation(OpKind.COPY)
     if stmt.primitive is SUBSCRIPT:
-        return Operation("subscript")
+        return Operation(OpKind.SUBSCRIPT)
     if stmt.primitive is TUPLE:
-        return Operation("tuple")
+        return Operation(OpKind.TUPLE)
     if stmt.primitive is STACK_POP:
-        return Operation("pop")
+        return Operation(OpKind.POP)
     primitive = stmt.primitive
     if registry.is_nondifferentiable(primitive):
-        return Operation("nondiff")
+        return Operation(OpKind.NONDIFF)
     rule = registry.lookup(primitive)
     if rule is None:
-        return Operation("opaque")
+        return Operation(OpKind.OPAQUE)
     if isinstance(value, ast.BinOp):
         args, keywords = [value.left, value.right], []
     elif isinstance(value, ast.UnaryOp):
@@ -65,7 +79,7 @@ def operation(stmt: ir.Assign) -> Operation:
                                      stmt.origin.line) from None
     bound.apply_defaults()
     atoms = {name: _as_ast(v) for name, v in bound.arguments.items()}
-    return Operation("rule", rule, atoms)
+    return Operation(OpKind.RULE, rule, atoms)
 
 
 def _as_ast(value) -> ast.expr:
@@ -78,16 +92,17 @@ def operand_names(stmt: ir.Assign, op: Operation) -> list[str]:
     """The variables that receive a cotangent from `stmt`, with repeats
     (`x * x` gives x twice)."""
     value = stmt.value
-    if op.kind in ("nondiff",):
+    if op.kind is OpKind.NONDIFF:
         return []
-    if op.kind == "copy":
+    if op.kind is OpKind.COPY:
         return [value.id] if isinstance(value, ast.Name) else []
-    if op.kind in ("subscript", "pop"):  # `a[i]`, `s.pop()`
-        return [value.func.value.id] if op.kind == "pop" else (
-            [value.value.id] if isinstance(value.value, ast.Name) else [])
-    if op.kind == "tuple":
+    if op.kind is OpKind.POP:  # `s.pop()`
+        return [value.func.value.id]
+    if op.kind is OpKind.SUBSCRIPT:  # `a[i]`
+        return [value.value.id] if isinstance(value.value, ast.Name) else []
+    if op.kind is OpKind.TUPLE:
         return [e.id for e in value.elts if isinstance(e, ast.Name)]
-    if op.kind == "opaque":
+    if op.kind is OpKind.OPAQUE:
         return sorted(ir.names_in(value))
     names = []
     for param in op.diff_params():

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import copy
 import inspect
 import math
 import operator
@@ -52,9 +51,10 @@ import numpy as np
 
 from .. import ir, runtime
 from ..errors import CompileError, UnsupportedSyntaxError
-from ..frontend.expressions import SUBSCRIPT, TUPLE
 from ..frontend.subset import spelling
+from ..ir.markers import SUBSCRIPT, TUPLE
 from ..ir.naming import Namer
+from ..ir.parts import clone, expressions
 from ..rules import binary, helpers, unary
 from ..runtime import vecmath
 
@@ -103,13 +103,13 @@ def _if(test: ast.expr, body: ast.expr, orelse: ast.expr) -> ast.expr:
 
 
 def _cmp(left: ast.expr, op: ast.cmpop, right: ast.expr) -> ast.expr:
-    return ast.Compare(_clone(left), [op], [_clone(right)])
+    return ast.Compare(clone(left), [op], [clone(right)])
 
 
 def _sign(args):
     (x,) = args  # NumPy's sign: 0 at 0, nan at nan
     return _if(_cmp(x, ast.Gt(), _num(0)), _num(1.0),
-               _if(_cmp(x, ast.Lt(), _num(0)), _num(-1.0), ast.BinOp(_clone(x), ast.Mult(), _num(0.0))))
+               _if(_cmp(x, ast.Lt(), _num(0)), _num(-1.0), ast.BinOp(clone(x), ast.Mult(), _num(0.0))))
 
 
 def _greater_share(args):
@@ -135,7 +135,7 @@ def _log_base(args):
 def _cbrt(args):
     (x,) = args
     root = ast.BinOp(_call("abs", x), ast.Pow(), ast.BinOp(_num(1.0), ast.Div(), _num(3.0)))
-    return _call("math.copysign", root, _clone(x))
+    return _call("math.copysign", root, clone(x))
 
 
 _NUMPY_TWINS = {
@@ -170,7 +170,7 @@ def _device_calls() -> dict[int, object]:
     for np_name in ("floor", "ceil", "trunc"):  # NumPy's are floats, math's integers
         add([getattr(np, np_name)], lambda args, f=np_name: _call("float", _call(f"math.{f}", *args)))
     add([np.cbrt, getattr(math, "cbrt", np.cbrt)], _cbrt)
-    add([np.square], lambda args: ast.BinOp(args[0], ast.Mult(), _clone(args[0])))
+    add([np.square], lambda args: ast.BinOp(args[0], ast.Mult(), clone(args[0])))
     add([np.reciprocal], lambda args: ast.BinOp(_num(1.0), ast.Div(), args[0]))
     add([np.negative], lambda args: ast.UnaryOp(ast.USub(), args[0]))
     add([np.positive, helpers.cast_like], lambda args: args[0])
@@ -185,7 +185,7 @@ def _device_calls() -> dict[int, object]:
     add([np.where, helpers.select], lambda args: _if(*args))
     add([helpers.greater_share], _greater_share)
     add([helpers.safe_reciprocal], lambda args: _if(_cmp(args[0], ast.Eq(), _num(0)), _num(0.0),
-                                                    ast.BinOp(_num(1.0), ast.Div(), _clone(args[0]))))
+                                                    ast.BinOp(_num(1.0), ast.Div(), clone(args[0]))))
     add([unary.log_base], _log_base)
     for name in ("float", "int", "bool", "round", "print", "range"):
         add([getattr(builtins, name)], lambda args, name=name: _call(name, *args))
@@ -222,7 +222,7 @@ def check_scalar_function(fn: ir.Function) -> None:
         if isinstance(stmt, ir.Assign) and stmt.primitive not in (None, SUBSCRIPT, TUPLE):
             _check_callable(stmt, stmt.primitive, spelling(stmt.primitive)
                             or getattr(stmt.primitive, "__name__", repr(stmt.primitive)))
-        for node in _stmt_expressions(stmt):
+        for node in expressions(stmt):
             _check_expression(stmt, node, names, arrays)
 
 
@@ -312,7 +312,7 @@ def device_adjoint(body: list[ir.Stmt], returns: ast.Tuple, params: list[str],
     body = stacks_pass.rewrite()
     device_params = [*params, *([overflow] if overflow else []),
                      *(f"{p}=1.0" for p in seed_params)]
-    used = {n.id for stmt in ir.walk(body) for node in _stmt_expressions(stmt)
+    used = {n.id for stmt in ir.walk(body) for node in expressions(stmt)
             for n in ast.walk(node) if isinstance(n, ast.Name)}
     third_party = ["import numpy as np"] if "np" in used or stacks_pass.declared else []
     if stacks_pass.declared:
@@ -652,13 +652,6 @@ def _called(value) -> str | None:
     return None
 
 
-def _stmt_expressions(stmt: ir.Stmt) -> list[ast.expr]:
-    nodes = [getattr(stmt, f, None) for f in ("value", "index", "target", "start", "stop", "step")]
-    if isinstance(stmt, ir.While):
-        nodes.append(stmt.test)
-    return [n for n in nodes if isinstance(n, ast.expr)]
-
-
 def _call(dotted: str, *args: ast.expr) -> ast.Call:
     parts = dotted.split(".")
     func: ast.expr = ast.Name(parts[0], ast.Load())
@@ -678,7 +671,3 @@ def _add(name: str, k: int) -> ast.expr:
 
 def _is_none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
-
-
-def _clone(node: ast.AST) -> ast.AST:
-    return copy.deepcopy(node)

@@ -29,6 +29,7 @@ from ..frontend.rename import copy_written_parameters, rename_redefinitions
 from ..frontend.statements import Lowering
 from ..frontend.subset import check_subset, local_names
 from ..ir.naming import Namer
+from ..ir.parts import expressions
 from ..optimize.cleanup import cleanup
 from ..optimize.ordering import run_independent_loops_forward
 from ..rules import registry
@@ -147,7 +148,7 @@ def _imports(helpers: dict[str, object], body: list[ir.Stmt], returns: ast.expr)
     `math`, then `numpy`, then srcgrad's helpers."""
     used = set()
     for stmt in ir.walk(body):
-        for node in _expressions(stmt):
+        for node in expressions(stmt):
             used |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
     used |= {n.id for n in ast.walk(returns) if isinstance(n, ast.Name)}
     by_module: dict[str, list[str]] = {}
@@ -174,15 +175,6 @@ def _import_module(name: str, obj: object) -> str:
 def _runtime_helpers() -> dict[str, object]:
     return {name: getattr(runtime, name) for name in runtime.__all__
             if callable(getattr(runtime, name))}
-
-
-def _expressions(stmt: ir.Stmt) -> list[ast.AST]:
-    out = []
-    for part in ("value", "index", "target", "test", "start", "stop", "step"):
-        node = getattr(stmt, part, None)
-        if isinstance(node, ast.AST):
-            out.append(node)
-    return out
 
 
 @cache

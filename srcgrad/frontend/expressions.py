@@ -30,13 +30,14 @@ Guarantees to the passes after it:
   code calls in its place) is refused here, quoting the user's call; an
   `expansion` of the registry may write a call as other operations
   (`np.linalg.norm(x, ord=3)` as `np.sum(np.abs(x) ** 3.0) ** (1 / 3)`).
+
+Calls are lowered by `calls.CallLowering`, which `ExpressionLowering` inherits.
 """
 
 from __future__ import annotations
 
 import ast
 import copy
-import inspect
 import sys
 import types
 from dataclasses import dataclass, field
@@ -44,44 +45,23 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import ir
-from ..errors import NoAdjointError, UnsupportedSyntaxError
+from ..errors import UnsupportedSyntaxError
+from ..ir.markers import SUBSCRIPT, TUPLE, Marker
 from ..ir.naming import Namer
 from ..rules import registry
 from .bindings import Binding
-from .parse import FunctionSource, user_function
-from .subset import METHODS, OPERATORS, Scope, spelling
+from .calls import STOP, CallLowering, dotted, stop_gradient
+from .parse import FunctionSource
+from .subset import OPERATORS, Scope, spelling
 
-__all__ = ["ExpressionLowering", "Context", "SUBSCRIPT", "TUPLE", "STOP", "STACK_NEW",
-           "STACK_POP", "stack_push"]
-
-
-class _Marker:
-    def __init__(self, name: str):
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
+__all__ = ["ExpressionLowering", "Context", "ReturnInfo", "STOP", "stop_gradient", "STACK_NEW",
+           "STACK_POP", "stack_push", "copy_atom"]
 
 
-SUBSCRIPT = _Marker("SUBSCRIPT")  # primitive of `a[index]`
-TUPLE = _Marker("TUPLE")  # primitive of `(a, b)`
 # In a generated adjoint, differentiated again (`Lowering(stacks=True)`): a list
 # used as a stack, `s = []`, `s.append(v)`, `v = s.pop()`.
-STACK_NEW = _Marker("STACK_NEW")  # primitive of `[]` (or `[0]`, a stack of shapes)
-STACK_POP = _Marker("STACK_POP")  # primitive of `s.pop()`
-
-
-def stop_gradient(x):
-    """Return `x` unchanged; srcgrad propagates no gradient through it."""
-    return x
-
-
-STOP = stop_gradient
-
-_NONDIFF_ATTRIBUTES = {"shape", "size", "ndim", "dtype"}
-
-# functions whose one-argument form is another function
-_ONE_ARGUMENT_FORMS = {id(np.where): np.nonzero}
+STACK_NEW = Marker("STACK_NEW")  # primitive of `[]` (or `[0]`, a stack of shapes)
+STACK_POP = Marker("STACK_POP")  # primitive of `s.pop()`
 
 
 @dataclass
@@ -103,8 +83,8 @@ class Context:
     callers: tuple[types.FunctionType, ...]  # the chain of inlined calls, for recursion
 
 
-class ExpressionLowering:
-    """The expression half of the lowering; `lower.Lowering` adds statements."""
+class ExpressionLowering(CallLowering):
+    """The expression half of the lowering; `statements.Lowering` adds statements."""
 
     def __init__(self, namer: Namer, stacks: bool = False):
         self.namer = namer
@@ -184,7 +164,7 @@ class ExpressionLowering:
             left, right = self.atom(expr.left), self.atom(expr.right)
             fn = OPERATORS[type(expr.op)]
             if registry.replacement(fn) is not None:  # `a @ b` where Numba's `@` falls short
-                return self._call_expr(fn, [left, right], []), fn, False
+                return self.call_expr(fn, [left, right], []), fn, False
             return ast.BinOp(left, expr.op, right), fn, False
         if isinstance(expr, ast.UnaryOp):
             operand = self.atom(expr.operand)
@@ -198,7 +178,7 @@ class ExpressionLowering:
             return ast.Subscript(base, self.index(expr.slice), ast.Load()), SUBSCRIPT, False
         if isinstance(expr, ast.Attribute):  # only .T is differentiable
             operand = self.atom(expr.value)
-            return self._call_expr(np.transpose, [operand], []), np.transpose, False
+            return self.call_expr(np.transpose, [operand], []), np.transpose, False
         if isinstance(expr, (ast.Tuple, ast.List)):
             return ast.Tuple([self.atom(e) for e in expr.elts], ast.Load()), TUPLE, False
         raise self.error(expr, f"the expression '{ast.unparse(expr)}' cannot be differentiated")
@@ -234,7 +214,7 @@ class ExpressionLowering:
             atom = self.ctx.rename.get(expr.id)
             if atom is None:
                 raise self.error(expr, f"name '{expr.id}' is used before it is assigned")
-            return _copy(atom)
+            return copy_atom(atom)
         value = self.ctx.scope.lookup(expr)
         return self.global_value(expr, value)
 
@@ -249,7 +229,7 @@ class ExpressionLowering:
             return ast.Name(self.global_name(value, ast.unparse(node)), ast.Load())
         spelled = spelling(value)
         if spelled is not None:
-            return _dotted(spelled)
+            return dotted(spelled)
         if isinstance(value, types.ModuleType):
             raise self.error(node, f"the module '{ast.unparse(node)}' cannot be used as a value")
         raise self.error(node, f"'{ast.unparse(node)}' ({type(value).__name__}) cannot be used "
@@ -269,277 +249,11 @@ class ExpressionLowering:
         other callable as a global of the module."""
         spelled = spelling(fn)
         if spelled is not None:
-            return _dotted(spelled)
+            return dotted(spelled)
         if _importable(fn) and fn.__module__.startswith("srcgrad."):
             self.imports[fn.__name__] = fn
             return ast.Name(fn.__name__, ast.Load())
         return ast.Name(self.global_name(fn, getattr(fn, "__name__", "fn")), ast.Load())
-
-    # --- calls -----------------------------------------------------------------
-
-    def resolve_call(self, call: ast.Call) -> tuple[object, list[ast.expr], list[ast.keyword]]:
-        """The callable a call refers to, with its arguments (a method call
-        `x.f(a)` becomes the NumPy function `f` with `x` first)."""
-        func = call.func
-        if isinstance(func, ast.Attribute) and not self.ctx.scope.is_global_ref(func):
-            method = METHODS.get(func.attr)
-            if method is None and registry.method_mutation(np.ndarray, func.attr):
-                raise self.error(call, f"the method '.{func.attr}()' changes the array in place, "
-                                 "which cannot be differentiated; compute the new values and "
-                                 "assign them")
-            if method is None:
-                raise self.error(call, f"the method '.{func.attr}()' cannot be differentiated")
-            args = list(call.args)
-            if func.attr in ("reshape", "transpose") and len(args) > 1:
-                args = [ast.Tuple(args, ast.Load())]
-            keywords = list(call.keywords)
-            if func.attr == "astype":
-                if len(args) != 1:
-                    raise self.error(call, ".astype() takes the dtype as its only argument")
-                keywords = [ast.keyword("dtype", args[0])]
-                args = []
-            return method, [func.value, *args], self._dtypes_spelled(method, keywords)
-        if isinstance(func, ast.Name) and self.ctx.scope.is_local(func.id):
-            raise self.error(call, f"calling the local variable '{func.id}' cannot be differentiated")
-        fn = self.ctx.scope.lookup(func)
-        if len(call.args) == 1 and not call.keywords:
-            fn = _ONE_ARGUMENT_FORMS.get(id(fn), fn)  # `np.where(c)` is `np.nonzero(c)`
-        args, keywords = list(call.args), list(call.keywords)
-        dtype = _dtype_position(fn)
-        if dtype is not None and len(args) == dtype + 1:  # `np.asarray(x, int)`: by keyword
-            keywords = [*keywords, ast.keyword("dtype", args[dtype])]
-            args = args[:dtype]
-        return fn, args, self._dtypes_spelled(fn, keywords)
-
-    # --- dtype arguments ---------------------------------------------------------
-
-    def _dtypes_spelled(self, fn: object, keywords: list[ast.keyword]) -> list[ast.keyword]:
-        """The `dtype=` argument of a cast spelled as the NumPy scalar type
-        (`int` → `np.int64`, `"f4"` → `np.float32`), which Numba accepts
-        where it refuses `int`, `bool` and most strings."""
-        if _dtype_position(fn) is None:
-            return keywords
-        out = []
-        for k in keywords:
-            dtype = self.static_dtype(k.value) if k.arg == "dtype" else None
-            if dtype is not None and spelling(dtype.type) is not None:
-                k = ast.keyword("dtype", _dotted(spelling(dtype.type)))
-            out.append(k)
-        return out
-
-    def static_dtype(self, node: ast.expr) -> np.dtype | None:
-        """The dtype a `dtype=` argument names, where it is known before the
-        function runs (a global such as `int` or `np.float32`, a string);
-        None for one computed at run time (`x.dtype`)."""
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            value = node.value
-        elif isinstance(node, (ast.Name, ast.Attribute)) and self.ctx.scope.is_global_ref(node):
-            value = self.ctx.scope.lookup(node)
-        else:
-            return None
-        try:
-            return np.dtype(value)
-        except TypeError:
-            return None
-
-    def casts_to_constant(self, fn: object, keywords: list[ast.keyword]) -> bool:
-        """Whether a call converts to an integer or bool dtype, which makes
-        its result piecewise constant: no derivative, whatever it reads."""
-        if _dtype_position(fn) is None:
-            return False
-        for k in keywords:
-            if k.arg == "dtype":
-                dtype = self.static_dtype(k.value)
-                return dtype is not None and dtype.kind in "biu"
-        return False
-
-    def call(self, call: ast.Call) -> tuple[ast.expr, object, bool]:
-        fn, args, keywords = self.resolve_call(call)
-        for node in [*args, *(k.value for k in keywords)]:
-            if isinstance(node, ast.Starred):
-                raise self.error(node, "starred arguments ('*args') cannot be differentiated")
-        if any(k.arg is None for k in keywords):
-            raise self.error(call, "'**kwargs' arguments cannot be differentiated")
-        if _is_stop_gradient(fn):
-            if len(args) != 1 or keywords:
-                raise self.error(call, "stop_gradient takes one argument")
-            return self.atom(args[0]), None, True
-        if fn is print:
-            raise self.error(call, "print() can only be used as a statement")
-        if self.is_user_function(fn):
-            results = self.inline_call(fn, args, keywords, call)
-            if len(results) != 1:
-                raise self.error(call, "a function that returns a tuple must be unpacked: "
-                                 "'a, b = f(...)'")
-            return results[0], None, False
-        write = registry.written_argument(fn, args, keywords)
-        if write is not None:
-            return self.writing_call(fn, args, keywords, write, call)
-        return self.resolved_call(fn, args, keywords, call)
-
-    def resolved_call(self, fn, args: list[ast.expr], keywords: list[ast.keyword],
-                      call: ast.Call) -> tuple[ast.expr, object, bool]:
-        """A call of a NumPy, `math` or other library function, with its
-        arguments lowered to atoms."""
-        if fn in (np.array, np.asarray) and args and isinstance(args[0], (ast.List, ast.Tuple)):
-            if not _all_constant(args[0]):
-                return self._stack_literal(args[0], keywords), np.stack, False
-        self.check_arguments(call, fn, args, keywords)
-        atoms = [self.argument(a) for a in args]
-        kw = [ast.keyword(k.arg, self.argument(k.value)) for k in keywords]
-        expand = registry.expansion(fn)
-        if expand is not None:
-            bound = registry.lookup(fn).signature.bind(*atoms, **{k.arg: k.value for k in kw})
-            bound.apply_defaults()
-            arguments = {name: v if isinstance(v, ast.AST) else ast.Constant(v)
-                         for name, v in bound.arguments.items()}
-            try:
-                result = expand(arguments, self)
-            except registry.Refused as refused:
-                raise self.ctx.src.error(call, f"'{ast.unparse(call)}': {refused}",
-                                         NoAdjointError) from None
-            if result is not None:
-                return result, None, False
-        nondiff = registry.is_nondifferentiable(fn) or self.casts_to_constant(fn, keywords)
-        return self._call_expr(fn, atoms, kw), fn, nondiff
-
-    def emit_call(self, fn, args: list[ast.expr], keywords: list[ast.keyword]) -> ast.Name:
-        """A temporary holding `fn(args, keywords)` (for expansions)."""
-        return self.temp(self._call_expr(fn, args, keywords), fn)
-
-    def emit_binop(self, left: ast.expr, op: ast.operator, right: ast.expr) -> ast.Name:
-        """A temporary holding `left <op> right` (for expansions)."""
-        return self.temp(ast.BinOp(left, op, right), OPERATORS[type(op)])
-
-    def check_arguments(self, call: ast.Call, fn, args: list[ast.expr],
-                        keywords: list[ast.keyword]) -> None:
-        """Raise an error quoting the user's call if its arguments do not fit
-        the adjoint rule of `fn`, or the function generated code calls in its
-        place (`np.sum(x, where=m)`: srcgrad's rule has no `where`)."""
-        rule = registry.lookup(fn)
-        impl = registry.replacement(fn)
-        signatures = [rule.signature] if rule is not None else []
-        if impl is not None:
-            try:
-                signatures.append(inspect.signature(impl))
-            except (TypeError, ValueError):  # a builtin without a signature
-                pass
-        named = {k.arg: k.value for k in keywords}
-        for signature in signatures:
-            try:
-                signature.bind(*args, **named)
-            except TypeError as exc:
-                spelled = spelling(fn) or getattr(fn, "__name__", "the function")
-                params = ", ".join(str(p) for p in signature.parameters.values())
-                raise self.error(call, f"'{ast.unparse(call)}': {exc}; srcgrad differentiates "
-                                 f"{spelled}({params})") from None
-
-    def _call_expr(self, fn, args: list[ast.expr], keywords: list[ast.keyword]) -> ast.Call:
-        impl = registry.replacement(fn)
-        func = self.callable_expr(impl if impl is not None else fn)
-        return ast.Call(func, args, keywords)
-
-    def argument(self, node: ast.expr) -> ast.expr:
-        if isinstance(node, (ast.Tuple, ast.List)):
-            return ast.Tuple([self.argument(e) for e in node.elts], ast.Load())
-        return self.atom(node)
-
-    def _stack_literal(self, literal: ast.expr, keywords: list[ast.keyword]) -> ast.Call:
-        parts = []
-        for elt in literal.elts:
-            if isinstance(elt, (ast.List, ast.Tuple)):
-                parts.append(self.temp(self._stack_literal(elt, []), np.stack))
-            else:
-                parts.append(self.atom(elt))
-        call = self._call_expr(np.stack, [ast.Tuple(parts, ast.Load())], [])
-        dtype = [k for k in keywords if k.arg == "dtype"]
-        if dtype:
-            call = self._call_expr(np.asarray, [self.temp(call, np.stack)],
-                                   [ast.keyword("dtype", self.argument(dtype[0].value))])
-        return call
-
-    def is_user_function(self, fn: object) -> bool:
-        return spelling(fn) is None and user_function(fn) is not None and not _is_srcgrad(fn)
-
-    def inline_call(self, fn, args, keywords, call: ast.Call) -> list[ast.expr]:
-        raise NotImplementedError  # statements: lower.Lowering
-
-    def writing_call(self, fn, args, keywords, write: registry.Write,
-                     call: ast.Call) -> tuple[ast.expr, object, bool]:
-        raise NotImplementedError  # statements: lower.Lowering
-
-    def writes(self, expr: ast.expr) -> bool:
-        """Whether `expr` calls something that writes into an argument."""
-        for node in ast.walk(expr):
-            if isinstance(node, ast.Call):
-                fn, args, keywords = self.resolve_call(node)
-                if not self.is_user_function(fn) and registry.written_argument(
-                        fn, args, keywords) is not None:
-                    return True
-        return False
-
-    def has_user_call(self, expr: ast.expr) -> bool:
-        for node in ast.walk(expr):
-            if isinstance(node, ast.Call):
-                func = node.func
-                if isinstance(func, ast.Attribute) and not self.ctx.scope.is_global_ref(func):
-                    continue
-                if isinstance(func, ast.Name) and self.ctx.scope.is_local(func.id):
-                    continue
-                if self.is_user_function(self.ctx.scope.lookup(func)):
-                    return True
-        return False
-
-    # --- non-differentiable expressions -------------------------------------------
-
-    def is_nondiff(self, expr: ast.expr) -> bool:
-        """Whether `expr`'s value has no derivative whatever its operands."""
-        if isinstance(expr, (ast.Compare, ast.BoolOp, ast.JoinedStr)):
-            return True
-        if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.Not, ast.Invert)):
-            return True
-        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.FloorDiv):
-            return True  # (`x % y` is `x - y * (x // y)`: it has a derivative)
-        if isinstance(expr, ast.Attribute):
-            return expr.attr in _NONDIFF_ATTRIBUTES
-        if isinstance(expr, ast.Subscript):
-            return self.is_nondiff(expr.value)
-        if isinstance(expr, ast.Call):
-            fn, args, keywords = self.resolve_call(expr)
-            constant = registry.is_nondifferentiable(fn) or self.casts_to_constant(fn, keywords)
-            return constant and registry.written_argument(fn, args, keywords) is None
-        return False
-
-    def canonical(self, expr: ast.expr) -> ast.expr:
-        """`expr` kept whole, with names renamed, globals resolved and calls
-        spelled as the generated module writes them; calls to the user's
-        functions are inlined first."""
-        if isinstance(expr, ast.Constant):
-            return expr
-        if isinstance(expr, ast.Name) or self._is_global_value(expr):
-            return self.load(expr)
-        if isinstance(expr, ast.Call):
-            fn, args, keywords = self.resolve_call(expr)
-            if self.is_user_function(fn) or registry.written_argument(fn, args, keywords):
-                return self.atom(expr)  # statements of its own
-            if _is_stop_gradient(fn):  # the whole expression has no derivative anyway
-                if len(args) != 1 or keywords:
-                    raise self.error(expr, "stop_gradient takes one argument")
-                return self.canonical(args[0])
-            impl = registry.replacement(fn)
-            func = self.callable_expr(impl if impl is not None else fn)
-            return ast.Call(func, [self.canonical(a) for a in args],
-                            [ast.keyword(k.arg, self.canonical(k.value)) for k in keywords])
-        if isinstance(expr, ast.Attribute):
-            return ast.Attribute(self.canonical(expr.value), expr.attr, ast.Load())
-        node = _shallow_copy(expr)
-        for name, value in ast.iter_fields(node):
-            if isinstance(value, ast.expr):
-                setattr(node, name, self.canonical(value))
-            elif isinstance(value, list):
-                setattr(node, name, [self.canonical(v) if isinstance(v, ast.expr) else v
-                                     for v in value])
-        return node
 
     def constant_truth(self, test: ast.expr) -> bool | None:
         """The truth of a test made of constants only (literals, global
@@ -622,53 +336,17 @@ class ExpressionLowering:
             self.out = saved
 
 
-def _dtype_position(fn: object) -> int | None:
-    """Where a differentiable call that converts takes its `dtype` (by
-    position), or None for a call without one."""
-    rule = registry.lookup(fn)
-    if rule is None or "dtype" not in rule.params:
-        return None
-    return rule.params.index("dtype")
-
-
 def _importable(fn: object) -> bool:
     module = sys.modules.get(getattr(fn, "__module__", None) or "")
     name = getattr(fn, "__name__", None)
     return module is not None and name is not None and getattr(module, name, None) is fn
 
 
-def _is_stop_gradient(fn: object) -> bool:
-    return fn is STOP or getattr(fn, "__name__", None) == "stop_gradient" and _is_srcgrad(fn)
-
-
-def _is_srcgrad(fn: object) -> bool:
-    return getattr(fn, "__module__", "").startswith("srcgrad")
-
-
-def _all_constant(node: ast.expr) -> bool:
-    return all(isinstance(n, (ast.Constant, ast.List, ast.Tuple, ast.UnaryOp, ast.USub,
-                              ast.UAdd, ast.Load)) for n in ast.walk(node))
-
-
-def _dotted(spelled: str) -> ast.expr:
-    parts = spelled.split(".")
-    node: ast.expr = ast.Name(parts[0], ast.Load())
-    for part in parts[1:]:
-        node = ast.Attribute(node, part, ast.Load())
-    return node
-
-
-def _copy(node: ast.expr) -> ast.expr:
+def copy_atom(node: ast.expr) -> ast.expr:
+    """A new node for an atom (a name or a constant), to use in a second place."""
     if isinstance(node, ast.Name):
         return ast.Name(node.id, ast.Load())
     return ast.Constant(node.value) if isinstance(node, ast.Constant) else node
-
-
-def _shallow_copy(node: ast.AST) -> ast.AST:
-    new = type(node)()
-    for name, value in ast.iter_fields(node):
-        setattr(new, name, list(value) if isinstance(value, list) else value)
-    return new
 
 
 def _stack_method(expr: ast.expr, method: str, nargs: int) -> bool:

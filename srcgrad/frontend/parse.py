@@ -20,6 +20,7 @@ import tokenize
 import types
 from dataclasses import dataclass
 
+from .. import ir
 from ..errors import UnsupportedSyntaxError
 
 __all__ = ["FunctionSource", "read_function", "user_function"]
@@ -50,6 +51,11 @@ class FunctionSource:
             if token.type == tokenize.COMMENT:
                 return text[:token.start[1]].rstrip()
         return text
+
+    def origin(self, node: ast.AST) -> ir.Origin:
+        """Where `node` sits in the user's code (the function's line if it has none)."""
+        line = getattr(node, "lineno", self.tree.lineno)
+        return ir.Origin(self.file, line, self.line_text(line))
 
     def error(self, node: ast.AST, message: str, cls=UnsupportedSyntaxError):
         return cls(message, self.file, getattr(node, "lineno", self.tree.lineno))

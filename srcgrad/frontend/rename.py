@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import ir
 from ..ir.naming import Namer
+from ..ir.parts import expressions
 
 __all__ = ["copy_written_parameters", "rename_redefinitions"]
 
@@ -69,23 +70,14 @@ def _rename_uses(stmt: ir.Stmt, current: dict[str, str]) -> None:
     """Rename what `stmt` reads (and all that nested statements read and write)."""
     if not current:
         return
-    if isinstance(stmt, ir.Assign):
-        _rename_expr(stmt.value, current)
-    elif isinstance(stmt, ir.Store):
+    for node in expressions(stmt):
+        _rename_expr(node, current)
+    if isinstance(stmt, ir.Store):
         stmt.array = current.get(stmt.array, stmt.array)
-        _rename_expr(stmt.index, current)
-        _rename_expr(stmt.value, current)
-    elif isinstance(stmt, ir.ExprStmt):
-        _rename_expr(stmt.value, current)
     elif isinstance(stmt, ir.ExitLoop):
         stmt.flags = [current.get(f, f) for f in stmt.flags]
     elif isinstance(stmt, ir.If):
         stmt.test = current.get(stmt.test, stmt.test)
-    elif isinstance(stmt, ir.For):
-        for bound in (stmt.start, stmt.stop, stmt.step):
-            _rename_expr(bound, current)
-    elif isinstance(stmt, ir.While):
-        _rename_expr(stmt.test, current)
     for block in ir.blocks(stmt):
         for inner in block:
             _rename_uses(inner, current)

@@ -17,19 +17,14 @@ from __future__ import annotations
 
 import ast
 import copy
-import functools
 
 from .. import ir
-from ..adjoint.saving import shape_positions
-from ..rules import registry
+from ..analysis.liveness import liveness
+from ..ir.effects import pure_call, shape_positions, written
+from ..ir.parts import expression_slots, expressions, own_definitions
 
-__all__ = ["cleanup", "liveness", "live_at_gaps"]
+__all__ = ["cleanup"]
 
-# calls the cleanup may drop or move: no side effect, no exception that matters
-# (with `_pure_functions`)
-_PURE_FUNCTIONS = {"zeros_like", "unbroadcast", "new_cotangent", "take_cotangent", "copy_value",
-                   "len", "range", "abs", "min", "max", "float", "int", "bool", "round"}
-_PURE_MODULES = {"np", "math"}
 _MAX_NODES = 24  # an inlined expression stays under this many AST nodes
 
 
@@ -56,93 +51,12 @@ def cleanup(body: list[ir.Stmt], returns: ast.expr, stacks: set[str],
             raise AssertionError("cleanup did not reach a fixpoint")
 
 
-# --- liveness -----------------------------------------------------------------------------
-
-
-def liveness(body: list[ir.Stmt], live_out: set[str]) -> dict[int, set[str]]:
-    """For each statement (by id), the variables live just after it."""
-    after: dict[int, set[str]] = {}
-    _live_block(body, set(live_out), after)
-    return after
-
-
-def live_at_gaps(body: list[ir.Stmt], live_out: set[str]) -> dict[tuple[int, int], set[str]]:
-    """For each gap of each block (keyed by (id(block), gap)), the variables
-    whose value there may still be read."""
-    after = liveness(body, live_out)
-    table: dict[tuple[int, int], set[str]] = {}
-
-    def visit(stmts):
-        for k, stmt in enumerate(stmts):
-            table[(id(stmts), k)] = _live_stmt(stmt, set(after[id(stmt)]), {})
-            for inner in ir.blocks(stmt):
-                visit(inner)
-        table[(id(stmts), len(stmts))] = after[id(stmts[-1])] if stmts else set()
-
-    visit(body)
-    for stmt in ir.walk(body):  # an empty block: what is live around its statement
-        for inner in ir.blocks(stmt):
-            if not inner:
-                table[(id(inner), 0)] = set(after[id(stmt)]) | ir.used_names(stmt)
-    return table
-
-
-def _live_block(stmts: list[ir.Stmt], live: set[str], after: dict[int, set[str]]) -> set[str]:
-    for stmt in reversed(stmts):
-        after[id(stmt)] = set(live) | after.get(id(stmt), set())
-        live = _live_stmt(stmt, live, after)
-    return live
-
-
-def _live_stmt(stmt: ir.Stmt, live: set[str], after) -> set[str]:
-    if isinstance(stmt, ir.If):
-        return {stmt.test} | _live_block(stmt.body, set(live), after) | _live_block(
-            stmt.orelse, set(live), after)
-    if isinstance(stmt, (ir.For, ir.While)):
-        header = ir.used_names(stmt)
-        loop_live = set(live) | header
-        while True:
-            body_in = _live_block(stmt.body, set(loop_live), after)
-            if isinstance(stmt, ir.For):
-                body_in.discard(stmt.var)
-            grown = loop_live | body_in
-            if grown == loop_live:
-                return loop_live
-            loop_live = grown
-    if isinstance(stmt, ir.Assign):
-        return (live - {stmt.target}) | ir.names_in(stmt.value)
-    if isinstance(stmt, ir.Accumulate):
-        return live | ir.names_in(stmt.target) | ir.names_in(stmt.value)
-    if isinstance(stmt, ir.Store):
-        return live | ir.used_names(stmt)
-    return live | ir.used_names(stmt)
-
-
 # --- dead code ------------------------------------------------------------------------------
 
 
-@functools.cache
-def _pure_functions() -> frozenset[str]:
-    """`_PURE_FUNCTIONS` and the functions generated code calls in place of
-    NumPy's (`registry.replace`: `sin`, `reduce_sum`, ...), all registered by
-    the time anything is transformed."""
-    return frozenset(_PURE_FUNCTIONS | {impl.__name__ for impl in registry.replacements()})
-
-
 def _pure(node: ast.expr) -> bool:
-    for n in ast.walk(node):
-        if isinstance(n, ast.Call):
-            func = n.func
-            if isinstance(func, ast.Name):
-                if func.id not in _pure_functions():
-                    return False
-            else:
-                root = func
-                while isinstance(root, ast.Attribute):
-                    root = root.value
-                if not (isinstance(root, ast.Name) and root.id in _PURE_MODULES):
-                    return False
-    return True
+    """Whether evaluating `node` has no effect (see `effects.pure_call`)."""
+    return all(pure_call(n) for n in ast.walk(node) if isinstance(n, ast.Call))
 
 
 def _is_pop(stmt: ir.Stmt, stacks: set[str]) -> str | None:
@@ -167,12 +81,12 @@ def _is_push(stmt: ir.Stmt, stacks: set[str]) -> str | None:
     return None
 
 
-def _drop_dead(body: list[ir.Stmt], live: dict[int, set[str]]) -> bool:
+def _drop_dead(body: list[ir.Stmt], live: dict[ir.Stmt, set[str]]) -> bool:
     changed = False
     for block in _all_blocks(body):
         kept = []
         for stmt in block:
-            out = live.get(id(stmt), set())
+            out = live.get(stmt, set())
             dead = (
                 (isinstance(stmt, ir.Assign) and stmt.target not in out and _pure(stmt.value))
                 or (isinstance(stmt, ir.Accumulate) and isinstance(stmt.target, ast.Name)
@@ -236,7 +150,7 @@ def _literal_scalars(body: list[ir.Stmt], keep: set[str]) -> tuple[set[int], set
     first: dict[str, ir.Stmt] = {}
     allowed: dict[str, bool] = {}
     for stmt, in_loop in _walk_in_loops(body):
-        for name in _own_definitions(stmt):
+        for name in own_definitions(stmt):
             if name not in first:
                 first[name] = stmt
                 allowed[name] = (id(stmt) in top and isinstance(stmt, ir.Assign)
@@ -257,19 +171,6 @@ def _walk_in_loops(body: list[ir.Stmt], in_loop: bool = False):
         inner = in_loop or isinstance(stmt, (ir.For, ir.While))
         for block in ir.blocks(stmt):
             yield from _walk_in_loops(block, inner)
-
-
-def _own_definitions(stmt: ir.Stmt) -> set[str]:
-    """Names a statement assigns itself, not counting nested blocks."""
-    if isinstance(stmt, ir.Assign):
-        return {stmt.target}
-    if isinstance(stmt, ir.Accumulate) and isinstance(stmt.target, ast.Name):
-        return {stmt.target.id}
-    if isinstance(stmt, ir.For):
-        return {stmt.var} | ({stmt.trips} if stmt.trips else set())
-    if isinstance(stmt, ir.While):
-        return {stmt.trips}
-    return set()
 
 
 def _updates_itself(stmt: ir.Stmt, name: str) -> bool:
@@ -309,7 +210,7 @@ def _drops_with(stmt: ir.Stmt, names: set[str], literals: set[int]) -> bool:
     (not the first, the number) or a record of their shape."""
     if id(stmt) in literals:
         return False
-    defined = _own_definitions(stmt) if isinstance(stmt, (ir.Assign, ir.Accumulate)) else set()
+    defined = own_definitions(stmt) if isinstance(stmt, (ir.Assign, ir.Accumulate)) else set()
     return bool(defined & names) or _shape_push(stmt) in names
 
 
@@ -320,7 +221,7 @@ def _values_read(body: list[ir.Stmt], names: set[str], literals: set[int]) -> se
     for stmt in ir.walk(body):
         if _drops_with(stmt, names, literals):
             continue
-        exprs = [getattr(owner, field) for owner, field in _expressions(stmt)]
+        exprs = expressions(stmt)
         if not exprs:
             read |= ir.used_names(stmt) & names
             continue
@@ -328,13 +229,13 @@ def _values_read(body: list[ir.Stmt], names: set[str], literals: set[int]) -> se
             read |= {stmt.array} & names
         for expr in exprs:
             shaped = shape_positions(expr)
-            callees = {id(n.func) for n in ast.walk(expr) if isinstance(n, ast.Call)}
-            read |= {n.id for n in ast.walk(expr) if isinstance(n, ast.Name) and n.id in names
-                     and id(n) not in shaped and id(n) not in callees}
+            variables = ir.names_in(expr) & names
+            read |= {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)
+                     and n.id in variables and id(n) not in shaped}
     return read
 
 
-def _drop_unused_stacks(body: list[ir.Stmt], live: dict[int, set[str]], stacks: set[str]) -> bool:
+def _drop_unused_stacks(body: list[ir.Stmt], live: dict[ir.Stmt, set[str]], stacks: set[str]) -> bool:
     pops: dict[str, list[ir.Stmt]] = {}
     for stmt in ir.walk(body):
         stack = _is_pop(stmt, stacks)
@@ -343,7 +244,7 @@ def _drop_unused_stacks(body: list[ir.Stmt], live: dict[int, set[str]], stacks: 
     unused = set()
     for stack in stacks:
         popped = pops.get(stack, [])
-        if all(isinstance(p, ir.Assign) and p.target not in live.get(id(p), set()) for p in popped):
+        if all(isinstance(p, ir.Assign) and p.target not in live.get(p, set()) for p in popped):
             unused.add(stack)
     if not unused:
         return False
@@ -388,7 +289,7 @@ def _drop_empty(body: list[ir.Stmt]) -> bool:
 # --- single-use temporaries -----------------------------------------------------------------
 
 
-def _inline_temporaries(body: list[ir.Stmt], live: dict[int, set[str]], inlinable: set[str]) -> bool:
+def _inline_temporaries(body: list[ir.Stmt], live: dict[ir.Stmt, set[str]], inlinable: set[str]) -> bool:
     changed = False
     for block in _all_blocks(body):
         k = 0
@@ -402,7 +303,7 @@ def _inline_temporaries(body: list[ir.Stmt], live: dict[int, set[str]], inlinabl
     return changed
 
 
-def _inline_one(block: list[ir.Stmt], k: int, live: dict[int, set[str]]) -> bool:
+def _inline_one(block: list[ir.Stmt], k: int, live: dict[ir.Stmt, set[str]]) -> bool:
     """Write `block[k]`'s value into its one reader later in the block."""
     stmt = block[k]
     name = stmt.target
@@ -415,13 +316,13 @@ def _inline_one(block: list[ir.Stmt], k: int, live: dict[int, set[str]]) -> bool
         if not reads_here:
             if name in _all_reads(reader):
                 return False  # read inside a nested block: keep it
-            if (operands & ir.defined_names(reader)) or ((arrays | operands) & _mutated(reader)):
+            if (operands & ir.defined_names(reader)) or ((arrays | operands) & written(reader)):
                 return False
             continue
         if ir.blocks(reader) or name in ir.defined_names(reader) or (
                 isinstance(reader, ir.Accumulate) and name in ir.names_in(reader.target)):
             return False
-        if name in live.get(id(reader), set()):
+        if name in live.get(reader, set()):
             return False
         simple = isinstance(stmt.value, (ast.Name, ast.Constant))
         if not simple and _count(reader, name) != 1:
@@ -449,58 +350,13 @@ def _all_reads(stmt: ir.Stmt) -> set[str]:
     return out
 
 
-# calls that write into their first argument
-_MUTATING_FUNCTIONS = {"push_shape", "pop_shape", "add_at"}
-_MUTATING_METHODS = {"append", "pop"}
-
-
-def _mutated(stmt: ir.Stmt) -> set[str]:
-    """Arrays and lists a statement (with what is nested in it) changes in place."""
-    out = set()
-    for s in ir.walk([stmt]):
-        if isinstance(s, ir.Store):
-            out.add(s.array)
-        elif isinstance(s, ir.Accumulate):
-            out.add(_root(s.target))
-        out |= mutated_by_calls(s)
-    return out
-
-
-def mutated_by_calls(stmt: ir.Stmt) -> set[str]:
-    """Arrays and lists the calls of a statement (not counting nested ones)
-    change in place: stacks pushed and popped, `add_at`'s target."""
-    out = set()
-    for node in _expressions(stmt):
-        for n in ast.walk(getattr(*node)):
-            if not isinstance(n, ast.Call):
-                continue
-            if isinstance(n.func, ast.Name) and n.func.id in _MUTATING_FUNCTIONS and n.args:
-                out.add(_root(n.args[0]))
-            elif isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATING_METHODS:
-                out.add(_root(n.func.value))
-    return out
-
-
-def _expressions(stmt: ir.Stmt) -> list[tuple[object, str]]:
-    if isinstance(stmt, ir.Assign):
-        return [(stmt, "value")]
-    if isinstance(stmt, ir.Accumulate):
-        return [(stmt, "value"), (stmt, "target")]
-    if isinstance(stmt, ir.Store):
-        return [(stmt, "value"), (stmt, "index")]
-    if isinstance(stmt, ir.ExprStmt):
-        return [(stmt, "value")]
-    return []
-
-
 def _count(stmt: ir.Stmt, name: str) -> int:
-    return sum(1 for owner, field in _expressions(stmt)
-               for n in ast.walk(getattr(owner, field))
-               if isinstance(n, ast.Name) and n.id == name)
+    return sum(1 for node in expressions(stmt)
+               for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == name)
 
 
 def _size(stmt: ir.Stmt) -> int:
-    return sum(_size_expr(getattr(owner, field)) for owner, field in _expressions(stmt))
+    return sum(_size_expr(node) for node in expressions(stmt))
 
 
 def _size_expr(node: ast.AST) -> int:
@@ -512,7 +368,7 @@ def _substitute(stmt: ir.Stmt, name: str, value: ast.expr) -> None:
         def visit_Name(self, node):
             return copy.deepcopy(value) if node.id == name else node
 
-    for owner, field in _expressions(stmt):
+    for owner, field in expression_slots(stmt):
         setattr(owner, field, Replace().visit(getattr(owner, field)))
 
 
@@ -561,7 +417,7 @@ def _evaluate(node: ast.expr) -> ast.expr:
 
 def _fold_constants(body: list[ir.Stmt]) -> None:
     for stmt in ir.walk(body):
-        for owner, field in _expressions(stmt):
+        for owner, field in expression_slots(stmt):
             setattr(owner, field, _Fold().visit(getattr(owner, field)))
 
 

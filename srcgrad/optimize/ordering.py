@@ -32,8 +32,9 @@ from __future__ import annotations
 import ast
 
 from .. import ir
-from ..adjoint.saving import shape_positions
-from .cleanup import liveness, mutated_by_calls
+from ..analysis.liveness import liveness
+from ..ir.effects import mutated_by_calls, shape_positions
+from ..ir.parts import own_definitions
 
 __all__ = ["run_independent_loops_forward"]
 
@@ -43,7 +44,7 @@ def run_independent_loops_forward(body: list[ir.Stmt], returns: ast.expr) -> Non
     live_after = liveness(body, ir.names_in(returns))
     for stmt in ir.walk(body):
         if (isinstance(stmt, ir.For) and stmt.ascending is not None
-                and _independent(stmt.body, live_after[id(stmt)])):
+                and _independent(stmt.body, live_after[stmt])):
             stmt.var, stmt.start, stmt.stop, stmt.step = stmt.ascending
             stmt.ascending = None
 
@@ -54,8 +55,8 @@ def _independent(body: list[ir.Stmt], live_after: set[str]) -> bool:
     scan = _Scan()
     scan.block(body, set())
     assigned = set()
-    for s in ir.walk(body):
-        assigned |= _own_definitions(s)
+    for s in ir.walk(body):  # an accumulation is not an assignment here
+        assigned |= set() if isinstance(s, ir.Accumulate) else own_definitions(s)
     invariant = _invariant_cotangents(body, assigned)
     if (assigned - invariant) & live_after:
         return False
@@ -128,15 +129,6 @@ def _has_side_effect(stmt: ir.Stmt) -> bool:
     return (isinstance(stmt, (ir.Store, ir.ExprStmt, ir.While, ir.ExitLoop))
             or bool(mutated_by_calls(stmt)))
 
-
-def _own_definitions(stmt: ir.Stmt) -> set[str]:
-    """Names `stmt` itself assigns (not counting nested statements); an
-    accumulation is not an assignment here."""
-    if isinstance(stmt, ir.Assign):
-        return {stmt.target}
-    if isinstance(stmt, ir.For):
-        return {stmt.var} | ({stmt.trips} if stmt.trips else set())
-    return set()
 
 
 def _invariant_cotangents(body: list[ir.Stmt], assigned: set[str]) -> set[str]:

@@ -67,7 +67,6 @@ class Rule:
     elementwise: bool
     sequence: str | None  # the parameter that takes a sequence of arrays
     function: Callable  # the rule itself, runnable
-    uses_ans: bool
 
     @property
     def params(self) -> list[str]:
@@ -266,8 +265,7 @@ def _parse_rule(fn: Callable, elementwise: bool, sequence: str | None) -> Rule:
     cotangents = tuple(
         None if isinstance(e, ast.Constant) and e.value is None else e for e in exprs
     )
-    uses_ans = any(isinstance(n, ast.Name) and n.id == "ans" for e in exprs for n in ast.walk(e))
-    return Rule(fn.__name__, primal_sig, cotangents, elementwise, sequence, fn, uses_ans)
+    return Rule(fn.__name__, primal_sig, cotangents, elementwise, sequence, fn)
 
 
 _EXPANSIONS: dict[int, Callable] = {}

@@ -200,7 +200,7 @@ def _swap_last_overload(a):
 def dot_grad_left(dy, a, b):
     """The cotangent of `a` in `np.dot(a, b)`, for the cotangent `dy` of the
     result (or of a broadcast of it).  A new array (generated code relies on
-    it: `reverse._FRESH_RESULTS`), or a scalar."""
+    it: `ir.effects.HELPERS`), or a scalar."""
     g = sum_to(dy, _dot_shape(a, b))
     na, nb = np.ndim(a), np.ndim(b)
     if _is_batched(na, nb):
