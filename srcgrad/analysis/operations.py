@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..errors import NoAdjointError, UnsupportedSyntaxError
-from ..frontend.expressions import STACK_POP, SUBSCRIPT, TUPLE
+from ..frontend.expressions import SUBSCRIPT, TUPLE
 from ..rules import registry
 from ..rules.registry import Rule
 
@@ -40,7 +40,7 @@ def operation(stmt: ir.Assign) -> Operation:
         return Operation("subscript")
     if stmt.primitive is TUPLE:
         return Operation("tuple")
-    if stmt.primitive is STACK_POP:
+    if isinstance(stmt, ir.Pop) and not stmt.shape:
         return Operation("pop")
     primitive = stmt.primitive
     if registry.is_nondifferentiable(primitive):
