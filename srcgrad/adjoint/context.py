@@ -73,7 +73,7 @@ class Emitter:
         """Append a reverse statement and register the primal values it reads."""
         out.append(stmt)
         info, gap = where
-        for name, kind in primal_reads(stmt, set(self.generated)):
+        for name, kind in primal_reads(stmt, self.generated):
             self.saver.need(name, kind, info, gap)
 
     def note_helper(self, *names: str) -> None:

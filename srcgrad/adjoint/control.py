@@ -77,7 +77,11 @@ def reverse_loop(sweep: Sweep, stmt: ir.For | ir.While, rblock: RBlock, k: int) 
         cot.fill_zeros(rblock, name, k + 1, adjoint_assigned=False)
     cot.live = set(entry)
     body = sweep.reverse_block(body_info)
-    for name in sorted(entry - (cot.live & live_at_body_start)):
+    carried = cot.live & live_at_body_start
+    # the sweep and `AdjointLiveness` must agree: a cotangent the reversed body
+    # leaves that the next iteration did not expect would be lost
+    assert carried <= entry, f"adjoint liveness missed {sorted(carried - entry)} around a loop"
+    for name in sorted(entry - carried):
         cot.fill_zeros(body, name, 0, adjoint_assigned=True)
     cot.live = set(entry)
     if isinstance(stmt, ir.While):

@@ -32,12 +32,12 @@ import copy
 from .. import ir
 from ..errors import UnsupportedSyntaxError
 from .context import Emitter, Facts
-from .saving import RBlock
+from .saving import BlockInfo, RBlock
 from .syntax import basic_index, call, index_value, is_unbroadcast
 
 __all__ = ["Cotangents"]
 
-Where = tuple  # (BlockInfo, gap): the forward point a reverse statement mirrors
+Where = tuple[BlockInfo, int]  # the forward gap a reverse statement mirrors
 
 
 class Cotangents:

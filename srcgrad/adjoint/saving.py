@@ -24,8 +24,10 @@ every need when the reverse sweep meets it:
   for a scalar.
 
 Arrays written in place (`x[i] = v`) are restored by the reverse sweep
-(the overwritten elements are pushed before the write), so that a saved
-reference, or a recomputed `x[j]`, sees the contents of its time.
+(`stores.restore_stores`: the overwritten elements are pushed before the
+write), so that a saved reference, or a recomputed `x[j]`, sees the
+contents of its time.  Pushes and pops are made as linked pairs
+(`stacks.push_pop`).
 """
 
 from __future__ import annotations
@@ -166,7 +168,7 @@ class Saver:
         self.blocks = blocks
         self.namer = namer
         self.stacks: dict[tuple[str, str], str] = {}  # (variable, kind) → stack name
-        self._saved: dict[tuple[str, int, int], tuple[ir.Stmt, ir.Stmt, str]] = {}
+        self._saved: dict[tuple[str, int, int], ir.Pop] = {}  # (name, block, gap) → its pop
         self._recomputed: dict[str, tuple[BlockInfo, int]] = {}
         self._defs = self._find_defs()
         self.value_needs: set[str] = set()
@@ -268,17 +270,15 @@ class Saver:
         key = (name, id(info), gap)
         saved = self._saved.get(key)
         if saved is not None:
-            push, pop, had = saved
-            if had == SHAPE and kind == VALUE:
-                set_pair(push, pop, self.stack(name, VALUE), shape=False)
-                self._saved[key] = (push, pop, VALUE)
+            if saved.shape and kind == VALUE:  # saved for its shape: now its value
+                set_pair(saved.push, saved, self.stack(name, VALUE), shape=False)
             return
         origin = ir.Origin(self.fn.origin.file, self.fn.origin.line, "")
         push, pop = push_pop(origin, self.stack(name, kind), name, kind == SHAPE)
         _point_origin(push, pop, info, gap)
         info.pushes[gap].append(push)
         info.rev.slots[gap].restores.append(pop)
-        self._saved[key] = (push, pop, kind)
+        self._saved[key] = pop
 
     def stack(self, name: str, kind: str) -> str:
         key = (name, kind)

@@ -83,7 +83,7 @@ def operand_names(stmt: ir.Assign, op: Operation) -> list[str]:
     if op.kind == "copy":
         return [value.id] if isinstance(value, ast.Name) else []
     if op.kind in ("subscript", "pop"):  # `a[i]`, `s.pop()`
-        return [value.func.value.id] if op.kind == "pop" else (
+        return [stmt.stack] if op.kind == "pop" else (
             [value.value.id] if isinstance(value.value, ast.Name) else [])
     if op.kind == "tuple":
         return [e.id for e in value.elts if isinstance(e, ast.Name)]
