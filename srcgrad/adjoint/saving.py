@@ -24,8 +24,10 @@ every need when the reverse sweep meets it:
   for a scalar.
 
 Arrays written in place (`x[i] = v`) are restored by the reverse sweep
-(the overwritten elements are pushed before the write), so that a saved
-reference, or a recomputed `x[j]`, sees the contents of its time.
+(`stores.restore_stores`: the overwritten elements are pushed before the
+write), so that a saved reference, or a recomputed `x[j]`, sees the
+contents of its time.  Pushes and pops are made as linked pairs
+(`stacks.push_pop`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from ..ir.markers import SUBSCRIPT
 from ..ir.naming import Namer
 from ..ir.parts import clone as _clone
 from ..rules import registry
+from .stacks import push_pop, set_pair
 
 __all__ = ["BlockInfo", "RBlock", "Saver", "index_blocks"]
 
@@ -165,9 +168,8 @@ class Saver:
         self.aliases = aliases  # checks.alias_classes: names that may share memory
         self.blocks = blocks
         self.namer = namer
-        self.recording = True
         self.stacks: dict[tuple[str, str], str] = {}  # (variable, kind) → stack name
-        self._saved: dict[tuple[str, int, int], tuple[ir.Stmt, ir.Stmt, str]] = {}
+        self._saved: dict[tuple[str, int, int], ir.Pop] = {}  # (name, block, gap) → its pop
         self._recomputed: dict[str, tuple[BlockInfo, int]] = {}
         self._defs = self._find_defs()
         self.value_needs: set[str] = set()
@@ -186,8 +188,6 @@ class Saver:
     def need(self, name: str, kind: str, info: BlockInfo, gap: int) -> None:
         """The reverse code at (info, gap) reads `name` (its value, or only its
         shape): make sure it holds the value it had at that point."""
-        if not self.recording:
-            return
         if kind == VALUE:
             self.value_needs.add(name)
         point = self.save_point(name, info, gap)
@@ -271,75 +271,21 @@ class Saver:
         key = (name, id(info), gap)
         saved = self._saved.get(key)
         if saved is not None:
-            push, pop, had = saved
-            if had == SHAPE and kind == VALUE:
-                self._fill(push, pop, name, VALUE)
-                self._saved[key] = (push, pop, VALUE)
+            if saved.shape and kind == VALUE:  # saved for its shape: now its value
+                set_pair(saved.push, saved, self.stack(name, VALUE), shape=False)
             return
         origin = ir.Origin(self.fn.origin.file, self.fn.origin.line, "")
-        push = ir.ExprStmt(origin, ast.Constant(None))
-        pop = ir.Assign(origin.reverse(), name, ast.Constant(None))
-        self._fill(push, pop, name, kind)
+        push, pop = push_pop(origin, self.stack(name, kind), name, kind == SHAPE)
         _point_origin(push, pop, info, gap)
         info.pushes[gap].append(push)
         info.rev.slots[gap].restores.append(pop)
-        self._saved[key] = (push, pop, kind)
-
-    def _fill(self, push: ir.ExprStmt, pop: ir.Assign, name: str, kind: str) -> None:
-        stack = self.stack(name, kind)
-        var = ast.Name(name, ast.Load())
-        st = ast.Name(stack, ast.Load())
-        if kind == VALUE:
-            push.value = ast.Call(ast.Attribute(st, "append", ast.Load()), [var], [])
-            pop.value = ast.Call(ast.Attribute(_clone(st), "pop", ast.Load()), [], [])
-        else:
-            push.value = ast.Call(ast.Name("push_shape", ast.Load()), [st, var], [])
-            pop.value = ast.Call(ast.Name("pop_shape", ast.Load()), [_clone(st), _clone(var)], [])
+        self._saved[key] = pop
 
     def stack(self, name: str, kind: str) -> str:
         key = (name, kind)
         if key not in self.stacks:
             self.stacks[key] = self.namer.fresh(f"{name}_stack" if kind == VALUE else f"{name}_shapes")
         return self.stacks[key]
-
-    # --- arrays written in place ---------------------------------------------------
-
-    def restore_stores(self, aliases: dict[str, set[str]]) -> set[str]:
-        """Undo, in the reverse sweep, every in-place write into an array whose
-        contents the reverse sweep reads; return those arrays."""
-        undone: set[int] = set()
-        restored: set[str] = set()
-        while True:  # undoing a write needs its index, which may need more undoing
-            needed = set()
-            for name in self.value_needs:
-                needed |= aliases.get(name, {name})
-            todo = [(stmt, info, k) for info in list(self.blocks.values())
-                    for k, stmt in enumerate(info.stmts)
-                    if isinstance(stmt, ir.Store) and stmt.array in needed
-                    and id(stmt) not in undone]
-            if not todo:
-                return restored
-            for stmt, info, k in todo:
-                undone.add(id(stmt))
-                self._undo_store(stmt, info, k)
-                restored.add(stmt.array)
-
-    def _undo_store(self, stmt: ir.Store, info: BlockInfo, k: int) -> None:
-        stack = ast.Name(self.namer.fresh(f"{stmt.array}_old"), ast.Load())
-        self.stacks[(stack.id, "store")] = stack.id
-        element = ast.Subscript(ast.Name(stmt.array, ast.Load()), _clone(stmt.index), ast.Load())
-        saved = ast.Call(ast.Name("copy_value", ast.Load()), [element], [])
-        push = ir.ExprStmt(stmt.origin, ast.Call(ast.Attribute(stack, "append", ast.Load()),
-                                                 [saved], []))
-        pop = ir.Store(stmt.origin.reverse(), stmt.array, _clone(stmt.index),
-                       ast.Call(ast.Attribute(_clone(stack), "pop", ast.Load()), [], []))
-        info.pushes[k].append(push)
-        info.rev.slots[k].restores.insert(0, pop)
-        # The undo runs right after the reverse of the write: the array and the
-        # index must hold the values they had at the write.  The write defines
-        # neither, so their values after it (gap k + 1) are those.
-        for name in sorted(ir.names_in(stmt.index) | {stmt.array}):
-            self.need(name, VALUE, info, k + 1)
 
 
 def _body_end(info: BlockInfo) -> int:

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..errors import UnsupportedSyntaxError
-from ..frontend.expressions import stack_push
 from .operations import OpKind, no_adjoint, operand_names, operation
 
 __all__ = ["Activity", "analyse"]
@@ -52,9 +51,8 @@ def analyse(fn: ir.Function, wrt: list[str], stop: set[str], check: bool = True)
     for stmt in stores:
         flows += [(n, stmt.array) for n in ir.names_in(stmt.value)]
     for stmt in ir.walk(fn.body):
-        pushed = stack_push(stmt)  # `s.append(v)`: s holds v
-        if pushed is not None and isinstance(pushed[1], ast.Name):
-            flows.append((pushed[1].id, pushed[0]))
+        if isinstance(stmt, ir.Push) and not stmt.shape and isinstance(stmt.saved, ast.Name):
+            flows.append((stmt.saved.id, stmt.stack))  # `s.append(v)`: s holds v
     varied = set(wrt)
     changed = True
     while changed:

@@ -21,7 +21,6 @@ import numpy as np
 
 from .. import ir
 from ..errors import UnsupportedSyntaxError
-from ..frontend.expressions import STACK_POP, stack_push
 from ..ir.guards import Guard, GuardKind, guard
 from ..ir.markers import SUBSCRIPT
 from ..ir.points import Point
@@ -62,9 +61,9 @@ def alias_classes(fn: ir.Function, certain_only: bool = False) -> dict[str, set[
             parent[ra] = rb
 
     for stmt in ir.walk(fn.body):
-        pushed = stack_push(stmt)
-        if pushed is not None and isinstance(pushed[1], ast.Name) and not certain_only:
-            union(pushed[1].id, pushed[0])  # what a stack holds may be popped anywhere
+        pushed = isinstance(stmt, ir.Push) and not stmt.shape and isinstance(stmt.saved, ast.Name)
+        if pushed and not certain_only:
+            union(stmt.saved.id, stmt.stack)  # what a stack holds may be popped anywhere
         if not isinstance(stmt, ir.Assign):
             continue
         if certain_only and assignments[stmt.target] > 1:
@@ -78,7 +77,7 @@ def alias_classes(fn: ir.Function, certain_only: bool = False) -> dict[str, set[
                 sources = {value.value.id}
         elif isinstance(value, ast.Call) and id(stmt.primitive) in _VIEWS and value.args:
             sources = ir.names_in(value.args[0])
-        elif stmt.primitive is STACK_POP and not certain_only:
+        elif isinstance(stmt, ir.Pop) and not stmt.shape and not certain_only:
             sources = ir.names_in(value)
         for source in sources:
             union(stmt.target, source)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..errors import NoAdjointError, UnsupportedSyntaxError
-from ..frontend.expressions import STACK_POP
 from ..ir.markers import SUBSCRIPT, TUPLE
 from ..rules import registry
 from ..rules.registry import Rule
@@ -54,7 +53,7 @@ def operation(stmt: ir.Assign) -> Operation:
         return Operation(OpKind.SUBSCRIPT)
     if stmt.primitive is TUPLE:
         return Operation(OpKind.TUPLE)
-    if stmt.primitive is STACK_POP:
+    if isinstance(stmt, ir.Pop) and not stmt.shape:
         return Operation(OpKind.POP)
     primitive = stmt.primitive
     if registry.is_nondifferentiable(primitive):
@@ -97,7 +96,7 @@ def operand_names(stmt: ir.Assign, op: Operation) -> list[str]:
     if op.kind is OpKind.COPY:
         return [value.id] if isinstance(value, ast.Name) else []
     if op.kind is OpKind.POP:  # `s.pop()`
-        return [value.func.value.id]
+        return [stmt.stack]
     if op.kind is OpKind.SUBSCRIPT:  # `a[i]`
         return [value.value.id] if isinstance(value.value, ast.Name) else []
     if op.kind is OpKind.TUPLE:

@@ -379,7 +379,7 @@ class _DeviceCalls(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call) -> ast.expr:
         self.generic_visit(node)
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in ("append", "pop"):
+        if isinstance(self.stmt, (ir.Push, ir.Pop, ir.PopStore)) and node is self.stmt.value:
             return node  # a stack: `_Stacks` rewrites it
         fn = _resolve(func, self.names)
         build = _device_calls().get(id(fn)) if fn is not None else None
@@ -408,8 +408,7 @@ def _positional(fn: object, call: ast.Call) -> list[ast.expr] | None:
 
 
 def _is_shape_stack(body: list[ir.Stmt], stack: str) -> bool:
-    return any(isinstance(s, ir.ExprStmt) and _called(s.value) == "push_shape"
-               and s.value.args[0].id == stack for s in ir.walk(body))
+    return any(isinstance(s, ir.Push) and s.shape and s.stack == stack for s in ir.walk(body))
 
 
 def _saves_shape(stmt: ir.Stmt, shapes: set[str]) -> bool:
@@ -417,8 +416,7 @@ def _saves_shape(stmt: ir.Stmt, shapes: set[str]) -> bool:
     of a scalar gives it back)."""
     if isinstance(stmt, ir.Assign) and stmt.target in shapes:
         return True
-    value = getattr(stmt, "value", None)
-    return _called(value) in ("push_shape", "pop_shape") and value.args[0].id in shapes
+    return isinstance(stmt, (ir.Push, ir.Pop)) and stmt.shape and stmt.stack in shapes
 
 
 class _Stacks:
@@ -565,22 +563,14 @@ def _pushes_inside(loop: ir.Stmt, stacks: set[str]) -> bool:
 
 def _pushed(stmt: ir.Stmt, stacks: set[str]) -> str | None:
     """The stack of `stack.append(v)`."""
-    return _stack_method(stmt.value, "append", stacks) if isinstance(stmt, ir.ExprStmt) else None
+    pushed = isinstance(stmt, ir.Push) and not stmt.shape and stmt.stack in stacks
+    return stmt.stack if pushed else None
 
 
 def _popped(stmt: ir.Stmt, stacks: set[str]) -> str | None:
     """The stack of `v = stack.pop()`."""
-    return _stack_method(stmt.value, "pop", stacks) if isinstance(stmt, ir.Assign) else None
-
-
-def _stack_method(value: ast.expr, method: str, stacks: set[str]) -> str | None:
-    """The stack of `stack.<method>(...)`, if `value` is that call."""
-    if isinstance(value, ast.Call):
-        func = value.func
-        if isinstance(func, ast.Attribute) and func.attr == method and \
-                isinstance(func.value, ast.Name) and func.value.id in stacks:
-            return func.value.id
-    return None
+    popped = isinstance(stmt, ir.Pop) and not stmt.shape and stmt.stack in stacks
+    return stmt.stack if popped else None
 
 
 # --- kinds of scalars: which variables surely hold booleans or integers --------------------------
@@ -592,7 +582,7 @@ def _kinds(body: list[ir.Stmt]) -> dict[str, str]:
     not count; a variable that nothing assigns (a parameter) may be a float."""
     sources: dict[str, list[ast.expr | str]] = {}
     for stmt in ir.walk(body):
-        if isinstance(stmt, ir.Assign) and not _called_pop(stmt.value):
+        if isinstance(stmt, ir.Assign) and not isinstance(stmt, ir.Pop):
             sources.setdefault(stmt.target, []).append(stmt.value)
         elif isinstance(stmt, ir.Accumulate) and isinstance(stmt.target, ast.Name):
             sources.setdefault(stmt.target.id, []).append("float")
@@ -638,18 +628,9 @@ def _kind(node: ast.expr, kinds: dict[str, str | None]) -> str | None:
     return "float"
 
 
-def _called_pop(value: ast.expr) -> bool:
-    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and \
-        value.func.attr == "pop"
-
-
 # --- small builders ---------------------------------------------------------------------------
 
 
-def _called(value) -> str | None:
-    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
-        return value.func.id
-    return None
 
 
 def _call(dotted: str, *args: ast.expr) -> ast.Call:

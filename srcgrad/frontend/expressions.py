@@ -55,7 +55,7 @@ from .parse import FunctionSource
 from .subset import OPERATORS, Scope, spelling
 
 __all__ = ["ExpressionLowering", "Context", "ReturnInfo", "STOP", "stop_gradient", "STACK_NEW",
-           "STACK_POP", "stack_push", "copy_atom"]
+           "STACK_POP", "copy_atom"]
 
 
 # In a generated adjoint, differentiated again (`Lowering(stacks=True)`): a list
@@ -103,7 +103,7 @@ class ExpressionLowering(CallLowering):
         return self.ctx.src.error(node, message)
 
     def emit(self, stmt: ir.Stmt) -> None:
-        self.out.append(stmt)
+        self.out.append(_as_push_or_pop(stmt) if self.stacks else stmt)
 
     def emit_assign(self, target: str, value: ast.expr, primitive=None, nondiff=False) -> None:
         self.emit(ir.Assign(self.origin, target, value, primitive, nondiff))
@@ -356,9 +356,23 @@ def _stack_method(expr: ast.expr, method: str, nargs: int) -> bool:
             and len(expr.args) == nargs and not expr.keywords)
 
 
-def stack_push(stmt) -> tuple[str, ast.expr] | None:
-    """(stack, value) if `stmt` is an `ir.ExprStmt` `stack.append(value)`."""
+def _as_push_or_pop(stmt: ir.Stmt) -> ir.Stmt:
+    """In a generated adjoint read back from its source: a push or a pop of
+    its stacks as the typed statement later passes recognise (`ir.Push`,
+    `ir.Pop`; unlinked, since the text does not say which push a pop pairs
+    with).  This is the one place that reads them by their names."""
     value = getattr(stmt, "value", None)
-    if type(stmt).__name__ == "ExprStmt" and _stack_method(value, "append", 1):
-        return value.func.value.id, value.args[0]
-    return None
+    shape_call = (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                  and len(value.args) == 2 and isinstance(value.args[0], ast.Name))
+    if type(stmt) is ir.ExprStmt:
+        if _stack_method(value, "append", 1):  # `s.append(v)`
+            return ir.Push(stmt.origin, value)
+        if shape_call and value.func.id == "push_shape":  # `push_shape(s, x)`
+            return ir.Push(stmt.origin, value, shape=True)
+    if type(stmt) is ir.Assign:
+        if stmt.primitive is STACK_POP:  # `v = s.pop()`
+            return ir.Pop(stmt.origin, stmt.target, value, stmt.primitive, stmt.nondiff)
+        if shape_call and value.func.id == "pop_shape":  # `x = pop_shape(s, x)`
+            return ir.Pop(stmt.origin, stmt.target, value, stmt.primitive, stmt.nondiff,
+                          shape=True)
+    return stmt

@@ -222,3 +222,56 @@ def used_names(stmt: Stmt) -> set[str]:
     if isinstance(stmt, ExitLoop):
         return set(stmt.flags)
     raise TypeError(stmt)
+
+
+
+@dataclass(eq=False)
+class Push(ExprStmt):
+    """The forward sweep saves a value for the reverse sweep: `stack.append(v)`,
+    or `push_shape(stack, v)` for a stack of shapes (`shape`).
+
+    `value` is that call as the printer writes it (and the one place that
+    names the stack and the value, so that renaming a variable cannot leave
+    a stale copy); the class and `shape` say what it is, so that no pass
+    reads the call's name to find out.  Made with its `Pop` as a linked pair
+    (`adjoint/stacks.py`, `push_pop`)."""
+
+    shape: bool = False
+
+    @property
+    def stack(self) -> str:
+        return (self.value.args[0] if self.shape else self.value.func.value).id
+
+    @property
+    def saved(self) -> ast.expr:
+        """The expression pushed (`v`)."""
+        return self.value.args[-1]
+
+
+@dataclass(eq=False)
+class Pop(Assign):
+    """The reverse sweep takes a saved value back: `target = stack.pop()`, or
+    `target = pop_shape(stack, target)` for a stack of shapes (`shape`).
+
+    `push` is the `Push` it pairs with: the pops of a stack run in the
+    reverse order of its pushes.  None where the pushes are not known (a
+    generated adjoint read back from its source, to be differentiated again)."""
+
+    shape: bool = False
+    push: Push | None = None
+
+    @property
+    def stack(self) -> str:
+        return (self.value.args[0] if self.shape else self.value.func.value).id
+
+
+@dataclass(eq=False)
+class PopStore(Store):
+    """`array[index] = stack.pop()`: the reverse sweep undoes a write into an
+    array, putting back the elements its `push` saved before the write."""
+
+    push: Push | None = None
+
+    @property
+    def stack(self) -> str:
+        return self.value.func.value.id

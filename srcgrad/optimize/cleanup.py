@@ -60,24 +60,15 @@ def _pure(node: ast.expr) -> bool:
 
 
 def _is_pop(stmt: ir.Stmt, stacks: set[str]) -> str | None:
-    """The stack a `v = stack.pop()` / `v = pop_shape(stack, v)` statement pops."""
-    value = getattr(stmt, "value", None)
-    if isinstance(stmt, (ir.Assign, ir.Store)) and isinstance(value, ast.Call):
-        func = value.func
-        if isinstance(func, ast.Attribute) and func.attr == "pop" and isinstance(func.value, ast.Name):
-            return func.value.id if func.value.id in stacks else None
-        if isinstance(func, ast.Name) and func.id == "pop_shape":
-            return value.args[0].id
+    """The stack a pop (`v = stack.pop()`, `v = pop_shape(stack, v)`, an undone store) pops."""
+    if isinstance(stmt, (ir.Pop, ir.PopStore)):
+        return stmt.stack if getattr(stmt, "shape", False) or stmt.stack in stacks else None
     return None
 
 
 def _is_push(stmt: ir.Stmt, stacks: set[str]) -> str | None:
-    if isinstance(stmt, ir.ExprStmt) and isinstance(stmt.value, ast.Call):
-        func = stmt.value.func
-        if isinstance(func, ast.Attribute) and func.attr == "append" and isinstance(func.value, ast.Name):
-            return func.value.id if func.value.id in stacks else None
-        if isinstance(func, ast.Name) and func.id == "push_shape":
-            return stmt.value.args[0].id
+    if isinstance(stmt, ir.Push):
+        return stmt.stack if stmt.shape or stmt.stack in stacks else None
     return None
 
 
@@ -187,21 +178,16 @@ def _updates_itself(stmt: ir.Stmt, name: str) -> bool:
 
 def _shape_pop(stmt: ir.Stmt) -> str | None:
     """The variable `v = pop_shape(stack, v)` restores the shape of."""
-    value = getattr(stmt, "value", None)
-    if (isinstance(stmt, ir.Assign) and isinstance(value, ast.Call)
-            and isinstance(value.func, ast.Name) and value.func.id == "pop_shape"
-            and isinstance(value.args[1], ast.Name) and value.args[1].id == stmt.target):
+    if (isinstance(stmt, ir.Pop) and stmt.shape and isinstance(stmt.value.args[1], ast.Name)
+            and stmt.value.args[1].id == stmt.target):
         return stmt.target
     return None
 
 
 def _shape_push(stmt: ir.Stmt) -> str | None:
     """The variable `push_shape(stack, v)` records the shape of."""
-    value = getattr(stmt, "value", None)
-    if (isinstance(stmt, ir.ExprStmt) and isinstance(value, ast.Call)
-            and isinstance(value.func, ast.Name) and value.func.id == "push_shape"
-            and isinstance(value.args[1], ast.Name)):
-        return value.args[1].id
+    if isinstance(stmt, ir.Push) and stmt.shape and isinstance(stmt.saved, ast.Name):
+        return stmt.saved.id
     return None
 
 
