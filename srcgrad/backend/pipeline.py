@@ -31,6 +31,8 @@ from ..frontend.subset import check_subset, local_names
 from ..ir.naming import Namer
 from ..optimize.cleanup import cleanup
 from ..optimize.ordering import run_independent_loops_forward
+from ..optimize.peephole import peephole
+from ..optimize.ranks import Ranks
 from ..rules import registry
 from .device import DeviceAdjoint, DeviceOptions, check_scalar_function, device_adjoint
 from .emit import emit_function
@@ -90,12 +92,15 @@ def transform(fn, options: Options) -> Generated:
     adjoint = build_adjoint(irf, activity, wrt, stop, namer, options.unconnected_zero,
                             options.preserve_result, aliases, connected)
     inlinable = set(irf.temps) | adjoint.temp_adjoints
+    helpers = {**_runtime_helpers(), **irf.imports, **adjoint.helpers}
+    ranks = Ranks(adjoint.body, adjoint.params + adjoint.seed_params, helpers, options.typed)
     body = cleanup(adjoint.body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
+    if peephole(body, adjoint.returns, ranks, inlinable, options.typed):
+        body = cleanup(body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
     run_independent_loops_forward(body, adjoint.returns)
     name = f"{src.name}_grad"
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
     returns = adjoint.returns
-    helpers = {**_runtime_helpers(), **irf.imports, **adjoint.helpers}
     device = None
     if options.device is not None:
         device = device_adjoint(body, returns, adjoint.params, adjoint.seed_params,
