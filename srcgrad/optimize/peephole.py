@@ -65,6 +65,8 @@ class _Simplify(ast.NodeTransformer):
             return node
         if obj in _RENEWALS and len(args) == 2 and scalar(args[0]) and scalar(args[1]):
             return self._done(args[0])
+        if obj is runtime.unbroadcast and len(args) == 2 and self.ranks.same_shape(*args):
+            return self._done(args[0])
         if obj is sum_grad and len(args) == 4 and scalar(args[0]) and scalar(args[1]):
             return self._done(args[0])
         if obj is cast_like and len(args) == 2 and scalar(args[0]) and scalar(args[1]) \
@@ -147,7 +149,8 @@ def _simplify(body: list[ir.Stmt], ranks: Ranks, typed: bool) -> bool:
             if (isinstance(value, ast.Call) and ranks.callee(value) is runtime.unbroadcast
                     and len(value.args) == 2 and not value.keywords
                     and ast.dump(value.args[1]) == ast.dump(stmt.target)
-                    and ranks.scalar(value.args[0])):
+                    and (ranks.scalar(value.args[0])
+                         or ranks.same_shape(value.args[0], value.args[1]))):
                 stmt.value = value.args[0]  # a scalar broadcasts in place
                 simplify.changed = True
         for field in ("value", "index", "start", "stop", "step"):

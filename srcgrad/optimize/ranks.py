@@ -88,6 +88,70 @@ class Ranks:
         self._greatest(defs, pushed, "floats", self.floating)
         if typed:
             self._typed_facts(body, defs)
+        self.stable = {p for p in params if p not in defs or defs[p] == [None]}
+        self.shapes: dict[str, object] = {}
+        self._shape_classes(defs, pushed)
+
+    # --- shapes ---------------------------------------------------------------------------
+
+    def same_shape(self, a: ast.expr, b: ast.expr) -> bool:
+        """Whether `a` and `b`, evaluated at one point, provably have one shape."""
+        key = self.shape(a)
+        return key is not None and key == self.shape(b)
+
+    def shape(self, node: ast.expr):
+        """A key that two expressions share only if their values have the
+        same shape wherever they are evaluated (None: unknown)."""
+        if self.scalar(node):
+            return ()
+        if isinstance(node, ast.Name):
+            if node.id in self.shapes:
+                return self.shapes[node.id]
+            return ("shape of", node.id) if node.id in self.stable else None
+        if isinstance(node, ast.Subscript):
+            indices = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            array = self.shape(node.value)
+            if array is not None and all(self.scalar(i) for i in indices):
+                return ("element of", array, len(indices))
+            return None
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            return self.shape(node.operand)
+        if isinstance(node, ast.BinOp) and not isinstance(node.op, ast.MatMult):
+            return self._broadcast([node.left, node.right])
+        if isinstance(node, ast.Call) and not node.keywords:
+            obj = self.callee(node)
+            position = _SHAPE_OF.get(obj)
+            if position is not None:
+                return self.shape(node.args[position]) if len(node.args) > position else None
+            rule = registry.lookup(obj) if obj is not None else None
+            if rule is not None and rule.elementwise and node.args:
+                return self._broadcast(node.args)
+        return None
+
+    def _broadcast(self, operands: list[ast.expr]):
+        keys = {self.shape(a) for a in operands} - {()}
+        if not keys:
+            return ()
+        return keys.pop() if len(keys) == 1 and None not in keys else None
+
+    def _shape_classes(self, defs, pushed) -> None:
+        """`shapes`: per name, the key of the shape all its values share."""
+        changed = True
+        while changed:
+            changed = False
+            for name, values in defs.items():
+                if name in self.shapes or name in self.scalars or None in values:
+                    continue
+                values = values + pushed.get(name, [])
+                keys = [self.shape(v) for v in values]
+                first = next((k for k in keys if k is not None), None)
+                if first is None:
+                    continue
+                self.shapes[name] = first  # if every value then has it
+                if all(self.shape(v) == first for v in values):
+                    changed = True
+                else:
+                    del self.shapes[name]
 
     def _greatest(self, defs, pushed, attr: str, fact) -> None:
         """Set `attr` to the greatest set of names every assignment of which
