@@ -53,7 +53,8 @@ __all__ = ["Ranks"]
 # helpers whose result has the shape of their argument at this position
 _SHAPE_OF = {runtime.seed: 1, runtime.new_cotangent: 1, runtime.take_cotangent: 1,
              runtime.zeros_like: 0, runtime.unbroadcast: 1, runtime.pop_shape: 1,
-             runtime.copy_value: 0, cast_like: 0, sum_grad: 1}
+             runtime.copy_value: 0, cast_like: 0, sum_grad: 1, np.zeros_like: 0,
+             np.ones_like: 0, np.empty_like: 0}
 # helpers whose result is a cotangent: of a floating dtype
 _COTANGENTS = {runtime.seed, runtime.new_cotangent, runtime.take_cotangent, runtime.zeros_like,
                cast_like}
@@ -84,13 +85,19 @@ class Ranks:
         defs, pushed = _definitions(body)
         for param in params:
             defs.setdefault(param, []).append(None)
+        self.stable = {p for p in params if defs[p] == [None]}  # never assigned
+        self.shapes: dict[str, object] = {}
+        self.scalar_keys: set[object] = set()  # shapes known to be scalars' (`x[i]`'s)
         self._greatest(defs, pushed, "scalars", self.scalar)
         self._greatest(defs, pushed, "floats", self.floating)
-        if typed:
-            self._typed_facts(body, defs)
-        self.stable = {p for p in params if p not in defs or defs[p] == [None]}
-        self.shapes: dict[str, object] = {}
         self._shape_classes(defs, pushed)
+        while typed:
+            known = (len(self.scalars), len(self.scalar_keys))
+            self._typed_facts(body, defs)
+            self.shapes = {}
+            self._shape_classes(defs, pushed)
+            if known == (len(self.scalars), len(self.scalar_keys)):
+                break
 
     # --- shapes ---------------------------------------------------------------------------
 
@@ -102,8 +109,9 @@ class Ranks:
     def shape(self, node: ast.expr):
         """A key that two expressions share only if their values have the
         same shape wherever they are evaluated (None: unknown)."""
-        if self.scalar(node):
-            return ()
+        return () if self.scalar(node) else self._key(node)
+
+    def _key(self, node: ast.expr):
         if isinstance(node, ast.Name):
             if node.id in self.shapes:
                 return self.shapes[node.id]
@@ -203,8 +211,9 @@ class Ranks:
             return (_is_name(node.value, "math") and node.attr in _MATH_CONSTANTS) or (
                 node.attr in ("size", "ndim"))
         if isinstance(node, ast.Subscript):
-            return isinstance(node.value, ast.Attribute) and node.value.attr == "shape" and \
-                not isinstance(node.slice, (ast.Slice, ast.Tuple))
+            if isinstance(node.value, ast.Attribute) and node.value.attr == "shape":
+                return not isinstance(node.slice, (ast.Slice, ast.Tuple))
+            return bool(self.scalar_keys) and self._key(node) in self.scalar_keys
         if isinstance(node, ast.BinOp):
             return not isinstance(node.op, ast.MatMult) and self.scalar(node.left) and \
                 self.scalar(node.right)
@@ -267,37 +276,41 @@ class Ranks:
     # --- what Numba's typing implies --------------------------------------------------------
 
     def _typed_facts(self, body, defs) -> None:
-        """Grow `scalars` with what typing forces, to a fixpoint."""
-        math_args = {a.id for stmt in ir.walk(body) for expr in _expressions(stmt)
-                     for n in ast.walk(expr) if isinstance(n, ast.Call) and _is_math(n)
-                     and n.func.attr not in ("prod", "sumprod", "fsum", "dist")
-                     for a in n.args if isinstance(a, ast.Name)}
-        self.scalars |= math_args
+        """Grow `scalars` and `scalar_keys` with what typing forces."""
+        for stmt in ir.walk(body):
+            for expr in _expressions(stmt):
+                for n in ast.walk(expr):
+                    if isinstance(n, ast.Call) and _is_math(n) and n.func.attr not in (
+                            "prod", "sumprod", "fsum", "dist"):
+                        for arg in n.args:
+                            self._force(arg)
         while True:
-            before = len(self.scalars)
+            known = (len(self.scalars), len(self.scalar_keys))
             for name, values in defs.items():
-                if name not in self.scalars:
-                    continue
-                for value in values:
-                    self.scalars |= _elementwise_operands(value)
+                if name in self.scalars:
+                    for value in values:
+                        self._force(value)
             for name, values in defs.items():  # one type per variable
                 if name not in self.scalars and any(
                         v is not None and self.scalar(v) for v in values):
                     self.scalars.add(name)
-            if len(self.scalars) == before:
+            if known == (len(self.scalars), len(self.scalar_keys)):
                 return
 
-
-def _elementwise_operands(value: ast.expr | None) -> set[str]:
-    """The names whose rank is at most that of `value` (the operands of
-    elementwise arithmetic and of a copy)."""
-    if isinstance(value, ast.Name):
-        return {value.id}
-    if isinstance(value, ast.BinOp) and not isinstance(value.op, ast.MatMult):
-        return _elementwise_operands(value.left) | _elementwise_operands(value.right)
-    if isinstance(value, ast.UnaryOp) and isinstance(value.op, (ast.USub, ast.UAdd)):
-        return _elementwise_operands(value.operand)
-    return set()
+    def _force(self, value: ast.expr | None) -> None:
+        """Record that `value` is a scalar, and so are the operands of the
+        elementwise arithmetic it is (broadcasting never lowers a rank)."""
+        if isinstance(value, ast.Name):
+            self.scalars.add(value.id)
+        elif isinstance(value, ast.Subscript):
+            key = self._key(value)
+            if key is not None:
+                self.scalar_keys.add(key)
+        elif isinstance(value, ast.BinOp) and not isinstance(value.op, ast.MatMult):
+            self._force(value.left)
+            self._force(value.right)
+        elif isinstance(value, ast.UnaryOp) and isinstance(value.op, (ast.USub, ast.UAdd)):
+            self._force(value.operand)
 
 
 def _definitions(body: list[ir.Stmt]):
