@@ -93,7 +93,8 @@ def transform(fn, options: Options) -> Generated:
                             options.preserve_result, aliases, connected)
     inlinable = set(irf.temps) | adjoint.temp_adjoints
     helpers = {**_runtime_helpers(), **irf.imports, **adjoint.helpers}
-    ranks = Ranks(adjoint.body, adjoint.params + adjoint.seed_params, helpers, options.typed)
+    ranks = Ranks(adjoint.body, adjoint.params + adjoint.seed_params, helpers, options.typed,
+                  scalar_function=options.device is not None)
     body = cleanup(adjoint.body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
     if peephole(body, adjoint.returns, ranks, inlinable, options.typed):
         body = cleanup(body, adjoint.returns, adjoint.stacks, inlinable, options.typed)

@@ -102,9 +102,11 @@ class _Simplify(ast.NodeTransformer):
             return self._done(node.left)
         if isinstance(node.op, ast.Mult) and _is_one(node.left) and floating(node.right):
             return self._done(node.right)
-        if isinstance(node.op, (ast.Add, ast.Sub)) and _negation(node.right):
-            op = ast.Sub() if isinstance(node.op, ast.Add) else ast.Add()
-            return self._done(ast.BinOp(node.left, op, node.right.operand))
+        if isinstance(node.op, (ast.Add, ast.Sub)):
+            positive = _without_negation(node.right)
+            if positive is not None:  # a + -b * c: a - b * c
+                op = ast.Sub() if isinstance(node.op, ast.Add) else ast.Add()
+                return self._done(ast.BinOp(node.left, op, positive))
         return node
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.expr:
@@ -121,7 +123,7 @@ def _is_one(node: ast.expr) -> bool:
         node.value == 1
 
 
-def _negation(node: ast.expr) -> bool:
+def _negation(node: ast.expr) -> bool:  # -a
     return isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
 
 
@@ -148,7 +150,7 @@ def _simplify(body: list[ir.Stmt], ranks: Ranks, typed: bool) -> bool:
             value = stmt.value
             if (isinstance(value, ast.Call) and ranks.callee(value) is runtime.unbroadcast
                     and len(value.args) == 2 and not value.keywords
-                    and ast.dump(value.args[1]) == ast.dump(stmt.target)
+                    and _same(value.args[1], stmt.target)
                     and (ranks.scalar(value.args[0])
                          or ranks.same_shape(value.args[0], value.args[1]))):
                 stmt.value = value.args[0]  # a scalar broadcasts in place
@@ -280,7 +282,7 @@ def _merge_next(block: list[ir.Stmt], k: int, ranks: Ranks) -> bool:
     operands = ir.names_in(first.value) | ir.names_in(target)
     for j in range(k + 1, len(block)):
         stmt = block[j]
-        if (isinstance(stmt, ir.Accumulate) and ast.dump(stmt.target) == ast.dump(target)
+        if (isinstance(stmt, ir.Accumulate) and _same(stmt.target, target)
                 and ranks.scalar(stmt.value) and root not in ir.names_in(stmt.value)):
             summed = ast.BinOp(first.value, ast.Add(), stmt.value)
             if isinstance(first, ir.Assign):
@@ -299,6 +301,11 @@ def _merge_next(block: list[ir.Stmt], k: int, ranks: Ranks) -> bool:
         if root in touched or operands & (ir.defined_names(stmt) | _written(stmt)):
             return False
     return False
+
+
+def _same(a: ast.expr, b: ast.expr) -> bool:
+    """The same expression, whatever the context (load or store) of its names."""
+    return ast.unparse(a) == ast.unparse(b)
 
 
 def _written(stmt: ir.Stmt) -> set[str]:

@@ -18,6 +18,9 @@ the runtime (`new_cotangent(g, x)` has `x`'s shape): a name is a scalar
 when every assignment to it gives one (a greatest fixpoint, so a loop-carried
 `s = s + t` with scalar `t` keeps its scalar literal start).
 
+`scalar_function=True` (the CUDA device form, whose function the device
+back end checked to be one of scalars): every name but a stack is a scalar.
+
 `typed=True` (the code is compiled by Numba, which gives each variable one
 type and fails to compile the function otherwise, and srcgrad's compiled
 targets take code Numba types) adds what that typing implies: a variable
@@ -78,7 +81,7 @@ class Ranks:
     """The scalar and floating names of one adjoint body."""
 
     def __init__(self, body: list[ir.Stmt], params: list[str], helpers: dict[str, object],
-                 typed: bool):
+                 typed: bool, scalar_function: bool = False):
         self.helpers = helpers
         self.scalars: set[str] = set()
         self.floats: set[str] = set()
@@ -91,7 +94,10 @@ class Ranks:
         self._greatest(defs, pushed, "scalars", self.scalar)
         self._greatest(defs, pushed, "floats", self.floating)
         self._shape_classes(defs, pushed)
-        while typed:
+        if scalar_function:  # checked by `backend/device.py`: numbers and stacks of them
+            self.scalars = {n for n, values in defs.items()
+                            if not any(isinstance(v, ast.List) for v in values)}
+        while typed and not scalar_function:
             known = (len(self.scalars), len(self.scalar_keys))
             self._typed_facts(body, defs)
             self.shapes = {}

@@ -23,7 +23,7 @@ def logistic_grad(w, X, y, grad_y=None):
     bp = take_cotangent(-(b_t10 * _t6 / _t7), p)
     bp += unbroadcast(b_t10 * y / p, bp)
     # grad of golden_functions.py:18: p = 1.0 / (1.0 + np.exp(-z))
-    bz = take_cotangent(-(-(bp / _t3) * 1.0 / _t3 * _t2), z)
+    bz = take_cotangent(bp / _t3 / _t3 * _t2, z)
     # grad of golden_functions.py:17: z = X @ w
     bw = take_cotangent(dot_grad_right(bz, X, w), w)
     return (bw,)
