@@ -30,6 +30,7 @@ from ..frontend.statements import Lowering
 from ..frontend.subset import check_subset, local_names
 from ..ir.naming import Namer
 from ..optimize.cleanup import cleanup
+from ..optimize.names import derive_names, rename_temporaries
 from ..optimize.ordering import run_independent_loops_forward
 from ..optimize.peephole import peephole
 from ..optimize.ranks import Ranks
@@ -95,13 +96,14 @@ def transform(fn, options: Options) -> Generated:
     helpers = {**_runtime_helpers(), **irf.imports, **adjoint.helpers}
     ranks = Ranks(adjoint.body, adjoint.params + adjoint.seed_params, helpers, options.typed,
                   scalar_function=options.device is not None)
+    bases = derive_names(adjoint.body, set(irf.temps))
     body = cleanup(adjoint.body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
     if peephole(body, adjoint.returns, ranks, inlinable, options.typed):
         body = cleanup(body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
     run_independent_loops_forward(body, adjoint.returns)
     name = f"{src.name}_grad"
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
-    returns = adjoint.returns
+    returns = rename_temporaries(body, adjoint.returns, bases, adjoint.temp_adjoints, namer)
     device = None
     if options.device is not None:
         device = device_adjoint(body, returns, adjoint.params, adjoint.seed_params,

@@ -7,12 +7,12 @@ def clipped_sum_grad(x, grad_y=None):
     # golden_functions.py:44: s = 0.0
     s = 0.0
     # golden_functions.py:45: for i in range(x.shape[0]):
-    _t1 = x.shape[0]
+    x_shape_0 = x.shape[0]
     # grad of golden_functions.py:50: return s
     bs = seed(grad_y, s)
     # grad of golden_functions.py:45: for i in range(x.shape[0]):
     bx = zeros_like(x)
-    for i in range(_t1):
+    for i in range(x_shape_0):
         # grad of golden_functions.py:46: if x[i] > 0.0:
         cond_46 = x[i] > 0.0
         if cond_46:

@@ -16,21 +16,21 @@ def decay_grad(x, a, grad_y=None):
     y_old.append(copy_value(y[0]))
     y[0] = x[0]
     # golden_functions.py:57: for i in range(1, x.shape[0]):
-    _t2 = x.shape[0]
-    for i in range(1, _t2):
+    x_shape_0 = x.shape[0]
+    for i in range(1, x_shape_0):
         # golden_functions.py:58: y[i] = a * y[i - 1] + x[i]
         y_old_2.append(copy_value(y[i]))
         y[i] = a * y[i - 1] + x[i]
     # golden_functions.py:59: return np.sum(y * y)
-    _t8 = y * y
+    y_times_y = y * y
     # grad of golden_functions.py:59: return np.sum(y * y)
-    b_t9 = seed(grad_y, reduce_sum(_t8))
-    b_t8 = sum_grad(b_t9, _t8, None, False)
-    by = take_cotangent(b_t8 * y * 2, y)
+    b_t9 = seed(grad_y, reduce_sum(y_times_y))
+    b_y_times_y = sum_grad(b_t9, y_times_y, None, False)
+    by = take_cotangent(b_y_times_y * y * 2, y)
     ba = zeros_like(a)
     bx = zeros_like(x)
     # grad of golden_functions.py:57: for i in range(1, x.shape[0]):
-    for i in range(_t2 - 1, 0, -1):
+    for i in range(x_shape_0 - 1, 0, -1):
         # grad of golden_functions.py:58: y[i] = a * y[i - 1] + x[i]
         b_t7 = copy_value(by[i])
         by[i] = 0.0

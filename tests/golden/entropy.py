@@ -7,24 +7,24 @@ from srcgrad.runtime.vecmath import exp, log
 
 def entropy_grad(z, grad_y=None):
     # golden_functions.py:88: e = np.exp(z - np.max(z))
-    _t1 = reduce_max(z)
-    e = exp(z - _t1)
+    reduce_max_z = reduce_max(z)
+    e = exp(z - reduce_max_z)
     # golden_functions.py:89: p = e / np.sum(e)
-    _t3 = reduce_sum(e)
-    p = e / _t3
+    reduce_sum_e = reduce_sum(e)
+    p = e / reduce_sum_e
     # golden_functions.py:90: return -np.sum(p * np.log(p))
-    _t4 = log(p)
-    _t5 = p * _t4
+    log_p = log(p)
+    p_times_log_p = p * log_p
     # grad of golden_functions.py:90: return -np.sum(p * np.log(p))
-    b_t7 = seed(grad_y, -reduce_sum(_t5))
-    b_t5 = sum_grad(-b_t7, _t5, None, False)
-    bp = take_cotangent(b_t5 * _t4, p)
-    bp += b_t5 * p / p
+    b_t7 = seed(grad_y, -reduce_sum(p_times_log_p))
+    b_p_times_log_p = sum_grad(-b_t7, p_times_log_p, None, False)
+    bp = take_cotangent(b_p_times_log_p * log_p, p)
+    bp += b_p_times_log_p * p / p
     # grad of golden_functions.py:89: p = e / np.sum(e)
-    be = take_cotangent(bp / _t3, e)
-    be += sum_grad(-(bp / _t3) * e / _t3, e, None, False)
+    be = take_cotangent(bp / reduce_sum_e, e)
+    be += sum_grad(-(bp / reduce_sum_e) * e / reduce_sum_e, e, None, False)
     # grad of golden_functions.py:88: e = np.exp(z - np.max(z))
     b_t2 = be * e
     bz = new_cotangent(b_t2, z)
-    bz += sum_grad(-b_t2, z, None, False) * tie_weights(z, _t1, None, False)
+    bz += sum_grad(-b_t2, z, None, False) * tie_weights(z, reduce_max_z, None, False)
     return (bz,)

@@ -9,8 +9,8 @@ def horner_grad(c, x, grad_y=None):
     # golden_functions.py:80: y = 0.0
     y = 0.0
     # golden_functions.py:81: for k in range(c.shape[0]):
-    _t1 = c.shape[0]
-    for k in range(_t1):
+    c_shape_0 = c.shape[0]
+    for k in range(c_shape_0):
         # golden_functions.py:82: y = y * x + c[k]
         y_stack.append(y)
         y = y * x + c[k]
@@ -19,11 +19,11 @@ def horner_grad(c, x, grad_y=None):
     # grad of golden_functions.py:81: for k in range(c.shape[0]):
     bc = zeros_like(c)
     bx = 0.0
-    for k in range(_t1 - 1, -1, -1):
+    for k in range(c_shape_0 - 1, -1, -1):
         # grad of golden_functions.py:82: y = y * x + c[k]
-        b_t2 = by
+        b_y_times_x = by
         y = y_stack.pop()
         bc[k] += by
-        by = b_t2 * x
-        bx += b_t2 * y
+        by = b_y_times_x * x
+        bx += b_y_times_x * y
     return (bc, bx)

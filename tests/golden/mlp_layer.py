@@ -10,11 +10,11 @@ def mlp_layer_grad(W, b, x, grad_y=None):
     # golden_functions.py:64: h = np.tanh(W @ x + b)
     h = tanh(matmul(W, x) + b)
     # golden_functions.py:65: return np.sum(h * h)
-    _t3 = h * h
+    h_times_h = h * h
     # grad of golden_functions.py:65: return np.sum(h * h)
-    b_t4 = seed(grad_y, reduce_sum(_t3))
-    b_t3 = sum_grad(b_t4, _t3, None, False)
-    bh = take_cotangent(b_t3 * h * 2, h)
+    b_t4 = seed(grad_y, reduce_sum(h_times_h))
+    b_h_times_h = sum_grad(b_t4, h_times_h, None, False)
+    bh = take_cotangent(b_h_times_h * h * 2, h)
     # grad of golden_functions.py:64: h = np.tanh(W @ x + b)
     b_t2 = bh * (1 - h * h)
     bb = new_cotangent(b_t2, b)

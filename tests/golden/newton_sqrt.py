@@ -26,11 +26,11 @@ def newton_sqrt_grad(a, grad_y=None):
     ba = zeros_like(a)
     for _ in range(iters_72):
         # grad of golden_functions.py:73: x = 0.5 * (x + a / x)
-        b_t2 = bx * 0.5
+        b_x_plus_a_over_x = bx * 0.5
         x = x_stack.pop()
-        bx = new_cotangent(b_t2, x)
-        ba += unbroadcast(b_t2 / x, ba)
-        bx += unbroadcast(-(b_t2 / x) * a / x, bx)
+        bx = new_cotangent(b_x_plus_a_over_x, x)
+        ba += unbroadcast(b_x_plus_a_over_x / x, ba)
+        bx += unbroadcast(-(b_x_plus_a_over_x / x) * a / x, bx)
     # grad of golden_functions.py:70: x = a
     ba += bx
     return (ba,)

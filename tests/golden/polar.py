@@ -7,13 +7,13 @@ from srcgrad.runtime import seed, take_cotangent, unbroadcast
 
 def polar_grad(r, theta, grad_y0=None, grad_y1=None):
     # golden_functions.py:121: return r * math.cos(theta), r * math.sin(theta)
-    _t1 = math.cos(theta)
-    _t3 = math.sin(theta)
+    cos_theta = math.cos(theta)
+    sin_theta = math.sin(theta)
     # grad of golden_functions.py:121: return r * math.cos(theta), r * math.sin(theta)
-    b_t2 = seed(grad_y0, r * _t1)
-    b_t4 = seed(grad_y1, r * _t3)
-    br = take_cotangent(b_t4 * _t3, r)
+    b_t2 = seed(grad_y0, r * cos_theta)
+    b_t4 = seed(grad_y1, r * sin_theta)
+    br = take_cotangent(b_t4 * sin_theta, r)
     btheta = take_cotangent(b_t4 * r * math.cos(theta), theta)
-    br += b_t2 * _t1
+    br += b_t2 * cos_theta
     btheta += unbroadcast(-(b_t2 * r) * math.sin(theta), btheta)
     return (br, btheta)

@@ -18,11 +18,11 @@ def smooth_grad(u, grad_y=None):
         v_old.append(copy_value(v[i]))
         v[i] = 0.25 * u[i - 1] + 0.5 * u[i] + 0.25 * u[i + 1]
     # golden_functions.py:116: return np.sum(v * v)
-    _t13 = v * v
+    v_times_v = v * v
     # grad of golden_functions.py:116: return np.sum(v * v)
-    b_t14 = seed(grad_y, reduce_sum(_t13))
-    b_t13 = sum_grad(b_t14, _t13, None, False)
-    bv = take_cotangent(b_t13 * v * 2, v)
+    b_t14 = seed(grad_y, reduce_sum(v_times_v))
+    b_v_times_v = sum_grad(b_t14, v_times_v, None, False)
+    bv = take_cotangent(b_v_times_v * v * 2, v)
     bu = zeros_like(u)
     # grad of golden_functions.py:114: for i in range(1, u.shape[0] - 1):
     for i in range(_t2 - 1, 0, -1):

@@ -7,13 +7,13 @@ def weighted_sum_grad(w, x, grad_y=None):
     # golden_functions.py:10: s = 0.0
     s = 0.0
     # golden_functions.py:11: for i in range(x.shape[0]):
-    _t1 = x.shape[0]
+    x_shape_0 = x.shape[0]
     # grad of golden_functions.py:13: return s
     bs = seed(grad_y, s)
     # grad of golden_functions.py:11: for i in range(x.shape[0]):
     bw = zeros_like(w)
     bx = zeros_like(x)
-    for i in range(_t1):
+    for i in range(x_shape_0):
         # grad of golden_functions.py:12: s += w[i] * x[i] * x[i]
         _t2 = w[i]
         _t3 = x[i]
