@@ -107,6 +107,7 @@ def rename_temporaries(body: list[ir.Stmt], returns: ast.expr, bases: dict[str, 
         if isinstance(stmt, ir.Accumulate):
             used |= ir.names_in(stmt.target)
     used |= ir.names_in(returns)
+    namer.taken |= used  # whatever made them, no new name is one of them
     mapping: dict[str, str] = {}
     for temp in sorted(bases, key=_number):
         adjoint = "b" + temp
@@ -154,6 +155,8 @@ def _rename(stmt: ir.Stmt, mapping: dict[str, str]) -> None:
             setattr(stmt, field, rename.visit(node))
     if isinstance(stmt, ir.Assign):
         stmt.target = mapping.get(stmt.target, stmt.target)
+    if isinstance(stmt, ir.Store):
+        stmt.array = mapping.get(stmt.array, stmt.array)
     if isinstance(stmt, ir.If):
         stmt.test = mapping.get(stmt.test, stmt.test)
     if isinstance(stmt, ir.For):

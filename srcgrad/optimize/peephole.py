@@ -41,7 +41,9 @@ def peephole(body: list[ir.Stmt], returns: ast.expr, ranks: Ranks, inlinable: se
              typed: bool) -> bool:
     changed = _simplify(body, ranks, typed)
     changed |= _propagate_copies(body, inlinable - ir.names_in(returns))
-    changed |= _merge_updates(body, ranks)
+    if _merge_updates(body, ranks):
+        _simplify(body, ranks, typed)  # the sums made (`a + -b * c`)
+        changed = True
     return changed
 
 
@@ -243,8 +245,10 @@ def _rename_reads(stmt: ir.Stmt, old: str, new: str) -> None:
         node = getattr(stmt, field, None)
         if isinstance(node, ast.expr):
             setattr(stmt, field, Rename().visit(node))
-    if isinstance(stmt, ir.Accumulate) and isinstance(stmt.target, ast.Subscript):
-        stmt.target.slice = Rename().visit(stmt.target.slice)
+    if isinstance(stmt, ir.Accumulate):  # `a[i] += v` updates what `b` holds too
+        stmt.target = Rename().visit(stmt.target)
+    if isinstance(stmt, ir.Store) and stmt.array == old:
+        stmt.array = new
     if isinstance(stmt, ir.If) and stmt.test == old:
         stmt.test = new
     if isinstance(stmt, ir.ExitLoop):

@@ -343,6 +343,8 @@ def _definitions(body: list[ir.Stmt]):
                 defs.setdefault(stmt.trips, []).append(ast.Constant(0))
         elif isinstance(stmt, ir.While):
             defs.setdefault(stmt.trips, []).append(ast.Constant(0))
+        elif isinstance(getattr(stmt, "target", None), str):  # a kind of statement not
+            defs.setdefault(stmt.target, []).append(None)  # known here: its value is unknown
         elif isinstance(stmt, ir.ExprStmt):
             call = stmt.value
             if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
