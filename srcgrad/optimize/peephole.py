@@ -10,7 +10,8 @@ stood: the API casts every gradient to its input's dtype) and leaves no
   `cast_like(v, like)` where `ranks` proves both sides scalars (and `v`
   floating); `bx[i] += unbroadcast(g, bx[i])` with a scalar `g` adds `g`,
   which broadcasts in place; `zeros_like(x)` of a scalar is `0.0`;
-- rule-template leftover: a `math` function of constants whose value is a
+- rule-template leftover: `g * cast_like(v, v)` with a floating `g` (the
+  product converts `v` itself), a `math` function of constants whose value is a
   whole number (`math.log(2.718281828459045)` is `1.0`), `* 1.0` and `/ 1.0`
   of a floating value, `-(-a * b)`, `a + -b`;
 - copy of a temporary (`b_t7 = bs`, then reads of `b_t7`): the reads read
@@ -104,12 +105,24 @@ class _Simplify(ast.NodeTransformer):
             return self._done(node.left)
         if isinstance(node.op, ast.Mult) and _is_one(node.left) and floating(node.right):
             return self._done(node.right)
+        if isinstance(node.op, ast.Mult):
+            # `g * cast_like(v, v)`: multiplying by a floating `g` converts `v` as the cast would
+            if self._own_cast(node.right) and floating(node.left):
+                return self._done(ast.BinOp(node.left, node.op, node.right.args[0]))
+            if self._own_cast(node.left) and floating(node.right):
+                return self._done(ast.BinOp(node.left.args[0], node.op, node.right))
         if isinstance(node.op, (ast.Add, ast.Sub)):
             positive = _without_negation(node.right)
             if positive is not None:  # a + -b * c: a - b * c
                 op = ast.Sub() if isinstance(node.op, ast.Add) else ast.Add()
                 return self._done(ast.BinOp(node.left, op, positive))
         return node
+
+    def _own_cast(self, node: ast.expr) -> bool:
+        """`cast_like(v, v)`: `v` in its own cotangent dtype."""
+        return (isinstance(node, ast.Call) and self.ranks.callee(node) is cast_like
+                and len(node.args) == 2 and not node.keywords
+                and _same(node.args[0], node.args[1]))
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.expr:
         self.generic_visit(node)
