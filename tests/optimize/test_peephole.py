@@ -187,3 +187,13 @@ def test_names_from_expressions():
     exec(text, namespace)
     want = 2 * (np.sin(x[1] * 0.5) + x[1] * 0.5) + x[1]
     assert namespace["f"](x, 1, 0.5) == want
+
+
+def test_copy_read_through_an_update_of_its_elements():
+    """`b_t1 = bx` then `b_t1[0] += ...`: the update goes to `bx` itself."""
+    source = "bx = zeros_like(x)\nb_t1 = bx\nb_t1[0] += 2.0\ny = b_t1 * 3.0\n"
+    text = optimized(source, ["x"], "(bx, y)")
+    assert "b_t1" not in text and "bx[0] += 2.0" in text
+    got, want = run(text, np.ones(3)), run(plain(source, ["x"], "(bx, y)"), np.ones(3))
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
