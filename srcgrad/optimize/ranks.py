@@ -63,7 +63,8 @@ _COTANGENTS = {runtime.seed, runtime.new_cotangent, runtime.take_cotangent, runt
                cast_like}
 # reductions over every axis when called with the array alone
 _FULL_REDUCTIONS = {reduce_sum, reduce_mean, reduce_max, reduce_min, reduce_prod, norm}
-_SCALAR_RESULTS = {len, int, float, bool, round, reduced_size}
+_SCALAR_RESULTS = {len, int, float, bool, reduced_size}
+_LIKE = {np.zeros_like, np.ones_like, np.empty_like}  # of a scalar: a 0-d array
 _ROUNDING_BUILTINS = {abs, min, max}
 # `math` functions that may take or return something other than a float
 _MATH_NOT_FLOAT = {"prod", "sumprod", "floor", "ceil", "trunc", "factorial", "gcd", "lcm",
@@ -93,6 +94,8 @@ class Ranks:
         self.scalar_keys: set[object] = set()  # shapes known to be scalars' (`x[i]`'s)
         self._greatest(defs, pushed, "scalars", self.scalar)
         self._greatest(defs, pushed, "floats", self.floating)
+        self.integers: set[str] = set()
+        self._greatest(defs, pushed, "integers", self.integer)
         self._shape_classes(defs, pushed)
         if scalar_function:  # checked by `backend/device.py`: numbers and stacks of them
             self.scalars = {n for n, values in defs.items()
@@ -125,7 +128,7 @@ class Ranks:
         if isinstance(node, ast.Subscript):
             indices = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             array = self.shape(node.value)
-            if array is not None and all(self.scalar(i) for i in indices):
+            if array is not None and all(self.integer(i) for i in indices):
                 return ("element of", array, len(indices))
             return None
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -248,11 +251,30 @@ class Ranks:
         if obj in _FULL_REDUCTIONS:
             return len(call.args) == 1 and not call.keywords
         position = _SHAPE_OF.get(obj)
-        if position is not None:
+        if position is not None and obj not in _LIKE:
             return len(call.args) > position and self.scalar(call.args[position])
         rule = registry.lookup(obj)
         if rule is not None and rule.elementwise:
             return not call.keywords and all(self.scalar(a) for a in call.args)
+        return False
+
+    def integer(self, node: ast.expr) -> bool:
+        """Whether `node` is an integer scalar (an index that picks one
+        element along an axis, never a bool, which adds one)."""
+        if isinstance(node, ast.Constant):
+            return type(node.value) is int
+        if isinstance(node, ast.Name):
+            return node.id in self.integers
+        if isinstance(node, ast.BinOp) and isinstance(
+                node.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)):
+            return self.integer(node.left) and self.integer(node.right)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return self.integer(node.operand)
+        if isinstance(node, ast.Subscript):  # x.shape[k]
+            return isinstance(node.value, ast.Attribute) and node.value.attr == "shape" and \
+                self.integer(node.slice)
+        if isinstance(node, ast.Call):
+            return self.callee(node) in (len, int)
         return False
 
     def floating(self, node: ast.expr) -> bool:
