@@ -45,7 +45,8 @@ def derive_names(body: list[ir.Stmt], temps: set[str]) -> dict[str, str]:
         if name in bases:
             return bases[name]
         values = definitions.get(name, [])
-        if len(values) != 1 or values[0] is None or name in naming:
+        if not values or None in values or name in naming or len(
+                {ast.unparse(v) for v in values}) != 1:  # one expression (recomputed alike)
             return None
         naming.add(name)
         base = _describe(values[0], temps, of_temp)

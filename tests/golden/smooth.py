@@ -30,9 +30,9 @@ def smooth_grad(u, grad_y=None):
         b_t12 = copy_value(bv[i])
         bv[i] = 0.0
         v[i] = v_old.pop()
-        _t9 = i + 1
-        bu[_t9] += b_t12 * 0.25
+        i_plus_1 = i + 1
+        bu[i_plus_1] += b_t12 * 0.25
         bu[i] += b_t12 * 0.5
-        _t3 = i - 1
-        bu[_t3] += b_t12 * 0.25
+        i_minus_1 = i - 1
+        bu[i_minus_1] += b_t12 * 0.25
     return (bu,)

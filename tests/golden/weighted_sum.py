@@ -15,9 +15,9 @@ def weighted_sum_grad(w, x, grad_y=None):
     bx = zeros_like(x)
     for i in range(x_shape_0):
         # grad of golden_functions.py:12: s += w[i] * x[i] * x[i]
-        _t2 = w[i]
-        _t3 = x[i]
-        b_t4 = bs * x[i]
-        bx[i] += bs * (_t2 * _t3) + b_t4 * _t2
-        bw[i] += b_t4 * _t3
+        w_i = w[i]
+        x_i = x[i]
+        b_w_i_times_x_i = bs * x[i]
+        bx[i] += bs * (w_i * x_i) + b_w_i_times_x_i * w_i
+        bw[i] += b_w_i_times_x_i * x_i
     return (bw, bx)
