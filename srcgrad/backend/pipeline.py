@@ -31,7 +31,10 @@ from ..frontend.subset import check_subset, local_names
 from ..ir.naming import Namer
 from ..ir.parts import expressions
 from ..optimize.cleanup import cleanup
+from ..optimize.names import derive_names, rename_temporaries
 from ..optimize.ordering import run_independent_loops_forward
+from ..optimize.peephole import peephole
+from ..optimize.ranks import Ranks
 from ..rules import registry
 from .device import DeviceAdjoint, DeviceOptions, check_scalar_function, device_adjoint
 from .emit import emit_function
@@ -91,12 +94,17 @@ def transform(fn, options: Options) -> Generated:
     adjoint = build_adjoint(irf, activity, wrt, stop, namer, options.unconnected_zero,
                             options.preserve_result, aliases, connected)
     inlinable = set(irf.temps) | adjoint.temp_adjoints
+    helpers = {**_runtime_helpers(), **irf.imports, **adjoint.helpers}
+    ranks = Ranks(adjoint.body, adjoint.params + adjoint.seed_params, helpers, options.typed,
+                  scalar_function=options.device is not None)
+    bases = derive_names(adjoint.body, set(irf.temps))
     body = cleanup(adjoint.body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
+    if peephole(body, adjoint.returns, ranks, inlinable, options.typed):
+        body = cleanup(body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
     run_independent_loops_forward(body, adjoint.returns)
     name = f"{src.name}_grad"
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
-    returns = adjoint.returns
-    helpers = {**_runtime_helpers(), **irf.imports, **adjoint.helpers}
+    returns = rename_temporaries(body, adjoint.returns, bases, adjoint.temp_adjoints, namer)
     device = None
     if options.device is not None:
         device = device_adjoint(body, returns, adjoint.params, adjoint.seed_params,

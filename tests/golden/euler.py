@@ -2,7 +2,7 @@
 # srcgrad rewrites this file from the function's source; edits here are lost.
 import math
 
-from srcgrad.runtime import new_cotangent, seed, unbroadcast, zeros_like
+from srcgrad.runtime import seed
 
 
 def euler_grad(x0, k, grad_y=None):
@@ -24,15 +24,13 @@ def euler_grad(x0, k, grad_y=None):
     # grad of golden_functions.py:28: return x
     bx = seed(grad_y, x)
     # grad of golden_functions.py:25: while t < 1.0:
-    bk = zeros_like(k)
+    bk = 0.0
     for _ in range(iters_25):
         # grad of golden_functions.py:26: x = x - 0.01 * k * math.sin(x)
-        b_t4 = bx
         x = x_stack.pop()
-        bx = new_cotangent(b_t4, x)
-        b_t3 = -b_t4
-        bx += unbroadcast(b_t3 * (0.01 * k) * math.cos(x), bx)
-        bk += unbroadcast(b_t3 * math.sin(x) * 0.01, bk)
+        b_t3 = -bx
+        bx += b_t3 * (0.01 * k) * math.cos(x)
+        bk += b_t3 * math.sin(x) * 0.01
     # grad of golden_functions.py:23: x = x0
-    bx0 = new_cotangent(bx, x0)
+    bx0 = bx
     return (bx0, bk)

@@ -7,8 +7,8 @@ def logistic_grad(w, X, y, grad_y=None):
     # golden_functions.py:17: z = X @ w
     z = matmul(X, w)
     # golden_functions.py:18: p = 1.0 / (1.0 + np.exp(-z))
-    _t2 = exp(-z)
-    _t3 = 1.0 + _t2
+    exp_neg_z = exp(-z)
+    _t3 = 1.0 + exp_neg_z
     p = 1.0 / _t3
     # golden_functions.py:19: return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
     _t6 = 1.0 - y
@@ -20,7 +20,7 @@ def logistic_grad(w, X, y, grad_y=None):
     bp = take_cotangent(-(b_t10 * _t6 / _t7), p)
     bp += unbroadcast(b_t10 * y / p, bp)
     # grad of golden_functions.py:18: p = 1.0 / (1.0 + np.exp(-z))
-    bz = take_cotangent(-(-(bp / _t3) * 1.0 / _t3 * _t2), z)
+    bz = take_cotangent(bp / _t3 / _t3 * exp_neg_z, z)
     # grad of golden_functions.py:17: z = X @ w
     bw = take_cotangent(dot_grad_right(bz, X, w), w)
     return (bw,)

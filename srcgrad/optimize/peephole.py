@@ -1,0 +1,348 @@
+"""Peephole: the cleaned-up adjoint rewritten as a person would write it.
+
+`peephole(body, returns, ranks, inlinable, typed)` runs after `cleanup` and before
+printing.  It computes the same values (up to the rounding of a sum taken in
+another order, and a scalar cotangent kept in float64 where a float32 cast
+stood: the API casts every gradient to its input's dtype) and leaves no
+
+- helper that cannot change its argument: `unbroadcast(g, like)`,
+  `new_cotangent(g, like)`, `take_cotangent(g, like)`, `sum_grad(g, x, ...)`,
+  `cast_like(v, like)` where `ranks` proves both sides scalars (and `v`
+  floating); `bx[i] += unbroadcast(g, bx[i])` with a scalar `g` adds `g`,
+  which broadcasts in place; `zeros_like(x)` of a scalar is `0.0`;
+- rule-template leftover: `g * cast_like(v, v)` with a floating `g` (the
+  product converts `v` itself), a `math` function of constants whose value is a
+  whole number (`math.log(2.718281828459045)` is `1.0`), `* 1.0` and `/ 1.0`
+  of a floating value, `-(-a * b)`, `a + -b`;
+- copy of a temporary (`b_t7 = bs`, then reads of `b_t7`): the reads read
+  the original, and a copy back (`bs = b_t7`) goes;
+- run of updates of one target by scalars (`bx[i] += a` ... `bx[i] += b`,
+  nothing reading or writing `bx` or changing `a` between): one update,
+  `bx[i] += a + b`; likewise `bx = a` ... `bx += b` becomes `bx = a + b`.
+
+It returns whether it changed anything; `cleanup` then drops what became dead.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+
+from .. import ir, runtime
+from ..rules.helpers import cast_like
+from ..rules.reductions import sum_grad
+from .ranks import Ranks
+
+__all__ = ["peephole"]
+
+_RENEWALS = {runtime.new_cotangent, runtime.take_cotangent, runtime.unbroadcast}
+
+
+def peephole(body: list[ir.Stmt], returns: ast.expr, ranks: Ranks, inlinable: set[str],
+             typed: bool) -> bool:
+    changed = _simplify(body, ranks, typed)
+    changed |= _propagate_copies(body, inlinable - ir.names_in(returns))
+    if _merge_updates(body, ranks):
+        _simplify(body, ranks, typed)  # the sums made (`a + -b * c`)
+        changed = True
+    return changed
+
+
+# --- expressions --------------------------------------------------------------------------
+
+
+class _Simplify(ast.NodeTransformer):
+    def __init__(self, ranks: Ranks, typed: bool):
+        self.ranks = ranks
+        self.typed = typed
+        self.changed = False
+
+    def _done(self, node: ast.expr) -> ast.expr:
+        self.changed = True
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        scalar, obj, args = self.ranks.scalar, self.ranks.callee(node), node.args
+        if node.keywords or obj is None:
+            return node
+        if obj in _RENEWALS and len(args) == 2 and scalar(args[0]) and scalar(args[1]):
+            return self._done(args[0])
+        if obj is runtime.unbroadcast and len(args) == 2 and self.ranks.same_shape(*args):
+            return self._done(args[0])
+        if obj is sum_grad and len(args) == 4 and scalar(args[0]) and scalar(args[1]):
+            return self._done(args[0])
+        if obj is cast_like and len(args) == 2 and scalar(args[0]) and scalar(args[1]) \
+                and self.ranks.floating(args[0]):
+            return self._done(args[0])
+        if obj is runtime.zeros_like and len(args) == 1 and scalar(args[0]):
+            return self._done(ast.Constant(0.0))
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                and node.func.value.id == "math" and args \
+                and all(isinstance(a, ast.Constant) for a in args):
+            return self._whole_number(node, obj)
+        return node
+
+    def _whole_number(self, node: ast.Call, fn) -> ast.expr:
+        try:
+            value = fn(*(a.value for a in node.args))
+        except (ArithmeticError, ValueError, TypeError):
+            return node
+        if type(value) is float and math.isfinite(value) and value == int(value):
+            return self._done(ast.Constant(value))
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
+        if isinstance(node.op, ast.Pow) and not self.typed:
+            # `cast_like(x, x) ** n`: a NumPy scalar, whose overflow is inf
+            # where a Python float's raises OverflowError
+            node.right = self.visit(node.right)
+            return node
+        self.generic_visit(node)
+        floating = self.ranks.floating
+        if isinstance(node.op, (ast.Mult, ast.Div)) and _is_one(node.right) \
+                and floating(node.left):
+            return self._done(node.left)
+        if isinstance(node.op, ast.Mult) and _is_one(node.left) and floating(node.right):
+            return self._done(node.right)
+        if isinstance(node.op, ast.Mult):
+            # `g * cast_like(v, v)`: multiplying by a floating `g` converts `v` as the cast would
+            if self._own_cast(node.right) and floating(node.left):
+                return self._done(ast.BinOp(node.left, node.op, node.right.args[0]))
+            if self._own_cast(node.left) and floating(node.right):
+                return self._done(ast.BinOp(node.left.args[0], node.op, node.right))
+        if isinstance(node.op, (ast.Add, ast.Sub)):
+            positive = _without_negation(node.right)
+            if positive is not None:  # a + -b * c: a - b * c
+                op = ast.Sub() if isinstance(node.op, ast.Add) else ast.Add()
+                return self._done(ast.BinOp(node.left, op, positive))
+        return node
+
+    def _own_cast(self, node: ast.expr) -> bool:
+        """`cast_like(v, v)`: `v` in its own cotangent dtype."""
+        return (isinstance(node, ast.Call) and self.ranks.callee(node) is cast_like
+                and len(node.args) == 2 and not node.keywords
+                and _same(node.args[0], node.args[1]))
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.expr:
+        self.generic_visit(node)
+        if isinstance(node.op, ast.USub):
+            positive = _without_negation(node.operand)
+            if positive is not None:
+                return self._done(positive)
+        return node
+
+
+def _is_one(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float) and \
+        node.value == 1
+
+
+def _negation(node: ast.expr) -> bool:  # -a
+    return isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
+
+
+def _without_negation(node: ast.expr) -> ast.expr | None:
+    """`-node` written without a minus where `node` carries one in a
+    product or quotient (`-a * b` → `a * b`, exactly: IEEE negation is
+    exact), else None."""
+    if _negation(node):
+        return node.operand
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+        left = _without_negation(node.left)
+        if left is not None:
+            return ast.BinOp(left, node.op, node.right)
+        right = _without_negation(node.right)
+        if right is not None:
+            return ast.BinOp(node.left, node.op, right)
+    return None
+
+
+def _simplify(body: list[ir.Stmt], ranks: Ranks, typed: bool) -> bool:
+    simplify = _Simplify(ranks, typed)
+    for stmt in ir.walk(body):
+        if isinstance(stmt, ir.Accumulate):
+            value = stmt.value
+            if (isinstance(value, ast.Call) and ranks.callee(value) is runtime.unbroadcast
+                    and len(value.args) == 2 and not value.keywords
+                    and _same(value.args[1], stmt.target)
+                    and (ranks.scalar(value.args[0])
+                         or ranks.same_shape(value.args[0], value.args[1]))):
+                stmt.value = value.args[0]  # a scalar broadcasts in place
+                simplify.changed = True
+        for field in ("value", "index", "start", "stop", "step"):
+            node = getattr(stmt, field, None)
+            if isinstance(node, ast.expr):
+                setattr(stmt, field, simplify.visit(node))
+        if isinstance(stmt, ir.Accumulate) and isinstance(stmt.target, ast.Subscript):
+            stmt.target.slice = simplify.visit(stmt.target.slice)
+    return simplify.changed
+
+
+# --- copies -------------------------------------------------------------------------------
+
+
+def _propagate_copies(body: list[ir.Stmt], inlinable: set[str]) -> bool:
+    definitions: dict[str, int] = {}
+    for stmt in ir.walk(body):
+        for name in ir.defined_names(stmt) if not ir.blocks(stmt) else _header_defs(stmt):
+            definitions[name] = definitions.get(name, 0) + 1
+    changed = False
+    for block in _blocks(body):
+        k = 0
+        while k < len(block):
+            stmt = block[k]
+            if (isinstance(stmt, ir.Assign) and isinstance(stmt.value, ast.Name)
+                    and stmt.target in inlinable and definitions.get(stmt.target) == 1
+                    and _propagate(body, block, k)):
+                changed = True
+                continue
+            k += 1
+    return changed
+
+
+def _header_defs(stmt: ir.Stmt) -> set[str]:
+    if isinstance(stmt, ir.For):
+        return {stmt.var} | ({stmt.trips} if stmt.trips else set())
+    if isinstance(stmt, ir.While):
+        return {stmt.trips}
+    return set()
+
+
+def _propagate(body: list[ir.Stmt], block: list[ir.Stmt], k: int) -> bool:
+    """Replace the reads of the copy `block[k]` (`a = b`) by `b` and drop it,
+    if every read follows it in `block` before `b` is assigned again."""
+    copy_stmt = block[k]
+    a, b = copy_stmt.target, copy_stmt.value.id
+    if a == b:
+        del block[k]
+        return True
+    region = []
+    for j in range(k + 1, len(block)):
+        stmt = block[j]
+        if isinstance(stmt, ir.Assign) and stmt.target == b and isinstance(
+                stmt.value, ast.Name) and stmt.value.id == a:
+            region.append(stmt)  # `b = a`: b already holds that value
+            continue
+        if b in ir.defined_names(stmt):
+            break
+        region.append(stmt)
+    inside = {id(s) for s in ir.walk(region)}
+    for stmt in ir.walk(body):
+        if stmt is not copy_stmt and id(stmt) not in inside and a in _reads(stmt):
+            return False
+    for j in range(len(block) - 1, k, -1):
+        stmt = block[j]
+        if isinstance(stmt, ir.Assign) and stmt.target == b and isinstance(
+                stmt.value, ast.Name) and stmt.value.id == a and any(s is stmt for s in region):
+            del block[j]
+    for stmt in ir.walk(region):
+        _rename_reads(stmt, a, b)
+    del block[k]
+    return True
+
+
+def _reads(stmt: ir.Stmt) -> set[str]:
+    out = ir.used_names(stmt)
+    if isinstance(stmt, ir.Accumulate):
+        out |= ir.names_in(stmt.target)
+    return out
+
+
+def _rename_reads(stmt: ir.Stmt, old: str, new: str) -> None:
+    class Rename(ast.NodeTransformer):
+        def visit_Name(self, node):
+            return ast.Name(new, ast.Load()) if node.id == old else node
+
+    for field in ("value", "index", "start", "stop", "step", "test"):
+        node = getattr(stmt, field, None)
+        if isinstance(node, ast.expr):
+            setattr(stmt, field, Rename().visit(node))
+    if isinstance(stmt, ir.Accumulate):  # `a[i] += v` updates what `b` holds too
+        stmt.target = Rename().visit(stmt.target)
+    if isinstance(stmt, ir.Store) and stmt.array == old:
+        stmt.array = new
+    if isinstance(stmt, ir.If) and stmt.test == old:
+        stmt.test = new
+    if isinstance(stmt, ir.ExitLoop):
+        stmt.flags = [new if f == old else f for f in stmt.flags]
+
+
+# --- updates ------------------------------------------------------------------------------
+
+
+def _merge_updates(body: list[ir.Stmt], ranks: Ranks) -> bool:
+    changed = False
+    for block in _blocks(body):
+        k = 0
+        while k < len(block):
+            if _merge_next(block, k, ranks):
+                changed = True
+                continue
+            k += 1
+    return changed
+
+
+def _merge_next(block: list[ir.Stmt], k: int, ranks: Ranks) -> bool:
+    """Fold the update `block[k]` (`t += a`, or `t = a` of a scalar name)
+    into the next update of `t` in the block: `t += a + b` there."""
+    first = block[k]
+    if isinstance(first, ir.Accumulate):
+        target = first.target
+    elif isinstance(first, ir.Assign) and first.target in ranks.scalars:
+        target = ast.Name(first.target, ast.Load())
+    else:
+        return False
+    root = _root(target)
+    if not root or not ranks.scalar(first.value) or root in ir.names_in(first.value):
+        return False
+    operands = ir.names_in(first.value) | ir.names_in(target)
+    for j in range(k + 1, len(block)):
+        stmt = block[j]
+        if (isinstance(stmt, ir.Accumulate) and _same(stmt.target, target)
+                and ranks.scalar(stmt.value) and root not in ir.names_in(stmt.value)):
+            summed = ast.BinOp(first.value, ast.Add(), stmt.value)
+            if isinstance(first, ir.Assign):
+                block[j] = ir.Assign(stmt.origin, first.target, summed)
+            else:
+                stmt.value = summed
+            del block[k]
+            return True
+        touched = set()
+        for s in ir.walk([stmt]):
+            touched |= _reads(s) | ir.defined_names(s) | ir.stored_arrays(s)
+            if isinstance(s, ir.Accumulate):
+                touched.add(_root(s.target))
+            if isinstance(s, ir.ExprStmt) or not ranks.pure(s):
+                return False  # a call may change what the values read
+        if root in touched or operands & (ir.defined_names(stmt) | _written(stmt)):
+            return False
+    return False
+
+
+def _same(a: ast.expr, b: ast.expr) -> bool:
+    """The same expression, whatever the context (load or store) of its names."""
+    return ast.unparse(a) == ast.unparse(b)
+
+
+def _written(stmt: ir.Stmt) -> set[str]:
+    out = set()
+    for s in ir.walk([stmt]):
+        if isinstance(s, ir.Store):
+            out.add(s.array)
+        elif isinstance(s, ir.Accumulate):
+            out.add(_root(s.target))
+    return out
+
+
+def _root(node: ast.expr) -> str:
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _blocks(body: list[ir.Stmt]):
+    yield body
+    for stmt in list(ir.walk(body)):
+        yield from ir.blocks(stmt)
+
