@@ -166,12 +166,26 @@ def _imports(helpers: dict[str, object], body: list[ir.Stmt], returns: ast.expr)
                 by_module.setdefault(_import_module(name, obj), []).append(name)
     groups = [["import math"] if "math" in used else [],
               ["import numpy as np"] if "np" in used else [],
-              [f"from {module} import {', '.join(sorted(names))}"
-               for module, names in sorted(by_module.items())]]
+              [_import_line(module, sorted(names)) for module, names in sorted(by_module.items())]]
     lines: list[str] = []
     for group in filter(None, groups):
         lines += ["", *group] if lines else group
     return lines
+
+
+def _import_line(module: str, names: list[str], width: int = 99) -> str:
+    """`from module import a, b`, wrapped in parentheses as black and isort
+    wrap it where it would pass `width` characters."""
+    line = f"from {module} import {', '.join(names)}"
+    if len(line) <= width:
+        return line
+    rows, row = [], "   "
+    for name in names:
+        if len(row) + len(name) + 2 > width:
+            rows.append(row)
+            row = "   "
+        row += f" {name},"
+    return "\n".join([f"from {module} import (", *rows, row, ")"])
 
 
 def _import_module(name: str, obj: object) -> str:

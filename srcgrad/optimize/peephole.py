@@ -287,6 +287,8 @@ def _merge_next(block: list[ir.Stmt], k: int, ranks: Ranks) -> bool:
     """Fold the update `block[k]` (`t += a`, or `t = a` of a scalar name)
     into the next update of `t` in the block: `t += a + b` there."""
     first = block[k]
+    if isinstance(first, (ir.Pop, ir.PopStore)):
+        return False  # a pop stays where it is, in its pairing with a push
     if isinstance(first, ir.Accumulate):
         target = first.target
     elif isinstance(first, ir.Assign) and first.target in ranks.scalars:

@@ -349,13 +349,11 @@ def _definitions(body: list[ir.Stmt]):
     stacks: dict[str, list[ast.expr]] = {}
     pops: dict[str, list[str]] = {}
     for stmt in ir.walk(body):
-        if isinstance(stmt, ir.Assign):
-            stack = _popped_stack(stmt.value)
-            if stack is not None:
-                pops.setdefault(stmt.target, []).append(stack)
-                defs.setdefault(stmt.target, [])
-            else:
-                defs.setdefault(stmt.target, []).append(stmt.value)
+        if isinstance(stmt, ir.Pop) and not stmt.shape:
+            pops.setdefault(stmt.target, []).append(stmt.stack)
+            defs.setdefault(stmt.target, [])
+        elif isinstance(stmt, ir.Assign):
+            defs.setdefault(stmt.target, []).append(stmt.value)
         elif isinstance(stmt, ir.Accumulate) and isinstance(stmt.target, ast.Name):
             defs.setdefault(stmt.target.id, []).append(
                 ast.BinOp(stmt.target, ast.Add(), stmt.value))
@@ -367,26 +365,14 @@ def _definitions(body: list[ir.Stmt]):
             defs.setdefault(stmt.trips, []).append(ast.Constant(0))
         elif isinstance(getattr(stmt, "target", None), str):  # a kind of statement not
             defs.setdefault(stmt.target, []).append(None)  # known here: its value is unknown
-        elif isinstance(stmt, ir.ExprStmt):
-            call = stmt.value
-            if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-                    and call.func.attr == "append" and isinstance(call.func.value, ast.Name)
-                    and len(call.args) == 1):
-                stacks.setdefault(call.func.value.id, []).append(call.args[0])
+        elif isinstance(stmt, ir.Push) and not stmt.shape:
+            stacks.setdefault(stmt.stack, []).append(stmt.saved)
     pushed = {name: [e for s in ss for e in stacks.get(s, [None])] for name, ss in pops.items()}
     for name, values in pushed.items():
         if None in values:
             defs[name].append(None)
             pushed[name] = [v for v in values if v is not None]
     return defs, pushed
-
-
-def _popped_stack(value: ast.expr) -> str | None:
-    if (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
-            and value.func.attr == "pop" and isinstance(value.func.value, ast.Name)
-            and not value.args):
-        return value.func.value.id
-    return None
 
 
 def _expressions(stmt: ir.Stmt) -> list[ast.expr]:

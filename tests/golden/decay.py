@@ -2,8 +2,9 @@
 # srcgrad rewrites this file from the function's source; edits here are lost.
 import numpy as np
 
-from srcgrad.rules.reductions import reduce_sum, sum_grad
-from srcgrad.runtime import copy_value, seed, take_cotangent, unbroadcast, zeros_like
+from srcgrad.runtime import (
+    copy_value, reduce_sum, seed, sum_grad, take_cotangent, unbroadcast, zeros_like,
+)
 
 
 def decay_grad(x, a, grad_y=None):

@@ -2,8 +2,7 @@
 # srcgrad rewrites this file from the function's source; edits here are lost.
 import numpy as np
 
-from srcgrad.rules.reductions import reduce_sum, sum_grad
-from srcgrad.runtime import copy_value, seed, take_cotangent, zeros_like
+from srcgrad.runtime import copy_value, reduce_sum, seed, sum_grad, take_cotangent, zeros_like
 
 
 def smooth_grad(u, grad_y=None):
