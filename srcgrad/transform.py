@@ -92,10 +92,13 @@ def transform(fn, options: Options) -> Generated:
     inlinable = set(irf.temps) | adjoint.temp_adjoints
     body = cleanup(adjoint.body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
     run_independent_loops_forward(body, adjoint.returns)
-    name = f"{src.name}_grad"
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
     returns = adjoint.returns
     helpers = {**_runtime_helpers(), **irf.imports, **adjoint.helpers}
+    # the function must not shadow a name its module reads: the gradient of a
+    # user's `sum` or `cast` is `sum_grad_2`, `sum_grad` being a helper
+    namer.reserve(*helpers, *irf.globals)
+    name = namer.fresh(f"{src.name}_grad")
     device = None
     if options.device is not None:
         device = device_adjoint(body, returns, adjoint.params, adjoint.seed_params,
