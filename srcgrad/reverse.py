@@ -130,7 +130,7 @@ class _Reverse:
             restored = self.saver.restore_stores(self.aliases)
             for result in fn.results:
                 value = ast.Name(result, ast.Load())
-                if result in restored:
+                if restored & self.aliases.get(result, {result}):  # restored, or shares memory with one
                     value = _call("copy_value", value)
                     self._note_helper("copy_value")
                 out = self.namer.fresh(f"{result}_out")
