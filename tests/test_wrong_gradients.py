@@ -448,3 +448,43 @@ def test_higher_derivatives_by_hand():
     # b never reaches the output of `ignores_b` as written: None stays None
     unread = sg.grad(sg.grad(ignores_b, wrt=0, target="python"), wrt=1, target="python")
     assert unread(0.5, 2.0) is None
+
+
+# --- value_and_grad's value, when the reverse sweep undoes writes into it ---------------------
+#
+# The reverse sweep restores an array it wrote into (`y[i] = ...`) when it needs
+# the old values; the value returned must be copied first, also when it is
+# another name that may share the array (`r = y if c else x`: found by the
+# fuzzer, seed 1386: the value came back as the zeros y started from).
+
+
+def result_may_be_restored(x):
+    y = np.zeros(3)
+    for i in range(3):
+        y[i] = x[i] * x[i]
+    r = y if x[0] > -10.0 else x
+    return r
+
+
+def result_may_be_restored_pair(x):
+    y = np.zeros(3)
+    for i in range(3):
+        y[i] = x[i] * x[i]
+    r = y if x[0] > -10.0 else x
+    return np.sum(r), r
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_value_of_a_result_the_reverse_sweep_restores(target):
+    x = np.array([1.0, 2.0, 3.0])
+    g = np.array([0.5, -1.0, 2.0])
+    value, grad = sg.value_and_grad(result_may_be_restored, target=target)(x, grad_ys=g)
+    np.testing.assert_array_equal(value, result_may_be_restored(x))
+    assert_gradient(sg.grad(result_may_be_restored, target=target), result_may_be_restored,
+                    (x,), grad_ys=g)
+    np.testing.assert_allclose(grad, 2.0 * x * g)
+    value, grad = sg.value_and_grad(result_may_be_restored_pair, target=target)(
+        x, grad_ys=(1.0, g))
+    np.testing.assert_array_equal(value[1], x * x)
+    assert value[0] == pytest.approx(14.0)
+    np.testing.assert_allclose(grad, 2.0 * x * (1.0 + g))

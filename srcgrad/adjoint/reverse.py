@@ -148,7 +148,7 @@ def _keep_results(sweep: Sweep, top: BlockInfo, restored: set[str]) -> list[ast.
     saved = []
     for result in fn.results:
         value = ast.Name(result, ast.Load())
-        if result in restored:
+        if restored & sweep.facts.aliases.get(result, {result}):  # restored, or shares memory
             value = call("copy_value", value)
             sweep.out.note_helper("copy_value")
         kept = sweep.facts.namer.fresh(f"{result}_out")

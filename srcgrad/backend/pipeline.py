@@ -102,9 +102,12 @@ def transform(fn, options: Options) -> Generated:
     if peephole(body, adjoint.returns, ranks, inlinable, options.typed):
         body = cleanup(body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
     run_independent_loops_forward(body, adjoint.returns)
-    name = f"{src.name}_grad"
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
+    # the function must not shadow a name its module reads: the gradient of a
+    # user's `sum` or `cast` is `sum_grad_2`, `sum_grad` being a helper
+    namer.reserve(*helpers, *irf.globals)
     returns = rename_temporaries(body, adjoint.returns, bases, adjoint.temp_adjoints, namer)
+    name = namer.fresh(f"{src.name}_grad")
     device = None
     if options.device is not None:
         device = device_adjoint(body, returns, adjoint.params, adjoint.seed_params,

@@ -288,6 +288,8 @@ class Lowering(FunctionLowering):
         self.emit(ir.For(origin, var, *fixed, body, trips))
 
     def _While(self, stmt: ast.While) -> None:
+        if not self.has_user_call(stmt.test) and self.constant_truth(stmt.test) is False:
+            return  # it never runs (`while k < n and DEBUG:`): Numba drops it, and so its pushes
         origin = self.origin
         trips = self.namer.fresh(f"iters_{origin.line}")
         self.emit_assign(trips, ast.Constant(0), nondiff=True)

@@ -22,6 +22,10 @@ class Namer:
         self.taken: set[str] = set(taken) | set(keyword.kwlist)
         self._temps = 0
 
+    def reserve(self, *names: str) -> None:
+        """Take `names` without handing them out (a module's globals)."""
+        self.taken.update(names)
+
     def fresh(self, base: str) -> str:
         """`base` itself if free, else `base_2`, `base_3`, ..."""
         base = base if base.isidentifier() else re.sub(r"\W", "_", base)
