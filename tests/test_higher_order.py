@@ -166,6 +166,22 @@ def test_mixed_partials(target):
     np.testing.assert_allclose(dxdy(x, y, grad_ys=v), v * np.cos(x) * 2 * y, rtol=1e-12)
 
 
+def stopped_product(a, b):
+    return np.sum(sg.stop_gradient(a) * b + np.sin(a) * b)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_stop_gradient_holds_in_the_second_derivative(target):
+    """d/db f = stop(a) + sin(a); its derivative in a is cos(a), not 1 + cos(a)
+    (JAX's answer: a stopped value is a constant at every order)."""
+    a, b = np.array([0.4, -1.1]), np.array([2.0, 0.5])
+    db = sg.grad(stopped_product, wrt=1, target=target)
+    np.testing.assert_allclose(db(a, b), a + np.sin(a), rtol=1e-12)
+    v = np.array([1.0, -3.0])
+    np.testing.assert_allclose(sg.grad(db, wrt=0, target=target)(a, b, grad_ys=v),
+                               v * np.cos(a), rtol=1e-12)
+
+
 def rosenbrock_hessian(x):
     n = len(x)
     h = np.zeros((n, n))

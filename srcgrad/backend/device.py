@@ -191,7 +191,8 @@ def _device_calls() -> dict[int, object]:
         add([getattr(builtins, name)], lambda args, name=name: _call(name, *args))
     # srcgrad's runtime, on scalars
     add([runtime.zeros_like], lambda args: _num(0.0))
-    add([runtime.unbroadcast, runtime.new_cotangent, runtime.take_cotangent, runtime.copy_value],
+    add([runtime.unbroadcast, runtime.new_cotangent, runtime.take_cotangent, runtime.copy_value,
+         runtime.stop_gradient],
         lambda args: args[0])
     add([runtime.seed], lambda args: args[0])
     return table

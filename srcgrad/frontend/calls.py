@@ -29,15 +29,11 @@ import numpy as np
 
 from ..errors import NoAdjointError
 from ..rules import registry
+from ..runtime.guards import stop_gradient
 from .parse import user_function
 from .subset import METHODS, OPERATORS, spelling
 
 __all__ = ["CallLowering", "STOP", "stop_gradient", "dotted"]
-
-
-def stop_gradient(x):
-    """Return `x` unchanged; srcgrad propagates no gradient through it."""
-    return x
 
 
 STOP = stop_gradient
@@ -139,7 +135,8 @@ class CallLowering:
         if _is_stop_gradient(fn):
             if len(args) != 1 or keywords:
                 raise self.error(call, "stop_gradient takes one argument")
-            return self.atom(args[0]), None, True
+            # kept as a call, for a gradient of this gradient to see
+            return ast.Call(self.callable_expr(STOP), [self.atom(args[0])], []), None, True
         if fn is print:
             raise self.error(call, "print() can only be used as a statement")
         if self.is_user_function(fn):

@@ -48,6 +48,7 @@ HELPERS: dict[str, Helper] = _table(
     Helper("take_cotangent", pure=True, shape_of=1),
     Helper("seed", shape_of=1),
     Helper("copy_value", pure=True),
+    Helper("stop_gradient", pure=True),
     # products' adjoints (srcgrad.rules.linalg), which return new arrays
     Helper("dot_grad_left", fresh=True),
     Helper("dot_grad_right", fresh=True),

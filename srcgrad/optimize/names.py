@@ -39,11 +39,14 @@ def derive_names(body: list[ir.Stmt], temps: set[str]) -> dict[str, str]:
                 value = stmt.value if isinstance(stmt, ir.Assign) else None
                 definitions.setdefault(name, []).append(value)
     bases: dict[str, str] = {}
+    nameless: set[str] = set()  # temporaries already found to have no name
     naming: set[str] = set()
 
     def of_temp(name: str) -> str | None:
         if name in bases:
             return bases[name]
+        if name in nameless:
+            return None
         values = definitions.get(name, [])
         if not values or None in values or name in naming or len(
                 {ast.unparse(v) for v in values}) != 1:  # one expression (recomputed alike)
@@ -55,9 +58,10 @@ def derive_names(body: list[ir.Stmt], temps: set[str]) -> dict[str, str]:
                 and "__" not in base:
             bases[name] = base
             return base
+        nameless.add(name)
         return None
 
-    for name in definitions:
+    for name in definitions:  # in the order of the code: a chain is named link by link
         of_temp(name)
     return bases
 

@@ -18,7 +18,7 @@ stood: the API casts every gradient to its input's dtype) and leaves no
   the original, and a copy back (`bs = b_t7`) goes;
 - run of updates of one target by scalars (`bx[i] += a` ... `bx[i] += b`,
   nothing reading or writing `bx` or changing `a` between): one update,
-  `bx[i] += a + b`; likewise `bx = a` ... `bx += b` becomes `bx = a + b`.
+  `bx[i] += a + b` (of at most eight terms); likewise `bx = a` ... `bx += b` becomes `bx = a + b`.
 
 It returns whether it changed anything; `cleanup` then drops what became dead.
 """
@@ -283,6 +283,18 @@ def _merge_updates(body: list[ir.Stmt], ranks: Ranks) -> bool:
     return changed
 
 
+# at most so many terms in one merged update: a line a person can read (and an
+# expression `ast.unparse` prints without running out of recursion depth)
+_MAX_TERMS = 8
+
+
+def _terms(expr: ast.expr) -> int:
+    """The terms of a sum `a + b + c` (1 for anything else)."""
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        return _terms(expr.left) + _terms(expr.right)
+    return 1
+
+
 def _merge_next(block: list[ir.Stmt], k: int, ranks: Ranks) -> bool:
     """Fold the update `block[k]` (`t += a`, or `t = a` of a scalar name)
     into the next update of `t` in the block: `t += a + b` there."""
@@ -302,7 +314,8 @@ def _merge_next(block: list[ir.Stmt], k: int, ranks: Ranks) -> bool:
     for j in range(k + 1, len(block)):
         stmt = block[j]
         if (isinstance(stmt, ir.Accumulate) and _same(stmt.target, target)
-                and ranks.scalar(stmt.value) and root not in ir.names_in(stmt.value)):
+                and ranks.scalar(stmt.value) and root not in ir.names_in(stmt.value)
+                and _terms(first.value) + _terms(stmt.value) <= _MAX_TERMS):
             summed = ast.BinOp(first.value, ast.Add(), stmt.value)
             if isinstance(first, ir.Assign):
                 block[j] = ir.Assign(stmt.origin, first.target, summed)

@@ -56,7 +56,7 @@ __all__ = ["Ranks"]
 # helpers whose result has the shape of their argument at this position
 _SHAPE_OF = {runtime.seed: 1, runtime.new_cotangent: 1, runtime.take_cotangent: 1,
              runtime.zeros_like: 0, runtime.unbroadcast: 1, runtime.pop_shape: 1,
-             runtime.copy_value: 0, cast_like: 0, sum_grad: 1, np.zeros_like: 0,
+             runtime.copy_value: 0, runtime.stop_gradient: 0, cast_like: 0, sum_grad: 1, np.zeros_like: 0,
              np.ones_like: 0, np.empty_like: 0}
 # helpers whose result is a cotangent: of a floating dtype
 _COTANGENTS = {runtime.seed, runtime.new_cotangent, runtime.take_cotangent, runtime.zeros_like,

@@ -41,7 +41,7 @@ from .elementwise import (
     safe_reciprocal,
     select,
 )
-from .guards import copy_value, refuse_inplace_alias, refuse_shared
+from .guards import copy_value, refuse_inplace_alias, refuse_shared, stop_gradient
 from .joins import concat_pad, concat_part, concatenate, stack, stack_pad, stack_part
 from .linalg import dot, dot_grad_left, dot_grad_right, matmul, product
 from .norms import norm, trace_grad, vector_operand
@@ -77,7 +77,7 @@ from .vecmath import cos, exp, log, sin, tanh
 __all__ = [
     # cotangents, broadcasting, saved shapes, guards, scatter
     "zeros_like", "seed", "unbroadcast", "new_cotangent", "take_cotangent", "push_shape",
-    "pop_shape", "copy_value", "grad_dtype", "refuse_inplace_alias", "refuse_shared",
+    "pop_shape", "copy_value", "stop_gradient", "grad_dtype", "refuse_inplace_alias", "refuse_shared",
     "shape_of", "add_at", "last_writes", "store_last", "scatter_add", "sum_to",
     # elementwise
     "cast_like", "cast_grad", "cast_grad_as", "select", "greater_share", "safe_reciprocal",

@@ -41,6 +41,19 @@ def _copy_value(x):
     return lambda x: x
 
 
+def stop_gradient(x):
+    """Return `x` unchanged; srcgrad propagates no gradient through it.
+
+    Generated code keeps the call (`t = stop_gradient(a)`), so that a gradient
+    differentiated again still sees where the user cut the gradient off."""
+    return x
+
+
+@cached_overload(stop_gradient)
+def _stop_gradient(x):
+    return lambda x: x
+
+
 # --- augmented assignment on a name that shares memory ------------------------------
 
 
