@@ -19,6 +19,13 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# the tests in the folders by layer import the shared helpers of tests/
+# (gradcheck, functions, rule_table) as the top-level tests do
+sys.path.insert(0, str(Path(__file__).parent))
+
 
 def pytest_addoption(parser):
     group = parser.getgroup("fuzz", "srcgrad differential fuzz test (test_fuzz.py)")

@@ -36,7 +36,7 @@ from ..ir.naming import Namer
 from .assemble import assemble_forward, assemble_reverse
 from .context import Emitter, gather_facts
 from .cotangents import Cotangents
-from .saving import SHAPE, VALUE, BlockInfo, Saver
+from .saving import SHAPE, STORE, VALUE, BlockInfo, Saver
 from .stores import restore_stores
 from .sweep import Sweep
 from .syntax import call
@@ -166,7 +166,7 @@ def _stack_inits(sweep: Sweep) -> list[ir.Stmt]:
     inits += [ir.Assign(origin, b, _stack_init(VALUE)) for b in sorted(sweep.cot.stacks.values())]
     if any(kind == SHAPE for (_, kind) in saver.stacks):
         sweep.out.note_helper("push_shape", "pop_shape")
-    if any(kind == "store" for (_, kind) in saver.stacks):
+    if any(kind == STORE for (_, kind) in saver.stacks):
         sweep.out.note_helper("copy_value")
     return inits
 

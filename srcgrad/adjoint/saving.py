@@ -33,6 +33,7 @@ contents of its time.  Pushes and pops are made as linked pairs
 from __future__ import annotations
 
 import ast
+import enum
 from dataclasses import dataclass, field
 
 from .. import ir
@@ -43,9 +44,18 @@ from ..ir.parts import clone as _clone
 from ..rules import registry
 from .stacks import push_pop, set_pair
 
-__all__ = ["BlockInfo", "RBlock", "Saver", "index_blocks"]
+__all__ = ["BlockInfo", "RBlock", "Saver", "SaveKind", "index_blocks"]
 
-VALUE, SHAPE = "value", "shape"
+
+class SaveKind(str, enum.Enum):
+    """What the reverse sweep needs of a variable, and so what a stack holds."""
+
+    VALUE = "value"  # its value
+    SHAPE = "shape"  # only its shape and dtype (a stack of shapes)
+    STORE = "store"  # the elements a write into it overwrote (undone in reverse)
+
+
+VALUE, SHAPE, STORE = SaveKind.VALUE, SaveKind.SHAPE, SaveKind.STORE
 
 
 @dataclass(eq=False)

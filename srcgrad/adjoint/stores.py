@@ -25,7 +25,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from .. import ir
-from .saving import VALUE, BlockInfo, Saver
+from .saving import STORE, VALUE, BlockInfo, Saver
 from .stacks import store_push_pop
 from .syntax import basic_index, call, clone, index_value
 
@@ -81,7 +81,7 @@ def restore_stores(saver: Saver, aliases: dict[str, set[str]]) -> set[str]:
 
 def _undo_store(saver: Saver, stmt: ir.Store, info: BlockInfo, k: int) -> None:
     stack = saver.namer.fresh(f"{stmt.array}_old")
-    saver.stacks[(stack, "store")] = stack
+    saver.stacks[(stack, STORE)] = stack
     push, pop = store_push_pop(stmt, stack)
     info.pushes[k].append(push)
     info.rev.slots[k].restores.insert(0, pop)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 
+from ..ir import effects
 from ..ir.parts import clone
 
 __all__ = ["basic_index", "call", "clone", "index_value", "is_const", "is_unbroadcast",
@@ -33,9 +34,10 @@ def minus_one(node: ast.expr) -> ast.expr:
 
 
 def is_unbroadcast(expr: ast.expr) -> bool:
-    """Whether `expr` is `unbroadcast(g, x)`."""
-    return (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name)
-            and expr.func.id == "unbroadcast" and len(expr.args) == 2)
+    """Whether `expr` is `unbroadcast(g, x)`: `g` summed to the shape of `x`
+    and nothing more (`ir.effects`, `sums_to`)."""
+    return (isinstance(expr, ast.Call) and len(expr.args) == 2 and not expr.keywords
+            and effects.called_helper(expr).sums_to == 1)
 
 
 def basic_index(index: ast.expr, ints: set[str]) -> bool:

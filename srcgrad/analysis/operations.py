@@ -19,7 +19,7 @@ from ..rules.registry import Rule
 __all__ = ["OpKind", "Operation", "operation", "operand_names", "no_adjoint"]
 
 
-class OpKind(enum.StrEnum):
+class OpKind(str, enum.Enum):  # enum.StrEnum is Python 3.11's
     """What an `ir.Assign`'s value does, as far as derivatives go."""
 
     COPY = "copy"  # `y = x`, `y = 2.0`

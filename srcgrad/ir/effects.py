@@ -34,6 +34,8 @@ class Helper:
     shape_of: int | None = None  # the argument of which it reads only the shape and dtype
     fresh: bool = False  # an array result is always a new array, referred to nowhere else
     effect: bool = False  # generated code calls it for its effect alone (a check, a record)
+    sums_to: int | None = None  # its result is argument 0 summed to this argument's shape, no more
+    renews: bool = False  # its result is a new array: argument 0 summed to argument 1's shape
 
 
 def _table(*helpers: Helper) -> dict[str, Helper]:
@@ -43,8 +45,8 @@ def _table(*helpers: Helper) -> dict[str, Helper]:
 HELPERS: dict[str, Helper] = _table(
     # cotangents: created, shaped, renewed (srcgrad.runtime)
     Helper("zeros_like", pure=True, shape_of=0),
-    Helper("unbroadcast", pure=True, shape_of=1),
-    Helper("new_cotangent", pure=True, shape_of=1),
+    Helper("unbroadcast", pure=True, shape_of=1, sums_to=1),
+    Helper("new_cotangent", pure=True, shape_of=1, renews=True),
     Helper("take_cotangent", pure=True, shape_of=1),
     Helper("seed", shape_of=1),
     Helper("copy_value", pure=True),

@@ -22,6 +22,7 @@ from .. import ir
 from ..analysis.liveness import liveness
 from ..ir.effects import pure_call, shape_positions, written
 from ..ir.parts import expression_slots, expressions, own_definitions
+from .folding import fold_constants
 
 __all__ = ["cleanup"]
 
@@ -31,7 +32,7 @@ _MAX_NODES = 24  # an inlined expression stays under this many AST nodes
 def cleanup(body: list[ir.Stmt], returns: ast.expr, stacks: set[str],
             inlinable: set[str], typed: bool = True) -> list[ir.Stmt]:
     keep = ir.names_in(returns)
-    _fold_constants(body)
+    fold_constants(body)
     _certain_exits(body)
     # Each round that changes something drops a statement or a stack, so
     # running to a fixpoint ends within this many rounds.
@@ -356,55 +357,6 @@ def _substitute(stmt: ir.Stmt, name: str, value: ast.expr) -> None:
 
     for owner, field in expression_slots(stmt):
         setattr(owner, field, Replace().visit(getattr(owner, field)))
-
-
-# --- constants ------------------------------------------------------------------------------
-
-
-class _Fold(ast.NodeTransformer):
-    """Arithmetic on literal numbers, as rules instantiated with constant
-    operands produce it (`x ** (2 - (2 != 0))` → `x ** 1` → `x`)."""
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        left, right = node.left, node.right
-        if _number(left) and _number(right):
-            return _evaluate(node)
-        if isinstance(node.op, ast.Pow) and _number(right) and right.value == 1 and type(
-                right.value) is int:
-            return left
-        return node
-
-    def visit_UnaryOp(self, node):
-        self.generic_visit(node)
-        return _evaluate(node) if _number(node.operand) else node
-
-    def visit_Compare(self, node):
-        self.generic_visit(node)
-        if _number(node.left) and all(_number(c) for c in node.comparators):
-            return _evaluate(node)
-        return node
-
-
-def _number(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) and type(node.value) in (int, float, bool)
-
-
-def _evaluate(node: ast.expr) -> ast.expr:
-    try:
-        tree = ast.fix_missing_locations(ast.Expression(copy.deepcopy(node)))
-        value = eval(compile(tree, "<fold>", "eval"), {"__builtins__": {}})
-    except (ArithmeticError, ValueError):
-        return node
-    if type(value) is bool:
-        value = int(value)  # as Python would use it in arithmetic
-    return ast.Constant(value)
-
-
-def _fold_constants(body: list[ir.Stmt]) -> None:
-    for stmt in ir.walk(body):
-        for owner, field in expression_slots(stmt):
-            setattr(owner, field, _Fold().visit(getattr(owner, field)))
 
 
 # --- walking --------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ import ast
 
 from .. import ir
 from ..analysis.liveness import liveness
-from ..ir.effects import mutated_by_calls, shape_positions
+from ..ir.effects import called_helper, mutated_by_calls, shape_positions
 from ..ir.parts import own_definitions
 
 __all__ = ["run_independent_loops_forward"]
@@ -147,8 +147,8 @@ def _invariant_cotangents(body: list[ir.Stmt], assigned: set[str]) -> set[str]:
 
 def _renews(value: ast.expr, name: str, sources: dict[str, list[ast.expr]],
             assigned: set[str]) -> bool:
-    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
-            and value.func.id == "new_cotangent" and len(value.args) == 2
+    if not (isinstance(value, ast.Call) and called_helper(value).renews
+            and len(value.args) == 2
             and all(isinstance(a, ast.Name) for a in value.args)):
         return False
     copy, like = (a.id for a in value.args)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-README = Path(__file__).parent.parent / "README.md"
+README = Path(__file__).parents[2] / "README.md"
 
 
 def python_blocks() -> list[str]:

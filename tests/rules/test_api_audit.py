@@ -343,7 +343,7 @@ def user_functions(name: str, recipe: Recipe, directory) -> list:
 def recipe_of(name: str) -> Recipe:
     if name not in RECIPES:
         pytest.fail(f"{name} is registered in srcgrad/rules/registry.py but has no recipe in "
-                    f"tests/test_api_audit.py's RECIPES: add one (a call and its arguments' "
+                    f"tests/rules/test_api_audit.py's RECIPES: add one (a call and its arguments' "
                     f"domains), so that the new entry is checked")
     return RECIPES[name]
 
