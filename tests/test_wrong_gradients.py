@@ -488,3 +488,47 @@ def test_value_of_a_result_the_reverse_sweep_restores(target):
     np.testing.assert_array_equal(value[1], x * x)
     assert value[0] == pytest.approx(14.0)
     np.testing.assert_allclose(grad, 2.0 * x * (1.0 + g))
+
+
+# --- found by the fuzzer and by kernels from outside (issue 15, second round) ---
+
+
+def trace(a):
+    """A user's function named like one of srcgrad's helpers (`trace_grad`
+    is one): its gradient function must not shadow the helper."""
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += a[i, i] * a[i, i]
+    return s
+
+
+def cumsum(x):
+    return np.sum(np.cumsum(x) * x)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_user_functions_named_like_helpers(target):
+    a = np.arange(9.0).reshape(3, 3) / 4.0
+    np.testing.assert_allclose(sg.grad(trace, target=target)(a), 2.0 * np.diag(np.diag(a)))
+    x = np.array([0.3, -1.2, 0.8, 2.0])
+    assert_gradient(sg.grad(cumsum, target=target), cumsum, (x,))
+
+
+DEBUG = False
+
+
+def relax_unless_debugging(x, n):
+    y = x
+    k = 0
+    while k < n and DEBUG:  # never runs: Numba drops the loop, and srcgrad with it
+        y = np.sin(y) * x  # would push y for the reverse sweep
+        k += 1
+    return y * y * x
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_while_loop_whose_test_is_constant_false(target):
+    """d/dx x^3 = 3 x^2: the loop never runs (it once failed to compile on cpu,
+    its stack pushes dropped by Numba while the reverse sweep popped them)."""
+    df = sg.grad(relax_unless_debugging, wrt=0, target=target)
+    assert df(1.5, 4) == pytest.approx(3.0 * 1.5 ** 2)
