@@ -53,22 +53,8 @@ def analyse(fn: ir.Function, wrt: list[str], stop: set[str], check: bool = True)
     for stmt in ir.walk(fn.body):
         if isinstance(stmt, ir.Push) and not stmt.shape and isinstance(stmt.saved, ast.Name):
             flows.append((stmt.saved.id, stmt.stack))  # `s.append(v)`: s holds v
-    varied = set(wrt)
-    changed = True
-    while changed:
-        changed = False
-        for source, target in flows:
-            if source in varied and target not in varied:
-                varied.add(target)
-                changed = True
-    useful = set(fn.results)
-    changed = True
-    while changed:
-        changed = False
-        for source, target in flows:
-            if target in useful and source not in useful:
-                useful.add(source)
-                changed = True
+    varied = _reach(set(wrt), flows)  # what the inputs flow into
+    useful = _reach(set(fn.results), [(t, s) for s, t in flows])  # what flows into the results
     activity = Activity(varied, useful)
     if check:
         for stmt in assigns:
@@ -99,3 +85,17 @@ def _check_boolop(stmt: ir.Assign, activity: Activity) -> None:
                     raise UnsupportedSyntaxError(
                         f"'and'/'or' on the differentiable value '{operand.id}' cannot be "
                         "differentiated; use an if statement", stmt.origin.file, stmt.origin.line)
+
+
+def _reach(start: set[str], flows: list[tuple[str, str]]) -> set[str]:
+    """`start` and every name a chain of `flows` (source, target) leads to
+    from it: a fixpoint, run until nothing is added."""
+    reached = set(start)
+    changed = True
+    while changed:
+        changed = False
+        for source, target in flows:
+            if source in reached and target not in reached:
+                reached.add(target)
+                changed = True
+    return reached
