@@ -532,3 +532,24 @@ def test_while_loop_whose_test_is_constant_false(target):
     its stack pushes dropped by Numba while the reverse sweep popped them)."""
     df = sg.grad(relax_unless_debugging, wrt=0, target=target)
     assert df(1.5, 4) == pytest.approx(3.0 * 1.5 ** 2)
+
+
+def first_trip_returns(x, y):
+    if x < y:
+        for i in range(3):
+            x = x * np.sin(x)
+            return x * x  # the loop never runs a second trip
+    return x + y
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_return_in_the_first_trip_of_a_loop(target):
+    """d/dx (x sin x)^2 = 2 x sin(x) (sin x + x cos x) where x < y (the cpu
+    target once failed to compile it: the save of `x` stood between the flag
+    and the loop's exit, and Numba folded the exit's constant test)."""
+    x = 0.3
+    value, g = sg.value_and_grad(first_trip_returns, wrt=0, target=target)(x, 0.7)
+    assert value == pytest.approx((x * np.sin(x)) ** 2)
+    assert g == pytest.approx(2 * x * np.sin(x) * (np.sin(x) + x * np.cos(x)))
+    assert sg.grad(first_trip_returns, wrt=(0, 1), target=target)(0.9, 0.2) == pytest.approx(
+        (1.0, 1.0))

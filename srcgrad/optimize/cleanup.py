@@ -244,16 +244,27 @@ def _drop_unused_stacks(body: list[ir.Stmt], live: dict[ir.Stmt, set[str]], stac
 
 
 def _certain_exits(body: list[ir.Stmt]) -> None:
-    """`flag = True` right before `if flag or ...: break` always breaks: write
-    the `break` alone.  (Numba folds the constant test and then fails to type
-    a variable assigned in a `for` loop that ends that way.)"""
+    """`flag = True` before `if flag or ...: break` in the same block, with
+    nothing between that assigns the flag again (a push of a saved value may
+    stand there), always breaks: write the `break` alone.  (Numba folds the
+    constant test and then fails to type a variable assigned in a `for` loop
+    that ends that way.)"""
     for block in _all_blocks(body):
-        for k in range(1, len(block)):
-            stmt, before = block[k], block[k - 1]
-            if (isinstance(stmt, ir.ExitLoop) and isinstance(before, ir.Assign)
-                    and before.target in stmt.flags and isinstance(before.value, ast.Constant)
-                    and before.value.value is True):
+        for k, stmt in enumerate(block):
+            if isinstance(stmt, ir.ExitLoop) and stmt.flags and _set_before(block[:k], stmt.flags):
                 block[k] = ir.ExitLoop(stmt.origin, [])
+
+
+def _set_before(stmts: list[ir.Stmt], flags: list[str]) -> bool:
+    """Whether the last assignment in `stmts` of one of `flags` sets it to
+    True, with no statement after it that may assign any of them."""
+    for stmt in reversed(stmts):
+        assigned = {name for s in ir.walk([stmt]) for name in ir.defined_names(s)}
+        if not assigned & set(flags):
+            continue
+        return (isinstance(stmt, ir.Assign) and stmt.target in flags
+                and isinstance(stmt.value, ast.Constant) and stmt.value.value is True)
+    return False
 
 
 def _drop_empty(body: list[ir.Stmt]) -> bool:
