@@ -536,7 +536,7 @@ def test_while_loop_whose_test_is_constant_false(target):
 
 def first_trip_returns(x, y):
     if x < y:
-        for i in range(3):
+        for _ in range(3):
             x = x * np.sin(x)
             return x * x  # the loop never runs a second trip
     return x + y

@@ -53,7 +53,10 @@ def short_path(gradient: GradFunction, generated: Generated, seeds: int) -> Call
     impl = gradient._implementation()
     count = gradient._positional
     nones = (None,) * seeds
-    if count == 1 and wrt == (0,) and seeds == 1:
+    # where the code was generated for numbers, an array takes the general
+    # path, which generates the code again for any value (GradFunction._assume)
+    numbers_at = tuple(k in {p for p, _ in gradient._assumed or ()} for k in range(count))
+    if count == 1 and wrt == (0,) and seeds == 1 and not numbers_at[0]:
         single = gradient.single  # `wrt=0`, or `wrt=(0,)`: a tuple of one
 
         def one_array(gradient, args):
@@ -77,10 +80,10 @@ def short_path(gradient: GradFunction, generated: Generated, seeds: int) -> Call
     def any_arguments(gradient, args):
         if len(args) != count:
             return TAKEN_ELSEWHERE
-        for v in args:
+        for v, number in zip(args, numbers_at):
             kind = type(v)
             if kind is np.ndarray:
-                if not v.ndim:
+                if number or not v.ndim:
                     return TAKEN_ELSEWHERE
             elif kind is not float and kind is not int:
                 return TAKEN_ELSEWHERE
@@ -131,3 +134,18 @@ def finish(g, value):
     if isinstance(value, np.generic):
         return dtype.type(g)
     return float(g)
+
+
+def numbers(values: list) -> set[tuple[int, str]]:
+    """The positions of `values` that hold a number (a Python or NumPy
+    scalar, not an array), each with its kind: "f", "i" or "b" (complex
+    numbers and anything else are left out)."""
+    out = set()
+    for k, v in enumerate(values):
+        if isinstance(v, (bool, np.bool_)):
+            out.add((k, "b"))
+        elif isinstance(v, (int, np.integer)):
+            out.add((k, "i"))
+        elif isinstance(v, (float, np.floating)):
+            out.add((k, "f"))
+    return out

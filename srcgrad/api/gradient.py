@@ -27,7 +27,15 @@ from ..backend.pipeline import Generated, Options, connected_params, transform
 from ..errors import SrcGradError, UnsupportedArgumentError
 from ..frontend.bindings import still_bound
 from ..frontend.expressions import stop_gradient
-from .calls import TAKEN_ELSEWHERE, as_differentiable, as_input, finish, short_path, undecided
+from .calls import (
+    TAKEN_ELSEWHERE,
+    as_differentiable,
+    as_input,
+    finish,
+    numbers,
+    short_path,
+    undecided,
+)
 from .failures import Failures
 
 __all__ = ["grad", "value_and_grad", "stop_gradient", "GradFunction"]
@@ -85,6 +93,10 @@ class GradFunction(Failures):
         plain = all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params)
         self._positional = len(params) if plain else -1
         self._lock = threading.Lock()
+        # the parameters the first call passed numbers: the code is generated
+        # for numbers there, and generated again, for any value, the first time
+        # a call passes an array there (None: no call yet; see _assume)
+        self._assumed: frozenset[tuple[int, str]] | None = None
         self._forget()
         # (not the __dict__ of a gradient function: it holds that function's state)
         functools.update_wrapper(self, fn, updated=() if self.inner else ("__dict__",))
@@ -99,6 +111,9 @@ class GradFunction(Failures):
                 if self._generated is None:
                     source_fn = self.inner._python_function() if self.inner else self.fn
                     options = self.options
+                    if self._assumed is None:  # generated before any call: for any value
+                        self._assumed = frozenset()
+                    options = dataclasses.replace(options, scalars=self._assumed)
                     if self.inner is not None:
                         options = dataclasses.replace(options, connected=self._connected())
                     generated = transform(source_fn, options)
@@ -150,7 +165,11 @@ class GradFunction(Failures):
 
     def _python_function(self) -> Callable:
         """The generated adjoint as an uncompiled Python function, which a
-        derivative of higher order differentiates again."""
+        derivative of higher order differentiates again: generated for any
+        value of each parameter (the higher derivative's calls decide its own)."""
+        if self._assumed:
+            self._assumed = frozenset()
+            self._refresh()
         generated = self._generate()
         module = load_module(generated.source, getattr(self.fn, "__name__", "f"),
                              generated.injected)
@@ -292,7 +311,20 @@ class GradFunction(Failures):
                 file, line)
         return array
 
+    def _assume(self, values: list) -> None:
+        """Before the first generation, note which parameters `values` gives
+        numbers; after it, generate again for any value if a parameter the
+        code was generated for numbers gets an array."""
+        if self.target == "cuda" or self.inner is not None:
+            return  # device code is scalar anyway; a higher derivative's follows its inner's
+        if self._assumed is None:
+            self._assumed = frozenset(numbers(values))
+        elif self._assumed and not self._assumed <= numbers(values):
+            self._assumed = frozenset()
+            self._refresh()
+
     def _run(self, values: list, grad_ys, inner_given: bool = False):
+        self._assume(values)
         generated = self._generate()
         if self.target == "cuda":
             return self._cuda()(values, self._seeds(grad_ys, generated))

@@ -55,6 +55,10 @@ class Options:
     # user's function as written; a derivative with respect to one of them
     # that no path carries here (it became constant on the way) is zeros, not None
     connected: frozenset[int] = frozenset()
+    # the parameters (by position) that every call passes a number, with its
+    # kind ("f", "i", "b"): known scalars, so the rank facts need not allow
+    # for an array there (the gradient function checks it at each call)
+    scalars: frozenset[tuple[int, str]] = frozenset()
 
 
 @dataclass
@@ -96,7 +100,8 @@ def transform(fn, options: Options) -> Generated:
     inlinable = set(irf.temps) | adjoint.temp_adjoints
     helpers = {**_runtime_helpers(), **irf.imports, **adjoint.helpers}
     ranks = Ranks(adjoint.body, adjoint.params + adjoint.seed_params, helpers, options.typed,
-                  scalar_function=options.device is not None)
+                  scalar_function=options.device is not None,
+                  numbers={adjoint.params[k]: kind for k, kind in options.scalars})
     bases = derive_names(adjoint.body, set(irf.temps))
     body = cleanup(adjoint.body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
     if peephole(body, adjoint.returns, ranks, inlinable, options.typed):

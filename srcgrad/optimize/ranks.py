@@ -65,6 +65,7 @@ _COTANGENTS = {runtime.seed, runtime.new_cotangent, runtime.take_cotangent, runt
 _FULL_REDUCTIONS = {reduce_sum, reduce_mean, reduce_max, reduce_min, reduce_prod, norm}
 _SCALAR_RESULTS = {len, int, float, bool, reduced_size}
 _LIKE = {np.zeros_like, np.ones_like, np.empty_like}  # of a scalar: a 0-d array
+_NUMBER_OF_KIND = {"f": 0.0, "i": 0, "b": False}  # a number of each kind, for the rank facts
 _ROUNDING_BUILTINS = {abs, min, max}
 # `math` functions that may take or return something other than a float
 _MATH_NOT_FLOAT = {"prod", "sumprod", "floor", "ceil", "trunc", "factorial", "gcd", "lcm",
@@ -82,7 +83,8 @@ class Ranks:
     """The scalar and floating names of one adjoint body."""
 
     def __init__(self, body: list[ir.Stmt], params: list[str], helpers: dict[str, object],
-                 typed: bool, scalar_function: bool = False):
+                 typed: bool, scalar_function: bool = False,
+                 numbers: dict[str, str] | None = None):
         self.helpers = helpers
         self.scalars: set[str] = set()
         self.floats: set[str] = set()
@@ -90,6 +92,8 @@ class Ranks:
         for param in params:
             defs.setdefault(param, []).append(None)
         self.stable = {p for p in params if defs[p] == [None]}  # never assigned
+        for param, kind in (numbers or {}).items():  # a number at every call: its value
+            defs[param][-1] = ast.Constant(_NUMBER_OF_KIND[kind])  # on entry is one of that kind
         self.shapes: dict[str, object] = {}
         self.scalar_keys: set[object] = set()  # shapes known to be scalars' (`x[i]`'s)
         self._greatest(defs, pushed, "scalars", self.scalar)

@@ -28,7 +28,7 @@ def decay_grad(x, a, grad_y=None):
     b_t9 = seed(grad_y, reduce_sum(y_times_y))
     b_y_times_y = sum_grad(b_t9, y_times_y, None, False)
     by = take_cotangent(b_y_times_y * y * 2, y)
-    ba = zeros_like(a)
+    ba = 0.0
     bx = zeros_like(x)
     # grad of golden_functions.py:57: for i in range(1, x.shape[0]):
     for i in range(x_shape_0 - 1, 0, -1):
@@ -39,7 +39,7 @@ def decay_grad(x, a, grad_y=None):
         bx[i] += b_t7
         i_minus_1 = i - 1
         ba += unbroadcast(b_t7 * y[i_minus_1], ba)
-        by[i_minus_1] += unbroadcast(b_t7 * a, by[i_minus_1])
+        by[i_minus_1] += b_t7 * a
     # grad of golden_functions.py:56: y[0] = x[0]
     y[0] = y_old.pop()
     bx[0] += copy_value(by[0])

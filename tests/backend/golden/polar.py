@@ -2,7 +2,7 @@
 # srcgrad rewrites this file from the function's source; edits here are lost.
 import math
 
-from srcgrad.runtime import seed, take_cotangent, unbroadcast
+from srcgrad.runtime import seed
 
 
 def polar_grad(r, theta, grad_y0=None, grad_y1=None):
@@ -12,8 +12,6 @@ def polar_grad(r, theta, grad_y0=None, grad_y1=None):
     # grad of golden_functions.py:121: return r * math.cos(theta), r * math.sin(theta)
     b_t2 = seed(grad_y0, r * cos_theta)
     b_t4 = seed(grad_y1, r * sin_theta)
-    br = take_cotangent(b_t4 * sin_theta, r)
-    btheta = take_cotangent(b_t4 * r * math.cos(theta), theta)
-    br += b_t2 * cos_theta
-    btheta += unbroadcast(-(b_t2 * r) * math.sin(theta), btheta)
+    br = b_t4 * sin_theta + b_t2 * cos_theta
+    btheta = b_t4 * r * math.cos(theta) - b_t2 * r * math.sin(theta)
     return (br, btheta)
