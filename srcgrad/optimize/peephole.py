@@ -26,6 +26,7 @@ It returns whether it changed anything; `cleanup` then drops what became dead.
 from __future__ import annotations
 
 import ast
+import inspect
 import math
 
 from .. import ir, runtime
@@ -70,7 +71,7 @@ class _Simplify(ast.NodeTransformer):
             return self._done(args[0])
         if obj is runtime.unbroadcast and len(args) == 2 and self.ranks.same_shape(*args):
             return self._done(args[0])
-        if obj is sum_grad and len(args) == 4 and scalar(args[0]) and scalar(args[1]):
+        if obj is sum_grad and len(args) >= 2 and scalar(args[0]) and scalar(args[1]):
             return self._done(args[0])
         if obj is cast_like and len(args) == 2 and scalar(args[0]) and scalar(args[1]) \
                 and self.ranks.floating(args[0]):
@@ -81,7 +82,24 @@ class _Simplify(ast.NodeTransformer):
                 and node.func.value.id == "math" and args \
                 and all(isinstance(a, ast.Constant) for a in args):
             return self._whole_number(node, obj)
-        return node
+        return self._without_defaults(node, obj)
+
+    def _without_defaults(self, node: ast.Call, fn) -> ast.expr:
+        """A helper of srcgrad's called with its trailing defaults spelled out
+        (`sum_grad(g, x, None, False)`), called without them (`sum_grad(g, x)`)."""
+        if not (getattr(fn, "__module__", None) or "").startswith("srcgrad.runtime"):
+            return node
+        try:
+            params = list(inspect.signature(fn).parameters.values())
+        except (TypeError, ValueError):
+            return node
+        args = node.args
+        while 0 < len(args) <= len(params) and _is_default(args[-1], params[len(args) - 1]):
+            args = args[:-1]
+        if len(args) == len(node.args):
+            return node
+        node.args = args
+        return self._done(node)
 
     def _whole_number(self, node: ast.Call, fn) -> ast.expr:
         try:
@@ -131,6 +149,15 @@ class _Simplify(ast.NodeTransformer):
             if positive is not None:
                 return self._done(positive)
         return node
+
+
+def _is_default(arg: ast.expr, param: inspect.Parameter) -> bool:
+    """Whether `arg` is the literal `param` defaults to (None, or a value of
+    the same type: `False` is not `0`)."""
+    default = param.default
+    if default is inspect.Parameter.empty or not isinstance(arg, ast.Constant):
+        return False
+    return arg.value is default or (type(arg.value) is type(default) and arg.value == default)
 
 
 def _is_one(node: ast.expr) -> bool:

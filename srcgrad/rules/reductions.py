@@ -53,7 +53,7 @@ for _primal, _impl in [(np.sum, reduce_sum), (np.mean, reduce_mean), (np.max, re
 
 
 @adjoint(sum_grad)
-def sum_grad_adjoint(g, ans, dy, x, axis, keepdims):
+def sum_grad_adjoint(g, ans, dy, x, axis=None, keepdims=False):
     return (
         sum_to(reduce_sum(unbroadcast(g, x), axis, keepdims=keepdims), np.shape(dy)),
         None,

@@ -166,7 +166,7 @@ _overload_reduction(reduce_prod, np.prod, _prod_all, _row_prod, 1)
 # --- sum and mean ------------------------------------------------------------------------------
 
 
-def sum_grad(dy, x, axis, keepdims):
+def sum_grad(dy, x, axis=None, keepdims=False):
     """The cotangent of `x` in `np.sum(x, axis, keepdims=keepdims)`: `dy`
     summed to the result's shape (it may have been broadcast larger), then
     repeated along the reduced axes.  An array shaped like `x` (compiled, a
@@ -186,14 +186,14 @@ def _broadcast_value(value, x):
 
 
 @cached_overload(sum_grad)
-def _sum_grad(dy, x, axis, keepdims):
+def _sum_grad(dy, x, axis=None, keepdims=False):
     keep = static_bool(keepdims, "keepdims")
     if keep is None:
-        return lambda dy, x, axis, keepdims: numba.literally(keepdims)
+        return lambda dy, x, axis=None, keepdims=False: numba.literally(keepdims)
     if is_scalar_type(x):
         if isinstance(dy, types.Array):
-            return lambda dy, x, axis, keepdims: dy.sum()
-        return lambda dy, x, axis, keepdims: dy
+            return lambda dy, x, axis=None, keepdims=False: dy.sum()
+        return lambda dy, x, axis=None, keepdims=False: dy
     if not isinstance(x, types.Array):
         raise TypingError(f"sum_grad: unsupported type {x}")
     ndim = x.ndim
@@ -203,9 +203,9 @@ def _sum_grad(dy, x, axis, keepdims):
         # every element the same: a read-only view of one value, not an array
         # to fill (nothing writes into the cotangent that a rule returns)
         cast = dtype.type
-        return lambda dy, x, axis, keepdims: _broadcast_value(cast(np.sum(dy)), x)
+        return lambda dy, x, axis=None, keepdims=False: _broadcast_value(cast(np.sum(dy)), x)
 
-    def impl(dy, x, axis, keepdims):
+    def impl(dy, x, axis=None, keepdims=False):
         mask = axis_mask(ndim, axis)
         result = to_fixed_tuple(kept_shape(x.shape, mask, keepdims), rank)
         summed = sum_to(dy, result)
@@ -216,7 +216,7 @@ def _sum_grad(dy, x, axis, keepdims):
     return impl
 
 
-def reduced_size(x, axis):
+def reduced_size(x, axis=None):
     """How many elements of `x` reduce into each element of a reduction over
     `axis`, in `x`'s cotangent dtype."""
     axes, _, _ = reduction_shapes(x, axis, False)
@@ -224,14 +224,14 @@ def reduced_size(x, axis):
 
 
 @cached_overload(reduced_size)
-def _reduced_size(x, axis):
+def _reduced_size(x, axis=None):
     nptype = numba_grad_dtype(x).type
     if is_scalar_type(x):
-        return lambda x, axis: nptype(1)
+        return lambda x, axis=None: nptype(1)
     if is_none_type(axis):
-        return lambda x, axis: nptype(x.size)
+        return lambda x, axis=None: nptype(x.size)
 
-    def impl(x, axis):
+    def impl(x, axis=None):
         mask = axis_mask(x.ndim, axis)
         n = 1
         for d in range(x.ndim):
@@ -245,7 +245,7 @@ def _reduced_size(x, axis):
 # --- max and min -------------------------------------------------------------------------
 
 
-def tie_weights(x, ans, axis, keepdims):
+def tie_weights(x, ans, axis=None, keepdims=False):
     """Where `x` equals its reduction `ans` (a max or a min), 1 divided by
     how many elements of its group do; 0 elsewhere; nan over a group whose
     extreme is nan (no element equals it), as in JAX.  In `x`'s cotangent
@@ -260,13 +260,13 @@ def tie_weights(x, ans, axis, keepdims):
 
 
 @cached_overload(tie_weights)
-def _tie_weights(x, ans, axis, keepdims):
+def _tie_weights(x, ans, axis=None, keepdims=False):
     dtype = numba_grad_dtype(x)
     if is_scalar_type(x):
         one = dtype.type(1)
-        return lambda x, ans, axis, keepdims: one
+        return lambda x, ans, axis=None, keepdims=False: one
 
-    def impl(x, ans, axis, keepdims):
+    def impl(x, ans, axis=None, keepdims=False):
         mask = axis_mask(x.ndim, axis)
         rows = as_groups(x, mask)
         extremes = np.ascontiguousarray(np.asarray(ans)).reshape(rows.shape[0])

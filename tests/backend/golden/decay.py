@@ -26,7 +26,7 @@ def decay_grad(x, a, grad_y=None):
     y_times_y = y * y
     # grad of golden_functions.py:59: return np.sum(y * y)
     b_t9 = seed(grad_y, reduce_sum(y_times_y))
-    b_y_times_y = sum_grad(b_t9, y_times_y, None, False)
+    b_y_times_y = sum_grad(b_t9, y_times_y)
     by = take_cotangent(b_y_times_y * y * 2, y)
     ba = 0.0
     bx = zeros_like(x)

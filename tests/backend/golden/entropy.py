@@ -17,14 +17,14 @@ def entropy_grad(z, grad_y=None):
     p_times_log_p = p * log_p
     # grad of golden_functions.py:90: return -np.sum(p * np.log(p))
     b_t7 = seed(grad_y, -reduce_sum(p_times_log_p))
-    b_p_times_log_p = sum_grad(-b_t7, p_times_log_p, None, False)
+    b_p_times_log_p = sum_grad(-b_t7, p_times_log_p)
     bp = take_cotangent(b_p_times_log_p * log_p, p)
     bp += b_p_times_log_p * p / p
     # grad of golden_functions.py:89: p = e / np.sum(e)
     be = take_cotangent(bp / reduce_sum_e, e)
-    be += sum_grad(-(bp / reduce_sum_e) * e / reduce_sum_e, e, None, False)
+    be += sum_grad(-(bp / reduce_sum_e) * e / reduce_sum_e, e)
     # grad of golden_functions.py:88: e = np.exp(z - np.max(z))
     b_t2 = be * e
     bz = new_cotangent(b_t2, z)
-    bz += sum_grad(-b_t2, z, None, False) * tie_weights(z, reduce_max_z, None, False)
+    bz += sum_grad(-b_t2, z) * tie_weights(z, reduce_max_z)
     return (bz,)

@@ -20,7 +20,7 @@ def smooth_grad(u, grad_y=None):
     v_times_v = v * v
     # grad of golden_functions.py:116: return np.sum(v * v)
     b_t14 = seed(grad_y, reduce_sum(v_times_v))
-    b_v_times_v = sum_grad(b_t14, v_times_v, None, False)
+    b_v_times_v = sum_grad(b_t14, v_times_v)
     bv = take_cotangent(b_v_times_v * v * 2, v)
     bu = zeros_like(u)
     # grad of golden_functions.py:114: for i in range(1, u.shape[0] - 1):
