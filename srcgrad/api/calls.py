@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..errors import UnsupportedArgumentError
 from ..runtime import grad_dtype
 
 if TYPE_CHECKING:
@@ -149,3 +150,43 @@ def numbers(values: list) -> set[tuple[int, str]]:
         elif isinstance(v, (float, np.floating)):
             out.add((k, "f"))
     return out
+
+
+def container(gradient: GradFunction, k: int, value, differentiated: bool):
+    """A tuple, list or dict argument as the adjoint takes it (one array of
+    numbers), or an UnsupportedArgumentError naming the parameter."""
+    kind = type(value).__name__
+    name = list(gradient._signature.parameters)[k] if k < len(gradient._signature.parameters) \
+        else str(k)
+    file, line = gradient._where()
+    if differentiated and not isinstance(value, dict) and not any(
+            isinstance(v, (np.ndarray, tuple, list, dict)) for v in value):
+        differentiated = False  # numbers: read as an array, as ever (np.asarray below)
+    if differentiated or isinstance(value, dict):
+        what = ("srcgrad does not yet differentiate with respect to a container (tuple, "
+                "list, dict)" if differentiated else
+                "srcgrad does not yet take dicts (or other containers of arrays) as arguments")
+        hint = "" if isinstance(value, dict) else ", or one array made with np.stack"
+        raise UnsupportedArgumentError(
+            f"{gradient.__name__}(): parameter '{name}' of {fn_name(gradient.fn)} got a {kind}: "
+            f"{what}; pass each array as its own argument{hint}", file, line)
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        array = None
+    if array is None or array.dtype == object:
+        raise UnsupportedArgumentError(
+            f"{gradient.__name__}(): parameter '{name}' of {fn_name(gradient.fn)} got a {kind} "
+            "that is not one array (its entries differ in shape or type): containers of "
+            "arrays are not supported yet; pass each array as its own argument",
+            file, line)
+    return array
+
+
+def fn_name(fn) -> str:
+    """The name of the user's function under any number of gradients."""
+    from .gradient import GradFunction  # the class that uses this module
+
+    while isinstance(fn, GradFunction):
+        fn = fn.fn
+    return getattr(fn, "__name__", "the function")

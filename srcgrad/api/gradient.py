@@ -19,18 +19,17 @@ import threading
 import types
 from collections.abc import Callable, Sequence
 
-import numpy as np
-
 from ..backend.compile import COMPILED, jit, load_module
 from ..backend.device import DeviceOptions
 from ..backend.pipeline import Generated, Options, connected_params, transform
-from ..errors import SrcGradError, UnsupportedArgumentError
+from ..errors import SrcGradError
 from ..frontend.bindings import still_bound
 from ..frontend.expressions import stop_gradient
 from .calls import (
     TAKEN_ELSEWHERE,
     as_differentiable,
     as_input,
+    container,
     finish,
     numbers,
     short_path,
@@ -279,37 +278,9 @@ class GradFunction(Failures):
             if isinstance(value, (tuple, list, dict)):
                 if differentiated is None:
                     differentiated = set(self._generate().wrt_params)
-                value = self._container(k, value, k in differentiated)
+                value = container(self, k, value, k in differentiated)
             values.append(as_input(value))
         return values
-
-    def _container(self, k: int, value, differentiated: bool):
-        kind = type(value).__name__
-        name = list(self._signature.parameters)[k] if k < len(self._signature.parameters) \
-            else str(k)
-        file, line = self._where()
-        if differentiated and not isinstance(value, dict) and not any(
-                isinstance(v, (np.ndarray, tuple, list, dict)) for v in value):
-            differentiated = False  # numbers: read as an array, as ever (np.asarray below)
-        if differentiated or isinstance(value, dict):
-            what = ("srcgrad does not yet differentiate with respect to a container (tuple, "
-                    "list, dict)" if differentiated else
-                    "srcgrad does not yet take dicts (or other containers of arrays) as arguments")
-            hint = "" if isinstance(value, dict) else ", or one array made with np.stack"
-            raise UnsupportedArgumentError(
-                f"{self.__name__}(): parameter '{name}' of {_fn_name(self.fn)} got a {kind}: "
-                f"{what}; pass each array as its own argument{hint}", file, line)
-        try:
-            array = np.asarray(value)
-        except ValueError:
-            array = None
-        if array is None or array.dtype == object:
-            raise UnsupportedArgumentError(
-                f"{self.__name__}(): parameter '{name}' of {_fn_name(self.fn)} got a {kind} "
-                "that is not one array (its entries differ in shape or type): containers of "
-                "arrays are not supported yet; pass each array as its own argument",
-                file, line)
-        return array
 
     def _assume(self, values: list) -> None:
         """Before the first generation, note which parameters `values` gives
@@ -383,12 +354,6 @@ class GradFunction(Failures):
         return f"<srcgrad gradient of {getattr(self.fn, '__qualname__', self.fn)}>"
 
 
-def _fn_name(fn) -> str:
-    while isinstance(fn, GradFunction):
-        fn = fn.fn
-    return getattr(fn, "__name__", "the function")
-
-
 def _check_differentiable_again(inner: GradFunction, target: str) -> None:
     if inner.preserve_result:
         raise SrcGradError(f"grad() of {inner.__name__}, which returns (value, gradients) "
@@ -403,11 +368,6 @@ def _checked_max_trips(max_trips) -> int | None:
                                   or max_trips < 1):
         raise ValueError(f"max_trips must be a positive integer, not {max_trips!r}")
     return max_trips
-
-
-
-
-
 
 
 def grad(fn: Callable | None = None, /, *, wrt: int | str | Sequence[int | str] = 0,
