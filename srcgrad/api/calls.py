@@ -56,7 +56,8 @@ def short_path(gradient: GradFunction, generated: Generated, seeds: int) -> Call
     nones = (None,) * seeds
     # where the code was generated for numbers, an array takes the general
     # path, which generates the code again for any value (GradFunction._assume)
-    numbers_at = tuple(k in {p for p, _ in gradient._assumed or ()} for k in range(count))
+    numbered = {k for k, _ in gradient._assumed or ()}
+    numbers_at = tuple(k in numbered for k in range(count))
     if count == 1 and wrt == (0,) and seeds == 1 and not numbers_at[0]:
         single = gradient.single  # `wrt=0`, or `wrt=(0,)`: a tuple of one
 

@@ -259,8 +259,7 @@ def _set_before(stmts: list[ir.Stmt], flags: list[str]) -> bool:
     """Whether the last assignment in `stmts` of one of `flags` sets it to
     True, with no statement after it that may assign any of them."""
     for stmt in reversed(stmts):
-        assigned = {name for s in ir.walk([stmt]) for name in ir.defined_names(s)}
-        if not assigned & set(flags):
+        if not ir.defined_names(stmt) & set(flags):
             continue
         return (isinstance(stmt, ir.Assign) and stmt.target in flags
                 and isinstance(stmt.value, ast.Constant) and stmt.value.value is True)

@@ -30,8 +30,7 @@ import inspect
 import math
 
 from .. import ir, runtime
-from ..rules.helpers import cast_like
-from ..rules.reductions import sum_grad
+from ..runtime import cast_like, sum_grad
 from .ranks import Ranks
 
 __all__ = ["peephole"]
@@ -326,7 +325,7 @@ def _merge_next(block: list[ir.Stmt], k: int, ranks: Ranks) -> bool:
     """Fold the update `block[k]` (`t += a`, or `t = a` of a scalar name)
     into the next update of `t` in the block: `t += a + b` there."""
     first = block[k]
-    if isinstance(first, (ir.Pop, ir.PopStore)):
+    if isinstance(first, ir.Pop):
         return False  # a pop stays where it is, in its pairing with a push
     if isinstance(first, ir.Accumulate):
         target = first.target

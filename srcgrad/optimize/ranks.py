@@ -39,9 +39,9 @@ import numpy as np
 
 from .. import ir, runtime
 from ..rules import registry
-from ..rules.helpers import cast_like
-from ..rules.linalg import norm
-from ..rules.reductions import (
+from ..runtime import (
+    cast_like,
+    norm,
     reduce_max,
     reduce_mean,
     reduce_min,
