@@ -1,6 +1,7 @@
 """Functions outside srcgrad's subset, or misused: each one's error is tested
 in test_errors.py by the line it must point at (the `# <- error` marker)."""
 
+import collections
 import functools
 import math
 
@@ -24,17 +25,22 @@ def uses_with(x):
     return y
 
 
-def uses_lambda(x):
-    f = lambda v: v * 2.0  # noqa: E731  # <- error
-    return f(x)
+def list_grows_in_loop(x):
+    acc = []
+    for i in range(x.shape[0]):  # <- error
+        acc.append(x[i] * 2.0)
+    return np.sum(np.stack(acc))
 
 
-def uses_comprehension(x):
-    return sum([v * v for v in x])  # <- error
+def comprehension_of_computed_length(x):
+    return np.sum(np.array([v * v for v in x]))  # <- error
 
 
-def uses_generator(x):
-    return sum(v * v for v in x)  # <- error
+def list_forms_differ(x):
+    parts = [x]
+    if x[0] > 0:
+        parts = [x, x]
+    return np.sum(parts[0])  # <- error
 
 
 def uses_global_write(x):
@@ -62,17 +68,17 @@ def calls_class(x):
     return x
 
 
-def nested_def(x):
-    def inner(v):  # <- error
-        return v
-    return inner(x)
+def calls_a_number(x):
+    f = 2.0
+    return f(x)  # <- error
 
 
-def for_over_array(x):
-    s = 0.0
-    for v in x:  # <- error
-        s = s + v
-    return s
+_Pair = collections.namedtuple("_Pair", ["a", "b"])
+
+
+def missing_field(x):
+    pair = _Pair(x, 2.0 * x)
+    return np.sum(pair.c)  # <- error
 
 
 def while_else(x):

@@ -161,6 +161,7 @@ class CallLowering:
         self.check_arguments(call, fn, args, keywords)
         atoms = [self.argument(a) for a in args]
         kw = [ast.keyword(k.arg, self.argument(k.value)) for k in keywords]
+        atoms, kw = self.array_operands(fn, atoms, kw)
         expand = registry.expansion(fn)
         if expand is not None:
             bound = registry.lookup(fn).signature.bind(*atoms, **{k.arg: k.value for k in kw})
@@ -245,6 +246,9 @@ class CallLowering:
 
     def inline_call(self, fn, args, keywords, call: ast.Call) -> list[ast.expr]:
         raise NotImplementedError  # inlining.FunctionLowering
+
+    def array_operands(self, fn, atoms: list, keywords: list) -> tuple[list, list]:
+        return atoms, keywords  # containers.ContainerLowering
 
 
     def writing_call(self, fn, args, keywords, write: registry.Write,

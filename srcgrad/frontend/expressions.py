@@ -78,9 +78,12 @@ class Context:
 
     src: FunctionSource
     scope: Scope
-    rename: dict[str, ast.expr]  # user local name → IR atom
+    rename: dict[str, object]  # user local name → IR atom, or a static value (values.py)
     ret: ReturnInfo
-    callers: tuple[types.FunctionType, ...]  # the chain of inlined calls, for recursion
+    callers: tuple[object, ...]  # the chain of inlined functions, for recursion
+    caller: Context | None = None  # the context that inlined this one
+    home: dict[str, str] = field(default_factory=dict)  # local name → its IR variable
+    leaves: dict[tuple, str] = field(default_factory=dict)  # (name, path) → element variable
 
 
 class ExpressionLowering(CallLowering):

@@ -15,16 +15,17 @@ from __future__ import annotations
 import ast
 
 from .. import ir
+from .containers import ContainerLowering
 from .expressions import Context, ReturnInfo
 from .flow import always_returns, is_docstring, return_values, returns_last, tail_returns
 from .parse import FunctionSource, read_function, user_function
 from .subset import Scope, check_subset, local_names
-from .updates import UpdateLowering
+from .values import Func, Record, Seq, is_static, new_ident
 
 __all__ = ["FunctionLowering"]
 
 
-class FunctionLowering(UpdateLowering):
+class FunctionLowering(ContainerLowering):
     """Lowers function bodies and inlines calls (see the module's docstring);
     `statements.Lowering` adds the statements themselves (`block`)."""
 
@@ -50,8 +51,11 @@ class FunctionLowering(UpdateLowering):
         return [init, *self.block(stmts)], ret.results
 
 
-    def result_name(self, value: ast.expr) -> str:
-        atom = self.atom(value)
+    def result_name(self, value: ast.expr):
+        """The variable holding a returned value (or the static value itself)."""
+        atom = self.value(value)
+        if is_static(atom):
+            return atom
         if isinstance(atom, ast.Name):
             return atom.id
         return self.temp(atom).id
@@ -95,32 +99,79 @@ class FunctionLowering(UpdateLowering):
 
 
     def inline_call(self, fn, args, keywords, call: ast.Call,
-                    statement: bool = False) -> list[ast.expr]:
+                    statement: bool = False) -> list:
+        return self.call_function(fn, args, keywords, call, statement)
+
+    def call_function(self, fn, args, keywords, call: ast.Call, statement: bool = False) -> list:
+        """Inline a call of the user's function, a nested `def`, a `lambda` or
+        a `functools.partial` of one: the values of its results (atoms, or
+        static values)."""
+        values = self.call_values(args)
+        named = {k.arg: self.value(k.value) for k in keywords if k.arg is not None}
+        for k in keywords:
+            if k.arg is None:
+                record = self.value(k.value)
+                if not isinstance(record, Record):
+                    raise self.error(call, f"'**{ast.unparse(k.value)}' is not a dict srcgrad knows")
+                named.update(zip(record.keys, record.items))
+        if isinstance(fn, Func):
+            values = [*fn.args, *values]
+            named = {**dict(fn.keywords), **named}
+            if fn.tree is not None:
+                home = fn.home
+                src = FunctionSource(home.src.fn, fn.tree, home.src.file, home.src.lines,
+                                     home.src.namespace)
+                return self._inline(src, fn.tree, fn.defaults, home, values, named, call, statement)
+            fn = fn.fn
         py_fn = user_function(fn)
-        if py_fn in self.ctx.callers:
-            chain = " -> ".join(f.__name__ for f in (*self.ctx.callers, py_fn))
+        src = read_function(py_fn)
+        defaults = dict(zip(_positional(src.tree)[len(_positional(src.tree)) - len(
+            src.tree.args.defaults):], src.fn.__defaults__ or ()))
+        defaults.update(src.fn.__kwdefaults__ or {})
+        defaults = {k: self.from_global(call, v) for k, v in defaults.items()}
+        return self._inline(src, py_fn, defaults, None, values, named, call, statement)
+
+    def call_values(self, args: list[ast.expr]) -> list:
+        values = []
+        for arg in args:
+            if isinstance(arg, ast.Starred):
+                values.extend(self.sequence(arg.value, arg))
+            else:
+                values.append(self.value(arg))
+        return values
+
+    def _inline(self, src: FunctionSource, key, defaults: dict, home, values: list, named: dict,
+                call: ast.Call, statement: bool) -> list:
+        if key in self.ctx.callers:
+            chain = " -> ".join(getattr(f, "__name__", getattr(f, "name", "?"))
+                                for f in (*self.ctx.callers, key))
             raise self.error(call, f"recursion cannot be differentiated ({chain})")
         caller = self.ctx
-        src = read_function(py_fn)
-        check_subset(src)
-        bound = self.bind_arguments(src, args, keywords, call)
+        check_subset(src, helper=True)
+        bound = self.bind_values(src, values, named, defaults, call)
         assigned = {n.id for n in ast.walk(src.tree) if isinstance(n, ast.Name)
                     and isinstance(n.ctx, ast.Store)}
         prefix = f"{src.name}_"
-        rename: dict[str, ast.expr] = {}
+        rename: dict[str, object] = {}
         copies = []
-        for param, atom in bound.items():
-            if param in assigned or isinstance(atom, ast.Tuple):
+        for param, value in bound.items():
+            if param in assigned and not is_static(value):
                 name = self.namer.fresh(prefix + param)
                 rename[param] = ast.Name(name, ast.Load())
-                copies.append((name, atom))
+                copies.append((name, value))
             else:
-                rename[param] = atom  # read-only parameter: use the argument itself
+                rename[param] = value  # read-only parameter: use the argument itself
         for name in sorted(local_names(src.tree) - set(bound)):
             rename[name] = ast.Name(self.namer.fresh(prefix + name), ast.Load())
+        scope = Scope(src, self.bindings)
+        if home is not None:  # a closure reads the variables of the function around it
+            free = {n.id for n in ast.walk(src.tree) if isinstance(n, ast.Name)} - scope.locals
+            closure = {n for n in free if home.scope.is_local(n)}
+            scope.locals = scope.locals | closure
+            for name in closure:
+                rename[name] = home.rename.get(name)
         saved_origin = self.origin
-        self.ctx = Context(src, Scope(src, self.bindings), rename, ReturnInfo(None),
-                           (*caller.callers, py_fn))
+        self.ctx = Context(src, scope, rename, ReturnInfo(None), (*caller.callers, key), caller)
         try:
             self.ctx.ret = self.return_info(src, src.tree, prefix, statement)
             self.origin = src.origin(src.tree)
@@ -131,32 +182,39 @@ class FunctionLowering(UpdateLowering):
         finally:
             self.ctx = caller
             self.origin = saved_origin
-        return [ast.Name(r, ast.Load()) for r in results]
+        return [ast.Name(r, ast.Load()) if isinstance(r, str) else r for r in results]
 
-
-    def bind_arguments(self, src: FunctionSource, args, keywords, call) -> dict[str, ast.expr]:
-        """Lower the arguments of a call to `src`'s function and match them to
-        its parameters (defaults included)."""
+    def bind_values(self, src: FunctionSource, values: list, named: dict, defaults: dict,
+                    call: ast.Call) -> dict[str, object]:
+        """Match the values of a call's arguments to `src`'s parameters."""
         a = src.tree.args
-        positional = [p.arg for p in a.posonlyargs + a.args]
-        if len(args) > len(positional):
+        positional = _positional(src.tree)
+        bound: dict[str, object] = dict(zip(positional, values))
+        extra = values[len(positional):]
+        if extra and a.vararg is None:
             raise self.error(call, f"{src.name}() takes {len(positional)} positional arguments "
-                             f"but {len(args)} were given")
-        bound: dict[str, ast.expr] = {}
-        for name, arg in zip(positional, args):
-            bound[name] = self.argument(arg)
+                             f"but {len(values)} were given")
+        if a.vararg is not None:
+            bound[a.vararg.arg] = Seq(tuple(extra))
         allowed = set(positional[len(a.posonlyargs):]) | {p.arg for p in a.kwonlyargs}
-        for kw in keywords:
-            if kw.arg not in allowed or kw.arg in bound:
+        spare = {}
+        for name, value in named.items():
+            if name in bound or (name not in allowed and a.kwarg is None):
                 raise self.error(call, f"{src.name}() got an unexpected or repeated argument "
-                                 f"'{kw.arg}'")
-            bound[kw.arg] = self.argument(kw.value)
-        defaults = dict(zip(positional[len(positional) - len(a.defaults):],
-                            src.fn.__defaults__ or ()))
-        defaults.update(src.fn.__kwdefaults__ or {})
+                                 f"'{name}'")
+            if name in allowed:
+                bound[name] = value
+            else:
+                spare[name] = value
+        if a.kwarg is not None:
+            bound[a.kwarg.arg] = Record(tuple(spare), tuple(spare.values()), dict, new_ident())
         for name in positional + [p.arg for p in a.kwonlyargs]:
             if name not in bound:
                 if name not in defaults:
                     raise self.error(call, f"{src.name}() is missing the argument '{name}'")
-                bound[name] = self.global_value(call, defaults[name])
+                bound[name] = defaults[name]
         return bound
+
+
+def _positional(tree: ast.FunctionDef) -> list[str]:
+    return [p.arg for p in tree.args.posonlyargs + tree.args.args]

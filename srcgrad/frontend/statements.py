@@ -35,30 +35,34 @@ from .. import ir, runtime
 from ..errors import UnsupportedSyntaxError
 from ..ir import effects
 from ..ir.guards import GUARD_HELPERS, Guard, GuardKind
-from ..ir.markers import SUBSCRIPT
 from ..ir.naming import Namer
 from .expressions import Context
 from .flow import assigned_names, contains, contains_direct, is_docstring, not_any, return_values
-from .inlining import FunctionLowering
+from .iteration import IterationLowering, Loop
+from .joins import (
+    ShapeChange,
+    canonical_form,
+    close_loop,
+    restore,
+    shape_message,
+    snapshot,
+    touched,
+)
 from .parse import FunctionSource
+from .static_calls import StaticMethod
 from .subset import Scope, local_names
+from .values import Func, Record, Seq, describe, is_static
 
 __all__ = ["Lowering"]
 
 
-class _Loop:
-    def __init__(self, break_flag: str | None, continue_flag: str | None):
-        self.break_flag = break_flag
-        self.continue_flag = continue_flag
-
-
-class Lowering(FunctionLowering):
+class Lowering(IterationLowering):
     """The statement half of the front end (see the module's docstring)."""
 
     def __init__(self, namer: Namer, reserved: set[str], stacks: bool = False):
         super().__init__(namer, stacks)
         self.reserved = reserved
-        self.loops: list[_Loop] = []
+        self.loops: list[Loop] = []
 
     # --- the function --------------------------------------------------------
 
@@ -87,6 +91,11 @@ class Lowering(FunctionLowering):
         ret = self.return_info(src, tree, "")
         self.ctx = Context(src, Scope(src, self.bindings), rename, ret, (src.fn,))
         body, results = self.function_body(tree)
+        for result in results:
+            if is_static(result):
+                raise self.error(tree, f"'{tree.name}' returns {describe(result)}; srcgrad "
+                                 "differentiates functions that return numbers, arrays, or a "
+                                 "tuple of them written in the 'return'")
         return ir.Function(
             name=tree.name,
             params=params,
@@ -98,7 +107,8 @@ class Lowering(FunctionLowering):
             imports=self.imports,
             bindings=self.bindings,
             temps=self.temps,
-            user_names={name: [atom.id] for name, atom in rename.items()},
+            user_names={name: [atom.id] for name, atom in rename.items()
+                        if isinstance(atom, ast.Name)},
             result_origin=src.origin([n for n in ast.walk(tree) if isinstance(n, ast.Return)][-1]),
         )
 
@@ -122,9 +132,10 @@ class Lowering(FunctionLowering):
                     go = self.namer.fresh(f"go_{self.origin.line}")
                     test = not_any(flags)
                     self.emit_assign(go, test, nondiff=True)
-                    guarded = self.block(rest)
-                    if guarded:
-                        self.emit(ir.If(self.origin, go, guarded, []))
+                    guarded = self.joined_if(go, lambda rest=rest: self.out.extend(
+                        self.block(rest)), None, emit=False)
+                    if guarded.body or guarded.orelse:
+                        self.emit(guarded)
                     break
             return self.out
         finally:
@@ -157,6 +168,11 @@ class Lowering(FunctionLowering):
 
     def _Expr(self, stmt: ast.Expr) -> None:
         value = stmt.value
+        if isinstance(value, ast.Call) and not self.stacks and self.might_be_static(value):
+            fn = self.resolve_call(value)[0]
+            if isinstance(fn, (StaticMethod, Func)):
+                self.value(value)  # `acc.append(v)`, `helper(acc)`: for what it changes
+                return
         if self.stacks and isinstance(value, ast.Call):
             kept = self._generated_effect(value)
             if kept is not None:
@@ -213,78 +229,111 @@ class Lowering(FunctionLowering):
 
     def _assign_to(self, target: ast.expr, value: ast.expr) -> None:
         if isinstance(target, ast.Name):
-            self.assign(self.name_target(target), value)
+            if self.might_be_static(value):
+                self.bind_target(target, self.value(value))
+            else:
+                self.assign(self.name_target(target), value)
         elif isinstance(target, ast.Subscript):
+            if self.might_be_static(target.value):
+                self.assign_lowered(target, self.value(value))
+                return
             array = self.store_target(target.value)
             index = self.index(target.slice)
             self.emit(ir.Store(self.origin, array, index, self.atom(value)))
         elif isinstance(target, (ast.Tuple, ast.List)):
-            self._unpack(target.elts, value)
+            self._unpack(target, value)
         else:  # check_subset refused the others
             raise self.error(target, "this assignment target cannot be differentiated")
 
-    def _unpack(self, targets: list[ast.expr], value: ast.expr) -> None:
-        if isinstance(value, (ast.Tuple, ast.List)):
-            if len(value.elts) != len(targets):
-                raise self.error(value, f"cannot unpack {len(value.elts)} values into "
-                                 f"{len(targets)} names")
-            atoms = [self.atom(v) for v in value.elts]
+    def _unpack(self, target: ast.Tuple | ast.List, value: ast.expr) -> None:
+        if isinstance(value, (ast.Tuple, ast.List)) and not any(
+                isinstance(e, ast.Starred) for e in value.elts):
+            values = [self.value(v) for v in value.elts]
             # all values are read before any target is written, as in `a, b = b, a`
-            written = {t.id for t in targets if isinstance(t, ast.Name)}
-            atoms = [self.temp(a) if isinstance(a, ast.Name) and a.id in written else a
-                     for a in atoms]
-        elif isinstance(value, ast.Call) and self.is_user_function(self.resolve_call(value)[0]):
-            fn, args, keywords = self.resolve_call(value)
-            atoms = self.inline_call(fn, args, keywords, value)
-            if len(atoms) != len(targets):
-                raise self.error(value, f"cannot unpack {len(atoms)} values into "
-                                 f"{len(targets)} names")
-        else:
-            whole = self.atom(value)
-            atoms = [self.temp(ast.Subscript(whole, ast.Constant(k), ast.Load()), SUBSCRIPT)
-                     for k in range(len(targets))]
-        for target, atom in zip(targets, atoms):
-            self._assign_lowered(target, atom)
+            written = {self.ctx.rename.get(n.id).id for n in ast.walk(target)
+                       if isinstance(n, ast.Name) and isinstance(self.ctx.rename.get(n.id), ast.Name)}
+            values = [self.temp(v) if isinstance(v, ast.Name) and v.id in written else v
+                      for v in values]
+            self.bind_target(target, Seq(tuple(values)))
+            return
+        self.bind_target(target, self.value(value))
 
-    def _assign_lowered(self, target: ast.expr, atom: ast.expr) -> None:
-        """Assign an atom that is already lowered (an IR name or a constant)."""
-        if isinstance(target, ast.Name):
-            self.emit_assign(self.name_target(target), atom)
-        elif isinstance(target, ast.Subscript):
-            array = self.store_target(target.value)
-            self.emit(ir.Store(self.origin, array, self.index(target.slice), atom))
-        else:  # check_subset refused nested unpacking
+    def _assign_lowered(self, target: ast.expr, atom) -> None:
+        self.bind_target(target, atom)
+
+    def assign_lowered(self, target: ast.expr, value) -> None:
+        """`target[index] = value`, `value` already lowered."""
+        if not isinstance(target, ast.Subscript):
             raise self.error(target, "this assignment target cannot be differentiated")
+        if self.might_be_static(target.value):
+            container = self.value(target.value)
+            if isinstance(container, Record):
+                self.change(target.value, container.set(self.static_key(target.slice), value))
+                return
+            if isinstance(container, Seq):
+                index = self.value(target.slice)
+                if not (isinstance(index, ast.Constant) and isinstance(index.value, int)):
+                    raise self.error(target, f"'{ast.unparse(target)}': srcgrad assigns into a "
+                                     "list at constant positions only")
+                if not container.is_list:
+                    raise self.error(target, "a tuple cannot be assigned into")
+                items = list(container.items)
+                items[index.value] = value
+                self.change(target.value, Seq(tuple(items), True, container.ident))
+                return
+            if is_static(container):
+                raise self.error(target, f"'{ast.unparse(target.value)}' is {describe(container)}")
+        if is_static(value):
+            raise self.error(target, f"{describe(value)} cannot be stored into an array")
+        array = self.store_target(target.value)
+        self.emit(ir.Store(self.origin, array, self.index(target.slice), value))
+
+    def _FunctionDef(self, stmt: ast.FunctionDef) -> None:
+        self.bind_static(ast.Name(stmt.name, ast.Store()), self.nested_function(stmt))
 
     def _If(self, stmt: ast.If) -> None:
         known = None if self.has_user_call(stmt.test) else self.constant_truth(stmt.test)
         cond = self.condition(stmt.test, self.namer.fresh(f"cond_{self.origin.line}"))
-        origin = self.origin
-        body = self.block(stmt.body) if known is not False else []
-        orelse = self.block(stmt.orelse) if known is not True else []
-        self.emit(ir.If(origin, cond, body, orelse))
+        body = (lambda: self.out.extend(self.block(stmt.body))) if known is not False else None
+        orelse = (lambda: self.out.extend(self.block(stmt.orelse))) if known is not True else None
+        self.joined_if(cond, body, orelse)
 
-    def _For(self, stmt: ast.For) -> None:
-        origin = self.origin
+    def range_for(self, stmt: ast.For) -> None:
         args = stmt.iter.args
+        if not 1 <= len(args) <= 3:
+            raise self.error(stmt, "range() takes one to three positional arguments")
         bounds = [self.atom(a) for a in args]
         if len(bounds) == 1:
             bounds = [ast.Constant(0), bounds[0], ast.Constant(1)]
         elif len(bounds) == 2:
             bounds.append(ast.Constant(1))
+        before, out = snapshot(self), len(self.out)
+        try:
+            self.loop_over(stmt, self.name_target(stmt.target), bounds, None)
+        except ShapeChange as change:
+            if not all(isinstance(b, ast.Constant) for b in bounds):
+                raise self.error(stmt, shape_message(change, self.origin.line)) from None
+            del self.out[out:]
+            restore(before)
+            items = [ast.Constant(i) for i in range(*[b.value for b in bounds])]
+            self.unrolled(stmt, items)
+
+    def loop_over(self, stmt: ast.For, var: str, bounds: list[ast.expr], prologue) -> None:
+        """`for var in range(*bounds)`, the body after `prologue()` (which
+        takes the loop's items)."""
+        origin = self.origin
         assigned = assigned_names(stmt.body, self.ctx.rename)
         fixed = []
         for bound in bounds:  # range() reads its bounds once; keep those values
             if isinstance(bound, ast.Name) and bound.id in assigned:
                 bound = self.temp(bound)
             fixed.append(bound)
-        var = self.name_target(stmt.target)
         leaves = contains_direct(stmt.body, ast.Break) or (
             self.ctx.ret.flag is not None and contains(stmt, ast.Return, into_loops=True))
         trips = self.namer.fresh(f"iters_{origin.line}") if leaves else None
         if trips:
             self.emit_assign(trips, ast.Constant(0), nondiff=True)
-        body = self._loop_body(stmt, trips)
+        body = self._loop_body(stmt, trips, prologue=prologue)
         self.emit(ir.For(origin, var, *fixed, body, trips))
 
     def _While(self, stmt: ast.While) -> None:
@@ -293,27 +342,37 @@ class Lowering(FunctionLowering):
         origin = self.origin
         trips = self.namer.fresh(f"iters_{origin.line}")
         self.emit_assign(trips, ast.Constant(0), nondiff=True)
+        try:
+            self._while(stmt, trips, canonical_form(self, touched(stmt), origin))
+        except ShapeChange as change:
+            raise self.error(stmt, shape_message(change, origin.line)) from None
+
+    def _while(self, stmt: ast.While, trips: str, forms: dict) -> None:
+        origin = self.origin
         if self.has_user_call(stmt.test):
             # the test needs statements: evaluate it before the loop and again
             # at the end of each iteration
             cond = self.condition(stmt.test, self.namer.fresh(f"cond_{origin.line}"))
-            body = self._loop_body(stmt, trips, retest=(cond, stmt.test))
+            body = self._loop_body(stmt, trips, retest=(cond, stmt.test), forms=forms)
             self.emit(ir.While(origin, ast.Name(cond, ast.Load()), body, trips))
             return
         test = self.canonical(stmt.test)
-        body = self._loop_body(stmt, trips)
+        body = self._loop_body(stmt, trips, forms=forms)
         self.emit(ir.While(origin, test, body, trips))
 
     def _loop_body(self, stmt: ast.For | ast.While, trips: str | None,
-                   retest: tuple[str, ast.expr] | None = None) -> list[ir.Stmt]:
+                   retest: tuple[str, ast.expr] | None = None, prologue=None,
+                   forms: dict | None = None) -> list[ir.Stmt]:
         origin = self.origin
+        if forms is None:
+            forms = canonical_form(self, touched(stmt), origin)
         line = origin.line
         break_flag = self.namer.fresh(f"break_{line}") if contains_direct(stmt.body, ast.Break) else None
         continue_flag = (self.namer.fresh(f"continue_{line}")
                          if contains_direct(stmt.body, ast.Continue) else None)
         if break_flag:
             self.emit_assign(break_flag, ast.Constant(False), nondiff=True)
-        self.loops.append(_Loop(break_flag, continue_flag))
+        self.loops.append(Loop(break_flag, continue_flag))
         saved, self.out = self.out, []
         try:
             if trips:
@@ -321,6 +380,8 @@ class Lowering(FunctionLowering):
                 self.emit_assign(trips, count, nondiff=True)
             if continue_flag:
                 self.emit_assign(continue_flag, ast.Constant(False), nondiff=True)
+            if prologue is not None:
+                prologue()
             self.out.extend(self.block(stmt.body))
             exits = [f for f in (break_flag, self.ctx.ret.flag) if f and (
                 f == break_flag or contains(stmt, ast.Return, into_loops=True))]
@@ -334,6 +395,8 @@ class Lowering(FunctionLowering):
                     self.emit(ir.If(origin, go, again, []))
                 else:
                     self.condition(test, cond)
+            self.origin = origin
+            close_loop(self, forms, origin)
             if exits:
                 self.emit(ir.ExitLoop(origin, exits))
             return self.out
@@ -355,8 +418,3 @@ class Lowering(FunctionLowering):
             self.emit_assign(name, atom)
         if ret.flag is not None:
             self.emit_assign(ret.flag, ast.Constant(True), nondiff=True)
-
-
-
-
-

@@ -30,7 +30,6 @@ _REFUSED_STMTS: dict[type, str] = {
     ast.AsyncWith: "'async with' statements",
     ast.AsyncFor: "'async for' loops",
     ast.ClassDef: "class definitions",
-    ast.FunctionDef: "nested function definitions",
     ast.AsyncFunctionDef: "nested function definitions",
     ast.Global: "'global' declarations",
     ast.Nonlocal: "'nonlocal' declarations",
@@ -46,17 +45,11 @@ if hasattr(ast, "Match"):
     _REFUSED_STMTS[ast.Match] = "'match' statements"
 
 _REFUSED_EXPRS: dict[type, str] = {
-    ast.Lambda: "'lambda' expressions",
-    ast.ListComp: "list comprehensions",
     ast.SetComp: "set comprehensions",
-    ast.DictComp: "dict comprehensions",
-    ast.GeneratorExp: "generator expressions",
     ast.Yield: "'yield' (generators)",
     ast.YieldFrom: "'yield from' (generators)",
     ast.Await: "'await'",
     ast.NamedExpr: "assignment expressions (':=')",
-    ast.Starred: "starred expressions ('*x')",
-    ast.Dict: "dict literals",
     ast.Set: "set literals",
 }
 
@@ -97,13 +90,14 @@ METHODS: dict[str, object] = {
 }
 
 
-def check_subset(src: FunctionSource) -> None:
-    """Raise UnsupportedSyntaxError for the first construct outside the subset."""
+def check_subset(src: FunctionSource, helper: bool = False) -> None:
+    """Raise UnsupportedSyntaxError for the first construct outside the subset
+    (a `helper`, a function the differentiated one calls, may take `*args`)."""
     fn = src.tree
     args = fn.args
-    if args.vararg is not None:
+    if args.vararg is not None and not helper:
         raise src.error(fn, "'*args' parameters cannot be differentiated")
-    if args.kwarg is not None:
+    if args.kwarg is not None and not helper:
         raise src.error(fn, "'**kwargs' parameters cannot be differentiated")
     scope = Scope(src)
     for stmt in fn.body:
@@ -140,8 +134,8 @@ def _check_stmt(scope: Scope, stmt: ast.stmt) -> None:
     if isinstance(stmt, (ast.For, ast.While)) and stmt.orelse:
         kind = "for" if isinstance(stmt, ast.For) else "while"
         raise src.error(stmt, f"'{kind} ... else' clauses cannot be differentiated")
-    if isinstance(stmt, ast.For):
-        _check_for(scope, stmt)
+    if isinstance(stmt, ast.FunctionDef) and stmt.decorator_list:
+        raise src.error(stmt, "a nested function with decorators cannot be differentiated")
     for target in _targets(stmt):
         _check_target(src, target)
     for node in ast.iter_child_nodes(stmt):
@@ -162,8 +156,6 @@ def _targets(stmt: ast.stmt) -> list[ast.expr]:
 def _check_target(src: FunctionSource, target: ast.expr) -> None:
     if isinstance(target, (ast.Tuple, ast.List)):
         for elt in target.elts:
-            if isinstance(elt, (ast.Tuple, ast.List)):
-                raise src.error(elt, "nested tuple unpacking cannot be differentiated")
             _check_target(src, elt)
     elif isinstance(target, ast.Attribute):
         raise src.error(target, f"assignment to the attribute '.{target.attr}' cannot be differentiated")
@@ -174,24 +166,6 @@ def _check_target(src: FunctionSource, target: ast.expr) -> None:
                         "differentiated; assign into a named array")
 
 
-def _check_for(scope: Scope, loop: ast.For) -> None:
-    src = scope.src
-    it = loop.iter
-    is_range = (
-        isinstance(it, ast.Call)
-        and isinstance(it.func, ast.Name)
-        and not scope.is_local(it.func.id)
-        and src.namespace.get(it.func.id) is range
-    )
-    if not is_range:
-        raise src.error(loop, "'for' loops must run over range(...); write "
-                        "'for i in range(len(x))' and index x[i]")
-    if it.keywords or not 1 <= len(it.args) <= 3:
-        raise src.error(loop, "range() takes one to three positional arguments")
-    if not isinstance(loop.target, ast.Name):
-        raise src.error(loop, "the variable of a 'for' loop over range(...) must be a plain name")
-
-
 def _check_expr(scope: Scope, expr: ast.expr) -> None:
     src = scope.src
     for node in ast.walk(expr):
@@ -199,7 +173,8 @@ def _check_expr(scope: Scope, expr: ast.expr) -> None:
         if refused:
             raise src.error(node, f"{refused} cannot be differentiated")
         if isinstance(node, ast.Attribute) and not _is_dotted_global(scope, node):
-            if node.attr not in _ALLOWED_ATTRIBUTES and not _is_method_call_target(expr, node):
+            if (node.attr not in _ALLOWED_ATTRIBUTES and not _is_method_call_target(expr, node)
+                    and not _on_local_name(scope, node)):
                 raise src.error(node, f"the attribute '.{node.attr}' cannot be differentiated")
         if isinstance(node, ast.Subscript):
             listed = _list_index(scope, node.slice)
@@ -213,6 +188,11 @@ def _check_expr(scope: Scope, expr: ast.expr) -> None:
             if hidden:
                 raise src.error(node, f"'{node.func.id}()' {hidden}, which srcgrad does not "
                                 "follow: it cannot be differentiated")
+
+
+def _on_local_name(scope: Scope, node: ast.Attribute) -> bool:
+    """`p.w` on a local name: a named tuple's field, checked where it is lowered."""
+    return isinstance(node.value, ast.Name) and scope.is_local(node.value.id)
 
 
 def _is_method_call_target(root: ast.expr, attr: ast.Attribute) -> bool:
@@ -232,9 +212,12 @@ def local_names(tree: ast.FunctionDef) -> frozenset[str]:
     """Parameters and every name the function assigns: Python's local scope."""
     args = tree.args
     names = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+    names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
+        elif isinstance(node, ast.FunctionDef) and node is not tree:
+            names.add(node.name)
     return frozenset(names)
 
 

@@ -1,0 +1,360 @@
+"""`for` over anything Python iterates, and comprehensions.
+
+- Over a list, tuple or dict that srcgrad knows when it reads the function
+  (`for w, b in layers`, `zip` and `enumerate` of them, `range` of
+  constants), the loop is unrolled: its body is lowered once per item,
+  with `break`, `continue` and `return` as flags that guard the passes
+  after them.
+- Over arrays (`for row in A`, `enumerate(x, start=1)`, `zip(x, y)`,
+  `reversed(x)`), over `reversed(range(...))` and `np.ndindex(n, m)`, it
+  becomes a loop over `range` whose body first takes the items
+  (`row = A[k]`); a known list among arrays in a `zip` is indexed by a
+  chain of branches.
+- A comprehension over known items is a list (or tuple, or dict) of known
+  length; `sum(... for i in range(n))` over computed bounds is a loop that
+  accumulates.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from .. import ir
+from ..ir.markers import SUBSCRIPT
+from .flow import contains, contains_direct, not_any
+from .inlining import FunctionLowering
+from .joins import merge, restore, snapshot
+from .values import Record, Seq, is_static, lowered, new_ident
+
+__all__ = ["IterationLowering", "Loop"]
+
+_MAX_UNROLL = 256
+
+
+class IterationLowering(FunctionLowering):
+    """Loops over iterables and comprehensions (see the module's docstring)."""
+
+    # --- what is iterated --------------------------------------------------------
+
+    def builtin(self, func: ast.expr):
+        if isinstance(func, (ast.Name, ast.Attribute)) and self.ctx.scope.is_global_ref(func):
+            try:
+                return self.ctx.scope.lookup(func)
+            except Exception:  # noqa: BLE001  (reported where it is lowered)
+                return None
+        return None
+
+    def static_items(self, expr: ast.expr) -> list | None:
+        """The items of `expr` if they are known now, else None."""
+        fn = self.builtin(expr.func) if isinstance(expr, ast.Call) else None
+        if fn is not None and (not expr.keywords or fn is enumerate):
+            if fn is range:
+                bounds = [self.value(a) for a in expr.args]
+                if all(isinstance(b, ast.Constant) and isinstance(b.value, int) for b in bounds):
+                    return [ast.Constant(i) for i in range(*[b.value for b in bounds])]
+                return None
+            if fn is zip:
+                parts = [self.static_items(a) for a in expr.args]
+                if any(p is None for p in parts):
+                    return None
+                return [Seq(tuple(group)) for group in zip(*parts)]
+            if fn is enumerate:
+                inner = self.static_items(expr.args[0])
+                start = self._start(expr)
+                if inner is None or not isinstance(start, ast.Constant):
+                    return None
+                return [Seq((ast.Constant(start.value + k), item)) for k, item in enumerate(inner)]
+            if fn is reversed:
+                inner = self.static_items(expr.args[0])
+                return None if inner is None else inner[::-1]
+        if self.might_be_static(expr):
+            value = self.value(expr)
+            if isinstance(value, Seq):
+                return list(value.items)
+            if isinstance(value, Record) and value.kind is dict:
+                return [ast.Constant(k) for k in value.keys]
+            if isinstance(value, Record):
+                return list(value.items)
+        return None
+
+    def _start(self, call: ast.Call):
+        start = [k.value for k in call.keywords if k.arg == "start"]
+        if len(call.args) > 1:
+            start = [call.args[1]]
+        return self.value(start[0]) if start else ast.Constant(0)
+
+    def iterate(self, expr: ast.expr, where: ast.AST) -> list:
+        items = self.static_items(expr)
+        if items is None:
+            raise self.error(where, f"'{ast.unparse(expr)}' has a length srcgrad does not know "
+                             "when it reads the function; here it needs a list or tuple")
+        return items
+
+    # --- for ------------------------------------------------------------------------
+
+    def _For(self, stmt: ast.For) -> None:
+        it = stmt.iter
+        fn = self.builtin(it.func) if isinstance(it, ast.Call) else None
+        if fn is range and isinstance(stmt.target, ast.Name) and not it.keywords:
+            self.range_for(stmt)
+            return
+        items = self.static_items(it)
+        if items is not None:
+            if len(items) > _MAX_UNROLL:
+                raise self.error(stmt, f"a loop over {len(items)} known items is more than "
+                                 f"srcgrad unrolls ({_MAX_UNROLL}); loop over range(len(...))")
+            self.unrolled(stmt, items)
+            return
+        self.array_for(stmt)
+
+    def unrolled(self, stmt: ast.For, items: list) -> None:
+        origin = self.origin
+        line = origin.line
+        break_flag = self.namer.fresh(f"break_{line}") if contains_direct(stmt.body, ast.Break) else None
+        continue_flag = (self.namer.fresh(f"continue_{line}")
+                         if contains_direct(stmt.body, ast.Continue) else None)
+        exits = [f for f in (break_flag,) if f]
+        if self.ctx.ret.flag is not None and contains(stmt, ast.Return, into_loops=True):
+            exits.append(self.ctx.ret.flag)
+        if break_flag:
+            self.emit_assign(break_flag, ast.Constant(False), nondiff=True)
+        self.loops.append(Loop(break_flag, continue_flag))
+        try:
+            for k, item in enumerate(items):
+                def one(item=item):
+                    if continue_flag:
+                        self.emit_assign(continue_flag, ast.Constant(False), nondiff=True)
+                    self.bind_target(stmt.target, item)
+                    self.out.extend(self.block(stmt.body))
+                self.origin = origin
+                if k == 0 or not exits:
+                    one()
+                    continue
+                go = self.namer.fresh(f"go_{line}")
+                self.emit_assign(go, not_any(exits), nondiff=True)
+                self.joined_if(go, one, None)
+        finally:
+            self.loops.pop()
+
+    def array_for(self, stmt: ast.For) -> None:
+        """A loop over arrays (and known lists among them): a loop over range."""
+        it = stmt.iter
+        fn = self.builtin(it.func) if isinstance(it, ast.Call) else None
+        origin = self.origin
+        if fn is reversed and isinstance(it.args[0], ast.Call) and self.builtin(
+                it.args[0].func) is range:
+            self.reversed_range(stmt, it.args[0])
+            return
+        if fn is np.ndindex:
+            self.ndindex_for(stmt, it)
+            return
+        if fn is enumerate:
+            sources, start = [it.args[0]], self._start(it)
+        elif fn is zip:
+            sources, start = list(it.args), None
+        elif fn is reversed:
+            sources, start = [it.args[0]], None
+        else:
+            sources, start = [it], None
+        values = [self.value(s) for s in sources]
+        lengths = []
+        for source, value in zip(sources, values):
+            if isinstance(value, Seq):
+                lengths.append(ast.Constant(len(value.items)))
+            elif is_static(value):
+                raise self.error(stmt, f"'{ast.unparse(source)}' cannot be iterated over")
+            else:
+                lengths.append(self.temp(ast.Call(ast.Name("len", ast.Load()), [value], []),
+                                         nondiff=True))
+        count = lengths[0]
+        for other in lengths[1:]:
+            count = self.temp(ast.Call(ast.Name("min", ast.Load()), [count, other], []),
+                              nondiff=True)
+        index = self.namer.fresh(f"k_{origin.line}")
+        backwards = fn is reversed
+
+        def prologue():
+            k = ast.Name(index, ast.Load())
+            if backwards:
+                k = self.temp(ast.BinOp(ast.BinOp(count, ast.Sub(), ast.Constant(1)), ast.Sub(),
+                                        k), nondiff=True)
+            items = []
+            for value in values:
+                if isinstance(value, Seq):
+                    items.append(self.select(value, k, stmt.iter))
+                else:
+                    items.append(self.temp(ast.Subscript(value, k, ast.Load()), SUBSCRIPT))
+            if fn is enumerate:
+                position = k if isinstance(start, ast.Constant) and start.value == 0 else self.temp(
+                    ast.BinOp(k, ast.Add(), start), nondiff=True)
+                item = Seq((position, items[0]))
+            elif fn is zip:
+                item = Seq(tuple(items))
+            else:
+                item = items[0]
+            self.bind_target(stmt.target, item)
+
+        self.loop_over(stmt, index, [ast.Constant(0), count, ast.Constant(1)], prologue)
+
+    def reversed_range(self, stmt: ast.For, inner: ast.Call) -> None:
+        bounds = [self.atom(a) for a in inner.args]
+        if len(bounds) == 1:
+            bounds = [ast.Constant(0), bounds[0]]
+        start, stop = bounds[0], bounds[1]
+        step = bounds[2] if len(bounds) > 2 else ast.Constant(1)
+        n = self.temp(ast.Call(ast.Name("len", ast.Load()), [ast.Call(
+            ast.Name("range", ast.Load()), [start, stop, step], [])], []), nondiff=True)
+        last = self.temp(ast.BinOp(start, ast.Add(), ast.BinOp(
+            ast.BinOp(n, ast.Sub(), ast.Constant(1)), ast.Mult(), step)), nondiff=True)
+        end = self.temp(ast.BinOp(start, ast.Sub(), step), nondiff=True)
+        back = self.temp(ast.UnaryOp(ast.USub(), step), nondiff=True)
+        if isinstance(stmt.target, ast.Name):
+            self.loop_over(stmt, self.name_target(stmt.target), [last, end, back], None)
+            return
+        raise self.error(stmt, "the variable of a loop over reversed(range(...)) must be a name")
+
+    def ndindex_for(self, stmt: ast.For, it: ast.Call) -> None:
+        dims = self.iterate(it.args[0], it) if len(it.args) == 1 else [self.value(a) for a in it.args]
+        if any(is_static(d) for d in dims):
+            raise self.error(it, "np.ndindex() takes the sizes of the dimensions")
+        total = ast.Constant(1)
+        for d in dims:
+            total = self.temp(ast.BinOp(total, ast.Mult(), d), nondiff=True)
+        index = self.namer.fresh(f"k_{self.origin.line}")
+
+        def prologue():
+            rest = ast.Name(index, ast.Load())
+            parts = []
+            for d in reversed(dims):
+                parts.append(self.temp(ast.BinOp(rest, ast.Mod(), d), nondiff=True))
+                rest = self.temp(ast.BinOp(rest, ast.FloorDiv(), d), nondiff=True)
+            self.bind_target(stmt.target, Seq(tuple(reversed(parts))))
+
+        self.loop_over(stmt, index, [ast.Constant(0), total, ast.Constant(1)], prologue)
+
+    def bind_target(self, target: ast.expr, value) -> None:
+        """`target = value` for a value already lowered (an atom or a static value)."""
+        if isinstance(target, ast.Name):
+            if is_static(value):
+                self.bind_static(target, value)
+            else:
+                self.emit_assign(self.name_target(target), value)
+            return
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, Seq) or isinstance(value, Record):
+                items = list(value.items)
+            elif is_static(value):
+                raise self.error(target, f"cannot unpack into '{ast.unparse(target)}'")
+            else:
+                items = [self.temp(ast.Subscript(value, ast.Constant(k), ast.Load()), SUBSCRIPT)
+                         for k in range(len(target.elts))]
+            if len(items) != len(target.elts):
+                raise self.error(target, f"cannot unpack {len(items)} values into "
+                                 f"{len(target.elts)} names")
+            for elt, item in zip(target.elts, items):
+                self.bind_target(elt, item)
+            return
+        self.assign_lowered(target, value)
+
+    # --- branches that join --------------------------------------------------
+
+    def joined_if(self, cond: str, lower_body, lower_orelse, emit: bool = True):
+        """`if cond:` with bodies lowered by the callables (or nothing), the
+        static values of both paths joined after it."""
+        origin = self.origin
+        before = snapshot(self)
+        body = self.branch(lower_body) if lower_body else []
+        after_body = snapshot(self)
+        restore(before)
+        orelse = self.branch(lower_orelse) if lower_orelse else []
+        after_orelse = snapshot(self)
+        merge(self, [after_body, after_orelse], [body, orelse], origin)
+        stmt = ir.If(origin, cond, body, orelse)
+        if emit:
+            self.emit(stmt)
+        return stmt
+
+    # --- comprehensions ----------------------------------------------------------
+
+    def comprehension(self, expr):
+        saved = {}
+        for gen in expr.generators:
+            for node in ast.walk(gen.target):
+                if isinstance(node, ast.Name) and node.id not in saved:
+                    saved[node.id] = self.ctx.rename.get(node.id)
+        results = []
+        try:
+            self._generate(expr, 0, results)
+        finally:
+            self.ctx.rename.update(saved)
+        if isinstance(expr, ast.DictComp):
+            record = Record((), (), dict, new_ident())
+            for key, value in results:
+                record = record.set(self.constant_of(key, expr), value)
+            return record
+        return Seq(tuple(results), isinstance(expr, ast.ListComp),
+                   new_ident() if isinstance(expr, ast.ListComp) else 0)
+
+    def _generate(self, expr, depth: int, results: list) -> None:
+        if depth == len(expr.generators):
+            if isinstance(expr, ast.DictComp):
+                results.append((self.value(expr.key), self.value(expr.value)))
+            else:
+                results.append(self.value(expr.elt))
+            return
+        gen = expr.generators[depth]
+        items = self.static_items(gen.iter)
+        if items is None:
+            raise self.error(expr, f"a comprehension over '{ast.unparse(gen.iter)}', whose length "
+                             "srcgrad does not know when it reads the function: write a loop "
+                             "that fills np.zeros(n), or sum(...) of a generator")
+        for item in items:
+            self.bind_target(gen.target, item)
+            keep = True
+            for cond in gen.ifs:
+                test = self.value(cond)
+                if not isinstance(test, ast.Constant):
+                    raise self.error(cond, "a condition in a comprehension must be known when "
+                                     "srcgrad reads the function; use np.where(...) instead")
+                keep = keep and bool(test.value)
+            if keep:
+                self._generate(expr, depth + 1, results)
+
+    def accumulated_sum(self, gen: ast.GeneratorExp | ast.ListComp, start) -> ast.expr:
+        """`sum(elt for target in iter if cond)` as a loop that accumulates."""
+        if len(gen.generators) != 1:
+            raise self.error(gen, "sum() of a generator with several 'for' clauses over "
+                             "computed lengths cannot be differentiated; write the loops")
+        g = gen.generators[0]
+        total = f"__sum_{self.namer.fresh('s')}"
+        self.ctx.scope.locals = self.ctx.scope.locals | {total}
+        self.ctx.rename[total] = ast.Name(self.namer.fresh(f"total_{self.origin.line}"), ast.Load())
+        self.emit_assign(self.ctx.rename[total].id, start)
+        saved = {n.id: self.ctx.rename.get(n.id) for n in ast.walk(g.target)
+                 if isinstance(n, ast.Name)}
+        for name in saved:
+            self.ctx.rename[name] = ast.Name(self.namer.fresh(name), ast.Load())
+        add = ast.Assign([ast.Name(total, ast.Store())], ast.BinOp(
+            ast.Name(total, ast.Load()), ast.Add(), gen.elt))
+        body = [add]
+        for cond in reversed(g.ifs):
+            body = [ast.If(cond, body, [])]
+        loop = ast.For(g.target, g.iter, body, [])
+        for node in (add, loop, *ast.walk(loop)):
+            if isinstance(node, (ast.stmt, ast.expr)) and not hasattr(node, "lineno"):
+                ast.copy_location(node, gen)
+        try:
+            self.statement(loop)
+        finally:
+            self.ctx.rename.update(saved)
+        return lowered(self.ctx.rename[total])
+
+
+class Loop:
+    """A loop being lowered: the flags its `break` and `continue` set."""
+
+    def __init__(self, break_flag: str | None, continue_flag: str | None):
+        self.break_flag = break_flag
+        self.continue_flag = continue_flag
