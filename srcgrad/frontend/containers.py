@@ -56,6 +56,8 @@ class ContainerLowering(StaticExpressionLowering):
     def might_be_static(self, expr: ast.expr) -> bool:
         if is_lowered(expr) or self.stacks:  # a generated adjoint's lists are its stacks
             return False
+        if isinstance(expr, ast.Tuple) and any(isinstance(e, ast.Slice) for e in expr.elts):
+            return False  # an index: `a[i, :]`
         if isinstance(expr, (ast.Tuple, ast.List, ast.Dict, ast.Lambda, ast.ListComp,
                              ast.GeneratorExp, ast.DictComp)):
             return True
