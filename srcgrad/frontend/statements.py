@@ -2,8 +2,9 @@
 
 Guarantees to the passes after it, beyond those of `frontend/expressions.py` for expressions:
 
-- The statements are `Assign`, `Store`, `ExprStmt` (`print`), `If`, `For`,
-  `While` and `ExitLoop`.  `elif` is a nested `If`; `x += e` is `x = x + e`
+- The statements are `Assign`, `Store`, `ExprStmt` (`print`; `Raise` for
+  `raise` and a failed `assert`), `If`, `For`, `While` and `ExitLoop`.
+  `elif` is a nested `If`; `x += e` is `x = x + e`
   after a `Guard` of kind `UPDATE` (`ir/guards.py`: `analysis/aliasing.py`
   keeps it where another name could see the difference); `a, b = e` assigns
   each name from an atom.
@@ -24,7 +25,8 @@ Guarantees to the passes after it, beyond those of `frontend/expressions.py` for
 The lowering is one class built in layers, each in its module:
 `expressions.ExpressionLowering` (expressions, calls), `updates.UpdateLowering`
 (updates in place), `inlining.FunctionLowering` (function bodies, inlined
-calls) and `Lowering` here (statements, blocks, loops, jumps).
+calls), `raising.RaiseLowering` (`raise`, `assert`) and `Lowering` here
+(statements, blocks, loops, jumps).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from .expressions import Context
 from .flow import assigned_names, contains, contains_direct, is_docstring, not_any, return_values
 from .inlining import FunctionLowering
 from .parse import FunctionSource
+from .raising import RaiseLowering
 from .subset import Scope, local_names
 
 __all__ = ["Lowering"]
@@ -52,7 +55,7 @@ class _Loop:
         self.continue_flag = continue_flag
 
 
-class Lowering(FunctionLowering):
+class Lowering(RaiseLowering, FunctionLowering):
     """The statement half of the front end (see the module's docstring)."""
 
     def __init__(self, namer: Namer, reserved: set[str], stacks: bool = False):

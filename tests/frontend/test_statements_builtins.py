@@ -1,0 +1,86 @@
+"""`raise`, `assert`, `:=` and the builtins `max`, `min`, `pow`, `divmod`,
+`round`, `math.fsum`, on target="python" and "cpu", against central
+differences (`gradcheck.py`); and the errors srcgrad gives where it refuses
+them, at the user's line (`# <- error`).  The functions are in
+`statement_functions.py`, out of reach of pytest's rewriting of `assert`."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+import statement_functions as fns
+from gradcheck import assert_gradient
+
+import srcgrad as sg
+
+TARGETS = ["python", "cpu"]
+V = np.array([0.5, 2.0, 1.25])
+
+
+def marked_line(fn) -> int:
+    lines, first = inspect.getsourcelines(fn)
+    return first + next(k for k, text in enumerate(lines) if "# <- error" in text)
+
+
+# --- raise and assert ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("fn, good, bad, error, message", [
+    (fns.checked_sum, V, np.zeros(0), ValueError, "empty"),
+    (fns.asserted_log, V, -V, AssertionError, "x must be positive"),
+    (fns.asserted_bare, 1.5, -1.5, AssertionError, ""),
+    (fns.raises_in_loop, 1.5, 20.0, OverflowError, "too big"),
+    (fns.halves, 37.0, 1e9, fns.NotConverged, fns.MESSAGE),
+    (fns.raises_last, 2.0, -2.0, ValueError, "negative"),
+    (fns.calls_asserting, 1.5, 0.0, AssertionError, "zero"),
+    (fns.raises_in_branch, 1.5, -1.5, ValueError, "not positive"),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_the_gradient_raises_what_the_function_raises(target, fn, good, bad, error, message):
+    df = sg.grad(fn, target=target)
+    assert_gradient(df, fn, (good,))
+    with pytest.raises(error) as info:
+        fn(bad)
+    assert str(info.value) == message
+    with pytest.raises(error) as info:
+        df(bad)
+    assert type(info.value) is error and str(info.value) == message
+
+
+def test_a_raise_stays_in_the_forward_sweep():
+    source = sg.grad(fns.checked_sum, target="python").source
+    assert source.count("raise ValueError('empty')") == 1
+    forward, reverse = source.split("# grad of", 1)
+    assert "raise" in forward and "raise" not in reverse
+    assert "if not cond_" in sg.grad(fns.asserted_log, target="python").source
+
+
+def test_second_derivative_through_assert_and_raise():
+    for target in ("python",):
+        h = sg.hessian(fns.raises_in_loop, target=target)
+        np.testing.assert_allclose(h(1.5), 2 * 16.0 ** 2)
+        with pytest.raises(OverflowError, match="too big"):
+            h(20.0)
+
+
+@pytest.mark.parametrize("fn, text", [
+    (fns.formatted_message, "is not a constant"),
+    (fns.formatted_assert, "is not a constant"),
+    (fns.reraises, "a bare 'raise'"),
+    (fns.raises_from, "'raise ... from ...'"),
+    (fns.raises_instance, "srcgrad raises an exception class called with constant arguments"),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_refused_raises_name_the_line(fn, text):
+    with pytest.raises(sg.UnsupportedSyntaxError) as info:
+        sg.grad(fn, target="python")(1.0)
+    assert info.value.line == marked_line(fn) and text in str(info.value), str(info.value)
+
+
+def test_the_gpu_target_refuses_raise_and_assert():
+    pytest.importorskip("numba.cuda")
+    with pytest.raises(sg.UnsupportedSyntaxError) as info:
+        _ = sg.grad(fns.asserts_on_gpu, target="cuda").source
+    assert info.value.line == marked_line(fns.asserts_on_gpu)
+    assert "cannot run on the GPU target" in str(info.value)

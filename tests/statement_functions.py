@@ -1,0 +1,114 @@
+"""Functions with `raise`, `assert`, `:=` and the builtins `max`, `min`, `pow`,
+`divmod`, `round`, `math.fsum`, for `frontend/test_statements_builtins.py`.
+
+In a module of their own: pytest rewrites the `assert` statements of test
+modules (their messages grow an explanation), and these must raise what
+Python raises.  `# <- error` marks the line srcgrad names when it refuses one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# --- raise and assert ------------------------------------------------------------------------
+
+
+class NotConverged(Exception):
+    pass
+
+
+MESSAGE = "did not converge"
+
+
+def checked_sum(x):
+    if x.shape[0] == 0:
+        raise ValueError("empty")
+    return np.sum(x * x)
+
+
+def asserted_log(x):
+    assert np.all(x > 0), "x must be positive"
+    return np.sum(np.log(x))
+
+
+def asserted_bare(x):
+    assert x > 0
+    return x * x * x
+
+
+def raises_in_loop(x):
+    for _ in range(4):
+        x = x * 2.0
+        if x > 100.0:
+            raise OverflowError("too big")
+    return x * x
+
+
+def halves(x):
+    k = 0
+    while x > 1.0:
+        x = x * 0.5
+        k = k + 1
+        if k > 20:
+            raise NotConverged(MESSAGE)
+    return x
+
+
+def raises_last(x):
+    if x > 0:
+        return np.sqrt(x)
+    raise ValueError("negative")
+
+
+def positive_inverse(x):
+    assert x != 0.0, "zero"
+    return 1.0 / x
+
+
+def calls_asserting(x):
+    return positive_inverse(x) * x * x * x
+
+
+def raises_in_branch(x):
+    if x > 0:
+        y = x * 3.0
+    else:
+        raise ValueError("not positive")
+    return y * y
+
+
+def formatted_message(x):
+    if x < 0:
+        raise ValueError(f"negative: {x}")  # <- error
+    return x
+
+
+def formatted_assert(x):
+    assert x > 0, "bad " + str(x)  # <- error
+    return x
+
+
+def reraises(x):
+    if x < 0:
+        raise  # <- error
+    return x
+
+
+def raises_from(x):
+    if x < 0:
+        raise ValueError("negative") from None  # <- error
+    return x
+
+
+ERROR = ValueError("prepared")
+
+
+def raises_instance(x):
+    if x < 0:
+        raise ERROR  # <- error
+    return x
+
+
+def asserts_on_gpu(x):
+    assert x > 0, "positive"  # <- error
+    return x * x
