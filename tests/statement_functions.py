@@ -112,3 +112,87 @@ def raises_instance(x):
 def asserts_on_gpu(x):
     assert x > 0, "positive"  # <- error
     return x * x
+
+
+# --- assignment expressions -----------------------------------------------------------------
+
+
+def walrus_if(x):
+    if (n := len(x)) > 2:
+        return np.sum(x * x) * n
+    return np.sum(x)
+
+
+def walrus_while(x):
+    while (d := np.sum(x * x)) > 0.5:
+        x = x * 0.5
+    return d * 3.0
+
+
+def shrink(x):
+    return np.sum(np.sin(x) ** 2)
+
+
+def walrus_update(x):
+    k = 0
+    while (x := x * 0.5) > 0.1:
+        k = k + 1
+    return x * k
+
+
+def walrus_while_call(x):
+    k = 0
+    while (d := shrink(x)) > 0.05:
+        x = x * 0.75
+        k = k + 1
+    return d * k
+
+
+def walrus_value(x, w):
+    y = (t := x * w) * t + np.sin(t)
+    return y * w
+
+
+def walrus_short_circuit(x, n):
+    if n > 0 and (k := len(x)) > 2:
+        return np.sum(x) * k
+    return np.sum(x * x)
+
+
+def walrus_bound(x):
+    s = 0.0
+    for i in range(n := len(x)):
+        s = s + x[i] * (n - i)
+    return s
+
+
+def walrus_in_call(x):
+    return np.sum(np.exp(m := x * 0.5)) + np.sum(m)
+
+
+def reads_before(x):
+    n = 2.0
+    return n * x + (n := 3.0)  # <- error
+
+
+def assigns_twice(x):
+    return (a := x) * (a := 2.0 * x) + a  # <- error
+
+
+def target_reads(x):
+    a = np.zeros(3)
+    i = 0
+    a[i] = (i := 2) * x  # <- error
+    return np.sum(a)
+
+
+def in_target(x):
+    a = np.zeros(3)
+    a[(i := 1)] = x  # <- error
+    return np.sum(a) * i
+
+
+def chained(x):
+    if 0.0 < x < (c := 3.0):  # <- error
+        return x * c
+    return x

@@ -303,6 +303,9 @@ class CallLowering:
             return expr
         if isinstance(expr, ast.Name) or self._is_global_value(expr):
             return self.load(expr)
+        if isinstance(expr, ast.NamedExpr) or (
+                isinstance(expr, (ast.BoolOp, ast.IfExp)) and self.needs_statements(expr)):
+            return self.atom(expr)  # statements of its own, in branches where Python has them
         if isinstance(expr, ast.Call):
             fn, args, keywords = self.resolve_call(expr)
             if self.is_user_function(fn) or registry.written_argument(fn, args, keywords):

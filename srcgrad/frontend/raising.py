@@ -29,7 +29,7 @@ _CONSTANTS = (str, int, float, bool, type(None))
 
 class RaiseLowering:
     """Mixed into `statements.Lowering`, which supplies `emit`, `condition`,
-    `constant_truth`, `has_user_call`, `global_name` and the
+    `constant_truth`, `needs_statements`, `global_name` and the
     context."""
 
     def _Raise(self, stmt: ast.Raise) -> None:
@@ -54,7 +54,7 @@ class RaiseLowering:
 
     def _Assert(self, stmt: ast.Assert) -> None:
         exc = self._exception(AssertionError, [] if stmt.msg is None else [stmt.msg])
-        known = None if self.has_user_call(stmt.test) else self.constant_truth(stmt.test)
+        known = None if self.needs_statements(stmt.test) else self.constant_truth(stmt.test)
         if known is True:
             return
         if known is False:

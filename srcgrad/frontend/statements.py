@@ -23,9 +23,10 @@ Guarantees to the passes after it, beyond those of `frontend/expressions.py` for
   is; any other such call has been refused (`writing_call`).
 
 The lowering is one class built in layers, each in its module:
-`expressions.ExpressionLowering` (expressions, calls), `updates.UpdateLowering`
-(updates in place), `inlining.FunctionLowering` (function bodies, inlined
-calls), `raising.RaiseLowering` (`raise`, `assert`) and `Lowering` here
+`expressions.ExpressionLowering` (expressions, calls; `:=` from
+`walrus.AssignmentExpressions`), `updates.UpdateLowering` (updates in
+place), `inlining.FunctionLowering` (function bodies, inlined calls),
+`raising.RaiseLowering` (`raise`, `assert`) and `Lowering` here
 (statements, blocks, loops, jumps).
 """
 
@@ -291,12 +292,12 @@ class Lowering(RaiseLowering, FunctionLowering):
         self.emit(ir.For(origin, var, *fixed, body, trips))
 
     def _While(self, stmt: ast.While) -> None:
-        if not self.has_user_call(stmt.test) and self.constant_truth(stmt.test) is False:
+        if not self.needs_statements(stmt.test) and self.constant_truth(stmt.test) is False:
             return  # it never runs (`while k < n and DEBUG:`): Numba drops it, and so its pushes
         origin = self.origin
         trips = self.namer.fresh(f"iters_{origin.line}")
         self.emit_assign(trips, ast.Constant(0), nondiff=True)
-        if self.has_user_call(stmt.test):
+        if self.needs_statements(stmt.test):
             # the test needs statements: evaluate it before the loop and again
             # at the end of each iteration
             cond = self.condition(stmt.test, self.namer.fresh(f"cond_{origin.line}"))

@@ -21,6 +21,7 @@ import numpy as np
 
 from .bindings import Binding, binding_of_attribute, binding_of_name
 from .parse import FunctionSource
+from .walrus import check_assignment_expressions
 
 __all__ = ["check_subset", "Scope", "spelling", "METHODS", "local_names"]
 
@@ -52,7 +53,6 @@ _REFUSED_EXPRS: dict[type, str] = {
     ast.Yield: "'yield' (generators)",
     ast.YieldFrom: "'yield from' (generators)",
     ast.Await: "'await'",
-    ast.NamedExpr: "assignment expressions (':=')",
     ast.Starred: "starred expressions ('*x')",
     ast.Dict: "dict literals",
     ast.Set: "set literals",
@@ -140,6 +140,7 @@ def _check_stmt(scope: Scope, stmt: ast.stmt) -> None:
         raise src.error(stmt, f"'{kind} ... else' clauses cannot be differentiated")
     if isinstance(stmt, ast.For):
         _check_for(scope, stmt)
+    check_assignment_expressions(src, stmt)
     for target in _targets(stmt):
         _check_target(src, target)
     for node in ast.iter_child_nodes(stmt):

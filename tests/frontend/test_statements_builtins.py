@@ -84,3 +84,36 @@ def test_the_gpu_target_refuses_raise_and_assert():
         _ = sg.grad(fns.asserts_on_gpu, target="cuda").source
     assert info.value.line == marked_line(fns.asserts_on_gpu)
     assert "cannot run on the GPU target" in str(info.value)
+
+
+# --- assignment expressions -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("fn, args, wrt", [
+    (fns.walrus_if, (V,), 0),
+    (fns.walrus_if, (V[:2],), 0),
+    (fns.walrus_while, (V,), 0),
+    (fns.walrus_update, (3.0,), 0),
+    (fns.walrus_while_call, (V,), 0),
+    (fns.walrus_value, (0.7, 1.3), (0, 1)),
+    (fns.walrus_short_circuit, (V, 1), 0),
+    (fns.walrus_short_circuit, (V, 0), 0),
+    (fns.walrus_bound, (V,), 0),
+    (fns.walrus_in_call, (V,), 0),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_assignment_expressions(target, fn, args, wrt):
+    assert_gradient(sg.grad(fn, wrt=wrt, target=target), fn, args, wrt)
+
+
+@pytest.mark.parametrize("fn, text", [
+    (fns.reads_before, "'n' is read before the ':=' that assigns it"),
+    (fns.assigns_twice, "'a' is assigned twice by ':='"),
+    (fns.target_reads, "reads 'i', which ':=' assigns in its value"),
+    (fns.in_target, "inside an assignment target"),
+    (fns.chained, "later operand of a chained comparison"),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_refused_assignment_expressions_name_the_line(fn, text):
+    with pytest.raises(sg.UnsupportedSyntaxError) as info:
+        sg.grad(fn, target="python")(1.0)
+    assert info.value.line == marked_line(fn) and text in str(info.value), str(info.value)
