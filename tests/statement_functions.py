@@ -8,6 +8,8 @@ Python raises.  `# <- error` marks the line srcgrad names when it refuses one.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 # --- raise and assert ------------------------------------------------------------------------
@@ -196,3 +198,73 @@ def chained(x):
     if 0.0 < x < (c := 3.0):  # <- error
         return x * c
     return x
+
+
+# --- builtins -------------------------------------------------------------------------------
+
+
+def max_of_three(a, b, c):
+    return max(a * b, c, 0.25) * 2.0
+
+
+def min_of_four(a, b, c):
+    return min(a, b * 2.0, c, 3.0) * a
+
+
+def max_of_vector(x):
+    return max(x) * min(x) + max(x * x)
+
+
+def builtin_pow(x, y):
+    return pow(x, y) + pow(x, 3) + pow(2.0, y)
+
+
+def builtin_divmod(x, y):
+    q, r = divmod(x, y)
+    return r * r + q * x
+
+
+def rounded(x):
+    n = round(x)  # an int, as in Python: range(n) takes it
+    s = 0.0
+    for i in range(n):
+        s = s + x * i
+    return s + round(x * 10.0, 1) * x
+
+
+def fsum_of(x):
+    return math.fsum(x * x) * 2.0
+
+
+def extremum_tests(x, a, b):
+    # no derivative here: still lowered so that Numba compiles them, and lazily
+    if len(x) > 0 and max(x) > max(a, b, 1.0):
+        return np.sum(x) * a
+    if math.fsum(x) > min(a, b, 0.5):
+        return np.sum(x * x) * b
+    return a * b
+
+
+def max_of_values(a, b, c):
+    return max(a, b, c)
+
+
+def max_of_array(x):
+    return max(x)
+
+
+def max_of_matrix(x):
+    return max(x) * 2.0  # <- error
+
+
+def three_names(x):
+    q, r, s = divmod(x, 2.0)  # <- error
+    return q
+
+
+def max_with_key(x):
+    return max(x, 1.0, key=abs)  # <- error
+
+
+def pow_modulo(x):
+    return pow(x, 2, 3)  # <- error

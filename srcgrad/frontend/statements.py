@@ -245,8 +245,13 @@ class Lowering(RaiseLowering, FunctionLowering):
                                  f"{len(targets)} names")
         else:
             whole = self.atom(value)
-            atoms = [self.temp(ast.Subscript(whole, ast.Constant(k), ast.Load()), SUBSCRIPT)
-                     for k in range(len(targets))]
+            atoms = self.built_tuple(whole)  # `divmod(a, b)`: the atoms its expansion built
+            if atoms is None:
+                atoms = [self.temp(ast.Subscript(whole, ast.Constant(k), ast.Load()), SUBSCRIPT)
+                         for k in range(len(targets))]
+            elif len(atoms) != len(targets):
+                raise self.error(value, f"cannot unpack {len(atoms)} values into "
+                                 f"{len(targets)} names")
         for target, atom in zip(targets, atoms):
             self._assign_lowered(target, atom)
 

@@ -18,7 +18,8 @@ would not be enough:
 
 `needs_statements` tells the lowering that an expression cannot be kept
 whole (as a non-differentiable test or value is): it calls the user's
-functions, or holds a `:=`.  Such a `while` test is
+functions, holds a `:=`, or calls a function that the registry writes as
+other operations (`max(a, b, c)`, `math.fsum(x)`).  Such a `while` test is
 evaluated again at the end of each iteration, and such an `and`/`or` or
 conditional expression becomes branches, so that what it runs runs only
 where Python runs it.
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import ast
 
+from ..rules import registry
 from .parse import FunctionSource
 
 __all__ = ["AssignmentExpressions", "check_assignment_expressions"]
@@ -48,7 +50,21 @@ class AssignmentExpressions:
         evaluates it (see the module's docstring)."""
         if self.has_user_call(expr):
             return True
-        return any(isinstance(node, ast.NamedExpr) for node in ast.walk(expr))
+        for node in ast.walk(expr):
+            if isinstance(node, ast.NamedExpr):
+                return True
+            if isinstance(node, ast.Call) and self._expanded(node):
+                return True
+        return False
+
+    def _expanded(self, call: ast.Call) -> bool:
+        func = call.func
+        if isinstance(func, ast.Attribute) and not self.ctx.scope.is_global_ref(func):
+            return False  # a method of a local array
+        if isinstance(func, ast.Name) and self.ctx.scope.is_local(func.id):
+            return False  # refused where it is lowered
+        fn = self.ctx.scope.lookup(func)
+        return registry.expansion_signature(fn) is not None
 
 
 def check_assignment_expressions(src: FunctionSource, stmt: ast.stmt) -> None:

@@ -117,3 +117,58 @@ def test_refused_assignment_expressions_name_the_line(fn, text):
     with pytest.raises(sg.UnsupportedSyntaxError) as info:
         sg.grad(fn, target="python")(1.0)
     assert info.value.line == marked_line(fn) and text in str(info.value), str(info.value)
+
+
+# --- builtins ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("fn, args, wrt", [
+    (fns.max_of_three, (0.5, 3.0, 1.0), (0, 1, 2)),
+    (fns.max_of_three, (0.5, 1.0, 1.0), (0, 1, 2)),
+    (fns.max_of_three, (0.1, 1.0, 0.2), (0, 1, 2)),
+    (fns.min_of_four, (0.5, 3.0, 1.0), (0, 1, 2)),
+    (fns.min_of_four, (2.0, 0.3, 1.0), (0, 1, 2)),
+    (fns.max_of_vector, (V,), 0),
+    (fns.builtin_pow, (1.5, 0.7), (0, 1)),
+    (fns.builtin_divmod, (7.3, 2.0), (0, 1)),
+    (fns.builtin_divmod, (-7.3, 2.0), (0, 1)),
+    (fns.rounded, (3.4,), 0),
+    (fns.fsum_of, (V,), 0),
+    (fns.extremum_tests, (V, 0.3, 0.2), (0, 1, 2)),
+    (fns.extremum_tests, (V, 3.0, 0.2), (0, 1, 2)),
+    (fns.extremum_tests, (np.zeros(0), 3.0, 0.2), (1, 2)),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_builtins(target, fn, args, wrt):
+    assert_gradient(sg.grad(fn, wrt=wrt, target=target), fn, args, wrt)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_ties_of_several_values_split_as_python_compares_them(target):
+    # max(a, b, c) is max(max(a, b), c): each comparison splits a tie evenly
+    df = sg.grad(fns.max_of_values, wrt=(0, 1, 2), target=target)
+    np.testing.assert_allclose(df(1.0, 1.0, 1.0), (0.25, 0.25, 0.5))
+    np.testing.assert_allclose(df(2.0, 1.0, 2.0), (0.5, 0.0, 0.5))
+    # max(x) of an array is np.max(x): tied elements share evenly
+    dv = sg.grad(fns.max_of_array, target=target)
+    np.testing.assert_allclose(dv(np.array([1.0, 2.0, 2.0])), [0.0, 0.5, 0.5])
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("value", [np.ones((2, 2)), 2.0], ids=["matrix", "scalar"])
+def test_max_of_something_other_than_a_vector_is_refused(target, value):
+    with pytest.raises(sg.NoAdjointError) as info:
+        sg.grad(fns.max_of_matrix, target=target)(value)
+    assert info.value.line == marked_line(fns.max_of_matrix)
+    assert "of a 1-D array" in str(info.value)
+
+
+@pytest.mark.parametrize("fn, error, text", [
+    (fns.three_names, sg.UnsupportedSyntaxError, "cannot unpack 2 values into 3 names"),
+    (fns.max_with_key, sg.UnsupportedSyntaxError, "unexpected keyword argument 'key'"),
+    (fns.pow_modulo, sg.NoAdjointError, "pow(x, y, mod)"),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_refused_builtin_calls_name_the_line(fn, error, text):
+    with pytest.raises(error) as info:
+        sg.grad(fn, target="python")(1.5)
+    assert info.value.line == marked_line(fn) and text in str(info.value), str(info.value)
