@@ -273,6 +273,7 @@ add(
     row(runtime.dot_grad_right, Real((2, 3, 2)), Real((3, 4)), Real((2, 4, 2))),
     row(runtime.vector_operand, Real(V), Const(None)),
     row(runtime.vector_operand, Real(M), Const(1)),
+    row(runtime.vector_argument, Real(V)),
 )
 add(
     row(np.outer, Real(V), Real((4,))),

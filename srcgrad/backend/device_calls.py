@@ -157,6 +157,11 @@ def check_scalar_function(fn: ir.Function) -> None:
     arrays = {name for name, value in fn.globals.items() if isinstance(value, np.ndarray)}
     names = {**fn.imports, **fn.globals}
     for stmt in ir.walk(fn.body):
+        if isinstance(stmt, ir.Raise):
+            raise UnsupportedSyntaxError(
+                f"'{stmt.origin.text}': 'raise' and 'assert' cannot run on the GPU target (a "
+                "CUDA thread does not raise exceptions); check the arguments before the call, "
+                "or use target='cpu'", stmt.origin.file, stmt.origin.line)
         if isinstance(stmt, ir.Store):
             _refuse(stmt, f"'{stmt.origin.text}' writes into an array")
         if isinstance(stmt, ir.Assign) and stmt.primitive is SUBSCRIPT:

@@ -79,6 +79,8 @@ def _statement(stmt: ir.Stmt, depth: int) -> list[str]:
         return [pad + unparse(ast.Assign([target], stmt.value, lineno=0))]
     if isinstance(stmt, ir.Accumulate):
         return [pad + unparse(ast.AugAssign(stmt.target, ast.Add(), stmt.value))]
+    if isinstance(stmt, ir.Raise):
+        return [f"{pad}raise {unparse(stmt.value)}"]
     if isinstance(stmt, ir.ExprStmt):
         return [pad + unparse(stmt.value)]
     if isinstance(stmt, ir.If):

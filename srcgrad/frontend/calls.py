@@ -28,6 +28,7 @@ import inspect
 import numpy as np
 
 from ..errors import NoAdjointError
+from ..ir.markers import TUPLE
 from ..rules import registry
 from ..runtime.guards import stop_gradient
 from .parse import user_function
@@ -164,9 +165,10 @@ class CallLowering:
         atoms, kw = self.array_operands(fn, atoms, kw)
         expand = registry.expansion(fn)
         if expand is not None:
-            bound = registry.lookup(fn).signature.bind(*atoms, **{k.arg: k.value for k in kw})
+            signature = registry.expansion_signature(fn) or registry.lookup(fn).signature
+            bound = signature.bind(*atoms, **{k.arg: k.value for k in kw})
             bound.apply_defaults()
-            arguments = {name: v if isinstance(v, ast.AST) else ast.Constant(v)
+            arguments = {name: _bound_value(signature.parameters[name], v)
                          for name, v in bound.arguments.items()}
             try:
                 result = expand(arguments, self)
@@ -189,6 +191,23 @@ class CallLowering:
         return self.temp(ast.BinOp(left, op, right), OPERATORS[type(op)])
 
 
+    def emit_tuple(self, atoms: list[ast.expr]) -> ast.Name:
+        """A temporary holding the tuple of `atoms` (for expansions)."""
+        return self.temp(ast.Tuple(list(atoms), ast.Load()), TUPLE)
+
+
+    def built_tuple(self, atom: ast.expr) -> list[ast.expr] | None:
+        """The atoms of the tuple that `emit_tuple` has just built into `atom`,
+        taking the tuple back: unpacked (`q, r = divmod(a, b)`), its parts are
+        read where they are, and no tuple of differentiable values is kept."""
+        last = self.out[-1] if self.out else None
+        if (isinstance(atom, ast.Name) and getattr(last, "target", None) == atom.id
+                and last.primitive is TUPLE and atom.id in self.temps):
+            self.out.pop()
+            return list(last.value.elts)
+        return None
+
+
     def check_arguments(self, call: ast.Call, fn, args: list[ast.expr],
                         keywords: list[ast.keyword]) -> None:
         """Raise an error quoting the user's call if its arguments do not fit
@@ -197,6 +216,9 @@ class CallLowering:
         rule = registry.lookup(fn)
         impl = registry.replacement(fn)
         signatures = [rule.signature] if rule is not None else []
+        own = registry.expansion_signature(fn)  # the expansion writes every call: its own
+        if own is not None:
+            signatures, impl = [own], None
         if impl is not None:
             try:
                 signatures.append(inspect.signature(impl))
@@ -307,9 +329,13 @@ class CallLowering:
             return expr
         if isinstance(expr, ast.Name) or self._is_global_value(expr):
             return self.load(expr)
+        if isinstance(expr, ast.NamedExpr) or (
+                isinstance(expr, (ast.BoolOp, ast.IfExp)) and self.needs_statements(expr)):
+            return self.atom(expr)  # statements of its own, in branches where Python has them
         if isinstance(expr, ast.Call):
             fn, args, keywords = self.resolve_call(expr)
-            if self.is_user_function(fn) or registry.written_argument(fn, args, keywords):
+            if (self.is_user_function(fn) or registry.written_argument(fn, args, keywords)
+                    or registry.expansion_signature(fn) is not None):
                 return self.atom(expr)  # statements of its own
             if _is_stop_gradient(fn):  # the whole expression has no derivative anyway
                 if len(args) != 1 or keywords:
@@ -329,6 +355,14 @@ class CallLowering:
                 setattr(node, name, [self.canonical(v) if isinstance(v, ast.expr) else v
                                      for v in value])
         return node
+
+
+def _bound_value(param: inspect.Parameter, value: object) -> object:
+    """An argument as an expansion gets it: an atom, a list of atoms for
+    `*args`, a default as a constant."""
+    if param.kind is param.VAR_POSITIONAL:
+        return list(value)
+    return value if isinstance(value, ast.AST) else ast.Constant(value)
 
 
 def _dtype_position(fn: object) -> int | None:

@@ -53,6 +53,7 @@ from .bindings import Binding
 from .calls import STOP, CallLowering, dotted, stop_gradient
 from .parse import FunctionSource
 from .subset import OPERATORS, Scope, spelling
+from .walrus import AssignmentExpressions
 
 __all__ = ["ExpressionLowering", "Context", "ReturnInfo", "STOP", "stop_gradient", "STACK_NEW",
            "STACK_POP", "copy_atom"]
@@ -86,7 +87,7 @@ class Context:
     leaves: dict[tuple, str] = field(default_factory=dict)  # (name, path) → element variable
 
 
-class ExpressionLowering(CallLowering):
+class ExpressionLowering(CallLowering, AssignmentExpressions):
     """The expression half of the lowering; `statements.Lowering` adds statements."""
 
     def __init__(self, namer: Namer, stacks: bool = False):
@@ -159,7 +160,9 @@ class ExpressionLowering(CallLowering):
         if self.stacks and _stack_method(expr, "pop", 0):
             return ast.Call(ast.Attribute(self.load(expr.func.value), "pop", ast.Load()), [],
                             []), STACK_POP, False
-        if isinstance(expr, ast.BoolOp) and self.has_user_call(expr):
+        if isinstance(expr, ast.NamedExpr):
+            return self.assignment_expression(expr), None, False
+        if isinstance(expr, ast.BoolOp) and self.needs_statements(expr):
             return self._boolop_as_branches(expr), None, True
         if self.is_nondiff(expr):
             return self.canonical(expr), None, True

@@ -30,14 +30,16 @@ def return_values(ret: ast.Return) -> list[ast.expr]:
 
 
 def always_returns(body: list[ast.stmt]) -> bool:
+    """Whether every path through `body` ends in a `return`, or in a `raise`
+    (after which nothing runs either)."""
     if not body:
         return False
     last = body[-1]
-    if isinstance(last, ast.Return):
+    if isinstance(last, (ast.Return, ast.Raise)):
         return True
     if isinstance(last, ast.If):
         return always_returns(last.body) and always_returns(last.orelse)
-    return any(isinstance(s, ast.Return) for s in body)
+    return any(isinstance(s, (ast.Return, ast.Raise)) for s in body)
 
 
 

@@ -247,9 +247,10 @@ class IterationLowering(FunctionLowering):
                 items = list(value.items)
             elif is_static(value):
                 raise self.error(target, f"cannot unpack into '{ast.unparse(target)}'")
-            else:
-                items = [self.temp(ast.Subscript(value, ast.Constant(k), ast.Load()), SUBSCRIPT)
-                         for k in range(len(target.elts))]
+            else:  # `divmod(a, b)`: the atoms its expansion built, else each element
+                items = self.built_tuple(value) or [
+                    self.temp(ast.Subscript(value, ast.Constant(k), ast.Load()), SUBSCRIPT)
+                    for k in range(len(target.elts))]
             if len(items) != len(target.elts):
                 raise self.error(target, f"cannot unpack {len(items)} values into "
                                  f"{len(target.elts)} names")

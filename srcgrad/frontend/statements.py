@@ -2,8 +2,9 @@
 
 Guarantees to the passes after it, beyond those of `frontend/expressions.py` for expressions:
 
-- The statements are `Assign`, `Store`, `ExprStmt` (`print`), `If`, `For`,
-  `While` and `ExitLoop`.  `elif` is a nested `If`; `x += e` is `x = x + e`
+- The statements are `Assign`, `Store`, `ExprStmt` (`print`; `Raise` for
+  `raise` and a failed `assert`), `If`, `For`, `While` and `ExitLoop`.
+  `elif` is a nested `If`; `x += e` is `x = x + e`
   after a `Guard` of kind `UPDATE` (`ir/guards.py`: `analysis/aliasing.py`
   keeps it where another name could see the difference); `a, b = e` assigns
   each name from an atom.
@@ -22,9 +23,11 @@ Guarantees to the passes after it, beyond those of `frontend/expressions.py` for
   is; any other such call has been refused (`writing_call`).
 
 The lowering is one class built in layers, each in its module:
-`expressions.ExpressionLowering` (expressions, calls), `updates.UpdateLowering`
-(updates in place), `inlining.FunctionLowering` (function bodies, inlined
-calls) and `Lowering` here (statements, blocks, loops, jumps).
+`expressions.ExpressionLowering` (expressions, calls; `:=` from
+`walrus.AssignmentExpressions`), `updates.UpdateLowering` (updates in
+place), `inlining.FunctionLowering` (function bodies, inlined calls),
+`raising.RaiseLowering` (`raise`, `assert`) and `Lowering` here
+(statements, blocks, loops, jumps).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from .joins import (
     touched,
 )
 from .parse import FunctionSource
+from .raising import RaiseLowering
 from .static_calls import StaticMethod
 from .subset import Scope, local_names
 from .values import Func, Record, Seq, describe, is_static
@@ -56,7 +60,7 @@ from .values import Func, Record, Seq, describe, is_static
 __all__ = ["Lowering"]
 
 
-class Lowering(IterationLowering):
+class Lowering(RaiseLowering, IterationLowering):
     """The statement half of the front end (see the module's docstring)."""
 
     def __init__(self, namer: Namer, reserved: set[str], stacks: bool = False):
@@ -292,7 +296,7 @@ class Lowering(IterationLowering):
         self.bind_static(ast.Name(stmt.name, ast.Store()), self.nested_function(stmt))
 
     def _If(self, stmt: ast.If) -> None:
-        known = None if self.has_user_call(stmt.test) else self.constant_truth(stmt.test)
+        known = None if self.needs_statements(stmt.test) else self.constant_truth(stmt.test)
         cond = self.condition(stmt.test, self.namer.fresh(f"cond_{self.origin.line}"))
         body = (lambda: self.out.extend(self.block(stmt.body))) if known is not False else None
         orelse = (lambda: self.out.extend(self.block(stmt.orelse))) if known is not True else None
@@ -337,7 +341,7 @@ class Lowering(IterationLowering):
         self.emit(ir.For(origin, var, *fixed, body, trips))
 
     def _While(self, stmt: ast.While) -> None:
-        if not self.has_user_call(stmt.test) and self.constant_truth(stmt.test) is False:
+        if not self.needs_statements(stmt.test) and self.constant_truth(stmt.test) is False:
             return  # it never runs (`while k < n and DEBUG:`): Numba drops it, and so its pushes
         origin = self.origin
         trips = self.namer.fresh(f"iters_{origin.line}")
@@ -349,7 +353,7 @@ class Lowering(IterationLowering):
 
     def _while(self, stmt: ast.While, trips: str, forms: dict) -> None:
         origin = self.origin
-        if self.has_user_call(stmt.test):
+        if self.needs_statements(stmt.test):
             # the test needs statements: evaluate it before the loop and again
             # at the end of each iteration
             cond = self.condition(stmt.test, self.namer.fresh(f"cond_{origin.line}"))

@@ -21,6 +21,7 @@ import numpy as np
 
 from .bindings import Binding, binding_of_attribute, binding_of_name
 from .parse import FunctionSource
+from .walrus import check_assignment_expressions
 
 __all__ = ["check_subset", "Scope", "spelling", "METHODS", "local_names"]
 
@@ -36,8 +37,6 @@ _REFUSED_STMTS: dict[type, str] = {
     ast.Delete: "'del' statements",
     ast.Import: "imports inside the function",
     ast.ImportFrom: "imports inside the function",
-    ast.Raise: "'raise' statements",
-    ast.Assert: "'assert' statements",
 }
 if hasattr(ast, "TryStar"):
     _REFUSED_STMTS[ast.TryStar] = "'try' statements"
@@ -49,7 +48,6 @@ _REFUSED_EXPRS: dict[type, str] = {
     ast.Yield: "'yield' (generators)",
     ast.YieldFrom: "'yield from' (generators)",
     ast.Await: "'await'",
-    ast.NamedExpr: "assignment expressions (':=')",
     ast.Set: "set literals",
 }
 
@@ -136,6 +134,7 @@ def _check_stmt(scope: Scope, stmt: ast.stmt) -> None:
         raise src.error(stmt, f"'{kind} ... else' clauses cannot be differentiated")
     if isinstance(stmt, ast.FunctionDef) and stmt.decorator_list:
         raise src.error(stmt, "a nested function with decorators cannot be differentiated")
+    check_assignment_expressions(src, stmt)
     for target in _targets(stmt):
         _check_target(src, target)
     for node in ast.iter_child_nodes(stmt):

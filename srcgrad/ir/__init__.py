@@ -16,6 +16,7 @@ from .nodes import (  # noqa: F401
     Pop,
     PopStore,
     Push,
+    Raise,
     Stmt,
     Store,
     While,

@@ -77,6 +77,14 @@ class ExprStmt(Stmt):
 
 
 @dataclass(eq=False)
+class Raise(ExprStmt):
+    """`raise E(constant, ...)`: the user's `raise`, or the failure of an
+    `assert` (the front end puts its test in an `If`).  `value` is the call
+    that makes the exception.  As a call kept for its effect it stays where
+    it stands in the forward sweep and has no part in the reverse sweep."""
+
+
+@dataclass(eq=False)
 class If(Stmt):
     test: str  # name of a variable holding the condition
     body: list[Stmt] = field(default_factory=list)

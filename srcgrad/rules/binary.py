@@ -25,18 +25,26 @@ Conventions (as JAX):
 Replacement: `clip`, since Numba has no `np.clip` of a scalar and none of
 arrays of different dtypes.
 
+Expansions (`registry.expand`) of builtins into the operations above: `pow(x,
+y)` is `x ** y`, `divmod(x, y)` is `(x // y, x % y)`; `max`/`min` of three
+or more values compare two at a time, as Python does (`max(max(a, b), c)`,
+each comparison splitting its tie evenly), and of one 1-D array are
+`np.max`/`np.min` (`vector_argument` refuses any other argument).
+
 `clip` lives in `srcgrad.runtime.elementwise`.
 """
 
 from __future__ import annotations
 
+import ast
+import inspect
 import math
 import operator
 
 import numpy as np
 
-from ..runtime import cast_like, clip, greater_share, safe_reciprocal, unbroadcast
-from .registry import adjoint, nondifferentiable, replace
+from ..runtime import cast_like, clip, greater_share, safe_reciprocal, unbroadcast, vector_argument
+from .registry import Refused, adjoint, expand, nondifferentiable, replace
 
 # --- arithmetic ---------------------------------------------------------------------
 
@@ -73,6 +81,17 @@ def power_adjoint(g, ans, x1, x2):
         unbroadcast(g * x2 * cast_like(x1, x1) ** (x2 - (x2 != 0)), x1),
         unbroadcast(g * ans * np.log(x1 + (x1 == 0)), x2),
     )
+
+
+def _expand_pow(arguments, lowering):
+    """The builtin `pow(x, y)` is `x ** y`."""
+    mod = arguments["mod"]
+    if not (isinstance(mod, ast.Constant) and mod.value is None):
+        raise Refused("pow(x, y, mod) takes a remainder, which has no derivative")
+    return lowering.emit_binop(arguments["base"], ast.Pow(), arguments["exp"])
+
+
+expand(pow, _expand_pow, inspect.signature(pow))
 
 
 @adjoint(math.pow, elementwise=True)
@@ -127,6 +146,33 @@ def builtin_min_adjoint(g, ans, x1, x2):
     return g * (1 - greater_share(x1, x2)), g * greater_share(x1, x2)
 
 
+# `max(a, b, c)` is `max(max(a, b), c)`, the order in which Python compares;
+# `max(x)` of a 1-D array is `np.max(x)`.
+_VALUES = inspect.Signature([inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL)])
+
+
+def _expand_extremum(pick, reduction):
+    def expansion(arguments, lowering):
+        values = arguments["args"]
+        if not values:
+            raise Refused(f"{pick.__name__}() takes at least one argument")
+        if len(values) == 1:
+            vector = lowering.emit_call(vector_argument, values, [])
+            return lowering.emit_call(reduction, [vector], [])
+        if len(values) == 2:
+            return None  # the rule of two values
+        result = values[0]
+        for value in values[1:]:
+            result = lowering.emit_call(pick, [result, value], [])
+        return result
+
+    return expansion
+
+
+expand(max, _expand_extremum(max, np.max), _VALUES)
+expand(min, _expand_extremum(min, np.min), _VALUES)
+
+
 @adjoint(np.clip, clip, elementwise=True)
 def clip_adjoint(g, ans, a, a_min, a_max):
     return (
@@ -164,6 +210,16 @@ def hypot_adjoint(g, ans, x1, x2):
 @adjoint(np.mod, operator.mod, elementwise=True)
 def mod_adjoint(g, ans, x1, x2):
     return unbroadcast(g, x1), unbroadcast(-g * (x1 // x2), x2)
+
+
+def _expand_divmod(arguments, lowering):
+    """`divmod(x, y)` is `(x // y, x % y)`."""
+    x, y = arguments["x"], arguments["y"]
+    quotient = lowering.emit_binop(x, ast.FloorDiv(), y)
+    return lowering.emit_tuple([quotient, lowering.emit_binop(x, ast.Mod(), y)])
+
+
+expand(divmod, _expand_divmod, inspect.signature(divmod))
 
 
 # --- piecewise constant: no cotangent -------------------------------------------------------

@@ -7,6 +7,9 @@ new leading axes, or along the result's length-1 axes); every rule first sums
 it back to the result's shape, computed from the input's shape, `axis` and
 `keepdims` (`sum_grad`), then spreads it over the reduced axes.
 
+`math.fsum(x)` of a 1-D array is expanded as `np.sum(x)` (see
+`registry.expand`), after `vector_argument`, which refuses anything else.
+
 Conventions (as JAX):
 - `max`/`min` split the cotangent evenly among the elements tied for the
   extremum.
@@ -24,6 +27,9 @@ and `srcgrad.runtime.prod`.
 """
 
 from __future__ import annotations
+
+import inspect
+import math
 
 import numpy as np
 
@@ -43,8 +49,9 @@ from ..runtime import (
     sum_to,
     tie_weights,
     unbroadcast,
+    vector_argument,
 )
-from .registry import adjoint, nondifferentiable, replace
+from .registry import adjoint, expand, nondifferentiable, replace
 
 for _primal, _impl in [(np.sum, reduce_sum), (np.mean, reduce_mean), (np.max, reduce_max),
                        (np.amax, reduce_max), (np.min, reduce_min), (np.amin, reduce_min),
@@ -107,3 +114,20 @@ def cumsum_adjoint(g, ans, a, axis=None):
 nondifferentiable(
     reduced_size, tie_weights, np.argmax, np.argmin, np.argsort, np.count_nonzero
 )
+
+
+# --- the builtins that iterate a 1-D array (`max(x)`, `min(x)`: rules/binary.py) ----------
+
+
+@adjoint(vector_argument)
+def vector_argument_adjoint(g, ans, x):
+    return unbroadcast(g, x)
+
+
+def _expand_fsum(arguments, lowering):
+    """`math.fsum(x)` of a 1-D array is `np.sum(x)` (rounded as NumPy sums)."""
+    vector = lowering.emit_call(vector_argument, [arguments["seq"]], [])
+    return lowering.emit_call(np.sum, [vector], [])
+
+
+expand(math.fsum, _expand_fsum, inspect.signature(math.fsum))

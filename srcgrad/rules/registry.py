@@ -49,8 +49,8 @@ from ..runtime.guards import NO_ADJOINT  # re-exported: a refusal's message star
 
 __all__ = ["Rule", "adjoint", "nondifferentiable", "lookup", "is_nondifferentiable", "RULES",
            "replace", "replacement", "replacements", "Mutation", "Write", "mutates",
-           "mutates_method", "method_mutation", "written_argument", "expand", "expansion", "Refused",
-           "NO_ADJOINT"]
+           "mutates_method", "method_mutation", "written_argument", "expand", "expansion",
+           "expansion_signature", "Refused", "NO_ADJOINT"]
 
 
 class Refused(Exception):
@@ -268,20 +268,40 @@ def _parse_rule(fn: Callable, elementwise: bool, sequence: str | None) -> Rule:
     return Rule(fn.__name__, primal_sig, cotangents, elementwise, sequence, fn)
 
 
-_EXPANSIONS: dict[int, Callable] = {}
+_EXPANSIONS: dict[int, tuple[Callable, inspect.Signature | None]] = {}
 
 
-def expand(primal: object, fn: Callable) -> None:
+def expand(primal: object, fn: Callable, signature: inspect.Signature | None = None) -> None:
     """Have the lowering write some calls of `primal` as other operations.
 
     `fn(arguments, lowering)` gets the call's arguments bound to the rule's
-    parameters (atoms: names and constants) and returns the atom holding
-    the result, emitting the operations with `lowering.emit_call(f, args,
-    keywords)` and `lowering.emit_binop(left, op, right)`; or None for the
-    call as written; or raises `Refused(reason)`, which the lowering reports
-    as a NoAdjointError quoting the user's call."""
-    _EXPANSIONS[_key(primal)] = fn
+    parameters (atoms: names and constants; a list of them for `*args`) and
+    returns the atom holding the result, emitting the operations with
+    `lowering.emit_call(f, args, keywords)`, `lowering.emit_binop(left, op,
+    right)` and `lowering.emit_tuple(atoms)`; or None for the call as
+    written; or raises `Refused(reason)`, which the lowering reports as a
+    NoAdjointError quoting the user's call.
+
+    `signature`, where given, takes the rule's place: the calls of `primal`
+    are bound to it and checked against it alone.  It is for a primal
+    without a rule (`math.fsum`) or whose rule takes fewer forms than the
+    primal does (the builtin `max` has a rule of two values, not of three
+    or of an array): the expansion writes every call as other operations,
+    but those that fit the rule, for which it may return None.  The
+    lowering expands these calls where they have no derivative too (`if
+    max(a, b, c) > 0:`), so that generated code calls the primal only in
+    the forms of its rule."""
+    _EXPANSIONS[_key(primal)] = (fn, signature)
+    _PRIMALS[_key(primal)] = primal
 
 
 def expansion(primal: object) -> Callable | None:
-    return _EXPANSIONS.get(_key(primal))
+    entry = _EXPANSIONS.get(_key(primal))
+    return entry[0] if entry else None
+
+
+def expansion_signature(primal: object) -> inspect.Signature | None:
+    """The signature an expansion of `primal` binds calls to in its rule's
+    place (see `expand`), or None."""
+    entry = _EXPANSIONS.get(_key(primal))
+    return entry[1] if entry else None

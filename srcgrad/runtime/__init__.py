@@ -57,6 +57,7 @@ from .reductions import (
     reduced_size,
     sum_grad,
     tie_weights,
+    vector_argument,
 )
 from .scatter import add_at, last_writes, scatter_add, store_last
 from .shapes import (
@@ -94,5 +95,6 @@ __all__ = [
     "linspace_spread", "arange_start_grad", "arange_step_grad",
     # linear algebra
     "dot", "matmul", "product", "dot_grad_left", "dot_grad_right", "trace_grad", "norm",
+    "vector_argument",
     "vector_operand",
 ]

@@ -3,7 +3,8 @@
 Replacements: Numba has no `keepdims=`, and no `axis=` on `mean`, `max`,
 `min` and `prod`, so generated code calls `reduce_sum`, `reduce_mean`,
 `reduce_max`, `reduce_min` and `reduce_prod` instead; under Numba
-`keepdims` must be a constant.
+`keepdims` must be a constant.  `vector_argument` checks that the builtin
+`max(x)`, `min(x)` or `math.fsum(x)` is given a 1-D array.
 
 Cotangents: `sum_grad` (a reduced cotangent spread back over the reduced
 axes, after summing a broadcast one back to the result's shape),
@@ -20,10 +21,12 @@ from numba.core.errors import TypingError
 from numba.extending import register_jitable
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
+from ..errors import NoAdjointError
 from .axes import axis_count, axis_mask, static_bool
 from .broadcast import reduce_into, sum_to, unbroadcast
 from .dtypes import grad_dtype, is_none_type, is_scalar_type, numba_dtype, numba_grad_dtype
 from .groups import as_groups, from_groups, kept_shape, reduction_shapes
+from .guards import NO_ADJOINT
 from .machinecode import cached_jitable, cached_overload, compiled_once
 
 # --- the forward reductions, for Numba ---------------------------------------------------
@@ -285,6 +288,27 @@ def _tie_weights(x, ans, axis=None, keepdims=False):
         return from_groups(weights, x, mask)
 
     return impl
+
+
+# --- the builtins that iterate an array: max(x), min(x), math.fsum(x) -------------------------
+
+_NOT_VECTOR = (NO_ADJOINT + "max(x), min(x) or math.fsum(x) of a scalar or of an array that is "
+               "not 1-D: srcgrad differentiates them of a 1-D array (as np.max, np.min, np.sum)")
+
+
+def vector_argument(x):
+    """`x`, which the builtin `max`, `min` or `math.fsum` iterates: a 1-D
+    array (the rows of a matrix, or a scalar, would not reduce as NumPy does)."""
+    if np.ndim(x) != 1:
+        raise NoAdjointError(_NOT_VECTOR)
+    return x
+
+
+@cached_overload(vector_argument)
+def _vector_argument(x):
+    if not (isinstance(x, types.Array) and x.ndim == 1):
+        raise TypingError(_NOT_VECTOR)
+    return lambda x: x
 
 
 # --- cumsum ------------------------------------------------------------------------------------

@@ -126,8 +126,10 @@ RECIPES: dict[str, Recipe] = {
     # builtins
     "builtins.abs": R(["abs(x0)", "abs(x1)"], A(S, 0.2, 2.0, sign=True), A(V, 0.2, 2.0, sign=True)),
     "builtins.float": R(["float(x0)", "float(np.sum(x1))"], A(S), A(V)),
-    "builtins.max": R(["max(x0, x1)", "max(x0, 0.25)"], A(S, 0.5, 2.0), A(S, -2.0, 0.0)),
-    "builtins.min": R(["min(x0, x1)", "min(x0, 0.25)"], A(S, 0.5, 2.0), A(S, -2.0, 0.0)),
+    "builtins.max": R(["max(x0, x1)", "max(x0, 0.25)", "max(x1, x0, 0.25)"],
+                      A(S, 0.5, 2.0), A(S, -2.0, 0.0)),
+    "builtins.min": R(["min(x0, x1)", "min(x0, 0.25)", "min(0.25, x0, x1)"],
+                      A(S, 0.5, 2.0), A(S, -2.0, 0.0)),
     # math
     "math.sin": R("math.sin(x0)", A()),
     "math.cos": R("math.cos(x0)", A()),
