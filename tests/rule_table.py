@@ -14,6 +14,10 @@ A row names a registered primitive and how to draw its arguments:
 - `Seq(*specs)`: a tuple of inputs (`np.concatenate`'s `arrays`).
 - `Index(values)`: a fixed integer index array (repeats welcome), not
   differentiated.
+- `Matrix(shape)`: a square matrix, well conditioned (`n * I` plus entries
+  uniform in [-1, 1]; with `sign=True` its first row negated, so that its
+  determinant is negative; with `spd=True`, `B B^T + n * I`: symmetric
+  positive definite), differentiated as `Real`.
 
 Each domain keeps the function smooth there, away from kinks and ties by
 much more than the finite-difference step.
@@ -38,6 +42,11 @@ class Real:
     hi: float = 2.0
     sign: bool = False
     integer: bool = False
+
+
+@dataclass(frozen=True)
+class Matrix(Real):
+    spd: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,9 @@ def _name(primal) -> str:
 
 
 def _describe(spec) -> str:
+    if isinstance(spec, Matrix):
+        shape = "x".join(map(str, spec.shape))
+        return ("spd" if spec.spd else "mat") + shape + ("±" if spec.sign else "")
     if isinstance(spec, Real):
         shape = "x".join(map(str, spec.shape)) or "s"
         domain = "" if (spec.lo, spec.hi) == (-2.0, 2.0) else f"[{spec.lo},{spec.hi}]"
@@ -114,6 +126,12 @@ def draw(spec, rng, dtype):
         return tuple(draw(s, rng, dtype) for s in spec.specs)
     if isinstance(spec, Index):
         return np.array(spec.values)
+    if isinstance(spec, Matrix):
+        n = spec.shape[-1]
+        b = rng.uniform(-1.0, 1.0, spec.shape)
+        value = b @ b.T + n * np.eye(n) if spec.spd else b + n * np.eye(n)
+        value[0] *= -1.0 if spec.sign else 1.0
+        return value.astype(dtype)
     if spec.integer:
         value = rng.integers(int(spec.lo), int(spec.hi) + 1, spec.shape)
         return int(value) if spec.shape == () else value
@@ -291,6 +309,22 @@ for fn in (np.linalg.norm, runtime.norm):
         row(fn, Real((5,)), Const(2)),
         row(fn, Real(M), Const("fro")),
     )
+
+# functions of one matrix
+Q = (3, 3)
+for fn in (np.linalg.det, runtime.det, runtime.logabsdet):
+    add(row(fn, Matrix(Q)), row(fn, Matrix(Q, sign=True)))
+for fn in (np.linalg.inv, runtime.inv):
+    add(row(fn, Matrix(Q)), row(fn, Matrix(Q, sign=True)))
+for fn in (np.linalg.solve, runtime.solve):
+    add(row(fn, Matrix(Q), Real(V)), row(fn, Matrix(Q, sign=True), Real((3, 2))))
+for fn in (np.linalg.cholesky, runtime.cholesky):
+    add(row(fn, Matrix(Q, spd=True)), row(fn, Matrix((4, 4), spd=True)))
+add(
+    row(runtime.half_lower, Real(Q)),
+    row(runtime.mirror_lower, Real(Q)),
+    row(runtime.fold_lower, Real(Q)),
+)
 
 # --- shapes ----------------------------------------------------------------------------------------
 

@@ -54,6 +54,11 @@ HELPERS: dict[str, Helper] = _table(
     # products' adjoints (srcgrad.rules.linalg), which return new arrays
     Helper("dot_grad_left", fresh=True),
     Helper("dot_grad_right", fresh=True),
+    # the parts of np.linalg.slogdet, and the triangle maps of cholesky's rule
+    Helper("slogdet_sign", pure=True),
+    Helper("logabsdet", pure=True),
+    *(Helper(name, pure=True, fresh=True) for name in
+      ("half_lower", "mirror_lower", "fold_lower")),
     # stacks of shapes and scattered updates
     Helper("push_shape", writes=0, effect=True),
     Helper("pop_shape", writes=0),

@@ -17,7 +17,7 @@ The modules, by job:
 - `guards`: copies of saved values, refusals of aliased in-place updates;
 - `scatter`: writes and reads through index arrays (`add_at`, `last_writes`);
 - `elementwise`, `reductions`, `prod`, `shapes`, `joins`, `ranges`,
-  `linalg`, `norms`: the replacements of NumPy functions Numba cannot
+  `linalg`, `matrices`, `norms`: the replacements of NumPy functions Numba cannot
   compile as written, and the helpers their rules call;
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
 - `dtypes`, `axes`, `arrays`, `groups`: what the implementations share
@@ -44,6 +44,17 @@ from .elementwise import (
 from .guards import copy_value, refuse_inplace_alias, refuse_shared, stop_gradient
 from .joins import concat_pad, concat_part, concatenate, stack, stack_pad, stack_part
 from .linalg import dot, dot_grad_left, dot_grad_right, matmul, product
+from .matrices import (
+    cholesky,
+    det,
+    fold_lower,
+    half_lower,
+    inv,
+    logabsdet,
+    mirror_lower,
+    slogdet_sign,
+    solve,
+)
 from .norms import norm, trace_grad, vector_operand
 from .prod import prod_others, prod_others_vjp, prod_others_vjp2
 from .ranges import arange_start_grad, arange_step_grad, linspace, linspace_grad, linspace_spread
@@ -94,5 +105,6 @@ __all__ = [
     "linspace_spread", "arange_start_grad", "arange_step_grad",
     # linear algebra
     "dot", "matmul", "product", "dot_grad_left", "dot_grad_right", "trace_grad", "norm",
-    "vector_operand",
+    "vector_operand", "det", "slogdet_sign", "logabsdet", "inv", "solve", "cholesky",
+    "half_lower", "mirror_lower", "fold_lower",
 ]

@@ -208,6 +208,18 @@ RECIPES: dict[str, Recipe] = {
     "numpy.cumsum": R(["np.cumsum(x0)", "np.cumsum(x0, axis=0)"], A(M)),
     "numpy.trace": R("np.trace(x0)", A((3, 3))),
     "numpy.linalg.norm": R(["np.linalg.norm(x0)", "np.linalg.norm(x0, axis=1)"], A(M)),
+    # numpy.linalg: functions of one matrix, kept well conditioned
+    "numpy.linalg.det": R("np.linalg.det(x0 + 3.0 * np.eye(3))", A((3, 3), -1.0, 1.0), cpu=True),
+    "numpy.linalg.slogdet": R(["np.linalg.slogdet(x0 + 3.0 * np.eye(3))[1]",
+                               "np.linalg.slogdet(x0 - 3.0 * np.eye(3))[0] * "
+                               "np.linalg.slogdet(x0 - 3.0 * np.eye(3))[1]"],
+                              A((3, 3), -1.0, 1.0), cpu=True),
+    "numpy.linalg.inv": R("np.linalg.inv(x0 + 3.0 * np.eye(3))", A((3, 3), -1.0, 1.0)),
+    "numpy.linalg.solve": R(["np.linalg.solve(x0 + 3.0 * np.eye(3), x1)",
+                             "np.linalg.solve(x0 + 3.0 * np.eye(3), x2)"],
+                            A((3, 3), -1.0, 1.0), A(V), A((3, 2)), cpu=True),
+    "numpy.linalg.cholesky": R("np.linalg.cholesky(x0 @ x0.T + 3.0 * np.eye(3))",
+                               A((3, 3), -1.0, 1.0), cpu=True),
     # numpy: products
     "numpy.dot": R(["np.dot(x0, x1)", "np.dot(x1, x1)"], A(M), A(V), cpu=True),
     "numpy.matmul": R("np.matmul(x0, x1)", A(M), A(V)),
