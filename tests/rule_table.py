@@ -385,6 +385,64 @@ add(
     row(np.full, Const(4), Real(S), Const(np.int64)),
 )
 
+# --- rearrangements -------------------------------------------------------------------------------
+
+for fn in (np.atleast_1d, runtime.atleast_1d, np.atleast_2d, runtime.atleast_2d, np.atleast_3d,
+           runtime.atleast_3d):
+    add(row(fn, Real(S)), row(fn, Real(V)), row(fn, Real(M)))
+add(row(np.atleast_3d, Real(T)))
+for fn in (np.flip, runtime.flip):
+    add(
+        row(fn, Real(T)),
+        row(fn, Real(T), Const(1)),
+        row(fn, Real(M), Const(-1)),
+        row(fn, Real(T), Const((0, 2))),
+    )
+add(
+    row(np.fliplr, Real(M)),
+    row(np.fliplr, Real(T)),
+    row(np.flipud, Real(V)),
+    row(np.flipud, Real(M)),
+)
+for fn in (np.roll, runtime.roll):
+    add(
+        row(fn, Real(M), Const(2)),
+        row(fn, Real(T), Const(-1), Const(1)),
+        row(fn, Real(M), Const(5), axis=-1),
+    )
+for fn in (np.triu, np.tril):
+    add(
+        row(fn, Real(M)),
+        row(fn, Real((4, 4)), Const(1)),
+        row(fn, Real(T), Const(-1)),
+        row(fn, Real(V)),
+        row(fn, Real(V), k=1),
+    )
+add(
+    row(np.diag, Real(V)),
+    row(np.diag, Real(V), Const(-1)),
+    row(np.diag, Real(M)),
+    row(np.diag, Real(M), Const(2)),
+    row(np.diag, Real((4, 3)), k=-1),
+)
+for fn in (np.diagonal, runtime.diagonal):
+    add(row(fn, Real(M)), row(fn, Real(M), Const(1)), row(fn, Real((4, 3)), Const(-2)))
+add(
+    row(np.swapaxes, Real(T), Const(0), Const(2)),
+    row(np.swapaxes, Real(M), Const(-1), Const(0)),
+    row(np.moveaxis, Real(T), Const(0), Const(-1)),
+    row(np.moveaxis, Real(T), Const((0, 1)), Const((2, 0))),
+)
+# (Python only: the lowering writes np.hstack and np.vstack as atleast_nd and concatenate)
+for fn in (np.hstack, np.vstack):
+    add(
+        row(fn, Seq((Real(V), Real((2,) if fn is np.hstack else V))), numba=False),
+        row(fn, Seq((Real(M), Real((3, 2)) if fn is np.hstack else Real((2, 4)))), numba=False),
+        row(fn, Seq((Real(T), Real(T))), numba=False),
+        row(fn, Seq((Real(S), Real(S), Real((1,)))), numba=False),
+    )
+add(row(np.vstack, Seq((Real((4,)), Real(M))), numba=False))
+
 # --- ranges of float ends ----------------------------------------------------------------------------
 
 for fn in (np.linspace, runtime.linspace):
@@ -447,6 +505,9 @@ add(
     row(runtime.dot_grad_right, Real(V), Real(S), Real(V)),
     row(runtime.dot_grad_left, Real(M), Real(M), Real(S)),
     row(runtime.trace_grad, Real(S), Real((3, 3))),
+    row(runtime.diag_grad, Real((4, 4)), Real(V), Const(1)),
+    row(runtime.diag_grad, Real(V), Real(M), Const(0)),
+    row(runtime.diag_grad, Real((2,)), Real(M), Const(-1)),
     row(runtime.reshape_grad, Real((3, 2)), Real((2, 3)), Const((3, 2))),
     row(runtime.reshape_grad, Real((2, 12)), Real(M), Const(-1)),
     row(runtime.transpose_grad, Real((4, 3)), Real(M), Const(None)),

@@ -59,6 +59,9 @@ HELPERS: dict[str, Helper] = _table(
     Helper("logabsdet", pure=True),
     *(Helper(name, pure=True, fresh=True) for name in
       ("half_lower", "mirror_lower", "fold_lower")),
+    # the cotangent of a diagonal, and the axis of np.hstack's join
+    Helper("diag_grad", pure=True, fresh=True),
+    Helper("hstack_axis", pure=True, shape_of=0),
     # stacks of shapes and scattered updates
     Helper("push_shape", writes=0, effect=True),
     Helper("pop_shape", writes=0),

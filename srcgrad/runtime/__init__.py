@@ -16,7 +16,7 @@ The modules, by job:
 - `stacks`: saved shapes (`push_shape`, `pop_shape`);
 - `guards`: copies of saved values, refusals of aliased in-place updates;
 - `scatter`: writes and reads through index arrays (`add_at`, `last_writes`);
-- `elementwise`, `reductions`, `prod`, `shapes`, `joins`, `ranges`,
+- `elementwise`, `reductions`, `prod`, `shapes`, `joins`, `rearrange`, `ranges`,
   `linalg`, `matrices`, `norms`: the replacements of NumPy functions Numba cannot
   compile as written, and the helpers their rules call;
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
@@ -58,6 +58,18 @@ from .matrices import (
 from .norms import norm, trace_grad, vector_operand
 from .prod import prod_others, prod_others_vjp, prod_others_vjp2
 from .ranges import arange_start_grad, arange_step_grad, linspace, linspace_grad, linspace_spread
+from .rearrange import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    diag_grad,
+    diagonal,
+    flip,
+    hstack_axis,
+    hstack_part,
+    roll,
+    vstack_part,
+)
 from .reductions import (
     cumsum_grad,
     reduce_max,
@@ -102,7 +114,9 @@ __all__ = [
     "reshape", "ravel", "reshape_grad", "squeeze", "squeezed_shape", "expand_dims",
     "expanded_shape", "transpose_grad", "array", "ndim", "concatenate", "stack",
     "concat_part", "concat_pad", "stack_part", "stack_pad", "linspace", "linspace_grad",
-    "linspace_spread", "arange_start_grad", "arange_step_grad",
+    "linspace_spread", "arange_start_grad", "arange_step_grad", "atleast_1d", "atleast_2d",
+    "atleast_3d", "flip", "roll", "diagonal", "diag_grad", "hstack_axis", "hstack_part",
+    "vstack_part",
     # linear algebra
     "dot", "matmul", "product", "dot_grad_left", "dot_grad_right", "trace_grad", "norm",
     "vector_operand", "det", "slogdet_sign", "logabsdet", "inv", "solve", "cholesky",
