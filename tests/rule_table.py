@@ -264,6 +264,15 @@ for fn in (np.sum, np.mean, np.max, np.amax, np.min, np.amin, np.prod, runtime.r
     for (shape,), kw in AXES:
         if fn in (np.sum, np.prod, np.max, np.min, np.mean) or kw in ({}, {"axis": 0}):
             add(row(fn, Real(shape, lo, hi, sign=lo > 0), **kw))
+for fn in (np.var, np.std):
+    add(
+        row(fn, Real(M)),
+        row(fn, Real(M), axis=0),
+        row(fn, Real(M), Const(1), keepdims=True),
+        row(fn, Real(T), axis=(0, 2), ddof=1),
+        row(fn, Real(V), ddof=1),
+        row(fn, Real(M, integer=True), axis=-1),
+    )
 add(
     row(np.sum, Real(M, integer=True), axis=0),
     row(np.cumsum, Real(M)),

@@ -72,6 +72,7 @@ from .rearrange import (
 )
 from .reductions import (
     cumsum_grad,
+    degrees_of_freedom,
     reduce_max,
     reduce_mean,
     reduce_min,
@@ -108,7 +109,7 @@ __all__ = [
     "exp", "log", "tanh", "sin", "cos",
     # reductions
     "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "sum_grad",
-    "reduced_size", "tie_weights", "cumsum_grad", "prod_others", "prod_others_vjp",
+    "reduced_size", "degrees_of_freedom", "tie_weights", "cumsum_grad", "prod_others", "prod_others_vjp",
     "prod_others_vjp2",
     # shapes
     "reshape", "ravel", "reshape_grad", "squeeze", "squeezed_shape", "expand_dims",
