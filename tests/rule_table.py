@@ -14,6 +14,10 @@ A row names a registered primitive and how to draw its arguments:
 - `Seq(*specs)`: a tuple of inputs (`np.concatenate`'s `arrays`).
 - `Index(values)`: a fixed integer index array (repeats welcome), not
   differentiated.
+- `Matrix(shape)`: a square matrix, well conditioned (`n * I` plus entries
+  uniform in [-1, 1]; with `sign=True` its first row negated, so that its
+  determinant is negative; with `spd=True`, `B B^T + n * I`: symmetric
+  positive definite), differentiated as `Real`.
 
 Each domain keeps the function smooth there, away from kinks and ties by
 much more than the finite-difference step.
@@ -38,6 +42,11 @@ class Real:
     hi: float = 2.0
     sign: bool = False
     integer: bool = False
+
+
+@dataclass(frozen=True)
+class Matrix(Real):
+    spd: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,9 @@ def _name(primal) -> str:
 
 
 def _describe(spec) -> str:
+    if isinstance(spec, Matrix):
+        shape = "x".join(map(str, spec.shape))
+        return ("spd" if spec.spd else "mat") + shape + ("±" if spec.sign else "")
     if isinstance(spec, Real):
         shape = "x".join(map(str, spec.shape)) or "s"
         domain = "" if (spec.lo, spec.hi) == (-2.0, 2.0) else f"[{spec.lo},{spec.hi}]"
@@ -114,6 +126,12 @@ def draw(spec, rng, dtype):
         return tuple(draw(s, rng, dtype) for s in spec.specs)
     if isinstance(spec, Index):
         return np.array(spec.values)
+    if isinstance(spec, Matrix):
+        n = spec.shape[-1]
+        b = rng.uniform(-1.0, 1.0, spec.shape)
+        value = b @ b.T + n * np.eye(n) if spec.spd else b + n * np.eye(n)
+        value[0] *= -1.0 if spec.sign else 1.0
+        return value.astype(dtype)
     if spec.integer:
         value = rng.integers(int(spec.lo), int(spec.hi) + 1, spec.shape)
         return int(value) if spec.shape == () else value
@@ -246,6 +264,15 @@ for fn in (np.sum, np.mean, np.max, np.amax, np.min, np.amin, np.prod, runtime.r
     for (shape,), kw in AXES:
         if fn in (np.sum, np.prod, np.max, np.min, np.mean) or kw in ({}, {"axis": 0}):
             add(row(fn, Real(shape, lo, hi, sign=lo > 0), **kw))
+for fn in (np.var, np.std):
+    add(
+        row(fn, Real(M)),
+        row(fn, Real(M), axis=0),
+        row(fn, Real(M), Const(1), keepdims=True),
+        row(fn, Real(T), axis=(0, 2), ddof=1),
+        row(fn, Real(V), ddof=1),
+        row(fn, Real(M, integer=True), axis=-1),
+    )
 add(
     row(np.sum, Real(M, integer=True), axis=0),
     row(np.cumsum, Real(M)),
@@ -292,6 +319,22 @@ for fn in (np.linalg.norm, runtime.norm):
         row(fn, Real((5,)), Const(2)),
         row(fn, Real(M), Const("fro")),
     )
+
+# functions of one matrix
+Q = (3, 3)
+for fn in (np.linalg.det, runtime.det, runtime.logabsdet):
+    add(row(fn, Matrix(Q)), row(fn, Matrix(Q, sign=True)))
+for fn in (np.linalg.inv, runtime.inv):
+    add(row(fn, Matrix(Q)), row(fn, Matrix(Q, sign=True)))
+for fn in (np.linalg.solve, runtime.solve):
+    add(row(fn, Matrix(Q), Real(V)), row(fn, Matrix(Q, sign=True), Real((3, 2))))
+for fn in (np.linalg.cholesky, runtime.cholesky):
+    add(row(fn, Matrix(Q, spd=True)), row(fn, Matrix((4, 4), spd=True)))
+add(
+    row(runtime.half_lower, Real(Q)),
+    row(runtime.mirror_lower, Real(Q)),
+    row(runtime.fold_lower, Real(Q)),
+)
 
 # --- shapes ----------------------------------------------------------------------------------------
 
@@ -351,6 +394,64 @@ add(
     row(np.asarray, Real(M), dtype=np.int64),  # a conversion to integers: zero cotangent
     row(np.full, Const(4), Real(S), Const(np.int64)),
 )
+
+# --- rearrangements -------------------------------------------------------------------------------
+
+for fn in (np.atleast_1d, runtime.atleast_1d, np.atleast_2d, runtime.atleast_2d, np.atleast_3d,
+           runtime.atleast_3d):
+    add(row(fn, Real(S)), row(fn, Real(V)), row(fn, Real(M)))
+add(row(np.atleast_3d, Real(T)))
+for fn in (np.flip, runtime.flip):
+    add(
+        row(fn, Real(T)),
+        row(fn, Real(T), Const(1)),
+        row(fn, Real(M), Const(-1)),
+        row(fn, Real(T), Const((0, 2))),
+    )
+add(
+    row(np.fliplr, Real(M)),
+    row(np.fliplr, Real(T)),
+    row(np.flipud, Real(V)),
+    row(np.flipud, Real(M)),
+)
+for fn in (np.roll, runtime.roll):
+    add(
+        row(fn, Real(M), Const(2)),
+        row(fn, Real(T), Const(-1), Const(1)),
+        row(fn, Real(M), Const(5), axis=-1),
+    )
+for fn in (np.triu, np.tril):
+    add(
+        row(fn, Real(M)),
+        row(fn, Real((4, 4)), Const(1)),
+        row(fn, Real(T), Const(-1)),
+        row(fn, Real(V)),
+        row(fn, Real(V), k=1),
+    )
+add(
+    row(np.diag, Real(V)),
+    row(np.diag, Real(V), Const(-1)),
+    row(np.diag, Real(M)),
+    row(np.diag, Real(M), Const(2)),
+    row(np.diag, Real((4, 3)), k=-1),
+)
+for fn in (np.diagonal, runtime.diagonal):
+    add(row(fn, Real(M)), row(fn, Real(M), Const(1)), row(fn, Real((4, 3)), Const(-2)))
+add(
+    row(np.swapaxes, Real(T), Const(0), Const(2)),
+    row(np.swapaxes, Real(M), Const(-1), Const(0)),
+    row(np.moveaxis, Real(T), Const(0), Const(-1)),
+    row(np.moveaxis, Real(T), Const((0, 1)), Const((2, 0))),
+)
+# (Python only: the lowering writes np.hstack and np.vstack as atleast_nd and concatenate)
+for fn in (np.hstack, np.vstack):
+    add(
+        row(fn, Seq((Real(V), Real((2,) if fn is np.hstack else V))), numba=False),
+        row(fn, Seq((Real(M), Real((3, 2)) if fn is np.hstack else Real((2, 4)))), numba=False),
+        row(fn, Seq((Real(T), Real(T))), numba=False),
+        row(fn, Seq((Real(S), Real(S), Real((1,)))), numba=False),
+    )
+add(row(np.vstack, Seq((Real((4,)), Real(M))), numba=False))
 
 # --- ranges of float ends ----------------------------------------------------------------------------
 
@@ -414,6 +515,9 @@ add(
     row(runtime.dot_grad_right, Real(V), Real(S), Real(V)),
     row(runtime.dot_grad_left, Real(M), Real(M), Real(S)),
     row(runtime.trace_grad, Real(S), Real((3, 3))),
+    row(runtime.diag_grad, Real((4, 4)), Real(V), Const(1)),
+    row(runtime.diag_grad, Real(V), Real(M), Const(0)),
+    row(runtime.diag_grad, Real((2,)), Real(M), Const(-1)),
     row(runtime.reshape_grad, Real((3, 2)), Real((2, 3)), Const((3, 2))),
     row(runtime.reshape_grad, Real((2, 12)), Real(M), Const(-1)),
     row(runtime.transpose_grad, Real((4, 3)), Real(M), Const(None)),

@@ -30,7 +30,9 @@ __all__ = ["alias_classes", "check_stores", "drop_needless_guards", "drop_alias_
            "definitely_defined"]
 
 _VIEWS = {id(f) for f in (np.transpose, np.reshape, np.ravel, np.squeeze, np.expand_dims,
-                          np.asarray, np.atleast_1d, np.atleast_2d, np.broadcast_to)}
+                          np.asarray, np.atleast_1d, np.atleast_2d, np.atleast_3d,
+                          np.broadcast_to, np.flip, np.fliplr, np.flipud, np.swapaxes,
+                          np.moveaxis, np.diagonal, np.diag)}
 
 
 def alias_classes(fn: ir.Function, certain_only: bool = False) -> dict[str, set[str]]:

@@ -1,7 +1,8 @@
 """The pipeline, top to bottom: a function and options → the adjoint's source.
 
     source (parse) → checked subset (resolve) → three-address IR (lower, anf)
-    → one name per top-level definition (rename) → aliasing check (checks)
+    → one name per top-level definition (rename) → element reads of tuple
+    temporaries as copies (tuples) → aliasing check (checks)
     → activity analysis (activity) → adjoint (reverse, saving) → cleanup
     → source text (emit)
 
@@ -24,6 +25,7 @@ from .. import __version__, ir, runtime
 from ..adjoint.reverse import WrtEntry, build_adjoint
 from ..analysis.activity import analyse
 from ..analysis.aliasing import alias_classes, check_stores, drop_alias_guards, drop_needless_guards
+from ..analysis.tuples import fold_tuple_reads
 from ..frontend.parse import read_function, user_function
 from ..frontend.rename import copy_written_parameters, rename_redefinitions
 from ..frontend.statements import Lowering
@@ -84,6 +86,7 @@ def transform(fn, options: Options) -> Generated:
     irf = Lowering(namer, reserved, stacks=options.generated).function(src)
     copy_written_parameters(irf)
     rename_redefinitions(irf, namer)
+    fold_tuple_reads(irf)
     if options.device is not None:
         # a function of scalars shares no memory: `k += 1` needs no aliasing guard
         drop_alias_guards(irf)

@@ -54,6 +54,14 @@ HELPERS: dict[str, Helper] = _table(
     # products' adjoints (srcgrad.rules.linalg), which return new arrays
     Helper("dot_grad_left", fresh=True),
     Helper("dot_grad_right", fresh=True),
+    # the parts of np.linalg.slogdet, and the triangle maps of cholesky's rule
+    Helper("slogdet_sign", pure=True),
+    Helper("logabsdet", pure=True),
+    *(Helper(name, pure=True, fresh=True) for name in
+      ("half_lower", "mirror_lower", "fold_lower")),
+    # the cotangent of a diagonal, and the axis of np.hstack's join
+    Helper("diag_grad", pure=True, fresh=True),
+    Helper("hstack_axis", pure=True, shape_of=0),
     # stacks of shapes and scattered updates
     Helper("push_shape", writes=0, effect=True),
     Helper("pop_shape", writes=0),

@@ -4,9 +4,12 @@ Importing this package registers every rule, grouped by family:
 
 - `unary`: one-argument elementwise functions (`np.sin`, `math.exp`, `abs`, casts);
 - `binary`: broadcasting arithmetic and friends (`+`, `np.power`, `np.maximum`, `np.clip`);
-- `reductions`: `np.sum`, `mean`, `max`, `min`, `prod`, `cumsum`;
+- `reductions`: `np.sum`, `mean`, `max`, `min`, `prod`, `cumsum`, `var`, `std`;
 - `shapes`: reshapes, transposes, `concatenate`, `stack`, copies, fills;
-- `linalg`: `np.dot`, `@`, `np.outer`, `np.trace`, `np.linalg.norm`;
+- `rearrange`: flips, rolls, triangles, diagonals, at-least ranks, `swapaxes`,
+  `moveaxis`, `hstack`, `vstack`;
+- `linalg`: `np.dot`, `@`, `np.outer`, `np.trace`, `np.linalg.norm`, and
+  `det`, `slogdet`, `inv`, `solve`, `cholesky` of one matrix;
 - `helpers`: the rules of the run-time helpers themselves (`select`, `cast_like`,
   `unbroadcast`, ...), so that gradients can be differentiated again;
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
@@ -19,7 +22,16 @@ the functions a rule calls, and the replacements of NumPy functions, are in
 
 from __future__ import annotations
 
-from . import binary, helpers, linalg, reductions, shapes, unary, writes  # noqa: F401  (registers)
+from . import (  # noqa: F401  (registers)
+    binary,
+    helpers,
+    linalg,
+    rearrange,
+    reductions,
+    shapes,
+    unary,
+    writes,
+)
 from .registry import adjoint, is_nondifferentiable, lookup, nondifferentiable, replacement
 
 __all__ = ["adjoint", "lookup", "is_nondifferentiable", "nondifferentiable", "replacement"]

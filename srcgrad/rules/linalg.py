@@ -2,7 +2,9 @@
 dimensions), `np.matmul` and `@` (those, and stacks of matrices whose batch
 axes broadcast), `np.outer`, `np.trace`, and `np.linalg.norm`
 (the 2-norm of vectors, the Frobenius norm of matrices: `ord=None`; a
-vector's other orders, expanded into operations with rules).
+vector's other orders, expanded into operations with rules); and of one
+matrix, `np.linalg.det`, `slogdet`, `inv`, `solve` (b a vector or a
+matrix) and `cholesky` (the lower factor).
 
 `dot_grad_left(g, a, b)` and `dot_grad_right(g, a, b)` are the cotangents of
 `a` and `b` in `np.dot(a, b)` for every combination of scalar, vector and
@@ -14,14 +16,32 @@ or matmul of stacks), so gradients of gradients work.
 
 Convention: the norm of a zero vector has a zero cotangent (not nan).
 
+The rules of the matrix functions are products, solves and the linear maps
+of `srcgrad.runtime.matrices`, all with rules of their own, so they are
+differentiable again (to any order):
+
+- det: `g * det(A) * inv(A).T` (so it refuses a singular matrix, as `inv` does);
+- slogdet: the sign is constant; the log of the absolute determinant has
+  `g * inv(A).T`.  The lowering writes `np.linalg.slogdet(a)` as the pair
+  `(slogdet_sign(a), logabsdet(a))`, to be unpacked or indexed at once;
+- inv: `-X.T @ g @ X.T` for `X = inv(A)`;
+- solve: `bb = solve(A.T, g)` for `b`, `-bb x.T` (an outer product for a
+  vector `b`) for `A` (two solves with `A.T` when both are differentiated:
+  each cotangent is its own expression);
+- cholesky (`L` from the lower triangle of `A`): `S = L^-T Φ(L.T g) L^-1`
+  (Φ: the lower triangle, the diagonal halved; two solves with `L.T`), and
+  `A`'s cotangent is `S + S.T` below the diagonal, `S`'s own on it and zero
+  above (`fold_lower`): NumPy reads only the lower triangle of `A`.
+
 Replacements: `dot` (Numba has no `np.dot` of a scalar, nor of mixed or
 integer dtypes), `matmul` for `np.matmul` and `@` (Numba has no `np.matmul`,
 and its `@` refuses `x32 @ w64`, `w @ int_array` and stacks of matrices: a
 loop over the batch), `norm` (Numba has no
-`axis=` or `keepdims=`).
+`axis=` or `keepdims=`), `det`, `inv`, `solve`, `cholesky` (Numba's take
+floating matrices of one dtype only).
 
-The helpers and replacements named here live in `srcgrad.runtime.linalg` and
-`srcgrad.runtime.norms`; the expansion of the other orders of a vector norm,
+The helpers and replacements named here live in `srcgrad.runtime.linalg`,
+`srcgrad.runtime.matrices` and `srcgrad.runtime.norms`; the expansion of the other orders of a vector norm,
 which the lowering asks for, is here.
 """
 
@@ -33,15 +53,25 @@ import operator
 
 import numpy as np
 
+from ..ir.markers import TUPLE
 from ..runtime import (
+    cholesky,
+    det,
     dot,
     dot_grad_left,
     dot_grad_right,
+    fold_lower,
+    half_lower,
+    inv,
+    logabsdet,
     matmul,
+    mirror_lower,
     norm,
     product,
     safe_reciprocal,
     shape_of,
+    slogdet_sign,
+    solve,
     sum_grad,
     sum_to,
     trace_grad,
@@ -49,7 +79,7 @@ from ..runtime import (
     vector_operand,
 )
 from ..runtime.norms import NORM_ORDERS
-from .registry import Refused, adjoint, expand, replace
+from .registry import Refused, adjoint, expand, nondifferentiable, replace
 
 
 @adjoint(product)
@@ -158,3 +188,67 @@ def _expand_norm(arguments: dict, lowering):
 
 
 expand(np.linalg.norm, _expand_norm)
+
+
+# --- functions of one matrix -------------------------------------------------------------------
+
+
+@adjoint(np.linalg.det, det)
+def det_adjoint(g, ans, a):
+    return sum_to(g, ()) * ans * np.transpose(inv(a))
+
+
+@adjoint(logabsdet, np.linalg.slogdet)
+def logabsdet_adjoint(g, ans, a):
+    # np.linalg.slogdet shares this rule for its signature only: the lowering
+    # always writes it as (slogdet_sign(a), logabsdet(a)) (`_expand_slogdet`)
+    return sum_to(g, ()) * np.transpose(inv(a))
+
+
+@adjoint(np.linalg.inv, inv)
+def inv_adjoint(g, ans, a):
+    return -dot(np.transpose(ans), dot(sum_to(g, np.shape(ans)), np.transpose(ans)))
+
+
+@adjoint(np.linalg.solve, solve)
+def solve_adjoint(g, ans, a, b):
+    return (-dot_grad_left(solve(np.transpose(a), sum_to(g, np.shape(ans))), a, ans),
+            solve(np.transpose(a), sum_to(g, np.shape(ans))))
+
+
+@adjoint(np.linalg.cholesky, cholesky)
+def cholesky_adjoint(g, ans, a):
+    return fold_lower(np.transpose(solve(np.transpose(ans), np.transpose(solve(
+        np.transpose(ans), half_lower(dot(np.transpose(ans), sum_to(g, np.shape(ans)))))))))
+
+
+@adjoint(half_lower)
+def half_lower_adjoint(g, ans, x):
+    return half_lower(sum_to(g, np.shape(ans)))
+
+
+@adjoint(mirror_lower)
+def mirror_lower_adjoint(g, ans, x):
+    return fold_lower(sum_to(g, np.shape(ans)))
+
+
+@adjoint(fold_lower)
+def fold_lower_adjoint(g, ans, x):
+    return mirror_lower(sum_to(g, np.shape(ans)))
+
+
+for _primal, _impl in [(np.linalg.det, det), (np.linalg.inv, inv), (np.linalg.solve, solve),
+                       (np.linalg.cholesky, cholesky)]:
+    replace(_primal, _impl)
+nondifferentiable(slogdet_sign)
+
+
+def _expand_slogdet(arguments: dict, lowering):
+    """`np.linalg.slogdet(a)` as the pair of its parts, each a value of its own."""
+    a = arguments["a"]
+    sign = lowering.emit_call(slogdet_sign, [a], [])
+    logdet = lowering.emit_call(logabsdet, [a], [])
+    return lowering.temp(ast.Tuple([sign, logdet], ast.Load()), TUPLE)
+
+
+expand(np.linalg.slogdet, _expand_slogdet)

@@ -1,6 +1,6 @@
 """Adjoint rules of reductions: `np.sum`, `mean`, `max`/`amax`, `min`/`amin`,
-`prod` (each with `axis` None, an int or a tuple, and `keepdims`), and
-`cumsum`.
+`prod`, `var`, `std` (each with `axis` None, an int or a tuple, and
+`keepdims`; `var` and `std` with `ddof`), and `cumsum`.
 
 A reduction's cotangent `g` may be broadcast larger than its result (along
 new leading axes, or along the result's length-1 axes); every rule first sums
@@ -16,6 +16,13 @@ Conventions (as JAX):
 - `prod` multiplies by the product of the *other* elements, never by
   `ans / x`, so inputs with one or several zeros get the right cotangent.
 
+`var` and `std` are expanded by the lowering into operations that have
+rules: `d = a - mean(a, axis, keepdims=True)`, then
+`sum(square(d), axis, keepdims=keepdims) / degrees_of_freedom(a, axis, ddof)`
+(and its `sqrt` for `std`), so they are differentiable to any order.  Their
+own rules (`2 d / dof` and `d / (dof std)`, spread over the reduced axes)
+give the same values and the parameters a call binds to.
+
 Replacements: Numba has no `keepdims=`, and no `axis=` on `mean`, `max`,
 `min` and `prod`, so generated code calls `reduce_sum`, `reduce_mean`,
 `reduce_max`, `reduce_min` and `reduce_prod` instead.  Their `keepdims` is
@@ -28,6 +35,7 @@ and `srcgrad.runtime.prod`.
 
 from __future__ import annotations
 
+import ast
 import inspect
 import math
 
@@ -35,6 +43,7 @@ import numpy as np
 
 from ..runtime import (
     cumsum_grad,
+    degrees_of_freedom,
     prod_others,
     prod_others_vjp,
     prod_others_vjp2,
@@ -111,8 +120,42 @@ def cumsum_adjoint(g, ans, a, axis=None):
     return cumsum_grad(g, a, axis), None
 
 
+# --- variance and standard deviation ---------------------------------------------------------
+
+
+@adjoint(np.var)
+def var_adjoint(g, ans, a, axis=None, *, ddof=0, keepdims=False):
+    # (g + g: a literal 2 would widen a float32 cotangent under Numba)
+    return (sum_grad(g + g, a, axis, keepdims) * (a - reduce_mean(a, axis, keepdims=True))
+            / degrees_of_freedom(a, axis, ddof)), None, None, None
+
+
+@adjoint(np.std)
+def std_adjoint(g, ans, a, axis=None, *, ddof=0, keepdims=False):
+    return (sum_grad(g / ans, a, axis, keepdims) * (a - reduce_mean(a, axis, keepdims=True))
+            / degrees_of_freedom(a, axis, ddof)), None, None, None
+
+
+def _expand_spread(root: bool):
+    def expand_spread(arguments: dict, lowering):
+        a, axis = arguments["a"], arguments["axis"]
+        mean = lowering.emit_call(np.mean, [a, axis], [ast.keyword("keepdims", ast.Constant(True))])
+        deviation = lowering.emit_binop(a, ast.Sub(), mean)
+        squares = lowering.emit_call(np.square, [deviation], [])
+        total = lowering.emit_call(np.sum, [squares, axis],
+                                   [ast.keyword("keepdims", arguments["keepdims"])])
+        dof = lowering.emit_call(degrees_of_freedom, [a, axis, arguments["ddof"]], [])
+        variance = lowering.emit_binop(total, ast.Div(), dof)
+        return lowering.emit_call(np.sqrt, [variance], []) if root else variance
+
+    return expand_spread
+
+
+expand(np.var, _expand_spread(root=False))
+expand(np.std, _expand_spread(root=True))
+
 nondifferentiable(
-    reduced_size, tie_weights, np.argmax, np.argmin, np.argsort, np.count_nonzero
+    reduced_size, degrees_of_freedom, tie_weights, np.argmax, np.argmin, np.argsort, np.count_nonzero
 )
 
 

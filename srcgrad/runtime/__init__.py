@@ -16,8 +16,8 @@ The modules, by job:
 - `stacks`: saved shapes (`push_shape`, `pop_shape`);
 - `guards`: copies of saved values, refusals of aliased in-place updates;
 - `scatter`: writes and reads through index arrays (`add_at`, `last_writes`);
-- `elementwise`, `reductions`, `prod`, `shapes`, `joins`, `ranges`,
-  `linalg`, `norms`: the replacements of NumPy functions Numba cannot
+- `elementwise`, `reductions`, `prod`, `shapes`, `joins`, `rearrange`, `ranges`,
+  `linalg`, `matrices`, `norms`: the replacements of NumPy functions Numba cannot
   compile as written, and the helpers their rules call;
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
 - `dtypes`, `axes`, `arrays`, `groups`: what the implementations share
@@ -44,11 +44,35 @@ from .elementwise import (
 from .guards import copy_value, refuse_inplace_alias, refuse_shared, stop_gradient
 from .joins import concat_pad, concat_part, concatenate, stack, stack_pad, stack_part
 from .linalg import dot, dot_grad_left, dot_grad_right, matmul, product
+from .matrices import (
+    cholesky,
+    det,
+    fold_lower,
+    half_lower,
+    inv,
+    logabsdet,
+    mirror_lower,
+    slogdet_sign,
+    solve,
+)
 from .norms import norm, trace_grad, vector_operand
 from .prod import prod_others, prod_others_vjp, prod_others_vjp2
 from .ranges import arange_start_grad, arange_step_grad, linspace, linspace_grad, linspace_spread
+from .rearrange import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    diag_grad,
+    diagonal,
+    flip,
+    hstack_axis,
+    hstack_part,
+    roll,
+    vstack_part,
+)
 from .reductions import (
     cumsum_grad,
+    degrees_of_freedom,
     reduce_max,
     reduce_mean,
     reduce_min,
@@ -86,15 +110,17 @@ __all__ = [
     "exp", "log", "tanh", "sin", "cos",
     # reductions
     "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "sum_grad",
-    "reduced_size", "tie_weights", "cumsum_grad", "prod_others", "prod_others_vjp",
+    "reduced_size", "degrees_of_freedom", "tie_weights", "cumsum_grad", "prod_others", "prod_others_vjp",
     "prod_others_vjp2",
     # shapes
     "reshape", "ravel", "reshape_grad", "squeeze", "squeezed_shape", "expand_dims",
     "expanded_shape", "transpose_grad", "array", "ndim", "concatenate", "stack",
     "concat_part", "concat_pad", "stack_part", "stack_pad", "linspace", "linspace_grad",
-    "linspace_spread", "arange_start_grad", "arange_step_grad",
+    "linspace_spread", "arange_start_grad", "arange_step_grad", "atleast_1d", "atleast_2d",
+    "atleast_3d", "flip", "roll", "diagonal", "diag_grad", "hstack_axis", "hstack_part",
+    "vstack_part",
     # linear algebra
     "dot", "matmul", "product", "dot_grad_left", "dot_grad_right", "trace_grad", "norm",
-    "vector_argument",
-    "vector_operand",
+    "vector_argument", "vector_operand", "det", "slogdet_sign", "logabsdet", "inv", "solve", "cholesky",
+    "half_lower", "mirror_lower", "fold_lower",
 ]

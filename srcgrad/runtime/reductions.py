@@ -8,7 +8,8 @@ Replacements: Numba has no `keepdims=`, and no `axis=` on `mean`, `max`,
 
 Cotangents: `sum_grad` (a reduced cotangent spread back over the reduced
 axes, after summing a broadcast one back to the result's shape),
-`reduced_size` (for `mean`), `tie_weights` (`max`/`min` split their
+`reduced_size` (for `mean`), `degrees_of_freedom` (the divisor of `var`
+and `std`), `tie_weights` (`max`/`min` split their
 cotangent evenly among tied elements), `cumsum_grad`.
 """
 
@@ -243,6 +244,19 @@ def _reduced_size(x, axis=None):
         return nptype(n)
 
     return impl
+
+
+def degrees_of_freedom(x, axis=None, ddof=0):
+    """`reduced_size(x, axis) - ddof`, the divisor of `np.var` and `np.std`,
+    in `x`'s cotangent dtype (so that a float32 variance stays float32 when
+    compiled, where a Python number would widen it)."""
+    return grad_dtype(x).type(reduced_size(x, axis) - ddof)
+
+
+@cached_overload(degrees_of_freedom)
+def _degrees_of_freedom(x, axis=None, ddof=0):
+    nptype = numba_grad_dtype(x).type
+    return lambda x, axis=None, ddof=0: nptype(reduced_size(x, axis) - ddof)
 
 
 # --- max and min -------------------------------------------------------------------------

@@ -522,6 +522,30 @@ REPLACEMENTS += [
     (abs, runtime.absolute, (-2,), {}),
     (math.log, runtime.log_base, (8.0, 2.0), {}), (math.log, runtime.log_base, (8.0,), {}),
 ]
+SPD = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
+INTS = np.array([[2, 1], [1, 3]])
+REPLACEMENTS += [
+    (np.linalg.det, runtime.det, (SPD,), {}), (np.linalg.det, runtime.det, (INTS,), {}),
+    (np.linalg.det, runtime.det, (SPD.astype(np.float32),), {}),
+    (np.linalg.inv, runtime.inv, (SPD.T,), {}), (np.linalg.inv, runtime.inv, (INTS,), {}),
+    (np.linalg.solve, runtime.solve, (SPD, SPD[0]), {}),
+    (np.linalg.solve, runtime.solve, (SPD.astype(np.float32), SPD[:, :2]), {}),
+    (np.linalg.solve, runtime.solve, (INTS, np.array([1, 2])), {}),
+    # cholesky reads the lower triangle only, compiled too
+    (np.linalg.cholesky, runtime.cholesky, (SPD + np.triu(np.ones((3, 3)), 1),), {}),
+    (np.linalg.cholesky, runtime.cholesky, (SPD.astype(np.float32),), {}),
+    (np.atleast_1d, runtime.atleast_1d, (2.0,), {}), (np.atleast_1d, runtime.atleast_1d, (X,), {}),
+    (np.atleast_2d, runtime.atleast_2d, (2.0,), {}),
+    (np.atleast_2d, runtime.atleast_2d, (X[0],), {}),
+    (np.atleast_3d, runtime.atleast_3d, (X32[0],), {}),
+    (np.atleast_3d, runtime.atleast_3d, (X.T,), {}),
+    (np.flip, runtime.flip, (X3,), {}), (np.flip, runtime.flip, (X3, -2), {}),
+    (np.flip, runtime.flip, (X3.T,), {"axis": (0, 2)}),
+    (np.roll, runtime.roll, (X3, 3), {}), (np.roll, runtime.roll, (X3, -4, 2), {}),
+    (np.roll, runtime.roll, (X.T, 1), {"axis": 0}),
+    (np.diagonal, runtime.diagonal, (X,), {}), (np.diagonal, runtime.diagonal, (X, -1), {}),
+    (np.diagonal, runtime.diagonal, (X32.T, 2), {}),
+]
 REPLACEMENTS = [(p, registry.replacement(p) or i, a, k) for p, i, a, k in REPLACEMENTS]
 
 
