@@ -225,7 +225,6 @@ CASES = {
 
 # kernels srcgrad refuses (with an SrcGradError naming the line), and why
 REFUSED: dict[str, str] = {
-    "horner_iterating": "a for loop over an array: SPEC.md's loops run over range(...)",
     "running_max_accumulate": "ufunc.accumulate has no adjoint rule",
     "trapezoid_numpy": "np.trapezoid has no adjoint rule",
 }

@@ -31,11 +31,13 @@ from .calls import (
     as_input,
     container,
     finish,
+    general_only,
     numbers,
     short_path,
     undecided,
 )
 from .failures import Failures
+from .trees import flatten, is_tree, tree_of, unflatten
 
 __all__ = ["grad", "value_and_grad", "stop_gradient", "GradFunction"]
 
@@ -96,6 +98,9 @@ class GradFunction(Failures):
         # for numbers there, and generated again, for any value, the first time
         # a call passes an array there (None: no call yet; see _assume)
         self._assumed: frozenset[tuple[int, str]] | None = None
+        # the parameters the first call passed a container of arrays, with its
+        # structure (api/trees.py); None: no call yet
+        self._trees: tuple | None = None
         self._forget()
         # (not the __dict__ of a gradient function: it holds that function's state)
         functools.update_wrapper(self, fn, updated=() if self.inner else ("__dict__",))
@@ -112,7 +117,8 @@ class GradFunction(Failures):
                     options = self.options
                     if self._assumed is None:  # generated before any call: for any value
                         self._assumed = frozenset()
-                    options = dataclasses.replace(options, scalars=self._assumed)
+                    options = dataclasses.replace(options, scalars=self._assumed,
+                                                  trees=self._trees or ())
                     if self.inner is not None:
                         options = dataclasses.replace(options, connected=self._connected())
                     generated = transform(source_fn, options)
@@ -267,20 +273,61 @@ class GradFunction(Failures):
         return self._run(self._inputs(args) + list(inner_seeds), grad_ys, inner_given=True)
 
     def _inputs(self, args) -> list:
-        """The arguments as the adjoint takes them: a list or tuple of numbers
-        as an array, a 0-d array as its scalar.  A container of arrays (a
-        pytree) is refused, naming the parameter, where it is differentiated
-        (its gradient would need the container's structure, which srcgrad
-        does not give yet) or is not one array."""
+        """The arguments as the adjoint takes them: a container of arrays (a
+        pytree) as its leaves, a list or tuple of numbers as an array, a 0-d
+        array as its scalar."""
+        trees = self._structures(args)
         values = []
         differentiated = None
         for k, value in enumerate(args):
+            if k in trees:
+                values += [as_input(leaf) for leaf in flatten(trees[k], value)]
+                continue
             if isinstance(value, (tuple, list, dict)):
                 if differentiated is None:
                     differentiated = set(self._generate().wrt_params)
                 value = container(self, k, value, k in differentiated)
             values.append(as_input(value))
         return values
+
+    def _structures(self, args) -> dict:
+        """The containers of arrays among `args` (by position): the first call
+        decides them; a later call must pass containers of the same structure."""
+        if self.inner is not None or self.target == "cuda":
+            return {}
+        found = tuple((k, tree_of(v)) for k, v in enumerate(args) if is_tree(v))
+        if self._trees is None:
+            self._trees = found
+            if found and self._generated is not None:  # generated (for .source) before
+                self._refresh()
+        elif found != self._trees:
+            params = list(self._signature.parameters)
+            before, now_found = dict(self._trees), dict(found)
+            for k in sorted(set(before) | set(now_found)):
+                was, now = before.get(k), now_found.get(k)
+                if was != now:
+                    raise ValueError(
+                        f"{self.__name__}(): parameter '{params[k]}' got "
+                        f"{now.describe() if now else 'one value'}, but this gradient was made "
+                        f"for {was.describe() if was else 'one value'} (its first call); make "
+                        "a gradient function per structure")
+        return dict(self._trees)
+
+    def _regroup(self, grads: list) -> list:
+        """The leaves' gradients gathered into one container per `wrt` entry
+        that names a container parameter."""
+        if not self._trees:
+            return grads
+        trees = dict(self._trees)
+        params = list(self._signature.parameters)
+        out, leaves = [], list(grads)
+        for w in self.options.wrt:
+            k = w if isinstance(w, int) else params.index(w) if w in params else None
+            if k is not None and k < 0:
+                k += len(params)
+            tree = trees.get(k)
+            out.append(unflatten(tree, leaves) if tree is not None else leaves.pop(0))
+        return out
 
     def _assume(self, values: list) -> None:
         """Before the first generation, note which parameters `values` gives
@@ -307,13 +354,13 @@ class GradFunction(Failures):
             seeds = [None] * self._extra_params + seeds
         out = self._call_implementation(values, seeds)
         if self._fast is undecided:  # made once, after the first call that compiled
-            self._fast = short_path(self, generated, len(seeds))
+            self._fast = general_only if self._trees else short_path(self, generated, len(seeds))
         if self.preserve_result:
             results, grads = out
         else:
             results, grads = None, out
-        grads = [finish(g, values[k] if k is not None else None)
-                 for g, k in zip(grads, generated.wrt_params)]
+        grads = self._regroup([finish(g, values[k] if k is not None else None)
+                               for g, k in zip(grads, generated.wrt_params)])
         grads = grads[0] if self.single else tuple(grads)
         if not self.preserve_result:
             return grads

@@ -61,6 +61,9 @@ class Options:
     # kind ("f", "i", "b"): known scalars, so the rank facts need not allow
     # for an array there (the gradient function checks it at each call)
     scalars: frozenset[tuple[int, str]] = frozenset()
+    # the parameters (by position) that the first call passed a container of
+    # arrays (a pytree), with its structure (api/trees.py): flattened into leaves
+    trees: tuple = ()
 
 
 @dataclass
@@ -83,7 +86,8 @@ def transform(fn, options: Options) -> Generated:
     check_subset(src)
     reserved = reserved_names()
     namer = Namer(set(local_names(src.tree)) | reserved)
-    irf = Lowering(namer, reserved, stacks=options.generated).function(src)
+    irf = Lowering(namer, reserved, stacks=options.generated,
+                   trees=dict(options.trees)).function(src)
     copy_written_parameters(irf)
     rename_redefinitions(irf, namer)
     fold_tuple_reads(irf)
@@ -232,6 +236,7 @@ def reserved_names() -> frozenset[str]:
 def _resolve_wrt(irf: ir.Function, src, wrt: tuple[int | str, ...]) -> list[WrtEntry]:
     user_params = [a.arg for a in src.tree.args.posonlyargs + src.tree.args.args
                    + src.tree.args.kwonlyargs]
+    groups = irf.param_groups or [[p] for p in irf.params]
     entries = []
     for w in wrt:
         if isinstance(w, bool) or not isinstance(w, (int, str)):
@@ -240,9 +245,9 @@ def _resolve_wrt(irf: ir.Function, src, wrt: tuple[int | str, ...]) -> list[WrtE
             if not -len(user_params) <= w < len(user_params):
                 raise ValueError(f"wrt={w} is out of range: {src.name} has {len(user_params)} "
                                  f"parameters ({', '.join(user_params)})")
-            entries.append(WrtEntry(irf.params[w], True))
+            entries += [WrtEntry(p, True) for p in groups[w]]
         elif w in user_params:
-            entries.append(WrtEntry(irf.params[user_params.index(w)], True))
+            entries += [WrtEntry(p, True) for p in groups[user_params.index(w)]]
         elif w in irf.user_names:
             entries.append(WrtEntry(_single_definition(irf, src, w), False))
         else:

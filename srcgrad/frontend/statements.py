@@ -55,7 +55,7 @@ from .parse import FunctionSource
 from .raising import RaiseLowering
 from .static_calls import StaticMethod
 from .subset import Scope, local_names
-from .values import Func, Record, Seq, describe, is_static
+from .values import Func, Record, Seq, describe, is_static, new_ident
 
 __all__ = ["Lowering"]
 
@@ -63,10 +63,12 @@ __all__ = ["Lowering"]
 class Lowering(RaiseLowering, IterationLowering):
     """The statement half of the front end (see the module's docstring)."""
 
-    def __init__(self, namer: Namer, reserved: set[str], stacks: bool = False):
+    def __init__(self, namer: Namer, reserved: set[str], stacks: bool = False,
+                 trees: dict | None = None):
         super().__init__(namer, stacks)
         self.reserved = reserved
         self.loops: list[Loop] = []
+        self.trees = trees or {}  # parameter position → its container's structure (api/trees.py)
 
     # --- the function --------------------------------------------------------
 
@@ -90,7 +92,13 @@ class Lowering(RaiseLowering, IterationLowering):
             ir_name = name if name not in self.reserved else self.namer.fresh(name + "_")
             rename[name] = ast.Name(ir_name, ast.Load())
         args = tree.args
-        params = [rename[a.arg].id for a in args.posonlyargs + args.args + args.kwonlyargs]
+        groups = [[rename[a.arg].id] for a in args.posonlyargs + args.args + args.kwonlyargs]
+        for k, structure in self.trees.items():
+            name = groups[k][0]
+            leaves: list[str] = []
+            rename[_param_name(tree, k)] = self.tree_value(structure, name, leaves)
+            groups[k] = leaves
+        params = [p for group in groups for p in group]
         self.origin = definition = src.origin(tree)
         ret = self.return_info(src, tree, "")
         self.ctx = Context(src, Scope(src, self.bindings), rename, ret, (src.fn,))
@@ -113,8 +121,29 @@ class Lowering(RaiseLowering, IterationLowering):
             temps=self.temps,
             user_names={name: [atom.id] for name, atom in rename.items()
                         if isinstance(atom, ast.Name)},
+            param_groups=groups,
             result_origin=src.origin([n for n in ast.walk(tree) if isinstance(n, ast.Return)][-1]),
         )
+
+    def tree_value(self, structure, name: str, leaves: list[str]):
+        """A parameter's container as a static value whose elements are new
+        parameters (`params_W`), appended to `leaves`."""
+        items = []
+        for key, child in zip(structure.keys, structure.children):
+            label = f"{name}_{key}" if str(key).isidentifier() or isinstance(key, int) else (
+                f"{name}_item")
+            if child is None:
+                leaf = self.namer.fresh(label)
+                leaves.append(leaf)
+                items.append(ast.Name(leaf, ast.Load()))
+            else:
+                items.append(self.tree_value(child, label, leaves))
+        if structure.kind in ("tuple", "list"):
+            return Seq(tuple(items), structure.kind == "list",
+                       new_ident() if structure.kind == "list" else 0)
+        kind = dict if structure.kind == "dict" else structure.kind
+        return Record(tuple(structure.keys), tuple(items), kind,
+                      0 if hasattr(kind, "_fields") else new_ident())
 
     # --- blocks and jumps ---------------------------------------------------------
 
@@ -422,3 +451,8 @@ class Lowering(RaiseLowering, IterationLowering):
             self.emit_assign(name, atom)
         if ret.flag is not None:
             self.emit_assign(ret.flag, ast.Constant(True), nondiff=True)
+
+
+def _param_name(tree: ast.FunctionDef, k: int) -> str:
+    args = tree.args
+    return (args.posonlyargs + args.args + args.kwonlyargs)[k].arg

@@ -146,6 +146,8 @@ class Function:
     bindings: list = field(default_factory=list)  # the user's global reads (bindings.Binding)
     temps: set[str] = field(default_factory=set)  # three-address temporaries
     user_names: dict[str, list[str]] = field(default_factory=dict)  # user name → IR names
+    # per user parameter, its IR parameters (several for a container: its leaves)
+    param_groups: list[list[str]] = field(default_factory=list)
     result_origin: Origin | None = None  # the (last) return statement
 
 
