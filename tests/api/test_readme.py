@@ -37,3 +37,16 @@ def test_the_commands_at_the_top_are_the_ci_commands():
     pytest_part = test_command.split("&&", 1)[1].split("#", 1)[0].strip()
     assert pytest_part in ci
     assert 'pip install --quiet ".[test]"' in ci
+
+
+def test_the_container_example_trains(tmp_path, capsys):
+    """The dict-of-arrays model of the README: a hundred steps of gradient descent
+    with srcgrad's gradients lower the loss (tests/api/test_pytrees.py checks
+    such gradients against central differences)."""
+    block = next(b for b in python_blocks() if 'params["layers"]' in b)
+    script = tmp_path / "trees.py"
+    script.write_text(block)
+    namespace = runpy.run_path(str(script))
+    after = namespace["loss"](namespace["params"], namespace["x"], namespace["y"])
+    assert after < 0.5 * namespace["before"]
+    assert "loss" in capsys.readouterr().out
