@@ -60,7 +60,7 @@ class Facts:
 def gather_facts(fn: ir.Function, activity: Activity, namer: Namer, aliases: dict[str, set[str]],
                  stop: set[str], wrt_locals: set[str]) -> Facts:
     blocks = index_blocks(fn.body)
-    forward_live = live_at_gaps(fn.body, set(fn.results))
+    forward_live = live_at_gaps(fn.body, set(fn.results) | set(fn.aux))
     return Facts(fn, activity, namer, aliases, blocks, stop, wrt_locals, int_names(fn),
                  definitely_defined(fn), forward_live, lazy_temps(fn, blocks),
                  AdjointLiveness(activity.active, stop, forward_live))

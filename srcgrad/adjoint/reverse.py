@@ -146,7 +146,7 @@ def _keep_results(sweep: Sweep, top: BlockInfo, restored: set[str]) -> list[ast.
     of the value, if the reverse sweep restores its contents)."""
     fn = sweep.facts.fn
     saved = []
-    for result in fn.results:
+    for result in fn.results + fn.aux:
         value = ast.Name(result, ast.Load())
         if restored & sweep.facts.aliases.get(result, {result}):  # restored, or shares memory
             value = call("copy_value", value)

@@ -110,7 +110,7 @@ def check_stores(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
     at run time where the sharing depends on the values (`old = y[i]`
     shares `y` only if `y` has more than one dimension)."""
     certain = alias_classes(fn, certain_only=True)
-    live = liveness(fn.body, set(fn.results))
+    live = liveness(fn.body, set(fn.results) | set(fn.aux))
     defined = definitely_defined(fn)
     guard_after_def: dict[str, str] = {}  # partner → message, guarded where assigned
 
@@ -160,7 +160,7 @@ def drop_needless_guards(fn: ir.Function, aliases: dict[str, set[str]]) -> None:
     memory is read afterwards, and there check those names themselves
     (`refuse_shared(y, x, ...)`: do they overlap `x` when it runs?) where
     they surely have a value, `x` being an array where not."""
-    live = liveness(fn.body, set(fn.results))
+    live = liveness(fn.body, set(fn.results) | set(fn.aux))
     defined = definitely_defined(fn)
 
     def replacement(stmt: ir.Stmt, after: set[str], here: set[str]) -> list[ir.Stmt]:

@@ -25,6 +25,7 @@ from ..backend.pipeline import Generated, Options, connected_params, transform
 from ..errors import SrcGradError
 from ..frontend.bindings import still_bound
 from ..frontend.expressions import stop_gradient
+from ..ir.trees import flatten, is_tree, tree_of, unflatten
 from .calls import (
     TAKEN_ELSEWHERE,
     as_differentiable,
@@ -37,7 +38,6 @@ from .calls import (
     undecided,
 )
 from .failures import Failures
-from .trees import flatten, is_tree, tree_of, unflatten
 
 __all__ = ["grad", "value_and_grad", "stop_gradient", "GradFunction"]
 
@@ -52,13 +52,15 @@ class GradFunction(Failures):
     """
 
     def __init__(self, fn: Callable, *, wrt, target: str, stop_gradients: Sequence[str],
-                 unconnected_gradients: str, preserve_result: bool, max_trips: int | None = None):
+                 unconnected_gradients: str, preserve_result: bool, max_trips: int | None = None,
+                 has_aux: bool = False):
         if not callable(fn):
             raise TypeError(f"grad() needs a function, got {fn!r}")
         self.inner = fn if isinstance(fn, GradFunction) else None
         if self.inner is not None:
             _check_differentiable_again(self.inner, target)
-        elif not isinstance(getattr(fn, "py_func", fn), types.FunctionType):
+        elif not isinstance(getattr(fn, "py_func", fn), types.FunctionType) and not (
+                isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType)):
             # a bound method, a class, np.vectorize(...): say so now, before the
             # call binds arguments to a signature that may be (*args, **kwargs)
             raise TypeError(f"grad() differentiates Python functions defined with 'def', "
@@ -79,9 +81,12 @@ class GradFunction(Failures):
         self.fn = fn
         self.target = target
         self.preserve_result = preserve_result
+        self.has_aux = has_aux
+        if has_aux and (target == "cuda" or self.inner is not None):
+            raise ValueError("has_aux=True: for the gradient of a function on 'cpu' or 'python'")
         self.options = Options(wrt_tuple, tuple(stop_gradients), unconnected_gradients == "zero",
                                preserve_result, generated=self.inner is not None,
-                               typed=target != "python")
+                               typed=target != "python", has_aux=has_aux)
         if target == "cuda":
             self.options = dataclasses.replace(self.options, device=DeviceOptions(
                 _checked_max_trips(max_trips), self.single))
@@ -354,18 +359,32 @@ class GradFunction(Failures):
             seeds = [None] * self._extra_params + seeds
         out = self._call_implementation(values, seeds)
         if self._fast is undecided:  # made once, after the first call that compiled
-            self._fast = general_only if self._trees else short_path(self, generated, len(seeds))
-        if self.preserve_result:
+            plain = not self._trees and not self.has_aux and not any(generated.result_trees)
+            self._fast = short_path(self, generated, len(seeds)) if plain else general_only
+        if self.preserve_result or self.has_aux:
             results, grads = out
         else:
             results, grads = None, out
         grads = self._regroup([finish(g, values[k] if k is not None else None)
                                for g, k in zip(grads, generated.wrt_params)])
         grads = grads[0] if self.single else tuple(grads)
-        if not self.preserve_result:
+        if results is None:
             return grads
-        results = results[0] if self._single_output else tuple(results)
-        return results, grads
+        value, aux = self._results(list(results), generated)
+        if not self.has_aux:
+            return value, grads
+        return ((value, aux), grads) if self.preserve_result else (grads, aux)
+
+    def _results(self, results: list, generated: Generated):
+        """The function's value (in its containers) and, with has_aux, its aux."""
+        aux = None
+        if generated.aux:
+            results, rest = results[:len(results) - generated.aux], results[len(results) - generated.aux:]
+            aux = unflatten(generated.aux_tree, rest)
+        if any(generated.result_trees):
+            values = [unflatten(tree, results) for tree in generated.result_trees]
+            return (values[0] if generated.single_result else tuple(values)), aux
+        return (results[0] if self._single_output else tuple(results)), aux
 
     def _call_implementation(self, values: list, seeds: list):
         """The compiled (or plain Python) adjoint called, its failures turned
@@ -389,6 +408,17 @@ class GradFunction(Failures):
         n = generated.outputs
         if grad_ys is None:
             return [None] * n
+        if any(generated.result_trees):  # outputs in containers: grad_ys in the same ones
+            parts = [grad_ys] if generated.single_result else list(grad_ys)
+            try:
+                leaves = [leaf for tree, part in zip(generated.result_trees, parts, strict=True)
+                          for leaf in flatten(tree, part)]
+            except (TypeError, KeyError, ValueError, AttributeError):
+                leaves = []
+            if len(leaves) != n:
+                raise ValueError(f"grad_ys must have the structure of what {self.fn.__name__} "
+                                 f"returns ({n} arrays or numbers in all)")
+            return [None if g is None else as_input(g) for g in leaves]
         if self._single_output and n == 1:
             return [as_input(grad_ys)]
         if not isinstance(grad_ys, (tuple, list)) or len(grad_ys) != n:
@@ -402,6 +432,9 @@ class GradFunction(Failures):
 
 
 def _check_differentiable_again(inner: GradFunction, target: str) -> None:
+    if inner.has_aux:
+        raise SrcGradError(f"grad() of {inner.__name__}, which returns (gradients, aux) "
+                           "(has_aux=True): differentiate a gradient made without has_aux")
     if inner.preserve_result:
         raise SrcGradError(f"grad() of {inner.__name__}, which returns (value, gradients) "
                            "(preserve_result=True): differentiate the plain gradient function")
@@ -419,7 +452,7 @@ def _checked_max_trips(max_trips) -> int | None:
 
 def grad(fn: Callable | None = None, /, *, wrt: int | str | Sequence[int | str] = 0,
          target: str = "cpu", stop_gradients: Sequence[str] = (),
-         unconnected_gradients: str = "none", preserve_result: bool = False,
+         unconnected_gradients: str = "none", preserve_result: bool = False, has_aux: bool = False,
          max_trips: int | None = None):
     """The gradient of `fn`: a function taking `fn`'s arguments (and
     `grad_ys=`) that returns the gradient of `fn`'s outputs with respect to
@@ -428,9 +461,14 @@ def grad(fn: Callable | None = None, /, *, wrt: int | str | Sequence[int | str] 
     `max_trips` (target='cuda' only) bounds how often each loop whose trip
     count is not a constant (a `while`, a `range` with a computed bound)
     runs, so that the values its iterations save fit in per-thread storage
-    sized at compile time; a loop that runs more often makes the call raise."""
+    sized at compile time; a loop that runs more often makes the call raise.
+
+    `has_aux=True` (as in `jax.grad`): `fn` returns `(value, aux)`; the
+    gradient is of `value` alone, and the gradient function returns
+    `(gradients, aux)` (`((value, aux), gradients)` with preserve_result)."""
     options = dict(wrt=wrt, target=target, stop_gradients=stop_gradients, max_trips=max_trips,
-                   unconnected_gradients=unconnected_gradients, preserve_result=preserve_result)
+                   unconnected_gradients=unconnected_gradients, preserve_result=preserve_result,
+                   has_aux=has_aux)
     if fn is None:
         return lambda f: GradFunction(f, **options)
     return GradFunction(fn, **options)

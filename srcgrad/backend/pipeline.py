@@ -64,6 +64,7 @@ class Options:
     # the parameters (by position) that the first call passed a container of
     # arrays (a pytree), with its structure (api/trees.py): flattened into leaves
     trees: tuple = ()
+    has_aux: bool = False  # the function returns (value, aux); aux comes back undifferentiated
 
 
 @dataclass
@@ -76,9 +77,15 @@ class Generated:
     wrt_params: list[int | None]  # per wrt entry: the parameter's position, None for a local
     device: DeviceAdjoint | None = None  # target="cuda"
     bindings: list = field(default_factory=list)  # the user's global reads (bindings.Binding)
+    result_trees: list = field(default_factory=list)  # per returned value: its container's Tree
+    aux: int = 0  # has_aux: how many of the kept results are the aux value's elements
+    aux_tree: object = None
 
 
 def transform(fn, options: Options) -> Generated:
+    bound = None
+    if isinstance(fn, types.MethodType):  # `sg.grad(model.loss)`: `self` is a constant
+        fn, bound = fn.__func__, fn.__self__
     py_fn = user_function(fn) or getattr(fn, "py_func", fn)
     if not isinstance(py_fn, types.FunctionType):
         raise TypeError(f"grad() differentiates Python functions defined with 'def', not {fn!r}")
@@ -87,7 +94,8 @@ def transform(fn, options: Options) -> Generated:
     reserved = reserved_names()
     namer = Namer(set(local_names(src.tree)) | reserved)
     irf = Lowering(namer, reserved, stacks=options.generated,
-                   trees=dict(options.trees)).function(src)
+                   trees=dict(options.trees), has_aux=options.has_aux,
+                   bound=bound).function(src)
     copy_written_parameters(irf)
     rename_redefinitions(irf, namer)
     fold_tuple_reads(irf)
@@ -103,7 +111,7 @@ def transform(fn, options: Options) -> Generated:
     activity = analyse(irf, [w.name for w in wrt], stop)
     connected = {irf.params[k] for k in options.connected if k < len(irf.params)}
     adjoint = build_adjoint(irf, activity, wrt, stop, namer, options.unconnected_zero,
-                            options.preserve_result, aliases, connected)
+                            options.preserve_result or options.has_aux, aliases, connected)
     inlinable = set(irf.temps) | adjoint.temp_adjoints
     helpers = {**_runtime_helpers(), **irf.imports, **adjoint.helpers}
     ranks = Ranks(adjoint.body, adjoint.params + adjoint.seed_params, helpers, options.typed,
@@ -140,7 +148,7 @@ def transform(fn, options: Options) -> Generated:
     params_index = {p: k for k, p in enumerate(irf.params)}
     return Generated(source, name, dict(irf.globals), len(irf.results), irf.single_result,
                      [params_index[w.name] if w.is_param else None for w in wrt], device,
-                     irf.bindings)
+                     irf.bindings, irf.result_trees, len(irf.aux), irf.aux_tree)
 
 
 def connected_params(fn, stop_gradients: tuple[str, ...]) -> frozenset[int]:
@@ -236,6 +244,7 @@ def reserved_names() -> frozenset[str]:
 def _resolve_wrt(irf: ir.Function, src, wrt: tuple[int | str, ...]) -> list[WrtEntry]:
     user_params = [a.arg for a in src.tree.args.posonlyargs + src.tree.args.args
                    + src.tree.args.kwonlyargs]
+    user_params = user_params[len(user_params) - len(irf.param_groups or irf.params):]  # no self
     groups = irf.param_groups or [[p] for p in irf.params]
     entries = []
     for w in wrt:

@@ -22,14 +22,17 @@ import builtins
 import dataclasses
 import functools
 import re
+import types
 
 import numpy as np
 
 from .. import ir
+from .bindings import binding_of_attribute
 from .static_expressions import StaticExpressionLowering
 from .values import (
     Conflict,
     Func,
+    Obj,
     Record,
     Seq,
     describe,
@@ -151,12 +154,16 @@ class ContainerLowering(StaticExpressionLowering):
             return self.static_subscript(expr)
         if isinstance(expr, ast.Attribute):
             base = self.value(expr.value)
+            if isinstance(base, Obj):
+                return self.attribute_of(base, expr)
             if isinstance(base, Record) and base.kind is not dict:
                 try:
                     return base.get(expr.attr)
                 except KeyError:
                     raise self.error(expr, f"'{ast.unparse(expr)}': {describe(base)} has no "
                                      f"field '{expr.attr}'") from None
+            if not is_static(base):  # `layers[0].T`: an array's attribute
+                return self.plain_atom(ast.Attribute(lowered(base), expr.attr, ast.Load()))
             raise self.error(expr, f"'{ast.unparse(expr)}': {describe(base)} has no attribute "
                              f"'{expr.attr}' srcgrad can read")
         if isinstance(expr, ast.BinOp):
@@ -167,6 +174,33 @@ class ContainerLowering(StaticExpressionLowering):
             raise self.error(expr, "a starred expression ('*x') is allowed only in a list, "
                              "a tuple or a call")
         return self.plain_atom(expr)
+
+    def attribute_of(self, obj: Obj, node: ast.Attribute):
+        """`self.w` in a bound method: read as a global is (and checked before
+        each call, like one: rebinding `model.w` makes the gradient again)."""
+        value = getattr(obj.value, node.attr, _MISSING)
+        if value is _MISSING:
+            raise self.error(node, f"'{ast.unparse(node)}' is not defined")
+        self.ctx.scope._record(binding_of_attribute(obj.value, node.attr, value))
+        if isinstance(value, types.MethodType) and value.__self__ is obj.value:
+            fn = self.from_global(node, value.__func__)
+            if isinstance(fn, Func):
+                return dataclasses.replace(fn, args=(obj, *fn.args))
+        if not isinstance(value, np.ndarray) and _attribute_object(value):
+            return Obj(value)
+        return self.from_global(node, value)
+
+    def method_of(self, obj: Obj, name: str, node: ast.AST) -> Func:
+        """`obj.name` as a function of the user's, `obj` bound first (`__call__`
+        for a call of the object itself)."""
+        method = getattr(type(obj.value), name, None)
+        if isinstance(method, staticmethod):
+            method = method.__func__
+        if not self.is_user_function(method):
+            raise self.error(node, f"'{ast.unparse(node)}': {describe(obj)} has no method "
+                             f"'{name}' srcgrad can transform")
+        fn = self.from_global(node, method)
+        return dataclasses.replace(fn, args=(obj, *fn.args))
 
     def from_global(self, node: ast.expr, value):
         if self.is_user_function(value):
@@ -209,8 +243,8 @@ class ContainerLowering(StaticExpressionLowering):
 
     def static_subscript(self, expr: ast.Subscript):
         base = self.value(expr.value)
-        if not is_static(base):
-            return self.plain_atom(expr)
+        if not is_static(base):  # an array among static values: index it
+            return self.plain_atom(ast.Subscript(lowered(base), expr.slice, ast.Load()))
         if isinstance(base, Record):
             key = self.static_key(expr.slice)
             try:
@@ -335,6 +369,16 @@ class ContainerLowering(StaticExpressionLowering):
 
     def iterate(self, expr: ast.expr, where: ast.AST) -> list:
         raise NotImplementedError  # iteration.IterationLowering
+
+
+_MISSING = object()
+
+
+def _attribute_object(value) -> bool:
+    """An object whose attributes a method reads in turn (`self.layer.W`): an
+    instance of a class of the user's, not a number, array, container or function."""
+    return (hasattr(value, "__dict__") and not isinstance(
+        value, (type, types.ModuleType, types.FunctionType, types.MethodType, functools.partial)))
 
 
 def _numbers(value) -> bool:

@@ -54,6 +54,7 @@ def rename_redefinitions(fn: ir.Function, namer: Namer) -> None:
             _rename_targets(stmt, current)
         defined |= ir.defined_names(stmt)
     fn.results = [current.get(r, r) for r in fn.results]
+    fn.aux = [current.get(r, r) for r in fn.aux]
     for new, old in renamed_from.items():
         for ir_names in fn.user_names.values():
             if old in ir_names:

@@ -39,9 +39,10 @@ from ..errors import UnsupportedSyntaxError
 from ..ir import effects
 from ..ir.guards import GUARD_HELPERS, Guard, GuardKind
 from ..ir.naming import Namer
+from .boundary import BoundaryLowering
 from .expressions import Context
 from .flow import assigned_names, contains, contains_direct, is_docstring, not_any, return_values
-from .iteration import IterationLowering, Loop
+from .iteration import Loop
 from .joins import (
     ShapeChange,
     canonical_form,
@@ -55,17 +56,19 @@ from .parse import FunctionSource
 from .raising import RaiseLowering
 from .static_calls import StaticMethod
 from .subset import Scope, local_names
-from .values import Func, Record, Seq, describe, is_static, new_ident
+from .values import Func, Obj, Record, Seq, describe, is_static
 
 __all__ = ["Lowering"]
 
 
-class Lowering(RaiseLowering, IterationLowering):
+class Lowering(RaiseLowering, BoundaryLowering):
     """The statement half of the front end (see the module's docstring)."""
 
     def __init__(self, namer: Namer, reserved: set[str], stacks: bool = False,
-                 trees: dict | None = None):
+                 trees: dict | None = None, has_aux: bool = False, bound: object = None):
         super().__init__(namer, stacks)
+        self.has_aux = has_aux  # the function returns (value, aux): aux is not differentiated
+        self.bound = bound  # a bound method's object (its `self`), or None
         self.reserved = reserved
         self.loops: list[Loop] = []
         self.trees = trees or {}  # parameter position → its container's structure (api/trees.py)
@@ -93,28 +96,31 @@ class Lowering(RaiseLowering, IterationLowering):
             rename[name] = ast.Name(ir_name, ast.Load())
         args = tree.args
         groups = [[rename[a.arg].id] for a in args.posonlyargs + args.args + args.kwonlyargs]
+        if self.bound is not None:  # a method's `self`: a constant object, not a parameter
+            rename[_param_name(tree, 0)] = Obj(self.bound)
+            groups = groups[1:]
         for k, structure in self.trees.items():
             name = groups[k][0]
             leaves: list[str] = []
-            rename[_param_name(tree, k)] = self.tree_value(structure, name, leaves)
+            user_k = k + (self.bound is not None)
+            rename[_param_name(tree, user_k)] = self.tree_value(structure, name, leaves)
             groups[k] = leaves
         params = [p for group in groups for p in group]
         self.origin = definition = src.origin(tree)
         ret = self.return_info(src, tree, "")
         self.ctx = Context(src, Scope(src, self.bindings), rename, ret, (src.fn,))
-        body, results = self.function_body(tree)
-        for result in results:
-            if is_static(result):
-                raise self.error(tree, f"'{tree.name}' returns {describe(result)}; srcgrad "
-                                 "differentiates functions that return numbers, arrays, or a "
-                                 "tuple of them written in the 'return'")
+        body, values = self.function_body(tree)
+        outputs = self.outputs(body, values, tree)
         return ir.Function(
             name=tree.name,
             params=params,
             body=body,
-            results=results,
+            results=outputs.results,
+            aux=outputs.aux,
+            result_trees=outputs.trees,
+            aux_tree=outputs.aux_tree,
             origin=definition,
-            single_result=self.single_result(tree),
+            single_result=outputs.single,
             globals=self.globals,
             imports=self.imports,
             bindings=self.bindings,
@@ -124,26 +130,6 @@ class Lowering(RaiseLowering, IterationLowering):
             param_groups=groups,
             result_origin=src.origin([n for n in ast.walk(tree) if isinstance(n, ast.Return)][-1]),
         )
-
-    def tree_value(self, structure, name: str, leaves: list[str]):
-        """A parameter's container as a static value whose elements are new
-        parameters (`params_W`), appended to `leaves`."""
-        items = []
-        for key, child in zip(structure.keys, structure.children):
-            label = f"{name}_{key}" if str(key).isidentifier() or isinstance(key, int) else (
-                f"{name}_item")
-            if child is None:
-                leaf = self.namer.fresh(label)
-                leaves.append(leaf)
-                items.append(ast.Name(leaf, ast.Load()))
-            else:
-                items.append(self.tree_value(child, label, leaves))
-        if structure.kind in ("tuple", "list"):
-            return Seq(tuple(items), structure.kind == "list",
-                       new_ident() if structure.kind == "list" else 0)
-        kind = dict if structure.kind == "dict" else structure.kind
-        return Record(tuple(structure.keys), tuple(items), kind,
-                      0 if hasattr(kind, "_fields") else new_ident())
 
     # --- blocks and jumps ---------------------------------------------------------
 

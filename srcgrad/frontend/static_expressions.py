@@ -16,7 +16,7 @@ import ast
 import numpy as np
 
 from .static_calls import StaticCallLowering, StaticMethod
-from .values import Conflict, Func, Record, Seq, describe, is_lowered, is_static, lowered
+from .values import Conflict, Func, Obj, Record, Seq, describe, is_lowered, is_static, lowered
 
 __all__ = ["StaticExpressionLowering"]
 
@@ -98,6 +98,14 @@ class StaticExpressionLowering(StaticCallLowering):
             value = self.value(func.value)
             if isinstance(value, (Seq, Record)):
                 return StaticMethod(func.value, func.attr), list(call.args), list(call.keywords)
+            if isinstance(value, Obj):
+                method = self.attribute_of(value, func)
+                if isinstance(method, Obj):  # `self.layer(x)`: the object's __call__
+                    method = self.method_of(method, "__call__", func)
+                if not isinstance(method, Func):
+                    raise self.error(call, f"'{ast.unparse(func)}' is not a method srcgrad can "
+                                     "transform")
+                return method, list(call.args), list(call.keywords)
             if isinstance(value, Func):
                 raise self.error(call, f"'{ast.unparse(func)}' cannot be called")
         if isinstance(func, ast.Subscript) and _pure(func) and self.might_be_static(func):

@@ -190,8 +190,12 @@ def _check_expr(scope: Scope, expr: ast.expr) -> None:
 
 
 def _on_local_name(scope: Scope, node: ast.Attribute) -> bool:
-    """`p.w` on a local name: a named tuple's field, checked where it is lowered."""
-    return isinstance(node.value, ast.Name) and scope.is_local(node.value.id)
+    """`p.w`, `self.layer.W` on a local name: a named tuple's field or a method's
+    object's attribute, checked where it is lowered."""
+    base = node.value
+    while isinstance(base, (ast.Attribute, ast.Subscript)):
+        base = base.value
+    return isinstance(base, ast.Name) and scope.is_local(base.id)
 
 
 def _is_method_call_target(root: ast.expr, attr: ast.Attribute) -> bool:

@@ -28,7 +28,7 @@ import itertools
 import types
 from dataclasses import dataclass, field, replace
 
-__all__ = ["Seq", "Record", "Func", "Conflict", "Static", "is_static", "leaves", "same_form",
+__all__ = ["Seq", "Record", "Func", "Obj", "Conflict", "Static", "is_static", "leaves", "same_form",
            "rebuild", "describe", "new_ident", "with_ident", "lowered", "is_lowered",
            "is_namedtuple"]
 
@@ -87,6 +87,14 @@ class Func:
 
 
 @dataclass(frozen=True, eq=False)
+class Obj:
+    """The object a bound method was taken from (`model` in `sg.grad(model.loss)`):
+    its attributes are read as globals are, constants of the gradient."""
+
+    value: object
+
+
+@dataclass(frozen=True, eq=False)
 class Conflict:
     """A name that holds values of different forms on the paths that join
     here: an error if it is read."""
@@ -94,7 +102,7 @@ class Conflict:
     message: str
 
 
-Static = (Seq, Record, Func, Conflict)
+Static = (Seq, Record, Func, Obj, Conflict)
 
 
 def is_static(value) -> bool:
@@ -107,7 +115,7 @@ def leaves(value) -> list[tuple[tuple, ast.expr]]:
         keys = value.keys if isinstance(value, Record) else range(len(value.items))
         return [((k, *path), atom) for k, item in zip(keys, value.items)
                 for path, atom in leaves(item)]
-    if isinstance(value, (Func, Conflict)):
+    if isinstance(value, (Func, Obj, Conflict)):
         return []
     return [((), value)]
 
@@ -122,7 +130,7 @@ def same_form(a, b, identity: bool = True) -> bool:
     if isinstance(a, Record) and isinstance(b, Record):
         return (a.kind is b.kind and a.keys == b.keys and (a.ident == b.ident or not identity)
                 and all(same_form(x, y, identity) for x, y in zip(a.items, b.items)))
-    if isinstance(a, (Func, Conflict)) or isinstance(b, (Func, Conflict)):
+    if isinstance(a, (Func, Obj, Conflict)) or isinstance(b, (Func, Obj, Conflict)):
         return a is b
     return not is_static(a) and not is_static(b)
 
@@ -133,7 +141,7 @@ def rebuild(value, atom_of):
         if isinstance(v, (Seq, Record)):
             keys = v.keys if isinstance(v, Record) else range(len(v.items))
             return replace(v, items=tuple(walk(item, (*path, k)) for k, item in zip(keys, v.items)))
-        if isinstance(v, (Func, Conflict)):
+        if isinstance(v, (Func, Obj, Conflict)):
             return v
         return atom_of(path, v)
     return walk(value, ())
@@ -158,6 +166,8 @@ def describe(value) -> str:
         return f"a {getattr(value.kind, '__name__', 'record')}"
     if isinstance(value, Func):
         return f"the function '{value.name}'"
+    if isinstance(value, Obj):
+        return f"the object {type(value.value).__name__}"
     return "a value"
 
 

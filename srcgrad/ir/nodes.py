@@ -141,6 +141,10 @@ class Function:
     results: list[str]  # variables holding the outputs, one per output
     origin: Origin
     single_result: bool = True  # `return y` rather than `return y1, y2`
+    # results that are containers: per returned value its structure (ir/trees.py), or None
+    result_trees: list = field(default_factory=list)
+    aux: list[str] = field(default_factory=list)  # has_aux: returned, not differentiated
+    aux_tree: object = None
     globals: dict[str, object] = field(default_factory=dict)  # injected global name → value
     imports: dict[str, object] = field(default_factory=dict)  # imported name → function
     bindings: list = field(default_factory=list)  # the user's global reads (bindings.Binding)

@@ -136,3 +136,60 @@ def test_another_structure_is_refused_by_name():
     other = {"layers": PARAMS["layers"][:1], "scale": 0.5}
     with pytest.raises(ValueError, match="parameter 'params' got dict"):
         df(other, X)
+
+
+# --- containers as results, and has_aux ----------------------------------------------------
+
+
+def loss_with_aux(w, x):
+    pred = np.tanh(x @ w)
+    return np.sum(pred ** 2), {"pred": pred, "rows": x.shape[0]}
+
+
+def dict_of_outputs(w):
+    return {"wave": np.sin(w), "energy": np.sum(w ** 2)}
+
+
+def list_of_outputs(w):
+    return [w * 2.0, np.cos(w)]
+
+
+W = np.array([0.3, -0.2])
+XS = np.array([[1.0, 2.0], [0.5, -1.0], [2.0, 0.1]])
+
+
+def _fd(f, w, eps=1e-6):
+    return np.array([(f(w + eps * e) - f(w - eps * e)) / (2 * eps) for e in np.eye(w.size)])
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_has_aux_differentiates_the_value_alone(target):
+    grads, aux = sg.grad(loss_with_aux, has_aux=True, target=target)(W, XS)
+    np.testing.assert_allclose(grads, _fd(lambda w: loss_with_aux(w, XS)[0], W), rtol=1e-6)
+    np.testing.assert_allclose(aux["pred"], np.tanh(XS @ W))
+    assert aux["rows"] == 3
+    (value, aux2), grads2 = sg.value_and_grad(loss_with_aux, has_aux=True, target=target)(W, XS)
+    assert value == pytest.approx(loss_with_aux(W, XS)[0])
+    np.testing.assert_allclose(grads2, grads)
+    np.testing.assert_allclose(aux2["pred"], aux["pred"])
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_outputs_in_a_dict_take_grad_ys_in_the_same_dict(target):
+    df = sg.grad(dict_of_outputs, target=target)
+    seeds = {"wave": np.array([0.5, -2.0]), "energy": 3.0}
+    want = _fd(lambda w: float(np.sum(seeds["wave"] * np.sin(w)) + 3.0 * np.sum(w ** 2)), W)
+    np.testing.assert_allclose(df(W, grad_ys=seeds), want, rtol=1e-6)
+    np.testing.assert_allclose(df(W), _fd(lambda w: float(np.sum(np.sin(w)) + np.sum(w ** 2)), W),
+                               rtol=1e-6)
+    with pytest.raises(ValueError, match="grad_ys must have the structure"):
+        df(W, grad_ys={"wave": np.ones(2)})
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_a_list_of_outputs_comes_back_as_a_list(target):
+    value, grads = sg.value_and_grad(list_of_outputs, target=target)(W)
+    assert isinstance(value, list) and len(value) == 2
+    np.testing.assert_allclose(value[1], np.cos(W))
+    np.testing.assert_allclose(grads, _fd(lambda w: float(np.sum(list_of_outputs(w)[0])
+                                                          + np.sum(np.cos(w))), W), rtol=1e-6)
