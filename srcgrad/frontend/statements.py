@@ -39,7 +39,7 @@ from ..errors import UnsupportedSyntaxError
 from ..ir import effects
 from ..ir.guards import GUARD_HELPERS, Guard, GuardKind
 from ..ir.naming import Namer
-from .boundary import BoundaryLowering
+from .assignments import AssignmentLowering
 from .expressions import Context
 from .flow import assigned_names, contains, contains_direct, is_docstring, not_any, return_values
 from .iteration import Loop
@@ -56,12 +56,12 @@ from .parse import FunctionSource
 from .raising import RaiseLowering
 from .static_calls import StaticMethod
 from .subset import Scope, local_names
-from .values import Func, Obj, Record, Seq, describe, is_static
+from .values import Func, Obj
 
 __all__ = ["Lowering"]
 
 
-class Lowering(RaiseLowering, BoundaryLowering):
+class Lowering(RaiseLowering, AssignmentLowering):
     """The statement half of the front end (see the module's docstring)."""
 
     def __init__(self, namer: Namer, reserved: set[str], stacks: bool = False,
@@ -233,82 +233,6 @@ class Lowering(RaiseLowering, BoundaryLowering):
             raise self.error(call, "a gradient that scatters with add_at (an index array) "
                              "cannot be differentiated again yet")
         return None
-
-    def _Assign(self, stmt: ast.Assign) -> None:
-        if len(stmt.targets) == 1:
-            self._assign_to(stmt.targets[0], stmt.value)
-            return
-        value = self.atom(stmt.value)
-        for target in stmt.targets:
-            self._assign_lowered(target, value)
-
-    def _AnnAssign(self, stmt: ast.AnnAssign) -> None:
-        if stmt.value is not None:
-            self._assign_to(stmt.target, stmt.value)
-
-    def _assign_to(self, target: ast.expr, value: ast.expr) -> None:
-        if isinstance(target, ast.Name):
-            if self.might_be_static(value):
-                self.bind_target(target, self.value(value))
-            else:
-                self.assign(self.name_target(target), value)
-        elif isinstance(target, ast.Subscript):
-            if self.might_be_static(target.value):
-                self.assign_lowered(target, self.value(value))
-                return
-            array = self.store_target(target.value)
-            index = self.index(target.slice)
-            self.emit(ir.Store(self.origin, array, index, self.atom(value)))
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            self._unpack(target, value)
-        else:  # check_subset refused the others
-            raise self.error(target, "this assignment target cannot be differentiated")
-
-    def _unpack(self, target: ast.Tuple | ast.List, value: ast.expr) -> None:
-        if isinstance(value, (ast.Tuple, ast.List)) and not any(
-                isinstance(e, ast.Starred) for e in value.elts):
-            values = [self.value(v) for v in value.elts]
-            # all values are read before any target is written, as in `a, b = b, a`
-            written = {self.ctx.rename.get(n.id).id for n in ast.walk(target)
-                       if isinstance(n, ast.Name) and isinstance(self.ctx.rename.get(n.id), ast.Name)}
-            values = [self.temp(v) if isinstance(v, ast.Name) and v.id in written else v
-                      for v in values]
-            self.bind_target(target, Seq(tuple(values)))
-            return
-        self.bind_target(target, self.value(value))
-
-    def _assign_lowered(self, target: ast.expr, atom) -> None:
-        self.bind_target(target, atom)
-
-    def assign_lowered(self, target: ast.expr, value) -> None:
-        """`target[index] = value`, `value` already lowered."""
-        if not isinstance(target, ast.Subscript):
-            raise self.error(target, "this assignment target cannot be differentiated")
-        if self.might_be_static(target.value):
-            container = self.value(target.value)
-            if isinstance(container, Record):
-                self.change(target.value, container.set(self.static_key(target.slice), value))
-                return
-            if isinstance(container, Seq):
-                index = self.value(target.slice)
-                if not (isinstance(index, ast.Constant) and isinstance(index.value, int)):
-                    raise self.error(target, f"'{ast.unparse(target)}': srcgrad assigns into a "
-                                     "list at constant positions only")
-                if not container.is_list:
-                    raise self.error(target, "a tuple cannot be assigned into")
-                items = list(container.items)
-                items[index.value] = value
-                self.change(target.value, Seq(tuple(items), True, container.ident))
-                return
-            if is_static(container):
-                raise self.error(target, f"'{ast.unparse(target.value)}' is {describe(container)}")
-        if is_static(value):
-            raise self.error(target, f"{describe(value)} cannot be stored into an array")
-        array = self.store_target(target.value)
-        self.emit(ir.Store(self.origin, array, self.index(target.slice), value))
-
-    def _FunctionDef(self, stmt: ast.FunctionDef) -> None:
-        self.bind_static(ast.Name(stmt.name, ast.Store()), self.nested_function(stmt))
 
     def _If(self, stmt: ast.If) -> None:
         known = None if self.needs_statements(stmt.test) else self.constant_truth(stmt.test)
