@@ -48,7 +48,11 @@ that draws none of them is the one the first generator made for its seed, and
 - integer index arithmetic: `a[i - n0]` with an integer parameter `n0`,
   `a[iarr[j]]` with an integer array (a local or the parameter `ix0`);
 - module globals `SCALE` / `W` that `f` reads and that the test rebinds after
-  a first call of the gradient function (`Program.globals_rebound`).
+  a first call of the gradient function (`Program.globals_rebound`);
+- the Python of real code: `for v in x`, `enumerate`, `zip`, a list grown in
+  a loop of constant length then `np.stack`ed or summed, a nested `def`
+  closing over a local, a tuple carried through a loop, a dict of values,
+  `sum(...)` of a generator over a computed range.
 
 At `f`'s top level each of them is added into the result, so that a wrong
 gradient through it shows.
@@ -84,7 +88,7 @@ HEADER = "import math\n\nimport numpy as np\n\nimport srcgrad as sg\n"
 # or `W` that the test rebinds between two calls.  Raise one to find its
 # defects in fewer seeds; the sum keeps most programs to the first shapes.
 SPECIALS = {"carry": 0.14, "iir": 0.05, "inplace": 0.09, "dup_write": 0.09, "cast": 0.07,
-            "ramp": 0.08, "int_index": 0.08}
+            "ramp": 0.08, "int_index": 0.08, "python": 0.12}
 INT_INDEX_WITH_PARAM = 0.6  # int_index's chance where `f` has an integer parameter
 NESTED_SPECIAL = 0.02
 INT_PARAM = 0.3
@@ -983,6 +987,61 @@ class Generator:
             step = f"{step0} + 0.01 * np.sin({r.expr(SCALAR, scope, 1)})"
             lines.append(f"{ind}{t} = np.arange({start}, {stop}, {step})")
         self.use(r.pick([f"np.sum(np.sin({t}))", f"np.sum({t} * {t}) / {n}.0"]), top)
+
+    def special_python(self, lines, depth, scope, ind, top):
+        """The Python of real code (see the module's docstring)."""
+        r = self
+        ind1 = ind + "    "
+        form = r.pick(["for_each", "enumerate", "zip", "list", "closure", "tuple_state", "dict",
+                       "generator"])
+        self.features.add(f"python_{form}")
+        s = r.fresh("s", SCALAR)
+        if form in ("for_each", "enumerate", "zip", "generator"):
+            vec, n = self.source_vector(lines, ind, scope, 1)
+            w = r.bounded(SCALAR, scope, 1)
+            lines.append(f"{ind}{s} = {r.literal(-1, 1)}")
+            if form == "for_each":
+                lines.append(f"{ind}for v in {vec}:")
+                lines.append(f"{ind1}{s} = 0.6 * {s} + np.tanh(v * {w})")
+            elif form == "enumerate":
+                lines.append(f"{ind}for i, v in enumerate({vec}, start=1):")
+                lines.append(f"{ind1}{s} = {s} + i * np.sin(v + {w})")
+            elif form == "zip":
+                other, _ = self.source_vector(lines, ind, scope, 1)
+                lines.append(f"{ind}for v, u in zip({vec}, {other}):")
+                lines.append(f"{ind1}{s} = {s} + v * np.cos(u) * {w}")
+            else:
+                lines.append(f"{ind}{s} = {s} + sum({vec}[i] * np.tanh({vec}[i] + {w}) "
+                             f"for i in range(len({vec})) if i != 1)")
+        elif form == "list":
+            acc = r.fresh("acc", None)
+            k = r.pick([2, 3])
+            lines.append(f"{ind}{acc} = []")
+            lines.append(f"{ind}for k in range({k}):")
+            lines.append(f"{ind1}{acc}.append(np.sin({r.bounded(SCALAR, scope, 1)} * (k + 1)))")
+            lines.append(f"{ind}{s} = " + r.pick([f"np.sum(np.stack({acc}))",
+                                                  f"sum({acc}) + {acc}[-1] * len({acc})"]))
+        elif form == "closure":
+            g, c = r.fresh("g", None), r.fresh("c", SCALAR)
+            lines.append(f"{ind}{c} = {r.bounded(SCALAR, scope, 1)}")
+            lines.append(f"{ind}def {g}(v):")
+            lines.append(f"{ind1}return np.tanh({c} * v + 0.5)")
+            lines.append(f"{ind}{s} = {g}({r.bounded(SCALAR, scope, 1)}) + {g}({c})")
+        elif form == "tuple_state":
+            st = r.fresh("st", None)
+            lines.append(f"{ind}{st} = ({r.bounded(SCALAR, scope, 1)}, {r.literal(-1, 1)})")
+            lines.append(f"{ind}for k in range({r.pick([2, 3])}):")
+            lines.append(f"{ind1}p, q = {st}")
+            lines.append(f"{ind1}{st} = (p + 0.1 * q, q - 0.1 * np.sin(p))")
+            lines.append(f"{ind}{s} = {st}[0] + 2.0 * {st}[1]")
+        else:
+            d = r.fresh("d", None)
+            lines.append(f"{ind}{d} = {{\"a\": {r.bounded(SCALAR, scope, 1)}, "
+                         f"\"b\": {r.bounded(SCALAR, scope, 1)}}}")
+            lines.append(f"{ind}{d}[\"c\"] = {d}[\"a\"] * {d}[\"b\"]")
+            lines.append(f"{ind}{s} = {d}[\"c\"] + np.sin({d}[\"a\"])")
+        scope.variables[s] = SCALAR
+        self.use(s, top)
 
     def special_int_index(self, lines, depth, scope, ind, top):
         """Integer index arithmetic: `a[i - k]` with `k` an integer parameter or

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 
 __all__ = ["is_docstring", "return_values", "always_returns", "returns_last", "tail_returns",
-           "contains", "contains_direct", "assigned_names", "not_any"]
+           "contains", "contains_direct", "own_returns", "assigned_names", "not_any"]
 
 
 def is_docstring(stmt: ast.stmt) -> bool:
@@ -97,12 +97,25 @@ def contains(node: ast.AST, kind: type, into_loops: bool = False) -> bool:
         if isinstance(current, kind):
             return True
         for child in ast.iter_child_nodes(current):
-            if isinstance(child, ast.expr) or (
+            if isinstance(child, (ast.expr, ast.FunctionDef)) or (
                     isinstance(child, (ast.For, ast.While)) and not into_loops):
-                continue
+                continue  # (a nested def's statements are its own)
             stack.append(child)
     return False
 
+
+
+def own_returns(tree: ast.FunctionDef) -> list[ast.Return]:
+    """The `return` statements of `tree` itself, not of the functions nested in it."""
+    out, stack = [], list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef):
+            continue
+        if isinstance(node, ast.Return):
+            out.append(node)
+        stack.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt))
+    return sorted(out, key=lambda n: (n.lineno, n.col_offset))
 
 
 def contains_direct(body: list[ast.stmt], kind: type) -> bool:

@@ -17,7 +17,14 @@ import ast
 from .. import ir
 from .containers import ContainerLowering
 from .expressions import Context, ReturnInfo
-from .flow import always_returns, is_docstring, return_values, returns_last, tail_returns
+from .flow import (
+    always_returns,
+    is_docstring,
+    own_returns,
+    return_values,
+    returns_last,
+    tail_returns,
+)
 from .parse import FunctionSource, read_function, user_function
 from .subset import Scope, check_subset, local_names
 from .values import Func, Record, Seq, is_static, new_ident
@@ -34,7 +41,7 @@ class FunctionLowering(ContainerLowering):
         and the variables holding its results."""
         stmts = [s for s in tree.body if not is_docstring(s)]
         ret = self.ctx.ret
-        if ret.flag is None and not any(isinstance(n, ast.Return) for n in ast.walk(tree)):
+        if ret.flag is None and not own_returns(tree):
             return self.block(stmts), []
         if ret.flag is None and ret.results:  # returns in tail positions only
             return self.block(stmts), ret.results
@@ -63,7 +70,7 @@ class FunctionLowering(ContainerLowering):
 
     def return_info(self, src: FunctionSource, tree: ast.FunctionDef, prefix: str,
                      statement: bool = False) -> ReturnInfo:
-        returns = [n for n in ast.walk(tree) if isinstance(n, ast.Return)]
+        returns = own_returns(tree)
         if not returns and statement:  # a helper called for what it writes into
             return ReturnInfo(None)
         if not returns:
@@ -94,7 +101,7 @@ class FunctionLowering(ContainerLowering):
 
 
     def single_result(self, tree: ast.FunctionDef) -> bool:
-        ret = next(n for n in ast.walk(tree) if isinstance(n, ast.Return))
+        ret = own_returns(tree)[0]
         return not isinstance(ret.value, ast.Tuple)
 
 

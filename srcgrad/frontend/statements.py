@@ -41,7 +41,15 @@ from ..ir.guards import GUARD_HELPERS, Guard, GuardKind
 from ..ir.naming import Namer
 from .assignments import AssignmentLowering
 from .expressions import Context
-from .flow import assigned_names, contains, contains_direct, is_docstring, not_any, return_values
+from .flow import (
+    assigned_names,
+    contains,
+    contains_direct,
+    is_docstring,
+    not_any,
+    own_returns,
+    return_values,
+)
 from .iteration import Loop
 from .joins import (
     ShapeChange,
@@ -128,7 +136,7 @@ class Lowering(RaiseLowering, AssignmentLowering):
             user_names={name: [atom.id] for name, atom in rename.items()
                         if isinstance(atom, ast.Name)},
             param_groups=groups,
-            result_origin=src.origin([n for n in ast.walk(tree) if isinstance(n, ast.Return)][-1]),
+            result_origin=src.origin(own_returns(tree)[-1]),
         )
 
     # --- blocks and jumps ---------------------------------------------------------

@@ -197,3 +197,10 @@ def _total(*terms):
 def star_args_helper(x, y):
     parts = (x * y, np.cos(x))
     return _total(*parts, y ** 2)
+
+
+def nested_def_beside_a_tuple_return(x):
+    def g(v):
+        return v * v
+
+    return np.sum(g(x)), np.sum(np.sin(x))

@@ -44,6 +44,7 @@ CASES = [
     (fns.integrator_with_function_argument, (np.array([0.3, -0.2]),), (0,)),
     (fns.integrator_with_partial, (np.array([0.3, 0.5]), 0.8), (0, 1)),
     (fns.star_args_helper, (V3, V3 + 0.5), (0, 1)),
+    (fns.nested_def_beside_a_tuple_return, (V3,), (0,)),
 ]
 
 
