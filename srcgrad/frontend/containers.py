@@ -80,12 +80,14 @@ class ContainerLowering(StaticExpressionLowering):
                 return True
             if isinstance(func, ast.Name) and self.ctx.scope.is_local(func.id):
                 return True
+            if isinstance(func, ast.Call):  # `sg.grad(V)(x)`
+                return self.might_be_static(func)
             if not (isinstance(func, (ast.Name, ast.Attribute)) and self.ctx.scope.is_global_ref(func)):
                 return False
             fn = self.ctx.scope.lookup(func)
             if isinstance(fn, type) and (is_namedtuple(fn) or dataclasses.is_dataclass(fn)):
                 return True
-            if id(fn) in _CONTAINER_BUILTINS or fn is functools.partial:
+            if id(fn) in _CONTAINER_BUILTINS or fn is functools.partial or _makes_gradient(fn):
                 return True
             if fn in (len, sum, builtins.min, builtins.max) and expr.args:
                 return any(self.might_be_static(a) for a in expr.args)
@@ -372,6 +374,12 @@ class ContainerLowering(StaticExpressionLowering):
 
 
 _MISSING = object()
+
+
+def _makes_gradient(fn) -> bool:
+    """`sg.grad` or `sg.value_and_grad`, called inside the differentiated function."""
+    return getattr(fn, "__module__", "") == "srcgrad.api.gradient" and getattr(
+        fn, "__name__", "") in ("grad", "value_and_grad")
 
 
 def _attribute_object(value) -> bool:

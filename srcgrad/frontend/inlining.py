@@ -27,7 +27,7 @@ from .flow import (
 )
 from .parse import FunctionSource, read_function, user_function
 from .subset import Scope, check_subset, local_names
-from .values import Func, Record, Seq, is_static, new_ident
+from .values import Func, Record, Seq, is_gradient, is_static, new_ident
 
 __all__ = ["FunctionLowering"]
 
@@ -130,6 +130,8 @@ class FunctionLowering(ContainerLowering):
                                      home.src.namespace)
                 return self._inline(src, fn.tree, fn.defaults, home, values, named, call, statement)
             fn = fn.fn
+        if is_gradient(fn):
+            return self.inline_gradient(fn, values, named, call)
         py_fn = user_function(fn)
         src = read_function(py_fn)
         defaults = dict(zip(_positional(src.tree)[len(_positional(src.tree)) - len(
@@ -137,6 +139,29 @@ class FunctionLowering(ContainerLowering):
         defaults.update(src.fn.__kwdefaults__ or {})
         defaults = {k: self.from_global(call, v) for k, v in defaults.items()}
         return self._inline(src, py_fn, defaults, None, values, named, call, statement)
+
+    def inline_gradient(self, gradient, values: list, named: dict, call: ast.Call) -> list:
+        """A gradient function called inside the differentiated one (`dV(x)`,
+        `sg.grad(V)(x)`): its generated adjoint inlined as the user's functions
+        are, read as a generated adjoint is when it is differentiated again."""
+        if gradient.preserve_result or gradient.has_aux or gradient.target == "cuda":
+            raise self.error(call, "a gradient function called inside the differentiated one "
+                             "must be a plain sg.grad(...) on 'cpu' or 'python'")
+        py_fn = gradient._python_function()
+        src = read_function(py_fn)
+        count = len(src.tree.args.args) - len(src.tree.args.defaults)
+        if len(values) != count or named:
+            raise self.error(call, f"'{ast.unparse(call.func)}' takes {count} positional "
+                             "arguments here")
+        defaults = {p: ast.Constant(None) for p in _positional(src.tree)[count:]}
+        saved, self.stacks = self.stacks, True  # its lists are the adjoint's stacks
+        try:
+            results = self._inline(src, py_fn, defaults, None, values, {}, call, False)
+        finally:
+            self.stacks = saved
+        if not gradient.single and len(results) == 1:  # `wrt=(0,)`: a tuple of one
+            return [Seq(tuple(results))]
+        return results
 
     def call_values(self, args: list[ast.expr]) -> list:
         values = []

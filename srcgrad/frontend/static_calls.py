@@ -62,6 +62,9 @@ class StaticCallLowering(UpdateLowering):
             if isinstance(value, (Seq, Record)):
                 return ast.Constant(len(value.items))
             return self.plain_atom(ast.Call(call.func, [lowered(value)], []))
+        if getattr(fn, "__module__", "") == "srcgrad.api.gradient" and getattr(
+                fn, "__name__", "") in ("grad", "value_and_grad"):
+            return self.gradient_value(fn, args, keywords, call)
         if fn is functools.partial:
             inner = self.value(args[0])
             if not isinstance(inner, Func):
@@ -101,6 +104,28 @@ class StaticCallLowering(UpdateLowering):
         if isinstance(fn, type) and (is_namedtuple(fn) or dataclasses.is_dataclass(fn)):
             return self.construct(fn, args, keywords, call)
         return self.library_call(call)
+
+    def gradient_value(self, make, args, keywords, call: ast.Call) -> Func:
+        """`sg.grad(V, wrt=...)` inside the differentiated function: the gradient
+        function, made now (of a function of the user's module, with constant
+        options), to be inlined where it is called."""
+        target = self.value(args[0]) if len(args) == 1 else None
+        if not (isinstance(target, Func) and target.fn is not None and not target.args):
+            raise self.error(call, f"'{ast.unparse(call)}': srcgrad differentiates a gradient "
+                             "made inside the function of a function defined at module level")
+        options = {}
+        for k in keywords:
+            value = self.value(k.value)
+            if isinstance(value, Seq):
+                value = tuple(v.value for v in value.items if isinstance(v, ast.Constant))
+            elif isinstance(value, ast.Constant):
+                value = value.value
+            else:
+                raise self.error(call, f"'{ast.unparse(call)}': the option '{k.arg}' must be a "
+                                 "constant")
+            options[k.arg] = value
+        options.setdefault("target", "python")
+        return Func(f"{target.name}_grad", fn=make(target.fn, **options))
 
     def constant_of(self, value, where: ast.AST):
         if isinstance(value, ast.Constant):

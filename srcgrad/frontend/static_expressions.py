@@ -16,7 +16,18 @@ import ast
 import numpy as np
 
 from .static_calls import StaticCallLowering, StaticMethod
-from .values import Conflict, Func, Obj, Record, Seq, describe, is_lowered, is_static, lowered
+from .values import (
+    Conflict,
+    Func,
+    Obj,
+    Record,
+    Seq,
+    describe,
+    is_gradient,
+    is_lowered,
+    is_static,
+    lowered,
+)
 
 __all__ = ["StaticExpressionLowering"]
 
@@ -108,6 +119,10 @@ class StaticExpressionLowering(StaticCallLowering):
                 return method, list(call.args), list(call.keywords)
             if isinstance(value, Func):
                 raise self.error(call, f"'{ast.unparse(func)}' cannot be called")
+        if isinstance(func, ast.Call) and self.might_be_static(func):  # `sg.grad(V)(x)`
+            value = self.value(func)
+            if isinstance(value, Func):
+                return value, list(call.args), list(call.keywords)
         if isinstance(func, ast.Subscript) and _pure(func) and self.might_be_static(func):
             value = self.value(func)
             if isinstance(value, Func):
@@ -115,7 +130,7 @@ class StaticExpressionLowering(StaticCallLowering):
         return super().resolve_call(call)
 
     def is_user_function(self, fn: object) -> bool:
-        return isinstance(fn, (Func, StaticMethod)) or super().is_user_function(fn)
+        return isinstance(fn, (Func, StaticMethod)) or is_gradient(fn) or super().is_user_function(fn)
 
     def has_user_call(self, expr: ast.expr) -> bool:
         for node in ast.walk(expr):

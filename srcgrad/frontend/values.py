@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 
 __all__ = ["Seq", "Record", "Func", "Obj", "Conflict", "Static", "is_static", "leaves", "same_form",
            "rebuild", "describe", "new_ident", "with_ident", "lowered", "is_lowered",
-           "is_namedtuple"]
+           "is_namedtuple", "is_gradient"]
 
 _idents = itertools.count(1)
 
@@ -187,3 +187,8 @@ def is_lowered(node: ast.AST) -> bool:
 
 def is_namedtuple(cls) -> bool:
     return isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")
+
+
+def is_gradient(fn) -> bool:
+    """Whether `fn` is one of srcgrad's gradient functions (`api.gradient.GradFunction`)."""
+    return type(fn).__name__ == "GradFunction" and type(fn).__module__.startswith("srcgrad.")
