@@ -196,9 +196,12 @@ class Lowering(RaiseLowering, AssignmentLowering):
     def _Expr(self, stmt: ast.Expr) -> None:
         value = stmt.value
         if isinstance(value, ast.Call) and not self.stacks and self.might_be_static(value):
-            fn = self.resolve_call(value)[0]
-            if isinstance(fn, (StaticMethod, Func)):
-                self.value(value)  # `acc.append(v)`, `helper(acc)`: for what it changes
+            fn, args, keywords = self.resolve_call(value)
+            if isinstance(fn, StaticMethod):
+                self.value(value)  # `acc.append(v)`: for what it changes
+                return
+            if isinstance(fn, Func):  # `push(v)`: for what it changes, maybe returning nothing
+                self.call_function(fn, args, keywords, value, statement=True)
                 return
         if self.stacks and isinstance(value, ast.Call):
             kept = self._generated_effect(value)

@@ -204,3 +204,47 @@ def nested_def_beside_a_tuple_return(x):
         return v * v
 
     return np.sum(g(x)), np.sum(np.sin(x))
+
+
+def list_seen_through_another_name(x):
+    acc = [x[0]]
+    alias = acc
+    acc.append(x[1] * 3.0)
+    return sum(alias) * len(alias)
+
+
+def _push_square(items, v):
+    items.append(v * v)
+
+
+def helper_appends_to_a_list(x):
+    acc = []
+    _push_square(acc, x[0])
+    _push_square(acc, x[1])
+    return acc[0] + 2.0 * acc[1]
+
+
+def closure_appends_to_a_list(x):
+    acc = [x[0]]
+
+    def push(v):
+        acc.append(np.sin(v))
+
+    push(x[1])
+    push(x[2])
+    return acc[-1] * acc[0] + len(acc)
+
+
+def list_inside_a_dict(x):
+    d = {"xs": [x[0]]}
+    d["xs"].append(x[1] ** 2)
+    return d["xs"][1] * d["xs"][0]
+
+
+def list_elements_in_a_loop(x, n):
+    acc = [x[0], x[1]]
+    for _ in range(n):
+        if acc[0] > 0.5:
+            acc[0] = acc[0] * 0.5
+        acc[1] = acc[1] + acc[0]
+    return acc[0] * acc[1]

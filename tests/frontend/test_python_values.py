@@ -45,6 +45,11 @@ CASES = [
     (fns.integrator_with_partial, (np.array([0.3, 0.5]), 0.8), (0, 1)),
     (fns.star_args_helper, (V3, V3 + 0.5), (0, 1)),
     (fns.nested_def_beside_a_tuple_return, (V3,), (0,)),
+    (fns.list_seen_through_another_name, (V3,), (0,)),
+    (fns.helper_appends_to_a_list, (V3,), (0,)),
+    (fns.closure_appends_to_a_list, (V3,), (0,)),
+    (fns.list_inside_a_dict, (V3,), (0,)),
+    (fns.list_elements_in_a_loop, (np.array([0.9, -0.4, 1.3]), 3), (0,)),
 ]
 
 
