@@ -475,7 +475,7 @@ UNSUPPORTED = [
     """, mode="static"),
     F("bound-method", """
         z = z + x * self.w
-    """, mode="bound", type_error=True),
+    """, mode="bound"),
     F("vectorize", """
         z = z + x
     """, decorators=("np.vectorize",), type_error=True, no_call=True),
