@@ -68,6 +68,8 @@ _ALLOWED_ATTRIBUTES = {"T", "shape", "size", "ndim", "dtype"}
 METHODS: dict[str, object] = {
     "sum": np.sum,
     "mean": np.mean,
+    "var": np.var,
+    "std": np.std,
     "max": np.max,
     "min": np.min,
     "prod": np.prod,

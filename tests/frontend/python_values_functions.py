@@ -248,3 +248,7 @@ def list_elements_in_a_loop(x, n):
             acc[0] = acc[0] * 0.5
         acc[1] = acc[1] + acc[0]
     return acc[0] * acc[1]
+
+
+def spread_methods(x):
+    return x.var() + x.std(ddof=1) + np.sum(x.reshape(2, 2).var(axis=0))

@@ -50,6 +50,7 @@ CASES = [
     (fns.closure_appends_to_a_list, (V3,), (0,)),
     (fns.list_inside_a_dict, (V3,), (0,)),
     (fns.list_elements_in_a_loop, (np.array([0.9, -0.4, 1.3]), 3), (0,)),
+    (fns.spread_methods, (V4,), (0,)),
 ]
 
 
