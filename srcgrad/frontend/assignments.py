@@ -40,6 +40,7 @@ class AssignmentLowering(BoundaryLowering):
                 self.bind_target(target, self.value(value))
             else:
                 self.assign(self.name_target(target), value)
+                self._tuple_kept(target)
         elif isinstance(target, ast.Subscript):
             if self.might_be_static(target.value):
                 self.assign_lowered(target, self.value(value))
@@ -51,6 +52,22 @@ class AssignmentLowering(BoundaryLowering):
             self._unpack(target, value)
         else:  # check_subset refused the others
             raise self.error(target, "this assignment target cannot be differentiated")
+
+    def _tuple_kept(self, target: ast.Name) -> None:
+        """`pair = np.linalg.slogdet(a)`: a call whose expansion built a tuple
+        (`emit_tuple`) keeps it as a static tuple of its parts, not a variable."""
+        name = self.ctx.rename[target.id]
+        last = self.out[-1] if self.out else None
+        if not (isinstance(last, ir.Assign) and isinstance(name, ast.Name)
+                and last.target == name.id and isinstance(last.value, ast.Name)
+                and last.primitive is None and not last.nondiff):
+            return
+        self.out.pop()
+        parts = self.built_tuple(ast.Name(last.value.id, ast.Load()))
+        if parts is None:
+            self.out.append(last)
+            return
+        self.bind_target(target, Seq(tuple(parts)))
 
     def _unpack(self, target: ast.Tuple | ast.List, value: ast.expr) -> None:
         if isinstance(value, (ast.Tuple, ast.List)) and not any(

@@ -252,3 +252,12 @@ def list_elements_in_a_loop(x, n):
 
 def spread_methods(x):
     return x.var() + x.std(ddof=1) + np.sum(x.reshape(2, 2).var(axis=0))
+
+
+def slogdet_kept_in_a_variable(a):
+    pair = np.linalg.slogdet(a)
+    return pair[1] * pair[0]
+
+
+def divmod_indexed(x, y):
+    return divmod(x, y)[1] * x

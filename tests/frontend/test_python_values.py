@@ -51,6 +51,8 @@ CASES = [
     (fns.list_inside_a_dict, (V3,), (0,)),
     (fns.list_elements_in_a_loop, (np.array([0.9, -0.4, 1.3]), 3), (0,)),
     (fns.spread_methods, (V4,), (0,)),
+    (fns.slogdet_kept_in_a_variable, (np.array([[2.0, 0.3], [0.1, 1.5]]),), (0,)),
+    (fns.divmod_indexed, (3.7, 1.5), (0, 1)),
 ]
 
 
