@@ -28,7 +28,7 @@ class AssignmentLowering(BoundaryLowering):
             return
         value = self.atom(stmt.value)
         for target in stmt.targets:
-            self._assign_lowered(target, value)
+            self.bind_target(target, value)
 
     def _AnnAssign(self, stmt: ast.AnnAssign) -> None:
         if stmt.value is not None:
@@ -81,9 +81,6 @@ class AssignmentLowering(BoundaryLowering):
             self.bind_target(target, Seq(tuple(values)))
             return
         self.bind_target(target, self.value(value))
-
-    def _assign_lowered(self, target: ast.expr, atom) -> None:
-        self.bind_target(target, atom)
 
     def assign_lowered(self, target: ast.expr, value) -> None:
         """`target[index] = value`, `value` already lowered."""

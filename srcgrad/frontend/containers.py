@@ -40,6 +40,7 @@ from .values import (
     is_namedtuple,
     is_static,
     lowered,
+    makes_gradient,
     new_ident,
 )
 
@@ -87,7 +88,7 @@ class ContainerLowering(StaticExpressionLowering):
             fn = self.ctx.scope.lookup(func)
             if isinstance(fn, type) and (is_namedtuple(fn) or dataclasses.is_dataclass(fn)):
                 return True
-            if id(fn) in _CONTAINER_BUILTINS or fn is functools.partial or _makes_gradient(fn):
+            if id(fn) in _CONTAINER_BUILTINS or fn is functools.partial or makes_gradient(fn):
                 return True
             if fn in (len, sum, builtins.min, builtins.max) and expr.args:
                 return any(self.might_be_static(a) for a in expr.args)
@@ -374,12 +375,6 @@ class ContainerLowering(StaticExpressionLowering):
 
 
 _MISSING = object()
-
-
-def _makes_gradient(fn) -> bool:
-    """`sg.grad` or `sg.value_and_grad`, called inside the differentiated function."""
-    return getattr(fn, "__module__", "") == "srcgrad.api.gradient" and getattr(
-        fn, "__name__", "") in ("grad", "value_and_grad")
 
 
 def _attribute_object(value) -> bool:

@@ -26,6 +26,7 @@ from .values import (
     is_namedtuple,
     is_static,
     lowered,
+    makes_gradient,
     new_ident,
     with_ident,
 )
@@ -39,8 +40,6 @@ class StaticMethod:
 
     receiver: ast.expr
     name: str
-
-
 
 
 class StaticCallLowering(UpdateLowering):
@@ -62,8 +61,7 @@ class StaticCallLowering(UpdateLowering):
             if isinstance(value, (Seq, Record)):
                 return ast.Constant(len(value.items))
             return self.plain_atom(ast.Call(call.func, [lowered(value)], []))
-        if getattr(fn, "__module__", "") == "srcgrad.api.gradient" and getattr(
-                fn, "__name__", "") in ("grad", "value_and_grad"):
+        if makes_gradient(fn):
             return self.gradient_value(fn, args, keywords, call)
         if fn is functools.partial:
             inner = self.value(args[0])
@@ -116,8 +114,8 @@ class StaticCallLowering(UpdateLowering):
         options = {}
         for k in keywords:
             value = self.value(k.value)
-            if isinstance(value, Seq):
-                value = tuple(v.value for v in value.items if isinstance(v, ast.Constant))
+            if isinstance(value, Seq) and all(isinstance(v, ast.Constant) for v in value.items):
+                value = tuple(v.value for v in value.items)
             elif isinstance(value, ast.Constant):
                 value = value.value
             else:

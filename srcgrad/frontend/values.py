@@ -30,7 +30,8 @@ from dataclasses import dataclass, field, replace
 
 __all__ = ["Seq", "Record", "Func", "Obj", "Conflict", "Static", "is_static", "leaves", "same_form",
            "rebuild", "describe", "new_ident", "with_ident", "lowered", "is_lowered",
-           "is_namedtuple", "is_gradient"]
+           "is_namedtuple", "is_gradient",
+           "makes_gradient"]
 
 _idents = itertools.count(1)
 
@@ -187,6 +188,13 @@ def is_lowered(node: ast.AST) -> bool:
 
 def is_namedtuple(cls) -> bool:
     return isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")
+
+
+def makes_gradient(fn) -> bool:
+    """Whether `fn` is `sg.grad` or `sg.value_and_grad` (called inside the
+    differentiated function, it makes a gradient function to inline)."""
+    return getattr(fn, "__module__", "") == "srcgrad.api.gradient" and getattr(
+        fn, "__name__", "") in ("grad", "value_and_grad")
 
 
 def is_gradient(fn) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Tree", "tree_of", "is_tree", "flatten", "unflatten", "leaf_count"]
+__all__ = ["Tree", "tree_of", "is_tree", "flatten", "unflatten"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,10 +81,6 @@ def flatten(tree: Tree | None, value) -> list:
         return [value]
     return [leaf for child, v in zip(tree.children, _children(tree, value))
             for leaf in flatten(child, v)]
-
-
-def leaf_count(tree: Tree | None) -> int:
-    return 1 if tree is None else sum(leaf_count(c) for c in tree.children)
 
 
 def unflatten(tree: Tree | None, leaves: list):
