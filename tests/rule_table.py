@@ -25,9 +25,11 @@ much more than the finite-difference step.
 
 from __future__ import annotations
 
+import importlib
 import math
 import operator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -541,9 +543,6 @@ add(
     row(seed, Real(S), Real(S)),
 )
 
-ROW_IDS = [r.id for r in ROWS]
-assert len(set(ROW_IDS)) == len(ROW_IDS), "duplicate row ids"
-
 # --- declared constants -------------------------------------------------------------------------------
 
 NONDIFFERENTIABLE = [
@@ -556,3 +555,12 @@ NONDIFFERENTIABLE = [
     math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
     operator.floordiv, operator.lt, operator.eq,
 ]  # fmt: skip
+
+
+# --- the families kept in files of their own: tests/rule_rows_*.py, each calling add(...) -------
+
+for _path in sorted(Path(__file__).parent.glob("rule_rows_*.py")):
+    importlib.import_module(_path.stem)
+
+ROW_IDS = [r.id for r in ROWS]
+assert len(set(ROW_IDS)) == len(ROW_IDS), "duplicate row ids"

@@ -36,13 +36,13 @@ import operator
 import os
 import sys
 import zlib
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from audit_recipes import A, R, Recipe, extension_recipes  # noqa: E402
 from gradcheck import numerical_gradient  # noqa: E402
 
 import srcgrad as sg  # noqa: E402
@@ -87,26 +87,6 @@ def registered() -> tuple[dict[str, object], dict[str, object]]:
 DIFFERENTIABLE, NONDIFFERENTIABLE = registered()
 
 # --- recipes ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Recipe:
-    calls: tuple[str, ...]  # expressions of x0, x1, ...
-    args: tuple  # per float argument: (shape, lo, hi, sign)
-    cpu: bool = False  # also check the gradient on target="cpu"
-    eps: float = 1e-6  # the finite-difference step
-    rtol: float = 1e-5
-    compare: str = "value"  # non-differentiable: "value", or "shape" (np.empty: garbage)
-
-
-def A(shape=(), lo=-2.0, hi=2.0, sign=False):
-    """A float argument: uniform in [lo, hi] (times a random sign with sign=True)."""
-    return (shape, lo, hi, sign)
-
-
-def R(call, *args, **options) -> Recipe:
-    calls = (call,) if isinstance(call, str) else tuple(call)
-    return Recipe(calls, args, **options)
 
 
 S, V, M = (), (3,), (2, 3)
@@ -342,11 +322,13 @@ RECIPES: dict[str, Recipe] = {
     "numpy.greater_equal": R("np.greater_equal(x0, x1)", A(M), A(V)),
 }
 
+RECIPES.update(extension_recipes())  # tests/rules/audit_recipes_*.py: one file a family
+
 CPU_ROWS = sorted(name for name in DIFFERENTIABLE if name in RECIPES and RECIPES[name].cpu)
 
 # --- the user functions ------------------------------------------------------------------------
 
-HEADER = "import math\nimport operator\n\nimport numpy as np\n"
+HEADER = "import math\nimport operator\n\nimport numpy as np\nimport scipy.linalg\nimport scipy.special\n"
 
 
 def draw(recipe: Recipe, name: str) -> tuple:
