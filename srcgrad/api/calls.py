@@ -157,8 +157,8 @@ def container(gradient: GradFunction, k: int, value, differentiated: bool):
     """A tuple, list or dict argument as the adjoint takes it (one array of
     numbers), or an UnsupportedArgumentError naming the parameter."""
     kind = type(value).__name__
-    name = list(gradient._signature.parameters)[k] if k < len(gradient._signature.parameters) \
-        else str(k)
+    params = gradient._param_names()
+    name = params[k] if k < len(params) else str(k)
     file, line = gradient._where()
     if differentiated and not isinstance(value, dict) and not any(
             isinstance(v, (np.ndarray, tuple, list, dict)) for v in value):

@@ -25,6 +25,7 @@ from ..backend.pipeline import Generated, Options, connected_params, transform
 from ..errors import SrcGradError
 from ..frontend.bindings import still_bound
 from ..frontend.expressions import stop_gradient
+from ..ir.trees import object_tree
 from .calls import (
     TAKEN_ELSEWHERE,
     as_differentiable,
@@ -77,6 +78,18 @@ class GradFunction(Structures, Failures):
         if not wrt_tuple:
             raise ValueError("wrt is empty: name at least one parameter or local variable")
         self.fn = fn
+        # wrt="self" of a bound method: the object, whose attributes are differentiated
+        # as a tree (ir/trees.py) passed as the first argument of the unbound function
+        self._self = None
+        if isinstance(fn, types.MethodType) and self.inner is None:
+            first = next(iter(inspect.signature(fn.__func__).parameters), None)
+            if first in wrt_tuple:
+                if target == "cuda":
+                    raise ValueError(f"wrt={first!r}: a bound method's object is differentiated "
+                                     "on 'cpu' or 'python'")
+                self._self = fn.__self__
+                wrt_tuple = tuple(0 if w == first else w + 1 if isinstance(w, int) and not
+                                  isinstance(w, bool) and w >= 0 else w for w in wrt_tuple)
         self.target = target
         self.preserve_result = preserve_result
         self.has_aux = has_aux
@@ -104,6 +117,8 @@ class GradFunction(Structures, Failures):
         # the parameters the first call passed a container of arrays, with its
         # structure (api/trees.py); None: no call yet
         self._trees: tuple | None = None
+        if self._self is not None:
+            self._trees = ((0, object_tree(self._self)),)
         self._forget()
         # (not the __dict__ of a gradient function: it holds that function's state)
         functools.update_wrapper(self, fn, updated=() if self.inner else ("__dict__",))
@@ -116,7 +131,7 @@ class GradFunction(Structures, Failures):
         if self._generated is None:
             with self._lock:
                 if self._generated is None:
-                    source_fn = self.inner._python_function() if self.inner else self.fn
+                    source_fn = self.inner._python_function() if self.inner else self._function
                     options = self.options
                     if self._assumed is None:  # generated before any call: for any value
                         self._assumed = frozenset()
@@ -182,6 +197,11 @@ class GradFunction(Structures, Failures):
         module = load_module(generated.source, getattr(self.fn, "__name__", "f"),
                              generated.injected)
         return getattr(module, generated.name)
+
+    @property
+    def _function(self) -> Callable:
+        """The function transformed: with wrt="self", the method unbound."""
+        return self.fn.__func__ if self._self is not None else self.fn
 
     @property
     def _extra_params(self) -> int:
@@ -339,6 +359,10 @@ class GradFunction(Structures, Failures):
 
 
 def _check_differentiable_again(inner: GradFunction, target: str) -> None:
+    if inner._self is not None:
+        raise SrcGradError(f"grad() of {inner.__name__}, a gradient with respect to a bound "
+                           "method's object: differentiate the method's function with the "
+                           "object passed as an argument (a dataclass of arrays) instead")
     if inner.has_aux:
         raise SrcGradError(f"grad() of {inner.__name__}, which returns (gradients, aux) "
                            "(has_aux=True): differentiate a gradient made without has_aux")

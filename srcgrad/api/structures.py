@@ -10,8 +10,10 @@ the structure of the function's results.
 
 from __future__ import annotations
 
+import inspect
+
 from ..backend.pipeline import Generated
-from ..ir.trees import flatten, is_tree, tree_of, unflatten
+from ..ir.trees import flatten, is_tree, object_tree, tree_of, unflatten
 from .calls import as_input, container
 
 __all__ = ["Structures"]
@@ -24,6 +26,8 @@ class Structures:
         """The arguments as the adjoint takes them: a container of arrays (a
         pytree) as its leaves, a list or tuple of numbers as an array, a 0-d
         array as its scalar."""
+        if self._self is not None:  # wrt="self": the method's object comes first
+            args = (self._self, *args)
         trees = self._structures(args)
         values = []
         differentiated = None
@@ -43,13 +47,15 @@ class Structures:
         decides them; a later call must pass containers of the same structure."""
         if self.inner is not None or self.target == "cuda":
             return {}
-        found = tuple((k, tree_of(v)) for k, v in enumerate(args) if is_tree(v))
+        found = tuple((k, object_tree(v) if k == 0 and self._self is not None else tree_of(v))
+                      for k, v in enumerate(args)
+                      if is_tree(v) or k == 0 and self._self is not None)
         if self._trees is None:
             self._trees = found
             if found and self._generated is not None:  # generated (for .source) before
                 self._refresh()
         elif found != self._trees:
-            params = list(self._signature.parameters)
+            params = self._param_names()
             before, now_found = dict(self._trees), dict(found)
             for k in sorted(set(before) | set(now_found)):
                 was, now = before.get(k), now_found.get(k)
@@ -61,13 +67,20 @@ class Structures:
                         "a gradient function per structure")
         return dict(self._trees)
 
+    def _param_names(self) -> list[str]:
+        """The parameters of the function transformed (a method's `self`
+        first, with wrt="self")."""
+        if self._self is not None:
+            return list(inspect.signature(self.fn.__func__).parameters)
+        return list(self._signature.parameters)
+
     def _regroup(self, grads: list) -> list:
         """The leaves' gradients gathered into one container per `wrt` entry
         that names a container parameter."""
         if not self._trees:
             return grads
         trees = dict(self._trees)
-        params = list(self._signature.parameters)
+        params = self._param_names()
         out, leaves = [], list(grads)
         for w in self.options.wrt:
             k = w if isinstance(w, int) else params.index(w) if w in params else None

@@ -16,9 +16,9 @@ import ast
 from dataclasses import dataclass, field
 
 from .. import ir
-from ..ir.trees import Tree
+from ..ir.trees import Attributes, Tree
 from .iteration import IterationLowering
-from .values import Record, Seq, describe, is_static, leaves, new_ident
+from .values import Obj, Record, Seq, describe, is_static, leaves, new_ident
 
 __all__ = ["BoundaryLowering", "Outputs"]
 
@@ -48,6 +48,8 @@ class BoundaryLowering(IterationLowering):
                 items.append(ast.Name(leaf, ast.Load()))
             else:
                 items.append(self.tree_value(child, label, leaves))
+        if isinstance(structure.kind, Attributes):  # wrt="self": the method's object
+            return Obj(structure.kind.obj, tuple(zip(structure.keys, items)))
         if structure.kind in ("tuple", "list"):
             return Seq(tuple(items), structure.kind == "list",
                        new_ident() if structure.kind == "list" else 0)

@@ -180,7 +180,11 @@ class ContainerLowering(StaticExpressionLowering):
 
     def attribute_of(self, obj: Obj, node: ast.Attribute):
         """`self.w` in a bound method: read as a global is (and checked before
-        each call, like one: rebinding `model.w` makes the gradient again)."""
+        each call, like one: rebinding `model.w` makes the gradient again);
+        with `wrt="self"`, its differentiated attributes are parameters."""
+        for name, field_value in obj.fields:
+            if name == node.attr:
+                return field_value
         value = getattr(obj.value, node.attr, _MISSING)
         if value is _MISSING:
             raise self.error(node, f"'{ast.unparse(node)}' is not defined")

@@ -144,9 +144,11 @@ class FunctionLowering(ContainerLowering):
         """A gradient function called inside the differentiated one (`dV(x)`,
         `sg.grad(V)(x)`): its generated adjoint inlined as the user's functions
         are, read as a generated adjoint is when it is differentiated again."""
-        if gradient.preserve_result or gradient.has_aux or gradient.target == "cuda":
+        if (gradient.preserve_result or gradient.has_aux or gradient.target == "cuda"
+                or gradient._self is not None or gradient._trees):
             raise self.error(call, "a gradient function called inside the differentiated one "
-                             "must be a plain sg.grad(...) on 'cpu' or 'python'")
+                             "must be a plain sg.grad(...) on 'cpu' or 'python', of arrays and "
+                             "numbers (no containers, no wrt='self')")
         py_fn = gradient._python_function()
         src = read_function(py_fn)
         count = len(src.tree.args.args) - len(src.tree.args.defaults)

@@ -103,6 +103,9 @@ class StaticExpressionLowering(StaticCallLowering):
             value = self.binding(func.id)
             if isinstance(value, Func):
                 return value, list(call.args), list(call.keywords)
+            if isinstance(value, Obj):  # `layer(h)`: the object's __call__
+                return self.method_of(value, "__call__", call), list(call.args), list(
+                    call.keywords)
             raise self.error(call, f"'{func.id}' is {describe(value)}, which cannot be called")
         if isinstance(func, ast.Attribute) and _pure(func.value) and self.might_be_static(
                 func.value):

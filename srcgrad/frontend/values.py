@@ -90,9 +90,12 @@ class Func:
 @dataclass(frozen=True, eq=False)
 class Obj:
     """The object a bound method was taken from (`model` in `sg.grad(model.loss)`):
-    its attributes are read as globals are, constants of the gradient."""
+    its attributes are read as globals are, constants of the gradient, except
+    those in `fields` (with `wrt="self"`: the attributes that are parameters
+    of the gradient, as (name, value) pairs)."""
 
     value: object
+    fields: tuple = ()
 
 
 @dataclass(frozen=True, eq=False)
