@@ -1,5 +1,8 @@
 """`python -m srcgrad show FILE.py:FUNC [--wrt NAME ...] [--target T] [--max-trips N]`:
-print the adjoint source that srcgrad generates for FUNC."""
+print the adjoint source that srcgrad generates for FUNC.
+
+`python -m srcgrad coverage`: the NumPy, SciPy and `math` functions srcgrad
+differentiates, beside those autograd does (when it is installed)."""
 
 from __future__ import annotations
 
@@ -40,7 +43,14 @@ def main(argv: list[str] | None = None) -> int:
     show.add_argument("--target", default="cpu", choices=["cpu", "python", "cuda"])
     show.add_argument("--max-trips", type=int, default=None, metavar="N",
                       help="target cuda: the most iterations of a loop whose count is not constant")
+    commands.add_parser("coverage", help="list the functions srcgrad differentiates, "
+                        "beside autograd's")
     args = parser.parse_args(argv)
+    if args.command == "coverage":
+        from .api.coverage import report
+
+        print(report())
+        return 0
     fn = _load(args.function)
     wrt = [int(w) if w.lstrip("-").isdigit() else w for w in args.wrt]
     try:
