@@ -25,13 +25,6 @@ def uses_with(x):
     return y
 
 
-def list_grows_in_loop(x):
-    acc = []
-    for i in range(x.shape[0]):  # <- error
-        acc.append(x[i] * 2.0)
-    return np.sum(np.stack(acc))
-
-
 def comprehension_of_computed_length(x):
     return np.sum(np.array([v * v for v in x]))  # <- error
 

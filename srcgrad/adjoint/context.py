@@ -145,7 +145,9 @@ def _is_int_expr(node: ast.expr, ints: set[str]) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return _is_int_expr(node.operand, ints)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        return node.func.id in ("len", "int")
+        if node.func.id == "list_index":  # an index into a list grown in a loop
+            return _is_int_expr(node.args[1], ints)
+        return node.func.id in ("len", "int", "list_length")
     if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute):
         return node.value.attr == "shape"
     return False

@@ -212,7 +212,7 @@ class Saver:
         (info, gap), or None if nothing assigns it later."""
         while True:
             for k in range(gap, len(info.stmts)):
-                if name in ir.defined_names(info.stmts[k]):
+                if name in _replaced(info.stmts[k]):
                     return info, k
             owner = info.owner
             if owner is None:
@@ -221,9 +221,9 @@ class Saver:
                 if isinstance(owner, ir.For) and name == owner.var and not any(
                         name in ir.defined_names(s) for s in owner.body):
                     return None  # the reversed loop sets its variable itself
-                if name in ir.defined_names(owner):
+                if name in _replaced(owner):
                     return info, _body_end(info)
-            elif name in ir.defined_names(owner):
+            elif name in _replaced(owner):
                 # the other branch assigns it: after the `if` it may hold another
                 # value, or none at all
                 return info, len(info.stmts)
@@ -296,6 +296,29 @@ class Saver:
         if key not in self.stacks:
             self.stacks[key] = self.namer.fresh(f"{name}_stack" if kind == VALUE else f"{name}_shapes")
         return self.stacks[key]
+
+
+def _replaced(stmt: ir.Stmt) -> set[str]:
+    """The names `stmt` (with what is nested in it) gives new values, less
+    the lists it appends to: `acc = list_append(acc, v, k)` gives a list
+    grown in a loop one more element and keeps those read from it before,
+    so that a reverse sweep that reads them needs no copy of the list."""
+    names = ir.defined_names(stmt)
+    appended = {s.target for s in ir.walk([stmt]) if _appends(s)}
+    if not appended:
+        return names
+    others = set().union(*(ir.defined_names(s) for s in ir.walk([stmt])
+                           if not ir.blocks(s) and not _appends(s)))
+    loops = {n for s in ir.walk([stmt]) if isinstance(s, (ir.For, ir.While))
+             for n in (getattr(s, "var", None), s.trips) if n}
+    return (names - appended) | (names & (others | loops))
+
+
+def _appends(stmt: ir.Stmt) -> bool:
+    value = getattr(stmt, "value", None)
+    return (isinstance(stmt, ir.Assign) and isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name) and value.func.id == "list_append"
+            and isinstance(value.args[0], ast.Name) and value.args[0].id == stmt.target)
 
 
 def _body_end(info: BlockInfo) -> int:

@@ -80,6 +80,12 @@ def _apply_rule(sweep: Sweep, stmt: ir.Assign, op: Operation, g: ast.expr, g_exa
             exact = wrapped or (g_exact if rule.elementwise else True)
             contributions.append((part_atom.id, expr, exact))
     for name, expr, exact in _doubled(contributions):
+        if (name == stmt.target and g_exact and isinstance(expr, ast.Name) and expr.id == g.id
+                and [c[0] for c in contributions].count(name) == 1):
+            # `acc = list_append(acc, v, k)`: the target's cotangent passes on to the
+            # value it replaced as it is (a copy per pass would cost the list's length)
+            sweep.cot.live.add(name)
+            continue
         sweep.cot.contribute(out, name, expr, exact, where, origin)
 
 

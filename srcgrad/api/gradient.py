@@ -194,6 +194,11 @@ class GradFunction(Structures, Failures):
             self._assumed = frozenset()
             self._refresh()
         generated = self._generate()
+        if generated.grows_lists:
+            raise SrcGradError(f"{self.__name__} cannot be differentiated again: "
+                               f"{getattr(self.fn, '__name__', 'the function')} grows a list in a "
+                               "loop of unknown length (acc.append(v)); fill an array made with "
+                               "np.zeros(n) instead for derivatives of higher order")
         module = load_module(generated.source, getattr(self.fn, "__name__", "f"),
                              generated.injected)
         return getattr(module, generated.name)

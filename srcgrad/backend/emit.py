@@ -72,6 +72,9 @@ def _statement(stmt: ir.Stmt, depth: int) -> list[str]:
     pad = INDENT * depth
     origin = stmt.origin
     if isinstance(stmt, ir.Assign):
+        grown = _list_operation(stmt)
+        if grown is not None:
+            return [pad + line for line in grown]
         return [pad + unparse(ast.Assign([ast.Name(stmt.target, ast.Store())], stmt.value,
                                              lineno=0))]
     if isinstance(stmt, ir.Store):
@@ -100,6 +103,22 @@ def _statement(stmt: ir.Stmt, depth: int) -> list[str]:
             return [f"{pad}break"]
         return [f"{pad}if {' or '.join(stmt.flags)}:", f"{pad}{INDENT}break"]
     raise TypeError(f"cannot print {stmt!r}")
+
+
+def _list_operation(stmt: ir.Assign) -> list[str] | None:
+    """A list grown in a loop (`srcgrad.runtime.lists`), as the user wrote it:
+    `acc = []` and `acc.append(v)`, which Numba types together (an empty
+    list's element type is that of its first append in the same function)."""
+    call = stmt.value
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
+        return None
+    if call.func.id == "new_list" and not call.args:
+        return [f"{stmt.target} = []"]
+    if call.func.id == "list_append" and isinstance(call.args[0], ast.Name):
+        acc = call.args[0].id
+        lines = [f"{acc}.append({unparse(call.args[1])})"]
+        return lines if acc == stmt.target else [*lines, f"{stmt.target} = {acc}"]
+    return None
 
 
 def range_call(loop: ir.For) -> ast.Call:

@@ -80,6 +80,7 @@ class Generated:
     result_trees: list = field(default_factory=list)  # per returned value: its container's Tree
     aux: int = 0  # has_aux: how many of the kept results are the aux value's elements
     aux_tree: object = None
+    grows_lists: bool = False  # lists grown in loops (frontend/growing.py): not differentiated again
 
 
 def transform(fn, options: Options) -> Generated:
@@ -148,7 +149,8 @@ def transform(fn, options: Options) -> Generated:
     params_index = {p: k for k, p in enumerate(irf.params)}
     return Generated(source, name, dict(irf.globals), len(irf.results), irf.single_result,
                      [params_index[w.name] if w.is_param else None for w in wrt], device,
-                     irf.bindings, irf.result_trees, len(irf.aux), irf.aux_tree)
+                     irf.bindings, irf.result_trees, len(irf.aux), irf.aux_tree,
+                     grows_lists=bool(irf.lists))
 
 
 def connected_params(fn, stop_gradients: tuple[str, ...]) -> frozenset[int]:

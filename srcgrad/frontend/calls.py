@@ -225,6 +225,16 @@ class CallLowering:
             except (TypeError, ValueError):  # a builtin without a signature
                 pass
         named = {k.arg: k.value for k in keywords}
+        if rule is not None and rule.sequence is not None:
+            try:
+                sequence = rule.signature.bind(*args, **named).arguments.get(rule.sequence)
+            except TypeError:
+                sequence = None  # reported below
+            if isinstance(sequence, ast.Name) and sequence.id in self.stacked_lists:
+                spelled = spelling(fn) or getattr(fn, "__name__", "the function")
+                raise self.error(call, f"'{ast.unparse(call)}': {spelled} of a list that grows in "
+                                 "a loop; srcgrad joins such a list with np.stack(...) or "
+                                 "np.array(...) (then reshape)")
         for signature in signatures:
             try:
                 signature.bind(*args, **named)

@@ -32,6 +32,7 @@ from .static_expressions import StaticExpressionLowering
 from .values import (
     Conflict,
     Func,
+    Growing,
     Obj,
     Record,
     Seq,
@@ -88,6 +89,9 @@ class ContainerLowering(StaticExpressionLowering):
             fn = self.ctx.scope.lookup(func)
             if isinstance(fn, type) and (is_namedtuple(fn) or dataclasses.is_dataclass(fn)):
                 return True
+            if fn in (np.array, np.asarray, np.stack) and expr.args and self.holds_growing(
+                    expr.args[0]):
+                return True  # `np.stack(acc)` of a list grown in a loop
             if id(fn) in _CONTAINER_BUILTINS or fn is functools.partial or makes_gradient(fn):
                 return True
             if fn in (len, sum, builtins.min, builtins.max) and expr.args:
@@ -258,6 +262,15 @@ class ContainerLowering(StaticExpressionLowering):
                 return base.get(key)
             except KeyError:
                 raise self.error(expr, f"'{ast.unparse(expr)}': no key {key!r}") from None
+        if isinstance(base, Growing):  # an element, or a slice of the stacked elements
+            if isinstance(expr.slice, ast.Slice):
+                return self.plain_atom(ast.Subscript(lowered(self.stack_of(base)), expr.slice,
+                                                     ast.Load()))
+            index = self.value(expr.slice)
+            if is_static(index):
+                raise self.error(expr, f"'{ast.unparse(expr)}': the index is {describe(index)}")
+            return self.plain_atom(ast.Subscript(lowered(base.atom),
+                                                 lowered(self.index_into(base, index)), ast.Load()))
         if not isinstance(base, Seq):
             raise self.error(expr, f"'{ast.unparse(expr)}': {describe(base)} cannot be indexed")
         if isinstance(expr.slice, ast.Slice):
@@ -321,6 +334,8 @@ class ContainerLowering(StaticExpressionLowering):
         """A static list or tuple as a tuple of its atoms (nested), to pass to NumPy."""
         if isinstance(value, Seq):
             return ast.Tuple([self.as_syntax(v, where) for v in value.items], ast.Load())
+        if isinstance(value, Growing):  # its elements stacked: np.array(acc), np.sum(acc)
+            return self.stack_of(value)
         if is_static(value):
             raise self.error(where, f"'{ast.unparse(where)}' is {describe(value)}, which "
                              "cannot be passed here")

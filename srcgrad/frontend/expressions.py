@@ -100,6 +100,8 @@ class ExpressionLowering(CallLowering, AssignmentExpressions):
         self.imports: dict[str, object] = {}  # imported by the generated module
         self.bindings: list[Binding] = []  # the user's global reads (see frontend/bindings.py)
         self.temps: set[str] = set()
+        self.lists: set[str] = set()  # lists grown in loops (frontend/growing.py)
+        self.stacked_lists: set[str] = set()  # their elements stacked (growing.stack_of)
 
     # --- emitting ----------------------------------------------------------
 

@@ -26,7 +26,7 @@ from ..ir.markers import SUBSCRIPT
 from .flow import contains, contains_direct, not_any
 from .inlining import FunctionLowering
 from .joins import merge, restore, snapshot
-from .values import Record, Seq, is_static, lowered, new_ident
+from .values import Growing, Record, Seq, is_static, lowered, new_ident
 
 __all__ = ["IterationLowering", "Loop"]
 
@@ -158,7 +158,8 @@ class IterationLowering(FunctionLowering):
             sources, start = [it.args[0]], None
         else:
             sources, start = [it], None
-        values = [self.value(s) for s in sources]
+        values = [self.stack_of(v) if isinstance(v, Growing) else v
+                  for v in (self.value(s) for s in sources)]
         lengths = []
         for source, value in zip(sources, values):
             if isinstance(value, Seq):

@@ -45,7 +45,7 @@ def rename_redefinitions(fn: ir.Function, namer: Namer) -> None:
     renamed_from: dict[str, str] = {}
     for stmt in fn.body:
         _rename_uses(stmt, current)
-        if isinstance(stmt, ir.Assign) and stmt.target in defined:
+        if isinstance(stmt, ir.Assign) and stmt.target in defined and stmt.target not in fn.lists:
             new = namer.fresh(f"{stmt.target}_1")
             renamed_from[new] = renamed_from.get(stmt.target, stmt.target)
             current[renamed_from[new]] = new

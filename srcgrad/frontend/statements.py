@@ -50,6 +50,7 @@ from .flow import (
     own_returns,
     return_values,
 )
+from .growing import FEW_TRIPS
 from .iteration import Loop
 from .joins import (
     ShapeChange,
@@ -133,6 +134,7 @@ class Lowering(RaiseLowering, AssignmentLowering):
             imports=self.imports,
             bindings=self.bindings,
             temps=self.temps,
+            lists=self.lists,
             user_names={name: [atom.id] for name, atom in rename.items()
                         if isinstance(atom, ast.Name)},
             param_groups=groups,
@@ -263,18 +265,37 @@ class Lowering(RaiseLowering, AssignmentLowering):
             bounds.append(ast.Constant(1))
         before, out = snapshot(self), len(self.out)
         try:
-            self.loop_over(stmt, self.name_target(stmt.target), bounds, None)
-        except ShapeChange as change:
-            if not all(isinstance(b, ast.Constant) for b in bounds):
-                raise self.error(stmt, shape_message(change, self.origin.line)) from None
+            self.loop_over(stmt, self.name_target(stmt.target), bounds, None,
+                           unroll=all(isinstance(b, ast.Constant) for b in bounds))
+        except ShapeChange:  # a short constant range that changes a list: unrolled
             del self.out[out:]
             restore(before)
             items = [ast.Constant(i) for i in range(*[b.value for b in bounds])]
             self.unrolled(stmt, items)
 
-    def loop_over(self, stmt: ast.For, var: str, bounds: list[ast.expr], prologue) -> None:
+    def loop_over(self, stmt: ast.For, var: str, bounds: list[ast.expr], prologue,
+                  unroll: bool = False) -> None:
         """`for var in range(*bounds)`, the body after `prologue()` (which
-        takes the loop's items)."""
+        takes the loop's items).  A body that changes a list's length grows
+        it (`frontend/growing.py`), lowered again; with `unroll` (constant
+        bounds), a range of few passes raises ShapeChange for its caller to
+        unroll instead."""
+        while True:
+            state, out, origin = snapshot(self), len(self.out), self.origin
+            try:
+                self._loop_over(stmt, var, bounds, prologue)
+                return
+            except ShapeChange as change:
+                del self.out[out:]
+                restore(state)
+                self.origin = origin
+                few = unroll and len(range(*[b.value for b in bounds])) <= FEW_TRIPS
+                if few or not self.grow_list(change):
+                    if unroll:
+                        raise
+                    raise self.error(stmt, shape_message(change, origin.line)) from None
+
+    def _loop_over(self, stmt: ast.For, var: str, bounds: list[ast.expr], prologue) -> None:
         origin = self.origin
         assigned = assigned_names(stmt.body, self.ctx.rename)
         fixed = []
@@ -294,12 +315,19 @@ class Lowering(RaiseLowering, AssignmentLowering):
         if not self.needs_statements(stmt.test) and self.constant_truth(stmt.test) is False:
             return  # it never runs (`while k < n and DEBUG:`): Numba drops it, and so its pushes
         origin = self.origin
-        trips = self.namer.fresh(f"iters_{origin.line}")
-        self.emit_assign(trips, ast.Constant(0), nondiff=True)
-        try:
-            self._while(stmt, trips, canonical_form(self, touched(stmt), origin))
-        except ShapeChange as change:
-            raise self.error(stmt, shape_message(change, origin.line)) from None
+        while True:
+            state, out = snapshot(self), len(self.out)
+            trips = self.namer.fresh(f"iters_{origin.line}")
+            self.emit_assign(trips, ast.Constant(0), nondiff=True)
+            try:
+                self._while(stmt, trips, canonical_form(self, touched(stmt), origin))
+                return
+            except ShapeChange as change:  # the body grows a list: lowered again
+                del self.out[out:]
+                restore(state)
+                self.origin = origin
+                if not self.grow_list(change):
+                    raise self.error(stmt, shape_message(change, origin.line)) from None
 
     def _while(self, stmt: ast.While, trips: str, forms: dict) -> None:
         origin = self.origin

@@ -17,9 +17,12 @@ import builtins
 import dataclasses
 import functools
 
-from .updates import UpdateLowering
+import numpy as np
+
+from .growing import GrowingLowering
 from .values import (
     Func,
+    Growing,
     Record,
     Seq,
     describe,
@@ -42,7 +45,7 @@ class StaticMethod:
     name: str
 
 
-class StaticCallLowering(UpdateLowering):
+class StaticCallLowering(GrowingLowering):
     """Calls on static values (see the module's docstring); `value`,
     `sequence`, `iterate`, `static_key` and `call_function` come from the
     classes built on it."""
@@ -60,6 +63,8 @@ class StaticCallLowering(UpdateLowering):
             value = self.value(args[0])
             if isinstance(value, (Seq, Record)):
                 return ast.Constant(len(value.items))
+            if isinstance(value, Growing):
+                return self.length_of(value)
             return self.plain_atom(ast.Call(call.func, [lowered(value)], []))
         if makes_gradient(fn):
             return self.gradient_value(fn, args, keywords, call)
@@ -71,6 +76,11 @@ class StaticCallLowering(UpdateLowering):
             kws = tuple((k.arg, self.value(k.value)) for k in keywords)
             return dataclasses.replace(inner, args=inner.args + bound,
                                        keywords=inner.keywords + kws)
+        if fn in (np.array, np.asarray, np.stack) and len(args) == 1 and not keywords and (
+                self.holds_growing(args[0])):
+            return self.stack_of(self.value(args[0]))  # a new array already
+        if fn in (sum, builtins.min, builtins.max) and args and self.holds_growing(args[0]):
+            return self.growing_reduction(fn, args, call)
         if fn is sum:
             if isinstance(args[0], (ast.GeneratorExp, ast.ListComp)) and self.static_items(
                     args[0].generators[0].iter) is None:
@@ -150,6 +160,10 @@ class StaticCallLowering(UpdateLowering):
     def static_method(self, method: StaticMethod, args, keywords, call: ast.Call):
         base = self.value(method.receiver)
         name = method.name
+        if isinstance(base, Growing):
+            if keywords:
+                raise self.error(call, f"'.{name}()' takes no keywords here")
+            return self.growing_method(base, name, args, call)
         if isinstance(base, Record) and base.kind is dict:
             if name == "keys":
                 return Seq(tuple(ast.Constant(k) for k in base.keys))

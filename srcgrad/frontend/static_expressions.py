@@ -19,6 +19,7 @@ from .static_calls import StaticCallLowering, StaticMethod
 from .values import (
     Conflict,
     Func,
+    Growing,
     Obj,
     Record,
     Seq,
@@ -110,7 +111,7 @@ class StaticExpressionLowering(StaticCallLowering):
         if isinstance(func, ast.Attribute) and _pure(func.value) and self.might_be_static(
                 func.value):
             value = self.value(func.value)
-            if isinstance(value, (Seq, Record)):
+            if isinstance(value, (Seq, Record, Growing)):
                 return StaticMethod(func.value, func.attr), list(call.args), list(call.keywords)
             if isinstance(value, Obj):
                 method = self.attribute_of(value, func)

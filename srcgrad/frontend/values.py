@@ -28,7 +28,7 @@ import itertools
 import types
 from dataclasses import dataclass, field, replace
 
-__all__ = ["Seq", "Record", "Func", "Obj", "Conflict", "Static", "is_static", "leaves", "same_form",
+__all__ = ["Seq", "Record", "Func", "Obj", "Growing", "Conflict", "Static", "is_static", "leaves", "same_form",
            "rebuild", "describe", "new_ident", "with_ident", "lowered", "is_lowered",
            "is_namedtuple", "is_gradient",
            "makes_gradient"]
@@ -99,6 +99,16 @@ class Obj:
 
 
 @dataclass(frozen=True, eq=False)
+class Growing:
+    """A list that grows in a loop whose number of passes is known only when
+    the function runs: one variable of the generated code (`atom`), a list
+    there (`srcgrad/runtime/lists.py`).  Every name that shares the list
+    holds this same object."""
+
+    atom: ast.Name
+
+
+@dataclass(frozen=True, eq=False)
 class Conflict:
     """A name that holds values of different forms on the paths that join
     here: an error if it is read."""
@@ -106,7 +116,7 @@ class Conflict:
     message: str
 
 
-Static = (Seq, Record, Func, Obj, Conflict)
+Static = (Seq, Record, Func, Obj, Conflict, Growing)
 
 
 def is_static(value) -> bool:
@@ -119,7 +129,7 @@ def leaves(value) -> list[tuple[tuple, ast.expr]]:
         keys = value.keys if isinstance(value, Record) else range(len(value.items))
         return [((k, *path), atom) for k, item in zip(keys, value.items)
                 for path, atom in leaves(item)]
-    if isinstance(value, (Func, Obj, Conflict)):
+    if isinstance(value, (Func, Obj, Conflict, Growing)):
         return []
     return [((), value)]
 
@@ -134,7 +144,7 @@ def same_form(a, b, identity: bool = True) -> bool:
     if isinstance(a, Record) and isinstance(b, Record):
         return (a.kind is b.kind and a.keys == b.keys and (a.ident == b.ident or not identity)
                 and all(same_form(x, y, identity) for x, y in zip(a.items, b.items)))
-    if isinstance(a, (Func, Obj, Conflict)) or isinstance(b, (Func, Obj, Conflict)):
+    if isinstance(a, (Func, Obj, Conflict, Growing)) or isinstance(b, (Func, Obj, Conflict, Growing)):
         return a is b
     return not is_static(a) and not is_static(b)
 
@@ -145,7 +155,7 @@ def rebuild(value, atom_of):
         if isinstance(v, (Seq, Record)):
             keys = v.keys if isinstance(v, Record) else range(len(v.items))
             return replace(v, items=tuple(walk(item, (*path, k)) for k, item in zip(keys, v.items)))
-        if isinstance(v, (Func, Obj, Conflict)):
+        if isinstance(v, (Func, Obj, Conflict, Growing)):
             return v
         return atom_of(path, v)
     return walk(value, ())
@@ -172,6 +182,8 @@ def describe(value) -> str:
         return f"the function '{value.name}'"
     if isinstance(value, Obj):
         return f"the object {type(value.value).__name__}"
+    if isinstance(value, Growing):
+        return "a list that grows in a loop"
     return "a value"
 
 

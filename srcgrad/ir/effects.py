@@ -66,6 +66,14 @@ HELPERS: dict[str, Helper] = _table(
     Helper("push_shape", writes=0, effect=True),
     Helper("pop_shape", writes=0),
     Helper("add_at", writes=0),
+    # lists grown in a loop (srcgrad.runtime.lists): an append writes into its list, and
+    # a length is never computed again (in the reverse sweep the list is whole)
+    Helper("new_list", fresh=True),
+    Helper("list_append", writes=0),
+    Helper("list_length"),
+    Helper("list_index"),
+    Helper("stack_list", pure=True, fresh=True),
+    Helper("list_zeros", pure=True, fresh=True),
     # run-time checks of aliasing (analysis/aliasing.py)
     Helper("refuse_inplace_alias", effect=True),
     Helper("refuse_shared", effect=True),

@@ -149,6 +149,9 @@ class Function:
     imports: dict[str, object] = field(default_factory=dict)  # imported name → function
     bindings: list = field(default_factory=list)  # the user's global reads (bindings.Binding)
     temps: set[str] = field(default_factory=set)  # three-address temporaries
+    # lists grown in loops (frontend/growing.py): never renamed, never saved (they only
+    # grow, so in the reverse sweep they still hold every element read before)
+    lists: set[str] = field(default_factory=set)
     user_names: dict[str, list[str]] = field(default_factory=dict)  # user name → IR names
     # per user parameter, its IR parameters (several for a container: its leaves)
     param_groups: list[list[str]] = field(default_factory=list)

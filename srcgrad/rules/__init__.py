@@ -12,6 +12,7 @@ Importing this package registers every rule, grouped by family:
   `det`, `slogdet`, `inv`, `solve`, `cholesky` of one matrix;
 - `helpers`: the rules of the run-time helpers themselves (`select`, `cast_like`,
   `unbroadcast`, ...), so that gradients can be differentiated again;
+- `lists`: lists grown in a loop of unknown length (`acc.append(v)`, `np.array(acc)`);
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
 
 `registry` holds the contract (`adjoint`, `nondifferentiable`, `replace`) and
@@ -26,6 +27,7 @@ from . import (  # noqa: F401  (registers)
     binary,
     helpers,
     linalg,
+    lists,
     rearrange,
     reductions,
     shapes,

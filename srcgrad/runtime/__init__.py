@@ -22,6 +22,7 @@ The modules, by job:
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
 - `dtypes`, `axes`, `arrays`, `groups`: what the implementations share
   (never called by generated code);
+- `lists`: lists that grow in a loop of unknown length (`acc.append(v)`);
 - `machinecode`: the on-disk cache of all of these, compiled.
 """
 
@@ -44,6 +45,7 @@ from .elementwise import (
 from .guards import copy_value, refuse_inplace_alias, refuse_shared, stop_gradient
 from .joins import concat_pad, concat_part, concatenate, stack, stack_pad, stack_part
 from .linalg import dot, dot_grad_left, dot_grad_right, matmul, product
+from .lists import list_append, list_index, list_length, list_zeros, new_list, stack_list
 from .matrices import (
     cholesky,
     det,
@@ -123,4 +125,6 @@ __all__ = [
     "dot", "matmul", "product", "dot_grad_left", "dot_grad_right", "trace_grad", "norm",
     "vector_argument", "vector_operand", "det", "slogdet_sign", "logabsdet", "inv", "solve", "cholesky",
     "half_lower", "mirror_lower", "fold_lower",
+    # lists that grow in a loop
+    "new_list", "list_append", "list_length", "list_index", "stack_list", "list_zeros",
 ]

@@ -94,6 +94,8 @@ def reduce_into(out, g):
     for d in range(nd - 1, -1, -1):
         gd = g.shape[d - (nd - gnd)] if d >= nd - gnd else 1
         od = out.shape[d - (nd - ond)] if d >= nd - ond else 1
+        if gd != od and gd != 1 and od != 1:
+            raise ValueError("operands could not be broadcast together")
         full[d] = od if gd == 1 else gd  # broadcasting: 1 stretches to any length, 0 too
         if gd != 1:
             gstep[d] = gstride

@@ -22,6 +22,7 @@ from numba.np.numpy_support import as_dtype
 from .arrays import cast_as, cast_as_float64, full_as, ones_as, zeros_as
 from .broadcast import reduce_into, unbroadcast
 from .dtypes import grad_dtype, is_scalar_type, numba_grad_dtype, own_float_dtype
+from .lists import list_zeros
 from .machinecode import cached_jitable, cached_overload
 
 _SEED_MISMATCH = "grad_ys does not match the shape of the function's output"
@@ -32,6 +33,8 @@ _SEED_MISMATCH = "grad_ys does not match the shape of the function's output"
 
 def zeros_like(x):
     """Zero cotangent for `x`: an array shaped like it, or a scalar zero."""
+    if isinstance(x, list):  # a list grown in a loop (runtime/lists.py)
+        return list_zeros(x)
     dtype = grad_dtype(x)
     if np.ndim(x) == 0 and not isinstance(x, np.ndarray):
         return dtype.type(0)
@@ -40,6 +43,8 @@ def zeros_like(x):
 
 @cached_overload(zeros_like)
 def _zeros_like(x):
+    if isinstance(x, types.List):  # a list grown in a loop: zeros of its stacked shape
+        return lambda x: list_zeros(x)
     dtype = numba_grad_dtype(x)
     if own_float_dtype(x):
         return lambda x: zeros_as(x)
@@ -133,7 +138,10 @@ def new_cotangent(g, like):
     then update in place.  The same as `zeros_like(like)` followed by
     `+= unbroadcast(g, ...)`, without the zeros: a pass over an array fewer,
     and for a scalar no addition to zero (a dependency chain in a loop that
-    LLVM may not remove: -0.0 + 0.0 is not -0.0)."""
+    LLVM may not remove: -0.0 + 0.0 is not -0.0).  A list grown in a loop
+    (`runtime/lists.py`) has the cotangent of its elements stacked."""
+    if isinstance(like, list):
+        like = list_zeros(like)
     dtype = grad_dtype(like)
     if np.ndim(like) == 0 and not isinstance(like, np.ndarray):
         return dtype.type(unbroadcast(g, like))
@@ -151,6 +159,8 @@ def take_cotangent(g, like):
 
 def _new_cotangent_impl(g, like):
     """Numba implementation of `new_cotangent(g, like)` for these types."""
+    if isinstance(like, types.List):  # a list grown in a loop: its elements stacked
+        return lambda g, like: new_cotangent(g, list_zeros(like))
     dtype = numba_grad_dtype(like)
     if is_scalar_type(like):
         cast = dtype.type

@@ -21,15 +21,23 @@ def push_shape(stack, x):
     """Record the shape of `x` on `stack`.  Compiled, the stack is a list of
     ints and a scalar records nothing, so saving the shape of a scalar costs
     nothing (a compiled variable cannot turn from scalar to array); plain
-    Python records the shape, or None for a scalar, whose type may change."""
+    Python records the shape, or None for a scalar, whose type may change.
+    A list grown in a loop (`runtime/lists.py`) records its length."""
+    if isinstance(x, list):
+        stack.append(len(x))
+        return
     stack.append(np.shape(x) if isinstance(x, np.ndarray) else None)
 
 
 def pop_shape(stack, x):
     """Take back what `push_shape` recorded, as a stand-in value of that
     shape and of `x`'s type (an uninitialised array: only its shape and
-    dtype are read); a scalar comes back as a zero of `x`'s dtype."""
+    dtype are read); a scalar comes back as a zero of `x`'s dtype.  A list
+    comes back as its first elements, as many as it had then (it only grows,
+    so they are the elements it had)."""
     shape = stack.pop()
+    if isinstance(x, list):
+        return x[:shape]
     dtype = np.result_type(x)
     if shape is None:
         return x if not isinstance(x, np.ndarray) else dtype.type(0)
@@ -40,6 +48,8 @@ def pop_shape(stack, x):
 def _push_shape(stack, x):
     if isinstance(x, types.Array):
         return lambda stack, x: _push_dims(stack, x)
+    if isinstance(x, types.List):
+        return lambda stack, x: stack.append(len(x))
     return lambda stack, x: None
 
 
@@ -52,6 +62,8 @@ def _pop_shape(stack, x):
             return empty_shaped(to_fixed_tuple(_pop_dims(stack, ndim), ndim), x)
 
         return impl
+    if isinstance(x, types.List):
+        return lambda stack, x: x[:stack.pop()]
     return lambda stack, x: x
 
 

@@ -1,0 +1,27 @@
+"""Adjoint rules of lists that grow in a loop of unknown length
+(`srcgrad.runtime.lists`).
+
+A list's cotangent is an array of its stacked shape.  `list_append(acc, v,
+k)` passes the cotangent on to the list as it was before and gives `v` row
+`k` of it; `stack_list(acc)` (`np.array(acc)`) hands its cotangent to the
+list as it is.  `acc[j]` is an ordinary subscript, whose rule adds into row
+`j` of a cotangent made by `zeros_like(acc)`.
+"""
+
+from __future__ import annotations
+
+from ..runtime import list_append, list_index, list_length, list_zeros, new_list, stack_list
+from .registry import adjoint, nondifferentiable
+
+
+@adjoint(list_append)
+def list_append_adjoint(g, ans, acc, v, k):
+    return g, g[k], None
+
+
+@adjoint(stack_list)
+def stack_list_adjoint(g, ans, acc):
+    return g
+
+
+nondifferentiable(new_list, list_length, list_index, list_zeros)

@@ -1,0 +1,132 @@
+"""Lists that grow in a loop whose number of passes is known only when the
+function runs (`acc.append(v)` in `for i in range(n)`).
+
+The lowering keeps such a list as one variable of the generated code, a
+Python list (a reflected list under Numba, whose element type Numba reads
+from the first `append`), and writes its operations with these helpers:
+
+- `new_list()`, which generated code spells `[]`;
+- `list_append(acc, v, k)`, spelled `acc.append(v)`: `k` is the list's
+  length before the append, kept for the reverse sweep, where the
+  cotangent of `v` is row `k` of the list's cotangent;
+- `list_length(acc)`: `len(acc)`, and `list_index(acc, j)`: `j` counted
+  from the start (`-1` is the last element now), helpers of their own so
+  that the passes never compute them again in the reverse sweep (the list
+  has grown by then);
+- `stack_list(acc)`: `np.array(acc)`, the list's elements stacked along a
+  new first axis (numbers into a vector).
+
+A list's cotangent is an array of the stacked shape, `(len(acc), ...)`:
+`zeros_like` and `pop_shape` (the list's length is read at the reverse
+sweep, when the list is whole) give it.  Appends never change an element,
+so reading `acc[j]` then or now gives the same value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import types
+from numba.core.errors import TypingError
+
+from .machinecode import cached_overload
+
+__all__ = ["new_list", "list_append", "list_length", "list_index", "stack_list", "list_zeros"]
+
+
+def new_list():
+    return []
+
+
+def list_append(acc, v, k):
+    acc.append(v)
+    return acc
+
+
+def list_length(acc):
+    return len(acc)
+
+
+def list_index(acc, j):
+    """`j` as an index from the list's start (`acc[-1]` reads the last element
+    now; the reverse sweep, when the list has grown, must find the same one)."""
+    n = len(acc)
+    if not -n <= j < n:
+        raise IndexError("list index out of range")
+    return j + n if j < 0 else j
+
+
+def stack_list(acc):
+    """The elements of `acc` stacked along a new first axis, as float or
+    int arrays (`np.array(acc)`)."""
+    return np.array(acc)
+
+
+def list_zeros(acc):
+    """Zeros of the stacked shape of `acc`, in its gradient dtype."""
+    stacked = np.asarray(acc)
+    dtype = stacked.dtype if np.issubdtype(stacked.dtype, np.floating) else np.float64
+    return np.zeros(stacked.shape, dtype)
+
+
+@cached_overload(list_length)
+def _list_length(acc):
+    return lambda acc: len(acc)
+
+
+@cached_overload(list_index)
+def _list_index(acc, j):
+    def impl(acc, j):
+        n = len(acc)
+        if not -n <= j < n:
+            raise IndexError("list index out of range")
+        return j + n if j < 0 else j
+
+    return impl
+
+
+@cached_overload(stack_list)
+def _stack_list(acc):
+    if not isinstance(acc, types.List):
+        raise TypingError(f"stack_list: a list, not {acc}")
+    item = acc.dtype
+    if isinstance(item, (types.Number, types.Boolean)):
+        def impl(acc):
+            out = np.empty(len(acc), item)
+            for k in range(len(acc)):
+                out[k] = acc[k]
+            return out
+
+        return impl
+    if isinstance(item, types.Array):
+        def impl(acc):
+            if len(acc) == 0:
+                raise ValueError("np.array() of an empty list of arrays: srcgrad cannot tell "
+                                 "the shape of its elements")
+            first = acc[0]
+            out = np.empty((len(acc),) + first.shape, first.dtype)
+            for k in range(len(acc)):
+                if acc[k].shape != first.shape:
+                    raise ValueError("np.array() of a list of arrays of different shapes")
+                out[k] = acc[k]
+            return out
+
+        return impl
+    raise TypingError(f"stack_list: a list of numbers or arrays, not of {item}")
+
+
+@cached_overload(list_zeros)
+def _list_zeros(acc):
+    item = acc.dtype
+    if isinstance(item, (types.Number, types.Boolean)):
+        dtype = np.float32 if item == types.float32 else np.float64
+        return lambda acc: np.zeros(len(acc), dtype)
+    if isinstance(item, types.Array):
+        dtype = np.float32 if item.dtype == types.float32 else np.float64
+
+        def impl(acc):
+            if len(acc) == 0:
+                raise ValueError("the cotangent of an empty list of arrays")
+            return np.zeros((len(acc),) + acc[0].shape, dtype)
+
+        return impl
+    raise TypingError(f"list_zeros: a list of numbers or arrays, not of {item}")
