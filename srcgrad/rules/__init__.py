@@ -4,6 +4,9 @@ Importing this package registers every rule, grouped by family:
 
 - `unary`: one-argument elementwise functions (`np.sin`, `math.exp`, `abs`, casts);
 - `binary`: broadcasting arithmetic and friends (`+`, `np.power`, `np.maximum`, `np.clip`);
+- `elementwise_more`: inverse hyperbolic functions, `sinc`, angle conversions,
+  `copysign`, `heaviside`, `fmod`, `nan_to_num`, `real`/`imag`/`conj`, and
+  `math.hypot`/`math.dist`/`math.prod` of several values;
 - `reductions`: `np.sum`, `mean`, `max`, `min`, `prod`, `cumsum`, `var`, `std`;
 - `shapes`: reshapes, transposes, `concatenate`, `stack`, copies, fills;
 - `rearrange`: flips, rolls, triangles, diagonals, at-least ranks, `swapaxes`,
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (registers)
     binary,
+    elementwise_more,
     helpers,
     linalg,
     rearrange,

@@ -16,7 +16,7 @@ The modules, by job:
 - `stacks`: saved shapes (`push_shape`, `pop_shape`);
 - `guards`: copies of saved values, refusals of aliased in-place updates;
 - `scatter`: writes and reads through index arrays (`add_at`, `last_writes`);
-- `elementwise`, `reductions`, `prod`, `shapes`, `joins`, `rearrange`, `ranges`,
+- `elementwise`, `steps`, `reductions`, `prod`, `shapes`, `joins`, `rearrange`, `ranges`,
   `linalg`, `matrices`, `norms`: the replacements of NumPy functions Numba cannot
   compile as written, and the helpers their rules call;
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
@@ -97,6 +97,7 @@ from .shapes import (
     transpose_grad,
 )
 from .stacks import pop_shape, push_shape
+from .steps import fill_cotangent, fmod, heaviside
 from .vecmath import cos, exp, log, sin, tanh
 
 __all__ = [
@@ -106,7 +107,7 @@ __all__ = [
     "shape_of", "add_at", "last_writes", "store_last", "scatter_add", "sum_to",
     # elementwise
     "cast_like", "cast_grad", "cast_grad_as", "select", "greater_share", "safe_reciprocal",
-    "absolute", "log_base", "float32", "float64", "clip",
+    "absolute", "log_base", "float32", "float64", "clip", "heaviside", "fmod", "fill_cotangent",
     "exp", "log", "tanh", "sin", "cos",
     # reductions
     "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "sum_grad",
