@@ -13,6 +13,8 @@ Importing this package registers every rule, grouped by family:
   `moveaxis`, `hstack`, `vstack`;
 - `linalg`: `np.dot`, `@`, `np.outer`, `np.trace`, `np.linalg.norm`, and
   `det`, `slogdet`, `inv`, `solve`, `cholesky` of one matrix;
+- `spectral`: `np.fft.fftshift`, `ifftshift`, `fftfreq`, `rfftfreq`; the
+  transforms, whose values are complex, refused with the reason;
 - `helpers`: the rules of the run-time helpers themselves (`select`, `cast_like`,
   `unbroadcast`, ...), so that gradients can be differentiated again;
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
@@ -33,6 +35,7 @@ from . import (  # noqa: F401  (registers)
     rearrange,
     reductions,
     shapes,
+    spectral,
     unary,
     writes,
 )

@@ -16,7 +16,7 @@ The modules, by job:
 - `stacks`: saved shapes (`push_shape`, `pop_shape`);
 - `guards`: copies of saved values, refusals of aliased in-place updates;
 - `scatter`: writes and reads through index arrays (`add_at`, `last_writes`);
-- `elementwise`, `steps`, `reductions`, `prod`, `shapes`, `joins`, `rearrange`, `ranges`,
+- `elementwise`, `steps`, `spectral`, `reductions`, `prod`, `shapes`, `joins`, `rearrange`, `ranges`,
   `linalg`, `matrices`, `norms`: the replacements of NumPy functions Numba cannot
   compile as written, and the helpers their rules call;
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
@@ -96,6 +96,7 @@ from .shapes import (
     squeezed_shape,
     transpose_grad,
 )
+from .spectral import fftfreq, fftshift, ifftshift, rfftfreq
 from .stacks import pop_shape, push_shape
 from .steps import fill_cotangent, fmod, heaviside
 from .vecmath import cos, exp, log, sin, tanh
@@ -124,4 +125,6 @@ __all__ = [
     "dot", "matmul", "product", "dot_grad_left", "dot_grad_right", "trace_grad", "norm",
     "vector_argument", "vector_operand", "det", "slogdet_sign", "logabsdet", "inv", "solve", "cholesky",
     "half_lower", "mirror_lower", "fold_lower",
+    # np.fft's real-valued functions
+    "fftshift", "ifftshift", "fftfreq", "rfftfreq",
 ]

@@ -12,7 +12,7 @@ import math
 import numba
 import numpy as np
 import pytest
-from gradcheck import numerical_gradient
+from gradcheck import assert_gradient, numerical_gradient
 
 import srcgrad as sg
 from srcgrad import runtime
@@ -94,10 +94,7 @@ ARRAY_CASES = [
 @pytest.mark.parametrize("fn, args", ARRAY_CASES, ids=[f.__name__ for f, _ in ARRAY_CASES])
 def test_gradients(fn, args, target):
     wrt = tuple(range(len(args)))
-    got = sg.grad(fn, wrt=wrt, target=target)(*args)
-    for k in wrt:
-        want = numerical_gradient(fn, args, k)
-        np.testing.assert_allclose(got[k], want, rtol=1e-6, atol=1e-8, err_msg=f"argument {k}")
+    assert_gradient(sg.grad(fn, wrt=wrt, target=target), fn, args, wrt, rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("target", TARGETS)
