@@ -14,7 +14,7 @@ from srcgrad import runtime
 _UNARY = [
     (np.arcsinh, -2, 2), (np.arccosh, 1.1, 3), (np.arctanh, -0.9, 0.9), (np.deg2rad, -3, 3),
     (np.radians, -3, 3), (np.rad2deg, -3, 3), (np.degrees, -3, 3), (np.real, -3, 3),
-    (np.conjugate, -3, 3),
+    (np.conjugate, -3, 3), (np.imag, -3, 3),
 ]  # fmt: skip
 for fn, lo, hi in _UNARY:
     add(row(fn, Real(S, lo, hi)), row(fn, Real(M, lo, hi)))
@@ -48,4 +48,8 @@ add(
     row(np.nan_to_num, Real(M), Const(True), Real(S), Real(S), Const(None)),
     row(runtime.fill_cotangent, Real(M), Mask(M), Real(S)),
     row(runtime.fill_cotangent, Real((2, 3, 4)), Mask(M), Real((4,))),
+    row(runtime.real_part_grad, Real(M), Real(M)),
+    row(runtime.real_part_grad, Real(S), Real(S)),
+    row(runtime.imag_part_grad, Real(M), Real((4,))),
+    row(runtime.imag_part_grad, Real(S), Real(S)),
 )

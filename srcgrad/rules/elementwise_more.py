@@ -24,8 +24,9 @@ Conventions:
   0 where an element was replaced; each fill value given takes the cotangent
   of the elements it replaced (`fill_cotangent`).
 - `real` and `conj`/`conjugate` of a real value are the identity; `imag` of
-  one is 0, a constant.  (srcgrad differentiates real values only: complex
-  inputs are refused where the arguments are checked.)
+  one is 0.  Of a complex value (`np.conj(x * 1j)`) they are refused when
+  the gradient runs (`real_part_grad`, `imag_part_grad`): srcgrad has no
+  complex cotangents, and `imag` taken for a constant would be silently 0.
 
 Expansions of `math` functions of several values into calls with rules:
 `math.hypot(a, b, c, ...)` is `hypot(hypot(a, b), c)...` (of one value,
@@ -51,6 +52,8 @@ from ..runtime import (
     fill_cotangent,
     fmod,
     heaviside,
+    imag_part_grad,
+    real_part_grad,
     safe_reciprocal,
     unbroadcast,
     vector_argument,
@@ -182,10 +185,25 @@ def fill_cotangent_adjoint(g, ans, h, replaced, value):
 
 @adjoint(np.real, np.conj, np.conjugate, elementwise=True)
 def real_adjoint(g, ans, val):
-    return g
+    return real_part_grad(g, val)
 
 
-nondifferentiable(np.imag, np.isposinf, np.isneginf)
+@adjoint(np.imag, elementwise=True)
+def imag_adjoint(g, ans, val):
+    return imag_part_grad(g, val)
+
+
+@adjoint(real_part_grad, elementwise=True)
+def real_part_grad_adjoint(g, ans, h, val):
+    return real_part_grad(g, val), None
+
+
+@adjoint(imag_part_grad, elementwise=True)
+def imag_part_grad_adjoint(g, ans, h, val):
+    return imag_part_grad(g, val), None
+
+
+nondifferentiable(np.isposinf, np.isneginf)
 
 
 # --- math functions of several values ---------------------------------------------------------

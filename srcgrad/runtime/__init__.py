@@ -98,7 +98,7 @@ from .shapes import (
 )
 from .spectral import fftfreq, fftshift, ifftshift, rfftfreq
 from .stacks import pop_shape, push_shape
-from .steps import fill_cotangent, fmod, heaviside
+from .steps import fill_cotangent, fmod, heaviside, imag_part_grad, real_part_grad
 from .vecmath import cos, exp, log, sin, tanh
 
 __all__ = [
@@ -109,6 +109,7 @@ __all__ = [
     # elementwise
     "cast_like", "cast_grad", "cast_grad_as", "select", "greater_share", "safe_reciprocal",
     "absolute", "log_base", "float32", "float64", "clip", "heaviside", "fmod", "fill_cotangent",
+    "real_part_grad", "imag_part_grad",
     "exp", "log", "tanh", "sin", "cos",
     # reductions
     "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "sum_grad",

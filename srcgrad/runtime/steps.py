@@ -1,4 +1,4 @@
-"""Replacements and rule helpers of the steps and remainders Numba lacks.
+"""Replacements and rule helpers of steps, remainders and the parts of values.
 
 - `heaviside`: `np.heaviside(x1, x2)` (Numba has none): 0 below zero, 1
   above, `x2` at zero, nan at nan;
@@ -7,7 +7,11 @@
 - `fill_cotangent`: the cotangent of a fill value of `np.nan_to_num`
   (`nan=`, `posinf=`, `neginf=`): the sum of the cotangent over the
   elements it replaced; 0 for an absent fill (`posinf=None`), which
-  nothing reads.
+  nothing reads;
+- `real_part_grad`, `imag_part_grad`: the cotangent of a real `val` from
+  that of `np.real(val)` (`g`) or of `np.imag(val)` (zeros); a complex one is refused, since srcgrad has no
+  complex cotangents (the real part's would be `g`, the imaginary part's
+  `1j * g`, under JAX's convention).
 
 Each returns the same values in Python and compiled, for scalars and arrays
 alike, and keeps a float32 operand float32.
@@ -21,8 +25,10 @@ import numpy as np
 from numba import types
 from numba.core.errors import TypingError
 
+from ..errors import NoAdjointError
 from .broadcast import unbroadcast
 from .dtypes import grad_dtype, is_none_type, is_scalar_type, numba_grad_dtype, weak_result_dtype
+from .guards import NO_ADJOINT
 from .machinecode import cached_overload
 
 
@@ -74,3 +80,45 @@ def _fill_cotangent(g, replaced, value):
         zero = numba_grad_dtype(g).type(0)
         return lambda g, replaced, value: zero
     return lambda g, replaced, value: unbroadcast(g * replaced, value)
+
+
+_COMPLEX_PART = (NO_ADJOINT + "np.real, np.imag or np.conj of a complex value: srcgrad "
+                 "differentiates real values only")
+
+
+
+def _refuse_complex(val):
+    if np.iscomplexobj(val):
+        raise NoAdjointError(_COMPLEX_PART)
+
+
+def _refuse_complex_type(val):
+    if isinstance(val.dtype if isinstance(val, types.Array) else val, types.Complex):
+        raise TypingError(_COMPLEX_PART)
+
+
+def real_part_grad(g, val):
+    """The cotangent of a real `val` from that of `np.real(val)`: `g`."""
+    _refuse_complex(val)
+    return g
+
+
+def imag_part_grad(g, val):
+    """The cotangent of a real `val` from that of `np.imag(val)`: zeros."""
+    _refuse_complex(val)
+    return np.zeros_like(g) if isinstance(g, np.ndarray) else grad_dtype(g).type(0)
+
+
+@cached_overload(real_part_grad)
+def _real_part_grad(g, val):
+    _refuse_complex_type(val)
+    return lambda g, val: g
+
+
+@cached_overload(imag_part_grad)
+def _imag_part_grad(g, val):
+    _refuse_complex_type(val)
+    if isinstance(g, types.Array):
+        return lambda g, val: np.zeros_like(g)
+    zero = numba_grad_dtype(g).type(0)
+    return lambda g, val: zero

@@ -165,6 +165,25 @@ def point_and_vector(x):
     return math.dist((x[0], x[1]), x)
 
 
+def conjugate_of_a_complex_value(x):
+    return np.sum(np.real(np.conj(x * (1.0 + 2.0j)) * (1.0 + 2.0j)))
+
+
+def imaginary_part_of_a_complex_value(x):
+    return np.imag(x * 1.0j)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("fn, x", [(conjugate_of_a_complex_value, np.array([0.5, -1.0])),
+                                   (imaginary_part_of_a_complex_value, 0.7)])
+def test_parts_of_complex_values_are_refused(fn, x, target):
+    """srcgrad has no complex cotangents: `np.conj` or `np.imag` of a complex
+    value that varies is refused, never a gradient with the imaginary part
+    dropped (5x and 1 here: the wrong ones would be -3x and 0)."""
+    with pytest.raises(sg.NoAdjointError, match="np.real, np.imag or np.conj of a complex"):
+        sg.grad(fn, target=target)(x)
+
+
 def test_refusals():
     with pytest.raises(sg.NoAdjointError, match="same number of coordinates"):
         sg.grad(points_of_different_lengths, target="python")(0.5)
