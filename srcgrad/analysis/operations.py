@@ -116,6 +116,10 @@ def no_adjoint(stmt: ir.Assign) -> NoAdjointError:
     name = getattr(primitive, "__qualname__", None) or getattr(primitive, "__name__", repr(primitive))
     module = getattr(primitive, "__module__", None)
     full = f"{module}.{name}" if module and module not in ("builtins",) else name
+    reason = registry.unsupported_reason(primitive)
+    if reason is not None:
+        return NoAdjointError(f"'{full}' is not differentiated (in '{stmt.origin.text}'): {reason}",
+                              stmt.origin.file, stmt.origin.line)
     return NoAdjointError(
         f"'{full}' has no adjoint rule and its source cannot be transformed "
         f"(in '{stmt.origin.text}'); register one with "

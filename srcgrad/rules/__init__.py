@@ -4,12 +4,17 @@ Importing this package registers every rule, grouped by family:
 
 - `unary`: one-argument elementwise functions (`np.sin`, `math.exp`, `abs`, casts);
 - `binary`: broadcasting arithmetic and friends (`+`, `np.power`, `np.maximum`, `np.clip`);
+- `elementwise_more`: inverse hyperbolic functions, `sinc`, angle conversions,
+  `copysign`, `heaviside`, `fmod`, `nan_to_num`, `real`/`imag`/`conj`, and
+  `math.hypot`/`math.dist`/`math.prod` of several values;
 - `reductions`: `np.sum`, `mean`, `max`, `min`, `prod`, `cumsum`, `var`, `std`;
 - `shapes`: reshapes, transposes, `concatenate`, `stack`, copies, fills;
 - `rearrange`: flips, rolls, triangles, diagonals, at-least ranks, `swapaxes`,
   `moveaxis`, `hstack`, `vstack`;
 - `linalg`: `np.dot`, `@`, `np.outer`, `np.trace`, `np.linalg.norm`, and
   `det`, `slogdet`, `inv`, `solve`, `cholesky` of one matrix;
+- `spectral`: `np.fft.fftshift`, `ifftshift`, `fftfreq`, `rfftfreq`; the
+  transforms, whose values are complex, refused with the reason;
 - `helpers`: the rules of the run-time helpers themselves (`select`, `cast_like`,
   `unbroadcast`, ...), so that gradients can be differentiated again;
 - `lists`: lists grown in a loop of unknown length (`acc.append(v)`, `np.array(acc)`);
@@ -25,12 +30,14 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (registers)
     binary,
+    elementwise_more,
     helpers,
     linalg,
     lists,
     rearrange,
     reductions,
     shapes,
+    spectral,
     unary,
     writes,
 )

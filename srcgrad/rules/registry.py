@@ -51,6 +51,7 @@ __all__ = ["Rule", "adjoint", "nondifferentiable", "lookup", "is_nondifferentiab
            "replace", "replacement", "replacements", "Mutation", "Write", "mutates",
            "mutates_method", "method_mutation", "written_argument", "expand", "expansion",
            "expansion_signature", "Refused", "NO_ADJOINT"]
+__all__ += ["unsupported", "unsupported_reason"]
 
 
 class Refused(Exception):
@@ -99,6 +100,22 @@ def nondifferentiable(*primals: object) -> None:
     """Declare callables whose results are constants (shapes, signs, indices)."""
     for primal in primals:
         _NONDIFF[_key(primal)] = primal
+
+
+_UNSUPPORTED: dict[int, str] = {}
+
+
+def unsupported(*primals: object, reason: str) -> None:
+    """Declare callables that srcgrad knows and does not differentiate, and
+    why (`np.fft.fft`: its result is complex).  A call of one whose
+    arguments vary is refused with `reason`; one of constants runs as ever."""
+    for primal in primals:
+        _UNSUPPORTED[_key(primal)] = reason
+        _PRIMALS[_key(primal)] = primal
+
+
+def unsupported_reason(primal: object) -> str | None:
+    return _UNSUPPORTED.get(_key(primal))
 
 
 _REPLACEMENTS: dict[int, tuple[object, Callable]] = {}

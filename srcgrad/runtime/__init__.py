@@ -16,7 +16,7 @@ The modules, by job:
 - `stacks`: saved shapes (`push_shape`, `pop_shape`);
 - `guards`: copies of saved values, refusals of aliased in-place updates;
 - `scatter`: writes and reads through index arrays (`add_at`, `last_writes`);
-- `elementwise`, `reductions`, `prod`, `shapes`, `joins`, `rearrange`, `ranges`,
+- `elementwise`, `steps`, `spectral`, `reductions`, `prod`, `shapes`, `joins`, `rearrange`, `ranges`,
   `linalg`, `matrices`, `norms`: the replacements of NumPy functions Numba cannot
   compile as written, and the helpers their rules call;
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
@@ -98,7 +98,9 @@ from .shapes import (
     squeezed_shape,
     transpose_grad,
 )
+from .spectral import fftfreq, fftshift, ifftshift, rfftfreq
 from .stacks import pop_shape, push_shape
+from .steps import fill_cotangent, fmod, heaviside, imag_part_grad, real_part_grad
 from .vecmath import cos, exp, log, sin, tanh
 
 __all__ = [
@@ -108,7 +110,8 @@ __all__ = [
     "shape_of", "add_at", "last_writes", "store_last", "scatter_add", "sum_to",
     # elementwise
     "cast_like", "cast_grad", "cast_grad_as", "select", "greater_share", "safe_reciprocal",
-    "absolute", "log_base", "float32", "float64", "clip",
+    "absolute", "log_base", "float32", "float64", "clip", "heaviside", "fmod", "fill_cotangent",
+    "real_part_grad", "imag_part_grad",
     "exp", "log", "tanh", "sin", "cos",
     # reductions
     "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "sum_grad",
@@ -127,4 +130,6 @@ __all__ = [
     "half_lower", "mirror_lower", "fold_lower",
     # lists that grow in a loop
     "new_list", "list_append", "list_length", "list_index", "stack_list", "list_zeros",
+    # np.fft's real-valued functions
+    "fftshift", "ifftshift", "fftfreq", "rfftfreq",
 ]
