@@ -10,6 +10,8 @@ Importing this package registers every rule, grouped by family:
   `moveaxis`, `hstack`, `vstack`;
 - `linalg`: `np.dot`, `@`, `np.outer`, `np.trace`, `np.linalg.norm`, and
   `det`, `slogdet`, `inv`, `solve`, `cholesky` of one matrix;
+- `special`: SciPy's special functions (`gammaln`, `psi`, `erf`, `expit`, ...)
+  and `math.gamma`, `math.lgamma`;
 - `helpers`: the rules of the run-time helpers themselves (`select`, `cast_like`,
   `unbroadcast`, ...), so that gradients can be differentiated again;
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
@@ -29,6 +31,7 @@ from . import (  # noqa: F401  (registers)
     rearrange,
     reductions,
     shapes,
+    special,
     unary,
     writes,
 )

@@ -20,6 +20,8 @@ The modules, by job:
   `linalg`, `matrices`, `norms`: the replacements of NumPy functions Numba cannot
   compile as written, and the helpers their rules call;
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
+- `special`: SciPy's special functions (`gammaln`, `psi`, `erf`, ...), compiled
+  with SciPy's own kernels;
 - `dtypes`, `axes`, `arrays`, `groups`: what the implementations share
   (never called by generated code);
 - `machinecode`: the on-disk cache of all of these, compiled.
@@ -96,6 +98,33 @@ from .shapes import (
     squeezed_shape,
     transpose_grad,
 )
+from .special import (
+    beta,
+    betaln,
+    entr,
+    erf,
+    erfc,
+    erfcinv,
+    erfinv,
+    exp1,
+    expit,
+    expn,
+    gamma,
+    gammaln,
+    i0,
+    i0e,
+    i1,
+    i1e,
+    log_expit,
+    log_ndtr,
+    logit,
+    ndtr,
+    ndtri,
+    polygamma,
+    psi,
+    xlog1py,
+    xlogy,
+)
 from .stacks import pop_shape, push_shape
 from .vecmath import cos, exp, log, sin, tanh
 
@@ -123,4 +152,8 @@ __all__ = [
     "dot", "matmul", "product", "dot_grad_left", "dot_grad_right", "trace_grad", "norm",
     "vector_argument", "vector_operand", "det", "slogdet_sign", "logabsdet", "inv", "solve", "cholesky",
     "half_lower", "mirror_lower", "fold_lower",
+    # special functions
+    "gammaln", "psi", "polygamma", "gamma", "beta", "betaln", "erf", "erfc", "erfinv",
+    "erfcinv", "ndtr", "log_ndtr", "ndtri", "i0", "i1", "i0e", "i1e", "exp1", "expn", "expit",
+    "logit", "log_expit", "xlogy", "xlog1py", "entr",
 ]
