@@ -12,6 +12,8 @@ Importing this package registers every rule, grouped by family:
   `det`, `slogdet`, `inv`, `solve`, `cholesky` of one matrix;
 - `special`: SciPy's special functions (`gammaln`, `psi`, `erf`, `expit`, ...)
   and `math.gamma`, `math.lgamma`;
+- `distributions`: log-densities of `scipy.stats` (`norm`, `t`, `gamma`, `beta`,
+  `poisson`, `multivariate_normal`), written as operations with rules;
 - `helpers`: the rules of the run-time helpers themselves (`select`, `cast_like`,
   `unbroadcast`, ...), so that gradients can be differentiated again;
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (registers)
     binary,
+    distributions,
     helpers,
     linalg,
     rearrange,

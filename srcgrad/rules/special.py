@@ -24,10 +24,18 @@ Kinks get one of their one-sided derivatives' mean: `i0e` and `i1e` use
 sign(0) = 0 at 0.  Orders (`polygamma`'s and `expn`'s n) must be integers;
 the replacements refuse others.  The calls are replaced by the functions of
 `srcgrad.runtime.special`, which compiled call SciPy's own kernels.
+
+Expanded into operations with rules (so differentiable to any order):
+`logsumexp(a, axis, b, keepdims)` (not `return_sign=True`), `softmax(x,
+axis)` and `log_softmax(x, axis)`, stable as SciPy's (the largest element
+is subtracted before `exp`: `logsumexp_shift`, a constant), and
+`multigammaln(a, d)` of a constant integer d, a sum of `gammaln`s.
 """
 
 from __future__ import annotations
 
+import ast
+import inspect
 import math
 
 import numpy as np
@@ -54,6 +62,7 @@ from ..runtime import (
     log_expit,
     log_ndtr,
     logit,
+    logsumexp_shift,
     ndtr,
     ndtri,
     polygamma,
@@ -64,7 +73,7 @@ from ..runtime import (
     xlog1py,
     xlogy,
 )
-from .registry import adjoint, replace
+from .registry import Refused, adjoint, expand, nondifferentiable, replace
 
 # --- log-gamma and friends ------------------------------------------------------------------
 
@@ -215,3 +224,77 @@ for _impl in (gammaln, psi, polygamma, gamma, beta, betaln, erf, erfc, erfinv, e
               log_ndtr, ndtri, i0, i1, i0e, i1e, exp1, expn, expit, logit, log_expit, xlogy,
               xlog1py, entr):
     replace(getattr(scipy.special, _impl.__name__), _impl)
+
+
+# --- log-sum-exp and softmax, written as operations with rules --------------------------------------
+
+
+def _constant(node: ast.expr, value: object) -> bool:
+    return isinstance(node, ast.Constant) and node.value is value
+
+
+def _kept_axis_sum(lowering, x: ast.expr, axis: ast.expr) -> ast.expr:
+    return lowering.emit_call(np.sum, [x], [ast.keyword("axis", axis),
+                                            ast.keyword("keepdims", ast.Constant(True))])
+
+
+def _expand_logsumexp(arguments: dict, lowering):
+    """`logsumexp(a, axis, b, keepdims)` as SciPy computes it: the shift `m`
+    (the largest element, a constant) subtracted before `exp` and added
+    back, `log(sum(b * exp(a - m)) + m)`; then summed over the kept
+    length-1 axes where `keepdims` is not True (which drops them)."""
+    if not _constant(arguments["return_sign"], False):
+        raise Refused("srcgrad differentiates logsumexp with return_sign=False (the default)")
+    a, axis, b, keepdims = (arguments[k] for k in ("a", "axis", "b", "keepdims"))
+    shift = lowering.emit_call(logsumexp_shift, [a, axis], [])
+    terms = lowering.emit_call(np.exp, [lowering.emit_binop(a, ast.Sub(), shift)], [])
+    if not _constant(b, None):
+        terms = lowering.emit_binop(b, ast.Mult(), terms)
+    total = lowering.emit_call(np.log, [_kept_axis_sum(lowering, terms, axis)], [])
+    kept = lowering.emit_binop(total, ast.Add(), shift)
+    if _constant(keepdims, True):
+        return kept
+    return lowering.emit_call(np.sum, [kept], [ast.keyword("axis", axis),
+                                               ast.keyword("keepdims", keepdims)])
+
+
+def _expand_softmax(arguments: dict, lowering):
+    """`softmax(x, axis)` as `e / sum(e)`, `e = exp(x - m)` (`m` the shift)."""
+    x, axis = arguments["x"], arguments["axis"]
+    shift = lowering.emit_call(logsumexp_shift, [x, axis], [])
+    terms = lowering.emit_call(np.exp, [lowering.emit_binop(x, ast.Sub(), shift)], [])
+    return lowering.emit_binop(terms, ast.Div(), _kept_axis_sum(lowering, terms, axis))
+
+
+def _expand_log_softmax(arguments: dict, lowering):
+    """`log_softmax(x, axis)` as `(x - m) - log(sum(exp(x - m)))`."""
+    x, axis = arguments["x"], arguments["axis"]
+    shift = lowering.emit_call(logsumexp_shift, [x, axis], [])
+    shifted = lowering.emit_binop(x, ast.Sub(), shift)
+    total = _kept_axis_sum(lowering, lowering.emit_call(np.exp, [shifted], []), axis)
+    return lowering.emit_binop(shifted, ast.Sub(), lowering.emit_call(np.log, [total], []))
+
+
+def _expand_multigammaln(arguments: dict, lowering):
+    """`multigammaln(a, d)` (a constant integer d >= 1) as
+    `d (d - 1) / 4 log(pi) + sum over j < d of gammaln(a - j / 2)`.
+    (SciPy refuses a <= (d - 1) / 2; this does not check it.)"""
+    d = arguments["d"]
+    if not (isinstance(d, ast.Constant) and type(d.value) is int and d.value >= 1):
+        raise Refused("srcgrad differentiates multigammaln of a constant integer dimension "
+                      "d >= 1")
+    n = d.value
+    total = ast.Constant(n * (n - 1) / 4 * math.log(math.pi))
+    for j in range(n):
+        shifted = arguments["a"] if j == 0 else lowering.emit_binop(
+            arguments["a"], ast.Sub(), ast.Constant(j / 2))
+        total = lowering.emit_binop(total, ast.Add(), lowering.emit_call(gammaln, [shifted], []))
+    return total
+
+
+for _primal, _expansion in [(scipy.special.logsumexp, _expand_logsumexp),
+                            (scipy.special.softmax, _expand_softmax),
+                            (scipy.special.log_softmax, _expand_log_softmax),
+                            (scipy.special.multigammaln, _expand_multigammaln)]:
+    expand(_primal, _expansion, inspect.signature(_primal))
+nondifferentiable(logsumexp_shift)

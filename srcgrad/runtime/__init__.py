@@ -20,6 +20,8 @@ The modules, by job:
   `linalg`, `matrices`, `norms`: the replacements of NumPy functions Numba cannot
   compile as written, and the helpers their rules call;
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
+- `densities`: the constant parts of log-sum-exp and of `scipy.stats`'
+  log-densities (the shift, supports);
 - `special`: SciPy's special functions (`gammaln`, `psi`, `erf`, ...), compiled
   with SciPy's own kernels;
 - `dtypes`, `axes`, `arrays`, `groups`: what the implementations share
@@ -29,6 +31,14 @@ The modules, by job:
 
 from .broadcast import shape_of, sum_to, unbroadcast
 from .cotangents import new_cotangent, seed, take_cotangent, zeros_like
+from .densities import (
+    counts,
+    gaussian_dimension,
+    invalid_scale,
+    logsumexp_shift,
+    nonnegative,
+    unit_interval,
+)
 from .dtypes import grad_dtype
 from .elementwise import (
     absolute,
@@ -155,5 +165,6 @@ __all__ = [
     # special functions
     "gammaln", "psi", "polygamma", "gamma", "beta", "betaln", "erf", "erfc", "erfinv",
     "erfcinv", "ndtr", "log_ndtr", "ndtri", "i0", "i1", "i0e", "i1e", "exp1", "expn", "expit",
-    "logit", "log_expit", "xlogy", "xlog1py", "entr",
+    "logit", "log_expit", "xlogy", "xlog1py", "entr", "logsumexp_shift", "invalid_scale", "nonnegative",
+    "unit_interval", "counts", "gaussian_dimension",
 ]
