@@ -28,8 +28,9 @@ import numpy as np
 import scipy.special
 import scipy.special.cython_special as cython_special
 from numba import types
+from numba.core.datamodel import models
 from numba.core.errors import TypingError
-from numba.extending import get_cython_function_address
+from numba.extending import get_cython_function_address, register_model
 
 from ..errors import NoAdjointError
 from .dtypes import is_scalar_type, numba_dtype, scalar_if_scalars, weak_result_dtype
@@ -47,7 +48,26 @@ _PyCapsule_GetName.restype = ctypes.c_char_p
 _PyCapsule_GetName.argtypes = [ctypes.py_object]
 
 
-def _kernel(name: str, arity: int) -> types.ExternalFunction:
+class _CythonKernel(types.ExternalFunction):
+    """A kernel of `cython_special`, which Numba calls by its symbol.
+
+    It pickles as the call that makes it: Numba's cache keys an
+    implementation that closes over it by the pickle of its closure, and a
+    Numba type's own pickle holds a code drawn anew in every process."""
+
+    def __init__(self, name: str, arity: int):
+        self.scipy_name, self.arity = name, arity
+        signature = types.float64(*[types.float64] * arity, types.intc)
+        super().__init__(f"srcgrad_scipy_special_{name}", signature)
+
+    def __reduce__(self):
+        return _kernel, (self.scipy_name, self.arity)
+
+
+register_model(_CythonKernel)(models.OpaqueModel)  # as Numba's ExternalFunction
+
+
+def _kernel(name: str, arity: int) -> _CythonKernel:
     """The float64 kernel of `cython_special.name`, callable under Numba as
     `kernel(x, ..., 0)` (the last argument is Cython's `skip_dispatch`).
 
@@ -62,9 +82,9 @@ def _kernel(name: str, arity: int) -> types.ExternalFunction:
             break
     else:
         raise ImportError(f"scipy.special.cython_special has no {want} {name}")
-    symbol = f"srcgrad_scipy_special_{name}"
-    llvm.add_symbol(symbol, get_cython_function_address("scipy.special.cython_special", cname))
-    return types.ExternalFunction(symbol, types.float64(*[types.float64] * arity, types.intc))
+    address = get_cython_function_address("scipy.special.cython_special", cname)
+    llvm.add_symbol(f"srcgrad_scipy_special_{name}", address)
+    return _CythonKernel(name, arity)
 
 
 # --- the result's dtype ------------------------------------------------------------------------
