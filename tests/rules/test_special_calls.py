@@ -151,10 +151,17 @@ def second_order_mixture(x):
             + np.sum(scipy.special.polygamma(2, x + 3.0)))
 
 
-def test_second_order():
+def second_order_compiled(x):
+    return logsumexp(x) + np.sum(gammaln(x * x + 1.0) + scipy.special.log_ndtr(x))
+
+
+@pytest.mark.parametrize("fn,target", [(second_order_mixture, "python"),
+                                       (second_order_compiled, "python"),
+                                       (second_order_compiled, "cpu")])
+def test_second_order(fn, target):
     x = np.array([0.3, -0.7, 1.1])
-    first = sg.grad(second_order_mixture, target="python")
-    second = sg.grad(first, target="python")
+    first = sg.grad(fn, target=target)
+    second = sg.grad(first, target=target)
     v = np.array([0.4, -1.0, 0.7])
     got = second(x, grad_ys=v)
     want = numerical_gradient(lambda a: np.sum(v * first(a)), (x,), 0)
