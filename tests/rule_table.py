@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import scipy.special
 
 from srcgrad import runtime
 from srcgrad.runtime import copy_value, last_writes, seed, store_last, unbroadcast
@@ -90,6 +91,8 @@ def _name(primal) -> str:
     prefix = {"math": "math.", "_operator": "operator.", "builtins": ""}.get(module, "")
     if module.startswith("srcgrad"):
         prefix = "sg."
+    elif getattr(scipy.special, getattr(primal, "__name__", ""), None) is primal:
+        prefix = "scipy.special."  # SciPy's ufuncs have no __module__
     elif module.startswith("numpy"):
         prefix = "np.linalg." if "linalg" in module else "np."
     return prefix + getattr(primal, "__name__", repr(primal))

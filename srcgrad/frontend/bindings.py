@@ -56,11 +56,14 @@ def binding_of_name(fn: types.FunctionType, name: str, value: object) -> Binding
 
 def binding_of_attribute(base: object, attr: str, value: object) -> Binding | None:
     """The binding of `base.attr`, read as a global (`cfg.SCALE`); None for a
-    library's attribute (`np.sin`) or a module."""
+    library's attribute (`np.sin`, `scipy.stats.norm.logpdf`) or a module."""
     if isinstance(value, types.ModuleType):
         return None
     if isinstance(base, types.ModuleType) and base.__name__.split(".")[0] in _LIBRARIES:
         return None
+    if isinstance(value, types.MethodType) and value.__self__ is base and \
+            type(base).__module__.split(".")[0] in _LIBRARIES:
+        return None  # `norm.logpdf`: a library object's method, a new object at each read
     return Binding(base, attr, value)
 
 

@@ -15,6 +15,10 @@ Importing this package registers every rule, grouped by family:
   `det`, `slogdet`, `inv`, `solve`, `cholesky` of one matrix;
 - `spectral`: `np.fft.fftshift`, `ifftshift`, `fftfreq`, `rfftfreq`; the
   transforms, whose values are complex, refused with the reason;
+- `special`: SciPy's special functions (`gammaln`, `psi`, `erf`, `expit`, ...)
+  and `math.gamma`, `math.lgamma`;
+- `distributions`: log-densities of `scipy.stats` (`norm`, `t`, `gamma`, `beta`,
+  `poisson`, `multivariate_normal`), written as operations with rules;
 - `helpers`: the rules of the run-time helpers themselves (`select`, `cast_like`,
   `unbroadcast`, ...), so that gradients can be differentiated again;
 - `lists`: lists grown in a loop of unknown length (`acc.append(v)`, `np.array(acc)`);
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (registers)
     binary,
+    distributions,
     elementwise_more,
     helpers,
     linalg,
@@ -37,6 +42,7 @@ from . import (  # noqa: F401  (registers)
     rearrange,
     reductions,
     shapes,
+    special,
     spectral,
     unary,
     writes,

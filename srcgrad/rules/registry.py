@@ -39,6 +39,7 @@ import ast
 import functools
 import inspect
 import textwrap
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -50,8 +51,7 @@ from ..runtime.guards import NO_ADJOINT  # re-exported: a refusal's message star
 __all__ = ["Rule", "adjoint", "nondifferentiable", "lookup", "is_nondifferentiable", "RULES",
            "replace", "replacement", "replacements", "Mutation", "Write", "mutates",
            "mutates_method", "method_mutation", "written_argument", "expand", "expansion",
-           "expansion_signature", "Refused", "NO_ADJOINT"]
-__all__ += ["unsupported", "unsupported_reason"]
+           "expansion_signature", "Refused", "NO_ADJOINT", "unsupported", "unsupported_reason"]
 
 
 class Refused(Exception):
@@ -74,12 +74,16 @@ class Rule:
         return list(self.signature.parameters)
 
 
-RULES: dict[int, Rule] = {}
-_PRIMALS: dict[int, object] = {}  # keeps registered primals alive, so ids stay unique
-_NONDIFF: dict[int, object] = {}
+RULES: dict[int | tuple[int, int], Rule] = {}
+_PRIMALS: dict[int | tuple[int, int], object] = {}  # keeps registered primals alive, so ids stay unique
+_NONDIFF: dict[int | tuple[int, int], object] = {}
 
 
-def _key(primal: object) -> int:
+def _key(primal: object) -> int | tuple[int, int]:
+    if isinstance(primal, types.MethodType):
+        # a method of an object (`scipy.stats.norm.logpdf`) is a new bound-method
+        # object at each read: it is known by its object and its function
+        return id(primal.__self__), id(primal.__func__)
     return id(primal)
 
 
@@ -118,7 +122,7 @@ def unsupported_reason(primal: object) -> str | None:
     return _UNSUPPORTED.get(_key(primal))
 
 
-_REPLACEMENTS: dict[int, tuple[object, Callable]] = {}
+_REPLACEMENTS: dict[int | tuple[int, int], tuple[object, Callable]] = {}
 
 
 def replace(primal: object, impl: Callable) -> None:
@@ -285,7 +289,7 @@ def _parse_rule(fn: Callable, elementwise: bool, sequence: str | None) -> Rule:
     return Rule(fn.__name__, primal_sig, cotangents, elementwise, sequence, fn)
 
 
-_EXPANSIONS: dict[int, tuple[Callable, inspect.Signature | None]] = {}
+_EXPANSIONS: dict[int | tuple[int, int], tuple[Callable, inspect.Signature | None]] = {}
 
 
 def expand(primal: object, fn: Callable, signature: inspect.Signature | None = None) -> None:

@@ -20,6 +20,10 @@ The modules, by job:
   `linalg`, `matrices`, `norms`: the replacements of NumPy functions Numba cannot
   compile as written, and the helpers their rules call;
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
+- `densities`: the constant parts of log-sum-exp and of `scipy.stats`'
+  log-densities (the shift, supports);
+- `special`: SciPy's special functions (`gammaln`, `psi`, `erf`, ...), compiled
+  with SciPy's own kernels;
 - `dtypes`, `axes`, `arrays`, `groups`: what the implementations share
   (never called by generated code);
 - `lists`: lists that grow in a loop of unknown length (`acc.append(v)`);
@@ -28,6 +32,14 @@ The modules, by job:
 
 from .broadcast import shape_of, sum_to, unbroadcast
 from .cotangents import new_cotangent, seed, take_cotangent, zeros_like
+from .densities import (
+    counts,
+    gaussian_dimension,
+    invalid_scale,
+    logsumexp_shift,
+    nonnegative,
+    unit_interval,
+)
 from .dtypes import grad_dtype
 from .elementwise import (
     absolute,
@@ -98,6 +110,33 @@ from .shapes import (
     squeezed_shape,
     transpose_grad,
 )
+from .special import (
+    beta,
+    betaln,
+    entr,
+    erf,
+    erfc,
+    erfcinv,
+    erfinv,
+    exp1,
+    expit,
+    expn,
+    gamma,
+    gammaln,
+    i0,
+    i0e,
+    i1,
+    i1e,
+    log_expit,
+    log_ndtr,
+    logit,
+    ndtr,
+    ndtri,
+    polygamma,
+    psi,
+    xlog1py,
+    xlogy,
+)
 from .spectral import fftfreq, fftshift, ifftshift, rfftfreq
 from .stacks import pop_shape, push_shape
 from .steps import fill_cotangent, fmod, heaviside, imag_part_grad, real_part_grad
@@ -132,4 +171,9 @@ __all__ = [
     "new_list", "list_append", "list_length", "list_index", "stack_list", "list_zeros",
     # np.fft's real-valued functions
     "fftshift", "ifftshift", "fftfreq", "rfftfreq",
+    # special functions
+    "gammaln", "psi", "polygamma", "gamma", "beta", "betaln", "erf", "erfc", "erfinv",
+    "erfcinv", "ndtr", "log_ndtr", "ndtri", "i0", "i1", "i0e", "i1e", "exp1", "expn", "expit",
+    "logit", "log_expit", "xlogy", "xlog1py", "entr", "logsumexp_shift", "invalid_scale", "nonnegative",
+    "unit_interval", "counts", "gaussian_dimension",
 ]

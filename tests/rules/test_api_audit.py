@@ -2,7 +2,8 @@
 registry lists, checked end to end, one row per function.
 
 The rows are GENERATED from the registry (`srcgrad/rules/registry.py`): the
-primals of `RULES` (differentiable) and of `_NONDIFF` (declared constant),
+primals of `RULES` and SciPy's functions that an expansion writes as other
+operations (differentiable), and of `_NONDIFF` (declared constant),
 less srcgrad's own helpers (whose `__module__` starts with "srcgrad").  A new
 registry entry is therefore audited automatically, and needs a recipe in
 `RECIPES` below: a registered function without one FAILS its row.
@@ -35,6 +36,7 @@ import math
 import operator
 import os
 import sys
+import types
 import zlib
 
 import numpy as np
@@ -54,6 +56,7 @@ _NAMESPACES = [("numpy", np), ("numpy.linalg", np.linalg), ("math", math),
                ("operator", operator), ("builtins", builtins)]
 try:  # SPEC.md: scipy.special functions may be registered too
     import scipy.special
+    import scipy.stats
 
     _NAMESPACES.append(("scipy.special", scipy.special))
 except ImportError:  # pragma: no cover
@@ -64,6 +67,11 @@ def qualified_name(fn) -> str:
     """`numpy.sin`, `numpy.linalg.norm`, `math.exp`, `operator.add`, `builtins.abs`:
     where the function is found under its own name, else module.qualname."""
     name = getattr(fn, "__name__", None)
+    owner = getattr(fn, "__self__", None)
+    if isinstance(fn, types.MethodType) and owner.__class__.__module__.startswith("scipy.stats"):
+        # a distribution's method: `scipy.stats.norm.logpdf`
+        return next(f"scipy.stats.{n}.{name}" for n in dir(scipy.stats)
+                    if getattr(scipy.stats, n) is owner)
     if name:
         for prefix, namespace in _NAMESPACES:
             if getattr(namespace, name, None) is fn:
@@ -80,6 +88,10 @@ def registered() -> tuple[dict[str, object], dict[str, object]]:
     """(differentiable, non-differentiable) user-facing functions by name."""
     diff = {qualified_name(p): p for key, p in registry._PRIMALS.items()
             if key in registry.RULES and _user_facing(p)}
+    # SciPy's functions that srcgrad writes as other operations (`expand`), with no rule
+    diff.update({qualified_name(p): p for key, p in registry._PRIMALS.items()
+                 if key in registry._EXPANSIONS and key not in registry.RULES
+                 and qualified_name(p).startswith("scipy.")})
     nondiff = {qualified_name(p): p for p in registry._NONDIFF.values() if _user_facing(p)}
     return diff, nondiff
 
@@ -328,7 +340,8 @@ CPU_ROWS = sorted(name for name in DIFFERENTIABLE if name in RECIPES and RECIPES
 
 # --- the user functions ------------------------------------------------------------------------
 
-HEADER = "import math\nimport operator\n\nimport numpy as np\nimport scipy.linalg\nimport scipy.special\n"
+HEADER = ("import math\nimport operator\n\nimport numpy as np\nimport scipy.linalg\nimport scipy.special\n"
+          "import scipy.stats\n")
 
 
 def draw(recipe: Recipe, name: str) -> tuple:

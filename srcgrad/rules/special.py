@@ -1,0 +1,300 @@
+"""Adjoint rules of SciPy's special functions (`scipy.special`) and of
+`math.gamma` and `math.lgamma`.
+
+Every rule here is elementwise, and written with functions that have rules
+of their own (mostly other special functions: `gammaln`'s derivative is
+`psi`, `psi`'s is `polygamma(1, x)`, `polygamma(n, x)`'s is
+`polygamma(n + 1, x)`), so gradients can be differentiated again.
+
+- log-gamma and friends: `gammaln` (`math.lgamma`), `psi` (`digamma`),
+  `polygamma(n, x)` (an integer order n, not differentiated), `gamma`
+  (`math.gamma`), `beta`, `betaln`;
+- error functions and the normal distribution: `erf`, `erfc`, `erfinv`,
+  `erfcinv`, `ndtr`, `log_ndtr` (its derivative as
+  exp(-x²/2 - log_ndtr(x)) / sqrt(2π), finite far in the lower tail),
+  `ndtri`;
+- Bessel functions: `i0`, `i1`, `i0e`, `i1e` (`i1(x) / x` is 1/2 at 0);
+- exponential integrals: `exp1`, `expn(n, x)` (an integer order n:
+  E_n' = -E_{n-1}, and E_0' = -E_0 (1 + 1/x));
+- logistic functions: `expit`, `logit`, `log_expit`;
+- `xlogy(x, y)` and `xlog1py(x, y)` (the cotangent of `x` is
+  `xlogy(g, y)`, 0 where g is 0 as the function is where x is), `entr`.
+
+Kinks get one of their one-sided derivatives' mean: `i0e` and `i1e` use
+sign(0) = 0 at 0.  Orders (`polygamma`'s and `expn`'s n) must be integers;
+the replacements refuse others.  The calls are replaced by the functions of
+`srcgrad.runtime.special`, which compiled call SciPy's own kernels.
+
+Expanded into operations with rules (so differentiable to any order):
+`logsumexp(a, axis, b, keepdims)` (not `return_sign=True`), `softmax(x,
+axis)` and `log_softmax(x, axis)`, stable as SciPy's (the largest element
+is subtracted before `exp`: `logsumexp_shift`, a constant), and
+`multigammaln(a, d)` of a constant integer d, a sum of `gammaln`s.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import math
+
+import numpy as np
+import scipy.special
+
+from ..runtime import (
+    beta,
+    betaln,
+    cast_like,
+    entr,
+    erf,
+    erfc,
+    erfcinv,
+    erfinv,
+    exp1,
+    expit,
+    expn,
+    gamma,
+    gammaln,
+    i0,
+    i0e,
+    i1,
+    i1e,
+    log_expit,
+    log_ndtr,
+    logit,
+    logsumexp_shift,
+    ndtr,
+    ndtri,
+    polygamma,
+    psi,
+    safe_reciprocal,
+    select,
+    unbroadcast,
+    xlog1py,
+    xlogy,
+)
+from .registry import Refused, adjoint, expand, nondifferentiable, replace
+
+# --- log-gamma and friends ------------------------------------------------------------------
+
+
+@adjoint(scipy.special.gammaln, gammaln, math.lgamma, elementwise=True)
+def gammaln_adjoint(g, ans, x):
+    return g * psi(x)
+
+
+@adjoint(scipy.special.psi, psi, elementwise=True)
+def psi_adjoint(g, ans, x):
+    return g * polygamma(1, x)
+
+
+@adjoint(scipy.special.polygamma, polygamma, elementwise=True)
+def polygamma_adjoint(g, ans, n, x):
+    return None, g * polygamma(n + 1, x)
+
+
+@adjoint(scipy.special.gamma, gamma, math.gamma, elementwise=True)
+def gamma_adjoint(g, ans, x):
+    return g * ans * psi(x)
+
+
+@adjoint(scipy.special.beta, beta, elementwise=True)
+def beta_adjoint(g, ans, a, b):
+    return (unbroadcast(g * ans * (psi(a) - psi(a + b)), a),
+            unbroadcast(g * ans * (psi(b) - psi(a + b)), b))
+
+
+@adjoint(scipy.special.betaln, betaln, elementwise=True)
+def betaln_adjoint(g, ans, a, b):
+    return unbroadcast(g * (psi(a) - psi(a + b)), a), unbroadcast(g * (psi(b) - psi(a + b)), b)
+
+
+# --- error functions and the normal distribution ------------------------------------------------
+
+
+@adjoint(scipy.special.erf, erf, elementwise=True)
+def erf_adjoint(g, ans, x):
+    return g * cast_like(2 / math.sqrt(math.pi), x) * np.exp(-x * x)
+
+
+@adjoint(scipy.special.erfc, erfc, elementwise=True)
+def erfc_adjoint(g, ans, x):
+    return -g * cast_like(2 / math.sqrt(math.pi), x) * np.exp(-x * x)
+
+
+@adjoint(scipy.special.erfinv, erfinv, elementwise=True)
+def erfinv_adjoint(g, ans, x):
+    return g * cast_like(math.sqrt(math.pi) / 2, x) * np.exp(ans * ans)
+
+
+@adjoint(scipy.special.erfcinv, erfcinv, elementwise=True)
+def erfcinv_adjoint(g, ans, x):
+    return -g * cast_like(math.sqrt(math.pi) / 2, x) * np.exp(ans * ans)
+
+
+@adjoint(scipy.special.ndtr, ndtr, elementwise=True)
+def ndtr_adjoint(g, ans, x):
+    return g * cast_like(1 / math.sqrt(2 * math.pi), x) * np.exp(-x * x / 2)
+
+
+@adjoint(scipy.special.log_ndtr, log_ndtr, elementwise=True)
+def log_ndtr_adjoint(g, ans, x):
+    return g * cast_like(1 / math.sqrt(2 * math.pi), x) * np.exp(-x * x / 2 - ans)
+
+
+@adjoint(scipy.special.ndtri, ndtri, elementwise=True)
+def ndtri_adjoint(g, ans, x):
+    return g * cast_like(math.sqrt(2 * math.pi), x) * np.exp(ans * ans / 2)
+
+
+# --- modified Bessel functions --------------------------------------------------------------------
+
+
+@adjoint(scipy.special.i0, i0, elementwise=True)
+def i0_adjoint(g, ans, x):
+    return g * i1(x)
+
+
+@adjoint(scipy.special.i1, i1, elementwise=True)
+def i1_adjoint(g, ans, x):
+    # i1'(x) = i0(x) - i1(x) / x, which is 1/2 at 0
+    return g * select(x == 0, cast_like(0.5, x), i0(x) - ans * safe_reciprocal(x))
+
+
+@adjoint(scipy.special.i0e, i0e, elementwise=True)
+def i0e_adjoint(g, ans, x):
+    return g * (i1e(x) - np.sign(x) * ans)
+
+
+@adjoint(scipy.special.i1e, i1e, elementwise=True)
+def i1e_adjoint(g, ans, x):
+    return g * select(x == 0, cast_like(0.5, x),
+                      i0e(x) - ans * (np.sign(x) + safe_reciprocal(x)))
+
+
+# --- exponential integrals ------------------------------------------------------------------------
+
+
+@adjoint(scipy.special.exp1, exp1, elementwise=True)
+def exp1_adjoint(g, ans, x):
+    return -g * np.exp(-x) / x
+
+
+@adjoint(scipy.special.expn, expn, elementwise=True)
+def expn_adjoint(g, ans, n, x):
+    # E_0 = exp(-x) / x has no E_-1: its order is kept at 0 where it is not used
+    return None, -g * select(n == 0, ans * (1 + 1 / x), expn(np.maximum(n - 1, 0), x))
+
+
+# --- logistic functions, x log y, entropy -----------------------------------------------------------
+
+
+@adjoint(scipy.special.expit, expit, elementwise=True)
+def expit_adjoint(g, ans, x):
+    return g * ans * (1 - ans)
+
+
+@adjoint(scipy.special.logit, logit, elementwise=True)
+def logit_adjoint(g, ans, x):
+    return g / (x * (1 - x))
+
+
+@adjoint(scipy.special.log_expit, log_expit, elementwise=True)
+def log_expit_adjoint(g, ans, x):
+    return g * expit(-x)
+
+
+@adjoint(scipy.special.xlogy, xlogy, elementwise=True)
+def xlogy_adjoint(g, ans, x, y):
+    return unbroadcast(xlogy(g, y), x), unbroadcast(g * x / y, y)
+
+
+@adjoint(scipy.special.xlog1py, xlog1py, elementwise=True)
+def xlog1py_adjoint(g, ans, x, y):
+    return unbroadcast(xlog1py(g, y), x), unbroadcast(g * x / (1 + y), y)
+
+
+@adjoint(scipy.special.entr, entr, elementwise=True)
+def entr_adjoint(g, ans, x):
+    return -g * (np.log(x) + 1)
+
+
+# generated code calls srcgrad's twin of each (named as SciPy names it): Numba has no scipy.special
+for _impl in (gammaln, psi, polygamma, gamma, beta, betaln, erf, erfc, erfinv, erfcinv, ndtr,
+              log_ndtr, ndtri, i0, i1, i0e, i1e, exp1, expn, expit, logit, log_expit, xlogy,
+              xlog1py, entr):
+    replace(getattr(scipy.special, _impl.__name__), _impl)
+
+
+# --- log-sum-exp and softmax, written as operations with rules --------------------------------------
+
+
+def _constant(node: ast.expr, value: object) -> bool:
+    return isinstance(node, ast.Constant) and node.value is value
+
+
+def _kept_axis_sum(lowering, x: ast.expr, axis: ast.expr) -> ast.expr:
+    return lowering.emit_call(np.sum, [x], [ast.keyword("axis", axis),
+                                            ast.keyword("keepdims", ast.Constant(True))])
+
+
+def _expand_logsumexp(arguments: dict, lowering):
+    """`logsumexp(a, axis, b, keepdims)` as SciPy computes it: the shift `m`
+    (the largest element, a constant) subtracted before `exp` and added
+    back, `log(sum(b * exp(a - m)) + m)`; then summed over the kept
+    length-1 axes where `keepdims` is not True (which drops them)."""
+    if not _constant(arguments["return_sign"], False):
+        raise Refused("srcgrad differentiates logsumexp with return_sign=False (the default)")
+    a, axis, b, keepdims = (arguments[k] for k in ("a", "axis", "b", "keepdims"))
+    shift = lowering.emit_call(logsumexp_shift, [a, axis], [])
+    terms = lowering.emit_call(np.exp, [lowering.emit_binop(a, ast.Sub(), shift)], [])
+    if not _constant(b, None):
+        terms = lowering.emit_binop(b, ast.Mult(), terms)
+    total = lowering.emit_call(np.log, [_kept_axis_sum(lowering, terms, axis)], [])
+    kept = lowering.emit_binop(total, ast.Add(), shift)
+    if _constant(keepdims, True):
+        return kept
+    return lowering.emit_call(np.sum, [kept], [ast.keyword("axis", axis),
+                                               ast.keyword("keepdims", keepdims)])
+
+
+def _expand_softmax(arguments: dict, lowering):
+    """`softmax(x, axis)` as `e / sum(e)`, `e = exp(x - m)` (`m` the shift)."""
+    x, axis = arguments["x"], arguments["axis"]
+    shift = lowering.emit_call(logsumexp_shift, [x, axis], [])
+    terms = lowering.emit_call(np.exp, [lowering.emit_binop(x, ast.Sub(), shift)], [])
+    return lowering.emit_binop(terms, ast.Div(), _kept_axis_sum(lowering, terms, axis))
+
+
+def _expand_log_softmax(arguments: dict, lowering):
+    """`log_softmax(x, axis)` as `(x - m) - log(sum(exp(x - m)))`."""
+    x, axis = arguments["x"], arguments["axis"]
+    shift = lowering.emit_call(logsumexp_shift, [x, axis], [])
+    shifted = lowering.emit_binop(x, ast.Sub(), shift)
+    total = _kept_axis_sum(lowering, lowering.emit_call(np.exp, [shifted], []), axis)
+    return lowering.emit_binop(shifted, ast.Sub(), lowering.emit_call(np.log, [total], []))
+
+
+def _expand_multigammaln(arguments: dict, lowering):
+    """`multigammaln(a, d)` (a constant integer d >= 1) as
+    `d (d - 1) / 4 log(pi) + sum over j < d of gammaln(a - j / 2)`.
+    (SciPy refuses a <= (d - 1) / 2; this does not check it.)"""
+    d = arguments["d"]
+    if not (isinstance(d, ast.Constant) and type(d.value) is int and d.value >= 1):
+        raise Refused("srcgrad differentiates multigammaln of a constant integer dimension "
+                      "d >= 1")
+    n = d.value
+    total = ast.Constant(n * (n - 1) / 4 * math.log(math.pi))
+    for j in range(n):
+        shifted = arguments["a"] if j == 0 else lowering.emit_binop(
+            arguments["a"], ast.Sub(), ast.Constant(j / 2))
+        total = lowering.emit_binop(total, ast.Add(), lowering.emit_call(gammaln, [shifted], []))
+    return total
+
+
+for _primal, _expansion in [(scipy.special.logsumexp, _expand_logsumexp),
+                            (scipy.special.softmax, _expand_softmax),
+                            (scipy.special.log_softmax, _expand_log_softmax),
+                            (scipy.special.multigammaln, _expand_multigammaln)]:
+    expand(_primal, _expansion, inspect.signature(_primal))
+nondifferentiable(logsumexp_shift)

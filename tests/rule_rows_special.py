@@ -1,0 +1,45 @@
+"""Rule-table rows of SciPy's special functions (`srcgrad/rules/special.py`),
+each on a domain where it is smooth, away from poles (gamma at the
+non-positive integers), kinks (`i0e` and `i1e` at 0) and the ends of its
+domain (`logit`, `erfinv`, `ndtri`)."""
+
+from __future__ import annotations
+
+import math
+
+import scipy.special as sp
+from rule_table import Const, Real, add, row
+
+from srcgrad import runtime
+
+S, V, M = (), (3,), (3, 4)
+
+UNARY = [
+    (sp.gammaln, 0.5, 4), (sp.psi, 0.5, 4), (sp.gamma, 0.5, 3), (sp.erf, -2, 2),
+    (sp.erfc, -2, 2), (sp.erfinv, -0.9, 0.9), (sp.erfcinv, 0.1, 1.9), (sp.ndtr, -3, 3),
+    (sp.log_ndtr, -6, 3), (sp.ndtri, 0.05, 0.95), (sp.i0, -3, 3), (sp.i1, -3, 3),
+    (sp.exp1, 0.2, 3), (sp.expit, -4, 4), (sp.logit, 0.05, 0.95), (sp.log_expit, -4, 4),
+    (sp.entr, 0.1, 3),
+]
+for fn, lo, hi in UNARY:
+    add(row(fn, Real(S, lo, hi)), row(fn, Real(M, lo, hi)))
+for fn in (sp.i0e, sp.i1e):
+    add(row(fn, Real(S, 0.2, 3, sign=True)), row(fn, Real(M, 0.2, 3, sign=True)))
+for fn in (sp.beta, sp.betaln):
+    add(row(fn, Real(S, 0.5, 3), Real(S, 0.5, 3)), row(fn, Real(M, 0.5, 3), Real((4,), 0.5, 3)))
+add(
+    row(sp.xlogy, Real(M), Real((4,), 0.1, 3)),
+    row(sp.xlogy, Real(S), Real(S, 0.1, 3)),
+    row(sp.xlog1py, Real((3, 1)), Real((1, 4), -0.9, 3)),
+    row(sp.polygamma, Const(1), Real(M, 0.5, 3)),
+    row(sp.polygamma, Const(2), Real(S, 0.5, 3)),
+    row(sp.polygamma, Const(0), Real(V, 0.5, 3)),
+    row(sp.expn, Const(1), Real(M, 0.2, 3)),
+    row(sp.expn, Const(3), Real(S, 0.2, 3)),
+    row(sp.expn, Const(0), Real(V, 0.2, 3)),
+    # srcgrad's twins, which generated code calls, share the rules
+    row(runtime.gammaln, Real(V, 0.5, 4)),
+    row(runtime.xlogy, Real(V), Real(S, 0.1, 3)),
+    row(math.lgamma, Real(S, 0.5, 4), math=True),
+    row(math.gamma, Real(S, 0.5, 3), math=True),
+)
