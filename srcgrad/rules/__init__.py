@@ -12,6 +12,8 @@ Importing this package registers every rule, grouped by family:
   `det`, `slogdet`, `inv`, `solve`, `cholesky` of one matrix;
 - `helpers`: the rules of the run-time helpers themselves (`select`, `cast_like`,
   `unbroadcast`, ...), so that gradients can be differentiated again;
+- `tiling`: `tile`, `repeat`, `pad`, `rot90`, `broadcast_to`, `take`,
+  `take_along_axis`, `ravel(order='F')`, as reads at flat positions (`gather`);
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
 
 `registry` holds the contract (`adjoint`, `nondifferentiable`, `replace`) and
@@ -29,6 +31,7 @@ from . import (  # noqa: F401  (registers)
     rearrange,
     reductions,
     shapes,
+    tiling,
     unary,
     writes,
 )
