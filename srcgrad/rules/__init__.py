@@ -14,6 +14,8 @@ Importing this package registers every rule, grouped by family:
   `unbroadcast`, ...), so that gradients can be differentiated again;
 - `tiling`: `tile`, `repeat`, `pad`, `rot90`, `broadcast_to`, `take`,
   `take_along_axis`, `ravel(order='F')`, as reads at flat positions (`gather`);
+- `pieces`: `split`, `array_split`, `dstack`, `column_stack`, `append`;
+- `ordering`: `sort`, `partition`, `select`, `piecewise`;
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
 
 `registry` holds the contract (`adjoint`, `nondifferentiable`, `replace`) and
@@ -28,6 +30,8 @@ from . import (  # noqa: F401  (registers)
     binary,
     helpers,
     linalg,
+    ordering,
+    pieces,
     rearrange,
     reductions,
     shapes,

@@ -1,0 +1,68 @@
+"""Orderings and choices written as other operations: `np.sort` (`axis`
+None or an int; any `kind`, which changes no value), `np.partition`
+(`kth` an int or a sequence, `axis`), `np.select(condlist, choicelist,
+default)` and `np.piecewise(x, condlist, funclist)` (lists written in the
+call; functions given as lambdas, named functions or constants).
+
+`np.sort(a, axis)` is `gather(a, sort_index(a, axis))`: each value moves
+with its element, so its cotangent goes back through the same permutation
+(`srcgrad.runtime.ordering`).  `np.select` is a chain of `np.where`, the
+first condition written outermost so that it wins, as in NumPy;
+`np.piecewise` is the same chain with each function applied to all of `x`
+and the last condition winning, as NumPy assigns them in order.  Where a
+function is undefined outside its piece (`np.sqrt` of negatives), its
+values there are dropped by `np.where`, but a nan or inf derivative there
+poisons the gradient (0 * inf): keep each function finite on all of `x`.
+
+Refused: a sort by `order` (fields of a structured array), lists of
+conditions, choices or functions not written in the call, lists of
+different lengths.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from ..runtime import gather, partition_index, sort_index
+from .registry import Refused, expand, nondifferentiable
+from .tiling import _signature
+
+nondifferentiable(sort_index, partition_index)
+
+
+def _expand_sort(arguments: dict, lowering):
+    a = arguments["a"]
+    index = lowering.emit_call(sort_index, [a, arguments["axis"]], [])
+    return lowering.emit_call(gather, [a, index], [])
+
+
+def _expand_partition(arguments: dict, lowering):
+    a = arguments["a"]
+    index = lowering.emit_call(partition_index, [a, arguments["kth"], arguments["axis"]], [])
+    return lowering.emit_call(gather, [a, index], [])
+
+
+expand(np.sort, _expand_sort, _signature("a, axis=-1, kind=None"))
+expand(np.partition, _expand_partition, _signature("a, kth, axis=-1, kind='introselect'"))
+
+
+def _written_list(value: ast.expr, name: str) -> list[ast.expr]:
+    if not isinstance(value, ast.Tuple):
+        raise Refused(f"srcgrad differentiates it with {name} written in the call as a list")
+    return list(value.elts)
+
+
+def _expand_select(arguments: dict, lowering):
+    conditions = _written_list(arguments["condlist"], "condlist")
+    choices = _written_list(arguments["choicelist"], "choicelist")
+    if len(conditions) != len(choices):
+        raise Refused("condlist and choicelist differ in length")
+    result = arguments["default"]
+    for condition, choice in reversed(list(zip(conditions, choices))):
+        result = lowering.emit_call(np.where, [condition, choice, result], [])
+    return result
+
+
+expand(np.select, _expand_select, _signature("condlist, choicelist, default=0"))
