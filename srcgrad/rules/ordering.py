@@ -25,8 +25,8 @@ import ast
 
 import numpy as np
 
-from ..runtime import gather, partition_index, sort_index
-from .registry import Refused, expand, nondifferentiable
+from ..runtime import gather, gather_grad, partition_index, sort_index
+from .registry import Refused, adjoint, expand, nondifferentiable
 from .tiling import _signature
 
 nondifferentiable(sort_index, partition_index)
@@ -44,8 +44,18 @@ def _expand_partition(arguments: dict, lowering):
     return lowering.emit_call(gather, [a, index], [])
 
 
-expand(np.sort, _expand_sort, _signature("a, axis=-1, kind=None"))
-expand(np.partition, _expand_partition, _signature("a, kth, axis=-1, kind='introselect'"))
+@adjoint(np.sort)
+def sort_adjoint(g, ans, a, axis=-1, kind=None):
+    return gather_grad(g, a, sort_index(a, axis)), None, None
+
+
+@adjoint(np.partition)
+def partition_adjoint(g, ans, a, kth, axis=-1, kind="introselect"):
+    return gather_grad(g, a, partition_index(a, kth, axis)), None, None, None
+
+
+expand(np.sort, _expand_sort)
+expand(np.partition, _expand_partition)
 
 
 def _written_list(value: ast.expr, name: str) -> list[ast.expr]:

@@ -39,6 +39,7 @@ from ..runtime import (
     repeat_index,
     rot90_index,
     scatter_subtract,
+    select,
     shape_of,
     sum_to,
     take_along_index,
@@ -76,26 +77,66 @@ def _signature(text: str) -> inspect.Signature:
     return inspect.signature(scope["f"])
 
 
-def _expand_as_read(helper, params: str, view: bool = False):
-    """An expansion of a call with parameters `params` (the operand first)
-    as a read of the positions `helper` finds from the same arguments."""
-    names = list(_signature(params).parameters)
+# The rules of the NumPy functions themselves give the cotangents the lowering's
+# gathers give (and the parameters a call binds to); generated code never calls them.
+
+
+@adjoint(np.tile)
+def tile_adjoint(g, ans, A, reps):
+    return gather_grad(g, A, tile_index(A, reps)), None
+
+
+@adjoint(np.repeat)
+def repeat_adjoint(g, ans, a, repeats, axis=None):
+    return gather_grad(g, a, repeat_index(a, repeats, axis)), None, None
+
+
+@adjoint(np.rot90)
+def rot90_adjoint(g, ans, m, k=1, axes=(0, 1)):
+    return gather_grad(g, m, rot90_index(m, k, axes)), None, None
+
+
+@adjoint(np.broadcast_to)
+def broadcast_to_adjoint(g, ans, array, shape):
+    return gather_grad(g, array, broadcast_index(array, shape)), None
+
+
+@adjoint(np.take_along_axis)
+def take_along_axis_adjoint(g, ans, arr, indices, axis):
+    return gather_grad(g, arr, take_along_index(arr, indices, axis)), None, None
+
+
+@adjoint(np.take)
+def take_adjoint(g, ans, a, indices, axis=None):
+    return gather_grad(g, a, take_index(a, indices, axis)), None, None
+
+
+@adjoint(np.pad)
+def pad_adjoint(g, ans, array, pad_width, mode="constant", *, constant_values=0):
+    return (gather_grad(g, array, pad_index(array, pad_width, mode)), None, None,
+            cast_like(np.sum(select(pad_index(array, pad_width, mode) < 0,
+                                    sum_to(g, np.shape(ans)), 0)), constant_values))
+
+
+def _expand_as_read(helper, names: tuple[str, ...], view: bool = False):
+    """An expansion of a call with parameters `names` (the operand first) as
+    a read of the positions `helper` finds from the same arguments."""
 
     def expand_read(arguments: dict, lowering):
         a, *rest = (arguments[name] for name in names)
         return _read(lowering, a, helper, rest, view)
 
-    return expand_read, _signature(params)
+    return expand_read
 
 
-for _primal, _helper, _params, _view in [
-    (np.tile, tile_index, "A, reps", False),
-    (np.repeat, repeat_index, "a, repeats, axis=None", False),
-    (np.rot90, rot90_index, "m, k=1, axes=(0, 1)", True),
-    (np.broadcast_to, broadcast_index, "array, shape", True),
-    (np.take_along_axis, take_along_index, "arr, indices, axis", False),
+for _primal, _helper, _names, _view in [
+    (np.tile, tile_index, ("A", "reps"), False),
+    (np.repeat, repeat_index, ("a", "repeats", "axis"), False),
+    (np.rot90, rot90_index, ("m", "k", "axes"), True),
+    (np.broadcast_to, broadcast_index, ("array", "shape"), True),
+    (np.take_along_axis, take_along_index, ("arr", "indices", "axis"), False),
 ]:
-    expand(_primal, *_expand_as_read(_helper, _params, _view))
+    expand(_primal, _expand_as_read(_helper, _names, _view))
 
 
 def _expand_take(arguments: dict, lowering):
@@ -106,7 +147,7 @@ def _expand_take(arguments: dict, lowering):
     return _read(lowering, a, take_index, [indices, axis])
 
 
-expand(np.take, _expand_take, _signature("a, indices, axis=None"))
+expand(np.take, _expand_take)
 
 
 def _expand_pad(arguments: dict, lowering):
@@ -126,7 +167,7 @@ def _expand_pad(arguments: dict, lowering):
     return lowering.emit_call(np.where, [outside, fill, padded], [])
 
 
-expand(np.pad, _expand_pad, _signature("array, pad_width, mode='constant', constant_values=0"))
+expand(np.pad, _expand_pad)
 
 
 def _expand_ravel(arguments: dict, lowering):
