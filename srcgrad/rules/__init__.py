@@ -15,7 +15,7 @@ Importing this package registers every rule, grouped by family:
 - `tiling`: `tile`, `repeat`, `pad`, `rot90`, `broadcast_to`, `take`,
   `take_along_axis`, `ravel(order='F')`, as reads at flat positions (`gather`);
 - `pieces`: `split`, `array_split`, `dstack`, `column_stack`, `append`;
-- `ordering`: `sort`, `partition`, `select`, `piecewise`;
+- `ordering`: `sort`, `partition`, `select` (`np.piecewise`: `frontend/piecewise.py`);
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
 
 `registry` holds the contract (`adjoint`, `nondifferentiable`, `replace`) and

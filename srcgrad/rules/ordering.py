@@ -1,22 +1,19 @@
 """Orderings and choices written as other operations: `np.sort` (`axis`
 None or an int; any `kind`, which changes no value), `np.partition`
-(`kth` an int or a sequence, `axis`), `np.select(condlist, choicelist,
-default)` and `np.piecewise(x, condlist, funclist)` (lists written in the
-call; functions given as lambdas, named functions or constants).
+(`kth` an int or a sequence, `axis`) and `np.select(condlist, choicelist,
+default)` (lists written in the call).  `np.piecewise`, whose arguments
+include functions, is lowered by the front end (`frontend/piecewise.py`)
+the way `np.select` is here.
 
 `np.sort(a, axis)` is `gather(a, sort_index(a, axis))`: each value moves
 with its element, so its cotangent goes back through the same permutation
 (`srcgrad.runtime.ordering`).  `np.select` is a chain of `np.where`, the
-first condition written outermost so that it wins, as in NumPy;
-`np.piecewise` is the same chain with each function applied to all of `x`
-and the last condition winning, as NumPy assigns them in order.  Where a
-function is undefined outside its piece (`np.sqrt` of negatives), its
-values there are dropped by `np.where`, but a nan or inf derivative there
-poisons the gradient (0 * inf): keep each function finite on all of `x`.
+first condition written outermost so that it wins, as in NumPy.  Every
+choice is computed on all elements: one whose derivative is nan or inf
+where it is not chosen poisons the gradient (0 * inf is nan).
 
 Refused: a sort by `order` (fields of a structured array), lists of
-conditions, choices or functions not written in the call, lists of
-different lengths.
+conditions or choices not written in the call, lists of different lengths.
 """
 
 from __future__ import annotations
@@ -27,7 +24,7 @@ import numpy as np
 
 from ..runtime import gather, gather_grad, partition_index, sort_index
 from .registry import Refused, adjoint, expand, nondifferentiable
-from .tiling import _signature
+from .tiling import signature_of
 
 nondifferentiable(sort_index, partition_index)
 
@@ -75,4 +72,4 @@ def _expand_select(arguments: dict, lowering):
     return result
 
 
-expand(np.select, _expand_select, _signature("condlist, choicelist, default=0"))
+expand(np.select, _expand_select, signature_of("condlist, choicelist, default=0"))

@@ -27,7 +27,7 @@ import numpy as np
 from ..ir.markers import TUPLE
 from ..runtime import column_shape, gather_view, split_index
 from .registry import Refused, expand, nondifferentiable
-from .tiling import _signature
+from .tiling import signature_of
 
 nondifferentiable(split_index, column_shape)
 
@@ -55,7 +55,7 @@ def _expand_split(even: bool):
     return expand_split
 
 
-_SPLIT = _signature("ary, indices_or_sections, axis=0")
+_SPLIT = signature_of("ary, indices_or_sections, axis=0")
 expand(np.split, _expand_split(even=True), _SPLIT)
 expand(np.array_split, _expand_split(even=False), _SPLIT)
 
@@ -93,6 +93,6 @@ def _expand_append(arguments: dict, lowering):
     return _join(lowering, [arr, values], axis)
 
 
-expand(np.dstack, _expand_dstack, _signature("tup"))
-expand(np.column_stack, _expand_column_stack, _signature("tup"))
-expand(np.append, _expand_append, _signature("arr, values, axis=None"))
+expand(np.dstack, _expand_dstack, signature_of("tup"))
+expand(np.column_stack, _expand_column_stack, signature_of("tup"))
+expand(np.append, _expand_append, signature_of("arr, values, axis=None"))

@@ -19,6 +19,9 @@ Refused: `np.pad` modes that compute values ('linear_ramp', 'maximum',
 `constant_values` given per axis or per side, `ravel` orders 'A' and 'K',
 `np.take` of a single index (an int: index with `a[i]` instead) or with a
 `mode`.
+
+Also here: `np.subtract.at(a, indices, b)`, lowered as `np.add.at` is
+(`rules/writes.py`) to `a = scatter_subtract(a, indices, b)`.
 """
 
 from __future__ import annotations
@@ -71,7 +74,9 @@ def _read(lowering, a, helper, arguments: list, view: bool = False) -> ast.Name:
     return lowering.emit_call(gather_view if view else gather, [a, index], [])
 
 
-def _signature(text: str) -> inspect.Signature:
+def signature_of(text: str) -> inspect.Signature:
+    """The signature of a function with the parameter list `text` (for an
+    expansion of a primal without a rule of its own)."""
     scope: dict = {}
     exec(f"def f({text}): pass", scope)  # noqa: S102  (a constant parameter list)
     return inspect.signature(scope["f"])
@@ -180,7 +185,7 @@ def _expand_ravel(arguments: dict, lowering):
     return _read(lowering, a, fortran_index, [])
 
 
-expand(np.ravel, _expand_ravel, _signature("a, order='C'"))
+expand(np.ravel, _expand_ravel, signature_of("a, order='C'"))
 
 
 # --- np.subtract.at: np.add.at's twin (rules/writes.py) -----------------------------------------
