@@ -24,6 +24,7 @@ from ..errors import UnsupportedSyntaxError
 from ..ir.guards import Guard, GuardKind, guard
 from ..ir.markers import SUBSCRIPT
 from ..ir.points import Point
+from ..runtime.tiling import gather_view
 from .liveness import liveness
 
 __all__ = ["alias_classes", "check_stores", "drop_needless_guards", "drop_alias_guards",
@@ -32,7 +33,7 @@ __all__ = ["alias_classes", "check_stores", "drop_needless_guards", "drop_alias_
 _VIEWS = {id(f) for f in (np.transpose, np.reshape, np.ravel, np.squeeze, np.expand_dims,
                           np.asarray, np.atleast_1d, np.atleast_2d, np.atleast_3d,
                           np.broadcast_to, np.flip, np.fliplr, np.flipud, np.swapaxes,
-                          np.moveaxis, np.diagonal, np.diag)}
+                          np.moveaxis, np.diagonal, np.diag, gather_view)}
 
 
 def alias_classes(fn: ir.Function, certain_only: bool = False) -> dict[str, set[str]]:

@@ -32,6 +32,7 @@ from ..ir.markers import TUPLE
 from ..rules import registry
 from ..runtime.guards import stop_gradient
 from .parse import user_function
+from .piecewise import lower_piecewise
 from .subset import METHODS, OPERATORS, spelling
 
 __all__ = ["CallLowering", "STOP", "stop_gradient", "dotted"]
@@ -146,6 +147,8 @@ class CallLowering:
                 raise self.error(call, "a function that returns a tuple must be unpacked: "
                                  "'a, b = f(...)'")
             return results[0], None, False
+        if fn is np.piecewise:  # functions among its arguments
+            return lower_piecewise(self, args, keywords, call), None, False
         write = registry.written_argument(fn, args, keywords)
         if write is not None:
             return self.writing_call(fn, args, keywords, write, call)

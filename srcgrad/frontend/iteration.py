@@ -138,6 +138,12 @@ class IterationLowering(FunctionLowering):
         finally:
             self.loops.pop()
 
+    def expanded_tuple(self, value):
+        """The tuple of parts a call's expansion has just built into `value`
+        (`np.split(x, 4)`), as a static tuple; else `value`."""
+        parts = None if is_static(value) else self.built_tuple(value)
+        return value if parts is None else Seq(tuple(parts))
+
     def array_for(self, stmt: ast.For) -> None:
         """A loop over arrays (and known lists among them): a loop over range."""
         it = stmt.iter
@@ -158,8 +164,11 @@ class IterationLowering(FunctionLowering):
             sources, start = [it.args[0]], None
         else:
             sources, start = [it], None
-        values = [self.stack_of(v) if isinstance(v, Growing) else v
+        values = [self.stack_of(v) if isinstance(v, Growing) else self.expanded_tuple(v)
                   for v in (self.value(s) for s in sources)]
+        if fn is None and isinstance(values[0], Seq):  # `for piece in np.split(x, 4)`
+            self.unrolled(stmt, list(values[0].items))
+            return
         lengths = []
         for source, value in zip(sources, values):
             if isinstance(value, Seq):

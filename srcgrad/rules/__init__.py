@@ -22,6 +22,10 @@ Importing this package registers every rule, grouped by family:
 - `helpers`: the rules of the run-time helpers themselves (`select`, `cast_like`,
   `unbroadcast`, ...), so that gradients can be differentiated again;
 - `lists`: lists grown in a loop of unknown length (`acc.append(v)`, `np.array(acc)`);
+- `tiling`: `tile`, `repeat`, `pad`, `rot90`, `broadcast_to`, `take`,
+  `take_along_axis`, `ravel(order='F')`, as reads at flat positions (`gather`);
+- `pieces`: `split`, `array_split`, `dstack`, `column_stack`, `append`;
+- `ordering`: `sort`, `partition`, `select` (`np.piecewise`: `frontend/piecewise.py`);
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
 
 `registry` holds the contract (`adjoint`, `nondifferentiable`, `replace`) and
@@ -39,11 +43,14 @@ from . import (  # noqa: F401  (registers)
     helpers,
     linalg,
     lists,
+    ordering,
+    pieces,
     rearrange,
     reductions,
     shapes,
     special,
     spectral,
+    tiling,
     unary,
     writes,
 )

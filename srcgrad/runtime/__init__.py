@@ -16,6 +16,8 @@ The modules, by job:
 - `stacks`: saved shapes (`push_shape`, `pop_shape`);
 - `guards`: copies of saved values, refusals of aliased in-place updates;
 - `scatter`: writes and reads through index arrays (`add_at`, `last_writes`);
+- `tiling`, `ordering`: reads at flat positions (`gather`) and where they
+  read from, for tiles, pads, rotations, takes, splits, sorts;
 - `elementwise`, `steps`, `spectral`, `reductions`, `prod`, `shapes`, `joins`, `rearrange`, `ranges`,
   `linalg`, `matrices`, `norms`: the replacements of NumPy functions Numba cannot
   compile as written, and the helpers their rules call;
@@ -70,6 +72,7 @@ from .matrices import (
     solve,
 )
 from .norms import norm, trace_grad, vector_operand
+from .ordering import partition_index, sort_index
 from .prod import prod_others, prod_others_vjp, prod_others_vjp2
 from .ranges import arange_start_grad, arange_step_grad, linspace, linspace_grad, linspace_spread
 from .rearrange import (
@@ -140,6 +143,22 @@ from .special import (
 from .spectral import fftfreq, fftshift, ifftshift, rfftfreq
 from .stacks import pop_shape, push_shape
 from .steps import fill_cotangent, fmod, heaviside, imag_part_grad, real_part_grad
+from .tiling import (
+    broadcast_index,
+    column_shape,
+    fortran_index,
+    gather,
+    gather_grad,
+    gather_view,
+    pad_index,
+    repeat_index,
+    rot90_index,
+    scatter_subtract,
+    split_index,
+    take_along_index,
+    take_index,
+    tile_index,
+)
 from .vecmath import cos, exp, log, sin, tanh
 
 __all__ = [
@@ -163,6 +182,10 @@ __all__ = [
     "linspace_spread", "arange_start_grad", "arange_step_grad", "atleast_1d", "atleast_2d",
     "atleast_3d", "flip", "roll", "diagonal", "diag_grad", "hstack_axis", "hstack_part",
     "vstack_part",
+    # reads at flat positions (tiling, ordering)
+    "gather", "gather_view", "gather_grad", "tile_index", "repeat_index", "pad_index",
+    "rot90_index", "broadcast_index", "fortran_index", "take_index", "take_along_index",
+    "split_index", "sort_index", "partition_index", "column_shape", "scatter_subtract",
     # linear algebra
     "dot", "matmul", "product", "dot_grad_left", "dot_grad_right", "trace_grad", "norm",
     "vector_argument", "vector_operand", "det", "slogdet_sign", "logabsdet", "inv", "solve", "cholesky",
