@@ -25,10 +25,6 @@ def uses_with(x):
     return y
 
 
-def comprehension_of_computed_length(x):
-    return np.sum(np.array([v * v for v in x]))  # <- error
-
-
 def list_forms_differ(x):
     parts = [x]
     if x[0] > 0:

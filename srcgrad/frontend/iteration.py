@@ -21,7 +21,7 @@ import ast
 
 import numpy as np
 
-from .. import ir
+from .. import ir, runtime
 from ..ir.markers import SUBSCRIPT
 from .flow import contains, contains_direct, not_any
 from .inlining import FunctionLowering
@@ -290,6 +290,15 @@ class IterationLowering(FunctionLowering):
     # --- comprehensions ----------------------------------------------------------
 
     def comprehension(self, expr):
+        state, out = snapshot(self), len(self.out)
+        try:
+            return self._static_comprehension(expr)
+        except _UnknownLength:  # a list grown by a loop (frontend/growing.py)
+            del self.out[out:]
+            restore(state)
+            return self.grown_comprehension(expr)
+
+    def _static_comprehension(self, expr):
         saved = {}
         for gen in expr.generators:
             for node in ast.walk(gen.target):
@@ -318,9 +327,10 @@ class IterationLowering(FunctionLowering):
         gen = expr.generators[depth]
         items = self.static_items(gen.iter)
         if items is None:
-            raise self.error(expr, f"a comprehension over '{ast.unparse(gen.iter)}', whose length "
-                             "srcgrad does not know when it reads the function: write a loop "
-                             "that fills np.zeros(n), or sum(...) of a generator")
+            if not isinstance(expr, ast.DictComp):
+                raise _UnknownLength
+            raise self.error(expr, f"a dict comprehension over '{ast.unparse(gen.iter)}', whose "
+                             "length srcgrad does not know when it reads the function")
         for item in items:
             self.bind_target(gen.target, item)
             keep = True
@@ -332,6 +342,40 @@ class IterationLowering(FunctionLowering):
                 keep = keep and bool(test.value)
             if keep:
                 self._generate(expr, depth + 1, results)
+
+    def grown_comprehension(self, expr: ast.ListComp | ast.GeneratorExp):
+        """`[elt for target in iter if cond]` over something of unknown length:
+        the loops, appending to a list grown in them (frontend/growing.py)."""
+        hidden = f"__items_{self.namer.fresh('c')}"
+        self.ctx.scope.locals = self.ctx.scope.locals | {hidden}
+        var = self.namer.fresh(f"items_{self.origin.line}")
+        self.lists.add(var)
+        self.emit_assign(var, self.call_expr(runtime.new_list, [], []), runtime.new_list)
+        grown = Growing(ast.Name(var, ast.Load()))
+        self.ctx.rename[hidden] = grown
+        targets = {n.id for g in expr.generators for n in ast.walk(g.target)
+                   if isinstance(n, ast.Name)}
+        saved = {name: self.ctx.rename.get(name) for name in targets}
+        for name in targets:  # the comprehension's own variables, as Python scopes them
+            self.ctx.rename[name] = ast.Name(self.namer.fresh(name), ast.Load())
+        append = ast.Attribute(ast.Name(hidden, ast.Load()), "append", ast.Load())
+        body: list[ast.stmt] = [ast.Expr(ast.Call(append, [expr.elt], []))]
+        for g in reversed(expr.generators):
+            for cond in reversed(g.ifs):
+                body = [ast.If(cond, body, [])]
+            body = [ast.For(g.target, g.iter, body, [])]
+        for node in ast.walk(body[0]):
+            if isinstance(node, (ast.stmt, ast.expr)) and not hasattr(node, "lineno"):
+                ast.copy_location(node, expr)
+        try:
+            self.statement(body[0])
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    self.ctx.rename.pop(name, None)
+                else:
+                    self.ctx.rename[name] = value
+        return grown
 
     def accumulated_sum(self, gen: ast.GeneratorExp | ast.ListComp, start) -> ast.expr:
         """`sum(elt for target in iter if cond)` as a loop that accumulates."""
@@ -361,6 +405,10 @@ class IterationLowering(FunctionLowering):
         finally:
             self.ctx.rename.update(saved)
         return lowered(self.ctx.rename[total])
+
+
+class _UnknownLength(Exception):
+    """A comprehension's iterable has a length known only when the function runs."""
 
 
 class Loop:

@@ -39,7 +39,6 @@ def raises_at(fn, error, *args, match=None, **options):
     [
         (bad.uses_try, "'try' statements"),
         (bad.uses_with, "'with' statements"),
-        (bad.comprehension_of_computed_length, "a comprehension over 'x'"),
         (bad.list_forms_differ, "'parts' holds a list of 1 and a list of 2 on different paths"),
         (bad.uses_global_write, "'global' declarations"),
         (bad.calls_class, "class definitions"),
@@ -63,7 +62,7 @@ def test_unsupported_construct(fn, construct, target):
     args = (1.5, 2) if fn in (bad.recursive,) else (1.5,)
     if fn is bad.boolop_value:
         args = (1.5, 2.5)
-    if fn in (bad.comprehension_of_computed_length, bad.list_forms_differ,
+    if fn in (bad.list_forms_differ,
               bad.missing_field, bad.aliased_write, bad.attribute_write):
         args = (np.ones(3),)
     raises_at(fn, sg.UnsupportedSyntaxError, *args, match=construct, target=target)

@@ -100,3 +100,14 @@ def restarted_paths(x, n, m):
             path.append(np.sin(path[-1]) * x[(i + j) % 3])
         total = total + np.sum(np.array(path))
     return total
+
+
+def comprehension_over_an_array(x, W):
+    """A list comprehension over an array's rows, stacked."""
+    feats = np.array([np.tanh(W @ row) for row in x])
+    return np.sum(feats ** 2) + np.sum([v * v for v in x[0] if v > -10.0])
+
+
+def nested_comprehension(x, n):
+    grid = [x[i % 3] * x[j % 3] for i in range(n) for j in range(i)]
+    return np.sum(np.array(grid))

@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 from gradcheck import numerical_gradient
 from growing_functions import (
+    comprehension_over_an_array,
     euler_trajectory,
     hidden_states,
     history_in_dict,
     long_constant_range,
+    nested_comprehension,
     newton_sqrt_trace,
     pairwise_table,
     positive_part_mean,
@@ -33,6 +35,9 @@ CASES = {
     "nested_loops_of_computed_length": (pairwise_table, (RNG.normal(size=3), 5), 0),
     "list_inside_a_dict": (history_in_dict, (RNG.normal(size=2), 6), 0),
     "a_new_list_per_restart": (restarted_paths, (RNG.normal(size=3), 3, 4), 0),
+    "comprehension_over_rows": (comprehension_over_an_array,
+                                (RNG.normal(size=(4, 3)), RNG.normal(size=(2, 3))), (0, 1)),
+    "nested_comprehension_of_computed_length": (nested_comprehension, (RNG.normal(size=3), 5), 0),
 }
 
 
