@@ -226,6 +226,9 @@ class IterationLowering(FunctionLowering):
         raise self.error(stmt, "the variable of a loop over reversed(range(...)) must be a name")
 
     def ndindex_for(self, stmt: ast.For, it: ast.Call) -> None:
+        if len(it.args) == 1 and self.static_items(it.args[0]) is None:
+            self.ndindex_of_shape(stmt, self.atom(it.args[0]))
+            return
         dims = self.iterate(it.args[0], it) if len(it.args) == 1 else [self.value(a) for a in it.args]
         if any(is_static(d) for d in dims):
             raise self.error(it, "np.ndindex() takes the sizes of the dimensions")
@@ -241,6 +244,22 @@ class IterationLowering(FunctionLowering):
                 parts.append(self.temp(ast.BinOp(rest, ast.Mod(), d), nondiff=True))
                 rest = self.temp(ast.BinOp(rest, ast.FloorDiv(), d), nondiff=True)
             self.bind_target(stmt.target, Seq(tuple(reversed(parts))))
+
+        self.loop_over(stmt, index, [ast.Constant(0), total, ast.Constant(1)], prologue)
+
+    def ndindex_of_shape(self, stmt: ast.For, shape: ast.expr) -> None:
+        """`for idx in np.ndindex(x.shape)`, a shape whose rank srcgrad does not
+        know when it reads the function: a loop over the flat count, `idx` a
+        tuple made from the flat position (runtime/lists.py)."""
+        total = self.temp(self.call_expr(runtime.shape_size, [shape], []), runtime.shape_size,
+                          nondiff=True)
+        index = self.namer.fresh(f"k_{self.origin.line}")
+
+        def prologue():
+            flat = ast.Name(index, ast.Load())
+            idx = self.temp(self.call_expr(runtime.unravel, [flat, shape], []), runtime.unravel,
+                            nondiff=True)
+            self.bind_target(stmt.target, idx)
 
         self.loop_over(stmt, index, [ast.Constant(0), total, ast.Constant(1)], prologue)
 

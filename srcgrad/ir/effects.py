@@ -72,6 +72,8 @@ HELPERS: dict[str, Helper] = _table(
     Helper("list_append", writes=0),
     Helper("list_length"),
     Helper("list_index"),
+    Helper("shape_size", pure=True),
+    Helper("unravel", pure=True),
     Helper("stack_list", pure=True, fresh=True),
     Helper("list_zeros", pure=True, fresh=True),
     # run-time checks of aliasing (analysis/aliasing.py)

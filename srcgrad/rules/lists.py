@@ -10,7 +10,16 @@ list as it is.  `acc[j]` is an ordinary subscript, whose rule adds into row
 
 from __future__ import annotations
 
-from ..runtime import list_append, list_index, list_length, list_zeros, new_list, stack_list
+from ..runtime import (
+    list_append,
+    list_index,
+    list_length,
+    list_zeros,
+    new_list,
+    shape_size,
+    stack_list,
+    unravel,
+)
 from .registry import adjoint, nondifferentiable
 
 
@@ -24,4 +33,4 @@ def stack_list_adjoint(g, ans, acc):
     return g
 
 
-nondifferentiable(new_list, list_length, list_index, list_zeros)
+nondifferentiable(new_list, list_length, list_index, list_zeros, shape_size, unravel)

@@ -59,7 +59,16 @@ from .elementwise import (
 from .guards import copy_value, refuse_inplace_alias, refuse_shared, stop_gradient
 from .joins import concat_pad, concat_part, concatenate, stack, stack_pad, stack_part
 from .linalg import dot, dot_grad_left, dot_grad_right, matmul, product
-from .lists import list_append, list_index, list_length, list_zeros, new_list, stack_list
+from .lists import (
+    list_append,
+    list_index,
+    list_length,
+    list_zeros,
+    new_list,
+    shape_size,
+    stack_list,
+    unravel,
+)
 from .matrices import (
     cholesky,
     det,
@@ -192,6 +201,7 @@ __all__ = [
     "half_lower", "mirror_lower", "fold_lower",
     # lists that grow in a loop
     "new_list", "list_append", "list_length", "list_index", "stack_list", "list_zeros",
+    "shape_size", "unravel",
     # np.fft's real-valued functions
     "fftshift", "ifftshift", "fftfreq", "rfftfreq",
     # special functions

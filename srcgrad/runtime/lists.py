@@ -20,6 +20,10 @@ A list's cotangent is an array of the stacked shape, `(len(acc), ...)`:
 `zeros_like` and `pop_shape` (the list's length is read at the reverse
 sweep, when the list is whole) give it.  Appends never change an element,
 so reading `acc[j]` then or now gives the same value.
+
+`shape_size` and `unravel` walk `np.ndindex(shape)` over a shape known only
+when the function runs (`np.ndindex(x.shape)`): a loop over a flat count,
+each index a tuple.
 """
 
 from __future__ import annotations
@@ -27,10 +31,12 @@ from __future__ import annotations
 import numpy as np
 from numba import types
 from numba.core.errors import TypingError
+from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from .machinecode import cached_overload
 
-__all__ = ["new_list", "list_append", "list_length", "list_index", "stack_list", "list_zeros"]
+__all__ = ["new_list", "list_append", "list_length", "list_index", "stack_list", "list_zeros",
+           "shape_size", "unravel"]
 
 
 def new_list():
@@ -130,3 +136,47 @@ def _list_zeros(acc):
 
         return impl
     raise TypingError(f"list_zeros: a list of numbers or arrays, not of {item}")
+
+
+# --- np.ndindex(shape) of a shape known only when the function runs ------------------
+
+
+def shape_size(shape):
+    """How many indices `np.ndindex(shape)` gives."""
+    total = 1
+    for d in shape:
+        total *= d
+    return total
+
+
+def unravel(k, shape):
+    """The `k`-th index `np.ndindex(shape)` gives (C order), a tuple."""
+    return tuple(int(i) for i in np.unravel_index(k, shape))
+
+
+@cached_overload(shape_size)
+def _shape_size(shape):
+    def impl(shape):
+        total = 1
+        for d in shape:
+            total *= d
+        return total
+
+    return impl
+
+
+@cached_overload(unravel)
+def _unravel(k, shape):
+    if not isinstance(shape, types.UniTuple):
+        raise TypingError(f"np.ndindex: a shape, a tuple of ints, not {shape}")
+    n = shape.count
+
+    def impl(k, shape):
+        out = np.empty(n, np.int64)
+        rest = k
+        for d in range(n - 1, -1, -1):
+            out[d] = rest % shape[d]
+            rest //= shape[d]
+        return to_fixed_tuple(out, n)
+
+    return impl

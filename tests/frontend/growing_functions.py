@@ -111,3 +111,11 @@ def comprehension_over_an_array(x, W):
 def nested_comprehension(x, n):
     grid = [x[i % 3] * x[j % 3] for i in range(n) for j in range(i)]
     return np.sum(np.array(grid))
+
+
+def ndindex_of_a_shape(x, w):
+    """Every element visited by np.ndindex(x.shape), whatever x's rank."""
+    total = 0.0
+    for idx in np.ndindex(x.shape):
+        total = total + w * np.sin(x[idx]) * x[idx]
+    return total

@@ -1,6 +1,7 @@
 """Lists that grow in loops whose number of passes is known only when the
-function runs (frontend/growing.py, runtime/lists.py), on python and cpu,
-against central differences; and what srcgrad refuses about them."""
+function runs (frontend/growing.py, runtime/lists.py), and `np.ndindex` of
+such a shape, on python and cpu, against central differences; and what
+srcgrad refuses about them."""
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from growing_functions import (
     hidden_states,
     history_in_dict,
     long_constant_range,
+    ndindex_of_a_shape,
     nested_comprehension,
     newton_sqrt_trace,
     pairwise_table,
@@ -51,6 +53,16 @@ def test_gradient_through_a_growing_list(case, target):
         got, want = (got,), (want,)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+@pytest.mark.parametrize("shape", [(5,), (3, 4), (2, 3, 2)])
+def test_ndindex_of_a_shape_known_when_the_function_runs(shape, target):
+    args = (RNG.normal(size=shape), 0.7)
+    got = sg.grad(ndindex_of_a_shape, wrt=(0, 1), target=target)(*args)
+    want = numerical_gradient(ndindex_of_a_shape, args, (0, 1))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8)
 
 
 def test_the_list_is_one_variable_of_the_generated_code():
