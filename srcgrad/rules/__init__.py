@@ -10,6 +10,9 @@ Importing this package registers every rule, grouped by family:
   `moveaxis`, `hstack`, `vstack`;
 - `linalg`: `np.dot`, `@`, `np.outer`, `np.trace`, `np.linalg.norm`, and
   `det`, `slogdet`, `inv`, `solve`, `cholesky` of one matrix;
+- `decompositions`: `np.linalg.eigh`, `eigvalsh`, `svd`, `qr`, `pinv`, `lstsq`;
+- `scipy_linalg`: `scipy.linalg`'s `solve`, `inv`, `det`, `cholesky`, `eigh`,
+  `solve_triangular`, `cho_factor` and `cho_solve`, written with NumPy's;
 - `helpers`: the rules of the run-time helpers themselves (`select`, `cast_like`,
   `unbroadcast`, ...), so that gradients can be differentiated again;
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
@@ -24,10 +27,12 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (registers)
     binary,
+    decompositions,
     helpers,
     linalg,
     rearrange,
     reductions,
+    scipy_linalg,
     shapes,
     unary,
     writes,

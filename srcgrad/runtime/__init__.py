@@ -17,7 +17,7 @@ The modules, by job:
 - `guards`: copies of saved values, refusals of aliased in-place updates;
 - `scatter`: writes and reads through index arrays (`add_at`, `last_writes`);
 - `elementwise`, `reductions`, `prod`, `shapes`, `joins`, `rearrange`, `ranges`,
-  `linalg`, `matrices`, `norms`: the replacements of NumPy functions Numba cannot
+  `linalg`, `matrices`, `decompositions`, `triangular`, `norms`: the replacements of NumPy functions Numba cannot
   compile as written, and the helpers their rules call;
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
 - `dtypes`, `axes`, `arrays`, `groups`: what the implementations share
@@ -27,6 +27,20 @@ The modules, by job:
 
 from .broadcast import shape_of, sum_to, unbroadcast
 from .cotangents import new_cotangent, seed, take_cotangent, zeros_like
+from .decompositions import (
+    eigh_values,
+    eigh_vectors,
+    gap_product,
+    lstsq_rank,
+    lstsq_residuals,
+    lstsq_solution,
+    pinv,
+    qr_q,
+    qr_r,
+    svd_s,
+    svd_u,
+    svd_vt,
+)
 from .dtypes import grad_dtype
 from .elementwise import (
     absolute,
@@ -97,6 +111,7 @@ from .shapes import (
     transpose_grad,
 )
 from .stacks import pop_shape, push_shape
+from .triangular import keep_triangle, lower_factor, lower_factor_grad, triangular_solve
 from .vecmath import cos, exp, log, sin, tanh
 
 __all__ = [
@@ -123,4 +138,8 @@ __all__ = [
     "dot", "matmul", "product", "dot_grad_left", "dot_grad_right", "trace_grad", "norm",
     "vector_argument", "vector_operand", "det", "slogdet_sign", "logabsdet", "inv", "solve", "cholesky",
     "half_lower", "mirror_lower", "fold_lower",
+    # decompositions (decompositions, triangular)
+    "eigh_values", "eigh_vectors", "gap_product", "svd_u", "svd_s", "svd_vt", "qr_q", "qr_r",
+    "pinv", "lstsq_solution", "lstsq_residuals", "lstsq_rank", "triangular_solve", "keep_triangle",
+    "lower_factor", "lower_factor_grad",
 ]
