@@ -49,3 +49,4 @@ add(
     row(runtime.lower_factor, Real(Q), Const(False)),
     row(runtime.lower_factor_grad, Real(Q), Const(False)),
 )
+add(row(runtime.singular_reciprocal, Real((3,), 0.5, 3.0)))

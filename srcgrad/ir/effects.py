@@ -61,7 +61,7 @@ HELPERS: dict[str, Helper] = _table(
       ("half_lower", "mirror_lower", "fold_lower")),
     # the parts of np.linalg's decompositions, and the helpers of their rules
     *(Helper(name, pure=True, fresh=True) for name in
-      ("eigh_values", "eigh_vectors", "gap_product", "svd_u", "svd_s", "svd_vt", "qr_q",
+      ("eigh_values", "eigh_vectors", "gap_product", "singular_reciprocal", "svd_u", "svd_s", "svd_vt", "qr_q",
        "qr_r", "lstsq_solution", "lstsq_residuals", "triangular_solve", "keep_triangle",
        "lower_factor", "lower_factor_grad")),
     Helper("lstsq_rank", pure=True),

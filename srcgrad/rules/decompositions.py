@@ -21,7 +21,8 @@ nothing.  The rules are written with products, solves and the maps of
   (2016), with `F[i, j] = 1 / (s[j]**2 - s[i]**2)`: `s` gives
   `U diag(gs) Vt`, `U` gives `U (F * (U.T gU - gU.T U)) S Vt + (I - U U.T)
   gU S^-1 Vt`, `Vt` its mirror.  Tied singular values: as eigh.  A zero
-  singular value divides by zero: full rank is assumed.
+  singular value, which the vectors' rules divide by, raises
+  (`singular_reciprocal`); the singular values alone are fine there.
 - qr (`mode='reduced'` or `'r'`, at least as many rows as columns, full
   column rank): `M = R gR.T - gQ.T Q`, `gA = (gQ + Q copyltu(M)) R^-T`
   (`copyltu`: `mirror_lower`), split into the part of `Q` and of `R`.
@@ -54,6 +55,7 @@ from ..runtime import (
     pinv,
     qr_q,
     qr_r,
+    singular_reciprocal,
     solve,
     sum_to,
     svd_s,
@@ -115,6 +117,11 @@ expand(np.linalg.eigvalsh, _expand_eigvalsh)
 # --- svd ---------------------------------------------------------------------------------------
 
 
+@adjoint(singular_reciprocal)
+def singular_reciprocal_adjoint(g, ans, s):
+    return -sum_to(g, np.shape(ans)) * ans * ans
+
+
 @adjoint(svd_s)
 def svd_s_adjoint(g, ans, a):
     return dot(svd_u(a) * sum_to(g, np.shape(ans)), svd_vt(a))
@@ -128,7 +135,8 @@ def svd_u_adjoint(g, ans, a, full_matrices=False):
                                      - dot(np.transpose(sum_to(g, np.shape(ans))), ans)))
                 * svd_s(a)
                 + (sum_to(g, np.shape(ans))
-                   - dot(ans, dot(np.transpose(ans), sum_to(g, np.shape(ans))))) / svd_s(a),
+                   - dot(ans, dot(np.transpose(ans), sum_to(g, np.shape(ans)))))
+                * singular_reciprocal(svd_s(a)),
                 svd_vt(a)), None)
 
 
@@ -138,7 +146,7 @@ def svd_vt_adjoint(g, ans, a, full_matrices=False):
                 dot(gap_product(svd_s(a) * svd_s(a),
                                 dot(ans, np.transpose(sum_to(g, np.shape(ans))))
                                 - dot(sum_to(g, np.shape(ans)), np.transpose(ans))), ans))
-            + dot(svd_u(a) / svd_s(a), sum_to(g, np.shape(ans))
+            + dot(svd_u(a) * singular_reciprocal(svd_s(a)), sum_to(g, np.shape(ans))
                   - dot(dot(sum_to(g, np.shape(ans)), np.transpose(ans)), ans)), None)
 
 

@@ -37,6 +37,7 @@ from .decompositions import (
     pinv,
     qr_q,
     qr_r,
+    singular_reciprocal,
     svd_s,
     svd_u,
     svd_vt,
@@ -139,7 +140,7 @@ __all__ = [
     "vector_argument", "vector_operand", "det", "slogdet_sign", "logabsdet", "inv", "solve", "cholesky",
     "half_lower", "mirror_lower", "fold_lower",
     # decompositions (decompositions, triangular)
-    "eigh_values", "eigh_vectors", "gap_product", "svd_u", "svd_s", "svd_vt", "qr_q", "qr_r",
+    "eigh_values", "eigh_vectors", "gap_product", "singular_reciprocal", "svd_u", "svd_s", "svd_vt", "qr_q", "qr_r",
     "pinv", "lstsq_solution", "lstsq_residuals", "lstsq_rank", "triangular_solve", "keep_triangle",
     "lower_factor", "lower_factor_grad",
 ]

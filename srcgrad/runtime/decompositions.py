@@ -17,6 +17,9 @@ each part is one of these functions, with a rule of its own:
   first three results of `np.linalg.lstsq(a, b)`; the solution of a matrix
   of full column rank only.
 
+`singular_reciprocal(s)` is `1 / s`, raising where a singular value is
+zero (to rounding): the singular vectors' rules divide by them.
+
 `gap_product(w, x)` is the matrix `x[i, j] / (w[j] - w[i])` off the diagonal
 and zero on it: the "F" of the eigenvector and singular vector rules.  Where
 two values of `w` tie (to a few rounding errors) and `x` is nonzero at their
@@ -66,6 +69,22 @@ def gap_product(w, x):
                 else:
                     out[i, j] = x[i, j] / gap
     return out
+
+
+_SINGULAR = (NO_ADJOINT + "np.linalg.svd: a singular value is zero (to rounding), and the gradient "
+             "reaches the singular vectors, which divide by it: srcgrad differentiates them "
+             "of full-rank matrices")
+
+
+@cached_jitable
+def singular_reciprocal(s):
+    """`1 / s` of singular values `s` (descending); raises where one is zero
+    to rounding (the singular vectors' rules divide by them)."""
+    tol = 16.0 * s.shape[0] * np.finfo(s.dtype).eps * s[0] if s.shape[0] else 0.0
+    for i in range(s.shape[0]):
+        if s[i] <= tol:
+            raise NoAdjointError(_SINGULAR)
+    return np.ones_like(s) / s
 
 
 # --- eigh ----------------------------------------------------------------------------------------
