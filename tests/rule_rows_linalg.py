@@ -10,7 +10,7 @@ triangular solves."""
 
 from __future__ import annotations
 
-from rule_table import Const, Matrix, Real, add, row
+from rule_table import Const, Index, Matrix, Real, add, row
 
 from srcgrad import runtime
 
@@ -50,3 +50,10 @@ add(
     row(runtime.lower_factor_grad, Real(Q), Const(False)),
 )
 add(row(runtime.singular_reciprocal, Real((3,), 0.5, 3.0)))
+add(
+    row(runtime.lu_matrix, Real(Q)),  # entries of either sign: the rows are swapped
+    row(runtime.lu_matrix, Real((4, 4))),
+    row(runtime.pivot_rows, Real((3, 2)), Index((2, 2, 2))),
+    row(runtime.pivot_rows, Real((3,)), Index((1, 1, 2))),
+    row(runtime.unpivot_rows, Real((3, 2)), Index((2, 2, 2))),
+)

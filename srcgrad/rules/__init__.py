@@ -12,7 +12,8 @@ Importing this package registers every rule, grouped by family:
   `det`, `slogdet`, `inv`, `solve`, `cholesky` of one matrix;
 - `decompositions`: `np.linalg.eigh`, `eigvalsh`, `svd`, `qr`, `pinv`, `lstsq`;
 - `scipy_linalg`: `scipy.linalg`'s `solve`, `inv`, `det`, `cholesky`, `eigh`,
-  `solve_triangular`, `cho_factor` and `cho_solve`, written with NumPy's;
+  `solve_triangular`, `cho_factor`, `cho_solve`, `lu_factor` and `lu_solve`,
+  written with NumPy's and substitutions;
 - `helpers`: the rules of the run-time helpers themselves (`select`, `cast_like`,
   `unbroadcast`, ...), so that gradients can be differentiated again;
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).

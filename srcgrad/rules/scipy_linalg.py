@@ -21,10 +21,14 @@ differentiable to any order on every target:
   `cho_solve((c, lower), b)`: two triangular solves with the factor
   (`lower_factor`: `lower` may be a variable).
 
+- `lu_factor(a)`: the pair `(lu_matrix(a), lu_pivots(a))`, pivots constant;
+  `lu_solve((lu, piv), b, trans)`: the row swaps (`pivot_rows`) and two
+  triangular solves.  With `P a = L U`, the factors' cotangent is
+  `P.T L^-T (tril(L.T gL, -1) + triu(gU U.T)) U^-T`.
+
 `lower`, `trans`, `assume_a` and the like must be constants; `overwrite_a`
 and `overwrite_b` must be False (SciPy may write into the argument).  Other
-`scipy.linalg` functions (`lu_factor`, `lu_solve`, ...) have no rule:
-differentiating them is refused.
+`scipy.linalg` functions have no rule: differentiating them is refused.
 
 `triangular_solve(a, b, lower, unit_diagonal)`, `x` with `T x = b` for `T`
 the triangle of `a`: `gb = solve with T.T` (the other triangle of
@@ -54,12 +58,16 @@ from ..runtime import (
     keep_triangle,
     lower_factor,
     lower_factor_grad,
+    lu_matrix,
+    lu_pivots,
     mirror_lower,
+    pivot_rows,
     solve,
     sum_to,
     triangular_solve,
+    unpivot_rows,
 )
-from .registry import Refused, adjoint, expand
+from .registry import Refused, adjoint, expand, nondifferentiable
 
 # --- the substitution ----------------------------------------------------------------------------
 
@@ -86,6 +94,36 @@ def lower_factor_grad_adjoint(g, ans, g_factor, lower):
 @adjoint(keep_triangle)
 def keep_triangle_adjoint(g, ans, x, lower=False, unit_diagonal=False):
     return keep_triangle(sum_to(g, np.shape(ans)), lower, unit_diagonal), None, None
+
+
+# --- LU factors ----------------------------------------------------------------------------------
+
+
+@adjoint(lu_matrix)
+def lu_matrix_adjoint(g, ans, a):
+    # P a = L U; with gL, gU the parts of g below and on/above the diagonal,
+    # ga = P.T L^-T (tril(L.T gL, -1) + triu(gU U.T)) U^-T, L.T gL = tril(L, -1).T gL + gL
+    return unpivot_rows(triangular_solve(np.transpose(ans), np.transpose(triangular_solve(
+        ans, np.transpose(
+            keep_triangle(dot(np.transpose(keep_triangle(ans, True, True)),
+                              keep_triangle(sum_to(g, np.shape(ans)), True, True))
+                          + keep_triangle(sum_to(g, np.shape(ans)), True, True), True, True)
+            + keep_triangle(dot(keep_triangle(sum_to(g, np.shape(ans)), False, False),
+                                np.transpose(keep_triangle(ans, False, False))), False, False)),
+        False, False)), False, True), lu_pivots(a))
+
+
+@adjoint(pivot_rows)
+def pivot_rows_adjoint(g, ans, x, piv):
+    return unpivot_rows(sum_to(g, np.shape(ans)), piv), None
+
+
+@adjoint(unpivot_rows)
+def unpivot_rows_adjoint(g, ans, x, piv):
+    return pivot_rows(sum_to(g, np.shape(ans)), piv), None
+
+
+nondifferentiable(lu_pivots)
 
 
 # --- the rules of SciPy's functions (their default forms) ---------------------------------------
@@ -142,6 +180,19 @@ def scipy_solve_triangular_adjoint(g, ans, a, b, trans=0, lower=False, unit_diag
 def scipy_cho_factor_adjoint(g, ans, a, lower=False, overwrite_a=False, check_finite=True):
     # for its signature only: the lowering writes every call (`_expand_cho_factor`)
     return fold_lower(g), None, None, None
+
+
+@adjoint(scipy.linalg.lu_factor)
+def scipy_lu_factor_adjoint(g, ans, a, overwrite_a=False, check_finite=True):
+    # for its signature only: the lowering writes every call (`_expand_lu_factor`)
+    return g, None, None
+
+
+@adjoint(scipy.linalg.lu_solve)
+def scipy_lu_solve_adjoint(g, ans, lu_and_piv, b, trans=0, overwrite_b=False,
+                           check_finite=True):
+    # for its signature only: the lowering writes every call (`_expand_lu_solve`)
+    return None, g, None, None, None
 
 
 @adjoint(scipy.linalg.cho_solve)
@@ -277,11 +328,41 @@ def _expand_cho_solve(arguments: dict, lowering):
                                                  ast.Constant(False)], [])
 
 
+def _expand_lu_factor(arguments: dict, lowering):
+    """`(lu, piv)`: the factors and the row swaps (a constant)."""
+    _no_overwrite(arguments)
+    a = arguments["a"]
+    return lowering.emit_tuple([lowering.emit_call(lu_matrix, [a], []),
+                                lowering.emit_call(lu_pivots, [a], [])])
+
+
+def _expand_lu_solve(arguments: dict, lowering):
+    """`U^-1 L^-1 P b`, or `P.T L^-T U^-T b` with `trans`: triangular solves."""
+    _no_overwrite(arguments)
+    pair = arguments["lu_and_piv"]
+    parts = pair.elts if isinstance(pair, ast.Tuple) else lowering.built_tuple(pair)
+    if not parts or len(parts) != 2:
+        raise Refused("lu_and_piv must be the pair (lu, piv) that scipy.linalg.lu_factor "
+                      "returns, or one written as a tuple")
+    lu, piv = parts
+    b = arguments["b"]
+    true, false = ast.Constant(True), ast.Constant(False)
+    if not _TRANSPOSED[_constant(arguments, "trans", tuple(_TRANSPOSED))]:
+        pivoted = lowering.emit_call(pivot_rows, [b, piv], [])
+        y = lowering.emit_call(triangular_solve, [lu, pivoted, true, true], [])
+        return lowering.emit_call(triangular_solve, [lu, y, false, false], [])
+    flipped = lowering.emit_call(np.transpose, [lu], [])
+    y = lowering.emit_call(triangular_solve, [flipped, b, true, false], [])
+    z = lowering.emit_call(triangular_solve, [flipped, y, false, true], [])
+    return lowering.emit_call(unpivot_rows, [z, piv], [])
+
+
 for _primal, _expansion in [
         (scipy.linalg.solve, _expand_solve), (scipy.linalg.inv, _expand_inv),
         (scipy.linalg.det, _expand_det), (scipy.linalg.cholesky, _expand_cholesky),
         (scipy.linalg.eigh, _expand_eigh),
         (scipy.linalg.solve_triangular, _expand_solve_triangular),
         (scipy.linalg.cho_factor, _expand_cho_factor),
-        (scipy.linalg.cho_solve, _expand_cho_solve)]:
+        (scipy.linalg.cho_solve, _expand_cho_solve),
+        (scipy.linalg.lu_factor, _expand_lu_factor), (scipy.linalg.lu_solve, _expand_lu_solve)]:
     expand(_primal, _expansion)

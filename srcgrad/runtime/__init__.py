@@ -17,7 +17,7 @@ The modules, by job:
 - `guards`: copies of saved values, refusals of aliased in-place updates;
 - `scatter`: writes and reads through index arrays (`add_at`, `last_writes`);
 - `elementwise`, `reductions`, `prod`, `shapes`, `joins`, `rearrange`, `ranges`,
-  `linalg`, `matrices`, `decompositions`, `triangular`, `norms`: the replacements of NumPy functions Numba cannot
+  `linalg`, `matrices`, `decompositions`, `triangular`, `lu`, `norms`: the replacements of NumPy functions Numba cannot
   compile as written, and the helpers their rules call;
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
 - `dtypes`, `axes`, `arrays`, `groups`: what the implementations share
@@ -59,6 +59,7 @@ from .elementwise import (
 from .guards import copy_value, refuse_inplace_alias, refuse_shared, stop_gradient
 from .joins import concat_pad, concat_part, concatenate, stack, stack_pad, stack_part
 from .linalg import dot, dot_grad_left, dot_grad_right, matmul, product
+from .lu import lu_matrix, lu_pivots, pivot_rows, unpivot_rows
 from .matrices import (
     cholesky,
     det,
@@ -142,5 +143,5 @@ __all__ = [
     # decompositions (decompositions, triangular)
     "eigh_values", "eigh_vectors", "gap_product", "singular_reciprocal", "svd_u", "svd_s", "svd_vt", "qr_q", "qr_r",
     "pinv", "lstsq_solution", "lstsq_residuals", "lstsq_rank", "triangular_solve", "keep_triangle",
-    "lower_factor", "lower_factor_grad",
+    "lower_factor", "lower_factor_grad", "lu_matrix", "lu_pivots", "pivot_rows", "unpivot_rows",
 ]

@@ -1,6 +1,7 @@
 """API-audit recipes of the matrix decompositions: `np.linalg.eigh`, `eigvalsh`,
 `svd`, `qr`, `pinv`, `lstsq`, and `scipy.linalg`'s `solve`, `inv`, `det`,
-`cholesky`, `eigh`, `solve_triangular`, `cho_factor`, `cho_solve`.
+`cholesky`, `eigh`, `solve_triangular`, `cho_factor`, `cho_solve`, `lu_factor`,
+`lu_solve`.
 
 Matrices are kept well conditioned (`x0 + 4 I` with entries in [-1, 1]);
 most are not symmetric, so that reading the one triangle NumPy or SciPy
@@ -13,6 +14,7 @@ from audit_recipes import A, R
 SQ = A((3, 3), -1.0, 1.0)
 SHIFTED = "x0 + 4.0 * np.eye(3)"
 SPD = "x0 @ x0.T + 3.0 * np.eye(3)"
+PIVOTED = "x0 + 4.0 * np.eye(3)[::-1]"  # the largest entries off the diagonal: rows swapped
 
 RECIPES = {
     "numpy.linalg.eigh": R([f"np.linalg.eigh({SPD})[0]",
@@ -51,4 +53,9 @@ RECIPES = {
     "scipy.linalg.cho_solve": R([f"scipy.linalg.cho_solve(scipy.linalg.cho_factor({SHIFTED}), x1)",
                                  f"scipy.linalg.cho_solve(scipy.linalg.cho_factor({SHIFTED}, "
                                  "lower=True), x1)"], SQ, A((3,)), cpu=True),
+    "scipy.linalg.lu_factor": R([f"scipy.linalg.lu_factor({PIVOTED})[0]",
+                                 f"scipy.linalg.lu_factor({SHIFTED})[0]"], SQ, cpu=True),
+    "scipy.linalg.lu_solve": R([f"scipy.linalg.lu_solve(scipy.linalg.lu_factor({PIVOTED}), x1)",
+                                f"scipy.linalg.lu_solve(scipy.linalg.lu_factor({PIVOTED}), x1, "
+                                "trans=1)"], SQ, A((3, 2)), cpu=True),
 }

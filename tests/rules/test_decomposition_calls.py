@@ -1,7 +1,8 @@
 """Matrix decompositions end to end, in functions written as users write them:
 a Gaussian log-likelihood by Cholesky factor and triangular solves, a
 Gaussian-process fit by `cho_factor`/`cho_solve`, a PCA reconstruction by
-`eigh`, a nuclear norm by `svd`, least squares by `lstsq`, `qr` and `pinv`;
+`eigh`, a nuclear norm by `svd`, least squares by `lstsq`, `qr` and `pinv`,
+solves by `lu_factor`/`lu_solve`;
 gradients on target="python" and "cpu" against central differences, one
 second derivative, and the forms srcgrad refuses (at compile time, or when
 the gradient runs: tied eigenvalues, rank-deficient matrices)."""
@@ -23,6 +24,7 @@ COV = B @ B.T + 3.0 * np.eye(3)  # symmetric positive definite, distinct eigenva
 X = RNG.uniform(-2.0, 2.0, (5, 3))  # tall, full column rank, distinct singular values
 Y = RNG.uniform(-1.0, 1.0, 5)
 V = RNG.uniform(-1.0, 1.0, 3)
+PIVOTED = np.array([[0.1, 0.2, 3.0], [0.3, 2.5, 0.1], [3.2, 0.1, 0.4]])  # rows swapped
 
 
 def gaussian_loglik(cov, x):
@@ -83,6 +85,13 @@ def pseudo_inverse(a, y):
     return np.sum(np.linalg.pinv(a) @ y) + np.sum(np.sin(np.linalg.pinv(a.T)))
 
 
+def lu_solves(a, v):
+    lu, piv = scipy.linalg.lu_factor(a)
+    x = scipy.linalg.lu_solve((lu, piv), v)
+    return np.sum(x ** 2) + np.sum(np.log(np.abs(np.diag(lu)))) + np.sum(
+        scipy.linalg.lu_solve(scipy.linalg.lu_factor(a), v, trans=1))
+
+
 def scipy_solves(a, v):
     sym = scipy.linalg.solve(a, v, assume_a="pos")
     general = scipy.linalg.solve(a + np.eye(3), v)
@@ -105,6 +114,7 @@ CASES = [
     (projection, (X, Y)),
     (pseudo_inverse, (X, Y)),
     (scipy_solves, (COV, V)),
+    (lu_solves, (PIVOTED, V)),
 ]
 
 
@@ -221,8 +231,8 @@ def overwritten(a):
     return np.sum(scipy.linalg.inv(a, overwrite_a=True))
 
 
-def lu_solved(a, y):
-    return np.sum(scipy.linalg.lu_solve(scipy.linalg.lu_factor(a), y))
+def lu_of_a_stack(a):
+    return np.sum(scipy.linalg.lu_factor(a)[0])
 
 
 def general_eigenvalues(a):
@@ -240,7 +250,6 @@ def test_refused_forms_name_the_call():
         (lstsq_cut_off, (X, Y), "rcond"),
         (scipy_eigenvectors, (COV,), "eigenvectors"),
         (overwritten, (COV,), "overwrite_a"),
-        (lu_solved, (COV, V), "lu_"),
         (general_eigenvalues, (COV,), "UPLO"),
     ]
     for fn, args, what in refused:
@@ -261,6 +270,8 @@ def test_refused_when_the_gradient_runs(target):
         sg.grad(pinv_sum, target=target)(RANK_ONE)
     with pytest.raises(sg.NoAdjointError, match="full column rank"):
         sg.grad(lstsq_sum, wrt=(0, 1), target=target)(RANK_ONE, Y[:4])
+    with pytest.raises(sg.NoAdjointError, match="one square matrix"):
+        sg.grad(lu_of_a_stack, target=target)(np.ones((2, 3, 3)))
 
 
 def singular_vectors(x):
