@@ -10,6 +10,7 @@ triangular solves."""
 
 from __future__ import annotations
 
+import scipy.linalg
 from rule_table import Const, Index, Matrix, Real, add, row
 
 from srcgrad import runtime
@@ -56,4 +57,16 @@ add(
     row(runtime.pivot_rows, Real((3, 2)), Index((2, 2, 2))),
     row(runtime.pivot_rows, Real((3,)), Index((1, 1, 2))),
     row(runtime.unpivot_rows, Real((3, 2)), Index((2, 2, 2))),
+)
+
+# scipy.linalg's own rules (their default forms; every call is expanded into the functions above)
+add(
+    row(scipy.linalg.solve, Matrix(Q), Real((3,))),
+    row(scipy.linalg.solve, Matrix(Q), Real((3, 2))),
+    row(scipy.linalg.inv, Matrix(Q)),
+    row(scipy.linalg.det, Matrix(Q, sign=True)),
+    row(scipy.linalg.cholesky, Matrix(Q, spd=True)),
+    row(scipy.linalg.eigh, Matrix(Q, spd=True), eigvals_only=True),
+    row(scipy.linalg.solve_triangular, Matrix(Q), Real((3,))),
+    row(scipy.linalg.solve_triangular, Matrix(Q), Real((3, 2)), lower=True),
 )

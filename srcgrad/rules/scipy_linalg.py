@@ -35,12 +35,15 @@ the triangle of `a`: `gb = solve with T.T` (the other triangle of
 `a.T`), `ga = -(gb x.T)` kept to the triangle read (`keep_triangle`).
 The registered rules of the SciPy functions themselves give their
 signatures (what a call binds to) and the cotangents of their default
-forms; every call is expanded.
+forms (`eigh`: with `eigvals_only=True`); every call is expanded.  The
+functions of pairs (`cho_factor`, `cho_solve`, `lu_factor`, `lu_solve`)
+have no rule: their calls bind to their own signatures.
 """
 
 from __future__ import annotations
 
 import ast
+import inspect
 
 import numpy as np
 import scipy.linalg
@@ -160,7 +163,7 @@ def scipy_cholesky_adjoint(g, ans, a, lower=False, overwrite_a=False, check_fini
 def scipy_eigh_adjoint(g, ans, a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False,
                        overwrite_b=False, type=1, check_finite=True, subset_by_index=None,
                        subset_by_value=None, driver=None):
-    # for its signature only: the lowering writes every call (`_expand_eigh`)
+    # the eigenvalues' (eigvals_only=True, lower=True); `_expand_eigh` writes every call
     return (fold_lower(dot(eigh_vectors(a) * sum_to(g, np.shape(ans)),
                            np.transpose(eigh_vectors(a)))),
             None, None, None, None, None, None, None, None, None, None)
@@ -169,36 +172,12 @@ def scipy_eigh_adjoint(g, ans, a, b=None, *, lower=True, eigvals_only=False, ove
 @adjoint(scipy.linalg.solve_triangular)
 def scipy_solve_triangular_adjoint(g, ans, a, b, trans=0, lower=False, unit_diagonal=False,
                                    overwrite_b=False, check_finite=True):
+    # of trans=0; `_expand_solve_triangular` writes every call, trans=1 with a.T
     return (-keep_triangle(dot_grad_left(triangular_solve(
         np.transpose(a), sum_to(g, np.shape(ans)), not lower, unit_diagonal), a, ans),
         lower, unit_diagonal),
         triangular_solve(np.transpose(a), sum_to(g, np.shape(ans)), not lower, unit_diagonal),
         None, None, None, None, None)
-
-
-@adjoint(scipy.linalg.cho_factor)
-def scipy_cho_factor_adjoint(g, ans, a, lower=False, overwrite_a=False, check_finite=True):
-    # for its signature only: the lowering writes every call (`_expand_cho_factor`)
-    return fold_lower(g), None, None, None
-
-
-@adjoint(scipy.linalg.lu_factor)
-def scipy_lu_factor_adjoint(g, ans, a, overwrite_a=False, check_finite=True):
-    # for its signature only: the lowering writes every call (`_expand_lu_factor`)
-    return g, None, None
-
-
-@adjoint(scipy.linalg.lu_solve)
-def scipy_lu_solve_adjoint(g, ans, lu_and_piv, b, trans=0, overwrite_b=False,
-                           check_finite=True):
-    # for its signature only: the lowering writes every call (`_expand_lu_solve`)
-    return None, g, None, None, None
-
-
-@adjoint(scipy.linalg.cho_solve)
-def scipy_cho_solve_adjoint(g, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
-    # for its signature only: the lowering writes every call (`_expand_cho_solve`)
-    return None, g, None, None
 
 
 # --- the expansions ------------------------------------------------------------------------------
@@ -361,8 +340,11 @@ for _primal, _expansion in [
         (scipy.linalg.solve, _expand_solve), (scipy.linalg.inv, _expand_inv),
         (scipy.linalg.det, _expand_det), (scipy.linalg.cholesky, _expand_cholesky),
         (scipy.linalg.eigh, _expand_eigh),
-        (scipy.linalg.solve_triangular, _expand_solve_triangular),
-        (scipy.linalg.cho_factor, _expand_cho_factor),
-        (scipy.linalg.cho_solve, _expand_cho_solve),
-        (scipy.linalg.lu_factor, _expand_lu_factor), (scipy.linalg.lu_solve, _expand_lu_solve)]:
+        (scipy.linalg.solve_triangular, _expand_solve_triangular)]:
     expand(_primal, _expansion)
+# the functions of a pair, whose results or arguments are tuples, have no rule:
+# every call is expanded, bound to the function's own signature
+for _primal, _expansion in [
+        (scipy.linalg.cho_factor, _expand_cho_factor), (scipy.linalg.cho_solve, _expand_cho_solve),
+        (scipy.linalg.lu_factor, _expand_lu_factor), (scipy.linalg.lu_solve, _expand_lu_solve)]:
+    expand(_primal, _expansion, inspect.signature(_primal))
