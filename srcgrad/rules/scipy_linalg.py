@@ -19,8 +19,7 @@ differentiable to any order on every target:
 - `cho_factor(a, lower)`: the pair `(c, lower)`, `c` the factor in its
   triangle and `a`'s own entries in the other, as SciPy leaves them;
   `cho_solve((c, lower), b)`: two triangular solves with the factor
-  (`lower_factor`: `lower` may be a variable).
-
+  (`lower_factor`: `lower` may be a variable);
 - `lu_factor(a)`: the pair `(lu_matrix(a), lu_pivots(a))`, pivots constant;
   `lu_solve((lu, piv), b, trans)`: the row swaps (`pivot_rows`) and two
   triangular solves.  With `P a = L U`, the factors' cotangent is
