@@ -59,6 +59,13 @@ HELPERS: dict[str, Helper] = _table(
     Helper("logabsdet", pure=True),
     *(Helper(name, pure=True, fresh=True) for name in
       ("half_lower", "mirror_lower", "fold_lower")),
+    # the parts of np.linalg's decompositions, and the helpers of their rules
+    *(Helper(name, pure=True, fresh=True) for name in
+      ("eigh_values", "eigh_vectors", "gap_product", "singular_reciprocal", "svd_u", "svd_s", "svd_vt", "qr_q",
+       "qr_r", "lstsq_solution", "lstsq_residuals", "triangular_solve", "keep_triangle",
+       "lower_factor", "lower_factor_grad", "lu_matrix", "lu_pivots", "pivot_rows",
+       "unpivot_rows")),
+    Helper("lstsq_rank", pure=True),
     # the cotangent of a diagonal, and the axis of np.hstack's join
     Helper("diag_grad", pure=True, fresh=True),
     Helper("hstack_axis", pure=True, shape_of=0),

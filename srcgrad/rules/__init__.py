@@ -19,6 +19,10 @@ Importing this package registers every rule, grouped by family:
   and `math.gamma`, `math.lgamma`;
 - `distributions`: log-densities of `scipy.stats` (`norm`, `t`, `gamma`, `beta`,
   `poisson`, `multivariate_normal`), written as operations with rules;
+- `decompositions`: `np.linalg.eigh`, `eigvalsh`, `svd`, `qr`, `pinv`, `lstsq`;
+- `scipy_linalg`: `scipy.linalg`'s `solve`, `inv`, `det`, `cholesky`, `eigh`,
+  `solve_triangular`, `cho_factor`, `cho_solve`, `lu_factor` and `lu_solve`,
+  written with NumPy's and substitutions;
 - `helpers`: the rules of the run-time helpers themselves (`select`, `cast_like`,
   `unbroadcast`, ...), so that gradients can be differentiated again;
 - `lists`: lists grown in a loop of unknown length (`acc.append(v)`, `np.array(acc)`);
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (registers)
     binary,
+    decompositions,
     distributions,
     elementwise_more,
     helpers,
@@ -47,6 +52,7 @@ from . import (  # noqa: F401  (registers)
     pieces,
     rearrange,
     reductions,
+    scipy_linalg,
     shapes,
     special,
     spectral,

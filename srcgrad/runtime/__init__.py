@@ -18,8 +18,7 @@ The modules, by job:
 - `scatter`: writes and reads through index arrays (`add_at`, `last_writes`);
 - `tiling`, `ordering`: reads at flat positions (`gather`) and where they
   read from, for tiles, pads, rotations, takes, splits, sorts;
-- `elementwise`, `steps`, `spectral`, `reductions`, `prod`, `shapes`, `joins`, `rearrange`, `ranges`,
-  `linalg`, `matrices`, `norms`: the replacements of NumPy functions Numba cannot
+- `elementwise`, `steps`, `spectral`, `reductions`, `prod`, `shapes`, `joins`, `rearrange`, `ranges`, `linalg`, `matrices`, `norms`, `decompositions`, `triangular`, `lu`: the replacements of NumPy functions Numba cannot
   compile as written, and the helpers their rules call;
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
 - `densities`: the constant parts of log-sum-exp and of `scipy.stats`'
@@ -34,6 +33,21 @@ The modules, by job:
 
 from .broadcast import shape_of, sum_to, unbroadcast
 from .cotangents import new_cotangent, seed, take_cotangent, zeros_like
+from .decompositions import (
+    eigh_values,
+    eigh_vectors,
+    gap_product,
+    lstsq_rank,
+    lstsq_residuals,
+    lstsq_solution,
+    pinv,
+    qr_q,
+    qr_r,
+    singular_reciprocal,
+    svd_s,
+    svd_u,
+    svd_vt,
+)
 from .densities import (
     counts,
     gaussian_dimension,
@@ -69,6 +83,7 @@ from .lists import (
     stack_list,
     unravel,
 )
+from .lu import lu_matrix, lu_pivots, pivot_rows, unpivot_rows
 from .matrices import (
     cholesky,
     det,
@@ -168,6 +183,7 @@ from .tiling import (
     take_index,
     tile_index,
 )
+from .triangular import keep_triangle, lower_factor, lower_factor_grad, triangular_solve
 from .vecmath import cos, exp, log, sin, tanh
 
 __all__ = [
@@ -209,4 +225,8 @@ __all__ = [
     "erfcinv", "ndtr", "log_ndtr", "ndtri", "i0", "i1", "i0e", "i1e", "exp1", "expn", "expit",
     "logit", "log_expit", "xlogy", "xlog1py", "entr", "logsumexp_shift", "invalid_scale", "nonnegative",
     "unit_interval", "counts", "gaussian_dimension",
+    # decompositions (decompositions, triangular)
+    "eigh_values", "eigh_vectors", "gap_product", "singular_reciprocal", "svd_u", "svd_s", "svd_vt", "qr_q", "qr_r",
+    "pinv", "lstsq_solution", "lstsq_residuals", "lstsq_rank", "triangular_solve", "keep_triangle",
+    "lower_factor", "lower_factor_grad", "lu_matrix", "lu_pivots", "pivot_rows", "unpivot_rows",
 ]

@@ -55,10 +55,12 @@ from srcgrad.rules import registry  # noqa: E402
 _NAMESPACES = [("numpy", np), ("numpy.linalg", np.linalg), ("math", math),
                ("operator", operator), ("builtins", builtins)]
 try:  # SPEC.md: scipy.special functions may be registered too
+    import scipy.linalg
     import scipy.special
     import scipy.stats
 
     _NAMESPACES.append(("scipy.special", scipy.special))
+    _NAMESPACES.append(("scipy.linalg", scipy.linalg))
 except ImportError:  # pragma: no cover
     pass
 

@@ -1,0 +1,51 @@
+"""API-audit recipes of the matrix decompositions: `np.linalg.eigh`, `eigvalsh`,
+`svd`, `qr`, `pinv`, `lstsq`, and `scipy.linalg`'s `solve`, `inv`, `det`,
+`cholesky`, `eigh`, `solve_triangular` (`cho_factor`, `cho_solve`, `lu_factor`
+and `lu_solve` have no rule of their own, being expanded always: their
+end-to-end tests are in test_decomposition_calls.py).
+
+Matrices are kept well conditioned (`x0 + 4 I` with entries in [-1, 1]);
+most are not symmetric, so that reading the one triangle NumPy or SciPy
+reads is checked too."""
+
+from __future__ import annotations
+
+from audit_recipes import A, R
+
+SQ = A((3, 3), -1.0, 1.0)
+SHIFTED = "x0 + 4.0 * np.eye(3)"
+SPD = "x0 @ x0.T + 3.0 * np.eye(3)"
+
+RECIPES = {
+    "numpy.linalg.eigh": R([f"np.linalg.eigh({SPD})[0]",
+                            f"np.linalg.eigh({SPD})[1] ** 3",
+                            f"np.linalg.eigh({SHIFTED}, UPLO='U')[0]"], SQ, cpu=True),
+    "numpy.linalg.eigvalsh": R([f"np.linalg.eigvalsh({SHIFTED})",
+                                f"np.linalg.eigvalsh({SHIFTED}, 'U')"], SQ),
+    "numpy.linalg.svd": R(["np.linalg.svd(x0, full_matrices=False)[0] ** 3",
+                           "np.linalg.svd(x0, full_matrices=False)[1]",
+                           "np.linalg.svd(x0, full_matrices=False)[2] ** 3",
+                           "np.linalg.svd(x0, compute_uv=False)"], A((4, 3)), cpu=True),
+    "numpy.linalg.qr": R(["np.linalg.qr(x0)[0] ** 3", "np.linalg.qr(x0)[1]",
+                          "np.linalg.qr(x0, mode='r')"], A((4, 3)), cpu=True),
+    "numpy.linalg.pinv": R("np.linalg.pinv(x0)", A((3, 4))),
+    "numpy.linalg.lstsq": R(["np.linalg.lstsq(x0, x1, rcond=None)[0]",
+                             "np.linalg.lstsq(x0, x1)[3]"], A((5, 3)), A((5,)), cpu=True),
+    "scipy.linalg.solve": R([f"scipy.linalg.solve({SHIFTED}, x1)",
+                             f"scipy.linalg.solve({SHIFTED}, x1, assume_a='sym')",
+                             f"scipy.linalg.solve({SHIFTED}, x1, assume_a='pos', lower=True)",
+                             f"scipy.linalg.solve({SHIFTED}, x1, transposed=True)"],
+                            SQ, A((3,)), cpu=True),
+    "scipy.linalg.inv": R([f"scipy.linalg.inv({SHIFTED})",
+                           f"scipy.linalg.inv({SHIFTED}, assume_a='pos')"], SQ),
+    "scipy.linalg.det": R(f"scipy.linalg.det({SHIFTED})", SQ),
+    "scipy.linalg.cholesky": R([f"scipy.linalg.cholesky({SHIFTED})",
+                                f"scipy.linalg.cholesky({SHIFTED}, lower=True)"], SQ, cpu=True),
+    "scipy.linalg.eigh": R([f"scipy.linalg.eigh({SHIFTED}, eigvals_only=True)",
+                            f"scipy.linalg.eigh({SHIFTED}, lower=False, eigvals_only=True)"], SQ),
+    "scipy.linalg.solve_triangular": R([f"scipy.linalg.solve_triangular({SHIFTED}, x1)",
+                                        f"scipy.linalg.solve_triangular({SHIFTED}, x1, "
+                                        "lower=True, trans='T')",
+                                        f"scipy.linalg.solve_triangular({SHIFTED}, x1, trans=1, "
+                                        "unit_diagonal=True)"], SQ, A((3, 2)), cpu=True),
+}
