@@ -24,8 +24,10 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (registers)
     binary,
+    einsum,
     helpers,
     linalg,
+    products,
     rearrange,
     reductions,
     shapes,

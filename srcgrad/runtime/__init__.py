@@ -43,6 +43,7 @@ from .elementwise import (
 )
 from .guards import copy_value, refuse_inplace_alias, refuse_shared, stop_gradient
 from .joins import concat_pad, concat_part, concatenate, stack, stack_pad, stack_part
+from .kron import cross, kron, kron_grad_left, kron_grad_right
 from .linalg import dot, dot_grad_left, dot_grad_right, matmul, product
 from .matrices import (
     cholesky,
@@ -57,6 +58,14 @@ from .matrices import (
 )
 from .norms import norm, trace_grad, vector_operand
 from .prod import prod_others, prod_others_vjp, prod_others_vjp2
+from .products import (
+    einsum_operand,
+    eye_last,
+    fold_head,
+    fold_tail,
+    identity_like,
+    joined_shape,
+)
 from .ranges import arange_start_grad, arange_step_grad, linspace, linspace_grad, linspace_spread
 from .rearrange import (
     atleast_1d,
@@ -123,4 +132,7 @@ __all__ = [
     "dot", "matmul", "product", "dot_grad_left", "dot_grad_right", "trace_grad", "norm",
     "vector_argument", "vector_operand", "det", "slogdet_sign", "logabsdet", "inv", "solve", "cholesky",
     "half_lower", "mirror_lower", "fold_lower",
+    # products (einsum, tensordot)
+    "einsum_operand", "eye_last", "fold_tail", "fold_head", "joined_shape", "identity_like",
+    "kron", "kron_grad_left", "kron_grad_right", "cross",
 ]

@@ -1,0 +1,34 @@
+"""Rule-table rows of the products and norms family: `np.kron`, `np.cross`
+and the helpers with rules (`kron_grad_left`, `kron_grad_right`,
+`einsum_operand`).  `np.einsum`, `tensordot`, `inner`, `vdot`, `multi_dot`
+and `matrix_power` have no rule of their own (the lowering writes them as
+other operations): tests/rules/test_product_calls.py checks them end to end."""
+
+from __future__ import annotations
+
+import numpy as np
+from rule_table import Const, Real, add, row
+
+from srcgrad import runtime
+
+KRON_SHAPES = [((2, 3), (3, 2)), ((3,), (2,)), ((3,), (2, 2)), ((2, 2), (3,))]
+for fn in (np.kron, runtime.kron):
+    for s1, s2 in KRON_SHAPES:
+        add(row(fn, Real(s1), Real(s2)))
+add(
+    row(runtime.kron_grad_left, Real((6, 6)), Real((2, 3)), Real((3, 2))),
+    row(runtime.kron_grad_right, Real((6, 6)), Real((2, 3)), Real((3, 2))),
+    row(runtime.kron_grad_left, Real((6,)), Real((3,)), Real((2,))),
+    row(runtime.kron_grad_right, Real((2, 6)), Real((3,)), Real((2, 2))),
+)
+for fn in (np.cross, runtime.cross):
+    add(
+        row(fn, Real((3,)), Real((3,))),
+        row(fn, Real((4, 3)), Real((4, 3))),
+        row(fn, Real((2, 1, 3)), Real((4, 3))),
+        row(fn, Real((3,)), Real((2, 3))),
+    )
+add(
+    row(runtime.einsum_operand, Real((3, 4)), Const(2), Const(False)),
+    row(runtime.einsum_operand, Real((2, 3, 4)), Const(1), Const(True)),
+)
