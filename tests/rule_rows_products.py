@@ -1,6 +1,6 @@
 """Rule-table rows of the products and norms family: `np.kron`, `np.cross`
 and the helpers with rules (`kron_grad_left`, `kron_grad_right`,
-`einsum_operand`).  `np.einsum`, `tensordot`, `inner`, `vdot`, `multi_dot`
+`operand_of_rank`).  `np.einsum`, `tensordot`, `inner`, `vdot`, `multi_dot`
 and `matrix_power` have no rule of their own (the lowering writes them as
 other operations): tests/rules/test_product_calls.py checks them end to end."""
 
@@ -29,6 +29,12 @@ for fn in (np.cross, runtime.cross):
         row(fn, Real((3,)), Real((2, 3))),
     )
 add(
-    row(runtime.einsum_operand, Real((3, 4)), Const(2), Const(False)),
-    row(runtime.einsum_operand, Real((2, 3, 4)), Const(1), Const(True)),
+    row(runtime.operand_of_rank, Real((3, 4)), Const(2), Const(False)),
+    row(runtime.operand_of_rank, Real((2, 3, 4)), Const(1), Const(True)),
+)
+add(
+    row(runtime.singular_values, Real((3, 2))),
+    row(runtime.singular_values, Real((2, 3, 4))),
+    row(runtime.matrix_view, Real((4,))),
+    row(runtime.matrix_view, Real((3, 4))),
 )

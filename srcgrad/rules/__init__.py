@@ -27,6 +27,7 @@ from . import (  # noqa: F401  (registers)
     einsum,
     helpers,
     linalg,
+    norms,
     products,
     rearrange,
     reductions,

@@ -13,7 +13,7 @@ The plan, made here while lowering (only the subscripts are known then,
 not the shapes):
 
 1. each operand is checked to have the rank its subscripts name
-   (`einsum_operand`), and the axes of an ellipsis are moved in front, so
+   (`operand_of_rank`), and the axes of an ellipsis are moved in front, so
    that every subscript is addressed from the end of the array;
 2. a subscript repeated in one operand: its two axes are moved last,
    multiplied by the identity (`eye_last`, a constant) and one of them
@@ -39,7 +39,7 @@ import string
 
 import numpy as np
 
-from ..runtime import einsum_operand, eye_last, unbroadcast
+from ..runtime import eye_last, operand_of_rank, unbroadcast
 from .registry import Refused, adjoint, expand, nondifferentiable
 
 _LETTERS = set(string.ascii_letters)
@@ -116,7 +116,7 @@ class _Plan:
     def operand(self, x, letters: list[str]):
         """The operand with its ellipsis axes first; its subscripts."""
         labels = [s for s in letters if s != "..."]
-        x = self.call(einsum_operand, x, _const(len(labels)), _const("..." in letters))
+        x = self.call(operand_of_rank, x, _const(len(labels)), _const("..." in letters))
         if "..." in letters:
             before = letters.index("...")
             if before:
@@ -231,6 +231,6 @@ expand(np.einsum, _expand_einsum, _SIGNATURE)
 nondifferentiable(eye_last)
 
 
-@adjoint(einsum_operand)
-def einsum_operand_adjoint(g, ans, x, count, ellipsis):
+@adjoint(operand_of_rank)
+def operand_of_rank_adjoint(g, ans, x, count, ellipsis):
     return unbroadcast(g, x), None, None

@@ -59,12 +59,12 @@ from .matrices import (
 from .norms import norm, trace_grad, vector_operand
 from .prod import prod_others, prod_others_vjp, prod_others_vjp2
 from .products import (
-    einsum_operand,
     eye_last,
     fold_head,
     fold_tail,
     identity_like,
     joined_shape,
+    operand_of_rank,
 )
 from .ranges import arange_start_grad, arange_step_grad, linspace, linspace_grad, linspace_spread
 from .rearrange import (
@@ -105,6 +105,13 @@ from .shapes import (
     squeezed_shape,
     transpose_grad,
 )
+from .spectral import (
+    count_nonzero_norm,
+    kept_shape,
+    matrix_view,
+    singular_values,
+    singular_values_grad,
+)
 from .stacks import pop_shape, push_shape
 from .vecmath import cos, exp, log, sin, tanh
 
@@ -133,6 +140,8 @@ __all__ = [
     "vector_argument", "vector_operand", "det", "slogdet_sign", "logabsdet", "inv", "solve", "cholesky",
     "half_lower", "mirror_lower", "fold_lower",
     # products (einsum, tensordot)
-    "einsum_operand", "eye_last", "fold_tail", "fold_head", "joined_shape", "identity_like",
+    "operand_of_rank", "eye_last", "fold_tail", "fold_head", "joined_shape", "identity_like",
     "kron", "kron_grad_left", "kron_grad_right", "cross",
+    # matrix norms
+    "singular_values", "singular_values_grad", "matrix_view", "kept_shape", "count_nonzero_norm",
 ]

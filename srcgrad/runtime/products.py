@@ -1,10 +1,11 @@
 """The helpers of `np.einsum` and `np.tensordot`, which the lowering writes
 as registered operations (`srcgrad.rules.einsum`, `srcgrad.rules.products`).
 
-- `einsum_operand(x, count, ellipsis)` is `x`, checked to have as many axes
-  as its subscripts name (`count`, or more where they hold an ellipsis):
-  the expansion addresses axes from the end, so a wrong rank would
-  otherwise broadcast silently instead of failing as `np.einsum` does;
+- `operand_of_rank(x, count, ellipsis)` is `x`, checked to have `count`
+  axes (or more, where `ellipsis` is true): as many as its einsum
+  subscripts name.  The expansion addresses axes from the end, so a wrong
+  rank would otherwise broadcast silently instead of failing as
+  `np.einsum` does (a matrix norm without `axis` checks its rank with it);
 - `eye_last(x)`: the identity matrix the size of `x`'s last axis, in its
   dtype (a constant: the mask that picks a repeated subscript's diagonal);
 - `fold_tail(a, n)`, `fold_head(b, n)`: the matrix shape that gathers the
@@ -26,12 +27,12 @@ from .machinecode import cached_jitable, cached_overload
 
 def _rank_message(count: int, ellipsis: bool, ndim: int) -> str:
     want = f"at least {count}" if ellipsis else f"{count}"
-    return (f"np.einsum: an operand has {ndim} axes where its subscripts name {want}")
+    return f"an operand has {ndim} axes where {want} are expected (as its subscripts name)"
 
 
-def einsum_operand(x, count, ellipsis):
-    """`x`, an operand of `np.einsum` whose subscripts name `count` axes
-    (and an ellipsis, for more, where `ellipsis` is true)."""
+def operand_of_rank(x, count, ellipsis):
+    """`x`, of `count` axes (or more, where `ellipsis` is true), as the
+    subscripts of an operand of `np.einsum` name them."""
     ndim = np.ndim(x)
     if ndim < count or (ndim > count and not ellipsis):
         raise ValueError(_rank_message(count, ellipsis, ndim))
@@ -44,8 +45,8 @@ def _literal(value):
     return None
 
 
-@cached_overload(einsum_operand)
-def _einsum_operand(x, count, ellipsis):
+@cached_overload(operand_of_rank)
+def _operand_of_rank(x, count, ellipsis):
     want, more = _literal(count), _literal(ellipsis)
     if want is None or more is None:
         return lambda x, count, ellipsis: numba.literally(count) + numba.literally(ellipsis)

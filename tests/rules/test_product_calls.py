@@ -195,5 +195,108 @@ def test_einsum_refusals():
         sg.grad(interleaved, target="python")(a, a[0])
     with pytest.raises(sg.NoAdjointError, match=r"'\.\.\.'"):
         sg.grad(lost_ellipsis, target="python")(a)
-    with pytest.raises(ValueError, match="subscripts name 2"):
+    with pytest.raises(ValueError, match="3 axes where 2 are expected"):
         sg.grad(wrong_rank, target="python")(np.ones((2, 3, 4)))
+
+
+# --- tensordot, inner, vdot, multi_dot, matrix_power, kron, cross ----------------------------
+
+
+def torque(r, f):
+    """Total torque of forces `f` at points `r` (stacks of 3-vectors)."""
+    tau = np.cross(r, f)
+    return np.sum(tau ** 2) + np.sum(np.cross(r[0], f))
+
+
+def markov_chain(logits, start):
+    """The state distribution after 4 steps, and the square of the transition matrix."""
+    transition = np.exp(logits) / np.sum(np.exp(logits), axis=1, keepdims=True)
+    after = start @ np.linalg.matrix_power(transition, 4)
+    return np.sum(after * np.arange(3.0)) + np.sum(np.linalg.matrix_power(transition, 2))
+
+
+def inverse_powers(a):
+    return np.sum(np.linalg.matrix_power(a, -2)) + np.sum(np.linalg.matrix_power(a, 0) * a)
+
+
+def bilinear_layer(x, w, y):
+    """`x_i W_ijk y_k` for a 3-tensor `W`, with tensordot in both forms."""
+    hidden = np.tensordot(x, w, axes=1)
+    scores = np.tensordot(hidden, y, axes=([-1], [0]))
+    return np.sum(np.tanh(scores)) + np.sum(np.tensordot(w, w, axes=([0, 2], [0, 2])))
+
+
+def kernel_features(a, b):
+    """Products of vectors and matrices that a kernel method would write."""
+    gram = np.inner(a, b)
+    return np.sum(gram ** 2) + np.vdot(a, a) + np.sum(np.kron(a, b[0]) ** 2)
+
+
+def chained(a, b, c, x):
+    return np.sum(np.linalg.multi_dot([a, b, c]) ** 2) + np.linalg.multi_dot((x, b, b, x[:4]))
+
+
+WELL = np.eye(3) * 3.0 + RNG.uniform(-0.5, 0.5, (3, 3))
+PRODUCT_CALLS = [
+    (torque, (RNG.normal(size=(4, 3)), RNG.normal(size=(4, 3)))),
+    (markov_chain, (RNG.normal(size=(3, 3)), np.array([0.2, 0.5, 0.3]))),
+    (inverse_powers, (WELL,)),
+    (bilinear_layer, (RNG.normal(size=(2, 3)), RNG.normal(size=(3, 4, 2)), RNG.normal(size=2))),
+    (kernel_features, (RNG.normal(size=(2, 3)), RNG.normal(size=(4, 3)))),
+    (chained, (RNG.normal(size=(2, 4)), RNG.normal(size=(4, 4)), RNG.normal(size=(4, 3)),
+               RNG.normal(size=4))),
+]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("fn,args", PRODUCT_CALLS, ids=[f.__name__ for f, _ in PRODUCT_CALLS])
+def test_products_in_user_functions(fn, args, target):
+    _check(fn, args, target)
+
+
+@pytest.mark.parametrize("fn,args", PRODUCT_CALLS[:4], ids=[f.__name__ for f, _ in PRODUCT_CALLS[:4]])
+def test_products_second_order(fn, args):
+    first = sg.grad(fn, target="python")
+    v = RNG.normal(size=np.shape(args[0]))
+    got = sg.grad(first, target="python", unconnected_gradients="zero")(
+        *copy.deepcopy(args), grad_ys=v)
+
+    def along_v(*a):
+        return np.sum(v * first(*a))
+
+    np.testing.assert_allclose(got, numerical_gradient(along_v, args, 0, eps=1e-5),
+                               rtol=1e-5, atol=1e-7)
+
+
+def power_at_run_time(a, n):
+    return np.sum(np.linalg.matrix_power(a, n))
+
+
+def axes_at_run_time(a, b, k):
+    return np.sum(np.tensordot(a, b, axes=k))
+
+
+def kron_of_tensors(a, b):
+    return np.sum(np.kron(a, b))
+
+
+def cross_of_planes(a, b):
+    return np.sum(np.cross(a, b))
+
+
+def cross_along_an_axis(a, b):
+    return np.sum(np.cross(a, b, axisa=0))
+
+
+def test_product_refusals():
+    a = RNG.normal(size=(3, 3))
+    with pytest.raises(sg.NoAdjointError, match="n an int constant"):
+        sg.grad(power_at_run_time, target="python")(a, 3)
+    with pytest.raises(sg.NoAdjointError, match="axes must be"):
+        sg.grad(axes_at_run_time, target="python")(a, a, 1)
+    with pytest.raises(sg.NoAdjointError, match="vectors and matrices"):
+        sg.grad(kron_of_tensors, target="python")(np.ones((2, 2, 2)), a)
+    with pytest.raises(sg.NoAdjointError, match="3-vectors"):
+        sg.grad(cross_of_planes, target="python")(np.ones(2), np.ones(2))
+    with pytest.raises(sg.UnsupportedSyntaxError, match="axisa"):
+        sg.grad(cross_along_an_axis, target="python")(np.ones((3, 2)), np.ones((2, 3)))
