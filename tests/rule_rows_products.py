@@ -38,3 +38,9 @@ add(
     row(runtime.matrix_view, Real((4,))),
     row(runtime.matrix_view, Real((3, 4))),
 )
+for fn in (np.linalg.matrix_power, runtime.matrix_power):
+    add(row(fn, Real((3, 3)), Const(3)), row(fn, Real((2, 2)), Const(1)), row(fn, Real((2, 2)), Const(0)))
+add(
+    row(runtime.matrix_power_grad, Real((3, 3)), Real((3, 3)), Const(3)),
+    row(runtime.matrix_power_grad, Real((2, 2)), Real((2, 2)), Const(4)),
+)

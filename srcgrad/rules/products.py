@@ -13,8 +13,10 @@ as registered operations), `np.kron` and `np.cross` (rules of their own).
   left to right (first and last operands may be vectors, as NumPy allows);
 - `matrix_power(a, n)`, `n` an int constant: products by repeated squaring
   (`n = 0`: the identity, a constant; `n < 0`: powers of `np.linalg.inv(a)`).
-  A run-time `n` is refused: the number of products must be known when the
-  lowering writes them;
+  An `n` known at run time (`n >= 0`, one square matrix) goes to the rule
+  of `matrix_power`: `sum_k (A^T)^k g (A^T)^(n-1-k)` (`matrix_power_grad`,
+  whose rule is itself and `matrix_power_grad2`: second order; the third
+  is refused);
 - `kron(a, b)` of vectors and matrices: `kron_grad_left` and
   `kron_grad_right` (bilinear, so their rules are `kron` and each other);
 - `cross(a, b)` of 3-vectors (stacks broadcast): since `g . (a x b) =
@@ -22,8 +24,10 @@ as registered operations), `np.kron` and `np.cross` (rules of their own).
   `cross(g, a)`, summed back to each operand's shape: products again, so
   differentiable to any order.
 
-Replacements: `kron` and `cross` (which refuse other ranks and lengths).
-The helpers live in `srcgrad.runtime.products` and `srcgrad.runtime.kron`.
+Replacements: `kron`, `cross` (which refuse other ranks and lengths) and
+`matrix_power` (Numba's takes no integer matrix).
+The helpers live in `srcgrad.runtime.products`, `srcgrad.runtime.kron` and
+`srcgrad.runtime.powers`.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ from ..runtime import (
     kron,
     kron_grad_left,
     kron_grad_right,
+    matrix_power,
+    matrix_power_grad,
+    matrix_power_grad2,
     shape_of,
     sum_to,
     unbroadcast,
@@ -73,6 +80,18 @@ def cross_adjoint(g, ans, a, b):
             unbroadcast(cross(sum_to(g, np.shape(ans)), a), b))
 
 
+@adjoint(np.linalg.matrix_power, matrix_power)
+def matrix_power_adjoint(g, ans, a, n):
+    return matrix_power_grad(sum_to(g, np.shape(ans)), a, n), None
+
+
+@adjoint(matrix_power_grad)
+def matrix_power_grad_adjoint(g, ans, dy, a, n):
+    return (sum_to(matrix_power_grad(unbroadcast(g, a), np.transpose(a), n), shape_of(dy)),
+            matrix_power_grad2(dy, unbroadcast(g, a), a, n), None)
+
+
+replace(np.linalg.matrix_power, matrix_power)
 replace(np.kron, kron)
 replace(np.cross, cross)
 nondifferentiable(fold_tail, fold_head, joined_shape, identity_like)
@@ -148,8 +167,7 @@ def _expand_multi_dot(arguments: dict, lowering):
 def _expand_matrix_power(arguments: dict, lowering):
     a, n = arguments["a"], arguments["n"]
     if not (isinstance(n, ast.Constant) and type(n.value) is int):
-        raise Refused("srcgrad differentiates np.linalg.matrix_power with n an int constant "
-                      "written in the call (the number of products must be known)")
+        return None  # the rule of matrix_power, for n >= 0 known at run time
     power = n.value
     if power == 0:
         return lowering.emit_call(identity_like, [a], [])
@@ -177,4 +195,4 @@ expand(np.tensordot, _expand_tensordot, _signature("a", "b", axes=2))
 expand(np.inner, _expand_inner, _signature("a", "b"))
 expand(np.vdot, _expand_vdot, _signature("a", "b"))
 expand(np.linalg.multi_dot, _expand_multi_dot, _signature("arrays"))
-expand(np.linalg.matrix_power, _expand_matrix_power, _signature("a", "n"))
+expand(np.linalg.matrix_power, _expand_matrix_power)

@@ -57,6 +57,7 @@ from .matrices import (
     solve,
 )
 from .norms import norm, trace_grad, vector_operand
+from .powers import matrix_power, matrix_power_grad, matrix_power_grad2
 from .prod import prod_others, prod_others_vjp, prod_others_vjp2
 from .products import (
     eye_last,
@@ -142,6 +143,7 @@ __all__ = [
     # products (einsum, tensordot)
     "operand_of_rank", "eye_last", "fold_tail", "fold_head", "joined_shape", "identity_like",
     "kron", "kron_grad_left", "kron_grad_right", "cross",
+    "matrix_power", "matrix_power_grad", "matrix_power_grad2",
     # matrix norms
     "singular_values", "singular_values_grad", "matrix_view", "kept_shape", "count_nonzero_norm",
 ]
