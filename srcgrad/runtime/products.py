@@ -47,13 +47,15 @@ def _literal(value):
 
 @cached_overload(operand_of_rank)
 def _operand_of_rank(x, count, ellipsis):
-    want, more = _literal(count), _literal(ellipsis)
-    if want is None or more is None:
-        return lambda x, count, ellipsis: numba.literally(count) + numba.literally(ellipsis)
+    # checked when the function runs: `count` and `ellipsis` need not be literals
     ndim = x.ndim if isinstance(x, types.Array) else 0
-    if ndim < want or (ndim > want and not more):
-        raise TypingError(_rank_message(want, more, ndim))
-    return lambda x, count, ellipsis: x
+
+    def impl(x, count, ellipsis):
+        if ndim < count or (ndim > count and not ellipsis):
+            raise ValueError("an operand has fewer or more axes than its subscripts name")
+        return x
+
+    return impl
 
 
 def eye_last(x):

@@ -10,11 +10,13 @@ import copy
 import importlib.util
 import zlib
 
+import numba
 import numpy as np
 import pytest
 from gradcheck import numerical_gradient
 
 import srcgrad as sg
+from srcgrad import runtime
 from srcgrad.rules import registry
 from srcgrad.rules.einsum import write_einsum
 
@@ -335,3 +337,42 @@ def test_matrix_power_of_a_run_time_n_third_order_is_refused():
     second = sg.grad(sg.grad(stationary_after, target="python"), target="python")
     with pytest.raises(sg.NoAdjointError, match="matrix_power_grad2"):
         sg.grad(second, target="python")(logits, 3, grad_ys=np.ones((3, 3)))
+
+
+# --- the replacements, compiled, against NumPy -----------------------------------------------
+
+X3 = RNG.normal(size=(3, 3))
+REPLACED = [
+    ("kron", lambda a, b: np.kron(a, b), (RNG.normal(size=(2, 3)), RNG.normal(size=(3,)))),
+    ("kron32", lambda a, b: np.kron(a, b), (X3.astype(np.float32), X3[0].astype(np.float32))),
+    ("cross", lambda a, b: np.cross(a, b), (RNG.normal(size=(2, 1, 3)), RNG.normal(size=(4, 3)))),
+    ("matrix_power", lambda a: np.linalg.matrix_power(a, 5), (X3,)),
+    ("matrix_power32", lambda a: np.linalg.matrix_power(a, 2), (X3.astype(np.float32),)),
+    ("singular_values", lambda a: np.linalg.svd(a, compute_uv=False), (RNG.normal(size=(2, 4, 3)),)),
+]
+IMPLEMENTATIONS = {"kron": "kron", "cross": "cross", "matrix_power": "matrix_power",
+                   "singular_values": "singular_values"}
+
+
+@pytest.mark.parametrize("name,primal,args", REPLACED, ids=[r[0] for r in REPLACED])
+def test_replacements_compiled(name, primal, args):
+    impl = getattr(runtime, IMPLEMENTATIONS[name.removesuffix("32")])
+    extra = (5,) if name == "matrix_power" else (2,) if name == "matrix_power32" else ()
+    compiled = numba.njit(lambda *a: impl(*a))(*args, *extra)
+    want = primal(*args)
+    assert compiled.shape == want.shape and compiled.dtype == want.dtype
+    np.testing.assert_allclose(compiled, want, rtol=1e-5 if want.dtype == np.float32 else 1e-12)
+    np.testing.assert_allclose(impl(*args, *extra), want, rtol=1e-12)
+
+
+def quadratic_form(x, p):
+    return np.einsum("i,ij,j->", x, p, x) + np.sum(np.tensordot(x, p, axes=1) ** 3)
+
+
+def test_hessian_of_einsum_and_tensordot_on_cpu():
+    x, p = RNG.normal(size=3), RNG.normal(size=(3, 3))
+    got = sg.hessian(quadratic_form, target="cpu")(x, p)
+    gradient = sg.grad(quadratic_form, target="python")
+    want = np.array([numerical_gradient(lambda x, i=i: gradient(x, p)[i], (x,))
+                     for i in range(3)])
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
