@@ -10,6 +10,9 @@ Importing this package registers every rule, grouped by family:
   `moveaxis`, `hstack`, `vstack`;
 - `linalg`: `np.dot`, `@`, `np.outer`, `np.trace`, `np.linalg.norm`, and
   `det`, `slogdet`, `inv`, `solve`, `cholesky` of one matrix;
+- `einsum`: `np.einsum` of constant subscripts, written as the operations above;
+- `products`: `tensordot`, `inner`, `vdot`, `multi_dot`, `matrix_power`, `kron`, `cross`;
+- `norms`: `np.linalg.norm`'s orders other than 2 and 'fro', written as operations;
 - `helpers`: the rules of the run-time helpers themselves (`select`, `cast_like`,
   `unbroadcast`, ...), so that gradients can be differentiated again;
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).

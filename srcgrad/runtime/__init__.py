@@ -17,8 +17,9 @@ The modules, by job:
 - `guards`: copies of saved values, refusals of aliased in-place updates;
 - `scatter`: writes and reads through index arrays (`add_at`, `last_writes`);
 - `elementwise`, `reductions`, `prod`, `shapes`, `joins`, `rearrange`, `ranges`,
-  `linalg`, `matrices`, `norms`: the replacements of NumPy functions Numba cannot
-  compile as written, and the helpers their rules call;
+  `linalg`, `matrices`, `norms`, `products`, `kron`, `spectral`, `powers`: the
+  replacements of NumPy functions Numba cannot compile as written, and the
+  helpers their rules call;
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
 - `dtypes`, `axes`, `arrays`, `groups`: what the implementations share
   (never called by generated code);
