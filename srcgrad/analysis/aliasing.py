@@ -19,7 +19,7 @@ import ast
 
 import numpy as np
 
-from .. import ir
+from .. import ir, runtime
 from ..errors import UnsupportedSyntaxError
 from ..ir.guards import Guard, GuardKind, guard
 from ..ir.markers import SUBSCRIPT
@@ -33,7 +33,9 @@ __all__ = ["alias_classes", "check_stores", "drop_needless_guards", "drop_alias_
 _VIEWS = {id(f) for f in (np.transpose, np.reshape, np.ravel, np.squeeze, np.expand_dims,
                           np.asarray, np.atleast_1d, np.atleast_2d, np.atleast_3d,
                           np.broadcast_to, np.flip, np.fliplr, np.flipud, np.swapaxes,
-                          np.moveaxis, np.diagonal, np.diag, gather_view)}
+                          np.moveaxis, np.diagonal, np.diag, gather_view,
+                          # the checks of einsum's operands and of a matrix norm's
+                          runtime.operand_of_rank, runtime.matrix_view)}
 
 
 def alias_classes(fn: ir.Function, certain_only: bool = False) -> dict[str, set[str]]:

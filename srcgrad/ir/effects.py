@@ -69,6 +69,14 @@ HELPERS: dict[str, Helper] = _table(
     # the cotangent of a diagonal, and the axis of np.hstack's join
     Helper("diag_grad", pure=True, fresh=True),
     Helper("hstack_axis", pure=True, shape_of=0),
+    # products and norms (srcgrad.rules.einsum, products, norms): shapes and constants read
+    # from their operands, and cotangents built as new arrays
+    *(Helper(name, pure=True) for name in
+      ("eye_last", "fold_tail", "fold_head", "joined_shape", "identity_like", "kept_shape",
+       "count_nonzero_norm")),
+    *(Helper(name, pure=True, fresh=True) for name in
+      ("kron_grad_left", "kron_grad_right", "singular_values_grad", "matrix_power_grad",
+       "matrix_power_grad2")),
     # stacks of shapes and scattered updates
     Helper("push_shape", writes=0, effect=True),
     Helper("pop_shape", writes=0),

@@ -23,6 +23,9 @@ Importing this package registers every rule, grouped by family:
 - `scipy_linalg`: `scipy.linalg`'s `solve`, `inv`, `det`, `cholesky`, `eigh`,
   `solve_triangular`, `cho_factor`, `cho_solve`, `lu_factor` and `lu_solve`,
   written with NumPy's and substitutions;
+- `einsum`: `np.einsum` of constant subscripts, written as the operations above;
+- `products`: `tensordot`, `inner`, `vdot`, `multi_dot`, `matrix_power`, `kron`, `cross`;
+- `norms`: `np.linalg.norm`'s orders other than 2 and 'fro', written as operations;
 - `helpers`: the rules of the run-time helpers themselves (`select`, `cast_like`,
   `unbroadcast`, ...), so that gradients can be differentiated again;
 - `lists`: lists grown in a loop of unknown length (`acc.append(v)`, `np.array(acc)`);
@@ -44,12 +47,15 @@ from . import (  # noqa: F401  (registers)
     binary,
     decompositions,
     distributions,
+    einsum,
     elementwise_more,
     helpers,
     linalg,
     lists,
+    norms,
     ordering,
     pieces,
+    products,
     rearrange,
     reductions,
     scipy_linalg,

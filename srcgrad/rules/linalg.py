@@ -1,8 +1,8 @@
 """Adjoint rules of linear algebra: `np.dot` (operands of at most two
 dimensions), `np.matmul` and `@` (those, and stacks of matrices whose batch
 axes broadcast), `np.outer`, `np.trace`, and `np.linalg.norm`
-(the 2-norm of vectors, the Frobenius norm of matrices: `ord=None`; a
-vector's other orders, expanded into operations with rules); and of one
+(the 2-norm of vectors, the Frobenius norm of matrices: `ord=None`; the
+other orders are expanded into operations with rules by `rules.norms`); and of one
 matrix, `np.linalg.det`, `slogdet`, `inv`, `solve` (b a vector or a
 matrix) and `cholesky` (the lower factor).
 
@@ -41,14 +41,12 @@ loop over the batch), `norm` (Numba has no
 floating matrices of one dtype only).
 
 The helpers and replacements named here live in `srcgrad.runtime.linalg`,
-`srcgrad.runtime.matrices` and `srcgrad.runtime.norms`; the expansion of the other orders of a vector norm,
-which the lowering asks for, is here.
+`srcgrad.runtime.matrices` and `srcgrad.runtime.norms`.
 """
 
 from __future__ import annotations
 
 import ast
-import math
 import operator
 
 import numpy as np
@@ -78,8 +76,7 @@ from ..runtime import (
     unbroadcast,
     vector_operand,
 )
-from ..runtime.norms import NORM_ORDERS
-from .registry import Refused, adjoint, expand, nondifferentiable, replace
+from .registry import adjoint, expand, nondifferentiable, replace
 
 
 @adjoint(product)
@@ -152,42 +149,6 @@ replace(np.linalg.norm, norm)
 @adjoint(vector_operand)
 def vector_operand_adjoint(g, ans, x, axis):
     return unbroadcast(g, x), None
-
-
-def _written(ord) -> str:
-    """`ord` as the user wrote it (`inf`, not `1e309`)."""
-    if isinstance(ord, float) and math.isinf(ord):
-        return "inf" if ord > 0 else "-inf"
-    return repr(ord)
-
-
-def _expand_norm(arguments: dict, lowering):
-    """`np.linalg.norm(x, ord=p)` of a vector as operations that have rules."""
-    ord = arguments["ord"]
-    if not isinstance(ord, ast.Constant):
-        raise Refused("ord must be a constant (None, 'fro', or a number) for srcgrad to "
-                      "choose the norm's adjoint")
-    p = ord.value
-    if p is None or p == "fro" or (p == 2 and type(p) is not bool):
-        return None  # the rule of norm
-    if p == 0 and not isinstance(p, str):
-        raise Refused("ord=0 counts the nonzero entries, which has no derivative")
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or p != p:
-        raise Refused(f"np.linalg.norm with ord={_written(p)}: {NORM_ORDERS}")
-    axis, keepdims = arguments["axis"], arguments["keepdims"]
-    x = lowering.emit_call(vector_operand, [arguments["x"], axis], [])
-    magnitude = lowering.emit_call(np.abs, [x], [])
-    reduce = [ast.keyword("axis", axis), ast.keyword("keepdims", keepdims)]
-    if p in (math.inf, -math.inf):
-        return lowering.emit_call(np.max if p > 0 else np.min, [magnitude], reduce)
-    if p == 1:
-        return lowering.emit_call(np.sum, [magnitude], reduce)
-    powered = lowering.emit_binop(magnitude, ast.Pow(), ast.Constant(float(p)))
-    total = lowering.emit_call(np.sum, [powered], reduce)
-    return lowering.emit_binop(total, ast.Pow(), ast.Constant(1.0 / p))
-
-
-expand(np.linalg.norm, _expand_norm)
 
 
 # --- functions of one matrix -------------------------------------------------------------------

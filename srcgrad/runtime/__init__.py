@@ -18,8 +18,11 @@ The modules, by job:
 - `scatter`: writes and reads through index arrays (`add_at`, `last_writes`);
 - `tiling`, `ordering`: reads at flat positions (`gather`) and where they
   read from, for tiles, pads, rotations, takes, splits, sorts;
-- `elementwise`, `steps`, `spectral`, `reductions`, `prod`, `shapes`, `joins`, `rearrange`, `ranges`, `linalg`, `matrices`, `norms`, `decompositions`, `triangular`, `lu`: the replacements of NumPy functions Numba cannot
-  compile as written, and the helpers their rules call;
+- `elementwise`, `steps`, `spectral`, `reductions`, `prod`, `shapes`, `joins`,
+  `rearrange`, `ranges`, `linalg`, `matrices`, `norms`, `matrix_norms`,
+  `decompositions`, `triangular`, `lu`, `products`, `kron`, `powers`: the
+  replacements of NumPy functions Numba cannot compile as written, and the
+  helpers their rules call;
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
 - `densities`: the constant parts of log-sum-exp and of `scipy.stats`'
   log-densities (the shift, supports);
@@ -72,6 +75,7 @@ from .elementwise import (
 )
 from .guards import copy_value, refuse_inplace_alias, refuse_shared, stop_gradient
 from .joins import concat_pad, concat_part, concatenate, stack, stack_pad, stack_part
+from .kron import cross, kron, kron_grad_left, kron_grad_right
 from .linalg import dot, dot_grad_left, dot_grad_right, matmul, product
 from .lists import (
     list_append,
@@ -95,9 +99,25 @@ from .matrices import (
     slogdet_sign,
     solve,
 )
+from .matrix_norms import (
+    count_nonzero_norm,
+    kept_shape,
+    matrix_view,
+    singular_values,
+    singular_values_grad,
+)
 from .norms import norm, trace_grad, vector_operand
 from .ordering import partition_index, sort_index
+from .powers import matrix_power, matrix_power_grad, matrix_power_grad2
 from .prod import prod_others, prod_others_vjp, prod_others_vjp2
+from .products import (
+    eye_last,
+    fold_head,
+    fold_tail,
+    identity_like,
+    joined_shape,
+    operand_of_rank,
+)
 from .ranges import arange_start_grad, arange_step_grad, linspace, linspace_grad, linspace_spread
 from .rearrange import (
     atleast_1d,
@@ -229,4 +249,10 @@ __all__ = [
     "eigh_values", "eigh_vectors", "gap_product", "singular_reciprocal", "svd_u", "svd_s", "svd_vt", "qr_q", "qr_r",
     "pinv", "lstsq_solution", "lstsq_residuals", "lstsq_rank", "triangular_solve", "keep_triangle",
     "lower_factor", "lower_factor_grad", "lu_matrix", "lu_pivots", "pivot_rows", "unpivot_rows",
+    # products (einsum, tensordot)
+    "operand_of_rank", "eye_last", "fold_tail", "fold_head", "joined_shape", "identity_like",
+    "kron", "kron_grad_left", "kron_grad_right", "cross",
+    "matrix_power", "matrix_power_grad", "matrix_power_grad2",
+    # matrix norms
+    "singular_values", "singular_values_grad", "matrix_view", "kept_shape", "count_nonzero_norm",
 ]

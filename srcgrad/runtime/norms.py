@@ -38,11 +38,10 @@ def _trace_grad(dy, a):
 
 # --- norm ----------------------------------------------------------------------------------------
 #
-# ord=None, a vector's ord=2 and a matrix's 'fro': the rule below.  A vector's
-# other orders (numbers p, inf, -inf) are expanded by the lowering into
-# operations that have rules (`_expand_norm`), so they are differentiable to
-# any order: sum(|x|**p)**(1/p), sum(|x|), max(|x|), min(|x|).  What has no
-# rule (a matrix's 1, 2, inf, 'nuc' norms; ord=0) is refused, naming the ord.
+# ord=None, a vector's ord=2 and a matrix's 'fro': the rule below.  The other
+# orders are expanded by the lowering into operations that have rules
+# (`srcgrad.rules.norms`).  What reaches `norm` with another order (a
+# matrix's ord=2 without axis=) is refused, naming the ord.
 
 
 def _is_vector(ndim: int, axis) -> bool:
@@ -50,9 +49,12 @@ def _is_vector(ndim: int, axis) -> bool:
         isinstance(axis, tuple) and len(axis) == 1)
 
 
-NORM_ORDERS = ("srcgrad differentiates ord=None, 'fro' for matrices, and numbers (inf, -inf, 1, "
-           "2, p) for vectors (pass axis= to take vector norms along an axis of a matrix)")
-_MATRIX = "np.linalg.norm of a matrix with an ord other than None and 'fro': " + NORM_ORDERS
+NORM_ORDERS = ("srcgrad differentiates ord=None, 'fro', 'nuc', 1, -1, 2, -2, inf and -inf for "
+               "matrices and numbers (inf, -inf, 0, p) for vectors, written as constants; "
+               "without axis=, ord=2, -2 and -1 are read as a vector's: pass axis=(0, 1) "
+               "for a matrix's")
+_MATRIX = ("np.linalg.norm of a matrix without axis= and with ord 2, -2, -1, 0 or another number "
+           "(read as a vector's order): " + NORM_ORDERS)
 _VECTOR = "np.linalg.norm of a vector with ord='fro' (or of a matrix): " + NORM_ORDERS
 
 

@@ -269,12 +269,12 @@ def test_frobenius_norm_of_a_matrix(target):
 
 @pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("order, value, written", [
-    ("nuc", MATRIX, "ord='nuc'"),  # refused when the gradient is made
-    (0, VECTOR, "ord=0"),
-    (1, MATRIX, "a matrix"),  # refused when the matrix arrives
+    # refused when the matrix arrives: without axis=, 2, -2, -1 and p are a vector's
+    # orders (a matrix's other orders: tests/rules/test_norm_calls.py)
     (2, MATRIX, "a matrix"),
-    (np.inf, MATRIX, "a matrix"),
-    (-np.inf, MATRIX, "a matrix"),
+    (-2, MATRIX, "a matrix"),
+    (-1, MATRIX, "a matrix"),
+    (3, MATRIX, "a matrix"),
     ("fro", VECTOR, "a vector with ord='fro'"),
 ])
 def test_norms_without_a_rule_are_refused(target, order, value, written):

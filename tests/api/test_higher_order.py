@@ -20,6 +20,7 @@ from gradcheck import numerical_gradient
 from rule_table import ROWS, Const, Real, Seq, draw
 
 import srcgrad as sg
+from srcgrad import runtime
 from srcgrad.rules import reductions
 
 TARGETS = ("python", "cpu")
@@ -321,7 +322,13 @@ def _literal(value) -> str:
 # The helpers of np.prod's rules each need the next one for one more order:
 # prod_others_vjp's own rule calls prod_others_vjp2, which has none (the
 # fourth derivative of np.prod is refused, clearly: test below).
-_NO_SECOND_ORDER = {reductions.prod_others_vjp}
+# singular_values_grad (the cotangent of the singular values, for the spectral
+# and nuclear norms) has no rule: their second derivative is refused
+# (tests/rules/test_norm_calls.py).  matrix_power_grad's rule calls
+# matrix_power_grad2, which has none: the third derivative of a matrix power
+# of a run-time n is refused.
+_NO_SECOND_ORDER = {reductions.prod_others_vjp, runtime.singular_values,
+                    runtime.matrix_power_grad}
 
 
 @pytest.mark.parametrize("row", [r for r in ROWS if not r.lossy
