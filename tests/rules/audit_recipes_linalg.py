@@ -48,4 +48,11 @@ RECIPES = {
                                         "lower=True, trans='T')",
                                         f"scipy.linalg.solve_triangular({SHIFTED}, x1, trans=1, "
                                         "unit_diagonal=True)"], SQ, A((3, 2)), cpu=True),
+    # rewritten (no rule of their own): factors, and solves with them
+    "scipy.linalg.cho_factor": R(f"scipy.linalg.cho_factor({SPD})[0]", SQ),
+    "scipy.linalg.cho_solve": R(f"scipy.linalg.cho_solve(scipy.linalg.cho_factor({SPD}), x1)",
+                                SQ, A((3, 2))),
+    "scipy.linalg.lu_factor": R(f"scipy.linalg.lu_factor({SHIFTED})[0]", SQ),
+    "scipy.linalg.lu_solve": R(f"scipy.linalg.lu_solve(scipy.linalg.lu_factor({SHIFTED}), x1)",
+                               SQ, A((3, 2))),
 }
