@@ -993,7 +993,7 @@ class Generator:
         r = self
         ind1 = ind + "    "
         form = r.pick(["for_each", "enumerate", "zip", "list", "closure", "tuple_state", "dict",
-                       "generator"])
+                       "generator", "grown", "grown_comprehension"])
         self.features.add(f"python_{form}")
         s = r.fresh("s", SCALAR)
         if form in ("for_each", "enumerate", "zip", "generator"):
@@ -1013,6 +1013,19 @@ class Generator:
             else:
                 lines.append(f"{ind}{s} = {s} + sum({vec}[i] * np.tanh({vec}[i] + {w}) "
                              f"for i in range(len({vec})) if i != 1)")
+        elif form in ("grown", "grown_comprehension"):  # lists of computed length
+            vec, n = self.source_vector(lines, ind, scope, 1)
+            w = r.bounded(SCALAR, scope, 1)
+            acc = r.fresh("acc", None)
+            if form == "grown":
+                lines.append(f"{ind}{acc} = []")
+                lines.append(f"{ind}for v in {vec}:")
+                lines.append(f"{ind1}{acc}.append(np.tanh(v * {w}) + "
+                             f"(0.5 * {acc}[-1] if len({acc}) > 0 else 0.0))")
+            else:
+                lines.append(f"{ind}{acc} = [np.sin(v) * {w} for v in {vec} if v > -5.0]")
+            lines.append(f"{ind}{s} = " + r.pick([f"np.sum(np.array({acc}))",
+                                                  f"sum({acc}) + {acc}[-1] * len({acc})"]))
         elif form == "list":
             acc = r.fresh("acc", None)
             k = r.pick([2, 3])

@@ -28,6 +28,7 @@ import numpy as np
 
 from .. import ir
 from .bindings import binding_of_attribute
+from .growing import ListTooShort
 from .static_expressions import StaticExpressionLowering
 from .values import (
     Conflict,
@@ -286,6 +287,8 @@ class ContainerLowering(StaticExpressionLowering):
             try:
                 return base.items[index.value]
             except IndexError:
+                if self.loops and base.is_list and base.ident:  # a list the loop may grow
+                    raise ListTooShort(base.ident) from None
                 raise self.error(expr, f"'{ast.unparse(expr)}': index {index.value} is out of "
                                  f"range for {describe(base)}") from None
         if is_static(index):

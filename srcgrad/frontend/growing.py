@@ -32,11 +32,20 @@ from .. import runtime
 from .updates import UpdateLowering
 from .values import Growing, Record, Seq, describe, is_static, lowered
 
-__all__ = ["GrowingLowering", "FEW_TRIPS"]
+__all__ = ["GrowingLowering", "FEW_TRIPS", "ListTooShort"]
 
 # a constant range of at most this many passes that grows a list is unrolled
 # (the list stays static: its elements are variables); a longer one grows it
 FEW_TRIPS = 32
+
+
+class ListTooShort(Exception):
+    """A loop body read a static list past its end (`acc[-1] if acc else x0`
+    on the first pass, where `acc` is still empty): a list the loop grows."""
+
+    def __init__(self, ident: int):
+        super().__init__(ident)
+        self.ident = ident
 
 
 def _changed_list(before, after) -> int:
@@ -74,16 +83,25 @@ class GrowingLowering(UpdateLowering):
 
     def grow_list(self, change) -> bool:
         """Turn the list whose length the loop changes (`change`, a
-        joins.ShapeChange: the list, or a dict or list holding it) into a
-        `Growing` list, built here (before the loop that grows it); False
-        where it is not a list of numbers and arrays."""
-        ident = _changed_list(change.before, change.after)
-        if not ident and isinstance(change.before, Seq) and change.before.is_list:
-            ident = change.before.ident  # grown on one path only: no one form after the join
-        value = _find(self.ctx.rename.get(change.name), ident) if ident else None
+        joins.ShapeChange: the list, or a dict or list holding it; or a
+        ListTooShort: a list the loop body read past its end, which only a
+        later pass can reach) into a `Growing` list, built here (before the
+        loop that grows it); False where it is not a list of numbers and
+        arrays."""
+        if isinstance(change, ListTooShort):
+            ident, name = change.ident, None
+        else:
+            ident, name = _changed_list(change.before, change.after), change.name
+            if not ident and isinstance(change.before, Seq) and change.before.is_list:
+                ident = change.before.ident  # grown on one path only: no one form after the join
+        names = [name] if name else list(self.ctx.rename)
+        value = next((found for n in names if ident
+                      for found in [_find(self.ctx.rename.get(n), ident)] if found is not None),
+                     None)
         if value is None or any(is_static(v) for v in value.items):
             return False
-        name = change.name if value is self.ctx.rename.get(change.name) else "items"
+        holder = next((n for n in names if self.ctx.rename.get(n) is value), None)
+        name = holder or "items"
         var = self.namer.fresh(name)
         self.lists.add(var)
         self.emit_assign(var, self.call_expr(runtime.new_list, [], []), runtime.new_list)

@@ -50,7 +50,7 @@ from .flow import (
     own_returns,
     return_values,
 )
-from .growing import FEW_TRIPS
+from .growing import FEW_TRIPS, ListTooShort
 from .iteration import Loop
 from .joins import (
     ShapeChange,
@@ -285,7 +285,7 @@ class Lowering(RaiseLowering, AssignmentLowering):
             try:
                 self._loop_over(stmt, var, bounds, prologue)
                 return
-            except ShapeChange as change:
+            except (ShapeChange, ListTooShort) as change:
                 del self.out[out:]
                 restore(state)
                 self.origin = origin
@@ -293,7 +293,7 @@ class Lowering(RaiseLowering, AssignmentLowering):
                 if few or not self.grow_list(change):
                     if unroll:
                         raise
-                    raise self.error(stmt, shape_message(change, origin.line)) from None
+                    raise self.error(stmt, _loop_message(change, origin.line)) from None
 
     def _loop_over(self, stmt: ast.For, var: str, bounds: list[ast.expr], prologue) -> None:
         origin = self.origin
@@ -322,12 +322,12 @@ class Lowering(RaiseLowering, AssignmentLowering):
             try:
                 self._while(stmt, trips, canonical_form(self, touched(stmt), origin))
                 return
-            except ShapeChange as change:  # the body grows a list: lowered again
+            except (ShapeChange, ListTooShort) as change:  # the body grows a list: lowered again
                 del self.out[out:]
                 restore(state)
                 self.origin = origin
                 if not self.grow_list(change):
-                    raise self.error(stmt, shape_message(change, origin.line)) from None
+                    raise self.error(stmt, _loop_message(change, origin.line)) from None
 
     def _while(self, stmt: ast.While, trips: str, forms: dict) -> None:
         origin = self.origin
@@ -400,6 +400,14 @@ class Lowering(RaiseLowering, AssignmentLowering):
             self.emit_assign(name, atom)
         if ret.flag is not None:
             self.emit_assign(ret.flag, ast.Constant(True), nondiff=True)
+
+
+def _loop_message(change, line: int) -> str:
+    if isinstance(change, ListTooShort):
+        return (f"the loop at line {line} reads a list past its end on its first pass (where "
+                "Python reads it only after it has grown) and srcgrad cannot grow that list: "
+                "it holds lists, dicts or functions")
+    return shape_message(change, line)
 
 
 def _param_name(tree: ast.FunctionDef, k: int) -> str:

@@ -18,6 +18,7 @@ from growing_functions import (
     pairwise_table,
     positive_part_mean,
     restarted_paths,
+    smoothed_with_previous,
     squares_collected,
     sum_of_rows,
 )
@@ -40,6 +41,8 @@ CASES = {
     "comprehension_over_rows": (comprehension_over_an_array,
                                 (RNG.normal(size=(4, 3)), RNG.normal(size=(2, 3))), (0, 1)),
     "nested_comprehension_of_computed_length": (nested_comprehension, (RNG.normal(size=3), 5), 0),
+    "reads_the_previous_element_where_there_is_one": (smoothed_with_previous,
+                                                      (RNG.normal(size=6),), 0),
 }
 
 
