@@ -97,6 +97,7 @@ from .shapes import (
     transpose_grad,
 )
 from .stacks import pop_shape, push_shape
+from .statistics import highest_like, lowest_like, valid_count, weights_shape
 from .vecmath import cos, exp, log, sin, tanh
 
 __all__ = [
@@ -123,4 +124,6 @@ __all__ = [
     "dot", "matmul", "product", "dot_grad_left", "dot_grad_right", "trace_grad", "norm",
     "vector_argument", "vector_operand", "det", "slogdet_sign", "logabsdet", "inv", "solve", "cholesky",
     "half_lower", "mirror_lower", "fold_lower",
+    # statistics and signals
+    "valid_count", "lowest_like", "highest_like", "weights_shape",
 ]

@@ -1,0 +1,12 @@
+"""API-audit recipes of the statistics and signal family (see test_api_audit.py)."""
+
+from __future__ import annotations
+
+from audit_recipes import A, R
+
+S, V, M = (), (3,), (2, 3)
+
+RECIPES = {
+    "numpy.logaddexp": R(["np.logaddexp(x0, x1)", "np.logaddexp(x0, 3.0)"], A(M), A(V), cpu=True),
+    "numpy.logaddexp2": R("np.logaddexp2(x0, x1)", A(M), A(V), cpu=True),
+}
