@@ -6,7 +6,9 @@ the finite-difference step."""
 from __future__ import annotations
 
 import numpy as np
-from rule_table import Real, add, row
+from rule_table import Const, Real, add, row
+
+from srcgrad import runtime
 
 S, V, M, T = (), (3,), (3, 4), (2, 3, 4)
 
@@ -17,3 +19,23 @@ for fn in (np.logaddexp, np.logaddexp2):
         row(fn, Real((3, 1)), Real((1, 4), -30, 30)),
         row(fn, Real(V), Real(S)),
     )
+
+# cumprod: its rule never divides by the input (zeros: test_statistics_calls.py)
+for fn in (np.cumprod, runtime.cumprod):
+    add(
+        row(fn, Real(M)),
+        row(fn, Real(M), Const(0)),
+        row(fn, Real(T), axis=-1),
+        row(fn, Real(V)),
+    )
+
+# quantiles (np.median, np.quantile and np.percentile are written as runtime.quantile);
+# q constant here: its second derivative is refused.  (The rules of quantile_grad and
+# quantile_jvp refuse q when run, so they have no rows: test_statistics_calls.py checks
+# them through second derivatives.)
+add(
+    row(runtime.quantile, Real(M), Const(0.3)),
+    row(runtime.quantile, Real(M), Const(0.5), Const(0)),
+    row(runtime.quantile, Real(M), Const(0.75), Const(1), keepdims=True),
+    row(runtime.quantile, Real(T), Const(0.4), Const((0, 2))),
+)

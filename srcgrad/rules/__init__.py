@@ -12,8 +12,8 @@ Importing this package registers every rule, grouped by family:
   `det`, `slogdet`, `inv`, `solve`, `cholesky` of one matrix;
 - `helpers`: the rules of the run-time helpers themselves (`select`, `cast_like`,
   `unbroadcast`, ...), so that gradients can be differentiated again;
-- `statistics`: `logaddexp`, `ptp`, `average`, the NaN-aware reductions,
-  `median`, `quantile`, `percentile`, `cumprod`;
+- `statistics`: `logaddexp`, `ptp`, `average`, the NaN-aware reductions, `cumprod`;
+- `orderstats`: `median`, `quantile`, `percentile`;
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
 
 `registry` holds the contract (`adjoint`, `nondifferentiable`, `replace`) and
@@ -28,6 +28,7 @@ from . import (  # noqa: F401  (registers)
     binary,
     helpers,
     linalg,
+    orderstats,
     rearrange,
     reductions,
     shapes,

@@ -1,10 +1,17 @@
 """Adjoint rules and expansions of NumPy's statistics: `np.logaddexp`,
-`logaddexp2`, `ptp`, `average`, and the NaN-aware reductions `nansum`,
+`logaddexp2`, `cumprod`, `ptp`, `average`, and the NaN-aware reductions `nansum`,
 `nanmean`, `nanmax`, `nanmin`, `nanprod`, `nanvar`, `nanstd`.
 
 `logaddexp(x1, x2)` broadcasts like `+`; its cotangents `g exp(x1 - ans)`
 and `g exp(x2 - ans)` (`exp2` for `logaddexp2`) are the two softmax weights,
 never above 1, so they stay finite wherever the result is.
+
+`cumprod(a, axis)` (`axis` None or an int) sends `g` back through the
+running products without dividing by `a` (`cumprod_grad`), so zeros in `a`
+get the right cotangent; `cumprod_grad` and its transpose `cumprod_jvp` have
+rules (with `cumprod_curvature`, the second derivative), so it is
+differentiable twice (a third derivative is refused: `cumprod_curvature`
+has no rule).  Generated code calls `cumprod` (Numba's takes no `axis`).
 
 The others are expanded by the lowering (`registry.expand`) into operations
 that have rules, so they are differentiable to any order, on every target:
@@ -35,8 +42,20 @@ import inspect
 
 import numpy as np
 
-from ..runtime import highest_like, lowest_like, unbroadcast, valid_count, weights_shape
-from .registry import Refused, adjoint, expand, nondifferentiable
+from ..runtime import (
+    cumprod,
+    cumprod_curvature,
+    cumprod_grad,
+    cumprod_jvp,
+    highest_like,
+    lowest_like,
+    shape_of,
+    sum_to,
+    unbroadcast,
+    valid_count,
+    weights_shape,
+)
+from .registry import Refused, adjoint, expand, nondifferentiable, replace
 
 
 @adjoint(np.logaddexp, elementwise=True)
@@ -49,6 +68,26 @@ def logaddexp2_adjoint(g, ans, x1, x2):
     return unbroadcast(g * np.exp2(x1 - ans), x1), unbroadcast(g * np.exp2(x2 - ans), x2)
 
 
+# --- cumprod ----------------------------------------------------------------------------------
+
+
+@adjoint(np.cumprod, cumprod)
+def cumprod_adjoint(g, ans, a, axis=None):
+    return cumprod_grad(g, a, axis), None
+
+
+@adjoint(cumprod_grad)
+def cumprod_grad_adjoint(g, ans, dy, x, axis=None):
+    return (sum_to(cumprod_jvp(unbroadcast(g, x), x, axis), shape_of(dy)),
+            cumprod_curvature(dy, unbroadcast(g, x), x, axis), None)
+
+
+@adjoint(cumprod_jvp)
+def cumprod_jvp_adjoint(g, ans, h, x, axis=None):
+    return unbroadcast(cumprod_grad(g, x, axis), h), cumprod_curvature(g, h, x, axis), None
+
+
+replace(np.cumprod, cumprod)
 nondifferentiable(valid_count, lowest_like, highest_like, weights_shape)
 
 

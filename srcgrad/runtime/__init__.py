@@ -27,6 +27,7 @@ The modules, by job:
 
 from .broadcast import shape_of, sum_to, unbroadcast
 from .cotangents import new_cotangent, seed, take_cotangent, zeros_like
+from .cumulative import cumprod, cumprod_curvature, cumprod_grad, cumprod_jvp
 from .dtypes import grad_dtype
 from .elementwise import (
     absolute,
@@ -56,6 +57,13 @@ from .matrices import (
     solve,
 )
 from .norms import norm, trace_grad, vector_operand
+from .orderstats import (
+    quantile,
+    quantile_grad,
+    quantile_jvp,
+    quantile_q_grad,
+    refuse_q_curvature,
+)
 from .prod import prod_others, prod_others_vjp, prod_others_vjp2
 from .ranges import arange_start_grad, arange_step_grad, linspace, linspace_grad, linspace_spread
 from .rearrange import (
@@ -125,5 +133,7 @@ __all__ = [
     "vector_argument", "vector_operand", "det", "slogdet_sign", "logabsdet", "inv", "solve", "cholesky",
     "half_lower", "mirror_lower", "fold_lower",
     # statistics and signals
-    "valid_count", "lowest_like", "highest_like", "weights_shape",
+    "valid_count", "lowest_like", "highest_like", "weights_shape", "quantile", "quantile_grad",
+    "quantile_jvp", "quantile_q_grad", "refuse_q_curvature", "cumprod", "cumprod_grad",
+    "cumprod_jvp", "cumprod_curvature",
 ]

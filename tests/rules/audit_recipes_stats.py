@@ -9,4 +9,6 @@ S, V, M = (), (3,), (2, 3)
 RECIPES = {
     "numpy.logaddexp": R(["np.logaddexp(x0, x1)", "np.logaddexp(x0, 3.0)"], A(M), A(V), cpu=True),
     "numpy.logaddexp2": R("np.logaddexp2(x0, x1)", A(M), A(V), cpu=True),
+    "numpy.cumprod": R(["np.cumprod(x0)", "np.cumprod(x0, axis=1)", "np.cumprod(x0, 0)"],
+                       A(M), cpu=True),
 }

@@ -80,6 +80,63 @@ def test_nan_aware_statistics(target):
     np.testing.assert_allclose(got, np.nan_to_num(want), rtol=1e-6, atol=1e-8)
 
 
+# --- order statistics ---------------------------------------------------------------------------
+
+
+def robust_loss(residuals):
+    """A median absolute deviation scale and a median-centred Huber-free loss."""
+    centre = np.median(residuals, axis=0, keepdims=True)
+    scale = np.median(np.abs(residuals - centre)) + 1.0
+    return np.sum(((residuals - centre) / scale) ** 2)
+
+
+def even_median(x):
+    """An even count: the mean of the two middle values (each gets half)."""
+    return np.median(x) * 3.0
+
+
+def quantile_band(x, q):
+    """An interquantile band (q an array, differentiated too) and a percentile."""
+    band = np.quantile(x, q, axis=1)
+    return np.sum(band[1] - band[0]) ** 2 + np.percentile(x, 30.0) * np.sum(q)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_order_statistics(target):
+    _check(robust_loss, (X,), 0, target)
+    _check(even_median, (Y,), 0, target)
+    # 4 per row: knots of q at multiples of 1/3, away from 0.1 and 0.8
+    _check(quantile_band, (X, np.array([0.1, 0.8])), (0, 1), target)
+
+
+def test_median_ties_follow_a_stable_sort():
+    """At a tie, the share of a rank goes to the element a stable sort puts
+    there (JAX's choice): of the two 1.0's around the median of four, the
+    first gets the lower middle's half, the second the upper's."""
+    x = np.array([3.0, 1.0, 0.0, 1.0])
+    got = sg.grad(even_median, target="python")(x)
+    np.testing.assert_allclose(got, [0.0, 1.5, 0.0, 1.5])
+    x = np.array([1.0, 1.0, 1.0])
+    np.testing.assert_allclose(sg.grad(even_median, target="python")(x), [0.0, 3.0, 0.0])
+
+
+# --- cumulative products --------------------------------------------------------------------------
+
+
+def survival(hazards):
+    """A survival curve from per-step survival probabilities, one row per subject."""
+    alive = np.cumprod(1.0 - hazards, axis=1)
+    return np.sum(alive * np.arange(1.0, 5.0)) + np.sum(np.cumprod(hazards))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_cumulative_products_with_zeros(target):
+    hazards = np.abs(X) / 4.0
+    hazards[1, 2] = 1.0  # survival exactly 0 from step 2 on: no division by it
+    hazards[0, 0] = 0.0
+    _check(survival, (hazards,), 0, target)
+
+
 # --- second order ------------------------------------------------------------------------------
 
 
@@ -103,9 +160,16 @@ def smooth_statistics(x):
             + np.nanvar(x) + np.ptp(x) ** 2)
 
 
+def order_and_products(x):
+    return np.median(x) * np.sum(x ** 2) + np.sum(np.cumprod(x) ** 2) + np.quantile(x ** 3, 0.3)
+
+
 @pytest.mark.parametrize("target", TARGETS)
 def test_second_order(target):
     _check_second_order(smooth_statistics, RNG.normal(size=5), target)
+    x = RNG.normal(size=5)
+    x[2] = 0.0
+    _check_second_order(order_and_products, x, target)
 
 
 # --- refusals ------------------------------------------------------------------------------------
@@ -120,7 +184,30 @@ def average_with_mismatched_weights(x, w):
     return np.average(x, weights=w)
 
 
+def nearest_quantile(x):
+    return np.quantile(x, 0.3, method="nearest")
+
+
+def overwritten_median(x):
+    return np.median(x, overwrite_input=True)
+
+
+def q_loss(x, q):
+    return np.quantile(x, q) ** 2
+
+
 def test_refusals():
+    with pytest.raises(sg.NoAdjointError, match="method='linear'"):
+        sg.grad(nearest_quantile, target="python")(Y)
+    with pytest.raises(sg.NoAdjointError, match="overwrite_input"):
+        sg.grad(overwritten_median, target="python")(Y)
+    # a quantile is differentiated once in q
+    second_in_q = sg.grad(sg.grad(q_loss, wrt=1, target="python"), wrt=1, target="python")
+    with pytest.raises(sg.NoAdjointError, match="quantile_q_grad"):
+        second_in_q(Y, 0.3)
+    mixed = sg.grad(sg.grad(q_loss, wrt=0, target="python"), wrt=1, target="python")
+    with pytest.raises(sg.NoAdjointError, match="second derivative of np.quantile"):
+        mixed(Y, 0.3)
     with pytest.raises(sg.NoAdjointError, match="returned=True"):
         sg.grad(average_and_total, target="python")(Y, W)
     with pytest.raises(sg.NoAdjointError, match="np.average with weights"):
