@@ -39,3 +39,26 @@ add(
     row(runtime.quantile, Real(M), Const(0.75), Const(1), keepdims=True),
     row(runtime.quantile, Real(T), Const(0.4), Const((0, 2))),
 )
+
+# differences, pair means and finite-difference gradients: linear, with transposes
+for fn in (np.diff, runtime.diff):
+    add(
+        row(fn, Real(M)),
+        row(fn, Real(M), Const(2), Const(0)),
+        row(fn, Real(T), axis=1),
+        row(fn, Real((5,)), n=3),
+    )
+add(
+    row(runtime.diff_grad, Real((3, 3)), Real(M)),
+    row(runtime.diff_grad, Real((1, 4)), Real(M), Const(2), Const(0)),
+    row(runtime.pair_mean, Real(M)),
+    row(runtime.pair_mean, Real(T), Const(0)),
+    row(runtime.pair_mean_grad, Real((3, 3)), Real(M)),
+    row(runtime.pair_mean_grad, Real((2, 4)), Real(M), Const(0)),
+    row(runtime.gradient_along, Real((5,))),
+    row(runtime.gradient_along, Real(M), Const(1)),
+    row(runtime.gradient_along, Real(T), Const(0)),
+    row(runtime.gradient_along_grad, Real((5,)), Real((5,))),
+    row(runtime.gradient_along_grad, Real(M), Real(M), Const(-1)),
+    row(runtime.uniform_spacing, Real(S, 0.5, 2)),
+)

@@ -14,6 +14,7 @@ Importing this package registers every rule, grouped by family:
   `unbroadcast`, ...), so that gradients can be differentiated again;
 - `statistics`: `logaddexp`, `ptp`, `average`, the NaN-aware reductions, `cumprod`;
 - `orderstats`: `median`, `quantile`, `percentile`;
+- `signals`: `diff`, `gradient`, `trapezoid`;
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
 
 `registry` holds the contract (`adjoint`, `nondifferentiable`, `replace`) and
@@ -32,6 +33,7 @@ from . import (  # noqa: F401  (registers)
     rearrange,
     reductions,
     shapes,
+    signals,
     statistics,
     unary,
     writes,

@@ -104,6 +104,15 @@ from .shapes import (
     squeezed_shape,
     transpose_grad,
 )
+from .signals import (
+    diff,
+    diff_grad,
+    gradient_along,
+    gradient_along_grad,
+    pair_mean,
+    pair_mean_grad,
+    uniform_spacing,
+)
 from .stacks import pop_shape, push_shape
 from .statistics import highest_like, lowest_like, valid_count, weights_shape
 from .vecmath import cos, exp, log, sin, tanh
@@ -135,5 +144,6 @@ __all__ = [
     # statistics and signals
     "valid_count", "lowest_like", "highest_like", "weights_shape", "quantile", "quantile_grad",
     "quantile_jvp", "quantile_q_grad", "refuse_q_curvature", "cumprod", "cumprod_grad",
-    "cumprod_jvp", "cumprod_curvature",
+    "cumprod_jvp", "cumprod_curvature", "diff", "diff_grad", "pair_mean", "pair_mean_grad",
+    "gradient_along", "gradient_along_grad", "uniform_spacing",
 ]

@@ -11,7 +11,8 @@ What they need besides are constants, computed here:
 - `lowest_like(a)`, `highest_like(a)`: -inf and +inf in that dtype (what
   `nanmax` and `nanmin` put in place of NaN);
 - `weights_shape(weights, a, axis)`: the shape that `np.average` gives its
-  weights so that they broadcast against `a` (1-D weights lie along `axis`).
+  weights (and `np.trapezoid` its sample points) so that they broadcast
+  against `a` (1-D weights lie along `axis`).
 
 All are non-differentiable (their values do not move with the inputs).
 """
@@ -96,8 +97,8 @@ _overload_infinity(highest_like, 1.0)
 
 # --- weighted averages ------------------------------------------------------------------------
 
-_WEIGHTS = (NO_ADJOINT + "np.average with weights shaped neither like a nor as a 1-D array "
-            "along an int axis")
+_WEIGHTS = (NO_ADJOINT + "np.average with weights (np.trapezoid with sample points x) shaped "
+            "neither like the array nor as a 1-D array along an int axis")
 
 
 def weights_shape(weights, a, axis=None):

@@ -11,4 +11,6 @@ RECIPES = {
     "numpy.logaddexp2": R("np.logaddexp2(x0, x1)", A(M), A(V), cpu=True),
     "numpy.cumprod": R(["np.cumprod(x0)", "np.cumprod(x0, axis=1)", "np.cumprod(x0, 0)"],
                        A(M), cpu=True),
+    "numpy.diff": R(["np.diff(x0)", "np.diff(x0, 2, axis=0)", "np.diff(x0, axis=-1) ** 2"],
+                    A((3, 4)), cpu=True),
 }

@@ -137,6 +137,36 @@ def test_cumulative_products_with_zeros(target):
     _check(survival, (hazards,), 0, target)
 
 
+# --- differences and integrals ----------------------------------------------------------------------
+
+
+T_POINTS = np.cumsum(RNG.uniform(0.5, 1.0, 4))
+
+
+def smoothness_penalty(path):
+    """A roughness penalty (second differences) and a velocity term along each row."""
+    return np.sum(np.diff(path, n=2) ** 2) + np.sum(np.diff(path, axis=0) ** 2) * 0.5
+
+
+def velocity_energy(path, step):
+    """Kinetic energy by central differences, with a differentiable time step."""
+    velocity = np.gradient(path, step, axis=1)
+    return np.sum(velocity ** 2) + np.sum(np.gradient(path[0]) * path[1])
+
+
+def integrals(curves, t, dx):
+    """The trapezoid rule on sample points t (1-D, along each row) and on a uniform grid."""
+    return (np.sum(np.trapezoid(curves ** 2, t) ** 2) + np.trapezoid(np.exp(curves[0]), dx=dx)
+            + np.sum(np.trapezoid(curves, axis=0) * t))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_differences_and_integrals(target):
+    _check(smoothness_penalty, (X,), 0, target)
+    _check(velocity_energy, (X, 0.7), (0, 1), target)
+    _check(integrals, (X, T_POINTS, 0.3), (0, 1, 2), target)
+
+
 # --- second order ------------------------------------------------------------------------------
 
 
@@ -160,6 +190,11 @@ def smooth_statistics(x):
             + np.nanvar(x) + np.ptp(x) ** 2)
 
 
+def differences_and_integrals(x):
+    return (np.sum(np.diff(x ** 2) ** 2) + np.trapezoid(np.sin(x), x) + np.sum(np.gradient(x ** 3, 0.5)
+            * x))
+
+
 def order_and_products(x):
     return np.median(x) * np.sum(x ** 2) + np.sum(np.cumprod(x) ** 2) + np.quantile(x ** 3, 0.3)
 
@@ -170,6 +205,7 @@ def test_second_order(target):
     x = RNG.normal(size=5)
     x[2] = 0.0
     _check_second_order(order_and_products, x, target)
+    _check_second_order(differences_and_integrals, np.sort(RNG.normal(size=5)), target)
 
 
 # --- refusals ------------------------------------------------------------------------------------
@@ -194,6 +230,35 @@ def overwritten_median(x):
 
 def q_loss(x, q):
     return np.quantile(x, q) ** 2
+
+
+def prepended_diff(x):
+    return np.sum(np.diff(x, prepend=0.0))
+
+
+def second_order_edges(x):
+    return np.sum(np.gradient(x, edge_order=2))
+
+
+def coordinate_spacing(x, t):
+    return np.sum(np.gradient(x, t))
+
+
+def gradient_of_a_matrix(x):
+    return np.sum(np.gradient(x))
+
+
+def test_refusals_of_differences():
+    with pytest.raises(sg.SrcGradError, match="prepend"):
+        sg.grad(prepended_diff, target="python")(Y)
+    with pytest.raises(sg.NoAdjointError, match="edge_order=1"):
+        sg.grad(second_order_edges, target="python")(Y)
+    with pytest.raises(sg.NoAdjointError, match="coordinate arrays"):
+        sg.grad(coordinate_spacing, target="python")(Y, T_POINTS)
+    with pytest.raises(sg.NoAdjointError, match="coordinate arrays"):
+        sg.grad(coordinate_spacing, target="cpu")(Y, T_POINTS)
+    with pytest.raises(sg.NoAdjointError, match="many-dimensional"):
+        sg.grad(gradient_of_a_matrix, target="python")(X)
 
 
 def test_refusals():
