@@ -62,3 +62,20 @@ add(
     row(runtime.gradient_along_grad, Real(M), Real(M), Const(-1)),
     row(runtime.uniform_spacing, Real(S, 0.5, 2)),
 )
+
+# convolutions of two vectors, in every mode, the longer operand first or second
+for fn in (np.convolve, runtime.convolve, np.correlate, runtime.correlate):
+    add(
+        row(fn, Real((5,)), Real(V)),
+        row(fn, Real((4,)), Real((6,)), Const("same")),
+        row(fn, Real((6,)), Real((4,)), Const("same")),
+        row(fn, Real((2,)), Real((5,)), Const("full")),
+        row(fn, Real((5,)), Real((2,)), mode="valid"),
+    )
+for fn, length in [(runtime.convolve_grad, 7), (runtime.correlate_grad, 7),
+                   (runtime.correlate_v_grad, 7)]:
+    add(
+        row(fn, Real((length,)), Real((5,)), Real(V), Const("full")),
+        row(fn, Real((6,)), Real((4,)), Real((6,)), Const("same")),
+        row(fn, Real((2,)), Real((2,)), Real(V), Const("valid")),
+    )

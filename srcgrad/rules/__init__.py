@@ -15,6 +15,7 @@ Importing this package registers every rule, grouped by family:
 - `statistics`: `logaddexp`, `ptp`, `average`, the NaN-aware reductions, `cumprod`;
 - `orderstats`: `median`, `quantile`, `percentile`;
 - `signals`: `diff`, `gradient`, `trapezoid`;
+- `convolution`: `convolve`, `correlate` of two vectors;
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
 
 `registry` holds the contract (`adjoint`, `nondifferentiable`, `replace`) and
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (registers)
     binary,
+    convolution,
     helpers,
     linalg,
     orderstats,

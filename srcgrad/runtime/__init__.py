@@ -26,6 +26,13 @@ The modules, by job:
 """
 
 from .broadcast import shape_of, sum_to, unbroadcast
+from .convolution import (
+    convolve,
+    convolve_grad,
+    correlate,
+    correlate_grad,
+    correlate_v_grad,
+)
 from .cotangents import new_cotangent, seed, take_cotangent, zeros_like
 from .cumulative import cumprod, cumprod_curvature, cumprod_grad, cumprod_jvp
 from .dtypes import grad_dtype
@@ -145,5 +152,6 @@ __all__ = [
     "valid_count", "lowest_like", "highest_like", "weights_shape", "quantile", "quantile_grad",
     "quantile_jvp", "quantile_q_grad", "refuse_q_curvature", "cumprod", "cumprod_grad",
     "cumprod_jvp", "cumprod_curvature", "diff", "diff_grad", "pair_mean", "pair_mean_grad",
-    "gradient_along", "gradient_along_grad", "uniform_spacing",
+    "gradient_along", "gradient_along_grad", "uniform_spacing", "convolve", "convolve_grad",
+    "correlate", "correlate_grad", "correlate_v_grad",
 ]

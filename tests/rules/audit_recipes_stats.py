@@ -13,4 +13,8 @@ RECIPES = {
                        A(M), cpu=True),
     "numpy.diff": R(["np.diff(x0)", "np.diff(x0, 2, axis=0)", "np.diff(x0, axis=-1) ** 2"],
                     A((3, 4)), cpu=True),
+    "numpy.convolve": R(["np.convolve(x0, x1)", "np.convolve(x0, x1, 'same')",
+                         "np.convolve(x1, x0, mode='valid')"], A((5,)), A(V), cpu=True),
+    "numpy.correlate": R(["np.correlate(x0, x1)", "np.correlate(x0, x1, 'same')",
+                          "np.correlate(x1, x0, mode='full')"], A((5,)), A(V), cpu=True),
 }

@@ -167,6 +167,25 @@ def test_differences_and_integrals(target):
     _check(integrals, (X, T_POINTS, 0.3), (0, 1, 2), target)
 
 
+# --- convolutions ------------------------------------------------------------------------------------
+
+SIGNAL = RNG.normal(size=9)
+KERNEL = np.array([0.25, 0.5, 0.25]) + RNG.normal(size=3) * 0.1
+
+
+def smoothing_fit(signal, kernel):
+    """A smoothing filter fitted to a target, and a matched-filter score."""
+    smooth = np.convolve(signal, kernel, mode="same")
+    score = np.max(np.correlate(signal, kernel[:2], "valid"))
+    return np.sum((smooth - np.sin(np.arange(9.0))) ** 2) + score + np.sum(np.convolve(kernel,
+                                                                                      signal))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_convolutions(target):
+    _check(smoothing_fit, (SIGNAL, KERNEL), (0, 1), target)
+
+
 # --- second order ------------------------------------------------------------------------------
 
 
@@ -195,6 +214,11 @@ def differences_and_integrals(x):
             * x))
 
 
+def filtered_energy(x):
+    smooth = np.convolve(x, x[:3] * 0.5, "same")
+    return np.sum(smooth ** 2) + np.sum(np.correlate(x ** 2, x[1:3], "full") * x[0])
+
+
 def order_and_products(x):
     return np.median(x) * np.sum(x ** 2) + np.sum(np.cumprod(x) ** 2) + np.quantile(x ** 3, 0.3)
 
@@ -206,6 +230,7 @@ def test_second_order(target):
     x[2] = 0.0
     _check_second_order(order_and_products, x, target)
     _check_second_order(differences_and_integrals, np.sort(RNG.normal(size=5)), target)
+    _check_second_order(filtered_energy, RNG.normal(size=5), target)
 
 
 # --- refusals ------------------------------------------------------------------------------------
@@ -261,7 +286,13 @@ def test_refusals_of_differences():
         sg.grad(gradient_of_a_matrix, target="python")(X)
 
 
+def convolve_matrices(x):
+    return np.sum(np.convolve(x, x))
+
+
 def test_refusals():
+    with pytest.raises(sg.NoAdjointError, match="not 1-D"):
+        sg.grad(convolve_matrices, target="python")(X)
     with pytest.raises(sg.NoAdjointError, match="method='linear'"):
         sg.grad(nearest_quantile, target="python")(Y)
     with pytest.raises(sg.NoAdjointError, match="overwrite_input"):
