@@ -79,3 +79,17 @@ for fn, length in [(runtime.convolve_grad, 7), (runtime.correlate_grad, 7),
         row(fn, Real((6,)), Real((4,)), Real((6,)), Const("same")),
         row(fn, Real((2,)), Real((2,)), Real(V), Const("valid")),
     )
+
+# polynomials: p a 1-D array, x a scalar or an array
+for fn in (np.polyval, runtime.polyval):
+    add(
+        row(fn, Real((4,)), Real(M)),
+        row(fn, Real((3,)), Real(S)),
+        row(fn, Real((1,)), Real(V)),
+    )
+add(
+    row(runtime.poly_derivative, Real((4,))),
+    row(runtime.poly_derivative_grad, Real(V), Real((4,))),
+    row(runtime.polyval_p_grad, Real(M), Real((4,)), Real(M)),
+    row(runtime.polyval_p_grad, Real(S), Real(V), Real(S)),
+)

@@ -16,6 +16,7 @@ Importing this package registers every rule, grouped by family:
 - `orderstats`: `median`, `quantile`, `percentile`;
 - `signals`: `diff`, `gradient`, `trapezoid`;
 - `convolution`: `convolve`, `correlate` of two vectors;
+- `polynomials`: `polyval`;
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
 
 `registry` holds the contract (`adjoint`, `nondifferentiable`, `replace`) and
@@ -32,6 +33,7 @@ from . import (  # noqa: F401  (registers)
     helpers,
     linalg,
     orderstats,
+    polynomials,
     rearrange,
     reductions,
     shapes,

@@ -71,6 +71,7 @@ from .orderstats import (
     quantile_q_grad,
     refuse_q_curvature,
 )
+from .polynomials import poly_derivative, poly_derivative_grad, polyval, polyval_p_grad
 from .prod import prod_others, prod_others_vjp, prod_others_vjp2
 from .ranges import arange_start_grad, arange_step_grad, linspace, linspace_grad, linspace_spread
 from .rearrange import (
@@ -153,5 +154,6 @@ __all__ = [
     "quantile_jvp", "quantile_q_grad", "refuse_q_curvature", "cumprod", "cumprod_grad",
     "cumprod_jvp", "cumprod_curvature", "diff", "diff_grad", "pair_mean", "pair_mean_grad",
     "gradient_along", "gradient_along_grad", "uniform_spacing", "convolve", "convolve_grad",
-    "correlate", "correlate_grad", "correlate_v_grad",
+    "correlate", "correlate_grad", "correlate_v_grad", "polyval", "poly_derivative",
+    "poly_derivative_grad", "polyval_p_grad",
 ]

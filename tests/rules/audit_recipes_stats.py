@@ -17,4 +17,5 @@ RECIPES = {
                          "np.convolve(x1, x0, mode='valid')"], A((5,)), A(V), cpu=True),
     "numpy.correlate": R(["np.correlate(x0, x1)", "np.correlate(x0, x1, 'same')",
                           "np.correlate(x1, x0, mode='full')"], A((5,)), A(V), cpu=True),
+    "numpy.polyval": R(["np.polyval(x0, x1)", "np.polyval(x0, 0.7)"], A((4,)), A(M), cpu=True),
 }

@@ -186,6 +186,19 @@ def test_convolutions(target):
     _check(smoothing_fit, (SIGNAL, KERNEL), (0, 1), target)
 
 
+# --- polynomials --------------------------------------------------------------------------------------
+
+
+def polynomial_fit(coefficients, t):
+    """A least-squares polynomial fit, differentiable in the sample points too."""
+    return np.sum((np.polyval(coefficients, t) - np.cos(t)) ** 2) + np.polyval(coefficients, 0.5)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_polynomials(target):
+    _check(polynomial_fit, (np.array([0.3, -1.0, 0.5, 2.0]), X), (0, 1), target)
+
+
 # --- second order ------------------------------------------------------------------------------
 
 
@@ -219,6 +232,10 @@ def filtered_energy(x):
     return np.sum(smooth ** 2) + np.sum(np.correlate(x ** 2, x[1:3], "full") * x[0])
 
 
+def polynomial_energy(x):
+    return np.sum(np.polyval(x[:3], x) ** 2)
+
+
 def order_and_products(x):
     return np.median(x) * np.sum(x ** 2) + np.sum(np.cumprod(x) ** 2) + np.quantile(x ** 3, 0.3)
 
@@ -231,6 +248,7 @@ def test_second_order(target):
     _check_second_order(order_and_products, x, target)
     _check_second_order(differences_and_integrals, np.sort(RNG.normal(size=5)), target)
     _check_second_order(filtered_energy, RNG.normal(size=5), target)
+    _check_second_order(polynomial_energy, RNG.normal(size=5), target)
 
 
 # --- refusals ------------------------------------------------------------------------------------
