@@ -17,6 +17,7 @@ Importing this package registers every rule, grouped by family:
 - `signals`: `diff`, `gradient`, `trapezoid`;
 - `convolution`: `convolve`, `correlate` of two vectors;
 - `polynomials`: `polyval`;
+- `interpolation`: `interp` (in `x` and `fp`);
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
 
 `registry` holds the contract (`adjoint`, `nondifferentiable`, `replace`) and
@@ -31,6 +32,7 @@ from . import (  # noqa: F401  (registers)
     binary,
     convolution,
     helpers,
+    interpolation,
     linalg,
     orderstats,
     polynomials,
