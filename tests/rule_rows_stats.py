@@ -30,14 +30,16 @@ for fn in (np.cumprod, runtime.cumprod):
     )
 
 # quantiles (np.median, np.quantile and np.percentile are written as runtime.quantile);
-# q constant here: its second derivative is refused.  (The rules of quantile_grad and
-# quantile_jvp refuse q when run, so they have no rows: test_statistics_calls.py checks
-# them through second derivatives.)
+# q constant here: its second derivative is refused (quantile_q_grad has no rule)
 add(
     row(runtime.quantile, Real(M), Const(0.3)),
     row(runtime.quantile, Real(M), Const(0.5), Const(0)),
     row(runtime.quantile, Real(M), Const(0.75), Const(1), keepdims=True),
     row(runtime.quantile, Real(T), Const(0.4), Const((0, 2))),
+    row(runtime.quantile_grad, Real((4,)), Real(M), Const(0.3), Const(0)),
+    row(runtime.quantile_grad, Real((3, 1)), Real(M), Const(0.7), Const(1), Const(True)),
+    row(runtime.quantile_jvp, Real(M), Real(M), Const(0.3), Const(0)),
+    row(runtime.quantile_jvp, Real(M), Real(M), Const(0.6)),
 )
 
 # differences, pair means and finite-difference gradients: linear, with transposes
@@ -92,4 +94,14 @@ add(
     row(runtime.poly_derivative_grad, Real(V), Real((4,))),
     row(runtime.polyval_p_grad, Real(M), Real((4,)), Real(M)),
     row(runtime.polyval_p_grad, Real(S), Real(V), Real(S)),
+)
+
+# cumprod's cotangent and its transpose, x integer-valued: the second-order rows then
+# differentiate dy alone (in x, the third derivative of cumprod is refused: its helper
+# cumprod_curvature has no rule); the first-order rows perturb x too
+add(
+    row(runtime.cumprod_grad, Real(M), Real(M, -3, 3, integer=True), Const(1)),
+    row(runtime.cumprod_grad, Real((12,)), Real(M, -3, 3, integer=True)),
+    row(runtime.cumprod_jvp, Real(M), Real(M, -3, 3, integer=True), Const(0)),
+    row(runtime.cumprod_jvp, Real(M), Real(M, -3, 3, integer=True)),
 )

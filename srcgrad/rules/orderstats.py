@@ -13,7 +13,7 @@ position exactly on an order statistic, `q`'s slope is that of the interval
 to its right.  `quantile_grad` and its transpose `quantile_jvp` are linear
 in their first argument and constant in `a` between ties, so their rules
 make quantiles differentiable to any order in `a`; in `q`, once
-(`refuse_q_curvature` refuses the second derivative).
+(`quantile_q_grad` has no rule: a second derivative in `q` is refused).
 
 Refused: any `method` but 'linear', `weights=`, `out=`,
 `overwrite_input=True` (srcgrad would not see the input change).
@@ -31,7 +31,6 @@ from ..runtime import (
     quantile_grad,
     quantile_jvp,
     quantile_q_grad,
-    refuse_q_curvature,
     shape_of,
     sum_to,
     unbroadcast,
@@ -41,20 +40,20 @@ from .registry import Refused, adjoint, expand
 
 @adjoint(quantile)
 def quantile_adjoint(g, ans, a, q, axis=None, keepdims=False):
-    return (quantile_grad(g, a, q, axis, keepdims), quantile_q_grad(g, a, q, axis, keepdims),
+    return (quantile_grad(g, a, q, axis, keepdims), quantile_q_grad(g, a, a, q, axis, keepdims),
             None, None)
 
 
 @adjoint(quantile_grad)
 def quantile_grad_adjoint(g, ans, dy, a, q, axis=None, keepdims=False):
     return (sum_to(quantile_jvp(unbroadcast(g, a), a, q, axis, keepdims), shape_of(dy)), None,
-            refuse_q_curvature(q), None, None)
+            quantile_q_grad(dy, unbroadcast(g, a), a, q, axis, keepdims), None, None)
 
 
 @adjoint(quantile_jvp)
 def quantile_jvp_adjoint(g, ans, h, a, q, axis=None, keepdims=False):
     return (unbroadcast(quantile_grad(g, a, q, axis, keepdims), h), None,
-            refuse_q_curvature(q), None, None)
+            quantile_q_grad(g, h, a, q, axis, keepdims), None, None)
 
 
 def quantile_form(a, q, axis=None, out=None, overwrite_input=False, method="linear",

@@ -77,7 +77,6 @@ from .orderstats import (
     quantile_grad,
     quantile_jvp,
     quantile_q_grad,
-    refuse_q_curvature,
 )
 from .polynomials import poly_derivative, poly_derivative_grad, polyval, polyval_p_grad
 from .prod import prod_others, prod_others_vjp, prod_others_vjp2
@@ -159,7 +158,7 @@ __all__ = [
     "half_lower", "mirror_lower", "fold_lower",
     # statistics and signals
     "valid_count", "lowest_like", "highest_like", "weights_shape", "quantile", "quantile_grad",
-    "quantile_jvp", "quantile_q_grad", "refuse_q_curvature", "cumprod", "cumprod_grad",
+    "quantile_jvp", "quantile_q_grad", "cumprod", "cumprod_grad",
     "cumprod_jvp", "cumprod_curvature", "diff", "diff_grad", "pair_mean", "pair_mean_grad",
     "gradient_along", "gradient_along_grad", "uniform_spacing", "convolve", "convolve_grad",
     "correlate", "correlate_grad", "correlate_v_grad", "polyval", "poly_derivative",

@@ -15,10 +15,12 @@ Cotangents:
   that a stable sort puts at that rank, as JAX's gradient of its sort does;
 - `quantile_jvp(h, a, q, axis, keepdims)`: the same weights applied to a
   direction `h` shaped like `a` (the transpose of `quantile_grad`);
-- `quantile_q_grad(dy, a, q, axis, keepdims)`: of `q`, `dy (n - 1)
-  (s[hi] - s[lo])` summed over the groups, the slope of the interval to the
-  right of `q`'s position (0 at `q = 1`);
-- `refuse_q_curvature(q)`: raises, for the second derivative in `q`.
+- `quantile_q_grad(dy, h, a, q, axis, keepdims)`: of `q` in `sum(dy *
+  quantile_jvp(h, a, q))`, `dy (n - 1) (h[hi] - h[lo])` summed over the
+  groups (`h` read at the elements ranked lo and hi in `a`); with `h = a`,
+  the cotangent of `q` in the quantile itself, the slope of the interval to
+  the right of `q`'s position (0 at `q = 1`).  It has no rule: a second
+  derivative in `q` is refused.
 
 Both the weights and the slopes are constant between ties and knots, so
 `quantile_grad` and `quantile_jvp` are linear in their first argument and
@@ -33,12 +35,10 @@ from numba.core.errors import TypingError
 from numba.extending import register_jitable
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
-from ..errors import NoAdjointError
 from .axes import axis_count, axis_mask, static_bool
 from .broadcast import sum_to
 from .dtypes import grad_dtype, numba_dtype, numba_grad_dtype
 from .groups import as_groups, from_groups, groups_of, kept_shape, reduction_shapes
-from .guards import NO_ADJOINT
 from .machinecode import cached_jitable, cached_overload
 
 # --- the kernels, shared by Python and compiled code ------------------------------------------
@@ -92,14 +92,15 @@ def _gather_rows(rows, h, qs, out):
 
 
 @cached_jitable
-def _slope_rows(rows, qs, dy, out):
-    """out[k] += dy[k, r] times the slope of quantile qs[k] of row r in q."""
+def _slope_rows(rows, h, qs, dy, out):
+    """out[k] += dy[k, r] times the slope in q of quantile qs[k] of row r of
+    `h` read in the order of `rows` (`h` is `rows`: the quantile's slope)."""
     n = rows.shape[1]
     for r in range(rows.shape[0]):
-        s = np.sort(rows[r])
+        order = np.argsort(rows[r], kind="mergesort")
         for k in range(qs.size):
             lo, hi, _ = _position(qs[k], n)
-            out[k] += dy[k, r] * (n - 1) * (s[hi] - s[lo])
+            out[k] += dy[k, r] * (n - 1) * (h[r, order[hi]] - h[r, order[lo]])
 
 
 # --- Python --------------------------------------------------------------------------------------
@@ -141,27 +142,15 @@ def quantile_jvp(h, a, q, axis=None, keepdims=False):
     return _shaped(out, result)
 
 
-def quantile_q_grad(dy, a, q, axis=None, keepdims=False):
-    """The cotangent of `q` in `quantile(a, q, axis, keepdims)`."""
+def quantile_q_grad(dy, h, a, q, axis=None, keepdims=False):
+    """The cotangent of `q` in `sum(dy * quantile_jvp(h, a, q, axis,
+    keepdims))`; with `h = a`, in `quantile(a, q, axis, keepdims)`."""
     rows, _, qs, result = _shapes(a, q, axis, keepdims)
+    hrows, _ = groups_of(np.broadcast_to(h, np.shape(a)), axis)
     dy = np.reshape(sum_to(dy, result), (qs.size, rows.shape[0]))
-    out = np.zeros(qs.size, np.result_type(dy, grad_dtype(q)))
-    _slope_rows(rows, qs, dy, out)
+    out = np.zeros(qs.size, np.result_type(dy, h, grad_dtype(q)))
+    _slope_rows(rows, hrows, qs, dy, out)
     return _shaped(out, np.shape(q))
-
-
-_Q_CURVATURE = (NO_ADJOINT + "the second derivative of np.quantile (percentile, median) in q: "
-                "srcgrad differentiates it once in q, to any order in a")
-
-
-def refuse_q_curvature(q):
-    """Raises: the second derivative of a quantile in `q` is not written."""
-    raise NoAdjointError(_Q_CURVATURE)
-
-
-@cached_overload(refuse_q_curvature)
-def _refuse_q_curvature(q):
-    raise TypingError(_Q_CURVATURE)
 
 
 # --- compiled ------------------------------------------------------------------------------------
@@ -242,37 +231,40 @@ def _dy_rows(dy, groups):
     return summed.reshape((summed.size // groups, groups))
 
 
-def _overload_cotangent(fn, of_q: bool):
-    """Numba's `quantile_grad` (`of_q`: `quantile_q_grad`)."""
+@cached_overload(quantile_grad)
+def _quantile_grad(dy, a, q, axis=None, keepdims=False):
+    keep, _, rank = _ranks(a, q, axis, keepdims)
+    dtype = np.result_type(numba_dtype(dy), numba_grad_dtype(a))
 
-    @cached_overload(fn)
-    def _cotangent(dy, a, q, axis=None, keepdims=False):
-        keep, qrank, rank = _ranks(a, q, axis, keepdims)
-        dtype = np.result_type(numba_dtype(dy), numba_grad_dtype(q if of_q else a))
+    def impl(dy, a, q, axis=None, keepdims=False):
+        mask = axis_mask(a.ndim, axis)
+        rows = as_groups(a, mask)
+        qs = np.asarray(q, np.float64).ravel()
+        shape = to_fixed_tuple(_result_shape(np.shape(q), a.shape, mask, keep), rank)
+        spread = np.zeros(rows.shape, dtype)
+        _spread_rows(rows, qs, _dy_rows(sum_to(dy, shape), rows.shape[0]), spread)
+        return from_groups(spread, a, mask)
 
-        def flat(dy, a, q, axis=None, keepdims=False):
-            mask = axis_mask(a.ndim, axis)
-            rows = as_groups(a, mask)
-            qs = np.asarray(q, np.float64).ravel()
-            shape = to_fixed_tuple(_result_shape(np.shape(q), a.shape, mask, keep), rank)
-            dy_rows = _dy_rows(sum_to(dy, shape), rows.shape[0])
-            if of_q:
-                out = np.zeros(qs.size, dtype)
-                _slope_rows(rows, qs, dy_rows, out)
-                return out
-            spread = np.zeros(rows.shape, dtype)
-            _spread_rows(rows, qs, dy_rows, spread)
-            return from_groups(spread, a, mask).ravel()
-
-        flat = register_jitable(flat)
-        if of_q and qrank == 0:
-            return lambda dy, a, q, axis=None, keepdims=False: flat(dy, a, q, axis, keepdims)[0]
-        if of_q:
-            return lambda dy, a, q, axis=None, keepdims=False: flat(
-                dy, a, q, axis, keepdims).reshape(q.shape)
-        return lambda dy, a, q, axis=None, keepdims=False: flat(
-            dy, a, q, axis, keepdims).reshape(a.shape)
+    return impl
 
 
-_overload_cotangent(quantile_grad, of_q=False)
-_overload_cotangent(quantile_q_grad, of_q=True)
+@cached_overload(quantile_q_grad)
+def _quantile_q_grad(dy, h, a, q, axis=None, keepdims=False):
+    keep, qrank, rank = _ranks(a, q, axis, keepdims)
+    dtype = np.result_type(numba_dtype(dy), numba_dtype(h), numba_grad_dtype(q))
+
+    def flat(dy, h, a, q, axis=None, keepdims=False):
+        mask = axis_mask(a.ndim, axis)
+        rows = as_groups(a, mask)
+        hrows = as_groups(np.ascontiguousarray(np.broadcast_to(h, a.shape)), mask)
+        qs = np.asarray(q, np.float64).ravel()
+        shape = to_fixed_tuple(_result_shape(np.shape(q), a.shape, mask, keep), rank)
+        out = np.zeros(qs.size, dtype)
+        _slope_rows(rows, hrows, qs, _dy_rows(sum_to(dy, shape), rows.shape[0]), out)
+        return out
+
+    flat = register_jitable(flat)
+    if qrank == 0:
+        return lambda dy, h, a, q, axis=None, keepdims=False: flat(dy, h, a, q, axis, keepdims)[0]
+    return lambda dy, h, a, q, axis=None, keepdims=False: flat(
+        dy, h, a, q, axis, keepdims).reshape(q.shape)
