@@ -17,7 +17,6 @@ Importing this package registers every rule, grouped by family:
 - `signals`: `diff`, `gradient`, `trapezoid`;
 - `convolution`: `convolve`, `correlate` of two vectors;
 - `polynomials`: `polyval`;
-- `interpolation`: `interp` (in `x` and `fp`);
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
 
 `registry` holds the contract (`adjoint`, `nondifferentiable`, `replace`) and
@@ -32,7 +31,6 @@ from . import (  # noqa: F401  (registers)
     binary,
     convolution,
     helpers,
-    interpolation,
     linalg,
     orderstats,
     polynomials,

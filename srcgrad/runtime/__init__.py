@@ -50,14 +50,6 @@ from .elementwise import (
     select,
 )
 from .guards import copy_value, refuse_inplace_alias, refuse_shared, stop_gradient
-from .interpolation import (
-    interp,
-    interp_fp_grad,
-    interp_fp_jvp,
-    interp_slope,
-    interp_slope_grad,
-    refuse_interp_gradient,
-)
 from .joins import concat_pad, concat_part, concatenate, stack, stack_pad, stack_part
 from .linalg import dot, dot_grad_left, dot_grad_right, matmul, product
 from .matrices import (
@@ -162,6 +154,5 @@ __all__ = [
     "cumprod_jvp", "cumprod_curvature", "diff", "diff_grad", "pair_mean", "pair_mean_grad",
     "gradient_along", "gradient_along_grad", "uniform_spacing", "convolve", "convolve_grad",
     "correlate", "correlate_grad", "correlate_v_grad", "polyval", "poly_derivative",
-    "poly_derivative_grad", "polyval_p_grad", "interp", "interp_slope", "interp_slope_grad",
-    "interp_fp_grad", "interp_fp_jvp", "refuse_interp_gradient",
+    "poly_derivative_grad", "polyval_p_grad",
 ]

@@ -18,8 +18,4 @@ RECIPES = {
     "numpy.correlate": R(["np.correlate(x0, x1)", "np.correlate(x0, x1, 'same')",
                           "np.correlate(x1, x0, mode='full')"], A((5,)), A(V), cpu=True),
     "numpy.polyval": R(["np.polyval(x0, x1)", "np.polyval(x0, 0.7)"], A((4,)), A(M), cpu=True),
-    # xp constant (a differentiable xp is refused); x away from the knots 0, 1, 2.5, 4
-    "numpy.interp": R(["np.interp(x0, np.array([0.0, 1.0, 2.5, 4.0]), x1)",
-                       "np.interp(x0 * 3.0, np.array([0.0, 1.0, 2.5, 4.0]), x1, left=0.5, right=-1.0)"],
-                      A(M, 0.1, 0.9), A((4,)), cpu=True),
 }

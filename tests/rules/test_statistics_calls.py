@@ -199,24 +199,6 @@ def test_polynomials(target):
     _check(polynomial_fit, (np.array([0.3, -1.0, 0.5, 2.0]), X), (0, 1), target)
 
 
-# --- interpolation ------------------------------------------------------------------------------------
-
-KNOTS = np.array([0.0, 1.0, 2.5, 4.0])
-QUERIES = np.array([[-0.5, 0.3, 1.7], [2.2, 3.9, 4.6]])  # below, inside and above the knots
-
-
-def calibrated_loss(readings, table):
-    """A calibration table looked up (np.interp), with clamped and explicit ends."""
-    calibrated = np.interp(readings, KNOTS, table)
-    return np.sum(calibrated ** 2) + np.sum(np.interp(readings, KNOTS, table, left=-1.0,
-                                                      right=3.0) * readings)
-
-
-@pytest.mark.parametrize("target", TARGETS)
-def test_interpolation(target):
-    _check(calibrated_loss, (QUERIES, RNG.normal(size=4)), (0, 1), target)
-
-
 # --- second order ------------------------------------------------------------------------------
 
 
@@ -254,10 +236,6 @@ def polynomial_energy(x):
     return np.sum(np.polyval(x[:3], x) ** 2)
 
 
-def interpolated_energy(x):
-    return np.sum(np.interp(x * 2.0, KNOTS, x[:4] ** 2) ** 2)
-
-
 def order_and_products(x):
     return np.median(x) * np.sum(x ** 2) + np.sum(np.cumprod(x) ** 2) + np.quantile(x ** 3, 0.3)
 
@@ -271,7 +249,6 @@ def test_second_order(target):
     _check_second_order(differences_and_integrals, np.sort(RNG.normal(size=5)), target)
     _check_second_order(filtered_energy, RNG.normal(size=5), target)
     _check_second_order(polynomial_energy, RNG.normal(size=5), target)
-    _check_second_order(interpolated_energy, np.array([0.2, -0.4, 0.9, 1.6, 0.6]), target)
 
 
 # --- refusals ------------------------------------------------------------------------------------
@@ -331,13 +308,7 @@ def convolve_matrices(x):
     return np.sum(np.convolve(x, x))
 
 
-def moving_knots(x, knots):
-    return np.sum(np.interp(x, knots, x))
-
-
 def test_refusals():
-    with pytest.raises(sg.NoAdjointError, match="np.interp differentiated in xp"):
-        sg.grad(moving_knots, wrt=1, target="python")(Y, np.sort(Y))
     with pytest.raises(sg.NoAdjointError, match="not 1-D"):
         sg.grad(convolve_matrices, target="python")(X)
     with pytest.raises(sg.NoAdjointError, match="method='linear'"):
