@@ -1,7 +1,7 @@
 """Rule-table rows of the statistics and signal family (`srcgrad.rules.statistics`,
-`srcgrad.rules.signals`): each row drawn where the function is smooth, away
-from ties (order statistics) and knots (interpolation) by much more than
-the finite-difference step."""
+`orderstats`, `signals`, `convolution`, `polynomials`): each row drawn where
+the function is smooth (random draws keep order statistics away from ties by
+much more than the finite-difference step)."""
 
 from __future__ import annotations
 
