@@ -33,6 +33,11 @@ Importing this package registers every rule, grouped by family:
   `take_along_axis`, `ravel(order='F')`, as reads at flat positions (`gather`);
 - `pieces`: `split`, `array_split`, `dstack`, `column_stack`, `append`;
 - `ordering`: `sort`, `partition`, `select` (`np.piecewise`: `frontend/piecewise.py`);
+- `statistics`: `logaddexp`, `ptp`, `average`, the NaN-aware reductions, `cumprod`;
+- `orderstats`: `median`, `quantile`, `percentile`;
+- `signals`: `diff`, `gradient`, `trapezoid`;
+- `convolution`: `convolve`, `correlate` of two vectors;
+- `polynomials`: `polyval`;
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
 
 `registry` holds the contract (`adjoint`, `nondifferentiable`, `replace`) and
@@ -45,6 +50,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (registers)
     binary,
+    convolution,
     decompositions,
     distributions,
     einsum,
@@ -54,14 +60,18 @@ from . import (  # noqa: F401  (registers)
     lists,
     norms,
     ordering,
+    orderstats,
     pieces,
+    polynomials,
     products,
     rearrange,
     reductions,
     scipy_linalg,
     shapes,
+    signals,
     special,
     spectral,
+    statistics,
     tiling,
     unary,
     writes,

@@ -23,6 +23,11 @@ The modules, by job:
   `decompositions`, `triangular`, `lu`, `products`, `kron`, `powers`: the
   replacements of NumPy functions Numba cannot compile as written, and the
   helpers their rules call;
+- `statistics`, `orderstats`, `cumulative`, `signals`, `convolution`,
+  `polynomials`: NaN-aware reductions, quantiles, `cumprod`, differences,
+  convolutions and polynomials, with the helpers of their rules;
+- `lists`: lists grown in a loop of unknown length, and `np.ndindex` of a
+  shape known when the function runs;
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
 - `densities`: the constant parts of log-sum-exp and of `scipy.stats`'
   log-densities (the shift, supports);
@@ -35,7 +40,15 @@ The modules, by job:
 """
 
 from .broadcast import shape_of, sum_to, unbroadcast
+from .convolution import (
+    convolve,
+    convolve_grad,
+    correlate,
+    correlate_grad,
+    correlate_v_grad,
+)
 from .cotangents import new_cotangent, seed, take_cotangent, zeros_like
+from .cumulative import cumprod, cumprod_curvature, cumprod_grad, cumprod_jvp
 from .decompositions import (
     eigh_values,
     eigh_vectors,
@@ -108,6 +121,13 @@ from .matrix_norms import (
 )
 from .norms import norm, trace_grad, vector_operand
 from .ordering import partition_index, sort_index
+from .orderstats import (
+    quantile,
+    quantile_grad,
+    quantile_jvp,
+    quantile_q_grad,
+)
+from .polynomials import poly_derivative, poly_derivative_grad, polyval, polyval_p_grad
 from .powers import matrix_power, matrix_power_grad, matrix_power_grad2
 from .prod import prod_others, prod_others_vjp, prod_others_vjp2
 from .products import (
@@ -157,6 +177,15 @@ from .shapes import (
     squeezed_shape,
     transpose_grad,
 )
+from .signals import (
+    diff,
+    diff_grad,
+    gradient_along,
+    gradient_along_grad,
+    pair_mean,
+    pair_mean_grad,
+    uniform_spacing,
+)
 from .special import (
     beta,
     betaln,
@@ -186,6 +215,7 @@ from .special import (
 )
 from .spectral import fftfreq, fftshift, ifftshift, rfftfreq
 from .stacks import pop_shape, push_shape
+from .statistics import highest_like, lowest_like, valid_count, weights_shape
 from .steps import fill_cotangent, fmod, heaviside, imag_part_grad, real_part_grad
 from .tiling import (
     broadcast_index,
@@ -255,4 +285,11 @@ __all__ = [
     "matrix_power", "matrix_power_grad", "matrix_power_grad2",
     # matrix norms
     "singular_values", "singular_values_grad", "matrix_view", "kept_shape", "count_nonzero_norm",
+    # statistics and signals
+    "valid_count", "lowest_like", "highest_like", "weights_shape", "quantile", "quantile_grad",
+    "quantile_jvp", "quantile_q_grad", "cumprod", "cumprod_grad",
+    "cumprod_jvp", "cumprod_curvature", "diff", "diff_grad", "pair_mean", "pair_mean_grad",
+    "gradient_along", "gradient_along_grad", "uniform_spacing", "convolve", "convolve_grad",
+    "correlate", "correlate_grad", "correlate_v_grad", "polyval", "poly_derivative",
+    "poly_derivative_grad", "polyval_p_grad",
 ]

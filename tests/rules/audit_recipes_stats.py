@@ -1,0 +1,21 @@
+"""API-audit recipes of the statistics and signal family (see test_api_audit.py)."""
+
+from __future__ import annotations
+
+from audit_recipes import A, R
+
+S, V, M = (), (3,), (2, 3)
+
+RECIPES = {
+    "numpy.logaddexp": R(["np.logaddexp(x0, x1)", "np.logaddexp(x0, 3.0)"], A(M), A(V), cpu=True),
+    "numpy.logaddexp2": R("np.logaddexp2(x0, x1)", A(M), A(V), cpu=True),
+    "numpy.cumprod": R(["np.cumprod(x0)", "np.cumprod(x0, axis=1)", "np.cumprod(x0, 0)"],
+                       A(M), cpu=True),
+    "numpy.diff": R(["np.diff(x0)", "np.diff(x0, 2, axis=0)", "np.diff(x0, axis=-1) ** 2"],
+                    A((3, 4)), cpu=True),
+    "numpy.convolve": R(["np.convolve(x0, x1)", "np.convolve(x0, x1, 'same')",
+                         "np.convolve(x1, x0, mode='valid')"], A((5,)), A(V), cpu=True),
+    "numpy.correlate": R(["np.correlate(x0, x1)", "np.correlate(x0, x1, 'same')",
+                          "np.correlate(x1, x0, mode='full')"], A((5,)), A(V), cpu=True),
+    "numpy.polyval": R(["np.polyval(x0, x1)", "np.polyval(x0, 0.7)"], A((4,)), A(M), cpu=True),
+}
