@@ -52,6 +52,11 @@ def qualified_name(fn, modules=None) -> str:
     owner = getattr(fn, "__self__", None)
     if isinstance(owner, np.ufunc):  # np.add.reduce
         return f"numpy.{owner.__name__}.{name}"
+    if owner is not None and not isinstance(owner, (type, types.ModuleType)) and name:
+        for prefix, namespace in modules or _modules():  # scipy.stats.norm.logpdf
+            for attr in dir(namespace):
+                if getattr(namespace, attr, None) is owner:
+                    return f"{prefix}.{attr}.{name}"
     if name:
         for prefix, namespace in modules or _modules():
             if getattr(namespace, name, None) is fn:
