@@ -236,8 +236,8 @@ class CallLowering:
             if isinstance(sequence, ast.Name) and sequence.id in self.stacked_lists:
                 spelled = spelling(fn) or getattr(fn, "__name__", "the function")
                 raise self.error(call, f"'{ast.unparse(call)}': {spelled} of a list that grows in "
-                                 "a loop; srcgrad joins such a list with np.stack(...) or "
-                                 "np.array(...) (then reshape)")
+                                 "a loop; srcgrad joins such a list with np.stack(...), "
+                                 "np.array(...) or np.concatenate(...)")
         for signature in signatures:
             try:
                 signature.bind(*args, **named)

@@ -90,7 +90,7 @@ class ContainerLowering(StaticExpressionLowering):
             fn = self.ctx.scope.lookup(func)
             if isinstance(fn, type) and (is_namedtuple(fn) or dataclasses.is_dataclass(fn)):
                 return True
-            if fn in (np.array, np.asarray, np.stack) and expr.args and self.holds_growing(
+            if fn in (np.array, np.asarray, np.stack, np.concatenate) and expr.args and self.holds_growing(
                     expr.args[0]):
                 return True  # `np.stack(acc)` of a list grown in a loop
             if id(fn) in _CONTAINER_BUILTINS or fn is functools.partial or makes_gradient(fn):

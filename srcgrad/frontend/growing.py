@@ -147,6 +147,30 @@ class GrowingLowering(UpdateLowering):
         self.stacked_lists.add(stacked.id)
         return stacked
 
+    def growing_concatenate(self, args: list, keywords: list, call: ast.Call) -> ast.expr:
+        """`np.concatenate(acc, axis)` of a list grown in a loop, whose elements
+        have one shape: the elements stacked, the new axis moved next to
+        `axis` and merged with it (operations with rules of their own)."""
+        axis = ast.Constant(0)
+        if len(args) > 1:
+            axis = self.value(args[1])
+        for k in keywords:
+            if k.arg != "axis":
+                raise self.error(call, f"np.concatenate of a list that grows in a loop takes no "
+                                 f"'{k.arg}='")
+            axis = self.value(k.value)
+        if not (isinstance(axis, ast.Constant) and type(axis.value) is int):
+            raise self.error(call, "np.concatenate of a list that grows in a loop: the axis "
+                             "must be an int constant")
+        place = axis.value if axis.value >= 0 else axis.value - 1  # among the stacked axes
+        stacked = self.stack_of(self.value(args[0]))
+        if place != 0:
+            stacked = self.emit_call(np.moveaxis, [stacked, ast.Constant(0), ast.Constant(place)],
+                                     [])
+        shape = self.temp(self.call_expr(runtime.merged_shape, [stacked, ast.Constant(place)], []),
+                          runtime.merged_shape, nondiff=True)
+        return self.emit_call(np.reshape, [stacked, shape], [])
+
     def growing_reduction(self, fn, args: list, call: ast.Call) -> ast.expr:
         """`sum(acc)`, `min(acc)`, `max(acc)`: over the stacked elements, along
         the first axis (elementwise for a list of arrays, as Python's are)."""

@@ -79,6 +79,8 @@ class StaticCallLowering(GrowingLowering):
         if fn in (np.array, np.asarray, np.stack) and len(args) == 1 and not keywords and (
                 self.holds_growing(args[0])):
             return self.stack_of(self.value(args[0]))  # a new array already
+        if fn is np.concatenate and args and self.holds_growing(args[0]):
+            return self.growing_concatenate(args, keywords, call)
         if fn in (sum, builtins.min, builtins.max) and args and self.holds_growing(args[0]):
             return self.growing_reduction(fn, args, call)
         if fn is sum:

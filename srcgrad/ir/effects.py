@@ -89,6 +89,7 @@ HELPERS: dict[str, Helper] = _table(
     Helper("list_index"),
     Helper("shape_size", pure=True),
     Helper("unravel", pure=True),
+    Helper("merged_shape", pure=True, shape_of=0),
     Helper("stack_list", pure=True, fresh=True),
     Helper("list_zeros", pure=True, fresh=True),
     # run-time checks of aliasing (analysis/aliasing.py)

@@ -15,6 +15,7 @@ from ..runtime import (
     list_index,
     list_length,
     list_zeros,
+    merged_shape,
     new_list,
     shape_size,
     stack_list,
@@ -33,4 +34,5 @@ def stack_list_adjoint(g, ans, acc):
     return g
 
 
-nondifferentiable(new_list, list_length, list_index, list_zeros, shape_size, unravel)
+nondifferentiable(new_list, list_length, list_index, list_zeros, shape_size, unravel,
+                  merged_shape)

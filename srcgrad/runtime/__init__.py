@@ -95,6 +95,7 @@ from .lists import (
     list_index,
     list_length,
     list_zeros,
+    merged_shape,
     new_list,
     shape_size,
     stack_list,
@@ -267,7 +268,7 @@ __all__ = [
     "half_lower", "mirror_lower", "fold_lower",
     # lists that grow in a loop
     "new_list", "list_append", "list_length", "list_index", "stack_list", "list_zeros",
-    "shape_size", "unravel",
+    "shape_size", "unravel", "merged_shape",
     # np.fft's real-valued functions
     "fftshift", "ifftshift", "fftfreq", "rfftfreq",
     # special functions

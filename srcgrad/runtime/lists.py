@@ -36,7 +36,7 @@ from numba.np.unsafe.ndarray import to_fixed_tuple
 from .machinecode import cached_overload
 
 __all__ = ["new_list", "list_append", "list_length", "list_index", "stack_list", "list_zeros",
-           "shape_size", "unravel"]
+           "shape_size", "unravel", "merged_shape"]
 
 
 def new_list():
@@ -177,6 +177,36 @@ def _unravel(k, shape):
         for d in range(n - 1, -1, -1):
             out[d] = rest % shape[d]
             rest //= shape[d]
+        return to_fixed_tuple(out, n)
+
+    return impl
+
+
+def merged_shape(stacked, axis):
+    """The shape of `stacked` with its axes `axis` and `axis + 1` merged into
+    one (`np.concatenate` of a list's elements, stacked and moved)."""
+    shape = np.shape(stacked)
+    axis = axis % len(shape)
+    return shape[:axis] + (shape[axis] * shape[axis + 1],) + shape[axis + 2:]
+
+
+@cached_overload(merged_shape)
+def _merged_shape(stacked, axis):
+    if not isinstance(stacked, types.Array) or stacked.ndim < 2:
+        raise TypingError("np.concatenate of a list grown in a loop: its elements must be "
+                          "arrays")
+    n = stacked.ndim - 1
+
+    def impl(stacked, axis):
+        a = axis % stacked.ndim
+        out = np.empty(n, np.int64)
+        for d in range(n):
+            if d < a:
+                out[d] = stacked.shape[d]
+            elif d == a:
+                out[d] = stacked.shape[a] * stacked.shape[a + 1]
+            else:
+                out[d] = stacked.shape[d + 1]
         return to_fixed_tuple(out, n)
 
     return impl

@@ -128,3 +128,17 @@ def smoothed_with_previous(x):
         prev = out[-1] if len(out) > 0 else 0.0
         out.append(0.5 * prev + v ** 2)
     return np.sum(np.array(out))
+
+
+def concatenated_windows(x, n, w):
+    """Windows of a signal collected in a loop, joined end to end and across."""
+    pieces = []
+    for i in range(n):
+        pieces.append(np.tanh(w * x[i:i + 3]))
+    flat = np.concatenate(pieces)
+    blocks = []
+    for i in range(n):
+        blocks.append(np.outer(x[i:i + 2], x[i + 1:i + 3]))
+    wide = np.concatenate(blocks, axis=1)
+    tall = np.concatenate(blocks, axis=-2)
+    return np.sum(flat * np.arange(flat.shape[0])) + np.sum(wide ** 2) * np.sum(tall[::2])

@@ -8,6 +8,7 @@ import pytest
 from gradcheck import numerical_gradient
 from growing_functions import (
     comprehension_over_an_array,
+    concatenated_windows,
     euler_trajectory,
     hidden_states,
     history_in_dict,
@@ -43,6 +44,7 @@ CASES = {
     "nested_comprehension_of_computed_length": (nested_comprehension, (RNG.normal(size=3), 5), 0),
     "reads_the_previous_element_where_there_is_one": (smoothed_with_previous,
                                                       (RNG.normal(size=6),), 0),
+    "concatenated_along_each_axis": (concatenated_windows, (RNG.normal(size=8), 4, 0.7), (0, 2)),
 }
 
 
@@ -91,11 +93,11 @@ def _pops(x, n):
     return np.sum(np.array(acc))
 
 
-def _joins_with_concatenate(x, n):
+def _joins_with_hstack(x, n):
     parts = []
     for i in range(n):
         parts.append(x[:i + 1])
-    return np.sum(np.concatenate(parts))
+    return np.sum(np.hstack(parts))
 
 
 def _writes_an_element(x, n):
@@ -108,7 +110,7 @@ def _writes_an_element(x, n):
 
 @pytest.mark.parametrize("fn, message", [
     (_pops, "'.pop()' of a list that grows in a loop"),
-    (_joins_with_concatenate, "np.stack"),
+    (_joins_with_hstack, "np.concatenate"),
     (_writes_an_element, "a list that grows in a loop"),
 ])
 def test_what_is_refused(fn, message):
