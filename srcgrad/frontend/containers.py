@@ -90,6 +90,8 @@ class ContainerLowering(StaticExpressionLowering):
             fn = self.ctx.scope.lookup(func)
             if isinstance(fn, type) and (is_namedtuple(fn) or dataclasses.is_dataclass(fn)):
                 return True
+            if _classmethod_of_user(self, fn):  # `Physics.energy(v, h)`
+                return True
             if fn in (np.array, np.asarray, np.stack, np.concatenate) and expr.args and self.holds_growing(
                     expr.args[0]):
                 return True  # `np.stack(acc)` of a list grown in a loop
@@ -217,6 +219,10 @@ class ContainerLowering(StaticExpressionLowering):
     def from_global(self, node: ast.expr, value):
         if self.is_user_function(value):
             return Func(getattr(value, "__name__", "fn"), fn=value)
+        if (isinstance(value, types.MethodType) and isinstance(value.__self__, type)
+                and self.is_user_function(value.__func__)):  # a classmethod: its class first
+            fn = self.from_global(node, value.__func__)
+            return dataclasses.replace(fn, args=(Obj(value.__self__), *fn.args))
         if _user_partial(value):
             inner = self.from_global(node, value.func)
             args = tuple(self.from_global(node, a) for a in value.args)
@@ -397,6 +403,11 @@ class ContainerLowering(StaticExpressionLowering):
 
 
 _MISSING = object()
+
+
+def _classmethod_of_user(lowering, fn) -> bool:
+    return (isinstance(fn, types.MethodType) and isinstance(fn.__self__, type)
+            and lowering.is_user_function(fn.__func__))
 
 
 def _attribute_object(value) -> bool:

@@ -16,6 +16,7 @@ import ast
 import builtins
 import dataclasses
 import functools
+import types
 
 import numpy as np
 
@@ -54,6 +55,9 @@ class StaticCallLowering(GrowingLowering):
 
     def static_call(self, call: ast.Call):
         fn, args, keywords = self.resolve_call(call)
+        if (isinstance(fn, types.MethodType) and isinstance(fn.__self__, type)
+                and self.is_user_function(fn.__func__)):  # a classmethod: its class first
+            fn = self.from_global(call, fn)
         if isinstance(fn, StaticMethod):
             return self.static_method(fn, args, keywords, call)
         if isinstance(fn, Func) or self.is_user_function(fn):

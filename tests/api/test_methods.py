@@ -140,3 +140,29 @@ def test_wrt_self_is_not_differentiated_again():
     model = Model(5)
     with pytest.raises(sg.SrcGradError, match="bound method's object"):
         sg.grad(sg.grad(model.loss, wrt="self", target="python"), target="python")
+
+
+# --- classmethods, through the object and through the class ----------------------------------
+
+
+class Projectile:
+    g = 9.81
+
+    @classmethod
+    def energy(cls, v, h):
+        return 0.5 * v * v + cls.g * h
+
+    @staticmethod
+    def drag(v, c):
+        return c * v * abs(v)
+
+    def loss(self, v, h):
+        return self.energy(v, h) + Projectile.drag(v, 0.1) + Projectile.energy(v * h, 1.0)
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_classmethods_through_the_object_and_the_class(target):
+    p = Projectile()
+    got = sg.grad(p.loss, wrt=(0, 1), target=target)(2.0, 3.0)
+    want = numerical_gradient(p.loss, (2.0, 3.0), (0, 1))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
