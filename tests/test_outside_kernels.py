@@ -226,7 +226,6 @@ CASES = {
 # kernels srcgrad refuses (with an SrcGradError naming the line), and why
 REFUSED: dict[str, str] = {
     "running_max_accumulate": "ufunc.accumulate has no adjoint rule",
-    "trapezoid_numpy": "np.trapezoid has no adjoint rule",
 }
 
 

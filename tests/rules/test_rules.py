@@ -304,8 +304,15 @@ def _assert_same(got, want, dtype, what, compiled_weak=False):
     assert np.result_type(got) == np.result_type(want), f"{what}: dtype {np.result_type(got)}"
 
 
-@pytest.mark.parametrize("dtype", DTYPES, ids=["f64", "f32"])
-@pytest.mark.parametrize("row", [r for r in ROWS if r.numba], ids=[r.id for r in ROWS if r.numba])
+# Compiled, every row in float64, and every second row in float32 too: a compiled rule's
+# float32 path is its float64 one with the casts, the Python float32 rows above cover every
+# row, and each compiled row costs a Numba compile (the table has over 800 rows).
+COMPILED = [pytest.param(row, dtype, id=f"{row.id}-{name}")
+            for k, row in enumerate(r for r in ROWS if r.numba)
+            for dtype, name in zip(DTYPES, ["f64", "f32"]) if name == "f64" or k % 2 == 0]
+
+
+@pytest.mark.parametrize("row, dtype", COMPILED)
 def test_compiled(row, dtype):
     case = Case(row, dtype)
     with warnings.catch_warnings():
@@ -677,5 +684,9 @@ def test_nondifferentiable(primal):
 def test_every_row_primal_and_every_rule_is_covered():
     """Each registered rule has at least one row in the table."""
     tested = {id(registry.lookup(r.primal)) for r in ROWS}
-    untested = {rule.name for rule in registry.RULES.values() if id(rule) not in tested}
+    # rules whose argument is a list grown in a loop, a list of the generated code that the
+    # table cannot draw: checked end to end by tests/frontend/test_growing_lists.py
+    lists = {"list_append_adjoint", "stack_list_adjoint"}
+    untested = {rule.name for rule in registry.RULES.values()
+                if id(rule) not in tested and rule.name not in lists}
     assert not untested, f"rules without a row: {sorted(untested)}"
