@@ -27,9 +27,8 @@ import types
 import numpy as np
 
 from .. import ir
-from .bindings import binding_of_attribute
 from .growing import ListTooShort
-from .static_expressions import StaticExpressionLowering
+from .objects import ObjectLowering
 from .values import (
     Conflict,
     Func,
@@ -51,7 +50,7 @@ __all__ = ["ContainerLowering"]
 _CONTAINER_BUILTINS = {id(f) for f in (list, tuple, dict, zip, enumerate, reversed)}
 
 
-class ContainerLowering(StaticExpressionLowering):
+class ContainerLowering(ObjectLowering):
     """Static values in the lowering (see the module's docstring)."""
 
     # --- which expressions may have a static value --------------------------
@@ -184,37 +183,6 @@ class ContainerLowering(StaticExpressionLowering):
             raise self.error(expr, "a starred expression ('*x') is allowed only in a list, "
                              "a tuple or a call")
         return self.plain_atom(expr)
-
-    def attribute_of(self, obj: Obj, node: ast.Attribute):
-        """`self.w` in a bound method: read as a global is (and checked before
-        each call, like one: rebinding `model.w` makes the gradient again);
-        with `wrt="self"`, its differentiated attributes are parameters."""
-        for name, field_value in obj.fields:
-            if name == node.attr:
-                return field_value
-        value = getattr(obj.value, node.attr, _MISSING)
-        if value is _MISSING:
-            raise self.error(node, f"'{ast.unparse(node)}' is not defined")
-        self.ctx.scope._record(binding_of_attribute(obj.value, node.attr, value))
-        if isinstance(value, types.MethodType) and value.__self__ is obj.value:
-            fn = self.from_global(node, value.__func__)
-            if isinstance(fn, Func):
-                return dataclasses.replace(fn, args=(obj, *fn.args))
-        if not isinstance(value, np.ndarray) and _attribute_object(value):
-            return Obj(value)
-        return self.from_global(node, value)
-
-    def method_of(self, obj: Obj, name: str, node: ast.AST) -> Func:
-        """`obj.name` as a function of the user's, `obj` bound first (`__call__`
-        for a call of the object itself)."""
-        method = getattr(type(obj.value), name, None)
-        if isinstance(method, staticmethod):
-            method = method.__func__
-        if not self.is_user_function(method):
-            raise self.error(node, f"'{ast.unparse(node)}': {describe(obj)} has no method "
-                             f"'{name}' srcgrad can transform")
-        fn = self.from_global(node, method)
-        return dataclasses.replace(fn, args=(obj, *fn.args))
 
     def from_global(self, node: ast.expr, value):
         if self.is_user_function(value):
@@ -402,28 +370,15 @@ class ContainerLowering(StaticExpressionLowering):
         raise NotImplementedError  # iteration.IterationLowering
 
 
-_MISSING = object()
-
-
 def _classmethod_of_user(lowering, fn) -> bool:
     return (isinstance(fn, types.MethodType) and isinstance(fn.__self__, type)
             and lowering.is_user_function(fn.__func__))
-
-
-def _attribute_object(value) -> bool:
-    """An object whose attributes a method reads in turn (`self.layer.W`): an
-    instance of a class of the user's, not a number, array, container or function."""
-    return (hasattr(value, "__dict__") and not isinstance(
-        value, (type, types.ModuleType, types.FunctionType, types.MethodType, functools.partial)))
 
 
 def _numbers(value) -> bool:
     if isinstance(value, (tuple, list)):
         return all(_numbers(v) for v in value)
     return isinstance(value, (bool, int, float, np.generic)) and np.ndim(value) == 0
-
-
-
 
 
 def _user_partial(value) -> bool:
