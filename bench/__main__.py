@@ -4,6 +4,22 @@ tf.function, Tangent), case by case.
 
     python -m bench [--case SUBSTRING ...] [--peers autograd,torch,jax,tf,tangent]
                     [--quick] [--malloc-tuned] [--json PATH] [--repeats N] ...
+    python -m bench --suite kernels [--kernel SUBSTRING ...] [--no-firstcall] [--quick]
+
+--suite kernels runs `bench/kernels.py`'s KERNELS (numerical Python as
+written in the wild: stencils, solves, filters, pair loops, integrators,
+PolyBench) instead of the cases below, without peers or the memory
+measurement.  Per kernel, one fresh worker process checks srcgrad's gradient
+against central finite differences on the small inputs (a kernel srcgrad
+refuses or gets wrong is reported, and not timed), then times the primal
+(`numba.njit`) and the gradient; then two more fresh processes measure the
+first calls: `numba.njit`'s compile + first call of the primal, and srcgrad's
+"cold" first call (transformation + Numba compilation of the adjoint, with
+srcgrad's own helpers already compiled and cached: the worker compiled them
+into the run's NUMBA_CACHE_DIR).  Every process is stopped after
+--case-timeout seconds (600 by default here) and reported as a timeout.
+The table gives both ratios per kernel and their distribution (median, 90th
+percentile, max); results in bench/results/kernels.json and kernels.png.
 
 Before timing, srcgrad's gradient of every selected case is checked against
 central finite differences on small inputs (`bench/check.py`); a case that
@@ -56,10 +72,11 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from .cases import CASES
+from .cases import CASES, SUITES, suite
 
 MALLOC_TUNING = {"MALLOC_TRIM_THRESHOLD_": "268435456", "MALLOC_MMAP_THRESHOLD_": "268435456"}
 DEFAULT_JSON = Path(__file__).parent / "results" / "latest.json"
+DEFAULT_KERNELS_JSON = Path(__file__).parent / "results" / "kernels.json"
 MEMORY_PEERS = ("srcgrad", "autograd", "torch", "jax")
 
 
@@ -105,14 +122,14 @@ def machine_lines(threads: int | None = None) -> list[str]:
             + (f"; set: {thread_vars}" if thread_vars else "")]
 
 
-def select_cases(patterns: list[str]) -> list[int]:
+def select_cases(patterns: list[str], cases=CASES) -> list[int]:
     if not patterns:
-        return list(range(len(CASES)))
-    chosen = [k for k, c in enumerate(CASES)
+        return list(range(len(cases)))
+    chosen = [k for k, c in enumerate(cases)
               if any(p.lower() in c.name.lower() or p.lower() == c.key for p in patterns)]
     if not chosen:
         raise SystemExit(f"no case matches {patterns}; the cases: "
-                         + "; ".join(c.name for c in CASES))
+                         + "; ".join(c.name for c in cases))
     return chosen
 
 
@@ -207,19 +224,27 @@ def run_worker(index: int, options, groups: list[str], log, extra_env=None,
                skip: list[str] = ()) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
         out = tmp.name
-    args = ["-m", "bench.worker", str(index), "--out", out, "--peers", ",".join(groups),
+    args = ["-m", "bench.worker", str(index), "--suite", options.suite, "--out", out,
+            "--peers", ",".join(groups),
             "--repeats", str(options.repeats), "--budget", str(options.budget),
             "--call-timeout", str(options.call_timeout), "--rtol", str(options.rtol),
             "--skip", ",".join(skip)]
     if options.quick:
         args.append("--quick")
+    if options.suite == "kernels" and not options.no_check:
+        args.append("--check")
+    case = suite(options.suite)[index]
     try:
         code, _ = run_subprocess(args, log, _env(extra_env), options.case_timeout)
         if code != 0 or os.path.getsize(out) == 0:
-            why = "timed out" if code == -9 else f"exited with status {code}"
-            return {"case": CASES[index].name, "key": CASES[index].key,
+            if code == -9:
+                return {"case": case.name, "key": case.key, "srcgrad": {
+                    "status": "timeout",
+                    "reason": f"the worker process took over {options.case_timeout:g} s"}}
+            return {"case": case.name, "key": case.key,
                     "srcgrad": {"status": "error",
-                                "reason": f"the worker process {why} (see the .log)"}}
+                                "reason": f"the worker process exited with status {code} "
+                                          "(see the .log)"}}
         with open(out) as f:
             return json.load(f)
     finally:
@@ -295,6 +320,30 @@ def _first_calls(index: int, log) -> dict:
     return result
 
 
+def kernel_first_calls(index: int, log, numba_cache: str, timeout: float) -> dict:
+    """The kernel's first calls, each in a fresh process on the small inputs:
+    `cold`, srcgrad's transformation + compilation with a new SRCGRAD_CACHE_DIR
+    and `numba_cache` as NUMBA_CACHE_DIR, where the kernel's worker left
+    srcgrad's own compiled helpers; `primal`, numba.njit's compilation + first
+    call with an empty NUMBA_CACHE_DIR.  A process that takes over `timeout`
+    seconds is stopped: {"status": "timeout"}."""
+    result = {}
+    with tempfile.TemporaryDirectory(prefix="srcgrad-bench-cache-") as cache, \
+            tempfile.TemporaryDirectory(prefix="srcgrad-bench-numba-") as empty:
+        for which, extra, env in (
+                ("primal", ["--primal"], {"NUMBA_CACHE_DIR": empty}),
+                ("cold", [], {"SRCGRAD_CACHE_DIR": cache, "NUMBA_CACHE_DIR": numba_cache})):
+            code, stdout = run_subprocess(["-m", "bench.firstcall", str(index), "--suite",
+                                           "kernels", *extra], log, _env(env), timeout)
+            if code == -9:
+                result[which] = {"status": "timeout", "timeout_s": timeout}
+            elif code != 0:
+                result[which] = {"status": "error", "reason": f"exited with status {code}"}
+            else:
+                result[which] = dict(json.loads(stdout.strip().splitlines()[-1]), status="ok")
+    return result
+
+
 def run_memory(peers: list[str], steps: int, log) -> dict:
     out = {"steps": steps, "peers": {}}
     for peer in peers:
@@ -311,26 +360,33 @@ def run_memory(peers: list[str], steps: int, log) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--case", action="append", default=[],
+    parser.add_argument("--suite", choices=SUITES, default="cases",
+                        help="cases: bench/cases.py with the peers (default); kernels: "
+                             "bench/kernels.py, srcgrad against the primal only")
+    parser.add_argument("--case", "--kernel", action="append", default=[],
                         help="run the cases whose name contains this (or whose key is this); "
                              "repeatable; default: all")
     parser.add_argument("--peers", help="comma-separated: autograd,torch,jax,tf,tangent "
-                                        "(default: all that import; '' for none)")
+                                        "(default: all that import; '' for none; none "
+                                        "with --suite kernels)")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes and few repeats: a smoke run")
     parser.add_argument("--malloc-tuned", action="store_true",
                         help="also run every case with glibc malloc's thresholds at 256 MiB")
-    parser.add_argument("--json", default=str(DEFAULT_JSON),
-                        help="write the results here (default %(default)s); the PNG and the "
-                             "log go beside it")
+    parser.add_argument("--json", help="write the results here (default "
+                        f"{DEFAULT_JSON}, {DEFAULT_KERNELS_JSON} with --suite kernels); the "
+                        "PNG and the log go beside it")
     parser.add_argument("--repeats", type=int, help="timed samples per measurement "
                         "(default 21, 3 with --quick)")
     parser.add_argument("--budget", type=float, help="seconds of timed samples per "
-                        "measurement, about (default 10, 1 with --quick)")
+                        "measurement, about (default 10, 2 with --suite kernels, 1 with "
+                        "--quick)")
     parser.add_argument("--call-timeout", type=float, default=300.0,
                         help="a peer whose single call takes longer is n/a (default %(default)s)")
-    parser.add_argument("--case-timeout", type=float, default=3600.0,
-                        help="seconds for one case's worker process (default %(default)s)")
+    parser.add_argument("--case-timeout", type=float,
+                        help="seconds for one case's worker process (default 3600); with "
+                             "--suite kernels, for each of a kernel's processes, first calls "
+                             "too (default 600)")
     parser.add_argument("--rtol", type=float, default=1e-6,
                         help="a peer agrees with srcgrad within this relative error")
     parser.add_argument("--memory-steps", type=int,
@@ -340,27 +396,35 @@ def main(argv: list[str] | None = None) -> int:
                              "threads; default: each framework's own default (srcgrad and the "
                              "primal are single-threaded Numba code either way, but for BLAS)")
     parser.add_argument("--no-check", action="store_true", help="skip the finite-difference check")
-    parser.add_argument("--no-first-call", action="store_true",
+    parser.add_argument("--no-first-call", "--no-firstcall", action="store_true",
                         help="skip the first-call (cold/warm cache) measurements")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory measurement")
     options = parser.parse_args(argv)
+    kernels = options.suite == "kernels"
     options.repeats = options.repeats or (3 if options.quick else 21)
-    options.budget = options.budget or (1.0 if options.quick else 10.0)
+    options.budget = options.budget or (1.0 if options.quick else 2.0 if kernels else 10.0)
+    options.case_timeout = options.case_timeout or (600.0 if kernels else 3600.0)
+    if kernels:
+        options.peers = "" if options.peers is None else options.peers
+        options.no_memory = True
+        options.json = options.json or str(DEFAULT_KERNELS_JSON)
+    options.json = options.json or str(DEFAULT_JSON)
     memory_steps = options.memory_steps or (10_000 if options.quick else 1_000_000)
     global THREAD_ENV
     THREAD_ENV = thread_env(options.threads)
 
-    indices = select_cases(options.case)
+    cases = suite(options.suite)
+    indices = select_cases(options.case, cases)
     groups, missing = select_peers(options.peers)
     from .peers import COLUMNS
 
     columns = [c for g in groups for c in COLUMNS[g]]
     json_path = Path(options.json)
     json_path.parent.mkdir(parents=True, exist_ok=True)
-    png_path = json_path.with_suffix(".png")
     log_path = json_path.with_suffix(".log")
     command = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
-    results = {"command": command.strip(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+    results = {"command": command.strip(), "suite": options.suite,
+               "started": time.strftime("%Y-%m-%d %H:%M:%S"),
                "machine_lines": machine_lines(options.threads), "columns": columns, "quick": options.quick,
                "peers_missing": missing, "threads": options.threads,
                "srcgrad_fingerprint": srcgrad_fingerprint(),
@@ -379,6 +443,8 @@ def main(argv: list[str] | None = None) -> int:
         with open(json_path, "w") as f:
             json.dump(results, f, indent=1, default=float)
 
+    if kernels:
+        return run_kernels(options, cases, indices, groups, results, json_path)
     failed_check = {}
     if not options.no_check:
         from .check import check_case
@@ -418,22 +484,62 @@ def main(argv: list[str] | None = None) -> int:
             mem_peers = [p for p in MEMORY_PEERS if p == "srcgrad" or
                          (p in groups and p not in missing)]
             results["memory"] = run_memory(mem_peers, memory_steps, log)
+    return finish(results, json_path)
+
+
+def save_json(results: dict, json_path: Path) -> None:
+    with open(json_path, "w") as f:
+        json.dump(results, f, indent=1, default=float)
+
+
+def finish(results: dict, json_path: Path) -> int:
+    """The table on stdout, the JSON and the chart beside it."""
     results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
     if srcgrad_fingerprint() != results["srcgrad_fingerprint"]:
         results["srcgrad_changed"] = True
         progress("warning: srcgrad's sources changed while the benchmark ran")
-    from .report import chart, render
+    from .report import chart, chart_kernels, render, render_kernels
 
-    text = render(results)
+    kernels = results.get("suite") == "kernels"
+    text = (render_kernels if kernels else render)(results)
     results["table"] = text
-    save()
+    save_json(results, json_path)
     print(text)
+    png_path, log_path = json_path.with_suffix(".png"), json_path.with_suffix(".log")
     try:
-        chart(results, str(png_path))
+        (chart_kernels if kernels else chart)(results, str(png_path))
         print(f"\nJSON: {json_path}\nchart: {png_path}\nlog: {log_path}")
     except ImportError as exc:
         print(f"\nJSON: {json_path}\nno chart: {exc} (pip install matplotlib)\nlog: {log_path}")
     return 0
+
+
+def run_kernels(options, cases, indices: list[int], groups: list[str], results: dict,
+                json_path: Path) -> int:
+    """--suite kernels: per kernel, the worker (check, then times), then the
+    first calls; see the module's docstring."""
+    from .kernels import FAMILY, size
+
+    if not options.no_first_call:
+        results["first_calls"] = {}
+    results["timeout_s"] = options.case_timeout
+    log_path = json_path.with_suffix(".log")
+    with open(log_path, "w") as log, \
+            tempfile.TemporaryDirectory(prefix="srcgrad-bench-numba-") as numba_cache:
+        for n, k in enumerate(indices, 1):
+            case = cases[k]
+            progress(f"[{n}/{len(indices)}] {case.name}")
+            record = run_worker(k, options, groups, log, {"NUMBA_CACHE_DIR": numba_cache})
+            record["family"] = FAMILY.get(case.key, "")
+            record["size"] = size(case, options.quick)
+            results["cases"].append(record)
+            save_json(results, json_path)
+            if not options.no_first_call and record["srcgrad"].get("status") == "ok":
+                progress("  first calls: numba.njit's, srcgrad's (cold)")
+                fc = kernel_first_calls(k, log, numba_cache, options.case_timeout)
+                results["first_calls"][case.name] = fc
+                save_json(results, json_path)
+    return finish(results, json_path)
 
 
 if __name__ == "__main__":

@@ -217,3 +217,17 @@ CASES = [
 # (`bench/memory.py`): the Euler case, one million steps.
 MEMORY_CASE = Case("Euler ODE, 1e6 steps", "euler", euler_decay,
                    lambda: (0.5, 1.3, 1_000_000), lambda: (0.5, 1.3, 10), (0, 1))
+
+SUITES = ("cases", "kernels")
+
+
+def suite(name: str = "cases") -> list[Case]:
+    """The cases of `python -m bench --suite NAME`: this module's CASES, or
+    bench.kernels.KERNELS."""
+    if name == "kernels":
+        from .kernels import KERNELS
+
+        return KERNELS
+    if name != "cases":
+        raise ValueError(f"unknown suite {name!r}; choose from {', '.join(SUITES)}")
+    return CASES

@@ -1,5 +1,5 @@
-"""`python -m bench.check`: srcgrad's gradient of every case, on the case's
-small inputs, against central finite differences in float64.
+"""`python -m bench.check [--suite kernels]`: srcgrad's gradient of every case,
+on the case's small inputs, against central finite differences in float64.
 
 The benchmark times a gradient only after this agrees; `python -m bench`
 runs it first (unless `--no-check`).  Exit status 1 if any case fails.
@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from .cases import CASES, MEMORY_CASE
+from .cases import CASES, MEMORY_CASE, SUITES, suite
 
 EPS = 1e-6
 RTOL = 1e-5
@@ -70,36 +70,54 @@ def max_error(got, want) -> float:
     return worst
 
 
-def check_case(case) -> tuple[bool, str]:
+def check_outcome(case, grad=None, primal=None) -> tuple[str, str]:
     """srcgrad's gradient against finite differences, and the Numba-compiled
-    primal against the Python function, on the small inputs."""
+    primal against the Python function, on the small inputs.  `grad` and
+    `primal` (default: `sg.grad(case.fn, wrt=case.wrt)`, `numba.njit(case.fn)`)
+    let a caller that times them afterwards compile them once.
+
+    Returns (status, detail): status "ok"; "refused" (srcgrad raised one of
+    its own errors, sg.SrcGradError: it says it cannot differentiate this);
+    "error" (srcgrad raised anything else); "wrong" (a gradient, but not the
+    finite differences'); or "primal" (numba.njit cannot compile the function,
+    or computes another value)."""
     import numba
 
     import srcgrad as sg
 
     args = case.make_small()
     try:
-        compiled = numba.njit(case.fn)(*args)
+        compiled = (primal or numba.njit(case.fn))(*args)
     except Exception as exc:
-        return False, f"numba.njit cannot compile the primal: {type(exc).__name__}: " \
-                      f"{str(exc).strip().splitlines()[0]}"
+        return "primal", f"numba.njit cannot compile the primal: {type(exc).__name__}: " \
+                         f"{str(exc).strip().splitlines()[0]}"
     if not np.allclose(compiled, case.fn(*args), rtol=1e-12, atol=0):
-        return False, "numba.njit's primal differs from the Python function's"
+        return "primal", "numba.njit's primal differs from the Python function's"
     try:
-        got = sg.grad(case.fn, wrt=case.wrt)(*args)
+        got = (grad or sg.grad(case.fn, wrt=case.wrt))(*args)
     except Exception as exc:  # a refusal is a result: report it
-        return False, f"srcgrad raised {type(exc).__name__}: {exc}"
+        status = "refused" if isinstance(exc, sg.SrcGradError) else "error"
+        return status, f"srcgrad raised {type(exc).__name__}: {exc}"
     want = finite_differences(case.fn, args, case.wrt)
     err = max_error(got, want)
-    return err <= RTOL, f"max relative error {err:.2e}"
+    return ("ok" if err <= RTOL else "wrong"), f"max relative error {err:.2e}"
+
+
+def check_case(case) -> tuple[bool, str]:
+    """`check_outcome` as (passed, detail)."""
+    status, detail = check_outcome(case)
+    return status == "ok", detail
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.check", description=__doc__.splitlines()[0])
-    parser.add_argument("--case", action="append", default=[],
+    parser.add_argument("--case", "--kernel", action="append", default=[],
                         help="only cases whose name contains this (repeatable)")
+    parser.add_argument("--suite", choices=SUITES, default="cases",
+                        help="bench.cases.CASES (default) or bench.kernels.KERNELS")
     options = parser.parse_args(argv)
-    cases = [c for c in CASES + [MEMORY_CASE]
+    pool = CASES + [MEMORY_CASE] if options.suite == "cases" else suite(options.suite)
+    cases = [c for c in pool
              if not options.case or any(s.lower() in c.name.lower() for s in options.case)]
     failed = 0
     for case in cases:

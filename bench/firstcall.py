@@ -1,4 +1,5 @@
-"""srcgrad's first call, in a fresh process: `python -m bench.firstcall CASE_INDEX`.
+"""srcgrad's first call, in a fresh process: `python -m bench.firstcall CASE_INDEX
+[--suite kernels] [--primal]`.
 
 `python -m bench` runs it twice per case with the same SRCGRAD_CACHE_DIR, a
 new empty folder: the first process transforms and compiles (cold), the
@@ -38,13 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     import srcgrad as sg
     import_s = time.perf_counter() - start
 
-    from .cases import CASES
+    from .cases import suite
 
     start = time.perf_counter()
     numba.njit(lambda x: x + 1)(1)
     startup_s = time.perf_counter() - start
 
-    case = CASES[index]
+    name = argv[argv.index("--suite") + 1] if "--suite" in argv else "cases"
+    case = suite(name)[index]
     args = case.make_small()
     if "--primal" in argv:
         start = time.perf_counter()

@@ -53,14 +53,17 @@ def _peer_cell(peer: dict | None, srcgrad_s, notes: Footnotes, speedup: bool) ->
     return f"{fmt_time(peer['median_s'])}{mark}"
 
 
-def _table(header: list[str], rows: list[list[str]], first_width: int = 32) -> list[str]:
+def _table(header: list[str], rows: list[list[str]], first_width: int = 32,
+           left: tuple[int, ...] = (0,)) -> list[str]:
+    """Columns padded to their widest cell; those in `left` left-aligned, the
+    others right-aligned."""
     widths = [max(len(h), *(len(r[k]) for r in rows)) if rows else len(h)
               for k, h in enumerate(header)]
     widths[0] = max(widths[0], first_width)
 
     def line(cells):
-        return "  ".join(c.ljust(widths[0]) if k == 0 else c.rjust(widths[k])
-                         for k, c in enumerate(cells))
+        return "  ".join(c.ljust(widths[k]) if k in left else c.rjust(widths[k])
+                         for k, c in enumerate(cells)).rstrip()
 
     return [line(header), "  ".join("-" * w for w in widths), *map(line, rows)]
 
@@ -216,12 +219,160 @@ def chart(results: dict, path: str) -> None:
     axes[0][0].invert_yaxis()  # the first case on top (the axes share y: once)
     handles, labels = axes[0][0].get_legend_handles_labels()
     seen = dict(zip(labels, handles))
-    fig.legend(seen.values(), seen.keys(), loc="lower center", ncol=len(seen), fontsize=8)
+    if seen:  # none with --peers ''
+        fig.legend(seen.values(), seen.keys(), loc="lower center", ncol=len(seen), fontsize=8)
     quick = " (--quick: small sizes)" if results.get("quick") else ""
     if results.get("threads"):
         quick += f", every framework on {results['threads']} thread(s)"
     fig.suptitle(f"srcgrad's speedup over each peer{quick}; hatched: disagrees with srcgrad\n"
                  f"{results['machine_lines'][0].split(';')[0]}", fontsize=10)
     fig.tight_layout(rect=(0, 0.04, 1, 0.96))
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+# --- the kernel suite (python -m bench --suite kernels) ---------------------
+
+
+def kernel_rows(results: dict) -> list[dict]:
+    """One dict per kernel: the times and ratios (None where not measured) and
+    its status: ok, refused, wrong (failed the finite-difference check),
+    error or timeout, with the reason."""
+    first_calls = results.get("first_calls") or {}
+    rows = []
+    for r in results["cases"]:
+        sg = r.get("srcgrad", {})
+        check = r.get("check", {})
+        status = sg.get("status", "error")
+        if status == "error" and check.get("status") == "wrong":
+            status = "wrong"
+        row = {"kernel": r["case"], "family": r.get("family", ""), "size": r.get("size", ""),
+               "status": status, "reason": sg.get("reason"), "primal_s": None, "grad_s": None,
+               "ratio": None, "primal_first_s": None, "grad_first_s": None,
+               "first_ratio": None, "first_note": None}
+        if status == "ok":
+            row["grad_s"] = sg["median_s"]
+            if "median_s" in r.get("primal", {}):
+                row["primal_s"] = r["primal"]["median_s"]
+                row["ratio"] = row["grad_s"] / row["primal_s"]
+        fc = first_calls.get(r["case"], {})
+        primal, cold = fc.get("primal", {}), fc.get("cold", {})
+        if primal.get("status") == "ok":
+            row["primal_first_s"] = primal["primal_compile_s"]
+        if cold.get("status") == "ok":
+            row["grad_first_s"] = cold["first_call_s"]
+        notes = [f"{which}: {p['status']}" + (f" after {p['timeout_s']:g} s"
+                                               if p["status"] == "timeout" else
+                                               f" ({p.get('reason')})")
+                 for which, p in (("njit first call", primal), ("srcgrad first call", cold))
+                 if p and p.get("status") != "ok"]
+        row["first_note"] = "; ".join(notes) or None
+        if row["grad_first_s"] is not None and row["primal_first_s"]:
+            row["first_ratio"] = row["grad_first_s"] / row["primal_first_s"]
+        rows.append(row)
+    return rows
+
+
+def distribution(values: list[float]) -> dict | None:
+    if not values:
+        return None
+    import numpy as np
+
+    v = np.asarray(values, dtype=np.float64)
+    return {"n": int(v.size), "median": float(np.median(v)),
+            "p90": float(np.percentile(v, 90)), "max": float(v.max())}
+
+
+def render_kernels(results: dict) -> str:
+    notes = Footnotes()
+    out = [f"srcgrad kernel suite: {results['command']}", ""]
+    out += [f"machine: {line}" for line in results["machine_lines"]]
+    if results.get("srcgrad_changed"):
+        out.append("WARNING: srcgrad's sources changed while this benchmark ran.")
+    out += ["", "Per kernel: primal = numba.njit, gradient = srcgrad target=\"cpu\", medians after "
+            "warm-up; 1st call = compile + first call in a fresh process on the small inputs "
+            "(numba.njit of the primal; srcgrad's transformation + Numba compilation of the "
+            "adjoint with srcgrad's own helpers already cached, 'cold'), Numba's start-up and "
+            "the imports not included.", ""]
+    rows = kernel_rows(results)
+    table = []
+    for row in rows:
+        if row["status"] == "ok":
+            time_cells = [fmt_time(row["primal_s"]), fmt_time(row["grad_s"]),
+                          f"{row['ratio']:.2f}" if row["ratio"] is not None else "-"]
+        else:
+            label = {"refused": "REFUSED", "wrong": "WRONG", "timeout": "timeout"}.get(
+                row["status"], "FAILED")
+            time_cells = ["-", label + notes.mark(f"{row['kernel']}: {row['reason']}"), "-"]
+        mark = notes.mark(f"{row['kernel']}: {row['first_note']}") if row["first_note"] else ""
+        first_cells = [
+            f"{row['primal_first_s']:.2f}s" if row["primal_first_s"] is not None else "-",
+            (f"{row['grad_first_s']:.2f}s" if row["grad_first_s"] is not None else "-") + mark,
+            f"{row['first_ratio']:.2f}" if row["first_ratio"] is not None else "-"]
+        table.append([row["kernel"], row["family"], *time_cells, *first_cells, row["size"]])
+    out += _table(["kernel", "family", "primal", "gradient", "grad/primal", "njit 1st",
+                   "srcgrad 1st", "1st ratio", "size"], table, 20, left=(0, 1, 9))
+    dist = {"time_ratio": distribution([r["ratio"] for r in rows if r["ratio"] is not None]),
+            "first_call_ratio": distribution([r["first_ratio"] for r in rows
+                                              if r["first_ratio"] is not None])}
+    results["distribution"] = dist
+    out += ["", "Distribution over the kernels measured:"]
+    drows = []
+    for label, key, by in (("gradient / primal time", "time_ratio", "ratio"),
+                           ("srcgrad / njit first call", "first_call_ratio", "first_ratio")):
+        d = dist[key]
+        if d is None:
+            drows.append([label, "0", "-", "-", "-", "-"])
+            continue
+        worst = max((r for r in rows if r[by] is not None), key=lambda r: r[by])["kernel"]
+        drows.append([label, str(d["n"]), f"{d['median']:.2f}", f"{d['p90']:.2f}",
+                      f"{d['max']:.2f}", worst])
+    out += _table(["ratio", "kernels", "median", "90th pct", "max", "max at"], drows, 26)
+    failed = [r for r in rows if r["status"] != "ok"]
+    out += ["", f"{len(rows)} kernels: {len(rows) - len(failed)} timed"
+            + (", " + ", ".join(f"{sum(r['status'] == s for r in failed)} {s}"
+                                for s in sorted({r["status"] for r in failed})) if failed else "")]
+    if notes.texts:
+        out += ["", "Notes:"] + notes.lines()
+    return "\n".join(out)
+
+
+def chart_kernels(results: dict, path: str) -> None:
+    """Two panels: gradient/primal time and srcgrad/njit first call per kernel,
+    each sorted, log scale."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = kernel_rows(results)
+    panels = [("gradient time / primal time", "ratio"),
+              ("srcgrad first call / numba.njit first call", "first_ratio")]
+    n = max(1, len(rows))
+    fig, axes = plt.subplots(1, 2, figsize=(13, 0.22 * n + 2.2), squeeze=False)
+    for ax, (title, key) in zip(axes[0], panels):
+        measured = sorted((r for r in rows if r[key] is not None), key=lambda r: r[key])
+        names = [r["kernel"] for r in measured]
+        values = [r[key] for r in measured]
+        ax.barh(range(len(values)), values, color="tab:blue" if key == "ratio" else "tab:orange")
+        for i, v in enumerate(values):
+            ax.text(v, i, f" {v:.2f}", va="center", fontsize=6)
+        ax.set_yticks(range(len(values)))
+        ax.set_yticklabels(names, fontsize=7)
+        ax.set_xscale("log")
+        ax.axvline(1.0, color="black", linewidth=0.8)
+        d = distribution(values)
+        if d:
+            ax.axvline(d["median"], color="gray", linestyle="--", linewidth=0.8)
+            title += f"\nmedian {d['median']:.2f}, 90th pct {d['p90']:.2f}, max {d['max']:.2f}"
+        missing = [f"{r['kernel']} ({r['status']})" for r in rows if r[key] is None]
+        if missing:
+            ax.set_xlabel("not measured: " + ", ".join(missing), fontsize=6, wrap=True)
+        ax.set_title(title, fontsize=9)
+        ax.grid(axis="x", which="both", alpha=0.3)
+    quick = " (--quick: small sizes)" if results.get("quick") else ""
+    fig.suptitle(f"srcgrad kernel suite{quick}: {results['machine_lines'][0].split(';')[0]}",
+                 fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -1,7 +1,8 @@
 """One case, in its own process: the Numba-compiled primal, srcgrad's gradient
 and every selected peer's gradient, timed side by side.
 
-    python -m bench.worker CASE_INDEX --out PATH [--quick] [--peers tf,jax] ...
+    python -m bench.worker CASE_INDEX --out PATH [--suite kernels] [--check] [--quick]
+                           [--peers tf,jax] ...
 
 `python -m bench` runs this once per case (and once more with the malloc
 tuning, if asked) and reads the JSON it writes.  Progress goes to stderr,
@@ -24,7 +25,7 @@ import traceback
 
 import numpy as np
 
-from .cases import CASES
+from .cases import SUITES, suite
 from .timing import CallTimeout, measure
 
 
@@ -88,11 +89,25 @@ def run_case(case, options, peers) -> dict:
 
     import srcgrad as sg
 
-    args = case.args(options.quick)
     record = {"case": case.name, "key": case.key, "quick": options.quick,
               "malloc_tuned": bool(os.environ.get("MALLOC_TRIM_THRESHOLD_"))}
-    progress(f"{case.name}: srcgrad")
     df = sg.grad(case.fn, wrt=case.wrt)
+    primal = numba.njit(case.fn)
+    if options.check:  # here rather than in `python -m bench`: one compilation, not two
+        from .check import check_outcome
+
+        progress(f"{case.name}: finite-difference check (small inputs)")
+        status, detail = check_outcome(case, df, primal)
+        record["check"] = {"status": status, "detail": detail}
+        progress(f"{case.name}: check {status}: {detail}")
+        if status != "ok":
+            record["srcgrad"] = {"status": "refused" if status == "refused" else "error",
+                                 "reason": detail if status == "refused" else
+                                 f"failed the finite-difference check ({status}: {detail}): "
+                                 "not timed"}
+            return record
+    args = case.args(options.quick)
+    progress(f"{case.name}: srcgrad")
     try:
         timed = measure(lambda: df(*args), options.repeats, options.budget)
     except Exception as exc:  # srcgrad refused the case or failed: that is the result
@@ -103,7 +118,6 @@ def run_case(case, options, peers) -> dict:
     reference = reference if isinstance(reference, tuple) else (reference,)
     record["srcgrad"] = dict(timed, status="ok")
     progress(f"{case.name}: numba primal")
-    primal = numba.njit(case.fn)
     try:
         record["primal"] = measure(lambda: primal(*args), options.repeats, options.budget)
         record["primal"].pop("result")
@@ -138,7 +152,12 @@ def load_peers(groups: list[str]) -> tuple[list, dict]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.worker")
-    parser.add_argument("case", type=int, help="index into bench.cases.CASES")
+    parser.add_argument("case", type=int, help="index into the suite's cases")
+    parser.add_argument("--suite", choices=SUITES, default="cases",
+                        help="bench.cases.CASES (default) or bench.kernels.KERNELS")
+    parser.add_argument("--check", action="store_true",
+                        help="check srcgrad's gradient against finite differences on the "
+                             "small inputs first; time only a case that passes")
     parser.add_argument("--out", required=True)
     parser.add_argument("--peers", default="")
     parser.add_argument("--quick", action="store_true")
@@ -149,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rtol", type=float, default=1e-6)
     parser.add_argument("--skip", default="", help="peers (table columns) not to run")
     options = parser.parse_args(argv)
-    case = CASES[options.case]
+    case = suite(options.suite)[options.case]
     groups = [g for g in options.peers.split(",") if g]
     peers, missing = load_peers(groups)
     record = run_case(case, options, peers)
