@@ -1574,6 +1574,113 @@ def gradient_descent_unrolled(x, target):
 # =======================================================================================
 
 
+# --- kernels whose adjoints need no saved copies (issue 19) ---------------------------------
+
+
+def jacobi_relaxation(a, n_iter):
+    """A relaxation sweep: each pass writes every interior element of `new`
+    once, then copies it back into `a`, elementwise."""
+    new = np.empty_like(a)
+    n = a.shape[0]
+    for _ in range(n_iter):
+        for i in range(1, n - 1):
+            for j in range(1, n - 1):
+                new[i, j] = 0.25 * (a[i - 1, j] + a[i + 1, j] + a[i, j - 1] + a[i, j + 1])
+        for i in range(1, n - 1):
+            for j in range(1, n - 1):
+                a[i, j] = new[i, j]
+    return np.sum(a * a)
+
+
+def heat_explicit(u, alpha, steps):
+    """Explicit heat equation: a copy of the grid per step, updated in place."""
+    n, m = u.shape
+    u = u.copy()
+    for _ in range(steps):
+        un = u.copy()
+        for i in range(1, n - 1):
+            for j in range(1, m - 1):
+                u[i, j] = un[i, j] + alpha * (un[i + 1, j] + un[i - 1, j] + un[i, j + 1]
+                                              + un[i, j - 1] - 4.0 * un[i, j])
+    return np.sum(u ** 2)
+
+
+def increments_by_sign(x):
+    """A difference computed once, read in the test and in both branches."""
+    s = 0.0
+    for i in range(x.shape[0] - 1):
+        d = x[i + 1] - x[i]
+        if d > 0:
+            s += d * d
+        else:
+            s += math.exp(d)
+    return s
+
+
+def biquad_filter(x, b0, b1, b2, a1, a2):
+    """A direct-form I biquad: four scalars of state carried between samples."""
+    y = np.zeros_like(x)
+    x1 = 0.0
+    x2 = 0.0
+    y1 = 0.0
+    y2 = 0.0
+    for n in range(x.shape[0]):
+        yn = b0 * x[n] + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2
+        x2 = x1
+        x1 = x[n]
+        y2 = y1
+        y1 = yn
+        y[n] = yn
+    return np.sum(y ** 2)
+
+
+def smooth_reading_ahead(x, w):
+    """Written in place while reading the next element, which is not written
+    yet: the reverse sweep needs the old contents back (three reads, one
+    write: the write is undone)."""
+    x = x.copy()
+    for _ in range(3):
+        for i in range(x.shape[0] - 1):
+            x[i] = x[i] * x[i + 1] * w + x[i]
+    return np.sum(x)
+
+
+def channel_centred_squares(x):
+    """Per channel: a mean summed in one inner loop, read in the next
+    (found wrong by the kernel suite: the mean's zero cotangent was made from
+    a stand-in that overwrote the saved sum)."""
+    loss = 0.0
+    for ch in range(x.shape[0]):
+        s = 0.0
+        for b in range(x.shape[1]):
+            s += x[ch, b]
+        m = s / x.shape[1]
+        for b in range(x.shape[1]):
+            loss += (x[ch, b] - m) ** 2 + m * m
+    return loss
+
+
+def bicg_loops(A, p, r):
+    """PolyBench's bicg as loops: `s[j] += ...` and `q[i] += ...`, in place."""
+    n, m = A.shape
+    s = np.zeros(m)
+    q = np.zeros(n)
+    for i in range(n):
+        for j in range(m):
+            s[j] += r[i] * A[i, j]
+            q[i] += A[i, j] * p[j]
+    return np.sum(s * s) + np.sum(q ** 3)
+
+
+def row_energy(X, w):
+    """A row view per iteration, summed through a whole-array call."""
+    total = 0.0
+    for i in range(X.shape[0]):
+        row = X[i]
+        total += np.sum(np.sin(row * w)) ** 2
+    return total
+
+
 def _pos(lo=0.5, hi=2.0):
     return lambda r: (unif(r, (5,), lo, hi),)
 
@@ -1984,6 +2091,22 @@ CASES = [
          note="seed f on the else branch: 100 * 2**k"),
     Case(gradient_descent_unrolled, lambda r: (unif(r, (3,)), unif(r, (3,))), (0, 1),
          note="an unrolled optimisation loop"),
+    # --- kernels whose adjoints need no saved copies (issue 19) -------------------------------
+    Case(jacobi_relaxation, lambda r: (unif(r, (6, 6)), 3), note="written once per pass, read after"),
+    Case(heat_explicit, lambda r: (unif(r, (6, 5)), 0.1, 3), (0, 1),
+         note="copy per step, own elements written"),
+    Case(increments_by_sign, lambda r: (np.cumsum(away(r, (8,))),),
+         note="a difference recomputed for the test and both branches"),
+    Case(biquad_filter, lambda r: (unif(r, (12,)), 0.2, 0.3, 0.2, -0.5, 0.2), (0, 1, 2, 3, 4, 5),
+         note="scalar state carried between samples"),
+    Case(smooth_reading_ahead, lambda r: (unif(r, (7,), 0.5, 1.0), 0.3), (0, 1),
+         note="read ahead of the writes: restored"),
+    Case(channel_centred_squares, lambda r: (unif(r, (3, 4)),),
+         note="a value read in a later inner loop and its shape before it"),
+    Case(bicg_loops, lambda r: (unif(r, (3, 4)), unif(r, (4,)), unif(r, (3,))), (0, 1, 2),
+         note="elements updated in place by +=: their cotangents passed through"),
+    Case(row_energy, lambda r: (unif(r, (4, 3)), unif(r, (3,))), (0, 1),
+         note="a row's cotangent added into the matrix's (add_into on cpu)"),
 ]
 
 FUNCTIONS = sorted({case.fn.__name__ for case in CASES})

@@ -166,7 +166,7 @@ def _stack_inits(sweep: Sweep) -> list[ir.Stmt]:
     inits += [ir.Assign(origin, b, _stack_init(VALUE)) for b in sorted(sweep.cot.stacks.values())]
     if any(kind == SHAPE for (_, kind) in saver.stacks):
         sweep.out.note_helper("push_shape", "pop_shape")
-    if any(kind == STORE for (_, kind) in saver.stacks):
+    if saver.copies or any(kind == STORE for (_, kind) in saver.stacks):
         sweep.out.note_helper("copy_value")
     return inits
 

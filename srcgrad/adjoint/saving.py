@@ -42,9 +42,9 @@ from ..ir.markers import SUBSCRIPT
 from ..ir.naming import Namer
 from ..ir.parts import clone as _clone
 from ..rules import registry
-from .stacks import push_pop, set_pair
+from .stacks import copy_push_pop, push_pop, set_pair
 
-__all__ = ["BlockInfo", "RBlock", "Saver", "SaveKind", "index_blocks"]
+__all__ = ["BlockInfo", "RBlock", "Saver", "SaveKind", "index_blocks", "stored_after"]
 
 
 class SaveKind(str, enum.Enum):
@@ -180,9 +180,14 @@ class Saver:
         self.namer = namer
         self.stacks: dict[tuple[str, str], str] = {}  # (variable, kind) → stack name
         self._saved: dict[tuple[str, int, int], ir.Pop] = {}  # (name, block, gap) → its pop
-        self._recomputed: dict[str, tuple[BlockInfo, int]] = {}
+        self._recomputed: dict[str, tuple[BlockInfo, int, str, ir.Assign]] = {}  # name → at, gap, kind, recompute
         self._defs = self._find_defs()
-        self.value_needs: set[str] = set()
+        self.value_needs: list[tuple[str, BlockInfo, int]] = []  # (name, block, gap)
+        # `_save_copy`'s saves: (name, block id, gap) -> (array read, block, push, pop)
+        self.copies: dict[tuple[str, int, int], tuple[str, BlockInfo, ir.Push, ir.Pop]] = {}
+        self._undone: set[str] = set()  # arrays whose writes are undone rather than reads copied
+        self._written = set().union(*(ir.stored_arrays(s) for s in fn.body)) if fn.body else set()
+        self._shape_recomputes: list[tuple[str, ir.Assign, BlockInfo, int]] = []  # name, its recompute
 
     def _find_defs(self) -> dict[str, tuple[BlockInfo, int]]:
         """Where each variable assigned exactly once is assigned."""
@@ -198,14 +203,93 @@ class Saver:
     def need(self, name: str, kind: str, info: BlockInfo, gap: int) -> None:
         """The reverse code at (info, gap) reads `name` (its value, or only its
         shape): make sure it holds the value it had at that point."""
+        array = self._element_of_written(name, info, gap)
+        if array is not None:
+            # saved as read, for its shape too: a stand-in recomputed for the
+            # shape would overwrite the copy popped for a read of the value
+            self._save_copy(name, array, info, gap)
+            return
         if kind == VALUE:
-            self.value_needs.add(name)
+            self.value_needs.append((name, info, gap))
         point = self.save_point(name, info, gap)
         if point is None:
             return
         if self._recompute(name, kind, info, gap):
             return
         self._save(name, kind, *point)
+
+    def _element_of_written(self, name: str, info: BlockInfo, gap: int) -> str | None:
+        """The array `name` is an element read of (`t = a[i, j]`), if that
+        array is written into after (info, gap).  Alias analysis counts `t`
+        as possibly sharing `a`'s memory (a row, for an `a` of higher rank),
+        so reading `t` there would need every later write into `a` undone:
+        one saved element per write, where one copy of `t` may do."""
+        where = self._defs.get(name)
+        if where is None or name in self._written:
+            return None
+        stmt = where[0].stmts[where[1]]
+        if not (isinstance(stmt, ir.Assign) and stmt.primitive is SUBSCRIPT
+                and isinstance(stmt.value, ast.Subscript) and isinstance(stmt.value.value, ast.Name)):
+            return None
+        array = stmt.value.value.id
+        if array in self._undone or not stored_after(self.aliases.get(name, {name}) - {name}, info, gap):
+            return None
+        return array
+
+    def _save_copy(self, name: str, array: str, info: BlockInfo, gap: int) -> None:
+        """Save a copy of `name`'s contents at (info, gap) itself, before any
+        later write can change them (a copy of a scalar costs nothing)."""
+        if (name, id(info), gap) in self.copies:
+            return
+        shared = self.aliases.get(name, {name})
+        for later in range(gap + 1, len(info.stmts) + 1):  # a copy popped later serves here too
+            between = info.stmts[gap:later]
+            if any((ir.stored_arrays(s) & shared) or name in ir.defined_names(s) for s in between):
+                break
+            if (name, id(info), later) in self.copies:
+                return
+        origin = ir.Origin(self.fn.origin.file, self.fn.origin.line, "")
+        push, pop = copy_push_pop(origin, self.stack(name, VALUE), name)
+        _point_origin(push, pop, info, gap)
+        info.pushes[gap].append(push)
+        info.rev.slots[gap].restores.append(pop)
+        self.copies[(name, id(info), gap)] = (array, info, push, pop)
+
+    def settle_copies(self) -> bool:
+        """Undo the writes into an array, and read its elements again, where
+        that saves less than the copies of its elements: more elements read
+        than writes into it (`d[i, j] = min(d[i, j], d[i, k] + d[k, j])`:
+        three reads, one write), counted in the code.  Returns whether that
+        made new needs."""
+        counts: dict[str, int] = {}
+        for array, *_ in self.copies.values():
+            counts[array] = counts.get(array, 0) + 1
+        undone = {a for a, n in counts.items()
+                  if n > sum(1 for s in ir.walk(self.fn.body) if isinstance(s, ir.Store) and s.array == a)}
+        if not undone:
+            return False
+        self._undone |= undone
+        slots = [slot for info in self.blocks.values() if info.rev is not None for slot in info.rev.slots]
+        sizes = [len(slot.recomputes) for slot in slots]
+        for key, (array, info, push, pop) in list(self.copies.items()):
+            if array not in undone:
+                continue
+            del self.copies[key]
+            name, _, gap = key
+            info.pushes[gap].remove(push)
+            info.rev.slots[gap].restores.remove(pop)
+            self.need(name, VALUE, info, gap)
+        for slot, size in zip(slots, sizes):
+            # what is recomputed now goes before the recomputes already there
+            # that read it (they read the popped copy before)
+            added = slot.recomputes[size:]
+            if added:
+                del slot.recomputes[size:]
+                defined = {stmt.target for stmt in added}
+                first = next((k for k, stmt in enumerate(slot.recomputes)
+                              if ir.names_in(stmt.value) & defined), len(slot.recomputes))
+                slot.recomputes[first:first] = added
+        return True
 
     def save_point(self, name: str, info: BlockInfo, gap: int) -> tuple[BlockInfo, int] | None:
         """The last gap at which `name` still holds the value it has at
@@ -230,37 +314,100 @@ class Saver:
             info, gap = info.parent, info.index + 1
 
     def _recompute(self, name: str, kind: str, info: BlockInfo, gap: int) -> bool:
+        found = self._recomputable(name, info, gap)
+        if found is None:
+            return False
+        stmt, at, end = found
+        done = self._recomputed.get(name)
+        if done is not None and done[0] is at and self._defs[name][1] < end <= done[1]:
+            # recomputed at a later gap of its block (which the reverse sweep
+            # runs first), and still that value here
+            if kind == VALUE and done[2] == SHAPE:  # recomputed for its shape only
+                self._upgrade(name, done[3], at, done[1])
+            return True
+        # a need inside an `if` recomputes it before the `if`'s reverse, for
+        # both branches and the test
+        self._need_operands(stmt, kind, at, end)
+        again = ir.Assign(stmt.origin.reverse(), name, _clone(stmt.value), stmt.primitive)
+        at.rev.slots[end].recomputes.append(again)
+        self._recomputed[name] = (at, end, kind, again)
+        if kind == SHAPE:
+            self._shape_recomputes.append((name, again, at, end))
+        return True
+
+    def settle_shapes(self) -> bool:
+        """Recompute in full each value recomputed for its shape alone whose
+        value is read too: its stand-in (right shape, any value) would
+        otherwise overwrite the value the reverse sweep popped or recomputed
+        for a read elsewhere (a value read in an inner loop, saved, and its
+        zero cotangent made before that loop from the stand-in).  Returns
+        whether that made new needs (run again until it does not)."""
+        valued = {name for name, _, _ in self.value_needs}
+        settled = [entry for entry in self._shape_recomputes if entry[0] in valued]
+        if not settled:
+            return False
+        self._shape_recomputes = [e for e in self._shape_recomputes if e[0] not in valued]
+        for name, again, at, end in settled:
+            self._upgrade(name, again, at, end)
+        return True
+
+    def _upgrade(self, name: str, again: ir.Assign, at: BlockInfo, end: int) -> None:
+        """Make the recompute `again` of `name` at (at, end), made for the
+        shape, give the value: its operands' values, recomputed right before
+        it (not after what already reads it)."""
+        done = self._recomputed.get(name)
+        if done is not None and done[0] is at and done[1] == end:
+            if done[2] == VALUE:
+                return
+            self._recomputed[name] = (at, end, VALUE, again)
+        slot = at.rev.slots[end].recomputes
+        before = len(slot)
+        self._need_operands(again, VALUE, at, end)
+        added = slot[before:]
+        del slot[before:]
+        if again in slot:
+            k = slot.index(again)
+            slot[k:k] = added
+        else:
+            slot.extend(added)
+
+    def _recomputable(self, name: str, info: BlockInfo, gap: int
+                      ) -> tuple[ir.Assign, BlockInfo, int] | None:
+        """The statement that defines `name`, with its block and the gap of
+        that block the need lies in (or after, for a need inside an `if`),
+        if the reverse sweep can recompute it at (info, gap) from operands
+        that still hold the values they had: a cheap operation defined earlier in the same block, or in
+        a block that holds `info` through branches of `if`s only (never
+        through a loop, which would recompute it at every pass)."""
         where = self._defs.get(name)
         if where is None:
-            return False
+            return None
         dinfo, dk = where
         stmt = dinfo.stmts[dk]
-        if dinfo is not info or dk >= gap or not _cheap(stmt):
-            return False
-        done = self._recomputed.get(name)
-        if done is not None and done[0] is info and dk < gap <= done[1]:
-            # recomputed at a later gap, and still that value there
-            if kind == VALUE and done[2] == SHAPE:  # recomputed for its shape only
-                self._need_operands(stmt, VALUE, info, done[1])
-                self._recomputed[name] = (info, done[1], VALUE)
-            return True
-        between = info.stmts[dk + 1:gap]
+        if not isinstance(stmt, ir.Assign) or not _cheap(stmt):
+            return None
+        at, end = info, gap
+        while at is not dinfo:  # climb from the need to the definition's block
+            if at.owner is None or not isinstance(at.owner, ir.If):
+                return None
+            at, end = at.parent, at.index + 1  # the whole `if` lies between
+        if dk >= end:
+            return None
+        between = dinfo.stmts[dk + 1:end]
         changed = set().union(*(ir.defined_names(s) for s in between)) if between else set()
         stored = set().union(*(ir.stored_arrays(s) for s in between)) if between else set()
         operands = ir.names_in(stmt.value)
-        if operands & changed:
-            return False
+        if operands & changed or name in changed:
+            return None
         if self.aliases.get(name, {name}) & stored:
-            return False  # written into since: a recomputed copy would miss the writes
+            return None  # written into since: a recomputed copy would miss the writes
         if any(self.aliases.get(o, {o}) & stored for o in operands):
-            return False  # an operand (or an array it is a view of) was written into since
-        if stmt.nondiff and any(self.save_point(o, info, gap) is not None for o in operands):
-            return False  # worth recomputing only from values that stay as they are
-        self._need_operands(stmt, kind, info, gap)
-        again = ir.Assign(stmt.origin.reverse(), name, _clone(stmt.value), stmt.primitive)
-        info.rev.slots[gap].recomputes.append(again)
-        self._recomputed[name] = (info, gap, kind)
-        return True
+            return None  # an operand (or an array it is a view of) was written into since
+        if stmt.nondiff and any(self.save_point(o, info, gap) is not None
+                                and self._recomputable(o, info, gap) is None
+                                for o in operands):
+            return None  # worth recomputing only from values that stay or recompute
+        return stmt, dinfo, end
 
     def _need_operands(self, stmt: ir.Assign, kind: str, info: BlockInfo, gap: int) -> None:
         """The operands of a recomputed `stmt`: their values, or for a result
@@ -296,6 +443,21 @@ class Saver:
         if key not in self.stacks:
             self.stacks[key] = self.namer.fresh(f"{name}_stack" if kind == VALUE else f"{name}_shapes")
         return self.stacks[key]
+
+
+def stored_after(arrays: set[str], info: BlockInfo, gap: int) -> bool:
+    """Whether a write into one of `arrays` may run after the gap `gap` of
+    block `info`: later in the block, after the block in the enclosing ones,
+    or in a later iteration of an enclosing loop."""
+    while True:
+        if any(ir.stored_arrays(stmt) & arrays for stmt in info.stmts[gap:]):
+            return True
+        owner = info.owner
+        if owner is None:
+            return False
+        if info.is_loop_body and ir.stored_arrays(owner) & arrays:
+            return True
+        info, gap = info.parent, info.index + 1
 
 
 def _replaced(stmt: ir.Stmt) -> set[str]:

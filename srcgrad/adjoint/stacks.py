@@ -30,7 +30,7 @@ from .syntax import clone
 if TYPE_CHECKING:
     from .sweep import Sweep
 
-__all__ = ["push_pop", "reverse_pop", "reverse_push", "set_pair", "store_push_pop"]
+__all__ = ["copy_push_pop", "push_pop", "reverse_pop", "reverse_push", "set_pair", "store_push_pop"]
 
 
 def push_pop(origin: ir.Origin, stack: str, name: str, shape: bool) -> tuple[ir.Push, ir.Pop]:
@@ -40,6 +40,14 @@ def push_pop(origin: ir.Origin, stack: str, name: str, shape: bool) -> tuple[ir.
     push = ir.Push(origin, ast.Constant(None))
     pop = ir.Pop(origin.reverse(), name, ast.Constant(None), push=push)
     set_pair(push, pop, stack, shape)
+    return push, pop
+
+
+def copy_push_pop(origin: ir.Origin, stack: str, name: str) -> tuple[ir.Push, ir.Pop]:
+    """`stack.append(copy_value(name))` and `name = stack.pop()`: a value
+    whose memory later writes may change, saved as it is now."""
+    push, pop = push_pop(origin, stack, name, False)
+    push.value.args = [ast.Call(ast.Name("copy_value", ast.Load()), [push.value.args[0]], [])]
     return push, pop
 
 

@@ -25,7 +25,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from .. import ir
-from .saving import STORE, VALUE, BlockInfo, Saver
+from .saving import STORE, VALUE, BlockInfo, Saver, stored_after
 from .stacks import store_push_pop
 from .syntax import basic_index, call, clone, index_value
 
@@ -60,13 +60,23 @@ def reverse_store(sweep: Sweep, stmt: ir.Store, out: list[ir.Stmt], where) -> No
 
 def restore_stores(saver: Saver, aliases: dict[str, set[str]]) -> set[str]:
     """Undo, in the reverse sweep, every in-place write into an array whose
-    contents the reverse sweep reads; return those arrays."""
+    contents the reverse sweep reads at a point that a write into it (or into
+    memory it shares) follows; return those arrays.  An array read only
+    after its last write (a relaxation sweep whose adjoint is linear in it,
+    an array read by the final `return`) still holds those contents in the
+    reverse sweep: nothing to save."""
     undone: set[int] = set()
     restored: set[str] = set()
+    seen = 0
+    needed: set[str] = set()
     while True:  # undoing a write needs its index, which may need more undoing
-        needed = set()
-        for name in saver.value_needs:
-            needed |= aliases.get(name, {name})
+        while saver.settle_copies() or saver.settle_shapes():
+            pass
+        for name, info, gap in saver.value_needs[seen:]:
+            shared = aliases.get(name, {name})
+            if not shared <= needed and stored_after(shared, info, gap):
+                needed |= shared
+        seen = len(saver.value_needs)
         todo = [(stmt, info, k) for info in list(saver.blocks.values())
                 for k, stmt in enumerate(info.stmts)
                 if isinstance(stmt, ir.Store) and stmt.array in needed

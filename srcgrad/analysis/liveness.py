@@ -21,10 +21,13 @@ from ..ir.points import Point
 __all__ = ["liveness", "live_at_gaps"]
 
 
-def liveness(body: list[ir.Stmt], live_out: set[str]) -> dict[ir.Stmt, set[str]]:
-    """For each statement, the variables live just after it."""
+def liveness(body: list[ir.Stmt], live_out: set[str],
+             unread: dict[int, str] | None = None) -> dict[ir.Stmt, set[str]]:
+    """For each statement, the variables live just after it.  `unread` maps
+    statements (by id) to a name whose read by that statement does not count
+    (the stand-in that `v = pop_shape(stack, v)` reads of `v`'s own type)."""
     after: dict[ir.Stmt, set[str]] = {}
-    _live_block(body, set(live_out), after)
+    _live_block(body, set(live_out), after, unread or {})
     return after
 
 
@@ -49,23 +52,25 @@ def live_at_gaps(body: list[ir.Stmt], live_out: set[str]) -> dict[Point, set[str
     return table
 
 
-def _live_block(stmts: list[ir.Stmt], live: set[str], after: dict[ir.Stmt, set[str]]) -> set[str]:
+def _live_block(stmts: list[ir.Stmt], live: set[str], after: dict[ir.Stmt, set[str]],
+                unread: dict[int, str]) -> set[str]:
     for stmt in reversed(stmts):
         after[stmt] = set(live) | after.get(stmt, set())
-        live = _live_stmt(stmt, live, after)
+        live = _live_stmt(stmt, live, after, unread)
     return live
 
 
-def _live_stmt(stmt: ir.Stmt, live: set[str], after) -> set[str]:
+def _live_stmt(stmt: ir.Stmt, live: set[str], after, unread: dict[int, str] | None = None) -> set[str]:
     """What is live before `stmt`, given what is live after it."""
+    unread = unread or {}
     if isinstance(stmt, ir.If):
-        return {stmt.test} | _live_block(stmt.body, set(live), after) | _live_block(
-            stmt.orelse, set(live), after)
+        return {stmt.test} | _live_block(stmt.body, set(live), after, unread) | _live_block(
+            stmt.orelse, set(live), after, unread)
     if isinstance(stmt, (ir.For, ir.While)):
         header = ir.used_names(stmt)
         loop_live = set(live) | header
         while True:
-            body_in = _live_block(stmt.body, set(loop_live), after)
+            body_in = _live_block(stmt.body, set(loop_live), after, unread)
             if isinstance(stmt, ir.For):
                 body_in.discard(stmt.var)
             grown = loop_live | body_in
@@ -73,5 +78,5 @@ def _live_stmt(stmt: ir.Stmt, live: set[str], after) -> set[str]:
                 return loop_live
             loop_live = grown
     if isinstance(stmt, ir.Assign):
-        return (live - {stmt.target}) | ir.names_in(stmt.value)
+        return (live - {stmt.target}) | (ir.names_in(stmt.value) - {unread.get(id(stmt))})
     return live | ir.used_names(stmt)

@@ -35,7 +35,7 @@ from ..ir.parts import expressions
 from ..optimize.cleanup import cleanup
 from ..optimize.names import derive_names, rename_temporaries
 from ..optimize.ordering import run_independent_loops_forward
-from ..optimize.peephole import peephole
+from ..optimize.peephole import peephole, route_block_updates
 from ..optimize.ranks import Ranks
 from ..rules import registry
 from .device import DeviceAdjoint, DeviceOptions, check_scalar_function, device_adjoint
@@ -120,9 +120,14 @@ def transform(fn, options: Options) -> Generated:
                   numbers={adjoint.params[k]: kind for k, kind in options.scalars})
     bases = derive_names(adjoint.body, set(irf.temps))
     body = cleanup(adjoint.body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
-    if peephole(body, adjoint.returns, ranks, inlinable, options.typed):
+    for _ in range(3):  # what cleanup inlines may open a rewrite again (bounded: a few rounds)
+        if not peephole(body, adjoint.returns, ranks, inlinable, options.typed):
+            break
         body = cleanup(body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
     run_independent_loops_forward(body, adjoint.returns)
+    if options.typed and options.device is None:
+        for helper in route_block_updates(body, ranks):
+            helpers[helper] = getattr(runtime, helper)
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
     # the function must not shadow a name its module reads: the gradient of a
     # user's `sum` or `cast` is `sum_grad_2`, `sum_grad` being a helper

@@ -206,6 +206,10 @@ class Lowering(RaiseLowering, AssignmentLowering):
                 self.call_function(fn, args, keywords, value, statement=True)
                 return
         if self.stacks and isinstance(value, ast.Call):
+            update = self._block_update(value)
+            if update is not None:
+                self._AugAssign(update)
+                return
             kept = self._generated_effect(value)
             if kept is not None:
                 self.emit(kept)
@@ -224,6 +228,19 @@ class Lowering(RaiseLowering, AssignmentLowering):
             self.operation(value)  # lowers the writes; the value itself is not needed
             return
         # an expression without effect: nothing to run
+
+    def _block_update(self, call: ast.Call) -> ast.AugAssign | None:
+        """In a generated adjoint: `add_into(a, index, v)` read back as the
+        `a[index] += v` it stands for (`optimize.peephole.route_block_updates`)."""
+        if not (isinstance(call.func, ast.Name) and call.func.id == "add_into"
+                and len(call.args) == 3 and not call.keywords):
+            return None
+        fn, _, _ = self.resolve_call(call)
+        if fn is not runtime.add_into:
+            return None
+        array, index, value = call.args
+        target = ast.Subscript(array, _as_index(index), ast.Store())
+        return ast.copy_location(ast.AugAssign(target, ast.Add(), value), call)
 
     def _generated_effect(self, call: ast.Call) -> ir.ExprStmt | None:
         """In a generated adjoint: a call kept for its effect on a stack
@@ -413,3 +430,15 @@ def _loop_message(change, line: int) -> str:
 def _param_name(tree: ast.FunctionDef, k: int) -> str:
     args = tree.args
     return (args.posonlyargs + args.args + args.kwonlyargs)[k].arg
+
+
+def _as_index(value: ast.expr) -> ast.expr:
+    """`slice(lo, hi, step)` as the index `lo:hi:step` (in a tuple too)."""
+    if isinstance(value, ast.Tuple):
+        return ast.Tuple([_as_index(p) for p in value.elts], ast.Load())
+    if (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+            and value.func.id == "slice" and len(value.args) == 3 and not value.keywords):
+        lo, hi, step = (None if isinstance(a, ast.Constant) and a.value is None else a
+                        for a in value.args)
+        return ast.Slice(lo, hi, step)
+    return value

@@ -50,6 +50,8 @@ HELPERS: dict[str, Helper] = _table(
     Helper("take_cotangent", pure=True, shape_of=1),
     Helper("seed", shape_of=1),
     Helper("copy_value", pure=True),
+    Helper("cast_like", pure=True, shape_of=1),  # reads only the dtype of its second argument
+    Helper("sum_grad", pure=True, shape_of=1),  # the cotangent of a sum: reads the summand's shape
     Helper("stop_gradient", pure=True),
     # products' adjoints (srcgrad.rules.linalg), which return new arrays
     Helper("dot_grad_left", fresh=True),
@@ -81,6 +83,7 @@ HELPERS: dict[str, Helper] = _table(
     Helper("push_shape", writes=0, effect=True),
     Helper("pop_shape", writes=0),
     Helper("add_at", writes=0),
+    Helper("add_into", writes=0),
     # lists grown in a loop (srcgrad.runtime.lists): an append writes into its list, and
     # a length is never computed again (in the reverse sweep the list is whole)
     Helper("new_list", fresh=True),

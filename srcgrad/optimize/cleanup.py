@@ -41,7 +41,7 @@ def cleanup(body: list[ir.Stmt], returns: ast.expr, stacks: set[str],
         changed = typed and _drop_unread_scalars(body, keep)
         live = liveness(body, keep)
         changed |= _drop_dead(body, live)
-        changed |= _drop_unused_stacks(body, live, stacks)
+        changed |= _drop_unused_stacks(body, live, stacks, keep)
         live = liveness(body, keep)
         changed |= _inline_temporaries(body, live, inlinable)
         changed |= _drop_empty(body)
@@ -222,12 +222,18 @@ def _values_read(body: list[ir.Stmt], names: set[str], literals: set[int]) -> se
     return read
 
 
-def _drop_unused_stacks(body: list[ir.Stmt], live: dict[ir.Stmt, set[str]], stacks: set[str]) -> bool:
+def _drop_unused_stacks(body: list[ir.Stmt], live: dict[ir.Stmt, set[str]], stacks: set[str],
+                        keep: set[str]) -> bool:
     pops: dict[str, list[ir.Stmt]] = {}
     for stmt in ir.walk(body):
         stack = _is_pop(stmt, stacks)
         if stack:
             pops.setdefault(stack, []).append(stmt)
+    # `v = pop_shape(stack, v)` reads `v` for its type only: that read alone
+    # does not keep the stack (it would keep itself alive around a loop)
+    unread = {id(p): p.target for ps in pops.values() for p in ps if _shape_pop(p)}
+    if unread:
+        live = liveness(body, keep, unread)
     unused = set()
     for stack in stacks:
         popped = pops.get(stack, [])

@@ -22,7 +22,11 @@ writes:
   value, so every iteration sees one value);
 - every adjoint it accumulates into (`bx[i] += ...`, `bk += ...`) is read only
   for its shape (`unbroadcast(g, bx[i])`), never for its value;
-- it pops no saved value, pushes nothing, and stores into no array;
+- it pops no saved value, pushes nothing, and stores into no array but
+  those whose every access in the body takes, at one position of its
+  index, the loop variable itself (`bx[i, j]`: the zeroing of a written
+  element's cotangent, in a loop over `j`), so that no two iterations touch
+  the same element;
 - nothing after the loop reads a name it assigns (the last iteration is
   another one in the other order), other than the invariant cotangents.
 """
@@ -34,7 +38,7 @@ import ast
 from .. import ir
 from ..analysis.liveness import liveness
 from ..ir.effects import called_helper, mutated_by_calls, shape_positions
-from ..ir.parts import own_definitions
+from ..ir.parts import expressions, own_definitions
 
 __all__ = ["run_independent_loops_forward"]
 
@@ -44,13 +48,14 @@ def run_independent_loops_forward(body: list[ir.Stmt], returns: ast.expr) -> Non
     live_after = liveness(body, ir.names_in(returns))
     for stmt in ir.walk(body):
         if (isinstance(stmt, ir.For) and stmt.ascending is not None
-                and _independent(stmt.body, live_after[stmt])):
+                and _independent(stmt.body, live_after[stmt], stmt.var)):
             stmt.var, stmt.start, stmt.stop, stmt.step = stmt.ascending
             stmt.ascending = None
 
 
-def _independent(body: list[ir.Stmt], live_after: set[str]) -> bool:
-    if any(_has_side_effect(s) for s in ir.walk(body)):
+def _independent(body: list[ir.Stmt], live_after: set[str], var: str) -> bool:
+    own = _own_elements(body, var)
+    if any(_has_side_effect(s, own) for s in ir.walk(body)):
         return False
     scan = _Scan()
     scan.block(body, set())
@@ -63,7 +68,7 @@ def _independent(body: list[ir.Stmt], live_after: set[str]) -> bool:
     accumulated = scan.accumulated
     if accumulated & assigned:  # an accumulator also assigned: private or carried, not sorted out
         return False
-    for name in scan.exposed_values:
+    for name in scan.exposed_values - own:  # an own element is read before it is changed
         if name in accumulated or (name in assigned and name not in invariant):
             return False
     return all(name in accumulated or name not in assigned or name in invariant
@@ -101,6 +106,10 @@ class _Scan:
         if isinstance(stmt, ir.If):
             self.note(stmt.test, shape_only=False, defined=defined)
             return self.block(stmt.body, set(defined)) & self.block(stmt.orelse, set(defined))
+        if isinstance(stmt, ir.Store):  # into an array of `_own_elements`
+            self.read(stmt.index, defined)
+            self.read(stmt.value, defined)
+            return defined
         if isinstance(stmt, ir.For):
             for bound in (stmt.start, stmt.stop, stmt.step):
                 self.read(bound, defined)
@@ -123,11 +132,43 @@ class _Scan:
             (self.exposed_shapes if shape_only else self.exposed_values).add(name)
 
 
-def _has_side_effect(stmt: ir.Stmt) -> bool:
-    """A store, a call kept for its effect, a loop of unknown length, an exit,
-    or a call that changes its argument (a stack popped or pushed)."""
-    return (isinstance(stmt, (ir.Store, ir.ExprStmt, ir.While, ir.ExitLoop))
+def _has_side_effect(stmt: ir.Stmt, own: set[str]) -> bool:
+    """A store (but into an array of `own`), a call kept for its effect, a
+    loop of unknown length, an exit, or a call that changes its argument (a
+    stack popped or pushed)."""
+    if isinstance(stmt, ir.Store):  # an undone write pops its stack: an effect
+        return stmt.array not in own or isinstance(stmt, ir.PopStore) or bool(mutated_by_calls(stmt))
+    return (isinstance(stmt, (ir.ExprStmt, ir.While, ir.ExitLoop))
             or bool(mutated_by_calls(stmt)))
+
+
+def _own_elements(body: list[ir.Stmt], var: str) -> set[str]:
+    """Arrays of which each iteration of a loop over `var` touches only its
+    own elements: every occurrence in `body` is indexed, and every index has
+    `var` itself at one same position (`var` is assigned nowhere in `body`,
+    so two iterations never meet on an element)."""
+    if any(var in own_definitions(s) for s in ir.walk(body)):
+        return set()
+    positions: dict[str, set[int | None]] = {}
+    bare: set[str] = set()
+
+    def index_of(array: str, index: ast.expr) -> None:
+        parts = index.elts if isinstance(index, ast.Tuple) else [index]
+        at = {k for k, p in enumerate(parts) if isinstance(p, ast.Name) and p.id == var}
+        positions.setdefault(array, set()).add(min(at) if len(at) == 1 else None)
+
+    for stmt in ir.walk(body):
+        nodes = list(expressions(stmt))
+        if isinstance(stmt, ir.Store):
+            index_of(stmt.array, stmt.index)
+        for node in nodes:
+            indexed = set()
+            for n in ast.walk(node):
+                if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name):
+                    index_of(n.value.id, n.slice)
+                    indexed.add(id(n.value))
+            bare |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and id(n) not in indexed}
+    return {a for a, at in positions.items() if a not in bare and len(at) == 1 and None not in at}
 
 
 

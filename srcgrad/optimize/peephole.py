@@ -10,12 +10,19 @@ stood: the API casts every gradient to its input's dtype) and leaves no
   `cast_like(v, like)` where `ranks` proves both sides scalars (and `v`
   floating); `bx[i] += unbroadcast(g, bx[i])` with a scalar `g` adds `g`,
   which broadcasts in place; `zeros_like(x)` of a scalar is `0.0`;
+- an argument read for its shape alone computed anyway: `sum_grad(g, d * d)` is
+  `sum_grad(g, d)`; a whole sum's scalar cotangent spread to a shape only to be
+  multiplied by an array of that shape: `sum_grad(g, d) * d` is `g * d`;
 - rule-template leftover: `g * cast_like(v, v)` with a floating `g` (the
   product converts `v` itself), a `math` function of constants whose value is a
   whole number (`math.log(2.718281828459045)` is `1.0`), `* 1.0` and `/ 1.0`
   of a floating value, `-(-a * b)`, `a + -b`;
 - copy of a temporary (`b_t7 = bs`, then reads of `b_t7`): the reads read
   the original, and a copy back (`bs = b_t7`) goes;
+- cotangent of an element taken, zeroed and given back (`t = copy_value(bx[i])`,
+  `bx[i] = 0.0`, ..., `bx[i] += t`: the reverse of `x[i] += e`), with nothing
+  between reading `bx`'s values or writing into it but by adding: left where it
+  is, `t = copy_value(bx[i])` alone;
 - run of updates of one target by scalars (`bx[i] += a` ... `bx[i] += b`,
   nothing reading or writing `bx` or changing `a` between): one update,
   `bx[i] += a + b` (of at most eight terms); likewise `bx = a` ... `bx += b` becomes `bx = a + b`.
@@ -30,10 +37,12 @@ import inspect
 import math
 
 from .. import ir, runtime
+from ..ir.effects import called_helper, mutated_by_calls, shape_positions
+from ..ir.parts import expressions, own_definitions
 from ..runtime import cast_like, sum_grad
 from .ranks import Ranks
 
-__all__ = ["peephole"]
+__all__ = ["peephole", "route_block_updates"]
 
 _RENEWALS = {runtime.new_cotangent, runtime.take_cotangent, runtime.unbroadcast}
 
@@ -41,6 +50,7 @@ _RENEWALS = {runtime.new_cotangent, runtime.take_cotangent, runtime.unbroadcast}
 def peephole(body: list[ir.Stmt], returns: ast.expr, ranks: Ranks, inlinable: set[str],
              typed: bool) -> bool:
     changed = _simplify(body, ranks, typed)
+    changed |= _keep_passed_through(body)
     changed |= _propagate_copies(body, inlinable - ir.names_in(returns))
     if _merge_updates(body, ranks):
         _simplify(body, ranks, typed)  # the sums made (`a + -b * c`)
@@ -77,6 +87,12 @@ class _Simplify(ast.NodeTransformer):
             return self._done(args[0])
         if obj is runtime.zeros_like and len(args) == 1 and scalar(args[0]):
             return self._done(ast.Constant(0.0))
+        k = called_helper(node).shape_of
+        if k is not None and len(args) > k:
+            operand = _shape_stand_in(args[k])
+            if operand is not args[k]:
+                args[k] = operand
+                self.changed = True
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
                 and node.func.value.id == "math" and args \
                 and all(isinstance(a, ast.Constant) for a in args):
@@ -123,6 +139,12 @@ class _Simplify(ast.NodeTransformer):
         if isinstance(node.op, ast.Mult) and _is_one(node.left) and floating(node.right):
             return self._done(node.right)
         if isinstance(node.op, ast.Mult):
+            # `sum_grad(g, x) * y` of a scalar `g` and a `y` shaped like `x`: `g * y`
+            for spread, other, left in ((node.left, node.right, True), (node.right, node.left, False)):
+                g = self._spread_scalar(spread, other)
+                if g is not None:
+                    return self._done(ast.BinOp(g, node.op, other) if left
+                                      else ast.BinOp(other, node.op, g))
             # `g * cast_like(v, v)`: multiplying by a floating `g` converts `v` as the cast would
             if self._own_cast(node.right) and floating(node.left):
                 return self._done(ast.BinOp(node.left, node.op, node.right.args[0]))
@@ -134,6 +156,19 @@ class _Simplify(ast.NodeTransformer):
                 op = ast.Sub() if isinstance(node.op, ast.Add) else ast.Add()
                 return self._done(ast.BinOp(node.left, op, positive))
         return node
+
+    def _spread_scalar(self, node: ast.expr, other: ast.expr) -> ast.expr | None:
+        """`g` if `node` is `sum_grad(g, x)` (a whole sum's cotangent: the
+        scalar `g` spread to `x`'s shape) and `other` provably has that shape,
+        so that the product broadcasts `g` itself."""
+        if not (isinstance(node, ast.Call) and self.ranks.callee(node) is sum_grad
+                and len(node.args) == 2 and not node.keywords):
+            return None
+        g, x = node.args
+        if self.ranks.scalar(g) and self.ranks.floating(g) and (
+                _same(x, other) or self.ranks.same_shape(x, other)):
+            return g
+        return None
 
     def _own_cast(self, node: ast.expr) -> bool:
         """`cast_like(v, v)`: `v` in its own cotangent dtype."""
@@ -148,6 +183,18 @@ class _Simplify(ast.NodeTransformer):
             if positive is not None:
                 return self._done(positive)
         return node
+
+
+def _shape_stand_in(node: ast.expr) -> ast.expr:
+    """For an argument read for its shape and dtype alone: `x` for `x * x`,
+    `x + x`, `x - x` or `-x` (same shape, same dtype), which need not be
+    computed (a sum's cotangent shaped `sum_grad(g, d * d)`)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Add, ast.Sub)) \
+            and _same(node.left, node.right):
+        return _shape_stand_in(node.left)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return _shape_stand_in(node.operand)
+    return node
 
 
 def _is_default(arg: ast.expr, param: inspect.Parameter) -> bool:
@@ -294,6 +341,83 @@ def _rename_reads(stmt: ir.Stmt, old: str, new: str) -> None:
         stmt.flags = [new if f == old else f for f in stmt.flags]
 
 
+# --- cotangents passed through ------------------------------------------------------------
+
+
+def _keep_passed_through(body: list[ir.Stmt]) -> bool:
+    changed = False
+    for block in _blocks(body):
+        k = 0
+        while k + 2 < len(block):
+            end = _given_back(block, k)
+            if end is None:
+                k += 1
+                continue
+            del block[end]
+            del block[k + 1]
+            changed = True
+    return changed
+
+
+def _given_back(block: list[ir.Stmt], k: int) -> int | None:
+    """The position of `bx[i] += t` (or `+= unbroadcast(t, bx[i])`) when
+    `block[k:k + 2]` is `t = copy_value(bx[i]); bx[i] = 0.0` and what lies
+    between only adds into `bx`, reads it for its shape, and changes neither
+    `t`, `bx` nor the index."""
+    take, zero = block[k], block[k + 1]
+    if not (type(take) is ir.Assign and isinstance(take.value, ast.Call)
+            and isinstance(take.value.func, ast.Name) and take.value.func.id == "copy_value"
+            and len(take.value.args) == 1 and isinstance(take.value.args[0], ast.Subscript)):
+        return None
+    element = take.value.args[0]
+    array = _root(element)
+    if not (array and isinstance(element.value, ast.Name) and type(zero) is ir.Store
+            and zero.array == array and _same(zero.index, element.slice)
+            and isinstance(zero.value, ast.Constant) and zero.value.value == 0.0):
+        return None
+    t = take.target
+    fixed = {array, t} | ir.names_in(element.slice)
+    for j in range(k + 2, len(block)):
+        stmt = block[j]
+        if (type(stmt) is ir.Accumulate and _same(stmt.target, element)
+                and _passed(stmt.value, t, element)):
+            return j
+        for s in ir.walk([stmt]):
+            if isinstance(s, ir.Store) and s.array == array:
+                return None
+            if own_definitions(s) & fixed:
+                return None
+            if array in mutated_by_calls(s):
+                return None
+            for expr in expressions(s):
+                if _reads_values_of(expr, array, accumulated=(
+                        isinstance(s, ir.Accumulate) and expr is s.target)):
+                    return None
+    return None
+
+
+def _passed(value: ast.expr, t: str, element: ast.expr) -> bool:
+    """`t`, or `unbroadcast(t, bx[i])`."""
+    if isinstance(value, ast.Name):
+        return value.id == t
+    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+            and value.func.id == "unbroadcast" and len(value.args) == 2 and not value.keywords
+            and isinstance(value.args[0], ast.Name) and value.args[0].id == t
+            and _same(value.args[1], element))
+
+
+def _reads_values_of(expr: ast.expr, array: str, accumulated: bool) -> bool:
+    """Whether `expr` reads `array`'s values: not for its shape alone, nor as
+    the array an accumulation adds into (`accumulated`: `expr` is its target)."""
+    if accumulated:
+        if isinstance(expr, ast.Subscript):
+            return array in ir.names_in(expr.slice)
+        return False
+    shaped = shape_positions(expr)
+    return any(isinstance(n, ast.Name) and n.id == array and id(n) not in shaped
+               for n in ast.walk(expr))
+
+
 # --- updates ------------------------------------------------------------------------------
 
 
@@ -387,3 +511,46 @@ def _blocks(body: list[ir.Stmt]):
     for stmt in list(ir.walk(body)):
         yield from ir.blocks(stmt)
 
+
+
+# --- updates of blocks, for Numba ----------------------------------------------------------
+
+
+def route_block_updates(body: list[ir.Stmt], ranks: Ranks) -> set[str]:
+    """For code Numba compiles: each `bx[i] += v` whose `v` is not provably a
+    scalar (a row's cotangent added into a matrix's) as `add_into(bx, i, v)`,
+    which updates the block in place.  Numba compiles `bx[i] += v` of an
+    array through its slice assignment, whose shape-mismatch message alone
+    costs seconds of compilation in every new process.  The front end reads
+    `add_into` back as `+=` (a gradient differentiated again).  Returns the
+    helpers now called."""
+    used = set()
+    for block in _blocks(body):
+        for k, stmt in enumerate(block):
+            if not (type(stmt) is ir.Accumulate and isinstance(stmt.target, ast.Subscript)
+                    and isinstance(stmt.target.value, ast.Name) and not ranks.scalar(stmt.value)):
+                continue
+            target = stmt.target
+            index = _index_value(target.slice)
+            if index is None:
+                continue
+            call = ast.Call(ast.Name("add_into", ast.Load()),
+                            [ast.Name(target.value.id, ast.Load()), index, stmt.value], [])
+            block[k] = ir.ExprStmt(stmt.origin, call)
+            used.add("add_into")
+    return used
+
+
+def _index_value(index: ast.expr) -> ast.expr | None:
+    """An index as a value (`1:n` as `slice(1, n)`), or None for one that has
+    no such spelling here (`...`)."""
+    if isinstance(index, ast.Tuple):
+        parts = [_index_value(p) for p in index.elts]
+        return None if any(p is None for p in parts) else ast.Tuple(parts, ast.Load())
+    if isinstance(index, ast.Slice):
+        bounds = [b if b is not None else ast.Constant(None)
+                  for b in (index.lower, index.upper, index.step)]
+        return ast.Call(ast.Name("slice", ast.Load()), bounds, [])
+    if isinstance(index, ast.Constant) and index.value is Ellipsis:
+        return None
+    return index

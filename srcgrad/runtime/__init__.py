@@ -165,7 +165,7 @@ from .reductions import (
     tie_weights,
     vector_argument,
 )
-from .scatter import add_at, last_writes, scatter_add, store_last
+from .scatter import add_at, add_into, last_writes, scatter_add, store_last
 from .shapes import (
     array,
     expand_dims,
@@ -241,7 +241,7 @@ __all__ = [
     # cotangents, broadcasting, saved shapes, guards, scatter
     "zeros_like", "seed", "unbroadcast", "new_cotangent", "take_cotangent", "push_shape",
     "pop_shape", "copy_value", "stop_gradient", "grad_dtype", "refuse_inplace_alias", "refuse_shared",
-    "shape_of", "add_at", "last_writes", "store_last", "scatter_add", "sum_to",
+    "shape_of", "add_at", "add_into", "last_writes", "store_last", "scatter_add", "sum_to",
     # elementwise
     "cast_like", "cast_grad", "cast_grad_as", "select", "greater_share", "safe_reciprocal",
     "absolute", "log_base", "float32", "float64", "clip", "heaviside", "fmod", "fill_cotangent",

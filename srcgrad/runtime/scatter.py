@@ -29,6 +29,37 @@ from .machinecode import cached_jitable, cached_overload
 # index, so that the helpers pick exactly what Numba's own indexing picks.
 
 
+def add_into(a, index, values):
+    """`a[index] += values` for an index that picks one element or a block of
+    `a` (integers and slices, no index array).  Generated code for the CPU
+    writes an update of a row this way: Numba compiles `a[i] += v` of an
+    array `v` through its assignment of a slice, whose error message alone
+    takes seconds to compile in every new process; this updates the block
+    in place instead."""
+    a[index] += values
+
+
+@cached_overload(add_into)
+def _add_into(a, index, values):
+    if not isinstance(a, types.Array):
+        raise TypingError(f"add_into: unsupported type {a}")
+    parts = index.types if isinstance(index, types.BaseTuple) else (index,)
+    if _holds_array(index):
+        raise TypingError(f"add_into: an index array ({index}) is add_at's")
+    if len(parts) == a.ndim and all(isinstance(p, types.Integer) for p in parts):
+
+        def element(a, index, values):
+            a[index] += values
+
+        return element
+
+    def block(a, index, values):
+        view = a[index]
+        view += values
+
+    return block
+
+
 def add_at(a, index, values):
     """`a[index] += values`, where every occurrence of a repeated element of an
     index array adds (NumPy's `np.add.at`): the cotangent of `v = x[index]`

@@ -64,7 +64,6 @@ def weighted_squares(w, x):
     return s
 
 
-FORWARD = [stencil, pairs, strided]
 
 # --- iterations that pass something on: reverse order ---------------------------------------
 
@@ -88,9 +87,9 @@ def private_read_after(x):
 
 
 def both_branches(x):
-    """Iterations that would not need each other, but `y` (made by an `if`)
-    has its shape saved for the reverse sweep: pops pair with pushes only in
-    the reverse order."""
+    """Iterations that do not need each other: `y` (made by an `if`) is read
+    in its own iteration only, and on typed targets nothing records its
+    shape (a scalar's), so no stack pairs pops with pushes."""
     total = 0.0
     for i in range(x.shape[0]):
         if x[i] > 0:
@@ -117,7 +116,8 @@ def stores(x):
     return np.sum(x)
 
 
-REVERSE = [carried, private_read_after, both_branches, one_branch, stores]
+FORWARD = [stencil, pairs, strided, both_branches]
+REVERSE = [carried, private_read_after, one_branch, stores]
 
 X = np.array([0.3, -1.2, 0.8, 1.5, -0.4, 0.9, 0.25])
 

@@ -31,8 +31,7 @@ def damped_grad(x, v, grad_y=1.0):
         b_t6 = -bv
         v_stack_top = v_stack_top - 1
         v = v_stack[v_stack_top]
-        bv = b_t6 * (0.05 * v) + b_t6 * v * 0.05 + b_t4
         bx += -b_t4 * 0.1
         # grad of golden_functions.py:106: x = x + 0.1 * v
-        bv += bx * 0.1
+        bv = b_t6 * (0.05 * v) + b_t6 * v * 0.05 + b_t4 + bx * 0.1
     return (bx, bv)

@@ -3,31 +3,27 @@
 import numpy as np
 
 from srcgrad.runtime import (
-    copy_value, reduce_sum, seed, sum_grad, take_cotangent, unbroadcast, zeros_like,
+    add_into, copy_value, reduce_sum, seed, take_cotangent, unbroadcast, zeros_like,
 )
 
 
 def decay_grad(x, a, grad_y=None):
     # golden_functions.py:53: def decay(x, a):
-    y_old = []
-    y_old_2 = []
+    _t4_stack = []
     # golden_functions.py:55: y = np.zeros_like(x)
     y = np.zeros_like(x)
     # golden_functions.py:56: y[0] = x[0]
-    y_old.append(copy_value(y[0]))
     y[0] = x[0]
     # golden_functions.py:57: for i in range(1, x.shape[0]):
     x_shape_0 = x.shape[0]
     for i in range(1, x_shape_0):
         # golden_functions.py:58: y[i] = a * y[i - 1] + x[i]
-        y_old_2.append(copy_value(y[i]))
-        y[i] = a * y[i - 1] + x[i]
-    # golden_functions.py:59: return np.sum(y * y)
-    y_times_y = y * y
+        _t4 = y[i - 1]
+        _t4_stack.append(copy_value(_t4))
+        y[i] = a * _t4 + x[i]
     # grad of golden_functions.py:59: return np.sum(y * y)
-    b_t9 = seed(grad_y, reduce_sum(y_times_y))
-    b_y_times_y = sum_grad(b_t9, y_times_y)
-    by = take_cotangent(b_y_times_y * y * 2, y)
+    b_t9 = seed(grad_y, reduce_sum(y * y))
+    by = take_cotangent(b_t9 * y * 2, y)
     ba = 0.0
     bx = zeros_like(x)
     # grad of golden_functions.py:57: for i in range(1, x.shape[0]):
@@ -35,12 +31,11 @@ def decay_grad(x, a, grad_y=None):
         # grad of golden_functions.py:58: y[i] = a * y[i - 1] + x[i]
         b_t7 = copy_value(by[i])
         by[i] = 0.0
-        y[i] = y_old_2.pop()
-        bx[i] += b_t7
+        add_into(bx, i, b_t7)
+        _t4 = _t4_stack.pop()
+        ba += unbroadcast(b_t7 * _t4, ba)
         i_minus_1 = i - 1
-        ba += unbroadcast(b_t7 * y[i_minus_1], ba)
-        by[i_minus_1] += b_t7 * a
+        add_into(by, i_minus_1, b_t7 * a)
     # grad of golden_functions.py:56: y[0] = x[0]
-    y[0] = y_old.pop()
-    bx[0] += copy_value(by[0])
+    add_into(bx, 0, copy_value(by[0]))
     return (bx, ba)

@@ -16,7 +16,7 @@ def entropy_grad(z, grad_y=None):
     log_p = log(p)
     p_times_log_p = p * log_p
     # grad of golden_functions.py:90: return -np.sum(p * np.log(p))
-    b_t7 = seed(grad_y, -reduce_sum(p_times_log_p))
+    b_t7 = seed(grad_y, reduce_sum(p_times_log_p))
     b_p_times_log_p = sum_grad(-b_t7, p_times_log_p)
     bp = take_cotangent(b_p_times_log_p * log_p, p)
     bp += b_p_times_log_p * p / p

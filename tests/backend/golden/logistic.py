@@ -18,7 +18,7 @@ def logistic_grad(w, X, y, grad_y=None):
     _t7 = 1.0 - p
     _t10 = y * log(p) + _t6 * log(_t7)
     # grad of golden_functions.py:19: return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-    b_t12 = seed(grad_y, -reduce_mean(_t10))
+    b_t12 = seed(grad_y, reduce_mean(_t10))
     b_t10 = sum_grad(-b_t12 / reduced_size(_t10), _t10)
     bp = take_cotangent(-(b_t10 * _t6 / _t7), p)
     bp += unbroadcast(b_t10 * y / p, bp)

@@ -12,8 +12,7 @@ def mlp_layer_grad(W, b, x, grad_y=None):
     h_times_h = h * h
     # grad of golden_functions.py:65: return np.sum(h * h)
     b_t4 = seed(grad_y, reduce_sum(h_times_h))
-    b_h_times_h = sum_grad(b_t4, h_times_h)
-    bh = take_cotangent(b_h_times_h * h * 2, h)
+    bh = take_cotangent(sum_grad(b_t4, h_times_h) * h * 2, h)
     # grad of golden_functions.py:64: h = np.tanh(W @ x + b)
     b_t2 = bh * (1 - h * h)
     bb = new_cotangent(b_t2, b)

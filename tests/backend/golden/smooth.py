@@ -2,36 +2,29 @@
 # srcgrad rewrites this file from the function's source; edits here are lost.
 import numpy as np
 
-from srcgrad.runtime import copy_value, reduce_sum, seed, sum_grad, take_cotangent, zeros_like
+from srcgrad.runtime import add_into, copy_value, reduce_sum, seed, take_cotangent, zeros_like
 
 
 def smooth_grad(u, grad_y=None):
-    # golden_functions.py:111: def smooth(u):
-    v_old = []
     # golden_functions.py:113: v = np.zeros_like(u)
     v = np.zeros_like(u)
     # golden_functions.py:114: for i in range(1, u.shape[0] - 1):
     _t2 = u.shape[0] - 1
     for i in range(1, _t2):
         # golden_functions.py:115: v[i] = 0.25 * u[i - 1] + 0.5 * u[i] + 0.25 * u[i + 1]
-        v_old.append(copy_value(v[i]))
         v[i] = 0.25 * u[i - 1] + 0.5 * u[i] + 0.25 * u[i + 1]
-    # golden_functions.py:116: return np.sum(v * v)
-    v_times_v = v * v
     # grad of golden_functions.py:116: return np.sum(v * v)
-    b_t14 = seed(grad_y, reduce_sum(v_times_v))
-    b_v_times_v = sum_grad(b_t14, v_times_v)
-    bv = take_cotangent(b_v_times_v * v * 2, v)
+    b_t14 = seed(grad_y, reduce_sum(v * v))
+    bv = take_cotangent(b_t14 * v * 2, v)
     bu = zeros_like(u)
     # grad of golden_functions.py:114: for i in range(1, u.shape[0] - 1):
-    for i in range(_t2 - 1, 0, -1):
+    for i in range(1, _t2):
         # grad of golden_functions.py:115: v[i] = 0.25 * u[i - 1] + 0.5 * u[i] + 0.25 * u[i + 1]
         b_t12 = copy_value(bv[i])
         bv[i] = 0.0
-        v[i] = v_old.pop()
         i_plus_1 = i + 1
-        bu[i_plus_1] += b_t12 * 0.25
-        bu[i] += b_t12 * 0.5
+        add_into(bu, i_plus_1, b_t12 * 0.25)
+        add_into(bu, i, b_t12 * 0.5)
         i_minus_1 = i - 1
-        bu[i_minus_1] += b_t12 * 0.25
+        add_into(bu, i_minus_1, b_t12 * 0.25)
     return (bu,)

@@ -1,0 +1,161 @@
+"""The adjoint keeps only what its reverse sweep reads (issue 19): each
+mechanism is shown on a kernel of the corpus (`functions.py`, where
+`test_corpus.py` checks its gradient on both targets against central finite
+differences) by a property of the generated source, and checked again here.
+
+- An array written in place is restored in the reverse sweep only where the
+  reverse sweep reads it at a point that a later write follows
+  (`adjoint/stores.py`): a relaxation sweep, whose adjoint is linear, keeps
+  no old elements.  An element read from an array written later is saved as
+  it was read (`copy_value`, nothing for a scalar), once, instead of every
+  later write being undone (`adjoint/saving.py`), unless the code reads
+  more elements of the array than it has writes into it: a recurrence saves
+  the one element it reads; a smoother that reads three elements ahead of
+  its one write has that write undone.
+- A cheap value read inside the branches of an `if` is recomputed before
+  the `if`'s reverse rather than saved (`adjoint/saving.py`).
+- A reversed loop whose iterations each zero only their own element of a
+  cotangent runs forwards (`optimize/ordering.py`).
+- The shape of a value nothing reads is not recorded (`optimize/cleanup.py`).
+- The cotangent of an element updated by `+=` passes through: no zeroing
+  and adding back (`optimize/peephole.py`).
+- An argument read for its shape alone is not computed (`sum_grad(g, d * d)`
+  is `sum_grad(g, d)`; times `d`, `g * d`).
+- On cpu, a row's cotangent is added into the matrix's by `add_into`
+  (Numba's `a[i] += v` compiles its slice-assignment error message, seconds
+  in every new process), and a gradient differentiated again reads it back
+  as `+=`.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+
+import numpy as np
+import pytest
+from functions import (
+    bicg_loops,
+    biquad_filter,
+    heat_explicit,
+    increments_by_sign,
+    jacobi_relaxation,
+    row_energy,
+    smooth_reading_ahead,
+)
+from gradcheck import assert_gradient
+from test_loop_order import descending_loops
+
+import srcgrad as sg
+
+
+def appends(source: str) -> list[str]:
+    """The lists the generated code appends to (its stacks)."""
+    return [node.func.value.id for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "append"]
+
+
+RNG = np.random.default_rng(19)
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_relaxation_saves_nothing(target):
+    df = sg.grad(jacobi_relaxation, target=target)
+    assert appends(df.source) == []
+    assert_gradient(df, jacobi_relaxation, (RNG.uniform(-1, 1, (6, 6)), 3))
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_reading_ahead_restores(target):
+    # three elements read per write: the write is undone, the reads repeated
+    df = sg.grad(smooth_reading_ahead, wrt=(0, 1), target=target)
+    assert [name for name in appends(df.source) if name.endswith("_old")]
+    assert "copy_value(_t" not in df.source
+    assert_gradient(df, smooth_reading_ahead, (RNG.uniform(0.5, 1.0, 7), 0.3), wrt=(0, 1))
+
+
+def recurrence(x, a):
+    y = np.zeros_like(x)
+    y[0] = x[0]
+    for i in range(1, x.shape[0]):
+        y[i] = a * y[i - 1] + x[i]
+    return np.sum(y * y)
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_recurrence_saves_the_element_read(target):
+    # one element read, two writes: the element is saved as read, no write undone
+    df = sg.grad(recurrence, wrt=(0, 1), target=target)
+    saved = appends(df.source)
+    assert len(saved) == 1 and not saved[0].endswith("_old")
+    assert_gradient(df, recurrence, (RNG.uniform(-1, 1, 9), 0.7), wrt=(0, 1))
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_heat_copies_only_the_grid(target):
+    df = sg.grad(heat_explicit, wrt=(0, 1), target=target)
+    assert sorted(appends(df.source)) == ["un_stack"]  # one copy per step, no element
+    # the loops over the grid zero their own element of the cotangent: forwards;
+    # only the loop over the steps counts down
+    assert descending_loops(df.source) == 1
+    assert_gradient(df, heat_explicit, (RNG.uniform(-1, 1, (6, 5)), 0.1, 3), wrt=(0, 1))
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_branch_values_recomputed(target):
+    df = sg.grad(increments_by_sign, target=target)
+    assert appends(df.source) == []
+    x = np.cumsum(RNG.choice([-1.0, 1.0], 8) * RNG.uniform(0.3, 1.5, 8))
+    assert_gradient(df, increments_by_sign, (x,))
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_no_shapes_of_unread_scalars(target):
+    wrt = (0, 1, 2, 3, 4, 5)
+    df = sg.grad(biquad_filter, wrt=wrt, target=target)
+    if target == "cpu":  # plain Python keeps them: a scalar's type may change there
+        assert "push_shape" not in df.source and "pop_shape" not in df.source
+    assert_gradient(df, biquad_filter, (RNG.uniform(-1, 1, 12), 0.2, 0.3, 0.2, -0.5, 0.2), wrt=wrt)
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_updates_pass_cotangents_through(target):
+    wrt = (0, 1, 2)
+    df = sg.grad(bicg_loops, wrt=wrt, target=target)
+    assert "= 0.0" not in df.source  # no element's cotangent zeroed and added back
+    args = (RNG.uniform(-1, 1, (3, 4)), RNG.uniform(-1, 1, 4), RNG.uniform(-1, 1, 3))
+    assert_gradient(df, bicg_loops, args, wrt=wrt)
+
+
+def pair_energy(pos):
+    e = 0.0
+    for i in range(pos.shape[0]):
+        for j in range(i + 1, pos.shape[0]):
+            d = pos[i] - pos[j]
+            e += 1.0 / math.sqrt(np.sum(d * d))
+    return e
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_shape_only_arguments_not_computed(target):
+    df = sg.grad(pair_energy, target=target)
+    if target == "cpu":  # typed: `g` is a float, so the product broadcasts it
+        assert "sum_grad" not in df.source  # `sum_grad(g, d * d) * d` is `g * d`
+    pos = np.array([[0.0, 0.0, 0.0], [1.1, 0.1, 0.0], [0.2, 1.3, 0.1], [1.0, 1.0, 1.2]])
+    assert_gradient(df, pair_energy, (pos,))
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_row_updates(target):
+    df = sg.grad(row_energy, wrt=0, target=target)
+    assert ("add_into(bX, i, brow)" in df.source) == (target == "cpu")
+    X, w = RNG.uniform(-1, 1, (4, 3)), RNG.uniform(-1, 1, 3)
+    assert_gradient(df, row_energy, (X, w), wrt=0)
+    # differentiated again: `add_into` read back as `bX[i] += brow`
+    hvp = sg.hvp(row_energy, wrt=0, target=target)
+    v = RNG.uniform(-1, 1, (4, 3))
+    eps = 1e-6
+    first = sg.grad(row_energy, wrt=0, target="python")
+    expected = (first(X + eps * v, w) - first(X - eps * v, w)) / (2 * eps)
+    np.testing.assert_allclose(hvp(X, w, v), expected, rtol=1e-6, atol=1e-8)
