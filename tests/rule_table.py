@@ -17,7 +17,8 @@ A row names a registered primitive and how to draw its arguments:
 - `Matrix(shape)`: a square matrix, well conditioned (`n * I` plus entries
   uniform in [-1, 1]; with `sign=True` its first row negated, so that its
   determinant is negative; with `spd=True`, `B B^T + n * I`: symmetric
-  positive definite), differentiated as `Real`.
+  positive definite), differentiated as `Real`; a stack of them where the
+  shape has more than two axes (`sign=True` negates its first matrix).
 
 Each domain keeps the function smooth there, away from kinks and ties by
 much more than the finite-difference step.
@@ -134,7 +135,7 @@ def draw(spec, rng, dtype):
     if isinstance(spec, Matrix):
         n = spec.shape[-1]
         b = rng.uniform(-1.0, 1.0, spec.shape)
-        value = b @ b.T + n * np.eye(n) if spec.spd else b + n * np.eye(n)
+        value = b @ np.swapaxes(b, -1, -2) + n * np.eye(n) if spec.spd else b + n * np.eye(n)
         value[0] *= -1.0 if spec.sign else 1.0
         return value.astype(dtype)
     if spec.integer:
@@ -339,6 +340,33 @@ add(
     row(runtime.half_lower, Real(Q)),
     row(runtime.mirror_lower, Real(Q)),
     row(runtime.fold_lower, Real(Q)),
+)
+# stacks of matrices: leading batch axes, looped over compiled (Numba's np.linalg takes 2-D)
+ST, ST4 = (2, 3, 3), (2, 1, 3, 3)
+for fn in (np.linalg.det, runtime.det, runtime.logabsdet, np.linalg.inv, runtime.inv):
+    add(row(fn, Matrix(ST, sign=True)), row(fn, Matrix(ST4)))
+for fn in (np.linalg.solve, runtime.solve):
+    add(
+        row(fn, Matrix(ST), Real(V)),  # one vector, solved with every matrix
+        row(fn, Matrix(ST, sign=True), Real((3, 2))),
+        row(fn, Matrix(ST4), Real((3, 3, 2))),  # batch axes broadcast
+        row(fn, Matrix(Q), Real((2, 3, 1))),
+    )
+for fn in (np.linalg.cholesky, runtime.cholesky):
+    add(row(fn, Matrix(ST, spd=True)), row(fn, Matrix(ST4, spd=True)))
+add(
+    row(runtime.half_lower, Real(ST)),
+    row(runtime.mirror_lower, Real(ST)),
+    row(runtime.fold_lower, Real(ST4)),
+    row(runtime.matrix_scale, Real(S), Real(Q)),
+    row(runtime.matrix_scale, Real((2,)), Real(ST)),
+    row(runtime.matrix_inner, Real(Q), Real(Q)),
+    row(runtime.matrix_inner, Real((2, 1, 3, 2)), Real((2, 1, 3, 2))),
+    row(runtime.as_columns, Real(V), Real(V)),
+    row(runtime.as_columns, Real((2, 3, 2)), Real((3, 2))),
+    row(runtime.from_columns, Real((2, 3, 1)), Real(V)),
+    row(runtime.from_columns, Real((3, 2)), Real((3, 2))),
+    row(runtime.single_matrix, Real(Q)),
 )
 
 # --- shapes ----------------------------------------------------------------------------------------

@@ -58,7 +58,10 @@ HELPERS: dict[str, Helper] = _table(
     Helper("slogdet_sign", pure=True),
     Helper("logabsdet", pure=True),
     *(Helper(name, pure=True, fresh=True) for name in
-      ("half_lower", "mirror_lower", "fold_lower")),
+      ("half_lower", "mirror_lower", "fold_lower", "matrix_scale", "matrix_inner")),
+    # the rules of solve with a vector, and the check of scipy.linalg's one matrix: may
+    # return their operand
+    *(Helper(name, pure=True) for name in ("as_columns", "from_columns", "single_matrix")),
     # the parts of np.linalg's decompositions, and the helpers of their rules
     *(Helper(name, pure=True, fresh=True) for name in
       ("eigh_values", "eigh_vectors", "gap_product", "singular_reciprocal", "svd_u", "svd_s", "svd_vt", "qr_q",

@@ -12,7 +12,7 @@ Importing this package registers every rule, grouped by family:
 - `rearrange`: flips, rolls, triangles, diagonals, at-least ranks, `swapaxes`,
   `moveaxis`, `hstack`, `vstack`;
 - `linalg`: `np.dot`, `@`, `np.outer`, `np.trace`, `np.linalg.norm`, and
-  `det`, `slogdet`, `inv`, `solve`, `cholesky` of one matrix;
+  `det`, `slogdet`, `inv`, `solve`, `cholesky` of a matrix or a stack of them;
 - `spectral`: `np.fft.fftshift`, `ifftshift`, `fftfreq`, `rfftfreq`; the
   transforms, whose values are complex, refused with the reason;
 - `special`: SciPy's special functions (`gammaln`, `psi`, `erf`, `expit`, ...)

@@ -103,13 +103,18 @@ from .lists import (
 )
 from .lu import lu_matrix, lu_pivots, pivot_rows, unpivot_rows
 from .matrices import (
+    as_columns,
     cholesky,
     det,
     fold_lower,
+    from_columns,
     half_lower,
     inv,
     logabsdet,
+    matrix_inner,
+    matrix_scale,
     mirror_lower,
+    single_matrix,
     slogdet_sign,
     solve,
 )
@@ -265,7 +270,8 @@ __all__ = [
     # linear algebra
     "dot", "matmul", "product", "dot_grad_left", "dot_grad_right", "trace_grad", "norm",
     "vector_argument", "vector_operand", "det", "slogdet_sign", "logabsdet", "inv", "solve", "cholesky",
-    "half_lower", "mirror_lower", "fold_lower",
+    "half_lower", "mirror_lower", "fold_lower", "matrix_scale", "matrix_inner", "as_columns",
+    "from_columns", "single_matrix",
     # lists that grow in a loop
     "new_list", "list_append", "list_length", "list_index", "stack_list", "list_zeros",
     "shape_size", "unravel", "merged_shape",

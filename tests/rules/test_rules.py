@@ -531,6 +531,8 @@ REPLACEMENTS += [
 ]
 SPD = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
 INTS = np.array([[2, 1], [1, 3]])
+STACK = np.stack([SPD, SPD.T + np.eye(3)])
+STACK32 = STACK.astype(np.float32)
 REPLACEMENTS += [
     (np.linalg.det, runtime.det, (SPD,), {}), (np.linalg.det, runtime.det, (INTS,), {}),
     (np.linalg.det, runtime.det, (SPD.astype(np.float32),), {}),
@@ -541,6 +543,14 @@ REPLACEMENTS += [
     # cholesky reads the lower triangle only, compiled too
     (np.linalg.cholesky, runtime.cholesky, (SPD + np.triu(np.ones((3, 3)), 1),), {}),
     (np.linalg.cholesky, runtime.cholesky, (SPD.astype(np.float32),), {}),
+    # stacks of matrices, looped over compiled; solve's b broadcast as NumPy 2 reads it
+    (np.linalg.det, runtime.det, (STACK,), {}), (np.linalg.det, runtime.det, (STACK32,), {}),
+    (np.linalg.inv, runtime.inv, (STACK,), {}),
+    (np.linalg.solve, runtime.solve, (STACK, SPD[0]), {}),
+    (np.linalg.solve, runtime.solve, (STACK, SPD[:, :2]), {}),
+    (np.linalg.solve, runtime.solve, (STACK32, X3[:, :3, :2]), {}),
+    (np.linalg.solve, runtime.solve, (SPD, X3[:, :3, :2]), {}),
+    (np.linalg.cholesky, runtime.cholesky, (STACK @ np.swapaxes(STACK, -1, -2),), {}),
     (np.atleast_1d, runtime.atleast_1d, (2.0,), {}), (np.atleast_1d, runtime.atleast_1d, (X,), {}),
     (np.atleast_2d, runtime.atleast_2d, (2.0,), {}),
     (np.atleast_2d, runtime.atleast_2d, (X[0],), {}),
