@@ -14,6 +14,8 @@ A row names a registered primitive and how to draw its arguments:
 - `Seq(*specs)`: a tuple of inputs (`np.concatenate`'s `arrays`).
 - `Index(values)`: a fixed integer index array (repeats welcome), not
   differentiated.
+- `Increasing(shape, lo, hi)`: a vector from `lo` to `hi`, increasing by
+  steps that differ at most threefold (knots), differentiated as `Real`.
 - `Matrix(shape)`: a square matrix, well conditioned (`n * I` plus entries
   uniform in [-1, 1]; with `sign=True` its first row negated, so that its
   determinant is negative; with `spd=True`, `B B^T + n * I`: symmetric
@@ -51,6 +53,12 @@ class Real:
 @dataclass(frozen=True)
 class Matrix(Real):
     spd: bool = False
+
+
+@dataclass(frozen=True)
+class Increasing(Real):
+    """A vector increasing from `lo` to `hi`, its steps at least a third of
+    the mean step apart (the knots of `np.interp`)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,8 @@ def _describe(spec) -> str:
     if isinstance(spec, Matrix):
         shape = "x".join(map(str, spec.shape))
         return ("spd" if spec.spd else "mat") + shape + ("±" if spec.sign else "")
+    if isinstance(spec, Increasing):
+        return f"up{spec.shape[0]}[{spec.lo},{spec.hi}]"
     if isinstance(spec, Real):
         shape = "x".join(map(str, spec.shape)) or "s"
         domain = "" if (spec.lo, spec.hi) == (-2.0, 2.0) else f"[{spec.lo},{spec.hi}]"
@@ -137,6 +147,10 @@ def draw(spec, rng, dtype):
         b = rng.uniform(-1.0, 1.0, spec.shape)
         value = b @ np.swapaxes(b, -1, -2) + n * np.eye(n) if spec.spd else b + n * np.eye(n)
         value[0] *= -1.0 if spec.sign else 1.0
+        return value.astype(dtype)
+    if isinstance(spec, Increasing):
+        steps = rng.uniform(0.5, 1.5, spec.shape[0] - 1)
+        value = spec.lo + (spec.hi - spec.lo) * np.concatenate([[0.0], np.cumsum(steps)]) / np.sum(steps)
         return value.astype(dtype)
     if spec.integer:
         value = rng.integers(int(spec.lo), int(spec.hi) + 1, spec.shape)

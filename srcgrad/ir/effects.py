@@ -62,6 +62,9 @@ HELPERS: dict[str, Helper] = _table(
     # the rules of solve with a vector, and the check of scipy.linalg's one matrix: may
     # return their operand
     *(Helper(name, pure=True) for name in ("as_columns", "from_columns", "single_matrix")),
+    # np.interp's pieces (srcgrad.rules.interpolation)
+    *(Helper(name, pure=True, fresh=True) for name in ("knot", "knot_grad", "interp_mask")),
+    Helper("unless_given", pure=True),
     # the parts of np.linalg's decompositions, and the helpers of their rules
     *(Helper(name, pure=True, fresh=True) for name in
       ("eigh_values", "eigh_vectors", "gap_product", "singular_reciprocal", "svd_u", "svd_s", "svd_vt", "qr_q",

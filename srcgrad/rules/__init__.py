@@ -38,6 +38,7 @@ Importing this package registers every rule, grouped by family:
 - `signals`: `diff`, `gradient`, `trapezoid`;
 - `convolution`: `convolve`, `correlate` of two vectors;
 - `polynomials`: `polyval`;
+- `interpolation`: `interp` (in `x`, `xp`, `fp`, `left` and `right`);
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
 
 `registry` holds the contract (`adjoint`, `nondifferentiable`, `replace`) and
@@ -56,6 +57,7 @@ from . import (  # noqa: F401  (registers)
     einsum,
     elementwise_more,
     helpers,
+    interpolation,
     linalg,
     lists,
     norms,

@@ -23,9 +23,9 @@ The modules, by job:
   `decompositions`, `triangular`, `lu`, `products`, `kron`, `powers`: the
   replacements of NumPy functions Numba cannot compile as written, and the
   helpers their rules call;
-- `statistics`, `orderstats`, `cumulative`, `signals`, `convolution`,
+- `statistics`, `orderstats`, `cumulative`, `signals`, `convolution`, `interpolation`,
   `polynomials`: NaN-aware reductions, quantiles, `cumprod`, differences,
-  convolutions and polynomials, with the helpers of their rules;
+  convolutions, interpolation and polynomials, with the helpers of their rules;
 - `lists`: lists grown in a loop of unknown length, and `np.ndindex` of a
   shape known when the function runs;
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
@@ -87,6 +87,7 @@ from .elementwise import (
     select,
 )
 from .guards import copy_value, refuse_inplace_alias, refuse_shared, stop_gradient
+from .interpolation import interp, interp_mask, knot, knot_grad, unless_given
 from .joins import concat_pad, concat_part, concatenate, stack, stack_pad, stack_part
 from .kron import cross, kron, kron_grad_left, kron_grad_right
 from .linalg import dot, dot_grad_left, dot_grad_right, matmul, product
@@ -298,5 +299,6 @@ __all__ = [
     "cumprod_jvp", "cumprod_curvature", "diff", "diff_grad", "pair_mean", "pair_mean_grad",
     "gradient_along", "gradient_along_grad", "uniform_spacing", "convolve", "convolve_grad",
     "correlate", "correlate_grad", "correlate_v_grad", "polyval", "poly_derivative",
-    "poly_derivative_grad", "polyval_p_grad",
+    "poly_derivative_grad", "polyval_p_grad", "interp", "knot", "knot_grad", "interp_mask",
+    "unless_given",
 ]

@@ -533,6 +533,7 @@ SPD = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
 INTS = np.array([[2, 1], [1, 3]])
 STACK = np.stack([SPD, SPD.T + np.eye(3)])
 STACK32 = STACK.astype(np.float32)
+KNOTS = np.array([-5.0, 0.0, 2.0, 6.0])
 REPLACEMENTS += [
     (np.linalg.det, runtime.det, (SPD,), {}), (np.linalg.det, runtime.det, (INTS,), {}),
     (np.linalg.det, runtime.det, (SPD.astype(np.float32),), {}),
@@ -551,6 +552,10 @@ REPLACEMENTS += [
     (np.linalg.solve, runtime.solve, (STACK32, X3[:, :3, :2]), {}),
     (np.linalg.solve, runtime.solve, (SPD, X3[:, :3, :2]), {}),
     (np.linalg.cholesky, runtime.cholesky, (STACK @ np.swapaxes(STACK, -1, -2),), {}),
+    (np.interp, runtime.interp, (X, KNOTS, X[0]), {}),
+    (np.interp, runtime.interp, (X32, KNOTS, X[0]), {"left": 0.5, "right": -1.0}),
+    (np.interp, runtime.interp, (2.5, KNOTS, X[0]), {}),
+    (np.interp, runtime.interp, (KNOTS, KNOTS, X[0]), {"right": 3.0}),
     (np.atleast_1d, runtime.atleast_1d, (2.0,), {}), (np.atleast_1d, runtime.atleast_1d, (X,), {}),
     (np.atleast_2d, runtime.atleast_2d, (2.0,), {}),
     (np.atleast_2d, runtime.atleast_2d, (X[0],), {}),
