@@ -499,6 +499,15 @@ for fn in (np.hstack, np.vstack):
         row(fn, Seq((Real(S), Real(S), Real((1,)))), numba=False),
     )
 add(row(np.vstack, Seq((Real((4,)), Real(M))), numba=False))
+if hasattr(np, "row_stack"):  # vstack's old name, where NumPy still has it
+    add(row(np.row_stack, Seq((Real(V), Real(V))), numba=False),
+        row(np.row_stack, Seq((Real((4,)), Real(M))), numba=False))
+add(
+    row(np.rollaxis, Real(T), Const(2)),
+    row(np.rollaxis, Real(T), Const(0), Const(3)),
+    row(np.rollaxis, Real(T), Const(-1), Const(-2)),
+    row(np.rollaxis, Real(M), Const(1), start=1),
+)
 
 # --- ranges of float ends ----------------------------------------------------------------------------
 

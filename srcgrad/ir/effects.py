@@ -75,6 +75,8 @@ HELPERS: dict[str, Helper] = _table(
     # the cotangent of a diagonal, and the axis of np.hstack's join
     Helper("diag_grad", pure=True, fresh=True),
     Helper("hstack_axis", pure=True, shape_of=0),
+    Helper("rollaxis_destination", pure=True, shape_of=0),
+    Helper("centred_index", pure=True),
     # products and norms (srcgrad.rules.einsum, products, norms): shapes and constants read
     # from their operands, and cotangents built as new arrays
     *(Helper(name, pure=True) for name in

@@ -23,6 +23,7 @@ Importing this package registers every rule, grouped by family:
 - `scipy_linalg`: `scipy.linalg`'s `solve`, `inv`, `det`, `cholesky`, `eigh`,
   `solve_triangular`, `cho_factor`, `cho_solve`, `lu_factor` and `lu_solve`,
   written with NumPy's and substitutions;
+- `matrix_functions`: `scipy.linalg.solve_sylvester` and `sqrtm`;
 - `einsum`: `np.einsum` of constant subscripts, written as the operations above;
 - `products`: `tensordot`, `inner`, `vdot`, `multi_dot`, `matrix_power`, `kron`, `cross`;
 - `norms`: `np.linalg.norm`'s orders other than 2 and 'fro', written as operations;
@@ -36,7 +37,7 @@ Importing this package registers every rule, grouped by family:
 - `statistics`: `logaddexp`, `ptp`, `average`, the NaN-aware reductions, `cumprod`;
 - `orderstats`: `median`, `quantile`, `percentile`;
 - `signals`: `diff`, `gradient`, `trapezoid`;
-- `convolution`: `convolve`, `correlate` of two vectors;
+- `convolution`: `convolve`, `correlate` of two vectors, NumPy's and `scipy.signal`'s;
 - `polynomials`: `polyval`;
 - `interpolation`: `interp` (in `x`, `xp`, `fp`, `left` and `right`);
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
@@ -60,6 +61,7 @@ from . import (  # noqa: F401  (registers)
     interpolation,
     linalg,
     lists,
+    matrix_functions,
     norms,
     ordering,
     orderstats,

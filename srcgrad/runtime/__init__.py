@@ -20,7 +20,7 @@ The modules, by job:
   read from, for tiles, pads, rotations, takes, splits, sorts;
 - `elementwise`, `steps`, `spectral`, `reductions`, `prod`, `shapes`, `joins`,
   `rearrange`, `ranges`, `linalg`, `matrices`, `norms`, `matrix_norms`,
-  `decompositions`, `triangular`, `lu`, `products`, `kron`, `powers`: the
+  `decompositions`, `triangular`, `lu`, `sylvester`, `products`, `kron`, `powers`: the
   replacements of NumPy functions Numba cannot compile as written, and the
   helpers their rules call;
 - `statistics`, `orderstats`, `cumulative`, `signals`, `convolution`, `interpolation`,
@@ -41,6 +41,7 @@ The modules, by job:
 
 from .broadcast import shape_of, sum_to, unbroadcast
 from .convolution import (
+    centred_index,
     convolve,
     convolve_grad,
     correlate,
@@ -156,6 +157,7 @@ from .rearrange import (
     hstack_axis,
     hstack_part,
     roll,
+    rollaxis_destination,
     vstack_part,
 )
 from .reductions import (
@@ -224,6 +226,7 @@ from .spectral import fftfreq, fftshift, ifftshift, rfftfreq
 from .stacks import pop_shape, push_shape
 from .statistics import highest_like, lowest_like, valid_count, weights_shape
 from .steps import fill_cotangent, fmod, heaviside, imag_part_grad, real_part_grad
+from .sylvester import sqrtm, sylvester
 from .tiling import (
     broadcast_index,
     column_shape,
@@ -262,7 +265,7 @@ __all__ = [
     "expanded_shape", "transpose_grad", "array", "ndim", "concatenate", "stack",
     "concat_part", "concat_pad", "stack_part", "stack_pad", "linspace", "linspace_grad",
     "linspace_spread", "arange_start_grad", "arange_step_grad", "atleast_1d", "atleast_2d",
-    "atleast_3d", "flip", "roll", "diagonal", "diag_grad", "hstack_axis", "hstack_part",
+    "atleast_3d", "flip", "roll", "diagonal", "diag_grad", "hstack_axis", "rollaxis_destination", "hstack_part",
     "vstack_part",
     # reads at flat positions (tiling, ordering)
     "gather", "gather_view", "gather_grad", "tile_index", "repeat_index", "pad_index",
@@ -300,5 +303,5 @@ __all__ = [
     "gradient_along", "gradient_along_grad", "uniform_spacing", "convolve", "convolve_grad",
     "correlate", "correlate_grad", "correlate_v_grad", "polyval", "poly_derivative",
     "poly_derivative_grad", "polyval_p_grad", "interp", "knot", "knot_grad", "interp_mask",
-    "unless_given",
+    "unless_given", "centred_index", "sylvester", "sqrtm",
 ]

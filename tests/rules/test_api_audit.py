@@ -56,11 +56,13 @@ _NAMESPACES = [("numpy", np), ("numpy.linalg", np.linalg), ("math", math),
                ("operator", operator), ("builtins", builtins)]
 try:  # SPEC.md: scipy.special functions may be registered too
     import scipy.linalg
+    import scipy.signal
     import scipy.special
     import scipy.stats
 
     _NAMESPACES.append(("scipy.special", scipy.special))
     _NAMESPACES.append(("scipy.linalg", scipy.linalg))
+    _NAMESPACES.append(("scipy.signal", scipy.signal))
 except ImportError:  # pragma: no cover
     pass
 
@@ -263,6 +265,9 @@ RECIPES: dict[str, Recipe] = {
     "numpy.diagonal": R(["np.diagonal(x0)", "np.diagonal(x0, 1)"], A(M)),
     "numpy.swapaxes": R("np.swapaxes(x0, 0, 1)", A(M)),
     "numpy.moveaxis": R("np.moveaxis(x0, 0, -1)", A((2, 3, 2))),
+    "numpy.rollaxis": R(["np.rollaxis(x0, 2)", "np.rollaxis(x0, 0, 3)", "np.rollaxis(x0, -1, -2)"],
+                        A((2, 3, 2)), cpu=True),
+    "numpy.row_stack": R(["np.row_stack((x0, x1))", "np.row_stack([x1, x1])"], A(M), A(V)),
     "numpy.hstack": R(["np.hstack((x0, x0))", "np.hstack([x1, x1 * 2.0])"], A(M), A(V),
                       cpu=True),
     "numpy.vstack": R(["np.vstack((x0, x1))", "np.vstack([x1, x1])"], A(M), A(V), cpu=True),
@@ -351,8 +356,8 @@ CPU_ROWS = sorted(name for name in DIFFERENTIABLE if name in RECIPES and RECIPES
 
 # --- the user functions ------------------------------------------------------------------------
 
-HEADER = ("import math\nimport operator\n\nimport numpy as np\nimport scipy.linalg\nimport scipy.special\n"
-          "import scipy.stats\n")
+HEADER = ("import math\nimport operator\n\nimport numpy as np\nimport scipy.linalg\nimport scipy.signal\n"
+          "import scipy.special\nimport scipy.stats\n")
 
 
 def draw(recipe: Recipe, name: str) -> tuple:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.signal
 from gradcheck import numerical_gradient, numerical_hvp
 
 import srcgrad as sg
@@ -181,9 +182,30 @@ def smoothing_fit(signal, kernel):
                                                                                       signal))
 
 
+def scipy_filters(signal, kernel):
+    """scipy.signal's convolve and correlate: NumPy's, but 'same' keeps in1's length."""
+    return (np.sum(scipy.signal.convolve(signal, kernel, "same") ** 2)
+            + np.sum(scipy.signal.convolve(kernel, signal, mode="same") ** 3)
+            + np.sum(scipy.signal.correlate(kernel, signal, "same", method="direct") ** 2)
+            + np.sum(scipy.signal.correlate(signal, kernel) * signal[0])
+            + np.sum(np.cos(scipy.signal.convolve(signal, kernel, "valid"))))
+
+
 @pytest.mark.parametrize("target", TARGETS)
 def test_convolutions(target):
     _check(smoothing_fit, (SIGNAL, KERNEL), (0, 1), target)
+    _check(scipy_filters, (SIGNAL, KERNEL), (0, 1), target)
+
+
+def filter_by_mode(signal, kernel, mode):
+    return np.sum(scipy.signal.convolve(signal, kernel, mode))
+
+
+def test_scipy_signal_refusals():
+    with pytest.raises(sg.NoAdjointError, match="mode"):
+        sg.grad(filter_by_mode, target="python")(SIGNAL, KERNEL, "same")
+    with pytest.raises(sg.NoAdjointError, match="not 1-D"):
+        sg.grad(scipy_filters, target="python")(X, X)
 
 
 # --- polynomials --------------------------------------------------------------------------------------
@@ -295,7 +317,8 @@ def differences_and_integrals(x):
 
 def filtered_energy(x):
     smooth = np.convolve(x, x[:3] * 0.5, "same")
-    return np.sum(smooth ** 2) + np.sum(np.correlate(x ** 2, x[1:3], "full") * x[0])
+    return (np.sum(smooth ** 2) + np.sum(np.correlate(x ** 2, x[1:3], "full") * x[0])
+            + np.sum(scipy.signal.convolve(x[:2], x ** 2, "same") ** 2))
 
 
 def polynomial_energy(x):
