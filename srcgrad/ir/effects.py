@@ -77,6 +77,7 @@ HELPERS: dict[str, Helper] = _table(
     Helper("hstack_axis", pure=True, shape_of=0),
     Helper("rollaxis_destination", pure=True, shape_of=0),
     Helper("centred_index", pure=True),
+    Helper("gamma_pole", pure=True),
     # products and norms (srcgrad.rules.einsum, products, norms): shapes and constants read
     # from their operands, and cotangents built as new arrays
     *(Helper(name, pure=True) for name in

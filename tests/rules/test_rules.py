@@ -30,6 +30,7 @@ import zlib
 import numba
 import numpy as np
 import pytest
+import scipy.special
 from numba.core import config
 from numba.core.caching import Cache
 from numba.np.numpy_support import as_dtype
@@ -38,6 +39,7 @@ from rule_table import NONDIFFERENTIABLE, ROWS, Const, Index, Mask, Real, Seq, d
 import srcgrad as sg
 from srcgrad import runtime
 from srcgrad.rules import registry
+from srcgrad.rules.registry import refused
 from srcgrad.runtime import unbroadcast
 
 DTYPES = [np.float64, np.float32]
@@ -705,3 +707,21 @@ def test_every_row_primal_and_every_rule_is_covered():
     untested = {rule.name for rule in registry.RULES.values()
                 if id(rule) not in tested and rule.name not in lists}
     assert not untested, f"rules without a row: {sorted(untested)}"
+
+
+def test_refused_parameters_are_recorded():
+    """`refused(reason)` in a rule's return: no cotangent, and the reason kept
+    for the activity analysis to refuse a call varying there."""
+    rule = registry.lookup(scipy.special.jv)
+    assert rule.cotangents[0] is None and "order of a Bessel function" in rule.refusals["v"]
+    assert set(registry.lookup(scipy.special.gammainc).refusals) == {"a"}
+    assert all(not r.refusals for r in registry.RULES.values()
+               if r.name not in {"jv_adjoint", "yv_adjoint", "iv_adjoint", "kv_adjoint",
+                                 "yn_adjoint", "ive_adjoint",
+                                 "gammainc_adjoint", "gammaincc_adjoint"})
+    with pytest.raises(sg.SrcGradError, match="one reason"):
+        registry.adjoint(object())(_refusing_without_a_reason)
+
+
+def _refusing_without_a_reason(g, ans, x, n):
+    return g, refused(n)
