@@ -11,6 +11,8 @@ A row names a registered primitive and how to draw its arguments:
   `keepdims`, an absent bound); in compiled code it is a literal, as the
   transformer writes it.
 - `Mask(shape)`: a random boolean condition.
+- `Derived(fn, of)`: `fn` of the argument `of`, made again wherever that
+  one moves (`lu_factors(a)` beside `a`), not differentiated.
 - `Seq(*specs)`: a tuple of inputs (`np.concatenate`'s `arrays`).
 - `Index(values)`: a fixed integer index array (repeats welcome), not
   differentiated.
@@ -59,6 +61,16 @@ class Matrix(Real):
 class Increasing(Real):
     """A vector increasing from `lo` to `hi`, its steps at least a third of
     the mean step apart (the knots of `np.interp`)."""
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A function of the argument `of` (a parameter's name), made from it
+    wherever it is drawn or moved (the LU factors of a matrix); not
+    differentiated itself."""
+
+    fn: object
+    of: str
 
 
 @dataclass(frozen=True)
@@ -119,6 +131,8 @@ def _describe(spec) -> str:
         return shape + ("i" if spec.integer else "") + ("±" if spec.sign else "") + domain
     if isinstance(spec, Mask):
         return "m" + ("x".join(map(str, spec.shape)) or "s")
+    if isinstance(spec, Derived):
+        return f"{spec.fn.__name__}({spec.of})"
     if isinstance(spec, Seq):
         return "[" + ",".join(_describe(s) for s in spec.specs) + "]"
     if isinstance(spec, Index):
@@ -135,6 +149,8 @@ def draw(spec, rng, dtype):
     """An argument for `spec`, drawn from `rng`, in `dtype` (a float for shape ())."""
     if isinstance(spec, Const):
         return spec.value
+    if isinstance(spec, Derived):
+        return None  # made from its argument by the test (`tests/rules/test_rules.py`)
     if isinstance(spec, Mask):
         mask = rng.random(spec.shape) < 0.5
         return bool(mask) if spec.shape == () else mask
@@ -381,6 +397,19 @@ add(
     row(runtime.from_columns, Real((2, 3, 1)), Real(V)),
     row(runtime.from_columns, Real((3, 2)), Real((3, 2))),
     row(runtime.single_matrix, Real(Q)),
+)
+# np.linalg.solve and slogdet, written from the LU factors of the forward pass (f = lu_factors(a))
+F = Derived(runtime.lu_factors, "a")
+add(
+    row(runtime.factored_solve, F, Matrix(Q), Real(V)),
+    row(runtime.factored_solve, F, Matrix(ST, sign=True), Real((3, 2))),
+    row(runtime.factored_solve, F, Matrix(ST4), Real((3, 3, 2))),
+    row(runtime.factored_solve_t, F, Matrix(Q, sign=True), Real((3, 2))),
+    row(runtime.factored_solve_t, F, Matrix(ST), Real(V)),
+    row(runtime.factored_logabsdet, F, Matrix(Q, sign=True)),
+    row(runtime.factored_logabsdet, F, Matrix(ST4)),
+    row(runtime.factored_inverse_t, F, Matrix(Q)),
+    row(runtime.factored_inverse_t, F, Matrix(ST, sign=True)),
 )
 
 # --- shapes ----------------------------------------------------------------------------------------

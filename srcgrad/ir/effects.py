@@ -62,6 +62,10 @@ HELPERS: dict[str, Helper] = _table(
     # the rules of solve with a vector, and the check of scipy.linalg's one matrix: may
     # return their operand
     *(Helper(name, pure=True) for name in ("as_columns", "from_columns", "single_matrix")),
+    # np.linalg.solve and slogdet from LU factors (srcgrad.runtime.lapack)
+    *(Helper(name, pure=True, fresh=True) for name in
+      ("lu_factors", "factored_solve", "factored_solve_t", "factored_logabsdet", "factored_sign",
+       "factored_inverse_t")),
     # np.interp's pieces (srcgrad.rules.interpolation)
     *(Helper(name, pure=True, fresh=True) for name in ("knot", "knot_grad", "interp_mask")),
     Helper("unless_given", pure=True),

@@ -28,12 +28,19 @@ number:
 - det: `g * det(A) * inv(A).T` (so it refuses a singular matrix, as `inv` does);
 - slogdet: the sign is constant; the log of the absolute determinant has
   `g * inv(A).T`.  The lowering writes `np.linalg.slogdet(a)` as the pair
-  `(slogdet_sign(a), logabsdet(a))`, to be unpacked or indexed at once;
+  `(factored_sign(f), factored_logabsdet(f, a))` of `a`'s LU factors `f =
+  lu_factors(a)`, to be unpacked or indexed at once, and the rule makes
+  `inv(A).T` from those factors (`factored_inverse_t`: LAPACK's `getri`)
+  rather than factor `A` again.  (`logabsdet(a)`, with `inv`, is the same
+  rule for `np.linalg.slogdet`'s signature);
 - inv: `-X.T @ g @ X.T` for `X = inv(A)`;
 - solve: with `b` and `x` as columns (`as_columns`: a vector is one),
   `bb = solve(A.T, g)` for `b` (summed over the batch axes it was broadcast
-  along), `-bb x.T` for `A` (two solves with `A.T` when both are
-  differentiated: each cotangent is its own expression);
+  along), `-bb x.T` for `A`.  The lowering writes `np.linalg.solve(a, b)`
+  as `factored_solve(lu_factors(a), a, b)`, and the rule solves with `A.T`
+  from the same factors (`factored_solve_t`: LAPACK's `getrs`): each
+  cotangent is its own expression, so `bb` is computed twice where both
+  are differentiated, but neither factors `A` again;
 - cholesky (`L` from the lower triangle of `A`): `S = L^-T Φ(L.T g) L^-1`
   (Φ: the lower triangle, the diagonal halved; two solves with `L.T`), and
   `A`'s cotangent is `S + S.T` below the diagonal, `S`'s own on it and zero
@@ -65,11 +72,17 @@ from ..runtime import (
     dot,
     dot_grad_left,
     dot_grad_right,
+    factored_inverse_t,
+    factored_logabsdet,
+    factored_sign,
+    factored_solve,
+    factored_solve_t,
     fold_lower,
     from_columns,
     half_lower,
     inv,
     logabsdet,
+    lu_factors,
     matmul,
     matrix_inner,
     matrix_scale,
@@ -236,6 +249,41 @@ def from_columns_adjoint(g, ans, x, b):
     return as_columns(sum_to(g, np.shape(ans)), b), None
 
 
+# --- from LU factors (np.linalg.solve and slogdet: runtime/lapack.py) ---------------------------
+# Each function of the factors f = lu_factors(a) takes `a` too, for its rule: the
+# cotangent goes to `a`, the factors being a constant of the gradient.
+
+
+@adjoint(factored_solve)
+def factored_solve_adjoint(g, ans, f, a, b):
+    return (None,
+            -sum_to(product(factored_solve_t(f, a, as_columns(sum_to(g, np.shape(ans)), b)),
+                            np.swapaxes(as_columns(ans, b), -1, -2)), np.shape(a)),
+            sum_to(from_columns(factored_solve_t(f, a, as_columns(sum_to(g, np.shape(ans)), b)),
+                                b), np.shape(b)))
+
+
+@adjoint(factored_solve_t)
+def factored_solve_t_adjoint(g, ans, f, a, b):
+    # y = a.T^-1 b: with w = a^-1 g, a has -y w.T and b has w
+    return (None,
+            -sum_to(product(as_columns(ans, b), np.swapaxes(factored_solve(
+                f, a, as_columns(sum_to(g, np.shape(ans)), b)), -1, -2)), np.shape(a)),
+            sum_to(from_columns(factored_solve(f, a, as_columns(sum_to(g, np.shape(ans)), b)),
+                                b), np.shape(b)))
+
+
+@adjoint(factored_logabsdet)
+def factored_logabsdet_adjoint(g, ans, f, a):
+    return None, matrix_scale(sum_to(g, shape_of(ans)), factored_inverse_t(f, a))
+
+
+@adjoint(factored_inverse_t)
+def factored_inverse_t_adjoint(g, ans, f, a):
+    # y = inv(a).T: a has -y g.T y
+    return None, -product(ans, product(np.swapaxes(sum_to(g, np.shape(ans)), -1, -2), ans))
+
+
 @adjoint(single_matrix)
 def single_matrix_adjoint(g, ans, a):
     return single_matrix(sum_to(g, np.shape(ans)))
@@ -244,15 +292,25 @@ def single_matrix_adjoint(g, ans, a):
 for _primal, _impl in [(np.linalg.det, det), (np.linalg.inv, inv), (np.linalg.solve, solve),
                        (np.linalg.cholesky, cholesky)]:
     replace(_primal, _impl)
-nondifferentiable(slogdet_sign)
+nondifferentiable(slogdet_sign, lu_factors, factored_sign)
 
 
 def _expand_slogdet(arguments: dict, lowering):
-    """`np.linalg.slogdet(a)` as the pair of its parts, each a value of its own."""
+    """`np.linalg.slogdet(a)` as the pair of its parts, each a value of its own,
+    from `a`'s LU factors (`lu_factors`), which the rule reuses."""
     a = arguments["a"]
-    sign = lowering.emit_call(slogdet_sign, [a], [])
-    logdet = lowering.emit_call(logabsdet, [a], [])
+    factors = lowering.emit_call(lu_factors, [a], [])
+    sign = lowering.emit_call(factored_sign, [factors], [])
+    logdet = lowering.emit_call(factored_logabsdet, [factors, a], [])
     return lowering.temp(ast.Tuple([sign, logdet], ast.Load()), TUPLE)
 
 
+def _expand_solve(arguments: dict, lowering):
+    """`np.linalg.solve(a, b)` from `a`'s LU factors, which the rule reuses."""
+    a = arguments["a"]
+    factors = lowering.emit_call(lu_factors, [a], [])
+    return lowering.emit_call(factored_solve, [factors, a, arguments["b"]], [])
+
+
 expand(np.linalg.slogdet, _expand_slogdet)
+expand(np.linalg.solve, _expand_solve)

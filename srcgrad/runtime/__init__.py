@@ -20,7 +20,7 @@ The modules, by job:
   read from, for tiles, pads, rotations, takes, splits, sorts;
 - `elementwise`, `steps`, `spectral`, `reductions`, `prod`, `shapes`, `joins`,
   `rearrange`, `ranges`, `linalg`, `matrices`, `norms`, `matrix_norms`,
-  `decompositions`, `triangular`, `lu`, `sylvester`, `products`, `kron`, `powers`: the
+  `decompositions`, `triangular`, `lu`, `lapack`, `sylvester`, `products`, `kron`, `powers`: the
   replacements of NumPy functions Numba cannot compile as written, and the
   helpers their rules call;
 - `statistics`, `orderstats`, `cumulative`, `signals`, `convolution`, `interpolation`,
@@ -91,6 +91,14 @@ from .guards import copy_value, refuse_inplace_alias, refuse_shared, stop_gradie
 from .interpolation import interp, interp_mask, knot, knot_grad, unless_given
 from .joins import concat_pad, concat_part, concatenate, stack, stack_pad, stack_part
 from .kron import cross, kron, kron_grad_left, kron_grad_right
+from .lapack import (
+    factored_inverse_t,
+    factored_logabsdet,
+    factored_sign,
+    factored_solve,
+    factored_solve_t,
+    lu_factors,
+)
 from .linalg import dot, dot_grad_left, dot_grad_right, matmul, product
 from .lists import (
     list_append,
@@ -290,7 +298,8 @@ __all__ = [
     "dot", "matmul", "product", "dot_grad_left", "dot_grad_right", "trace_grad", "norm",
     "vector_argument", "vector_operand", "det", "slogdet_sign", "logabsdet", "inv", "solve", "cholesky",
     "half_lower", "mirror_lower", "fold_lower", "matrix_scale", "matrix_inner", "as_columns",
-    "from_columns", "single_matrix",
+    "from_columns", "single_matrix", "lu_factors", "factored_solve", "factored_solve_t",
+    "factored_logabsdet", "factored_sign", "factored_inverse_t",
     # lists that grow in a loop
     "new_list", "list_append", "list_length", "list_index", "stack_list", "list_zeros",
     "shape_size", "unravel", "merged_shape",

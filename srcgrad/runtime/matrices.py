@@ -127,8 +127,8 @@ def _lapack_cholesky(a):
 def _batch_size(shape):
     """The number of matrices in a stack of this shape (all but its last two axes)."""
     count = 1
-    for d in shape[:-2]:
-        count *= d
+    for k in range(len(shape) - 2):
+        count *= shape[k]
     return count
 
 

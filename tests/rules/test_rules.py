@@ -34,7 +34,7 @@ import scipy.special
 from numba.core import config
 from numba.core.caching import Cache
 from numba.np.numpy_support import as_dtype
-from rule_table import NONDIFFERENTIABLE, ROWS, Const, Index, Mask, Real, Seq, draw
+from rule_table import NONDIFFERENTIABLE, ROWS, Const, Derived, Index, Mask, Real, Seq, draw
 
 import srcgrad as sg
 from srcgrad import runtime
@@ -101,14 +101,14 @@ class Case:
         assert self.rule is not None, f"no rule for {row.id}"
         specs = self.rule.signature.bind(*row.args, **{k: Const(v) for k, v in row.kwargs.items()})
         specs.apply_defaults()
-        self.specs = {p: s if isinstance(s, (Real, Const, Mask, Seq, Index)) else Const(s)
+        self.specs = {p: s if isinstance(s, (Real, Const, Mask, Seq, Index, Derived)) else Const(s)
                       for p, s in specs.arguments.items()}
         # A draw within a few steps of a kink or a tie (maximum, clip) would make finite
         # differences meaningless: such draws are redrawn, told by two step sizes disagreeing.
         for attempt in range(8):
             seed = zlib.crc32(f"{row.id}/{np.dtype(dtype).name}/{attempt}".encode())
             rng = np.random.default_rng(seed)
-            self.values = {p: draw(s, rng, dtype) for p, s in self.specs.items()}
+            self.values = self.derive({p: draw(s, rng, dtype) for p, s in self.specs.items()})
             self.directions = {p: _direction(s, rng) for p, s in self.specs.items()}
             self.ans = self.primal(self.values)
             self.u = self.cotangent_like(self.ans, rng)
@@ -117,6 +117,13 @@ class Case:
             coarse, fine = self.finite_difference(STEP), self.finite_difference(STEP / 8)
             if abs(coarse - fine) <= 1e-6 * (1 + abs(fine)):
                 break
+
+    def derive(self, values):
+        """`values` with the `Derived` arguments made from their own."""
+        for p, s in self.specs.items():
+            if isinstance(s, Derived):
+                values[p] = s.fn(values[s.of])
+        return values
 
     def primal(self, values):
         """The primal at `values`, passing only what the row passes (builtins
@@ -147,7 +154,8 @@ class Case:
         return dict(zip(self.rule.params, out if len(self.rule.params) > 1 else (out,)))
 
     def objective(self, t):
-        values = {p: _moved(self.values[p], self.directions[p], t) for p in self.values}
+        values = self.derive({p: _moved(self.values[p], self.directions[p], t)
+                              for p in self.values})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             result = np.asarray(self.primal(values), np.float64)
