@@ -79,7 +79,7 @@ def check_case(case) -> tuple[bool, str]:
 
     args = case.make_small()
     try:
-        compiled = numba.njit(case.fn)(*args)
+        compiled = numba.njit(case.primal)(*args)
     except Exception as exc:
         return False, f"numba.njit cannot compile the primal: {type(exc).__name__}: " \
                       f"{str(exc).strip().splitlines()[0]}"

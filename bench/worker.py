@@ -103,7 +103,7 @@ def run_case(case, options, peers) -> dict:
     reference = reference if isinstance(reference, tuple) else (reference,)
     record["srcgrad"] = dict(timed, status="ok")
     progress(f"{case.name}: numba primal")
-    primal = numba.njit(case.fn)
+    primal = numba.njit(case.primal)
     try:
         record["primal"] = measure(lambda: primal(*args), options.repeats, options.budget)
         record["primal"].pop("result")
