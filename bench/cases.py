@@ -4,7 +4,9 @@ Each case gives the function, its arguments (at the benchmark's size and at
 a small size for `--quick` and for the finite-difference check in
 `bench/check.py`), and the parameters to differentiate.  The same function
 is compiled with `numba.njit` for the primal time, and differentiated by
-srcgrad for the gradient time.  `key` names the function for the peers
+srcgrad for the gradient time (where Numba cannot compile the function, a
+SciPy call, `numpy_form` is the same computation in NumPy, compiled for the
+primal time in its place).  `key` names the function for the peers
 (`bench/peers/`): each peer writes its own idiomatic version of it, and two
 cases with the same key differ only in size.
 """
@@ -16,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.special
 
 
 @dataclass(frozen=True)
@@ -26,9 +29,15 @@ class Case:
     make_args: Callable[[], tuple]
     make_small: Callable[[], tuple]
     wrt: tuple[int, ...] = (0,)
+    numpy_form: Callable | None = None
 
     def args(self, quick: bool = False) -> tuple:
         return self.make_small() if quick else self.make_args()
+
+    @property
+    def primal(self) -> Callable:
+        """What `numba.njit` compiles for the primal time."""
+        return self.numpy_form or self.fn
 
 
 def seed_f(a):
@@ -153,6 +162,28 @@ def gauss_sine(x):
     return np.sum(np.sin(x) * np.exp(-x * x))
 
 
+def log_determinant(a):
+    """log |det a| by np.linalg.slogdet (one LU factorization)."""
+    sign, logdet = np.linalg.slogdet(a)
+    return logdet
+
+
+def solve_energy(a, b):
+    """The squared norm of the solution of a linear system with many right-hand sides."""
+    x = np.linalg.solve(a, b)
+    return np.sum(x * x)
+
+
+def log_sum_exp(x):
+    return scipy.special.logsumexp(x)
+
+
+def log_sum_exp_numpy(x):
+    """SciPy's log-sum-exp in NumPy (the largest element taken out), for Numba."""
+    top = np.max(x)
+    return np.log(np.sum(np.exp(x - top))) + top
+
+
 def _rng():
     return np.random.default_rng(0)
 
@@ -165,6 +196,15 @@ def _logistic_args(rows, cols):
     rng = _rng()
     return (rng.normal(size=cols) * 0.1, rng.normal(size=(rows, cols)),
             (rng.uniform(size=rows) > 0.5).astype(np.float64))
+
+
+def _matrix(n):
+    """A well-conditioned n-by-n matrix: normal entries, a heavy diagonal."""
+    return _rng().normal(size=(n, n)) + 2.0 * np.sqrt(n) * np.eye(n)
+
+
+def _solve_args(n, rhs):
+    return _matrix(n), np.random.default_rng(1).normal(size=(n, rhs))
 
 
 def _nbody_args(n):
@@ -211,6 +251,13 @@ CASES = [
          lambda: _mlp_args(256, 128, 256, 10), lambda: _mlp_args(6, 4, 5, 3), (0, 1, 2, 3)),
     Case("sum(sin(x) exp(-x^2)), 1e6", "gauss_sine", gauss_sine,
          lambda: (_rng().normal(size=1_000_000),), lambda: (_rng().normal(size=11),)),
+    Case("np.linalg.slogdet, 200x200", "slogdet", log_determinant,
+         lambda: (_matrix(200),), lambda: (_matrix(5),)),
+    Case("np.linalg.solve, 200x200, 50 right-hand sides", "solve", solve_energy,
+         lambda: _solve_args(200, 50), lambda: _solve_args(5, 3), (0, 1)),
+    Case("scipy.special.logsumexp, 1e6", "logsumexp", log_sum_exp,
+         lambda: (_rng().normal(size=1_000_000),), lambda: (_rng().normal(size=11),),
+         numpy_form=log_sum_exp_numpy),
 ]
 
 # The 10^6-step scalar loop whose gradient's peak memory is measured

@@ -87,7 +87,7 @@ def check_outcome(case, grad=None, primal=None) -> tuple[str, str]:
 
     args = case.make_small()
     try:
-        compiled = (primal or numba.njit(case.fn))(*args)
+        compiled = (primal or numba.njit(case.primal))(*args)
     except Exception as exc:
         return "primal", f"numba.njit cannot compile the primal: {type(exc).__name__}: " \
                          f"{str(exc).strip().splitlines()[0]}"

@@ -83,7 +83,7 @@ def star_args(*xs):  # <- error
 
 
 def no_rule(x):
-    return special.jv(1.5, x) * 2.0  # <- error
+    return special.struve(1.5, x) * 2.0  # <- error
 
 
 def opaque_inactive(x, n):

@@ -3,7 +3,11 @@
 `numerical_gradient(f, args, wrt, grad_ys)` perturbs each element of each
 `wrt` argument (in float64) and differentiates `sum(grad_y * output)` over
 the outputs: what srcgrad's reverse mode must return.  `assert_gradient`
-compares srcgrad's result with it.
+compares srcgrad's result with it.  `numerical_hvp(f, args, wrt, along)`
+is a second derivative from `f` alone: the gradient, with respect to the
+`wrt` arguments, of the derivative of `f` along the directions `along`
+(what srcgrad's gradient of its own gradient, seeded with those
+directions, must return).
 """
 
 from __future__ import annotations
@@ -86,3 +90,35 @@ def assert_gradient(df, f, args, wrt=0, grad_ys=None, rtol=1e-5, atol=1e-6):
         np.testing.assert_allclose(np.asarray(g, dtype=np.float64), w, rtol=rtol, atol=atol,
                                    err_msg=f"gradient {k}")
     return got
+
+
+def numerical_hvp(f, args, wrt, along: dict, eps=1e-4):
+    """The gradient with respect to args[wrt] (an index, or a tuple of them) of
+    the derivative of `f` along `along` ({argument index: direction}), by
+    central differences of central differences of `f` itself, in float64:
+    `(f(+h e_i, +t d) - f(+h e_i, -t d) - f(-h e_i, +t d) + f(-h e_i, -t d)) / (4 h t)`."""
+    base = [_as_float64(a) for a in args]
+
+    def moved(k, j, h, t):
+        values = [np.copy(a) if isinstance(a, np.ndarray) else a for a in base]
+        for index, direction in along.items():
+            values[index] = values[index] + t * np.asarray(direction, np.float64)
+            if np.ndim(values[index]) == 0:
+                values[index] = float(values[index])
+        if isinstance(values[k], np.ndarray):
+            values[k].reshape(-1)[j] += h
+        else:
+            values[k] = values[k] + h
+        return _objective(f, values, None)
+
+    single = isinstance(wrt, int)
+    grads = []
+    for k in ((wrt,) if single else tuple(wrt)):
+        g = np.zeros(np.shape(base[k]))
+        for j in range(g.size):
+            value = base[k].reshape(-1)[j] if isinstance(base[k], np.ndarray) else base[k]
+            h = eps * max(1.0, abs(value))
+            g.reshape(-1)[j] = (moved(k, j, h, eps) - moved(k, j, h, -eps)
+                                - moved(k, j, -h, eps) + moved(k, j, -h, -eps)) / (4 * h * eps)
+        grads.append(g if np.ndim(base[k]) else float(g))
+    return grads[0] if single else tuple(grads)

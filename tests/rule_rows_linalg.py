@@ -1,12 +1,15 @@
 """Rule-table rows of the matrix decompositions (`srcgrad/rules/decompositions.py`,
-`srcgrad/rules/scipy_linalg.py`): the parts of `np.linalg.eigh`, `svd`, `qr`,
-`lstsq`, `pinv`, and the triangular solves of `scipy.linalg`, each as the
-function of one result that the lowering writes them with.
+`srcgrad/rules/scipy_linalg.py`, `srcgrad/rules/matrix_functions.py`): the parts
+of `np.linalg.eigh`, `svd`, `qr`, `lstsq`, `pinv`, and the triangular solves of
+`scipy.linalg`, each as the function of one result that the lowering writes
+them with; Sylvester equations and matrix square roots.
 
 Domains: symmetric positive definite matrices for eigh (distinct
 eigenvalues, well apart); generic matrices for svd and qr (distinct,
 nonzero singular values, full rank); matrices with a heavy diagonal for the
-triangular solves."""
+triangular solves, the Sylvester equations (no eigenvalue of `a` the
+negative of one of `b`) and the square roots (eigenvalues near n, off the
+negative real axis; symmetric or not)."""
 
 from __future__ import annotations
 
@@ -69,4 +72,14 @@ add(
     row(scipy.linalg.eigh, Matrix(Q, spd=True), eigvals_only=True),
     row(scipy.linalg.solve_triangular, Matrix(Q), Real((3,))),
     row(scipy.linalg.solve_triangular, Matrix(Q), Real((3, 2)), lower=True),
+)
+
+# Sylvester equations a x + x b = q, and principal square roots
+add(
+    row(scipy.linalg.solve_sylvester, Matrix(Q), Matrix((2, 2)), Real((3, 2))),
+    row(scipy.linalg.solve_sylvester, Matrix(Q, sign=True), Matrix(Q), Real(Q)),
+    row(runtime.sylvester, Matrix((2, 2)), Matrix(Q), Real((2, 3))),
+    row(scipy.linalg.sqrtm, Matrix(Q, spd=True)),
+    row(scipy.linalg.sqrtm, Matrix((4, 4))),
+    row(runtime.sqrtm, Matrix(Q)),
 )

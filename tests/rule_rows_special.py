@@ -1,7 +1,12 @@
 """Rule-table rows of SciPy's special functions (`srcgrad/rules/special.py`),
 each on a domain where it is smooth, away from poles (gamma at the
 non-positive integers), kinks (`i0e` and `i1e` at 0) and the ends of its
-domain (`logit`, `erfinv`, `ndtri`)."""
+domain (`logit`, `erfinv`, `ndtri`); the Bessel functions of the second kind
+(`yv`, `kv`, `y0`, `y1`) and those of a non-integer order on positive
+arguments.  The orders of the Bessel functions and the `a` of the
+incomplete gamma functions are constants: their cotangents are refused
+(`registry.refused`).  `rgamma` (1/Γ, entire) on both sides of its zeros
+(Γ's poles), which `test_special_calls.py` checks exactly."""
 
 from __future__ import annotations
 
@@ -42,4 +47,31 @@ add(
     row(runtime.xlogy, Real(V), Real(S, 0.1, 3)),
     row(math.lgamma, Real(S, 0.5, 4), math=True),
     row(math.gamma, Real(S, 0.5, 3), math=True),
+)
+
+# Bessel functions of real order, in their argument
+for fn, lo in ((sp.jv, -4.0), (sp.yv, 0.5), (sp.iv, -3.0), (sp.kv, 0.5)):
+    add(
+        row(fn, Const(1), Real(M, lo, 4.0)),
+        row(fn, Const(0.5), Real(V, 0.5, 4.0)),
+        row(fn, Const(2.5), Real(S, 0.5, 4.0)),
+    )
+for fn, lo in ((sp.j0, -4.0), (sp.j1, -4.0), (sp.y0, 0.5), (sp.y1, 0.5)):
+    add(row(fn, Real(S, lo, 4.0)), row(fn, Real(M, lo, 4.0)))
+add(
+    row(runtime.jv, Const(-1.5), Real(V, 0.5, 4.0)),
+    row(runtime.kv, Const(0), Real(V, 0.5, 4.0)),
+    row(sp.yn, Const(0), Real(M, 0.5, 4.0)),
+    row(sp.yn, Const(2), Real(V, 0.5, 4.0)),
+    row(sp.ive, Const(1), Real(M, 0.2, 3.0, sign=True)),
+    row(sp.ive, Const(0.5), Real(V, 0.2, 3.0)),
+    # the incomplete gamma functions, in x
+    row(sp.gammainc, Const(2.5), Real(M, 0.1, 5.0)),
+    row(sp.gammainc, Const(0.7), Real(S, 0.1, 5.0)),
+    row(sp.gammaincc, Const(1.5), Real(M, 0.1, 5.0)),
+    row(runtime.gammainc, Const(3), Real(V, 0.1, 5.0)),
+    # 1/Γ, on both sides of its zeros at 0, -1, -2
+    row(sp.rgamma, Real(M, -2.9, 3.0)),
+    row(sp.rgamma, Real(S, 0.5, 4.0)),
+    row(runtime.rgamma, Real(V, -3.0, 0.0)),
 )

@@ -1,12 +1,13 @@
 """Rule-table rows of the statistics and signal family (`srcgrad.rules.statistics`,
-`orderstats`, `signals`, `convolution`, `polynomials`): each row drawn where
-the function is smooth (random draws keep order statistics away from ties by
-much more than the finite-difference step)."""
+`orderstats`, `signals`, `convolution`, `polynomials`, `interpolation`): each
+row drawn where the function is smooth (random draws keep order statistics
+away from ties, and points away from knots, by much more than the
+finite-difference step)."""
 
 from __future__ import annotations
 
 import numpy as np
-from rule_table import Const, Real, add, row
+from rule_table import Const, Increasing, Real, add, row
 
 from srcgrad import runtime
 
@@ -104,4 +105,21 @@ add(
     row(runtime.cumprod_grad, Real((12,)), Real(M, -3, 3, integer=True)),
     row(runtime.cumprod_jvp, Real(M), Real(M, -3, 3, integer=True), Const(0)),
     row(runtime.cumprod_jvp, Real(M), Real(M, -3, 3, integer=True)),
+)
+
+# np.interp: knots from 0 to 4, points on both sides of them (the ends: fp's, or left and right)
+KNOTS = Increasing((5,), 0.0, 4.0)
+for fn in (np.interp, runtime.interp):
+    add(
+        row(fn, Real(M, -1.0, 5.0), KNOTS, Real((5,))),
+        row(fn, Real(V, -1.0, 5.0), KNOTS, Real((5,)), Real(S), Real(S)),
+        row(fn, Real(S, 0.0, 4.0), KNOTS, Real((5,))),
+    )
+add(
+    row(np.interp, Real(T, -1.0, 5.0), KNOTS, Real((5,)), Const(None), Real(S)),
+    row(np.interp, Real(M, -1.0, 5.0), Increasing((2,), 0.0, 4.0), Real((2,)), left=0.5),
+    row(runtime.knot, Real((5,)), Real(M, -1.0, 5.0), KNOTS, Const(0)),
+    row(runtime.knot, Real((5,)), Real(S, -1.0, 5.0), KNOTS, Const(1)),
+    row(runtime.knot_grad, Real(M), Real((5,)), Real(M, -1.0, 5.0), KNOTS, Const(1)),
+    row(runtime.knot_grad, Real(S), Real((5,)), Real(S, -1.0, 5.0), KNOTS, Const(0)),
 )

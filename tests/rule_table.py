@@ -11,13 +11,18 @@ A row names a registered primitive and how to draw its arguments:
   `keepdims`, an absent bound); in compiled code it is a literal, as the
   transformer writes it.
 - `Mask(shape)`: a random boolean condition.
+- `Derived(fn, of)`: `fn` of the argument `of`, made again wherever that
+  one moves (`lu_factors(a)` beside `a`), not differentiated.
 - `Seq(*specs)`: a tuple of inputs (`np.concatenate`'s `arrays`).
 - `Index(values)`: a fixed integer index array (repeats welcome), not
   differentiated.
+- `Increasing(shape, lo, hi)`: a vector from `lo` to `hi`, increasing by
+  steps that differ at most threefold (knots), differentiated as `Real`.
 - `Matrix(shape)`: a square matrix, well conditioned (`n * I` plus entries
   uniform in [-1, 1]; with `sign=True` its first row negated, so that its
   determinant is negative; with `spd=True`, `B B^T + n * I`: symmetric
-  positive definite), differentiated as `Real`.
+  positive definite), differentiated as `Real`; a stack of them where the
+  shape has more than two axes (`sign=True` negates its first matrix).
 
 Each domain keeps the function smooth there, away from kinks and ties by
 much more than the finite-difference step.
@@ -50,6 +55,22 @@ class Real:
 @dataclass(frozen=True)
 class Matrix(Real):
     spd: bool = False
+
+
+@dataclass(frozen=True)
+class Increasing(Real):
+    """A vector increasing from `lo` to `hi`, its steps at least a third of
+    the mean step apart (the knots of `np.interp`)."""
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A function of the argument `of` (a parameter's name), made from it
+    wherever it is drawn or moved (the LU factors of a matrix); not
+    differentiated itself."""
+
+    fn: object
+    of: str
 
 
 @dataclass(frozen=True)
@@ -102,12 +123,16 @@ def _describe(spec) -> str:
     if isinstance(spec, Matrix):
         shape = "x".join(map(str, spec.shape))
         return ("spd" if spec.spd else "mat") + shape + ("±" if spec.sign else "")
+    if isinstance(spec, Increasing):
+        return f"up{spec.shape[0]}[{spec.lo},{spec.hi}]"
     if isinstance(spec, Real):
         shape = "x".join(map(str, spec.shape)) or "s"
         domain = "" if (spec.lo, spec.hi) == (-2.0, 2.0) else f"[{spec.lo},{spec.hi}]"
         return shape + ("i" if spec.integer else "") + ("±" if spec.sign else "") + domain
     if isinstance(spec, Mask):
         return "m" + ("x".join(map(str, spec.shape)) or "s")
+    if isinstance(spec, Derived):
+        return f"{spec.fn.__name__}({spec.of})"
     if isinstance(spec, Seq):
         return "[" + ",".join(_describe(s) for s in spec.specs) + "]"
     if isinstance(spec, Index):
@@ -124,6 +149,8 @@ def draw(spec, rng, dtype):
     """An argument for `spec`, drawn from `rng`, in `dtype` (a float for shape ())."""
     if isinstance(spec, Const):
         return spec.value
+    if isinstance(spec, Derived):
+        return None  # made from its argument by the test (`tests/rules/test_rules.py`)
     if isinstance(spec, Mask):
         mask = rng.random(spec.shape) < 0.5
         return bool(mask) if spec.shape == () else mask
@@ -134,8 +161,12 @@ def draw(spec, rng, dtype):
     if isinstance(spec, Matrix):
         n = spec.shape[-1]
         b = rng.uniform(-1.0, 1.0, spec.shape)
-        value = b @ b.T + n * np.eye(n) if spec.spd else b + n * np.eye(n)
+        value = b @ np.swapaxes(b, -1, -2) + n * np.eye(n) if spec.spd else b + n * np.eye(n)
         value[0] *= -1.0 if spec.sign else 1.0
+        return value.astype(dtype)
+    if isinstance(spec, Increasing):
+        steps = rng.uniform(0.5, 1.5, spec.shape[0] - 1)
+        value = spec.lo + (spec.hi - spec.lo) * np.concatenate([[0.0], np.cumsum(steps)]) / np.sum(steps)
         return value.astype(dtype)
     if spec.integer:
         value = rng.integers(int(spec.lo), int(spec.hi) + 1, spec.shape)
@@ -340,6 +371,46 @@ add(
     row(runtime.mirror_lower, Real(Q)),
     row(runtime.fold_lower, Real(Q)),
 )
+# stacks of matrices: leading batch axes, looped over compiled (Numba's np.linalg takes 2-D)
+ST, ST4 = (2, 3, 3), (2, 1, 3, 3)
+for fn in (np.linalg.det, runtime.det, runtime.logabsdet, np.linalg.inv, runtime.inv):
+    add(row(fn, Matrix(ST, sign=True)), row(fn, Matrix(ST4)))
+for fn in (np.linalg.solve, runtime.solve):
+    add(
+        row(fn, Matrix(ST), Real(V)),  # one vector, solved with every matrix
+        row(fn, Matrix(ST, sign=True), Real((3, 2))),
+        row(fn, Matrix(ST4), Real((3, 3, 2))),  # batch axes broadcast
+        row(fn, Matrix(Q), Real((2, 3, 1))),
+    )
+for fn in (np.linalg.cholesky, runtime.cholesky):
+    add(row(fn, Matrix(ST, spd=True)), row(fn, Matrix(ST4, spd=True)))
+add(
+    row(runtime.half_lower, Real(ST)),
+    row(runtime.mirror_lower, Real(ST)),
+    row(runtime.fold_lower, Real(ST4)),
+    row(runtime.matrix_scale, Real(S), Real(Q)),
+    row(runtime.matrix_scale, Real((2,)), Real(ST)),
+    row(runtime.matrix_inner, Real(Q), Real(Q)),
+    row(runtime.matrix_inner, Real((2, 1, 3, 2)), Real((2, 1, 3, 2))),
+    row(runtime.as_columns, Real(V), Real(V)),
+    row(runtime.as_columns, Real((2, 3, 2)), Real((3, 2))),
+    row(runtime.from_columns, Real((2, 3, 1)), Real(V)),
+    row(runtime.from_columns, Real((3, 2)), Real((3, 2))),
+    row(runtime.single_matrix, Real(Q)),
+)
+# np.linalg.solve and slogdet, written from the LU factors of the forward pass (f = lu_factors(a))
+F = Derived(runtime.lu_factors, "a")
+add(
+    row(runtime.factored_solve, F, Matrix(Q), Real(V)),
+    row(runtime.factored_solve, F, Matrix(ST, sign=True), Real((3, 2))),
+    row(runtime.factored_solve, F, Matrix(ST4), Real((3, 3, 2))),
+    row(runtime.factored_solve_t, F, Matrix(Q, sign=True), Real((3, 2))),
+    row(runtime.factored_solve_t, F, Matrix(ST), Real(V)),
+    row(runtime.factored_logabsdet, F, Matrix(Q, sign=True)),
+    row(runtime.factored_logabsdet, F, Matrix(ST4)),
+    row(runtime.factored_inverse_t, F, Matrix(Q)),
+    row(runtime.factored_inverse_t, F, Matrix(ST, sign=True)),
+)
 
 # --- shapes ----------------------------------------------------------------------------------------
 
@@ -457,6 +528,15 @@ for fn in (np.hstack, np.vstack):
         row(fn, Seq((Real(S), Real(S), Real((1,)))), numba=False),
     )
 add(row(np.vstack, Seq((Real((4,)), Real(M))), numba=False))
+if hasattr(np, "row_stack"):  # vstack's old name, where NumPy still has it
+    add(row(np.row_stack, Seq((Real(V), Real(V))), numba=False),
+        row(np.row_stack, Seq((Real((4,)), Real(M))), numba=False))
+add(
+    row(np.rollaxis, Real(T), Const(2)),
+    row(np.rollaxis, Real(T), Const(0), Const(3)),
+    row(np.rollaxis, Real(T), Const(-1), Const(-2)),
+    row(np.rollaxis, Real(M), Const(1), start=1),
+)
 
 # --- ranges of float ends ----------------------------------------------------------------------------
 

@@ -11,8 +11,10 @@ whole function (flow-insensitive), so it can only err on the side of activity.
 (comparisons, `len`, `np.floor`, ...) are never varied.
 
 Guarantees to the reverse sweep: every call it meets on an active path has a
-rule (else `NoAdjointError` was raised here), and tuple values and
-`and`/`or` on active values were refused.
+rule (else `NoAdjointError` was raised here), no such call varies in a
+parameter its rule refuses (`registry.refused`: `NoAdjointError` with the
+rule's reason), and tuple values and `and`/`or` on active values were
+refused.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import ast
 from dataclasses import dataclass
 
 from .. import ir
-from ..errors import UnsupportedSyntaxError
+from ..errors import NoAdjointError, UnsupportedSyntaxError
 from .operations import OpKind, no_adjoint, operand_names, operation
 
 __all__ = ["Activity", "analyse"]
@@ -69,10 +71,23 @@ def _check(stmt: ir.Assign, op, activity: Activity) -> None:
         return
     if op.kind is OpKind.OPAQUE and any(activity.varied & ir.names_in(stmt.value)):
         raise no_adjoint(stmt)
+    if op.kind is OpKind.RULE and op.rule.refusals:
+        _check_refused(stmt, op, activity)
     if op.kind is OpKind.TUPLE:
         raise UnsupportedSyntaxError(
             "a tuple of differentiable values cannot be kept in a variable; unpack it "
             "('a, b = ...') or pass its parts separately", stmt.origin.file, stmt.origin.line)
+
+
+def _check_refused(stmt: ir.Assign, op, activity: Activity) -> None:
+    """A parameter whose cotangent the rule refuses must not vary."""
+    for param, reason in op.rule.refusals.items():
+        atom = op.bound.get(param)
+        elts = atom.elts if isinstance(atom, ast.Tuple) else [atom]
+        if any(isinstance(e, ast.Name) and e.id in activity.varied for e in elts):
+            raise NoAdjointError(f"'{stmt.origin.text}' is differentiated in its parameter "
+                                 f"'{param}', which srcgrad cannot do: {reason}",
+                                 stmt.origin.file, stmt.origin.line)
 
 
 def _check_boolop(stmt: ir.Assign, activity: Activity) -> None:

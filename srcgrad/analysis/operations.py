@@ -89,7 +89,7 @@ def _as_ast(value) -> ast.expr:
 
 def operand_names(stmt: ir.Assign, op: Operation) -> list[str]:
     """The variables that receive a cotangent from `stmt`, with repeats
-    (`x * x` gives x twice)."""
+    (`x * x` gives x twice), and those its rule refuses one (see `analysis.activity`)."""
     value = stmt.value
     if op.kind is OpKind.NONDIFF:
         return []
@@ -104,7 +104,9 @@ def operand_names(stmt: ir.Assign, op: Operation) -> list[str]:
     if op.kind is OpKind.OPAQUE:
         return sorted(ir.names_in(value))
     names = []
-    for param in op.diff_params():
+    # a parameter whose cotangent the rule refuses carries a derivative all the same:
+    # the activity analysis refuses the statement where it varies (`registry.refused`)
+    for param in op.diff_params() + list(op.rule.refusals):
         atom = op.bound[param]
         elts = atom.elts if isinstance(atom, ast.Tuple) else [atom]
         names += [e.id for e in elts if isinstance(e, ast.Name)]

@@ -60,7 +60,17 @@ HELPERS: dict[str, Helper] = _table(
     Helper("slogdet_sign", pure=True),
     Helper("logabsdet", pure=True),
     *(Helper(name, pure=True, fresh=True) for name in
-      ("half_lower", "mirror_lower", "fold_lower")),
+      ("half_lower", "mirror_lower", "fold_lower", "matrix_scale", "matrix_inner")),
+    # the rules of solve with a vector, and the check of scipy.linalg's one matrix: may
+    # return their operand
+    *(Helper(name, pure=True) for name in ("as_columns", "from_columns", "single_matrix")),
+    # np.linalg.solve and slogdet from LU factors (srcgrad.runtime.lapack)
+    *(Helper(name, pure=True, fresh=True) for name in
+      ("lu_factors", "factored_solve", "factored_solve_t", "factored_logabsdet", "factored_sign",
+       "factored_inverse_t")),
+    # np.interp's pieces (srcgrad.rules.interpolation)
+    *(Helper(name, pure=True, fresh=True) for name in ("knot", "knot_grad", "interp_mask")),
+    Helper("unless_given", pure=True),
     # the parts of np.linalg's decompositions, and the helpers of their rules
     *(Helper(name, pure=True, fresh=True) for name in
       ("eigh_values", "eigh_vectors", "gap_product", "singular_reciprocal", "svd_u", "svd_s", "svd_vt", "qr_q",
@@ -71,6 +81,9 @@ HELPERS: dict[str, Helper] = _table(
     # the cotangent of a diagonal, and the axis of np.hstack's join
     Helper("diag_grad", pure=True, fresh=True),
     Helper("hstack_axis", pure=True, shape_of=0),
+    Helper("rollaxis_destination", pure=True, shape_of=0),
+    Helper("centred_index", pure=True),
+    Helper("gamma_pole", pure=True),
     # products and norms (srcgrad.rules.einsum, products, norms): shapes and constants read
     # from their operands, and cotangents built as new arrays
     *(Helper(name, pure=True) for name in

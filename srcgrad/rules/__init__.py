@@ -12,7 +12,7 @@ Importing this package registers every rule, grouped by family:
 - `rearrange`: flips, rolls, triangles, diagonals, at-least ranks, `swapaxes`,
   `moveaxis`, `hstack`, `vstack`;
 - `linalg`: `np.dot`, `@`, `np.outer`, `np.trace`, `np.linalg.norm`, and
-  `det`, `slogdet`, `inv`, `solve`, `cholesky` of one matrix;
+  `det`, `slogdet`, `inv`, `solve`, `cholesky` of a matrix or a stack of them;
 - `spectral`: `np.fft.fftshift`, `ifftshift`, `fftfreq`, `rfftfreq`; the
   transforms, whose values are complex, refused with the reason;
 - `special`: SciPy's special functions (`gammaln`, `psi`, `erf`, `expit`, ...)
@@ -23,6 +23,7 @@ Importing this package registers every rule, grouped by family:
 - `scipy_linalg`: `scipy.linalg`'s `solve`, `inv`, `det`, `cholesky`, `eigh`,
   `solve_triangular`, `cho_factor`, `cho_solve`, `lu_factor` and `lu_solve`,
   written with NumPy's and substitutions;
+- `matrix_functions`: `scipy.linalg.solve_sylvester` and `sqrtm`;
 - `einsum`: `np.einsum` of constant subscripts, written as the operations above;
 - `products`: `tensordot`, `inner`, `vdot`, `multi_dot`, `matrix_power`, `kron`, `cross`;
 - `norms`: `np.linalg.norm`'s orders other than 2 and 'fro', written as operations;
@@ -36,8 +37,9 @@ Importing this package registers every rule, grouped by family:
 - `statistics`: `logaddexp`, `ptp`, `average`, the NaN-aware reductions, `cumprod`;
 - `orderstats`: `median`, `quantile`, `percentile`;
 - `signals`: `diff`, `gradient`, `trapezoid`;
-- `convolution`: `convolve`, `correlate` of two vectors;
+- `convolution`: `convolve`, `correlate` of two vectors, NumPy's and `scipy.signal`'s;
 - `polynomials`: `polyval`;
+- `interpolation`: `interp` (in `x`, `xp`, `fp`, `left` and `right`);
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
 
 `registry` holds the contract (`adjoint`, `nondifferentiable`, `replace`) and
@@ -56,8 +58,10 @@ from . import (  # noqa: F401  (registers)
     einsum,
     elementwise_more,
     helpers,
+    interpolation,
     linalg,
     lists,
+    matrix_functions,
     norms,
     ordering,
     orderstats,

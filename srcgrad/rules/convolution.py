@@ -9,23 +9,37 @@ of `a -> convolve(a, v)` applied to `dy`), `<c, h> = <convolve(c, v), dy>`,
 so the cotangent of `dy` is `convolve(c, v)` and that of `v` is
 `convolve_grad(dy, v, c)`; `a` enters only by its length.  Generated code
 calls `convolve` and `correlate` (Numba's take no `mode`).
+
+`scipy.signal.convolve(in1, in2, mode, method)` and `correlate` of two real
+vectors are NumPy's in modes 'full' and 'valid' (whichever is the longer);
+in 'same' they keep `len(in1)` values of the full result, centred
+(`centred_index`), where NumPy keeps `max(len(in1), len(in2))`.  The
+lowering writes them so: NumPy's function, then for 'same' a `gather` of
+the full result.  `mode` and `method` ('auto', 'direct' or 'fft': the same
+values to rounding) must be written as constants.
 """
 
 from __future__ import annotations
 
+import ast
+import inspect
+
 import numpy as np
+import scipy.signal
 
 from ..runtime import (
+    centred_index,
     convolve,
     convolve_grad,
     correlate,
     correlate_grad,
     correlate_v_grad,
+    gather,
     shape_of,
     sum_to,
     unbroadcast,
 )
-from .registry import adjoint, replace
+from .registry import Refused, adjoint, expand, nondifferentiable, replace
 
 
 @adjoint(np.convolve, convolve)
@@ -58,3 +72,34 @@ def correlate_v_grad_adjoint(g, ans, dy, a, v, mode="valid"):
 
 replace(np.convolve, convolve)
 replace(np.correlate, correlate)
+
+
+# --- scipy.signal's, of two vectors ------------------------------------------------------------
+
+
+def _constant(arguments: dict, name: str, allowed: tuple) -> str:
+    value = arguments[name]
+    if not (isinstance(value, ast.Constant) and value.value in allowed):
+        raise Refused(f"{name}={ast.unparse(value)}: srcgrad differentiates {name} "
+                      f"{', '.join(map(repr, allowed))}, written as a constant")
+    return value.value
+
+
+def _expand_signal(numpy_fn):
+    def expand_signal(arguments: dict, lowering):
+        mode = _constant(arguments, "mode", ("full", "valid", "same"))
+        _constant(arguments, "method", ("auto", "direct", "fft"))
+        in1, in2 = arguments["in1"], arguments["in2"]
+        if mode != "same":
+            return lowering.emit_call(numpy_fn, [in1, in2, ast.Constant(mode)], [])
+        full = lowering.emit_call(numpy_fn, [in1, in2, ast.Constant("full")], [])
+        return lowering.emit_call(gather, [full, lowering.emit_call(centred_index, [in1, in2], [])],
+                                  [])
+
+    return expand_signal
+
+
+for _primal, _numpy_fn in [(scipy.signal.convolve, np.convolve),
+                           (scipy.signal.correlate, np.correlate)]:
+    expand(_primal, _expand_signal(_numpy_fn), inspect.signature(_primal))
+nondifferentiable(centred_index)

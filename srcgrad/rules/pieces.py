@@ -1,11 +1,12 @@
 """Joins and splits written as other operations: `np.split` and
 `np.array_split` (`indices_or_sections` an int or a list of indices
-written in the call, `axis`), `np.dstack`, `np.column_stack` (of a tuple
+written in the call, `axis`), `np.hsplit`, `np.vsplit` and `np.dsplit`
+(the same, along the axis each chooses), `np.dstack`, `np.column_stack` (of a tuple
 or list written in the call) and `np.append` (`axis` None or an int).
 
 The pieces of a split are known in number when the function is read: the
 lowering writes the call as a tuple of them, each `gather_view(ary,
-split_index(ary, sections, axis, piece, even))` (`srcgrad.runtime.tiling`,
+split_index(ary, sections, axis, piece, how))` (`how`: the split's name) (`srcgrad.runtime.tiling`,
 a view of `ary` as NumPy's pieces are), which `a, b = np.split(x, 2)`
 unpacks, `np.split(x, 2)[1]` indexes and `for piece in np.split(x, 4)`
 iterates.  `np.dstack` is `concatenate` of `atleast_3d` operands along
@@ -42,13 +43,14 @@ def _piece_count(sections: ast.expr) -> int:
                   "indices written in the call, so that the number of pieces is known")
 
 
-def _expand_split(even: bool):
+def _expand_split(how: str):
     def expand_split(arguments: dict, lowering):
-        ary, sections, axis = (arguments[p] for p in ("ary", "indices_or_sections", "axis"))
+        ary, sections = arguments["ary"], arguments["indices_or_sections"]
+        axis = arguments.get("axis", ast.Constant(0))
         pieces = []
         for k in range(_piece_count(sections)):
             index = lowering.emit_call(split_index, [ary, sections, axis, ast.Constant(k),
-                                                     ast.Constant(even)], [])
+                                                     ast.Constant(how)], [])
             pieces.append(lowering.emit_call(gather_view, [ary, index], []))
         return lowering.temp(ast.Tuple(pieces, ast.Load()), TUPLE)
 
@@ -56,8 +58,10 @@ def _expand_split(even: bool):
 
 
 _SPLIT = signature_of("ary, indices_or_sections, axis=0")
-expand(np.split, _expand_split(even=True), _SPLIT)
-expand(np.array_split, _expand_split(even=False), _SPLIT)
+expand(np.split, _expand_split("split"), _SPLIT)
+expand(np.array_split, _expand_split("array_split"), _SPLIT)
+for _split in (np.hsplit, np.vsplit, np.dsplit):
+    expand(_split, _expand_split(_split.__name__), signature_of("ary, indices_or_sections"))
 
 
 def _operands(arguments: dict) -> list[ast.expr]:

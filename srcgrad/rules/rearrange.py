@@ -2,8 +2,9 @@
 `atleast_2d`, `atleast_3d` (of one operand), `flip` (`axis` None, an int or
 a tuple), `fliplr`, `flipud`, `roll` (an int `shift`, `axis` None or an
 int), `triu`, `tril`, `diag` (a vector's matrix, a matrix's diagonal),
-`diagonal` (of a matrix, with `offset`), `swapaxes`, `moveaxis`, `hstack`
-and `vstack`.
+`diagonal` (of a matrix, with `offset`), `swapaxes`, `moveaxis`,
+`rollaxis`, `hstack`, `vstack` and its old name `row_stack` (where NumPy
+still has it).
 
 Each rule sums a cotangent broadcast larger back to the result's shape
 (`sum_to(g, np.shape(ans))`), then undoes the rearrangement: the same
@@ -13,6 +14,10 @@ for `triu` and `tril` (summed back to a vector operand, whose rows NumPy
 broadcast), `reshape_grad` for the at-least ranks, `diag_grad` for the
 diagonals.  Every one of these has a rule of its own, so the rules are
 differentiable again.
+
+`np.rollaxis(a, axis, start)` is written by the lowering as `np.moveaxis(a,
+axis, rollaxis_destination(a, axis, start))`; its own rule, the same
+move back, gives the parameters a call binds to.
 
 `np.hstack(tup)` and `np.vstack(tup)` are written by the lowering as
 `atleast_1d` (`atleast_2d`) of each element, then `concatenate` (along
@@ -44,6 +49,7 @@ from ..runtime import (
     hstack_part,
     reshape_grad,
     roll,
+    rollaxis_destination,
     shape_of,
     sum_to,
     unbroadcast,
@@ -112,6 +118,21 @@ def moveaxis_adjoint(g, ans, a, source, destination):
     return np.moveaxis(sum_to(g, np.shape(ans)), destination, source), None, None
 
 
+@adjoint(np.rollaxis)
+def rollaxis_adjoint(g, ans, a, axis, start=0):
+    return (np.moveaxis(sum_to(g, np.shape(ans)), rollaxis_destination(a, axis, start), axis),
+            None, None)
+
+
+def _expand_rollaxis(arguments: dict, lowering):
+    a, axis, start = arguments["a"], arguments["axis"], arguments["start"]
+    destination = lowering.emit_call(rollaxis_destination, [a, axis, start], [])
+    return lowering.emit_call(np.moveaxis, [a, axis, destination], [])
+
+
+expand(np.rollaxis, _expand_rollaxis)
+nondifferentiable(rollaxis_destination)
+
 for _primal, _impl in [(np.atleast_1d, atleast_1d), (np.atleast_2d, atleast_2d),
                        (np.atleast_3d, atleast_3d), (np.flip, flip), (np.roll, roll),
                        (np.diagonal, diagonal)]:
@@ -126,7 +147,10 @@ def hstack_adjoint(g, ans, tup):
     return [hstack_part(g, tup, i) for i in range(len(tup))]
 
 
-@adjoint(np.vstack, sequence="tup")
+_ROW_STACK = (getattr(np, "row_stack", np.vstack),)  # the old name, gone from newer NumPy
+
+
+@adjoint(np.vstack, *_ROW_STACK, sequence="tup")
 def vstack_adjoint(g, ans, tup):
     return [vstack_part(g, tup, i) for i in range(len(tup))]
 
@@ -145,5 +169,6 @@ def _expand_join(promote, vertical: bool):
 
 
 expand(np.hstack, _expand_join(np.atleast_1d, vertical=False))
-expand(np.vstack, _expand_join(np.atleast_2d, vertical=True))
+for _vstack in (np.vstack, *_ROW_STACK):
+    expand(_vstack, _expand_join(np.atleast_2d, vertical=True))
 nondifferentiable(hstack_axis)

@@ -31,6 +31,11 @@ Conventions the transformer relies on:
 - A parameter that takes a sequence of arrays (`np.concatenate`'s `arrays`)
   gets a list comprehension over `range(len(arrays))`; the transformer expands
   it into one expression per element.
+- `refused(REASON)` in place of a cotangent (`REASON` a string, or a name of
+  the rule's module holding one) says the parameter has a derivative srcgrad
+  cannot give (the order of a Bessel function): a call whose argument there
+  varies, where the result is differentiated, is refused with that reason
+  (`analysis/activity.py`).  Run as Python it is None, like `None`.
 """
 
 from __future__ import annotations
@@ -41,14 +46,15 @@ import inspect
 import textwrap
 import types
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import SrcGradError
 from ..runtime.guards import NO_ADJOINT  # re-exported: a refusal's message starts with it
 
-__all__ = ["Rule", "adjoint", "nondifferentiable", "lookup", "is_nondifferentiable", "RULES",
+__all__ = ["Rule", "adjoint", "refused", "nondifferentiable", "lookup", "is_nondifferentiable",
+           "RULES",
            "replace", "replacement", "replacements", "Mutation", "Write", "mutates",
            "mutates_method", "method_mutation", "written_argument", "expand", "expansion",
            "expansion_signature", "Refused", "NO_ADJOINT", "unsupported", "unsupported_reason"]
@@ -68,6 +74,7 @@ class Rule:
     elementwise: bool
     sequence: str | None  # the parameter that takes a sequence of arrays
     function: Callable  # the rule itself, runnable
+    refusals: dict[str, str] = field(default_factory=dict)  # parameter -> why (`refused`)
 
     @property
     def params(self) -> list[str]:
@@ -98,6 +105,12 @@ def adjoint(*primals: object, elementwise: bool = False, sequence: str | None = 
         return fn
 
     return register
+
+
+def refused(reason: str) -> None:
+    """The cotangent of a parameter that srcgrad cannot differentiate in (see
+    the module's docstring): None when the rule runs as Python."""
+    return None
 
 
 def nondifferentiable(*primals: object) -> None:
@@ -283,10 +296,29 @@ def _parse_rule(fn: Callable, elementwise: bool, sequence: str | None) -> Rule:
         exprs = list(value.elts)
     else:
         raise SrcGradError(f"{where}: an adjoint rule returns one cotangent per parameter ({n})")
+    refusals = {name: _refusal(e, fn, where) for name, e in zip(primal_sig.parameters, exprs)
+                if _calls_refused(e)}
     cotangents = tuple(
-        None if isinstance(e, ast.Constant) and e.value is None else e for e in exprs
+        None if isinstance(e, ast.Constant) and e.value is None or _calls_refused(e) else e
+        for e in exprs
     )
-    return Rule(fn.__name__, primal_sig, cotangents, elementwise, sequence, fn)
+    return Rule(fn.__name__, primal_sig, cotangents, elementwise, sequence, fn, refusals)
+
+
+def _calls_refused(expr: ast.expr) -> bool:
+    return (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name)
+            and expr.func.id == "refused")
+
+
+def _refusal(expr: ast.Call, fn: Callable, where: str) -> str:
+    """The reason `refused(...)` gives: a string, or a module constant holding one."""
+    if len(expr.args) == 1 and not expr.keywords:
+        arg = expr.args[0]
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            return arg.value
+        if isinstance(arg, ast.Name) and isinstance(fn.__globals__.get(arg.id), str):
+            return fn.__globals__[arg.id]
+    raise SrcGradError(f"{where}: refused(...) takes one reason: a string or a name of one")
 
 
 _EXPANSIONS: dict[int | tuple[int, int], tuple[Callable, inspect.Signature | None]] = {}

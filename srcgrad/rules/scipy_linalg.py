@@ -64,6 +64,7 @@ from ..runtime import (
     lu_pivots,
     mirror_lower,
     pivot_rows,
+    single_matrix,
     solve,
     sum_to,
     triangular_solve,
@@ -209,11 +210,17 @@ def _symmetric_of(a: ast.expr, lower: bool, lowering) -> ast.expr:
     return lowering.emit_call(mirror_lower, [flipped], [])
 
 
+def _one_matrix(arguments: dict, lowering) -> ast.expr:
+    """`a`, checked to be one matrix when the function runs: the functions it
+    is written with take stacks of matrices too, but not as SciPy does."""
+    return lowering.emit_call(single_matrix, [arguments["a"]], [])
+
+
 def _operand(arguments: dict, lowering) -> ast.expr:
     """`a` as `assume_a` and `lower` say SciPy reads it."""
     _no_overwrite(arguments)
     assume_a = _constant(arguments, "assume_a", _GENERAL + _SYMMETRIC)
-    a = arguments["a"]
+    a = _one_matrix(arguments, lowering)
     if assume_a in _SYMMETRIC:
         return _symmetric_of(a, _constant(arguments, "lower", (False, True)), lowering)
     return a
@@ -232,7 +239,7 @@ def _expand_inv(arguments: dict, lowering):
 
 def _expand_det(arguments: dict, lowering):
     _no_overwrite(arguments)
-    return lowering.emit_call(det, [arguments["a"]], [])
+    return lowering.emit_call(det, [_one_matrix(arguments, lowering)], [])
 
 
 def _upper_factor(a: ast.expr, lowering) -> ast.expr:
@@ -243,9 +250,10 @@ def _upper_factor(a: ast.expr, lowering) -> ast.expr:
 
 def _expand_cholesky(arguments: dict, lowering):
     _no_overwrite(arguments)
+    a = _one_matrix(arguments, lowering)
     if _constant(arguments, "lower", (False, True)):
-        return lowering.emit_call(cholesky, [arguments["a"]], [])
-    return _upper_factor(arguments["a"], lowering)
+        return lowering.emit_call(cholesky, [a], [])
+    return _upper_factor(a, lowering)
 
 
 def _expand_eigh(arguments: dict, lowering):
@@ -280,7 +288,7 @@ def _expand_solve_triangular(arguments: dict, lowering):
 def _expand_cho_factor(arguments: dict, lowering):
     """`(c, lower)`: the factor in its triangle, `a`'s entries in the other."""
     _no_overwrite(arguments)
-    a = arguments["a"]
+    a = _one_matrix(arguments, lowering)
     lower = _constant(arguments, "lower", (False, True))
     factor = (lowering.emit_call(cholesky, [a], []) if lower else _upper_factor(a, lowering))
     rest = lowering.emit_call(keep_triangle, [a, ast.Constant(not lower), ast.Constant(True)],

@@ -14,6 +14,18 @@ of their own (mostly other special functions: `gammaln`'s derivative is
   exp(-x²/2 - log_ndtr(x)) / sqrt(2π), finite far in the lower tail),
   `ndtri`;
 - Bessel functions: `i0`, `i1`, `i0e`, `i1e` (`i1(x) / x` is 1/2 at 0);
+  `jv`, `yv`, `iv`, `kv` (`jn` is `jv`) in their argument, by the
+  recurrences `jv' = (jv(v-1) - jv(v+1)) / 2` (and `yv`'s alike, `iv'` with
+  a sum, `kv'` with minus the sum); `yn` (integer order), `j0`, `j1`, `y0`,
+  `y1` the same, and `ive = iv exp(-|z|)` with `-sign(z) ive` more.  In the
+  order they are refused (`registry.refused`): SciPy gives no derivative in it;
+- incomplete gamma functions: `gammainc`, `gammaincc` in `x` (the density
+  `x**(a-1) exp(-x) / Γ(a)`, or minus it, written with `xlogy` so that it
+  is right at `x = 0`); in `a` refused, SciPy having no derivative in `a`;
+- `rgamma` (1/Γ, entire): `-ψ(x) rgamma(x)`, and at Γ's poles, where both
+  factors are infinite, the reflection formula's `Γ(1-x) (cos πx - ψ(1-x)
+  sin πx / π)`; each branch evaluated where it is finite (`gamma_pole`), so
+  that its own derivatives are too.  `gammasgn` is a constant;
 - exponential integrals: `exp1`, `expn(n, x)` (an integer order n:
   E_n' = -E_{n-1}, and E_0' = -E_0 (1 + 1/x));
 - logistic functions: `expit`, `logit`, `log_expit`;
@@ -54,11 +66,21 @@ from ..runtime import (
     expit,
     expn,
     gamma,
+    gamma_pole,
+    gammainc,
+    gammaincc,
     gammaln,
+    gammasgn,
     i0,
     i0e,
     i1,
     i1e,
+    iv,
+    ive,
+    j0,
+    j1,
+    jv,
+    kv,
     log_expit,
     log_ndtr,
     logit,
@@ -67,13 +89,18 @@ from ..runtime import (
     ndtri,
     polygamma,
     psi,
+    rgamma,
     safe_reciprocal,
     select,
     unbroadcast,
     xlog1py,
     xlogy,
+    y0,
+    y1,
+    yn,
+    yv,
 )
-from .registry import Refused, adjoint, expand, nondifferentiable, replace
+from .registry import Refused, adjoint, expand, nondifferentiable, refused, replace
 
 # --- log-gamma and friends ------------------------------------------------------------------
 
@@ -172,6 +199,95 @@ def i1e_adjoint(g, ans, x):
                       i0e(x) - ans * (np.sign(x) + safe_reciprocal(x)))
 
 
+# --- Bessel functions of the first and second kinds, and modified, of real order ----------------
+
+_ORDER = ("the order of a Bessel function: SciPy gives no derivative in it, so srcgrad "
+          "differentiates Bessel functions in their argument only")
+
+
+@adjoint(scipy.special.jv, jv, elementwise=True)
+def jv_adjoint(g, ans, v, z):
+    return refused(_ORDER), unbroadcast(g * (jv(v - 1, z) - jv(v + 1, z)) / 2, z)
+
+
+@adjoint(scipy.special.yv, yv, elementwise=True)
+def yv_adjoint(g, ans, v, z):
+    return refused(_ORDER), unbroadcast(g * (yv(v - 1, z) - yv(v + 1, z)) / 2, z)
+
+
+@adjoint(scipy.special.iv, iv, elementwise=True)
+def iv_adjoint(g, ans, v, z):
+    return refused(_ORDER), unbroadcast(g * (iv(v - 1, z) + iv(v + 1, z)) / 2, z)
+
+
+@adjoint(scipy.special.kv, kv, elementwise=True)
+def kv_adjoint(g, ans, v, z):
+    return refused(_ORDER), unbroadcast(-g * (kv(v - 1, z) + kv(v + 1, z)) / 2, z)
+
+
+@adjoint(scipy.special.yn, yn, elementwise=True)
+def yn_adjoint(g, ans, n, x):
+    return refused(_ORDER), unbroadcast(g * (yn(n - 1, x) - yn(n + 1, x)) / 2, x)
+
+
+@adjoint(scipy.special.ive, ive, elementwise=True)
+def ive_adjoint(g, ans, v, z):
+    return refused(_ORDER), unbroadcast(
+        g * ((ive(v - 1, z) + ive(v + 1, z)) / 2 - np.sign(z) * ans), z)
+
+
+@adjoint(scipy.special.j0, j0, elementwise=True)
+def j0_adjoint(g, ans, x):
+    return -g * j1(x)
+
+
+@adjoint(scipy.special.j1, j1, elementwise=True)
+def j1_adjoint(g, ans, x):
+    return g * (j0(x) - jv(2, x)) / 2
+
+
+@adjoint(scipy.special.y0, y0, elementwise=True)
+def y0_adjoint(g, ans, x):
+    return -g * y1(x)
+
+
+@adjoint(scipy.special.y1, y1, elementwise=True)
+def y1_adjoint(g, ans, x):
+    return g * (y0(x) - yv(2, x)) / 2
+
+
+# --- incomplete gamma functions, the reciprocal gamma function -------------------------------------
+
+_IN_A = ("the derivative of the regularized incomplete gamma function in its parameter a: SciPy "
+         "gives no function for it, so srcgrad differentiates it in x only")
+
+
+@adjoint(scipy.special.gammainc, gammainc, elementwise=True)
+def gammainc_adjoint(g, ans, a, x):
+    return refused(_IN_A), unbroadcast(
+        g * np.exp(xlogy(a - 1, x) - x - cast_like(gammaln(a), x)), x)
+
+
+@adjoint(scipy.special.gammaincc, gammaincc, elementwise=True)
+def gammaincc_adjoint(g, ans, a, x):
+    return refused(_IN_A), unbroadcast(
+        -g * np.exp(xlogy(a - 1, x) - x - cast_like(gammaln(a), x)), x)
+
+
+@adjoint(scipy.special.rgamma, rgamma, elementwise=True)
+def rgamma_adjoint(g, ans, x):
+    return g * select(
+        gamma_pole(x),
+        gamma(1 - select(gamma_pole(x), x, 0.0))
+        * (np.cos(np.pi * select(gamma_pole(x), x, 0.0))
+           - psi(1 - select(gamma_pole(x), x, 0.0)) * np.sin(np.pi * select(gamma_pole(x), x, 0.0))
+           / np.pi),
+        -psi(select(gamma_pole(x), 0.5, x)) * rgamma(select(gamma_pole(x), 0.5, x)))
+
+
+nondifferentiable(scipy.special.gammasgn, gammasgn, gamma_pole)
+
+
 # --- exponential integrals ------------------------------------------------------------------------
 
 
@@ -222,7 +338,8 @@ def entr_adjoint(g, ans, x):
 # generated code calls srcgrad's twin of each (named as SciPy names it): Numba has no scipy.special
 for _impl in (gammaln, psi, polygamma, gamma, beta, betaln, erf, erfc, erfinv, erfcinv, ndtr,
               log_ndtr, ndtri, i0, i1, i0e, i1e, exp1, expn, expit, logit, log_expit, xlogy,
-              xlog1py, entr):
+              xlog1py, entr, jv, yv, iv, kv, yn, ive, j0, j1, y0, y1, gammainc, gammaincc, rgamma,
+              gammasgn):
     replace(getattr(scipy.special, _impl.__name__), _impl)
 
 

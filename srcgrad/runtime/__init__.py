@@ -20,12 +20,12 @@ The modules, by job:
   read from, for tiles, pads, rotations, takes, splits, sorts;
 - `elementwise`, `steps`, `spectral`, `reductions`, `prod`, `shapes`, `joins`,
   `rearrange`, `ranges`, `linalg`, `matrices`, `norms`, `matrix_norms`,
-  `decompositions`, `triangular`, `lu`, `products`, `kron`, `powers`: the
+  `decompositions`, `triangular`, `lu`, `lapack`, `sylvester`, `products`, `kron`, `powers`: the
   replacements of NumPy functions Numba cannot compile as written, and the
   helpers their rules call;
-- `statistics`, `orderstats`, `cumulative`, `signals`, `convolution`,
+- `statistics`, `orderstats`, `cumulative`, `signals`, `convolution`, `interpolation`,
   `polynomials`: NaN-aware reductions, quantiles, `cumprod`, differences,
-  convolutions and polynomials, with the helpers of their rules;
+  convolutions, interpolation and polynomials, with the helpers of their rules;
 - `lists`: lists grown in a loop of unknown length, and `np.ndindex` of a
   shape known when the function runs;
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
@@ -41,6 +41,7 @@ The modules, by job:
 
 from .broadcast import shape_of, sum_to, unbroadcast
 from .convolution import (
+    centred_index,
     convolve,
     convolve_grad,
     correlate,
@@ -87,8 +88,17 @@ from .elementwise import (
     select,
 )
 from .guards import copy_value, refuse_inplace_alias, refuse_shared, stop_gradient
+from .interpolation import interp, interp_mask, knot, knot_grad, unless_given
 from .joins import concat_pad, concat_part, concatenate, stack, stack_pad, stack_part
 from .kron import cross, kron, kron_grad_left, kron_grad_right
+from .lapack import (
+    factored_inverse_t,
+    factored_logabsdet,
+    factored_sign,
+    factored_solve,
+    factored_solve_t,
+    lu_factors,
+)
 from .linalg import dot, dot_grad_left, dot_grad_right, matmul, product
 from .lists import (
     list_append,
@@ -103,13 +113,18 @@ from .lists import (
 )
 from .lu import lu_matrix, lu_pivots, pivot_rows, unpivot_rows
 from .matrices import (
+    as_columns,
     cholesky,
     det,
     fold_lower,
+    from_columns,
     half_lower,
     inv,
     logabsdet,
+    matrix_inner,
+    matrix_scale,
     mirror_lower,
+    single_matrix,
     slogdet_sign,
     solve,
 )
@@ -150,6 +165,7 @@ from .rearrange import (
     hstack_axis,
     hstack_part,
     roll,
+    rollaxis_destination,
     vstack_part,
 )
 from .reductions import (
@@ -199,11 +215,21 @@ from .special import (
     expit,
     expn,
     gamma,
+    gamma_pole,
+    gammainc,
+    gammaincc,
     gammaln,
+    gammasgn,
     i0,
     i0e,
     i1,
     i1e,
+    iv,
+    ive,
+    j0,
+    j1,
+    jv,
+    kv,
     log_expit,
     log_ndtr,
     logit,
@@ -211,13 +237,19 @@ from .special import (
     ndtri,
     polygamma,
     psi,
+    rgamma,
     xlog1py,
     xlogy,
+    y0,
+    y1,
+    yn,
+    yv,
 )
 from .spectral import fftfreq, fftshift, ifftshift, rfftfreq
 from .stacks import pop_shape, push_shape
 from .statistics import highest_like, lowest_like, valid_count, weights_shape
 from .steps import fill_cotangent, fmod, heaviside, imag_part_grad, real_part_grad
+from .sylvester import sqrtm, sylvester
 from .tiling import (
     broadcast_index,
     column_shape,
@@ -256,7 +288,7 @@ __all__ = [
     "expanded_shape", "transpose_grad", "array", "ndim", "concatenate", "stack",
     "concat_part", "concat_pad", "stack_part", "stack_pad", "linspace", "linspace_grad",
     "linspace_spread", "arange_start_grad", "arange_step_grad", "atleast_1d", "atleast_2d",
-    "atleast_3d", "flip", "roll", "diagonal", "diag_grad", "hstack_axis", "hstack_part",
+    "atleast_3d", "flip", "roll", "diagonal", "diag_grad", "hstack_axis", "rollaxis_destination", "hstack_part",
     "vstack_part",
     # reads at flat positions (tiling, ordering)
     "gather", "gather_view", "gather_grad", "tile_index", "repeat_index", "pad_index",
@@ -265,7 +297,9 @@ __all__ = [
     # linear algebra
     "dot", "matmul", "product", "dot_grad_left", "dot_grad_right", "trace_grad", "norm",
     "vector_argument", "vector_operand", "det", "slogdet_sign", "logabsdet", "inv", "solve", "cholesky",
-    "half_lower", "mirror_lower", "fold_lower",
+    "half_lower", "mirror_lower", "fold_lower", "matrix_scale", "matrix_inner", "as_columns",
+    "from_columns", "single_matrix", "lu_factors", "factored_solve", "factored_solve_t",
+    "factored_logabsdet", "factored_sign", "factored_inverse_t",
     # lists that grow in a loop
     "new_list", "list_append", "list_length", "list_index", "stack_list", "list_zeros",
     "shape_size", "unravel", "merged_shape",
@@ -274,7 +308,9 @@ __all__ = [
     # special functions
     "gammaln", "psi", "polygamma", "gamma", "beta", "betaln", "erf", "erfc", "erfinv",
     "erfcinv", "ndtr", "log_ndtr", "ndtri", "i0", "i1", "i0e", "i1e", "exp1", "expn", "expit",
-    "logit", "log_expit", "xlogy", "xlog1py", "entr", "logsumexp_shift", "invalid_scale", "nonnegative",
+    "logit", "log_expit", "xlogy", "xlog1py", "entr", "gammainc", "gammaincc", "rgamma",
+    "gammasgn", "gamma_pole", "jv", "yv", "iv", "kv", "j0", "j1", "y0", "y1", "yn", "ive",
+    "logsumexp_shift", "invalid_scale", "nonnegative",
     "unit_interval", "counts", "gaussian_dimension",
     # decompositions (decompositions, triangular)
     "eigh_values", "eigh_vectors", "gap_product", "singular_reciprocal", "svd_u", "svd_s", "svd_vt", "qr_q", "qr_r",
@@ -292,5 +328,6 @@ __all__ = [
     "cumprod_jvp", "cumprod_curvature", "diff", "diff_grad", "pair_mean", "pair_mean_grad",
     "gradient_along", "gradient_along_grad", "uniform_spacing", "convolve", "convolve_grad",
     "correlate", "correlate_grad", "correlate_v_grad", "polyval", "poly_derivative",
-    "poly_derivative_grad", "polyval_p_grad",
+    "poly_derivative_grad", "polyval_p_grad", "interp", "knot", "knot_grad", "interp_mask",
+    "unless_given", "centred_index", "sylvester", "sqrtm",
 ]

@@ -18,6 +18,11 @@ length as `dyf`, gives
 Each is bilinear, so their rules are these same functions again: the
 convolutions are differentiable to any order.  Replacements: `convolve`,
 `correlate` (Numba has no `mode`).  Refused: operands that are not 1-D.
+
+`centred_index(in1, in2)` is where `scipy.signal`'s 'same' window lies in
+the full convolution (or correlation) of two vectors: `len(in1)` values
+from `(len(in2) - 1) // 2`.  NumPy's 'same' keeps `max(n, m)` values, so
+the two differ where `in2` is the longer.
 """
 
 from __future__ import annotations
@@ -90,6 +95,22 @@ def _second_grad(dy, a, start, reverse, out):
             if 0 <= k < dy.size:
                 total += dy[k] * a[i]
         out[m - 1 - j if reverse else j] = total
+
+
+def centred_index(in1, in2):
+    """The positions of `scipy.signal.convolve(in1, in2, 'same')` in the full
+    convolution of two vectors (of `correlate`'s in the full correlation)."""
+    start = (np.size(in2) - 1) // 2
+    return np.arange(start, start + np.size(in1))
+
+
+@cached_overload(centred_index)
+def _centred_index(in1, in2):
+    def index(in1, in2):
+        start = (in2.size - 1) // 2
+        return np.arange(start, start + in1.size)
+
+    return index
 
 
 # --- Python --------------------------------------------------------------------------------------

@@ -143,7 +143,7 @@ def _broadcast_batch(sa, sb, out):
         da = sa[i] if i >= 0 else 1
         db = sb[j] if j >= 0 else 1
         if da != db and da != 1 and db != 1:
-            raise ValueError("matmul: the batch dimensions of the operands do not broadcast")
+            raise ValueError("the batch dimensions of two stacks of matrices do not broadcast")
         out[k] = max(da, db)
     return out
 

@@ -17,6 +17,9 @@ first, made at least 1-D, is `a` (0 for a vector, else 1): the lowering
 writes `np.hstack` and `np.vstack` as `atleast_1d`/`atleast_2d` of each
 element and `concatenate`, so that generated code never calls the rules'
 own terms `hstack_part` and `vstack_part` (Python only).
+
+`rollaxis_destination(a, axis, start)` is where `np.rollaxis(a, axis,
+start)` puts `axis`: the lowering writes it as `np.moveaxis(a, axis, that)`.
 """
 
 from __future__ import annotations
@@ -79,6 +82,32 @@ def hstack_axis(a):
 def _hstack_axis(a):
     axis = 0 if not isinstance(a, types.Array) or a.ndim <= 1 else 1
     return lambda a: axis
+
+
+def rollaxis_destination(a, axis, start):
+    """The position `np.rollaxis(a, axis, start)` moves `axis` to, as NumPy
+    reads `axis` and `start` (negative ones from the end; `start` counts the
+    positions before the axis is taken out)."""
+    n = np.ndim(a)
+    if not -n <= axis < n or not -n <= start <= n:
+        raise np.exceptions.AxisError(f"rollaxis: axis {axis} or start {start} is out of "
+                                      f"bounds for an array of dimension {n}")
+    axis, start = axis % n, start + n if start < 0 else start
+    return start - 1 if axis < start else start
+
+
+@cached_overload(rollaxis_destination)
+def _rollaxis_destination(a, axis, start):
+    n = a.ndim if isinstance(a, types.Array) else 0
+
+    def destination(a, axis, start):
+        if not -n <= axis < n or not -n <= start <= n:
+            raise ValueError("rollaxis: axis or start is out of bounds")
+        axis = axis + n if axis < 0 else axis
+        start = start + n if start < 0 else start
+        return start - 1 if axis < start else start
+
+    return destination
 
 
 # --- flip and roll --------------------------------------------------------------------------

@@ -39,7 +39,8 @@ from .machinecode import cached_jitable, cached_overload
 
 __all__ = ["gammaln", "psi", "polygamma", "gamma", "beta", "betaln", "erf", "erfc", "erfinv",
            "erfcinv", "ndtr", "log_ndtr", "ndtri", "i0", "i1", "i0e", "i1e", "exp1", "expn",
-           "expit", "logit", "log_expit", "xlogy", "xlog1py", "entr"]
+           "expit", "logit", "log_expit", "xlogy", "xlog1py", "entr", "gammainc", "gammaincc",
+           "rgamma", "gammasgn", "gamma_pole", "jv", "yv", "iv", "kv", "j0", "j1", "y0", "y1", "yn", "ive"]
 
 # --- SciPy's compiled kernels ------------------------------------------------------------------
 
@@ -217,6 +218,36 @@ xlogy = _binary("xlogy", "`scipy.special.xlogy(x, y)`: x log y, 0 where x = 0.")
 xlog1py = _binary("xlog1py", "`scipy.special.xlog1py(x, y)`: x log1p(y), 0 where x = 0.")
 expn = _binary("expn", "`scipy.special.expn(n, x)`: the exponential integral E_n (integer n).",
                integer_first=True)
+gammainc = _binary("gammainc", "`scipy.special.gammainc(a, x)`: the regularized lower "
+                   "incomplete gamma function P(a, x).")
+gammaincc = _binary("gammaincc", "`scipy.special.gammaincc(a, x)`: the regularized upper "
+                    "incomplete gamma function, 1 - P(a, x).")
+rgamma = _unary("rgamma", "`scipy.special.rgamma(x)`: 1 / Γ(x), 0 at Γ's poles.")
+gammasgn = _unary("gammasgn", "`scipy.special.gammasgn(x)`: the sign of Γ(x).")
+jv = _binary("jv", "`scipy.special.jv(v, z)`: the Bessel function of the first kind, real order v.")
+yv = _binary("yv", "`scipy.special.yv(v, z)`: the Bessel function of the second kind, real "
+             "order v.")
+iv = _binary("iv", "`scipy.special.iv(v, z)`: the modified Bessel function of the first kind.")
+kv = _binary("kv", "`scipy.special.kv(v, z)`: the modified Bessel function of the second kind.")
+yn = _binary("yn", "`scipy.special.yn(n, x)`: the Bessel function of the second kind, integer "
+             "order n.")
+ive = _binary("ive", "`scipy.special.ive(v, z)`: iv(v, z) exp(-|z|).")
+j0 = _unary("j0", "`scipy.special.j0(x)`: the Bessel function of the first kind, order 0.")
+j1 = _unary("j1", "`scipy.special.j1(x)`: the Bessel function of the first kind, order 1.")
+y0 = _unary("y0", "`scipy.special.y0(x)`: the Bessel function of the second kind, order 0.")
+y1 = _unary("y1", "`scipy.special.y1(x)`: the Bessel function of the second kind, order 1.")
+
+
+def gamma_pole(x):
+    """Where `x` is a pole of Γ (0, -1, -2, ...): a boolean, or an array of them."""
+    return (np.asarray(x) <= 0) & (np.floor(x) == x)
+
+
+@cached_overload(gamma_pole)
+def _gamma_pole(x):
+    if is_scalar_type(x):
+        return lambda x: x <= 0 and np.floor(x) == x
+    return lambda x: (x <= 0) & (np.floor(x) == x)
 
 
 # --- polygamma --------------------------------------------------------------------------------

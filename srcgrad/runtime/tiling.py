@@ -184,11 +184,18 @@ def take_along_index(arr, indices, axis):
     return _index(np.take_along_axis(positions(arr), indices, axis))
 
 
-def split_index(ary, sections, axis, piece, even):
+_SPLITS = {"split": np.split, "array_split": np.array_split}
+_FIXED_AXIS_SPLITS = {"hsplit": np.hsplit, "vsplit": np.vsplit, "dsplit": np.dsplit}
+
+
+def split_index(ary, sections, axis, piece, how):
     """Where each element of piece `piece` of `np.split(ary, sections, axis)`
-    (`even`) or `np.array_split` comes from."""
-    split = np.split if even else np.array_split
-    return _index(split(positions(ary), sections, axis)[piece])
+    comes from, or of the split of NumPy that `how` names: `array_split`,
+    or `hsplit`, `vsplit`, `dsplit`, which choose their axis (`axis` unread)
+    and check `ary`'s rank as NumPy does."""
+    if how in _FIXED_AXIS_SPLITS:
+        return _index(_FIXED_AXIS_SPLITS[how](positions(ary), sections)[piece])
+    return _index(_SPLITS[how](positions(ary), sections, axis)[piece])
 
 
 # Compiled, each helper runs its Python self in object mode: the typer gives
@@ -307,12 +314,12 @@ def _take_along_index(arr, indices, axis):
 
 
 @cached_overload(split_index)
-def _split_index(ary, sections, axis, piece, even):
+def _split_index(ary, sections, axis, piece, how):
     out = _index_type(_ndim(ary))
 
-    def impl(ary, sections, axis, piece, even):
+    def impl(ary, sections, axis, piece, how):
         with objmode(index=out):
-            index = split_index(ary, sections, axis, piece, even)
+            index = split_index(ary, sections, axis, piece, how)
         return index
 
     return impl

@@ -77,8 +77,8 @@ def test_error_is_raised_before_any_gradient():
 @pytest.mark.parametrize("target", ["python", "cpu"])
 def test_no_adjoint_rule_names_the_function_and_how_to_register(target):
     exc = raises_at(bad.no_rule, sg.NoAdjointError, 0.5, target=target)
-    assert "jv" in str(exc)
-    assert "@srcgrad.adjoint(jv)" in str(exc)
+    assert "struve" in str(exc)
+    assert "@srcgrad.adjoint(struve)" in str(exc)
 
 
 def test_call_without_rule_is_fine_when_nothing_differentiable_flows_through_it():

@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 from functions import CASES, rosenbrock
 from gradcheck import numerical_gradient
-from rule_table import ROWS, Const, Real, Seq, draw
+from rule_table import ROWS, Const, Derived, Real, Seq, draw
 
 import srcgrad as sg
 from srcgrad import runtime
-from srcgrad.rules import reductions
+from srcgrad.rules import reductions, registry
 
 TARGETS = ("python", "cpu")
 
@@ -293,11 +293,21 @@ def _row_function(row, tmp_path):
         draws.append(spec)
         return params[-1]
 
-    for spec in row.args:
+    names = list(registry.lookup(row.primal).signature.parameters)
+    atoms = {}  # a parameter's name -> its atom, for `Derived` arguments
+    for name, spec in zip(names, row.args):
         if isinstance(spec, Seq):
             call_args.append("(" + ", ".join(atom(s) for s in spec.specs) + ",)")
+        elif isinstance(spec, Derived):
+            call_args.append(spec)  # written below, once its argument has its atom
         else:
             call_args.append(atom(spec))
+        atoms[name] = call_args[-1]
+    derived = {}
+    for k, spec in enumerate(call_args):
+        if isinstance(spec, Derived):  # made inside the function, from its argument
+            derived[spec.fn.__name__] = spec.fn
+            call_args[k] = f"{spec.fn.__name__}({atoms[spec.of]})"
     call_args += [f"{k}={_literal(v)}" for k, v in row.kwargs.items()]
     call = f"primal({', '.join(call_args)})"
     path = tmp_path / "row.py"
@@ -307,6 +317,7 @@ def _row_function(row, tmp_path):
     spec = importlib.util.spec_from_file_location(f"row_{zlib.crc32(row.id.encode())}", path)
     module = importlib.util.module_from_spec(spec)
     module.primal = row.primal
+    module.__dict__.update(derived)
     spec.loader.exec_module(module)
     rng = np.random.default_rng(zlib.crc32(row.id.encode()))
     values = [draw(s, rng, np.float64) for s in draws]

@@ -1,6 +1,6 @@
 """API-audit recipes of the matrix decompositions: `np.linalg.eigh`, `eigvalsh`,
 `svd`, `qr`, `pinv`, `lstsq`, and `scipy.linalg`'s `solve`, `inv`, `det`,
-`cholesky`, `eigh`, `solve_triangular` (`cho_factor`, `cho_solve`, `lu_factor`
+`cholesky`, `eigh`, `solve_triangular`, `solve_sylvester`, `sqrtm` (`cho_factor`, `cho_solve`, `lu_factor`
 and `lu_solve` have no rule of their own, being expanded always: their
 end-to-end tests are in test_decomposition_calls.py).
 
@@ -55,4 +55,9 @@ RECIPES = {
     "scipy.linalg.lu_factor": R(f"scipy.linalg.lu_factor({SHIFTED})[0]", SQ),
     "scipy.linalg.lu_solve": R(f"scipy.linalg.lu_solve(scipy.linalg.lu_factor({SHIFTED}), x1)",
                                SQ, A((3, 2))),
+    "scipy.linalg.solve_sylvester": R([f"scipy.linalg.solve_sylvester({SHIFTED}, x1 + 3.0 * np.eye(2), x2)",
+                                       f"scipy.linalg.solve_sylvester(x1 + 3.0 * np.eye(2), {SHIFTED}.T, x2.T)"],
+                                      SQ, A((2, 2), -1.0, 1.0), A((3, 2)), cpu=True),
+    "scipy.linalg.sqrtm": R([f"scipy.linalg.sqrtm({SPD})", f"scipy.linalg.sqrtm({SHIFTED}) ** 2"],
+                            SQ, cpu=True),
 }

@@ -56,11 +56,13 @@ _NAMESPACES = [("numpy", np), ("numpy.linalg", np.linalg), ("math", math),
                ("operator", operator), ("builtins", builtins)]
 try:  # SPEC.md: scipy.special functions may be registered too
     import scipy.linalg
+    import scipy.signal
     import scipy.special
     import scipy.stats
 
     _NAMESPACES.append(("scipy.special", scipy.special))
     _NAMESPACES.append(("scipy.linalg", scipy.linalg))
+    _NAMESPACES.append(("scipy.signal", scipy.signal))
 except ImportError:  # pragma: no cover
     pass
 
@@ -208,18 +210,27 @@ RECIPES: dict[str, Recipe] = {
     "numpy.cumsum": R(["np.cumsum(x0)", "np.cumsum(x0, axis=0)"], A(M)),
     "numpy.trace": R("np.trace(x0)", A((3, 3))),
     "numpy.linalg.norm": R(["np.linalg.norm(x0)", "np.linalg.norm(x0, axis=1)"], A(M)),
-    # numpy.linalg: functions of one matrix, kept well conditioned
-    "numpy.linalg.det": R("np.linalg.det(x0 + 3.0 * np.eye(3))", A((3, 3), -1.0, 1.0), cpu=True),
+    # numpy.linalg: functions of a matrix or of a stack of them, kept well conditioned
+    "numpy.linalg.det": R(["np.linalg.det(x0 + 3.0 * np.eye(3))",
+                           "np.linalg.det(x1 + 3.0 * np.eye(3))"],
+                          A((3, 3), -1.0, 1.0), A((2, 3, 3), -1.0, 1.0), cpu=True),
     "numpy.linalg.slogdet": R(["np.linalg.slogdet(x0 + 3.0 * np.eye(3))[1]",
                                "np.linalg.slogdet(x0 - 3.0 * np.eye(3))[0] * "
-                               "np.linalg.slogdet(x0 - 3.0 * np.eye(3))[1]"],
-                              A((3, 3), -1.0, 1.0), cpu=True),
-    "numpy.linalg.inv": R("np.linalg.inv(x0 + 3.0 * np.eye(3))", A((3, 3), -1.0, 1.0)),
+                               "np.linalg.slogdet(x0 - 3.0 * np.eye(3))[1]",
+                               "np.linalg.slogdet(x1 - 3.0 * np.eye(3))[1]"],
+                              A((3, 3), -1.0, 1.0), A((2, 3, 3), -1.0, 1.0), cpu=True),
+    "numpy.linalg.inv": R(["np.linalg.inv(x0 + 3.0 * np.eye(3))",
+                           "np.linalg.inv(x1 + 3.0 * np.eye(3))"],
+                          A((3, 3), -1.0, 1.0), A((2, 1, 3, 3), -1.0, 1.0)),
     "numpy.linalg.solve": R(["np.linalg.solve(x0 + 3.0 * np.eye(3), x1)",
-                             "np.linalg.solve(x0 + 3.0 * np.eye(3), x2)"],
-                            A((3, 3), -1.0, 1.0), A(V), A((3, 2)), cpu=True),
-    "numpy.linalg.cholesky": R("np.linalg.cholesky(x0 @ x0.T + 3.0 * np.eye(3))",
-                               A((3, 3), -1.0, 1.0), cpu=True),
+                             "np.linalg.solve(x0 + 3.0 * np.eye(3), x2)",
+                             "np.linalg.solve(x3 + 3.0 * np.eye(3), x1)",
+                             "np.linalg.solve(x3 + 3.0 * np.eye(3), x2)"],
+                            A((3, 3), -1.0, 1.0), A(V), A((3, 2)), A((2, 3, 3), -1.0, 1.0),
+                            cpu=True),
+    "numpy.linalg.cholesky": R(["np.linalg.cholesky(x0 @ x0.T + 3.0 * np.eye(3))",
+                                "np.linalg.cholesky(x1 @ np.swapaxes(x1, -1, -2) + 3.0 * np.eye(3))"],
+                               A((3, 3), -1.0, 1.0), A((2, 3, 3), -1.0, 1.0), cpu=True),
     # numpy: products
     "numpy.dot": R(["np.dot(x0, x1)", "np.dot(x1, x1)"], A(M), A(V), cpu=True),
     "numpy.matmul": R("np.matmul(x0, x1)", A(M), A(V)),
@@ -254,6 +265,9 @@ RECIPES: dict[str, Recipe] = {
     "numpy.diagonal": R(["np.diagonal(x0)", "np.diagonal(x0, 1)"], A(M)),
     "numpy.swapaxes": R("np.swapaxes(x0, 0, 1)", A(M)),
     "numpy.moveaxis": R("np.moveaxis(x0, 0, -1)", A((2, 3, 2))),
+    "numpy.rollaxis": R(["np.rollaxis(x0, 2)", "np.rollaxis(x0, 0, 3)", "np.rollaxis(x0, -1, -2)"],
+                        A((2, 3, 2)), cpu=True),
+    "numpy.row_stack": R(["np.row_stack((x0, x1))", "np.row_stack([x1, x1])"], A(M), A(V)),
     "numpy.hstack": R(["np.hstack((x0, x0))", "np.hstack([x1, x1 * 2.0])"], A(M), A(V),
                       cpu=True),
     "numpy.vstack": R(["np.vstack((x0, x1))", "np.vstack([x1, x1])"], A(M), A(V), cpu=True),
@@ -342,8 +356,8 @@ CPU_ROWS = sorted(name for name in DIFFERENTIABLE if name in RECIPES and RECIPES
 
 # --- the user functions ------------------------------------------------------------------------
 
-HEADER = ("import math\nimport operator\n\nimport numpy as np\nimport scipy.linalg\nimport scipy.special\n"
-          "import scipy.stats\n")
+HEADER = ("import math\nimport operator\n\nimport numpy as np\nimport scipy.linalg\nimport scipy.signal\n"
+          "import scipy.special\nimport scipy.stats\n")
 
 
 def draw(recipe: Recipe, name: str) -> tuple:

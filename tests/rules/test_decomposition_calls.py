@@ -2,7 +2,7 @@
 a Gaussian log-likelihood by Cholesky factor and triangular solves, a
 Gaussian-process fit by `cho_factor`/`cho_solve`, a PCA reconstruction by
 `eigh`, a nuclear norm by `svd`, least squares by `lstsq`, `qr` and `pinv`,
-solves by `lu_factor`/`lu_solve`;
+solves by `lu_factor`/`lu_solve`, Sylvester equations and square roots;
 gradients on target="python" and "cpu" against central differences, one
 second derivative, and the forms srcgrad refuses (at compile time, or when
 the gradient runs: tied eigenvalues, rank-deficient matrices)."""
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.linalg
-from gradcheck import numerical_gradient
+from gradcheck import numerical_gradient, numerical_hvp
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
 
 import srcgrad as sg
@@ -100,8 +100,22 @@ def scipy_solves(a, v):
             + np.sum(scipy.linalg.cholesky(a)))
 
 
+def sylvester_and_roots(a, b, q):
+    """A Lyapunov-like equation and two principal square roots (of a
+    non-symmetric and of a symmetric positive definite matrix)."""
+    x = scipy.linalg.solve_sylvester(a, b, q)
+    root = scipy.linalg.sqrtm(a)
+    return (np.sum(x ** 2) + np.sum(np.sin(root))
+            + np.sum(scipy.linalg.sqrtm(a @ a.T) * b[0, 0]))
+
+
+SHIFTED = B + 3.0 * np.eye(3)  # not symmetric; eigenvalues near 3
+SMALL = RNG.uniform(-1.0, 1.0, (2, 2)) + 2.0 * np.eye(2)
+RHS = RNG.uniform(-1.0, 1.0, (3, 2))
+
 CASES = [
     (gaussian_loglik, (COV, V)),
+    (sylvester_and_roots, (SHIFTED, SMALL, RHS)),
     (gp_fit, (COV, V)),
     (gp_fit_lower, (COV, V)),
     (pca_reconstruction, (X,)),
@@ -142,6 +156,32 @@ def test_second_derivative(fn, args):
 
     np.testing.assert_allclose(got, numerical_gradient(along, args, 0, eps=1e-5),
                                rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_sylvester_and_roots_second_order(target):
+    """Sylvester solves differentiated again, in every argument, against
+    second differences of the function."""
+    args = (SHIFTED, SMALL, RHS)
+    first = sg.grad(sylvester_and_roots, wrt=0, target=target)
+    direction = RNG.standard_normal(SHIFTED.shape)
+    got = sg.grad(first, wrt=(0, 1, 2), target=target)(*args, grad_ys=direction)
+    want = numerical_hvp(sylvester_and_roots, args, (0, 1, 2), {0: direction})
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+
+
+def root_of(a):
+    return np.sum(scipy.linalg.sqrtm(a))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_square_roots_off_the_negative_axis_only(target):
+    """A negative eigenvalue (a complex root) and a zero one (no derivative) are refused."""
+    with pytest.raises(sg.NoAdjointError, match="negative real axis"):
+        sg.grad(root_of, target=target)(np.array([[1.0, 2.0], [3.0, -4.0]]))
+    with pytest.raises(sg.NoAdjointError, match="negative real axis"):
+        sg.grad(root_of, target=target)(np.diag([0.0, 1.0]))
 
 
 # --- ties: the vectors have no derivative, the values do --------------------------------------

@@ -30,14 +30,16 @@ import zlib
 import numba
 import numpy as np
 import pytest
+import scipy.special
 from numba.core import config
 from numba.core.caching import Cache
 from numba.np.numpy_support import as_dtype
-from rule_table import NONDIFFERENTIABLE, ROWS, Const, Index, Mask, Real, Seq, draw
+from rule_table import NONDIFFERENTIABLE, ROWS, Const, Derived, Index, Mask, Real, Seq, draw
 
 import srcgrad as sg
 from srcgrad import runtime
 from srcgrad.rules import registry
+from srcgrad.rules.registry import refused
 from srcgrad.runtime import unbroadcast
 
 DTYPES = [np.float64, np.float32]
@@ -99,14 +101,14 @@ class Case:
         assert self.rule is not None, f"no rule for {row.id}"
         specs = self.rule.signature.bind(*row.args, **{k: Const(v) for k, v in row.kwargs.items()})
         specs.apply_defaults()
-        self.specs = {p: s if isinstance(s, (Real, Const, Mask, Seq, Index)) else Const(s)
+        self.specs = {p: s if isinstance(s, (Real, Const, Mask, Seq, Index, Derived)) else Const(s)
                       for p, s in specs.arguments.items()}
         # A draw within a few steps of a kink or a tie (maximum, clip) would make finite
         # differences meaningless: such draws are redrawn, told by two step sizes disagreeing.
         for attempt in range(8):
             seed = zlib.crc32(f"{row.id}/{np.dtype(dtype).name}/{attempt}".encode())
             rng = np.random.default_rng(seed)
-            self.values = {p: draw(s, rng, dtype) for p, s in self.specs.items()}
+            self.values = self.derive({p: draw(s, rng, dtype) for p, s in self.specs.items()})
             self.directions = {p: _direction(s, rng) for p, s in self.specs.items()}
             self.ans = self.primal(self.values)
             self.u = self.cotangent_like(self.ans, rng)
@@ -115,6 +117,13 @@ class Case:
             coarse, fine = self.finite_difference(STEP), self.finite_difference(STEP / 8)
             if abs(coarse - fine) <= 1e-6 * (1 + abs(fine)):
                 break
+
+    def derive(self, values):
+        """`values` with the `Derived` arguments made from their own."""
+        for p, s in self.specs.items():
+            if isinstance(s, Derived):
+                values[p] = s.fn(values[s.of])
+        return values
 
     def primal(self, values):
         """The primal at `values`, passing only what the row passes (builtins
@@ -145,7 +154,8 @@ class Case:
         return dict(zip(self.rule.params, out if len(self.rule.params) > 1 else (out,)))
 
     def objective(self, t):
-        values = {p: _moved(self.values[p], self.directions[p], t) for p in self.values}
+        values = self.derive({p: _moved(self.values[p], self.directions[p], t)
+                              for p in self.values})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             result = np.asarray(self.primal(values), np.float64)
@@ -531,6 +541,9 @@ REPLACEMENTS += [
 ]
 SPD = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
 INTS = np.array([[2, 1], [1, 3]])
+STACK = np.stack([SPD, SPD.T + np.eye(3)])
+STACK32 = STACK.astype(np.float32)
+KNOTS = np.array([-5.0, 0.0, 2.0, 6.0])
 REPLACEMENTS += [
     (np.linalg.det, runtime.det, (SPD,), {}), (np.linalg.det, runtime.det, (INTS,), {}),
     (np.linalg.det, runtime.det, (SPD.astype(np.float32),), {}),
@@ -541,6 +554,18 @@ REPLACEMENTS += [
     # cholesky reads the lower triangle only, compiled too
     (np.linalg.cholesky, runtime.cholesky, (SPD + np.triu(np.ones((3, 3)), 1),), {}),
     (np.linalg.cholesky, runtime.cholesky, (SPD.astype(np.float32),), {}),
+    # stacks of matrices, looped over compiled; solve's b broadcast as NumPy 2 reads it
+    (np.linalg.det, runtime.det, (STACK,), {}), (np.linalg.det, runtime.det, (STACK32,), {}),
+    (np.linalg.inv, runtime.inv, (STACK,), {}),
+    (np.linalg.solve, runtime.solve, (STACK, SPD[0]), {}),
+    (np.linalg.solve, runtime.solve, (STACK, SPD[:, :2]), {}),
+    (np.linalg.solve, runtime.solve, (STACK32, X3[:, :3, :2]), {}),
+    (np.linalg.solve, runtime.solve, (SPD, X3[:, :3, :2]), {}),
+    (np.linalg.cholesky, runtime.cholesky, (STACK @ np.swapaxes(STACK, -1, -2),), {}),
+    (np.interp, runtime.interp, (X, KNOTS, X[0]), {}),
+    (np.interp, runtime.interp, (X32, KNOTS, X[0]), {"left": 0.5, "right": -1.0}),
+    (np.interp, runtime.interp, (2.5, KNOTS, X[0]), {}),
+    (np.interp, runtime.interp, (KNOTS, KNOTS, X[0]), {"right": 3.0}),
     (np.atleast_1d, runtime.atleast_1d, (2.0,), {}), (np.atleast_1d, runtime.atleast_1d, (X,), {}),
     (np.atleast_2d, runtime.atleast_2d, (2.0,), {}),
     (np.atleast_2d, runtime.atleast_2d, (X[0],), {}),
@@ -690,3 +715,21 @@ def test_every_row_primal_and_every_rule_is_covered():
     untested = {rule.name for rule in registry.RULES.values()
                 if id(rule) not in tested and rule.name not in lists}
     assert not untested, f"rules without a row: {sorted(untested)}"
+
+
+def test_refused_parameters_are_recorded():
+    """`refused(reason)` in a rule's return: no cotangent, and the reason kept
+    for the activity analysis to refuse a call varying there."""
+    rule = registry.lookup(scipy.special.jv)
+    assert rule.cotangents[0] is None and "order of a Bessel function" in rule.refusals["v"]
+    assert set(registry.lookup(scipy.special.gammainc).refusals) == {"a"}
+    assert all(not r.refusals for r in registry.RULES.values()
+               if r.name not in {"jv_adjoint", "yv_adjoint", "iv_adjoint", "kv_adjoint",
+                                 "yn_adjoint", "ive_adjoint",
+                                 "gammainc_adjoint", "gammaincc_adjoint"})
+    with pytest.raises(sg.SrcGradError, match="one reason"):
+        registry.adjoint(object())(_refusing_without_a_reason)
+
+
+def _refusing_without_a_reason(g, ans, x, n):
+    return g, refused(n)

@@ -19,11 +19,14 @@ from gradcheck import numerical_gradient
 import srcgrad as sg
 
 TARGETS = ("python", "cpu")
+# np.row_stack warns that it is np.vstack's old name (the function, run as the oracle, calls it)
+pytestmark = pytest.mark.filterwarnings("ignore:`row_stack` alias is deprecated:DeprecationWarning")
 RNG = np.random.default_rng(7)
 FIELD = RNG.normal(size=(5, 6))
 SAMPLE = RNG.normal(size=8)
 THETA = RNG.normal(size=11)
 WEIGHTS = RNG.normal(size=(4, 6))
+CUBE = RNG.normal(size=(4, 6, 2))
 
 # --- the user functions ---------------------------------------------------------------------
 
@@ -74,6 +77,25 @@ def pieces_in_a_loop(x):
     for piece in np.array_split(x, 3):
         total = total + np.sum(piece) * np.sum(piece ** 2)
     return total + np.sum(np.split(x, 2)[1] ** 3)
+
+
+def split_three_ways(cube):
+    """np.hsplit (along columns), np.vsplit (rows), np.dsplit (depth) and
+    np.rollaxis of a cube, and np.hsplit of a vector (along its one axis)."""
+    left, right = np.hsplit(cube, 2)
+    top, bottom = np.vsplit(cube, [1])
+    front, back = np.dsplit(cube, 2)
+    rolled = np.rollaxis(cube, 2)
+    first, second = np.hsplit(cube[0, :, 0], [2])
+    return (np.sum(left * right ** 2) + np.sum(np.sin(top)) * np.sum(bottom ** 3)
+            + np.sum(front * back) + np.sum(rolled[1] * cube[:, :, 0] ** 2)
+            + np.sum(np.rollaxis(cube, -1, 1)[:, 0] * np.rollaxis(cube, 0, 3)[:, 1].T)
+            + np.sum(first) * np.sum(second ** 2))
+
+
+def rows_stacked(x):
+    """np.row_stack: np.vstack's old name."""
+    return np.sum(np.row_stack((x[:3], x[3:6], np.sin(x[:3]))) ** 2)
 
 
 def smooth_leaky(x):
@@ -161,6 +183,7 @@ CASES = [
     (top_k_mean, (SAMPLE,), 0),
     (split_mlp, (THETA, np.array([0.3, -0.8, 1.1])), (0, 1)),
     (pieces_in_a_loop, (SAMPLE,), 0),
+    (split_three_ways, (CUBE,), 0),
     (smooth_leaky, (SAMPLE * 2.0,), 0),
     (stepped, (SAMPLE,), 0),
     (spline, (SAMPLE,), 0),
@@ -174,6 +197,8 @@ CASES = [
     (scattered, (SAMPLE,), 0),
     (ranged, (0.3, 0.7), (0, 1)),
 ]
+if hasattr(np, "row_stack"):  # gone from newer NumPy
+    CASES.append((rows_stacked, (SAMPLE,), 0))
 
 
 def _as_tuple(got, wrt):
@@ -191,8 +216,8 @@ def test_gradient(fn, args, wrt, target):
 
 # Compiled, second derivatives of one function per mechanism (each compiles two
 # adjoints): gathers (pads, sorts, splits), chains of np.where, joins, scatters, ranges.
-_COMPILED = {periodic_energy, framed, wasserstein, split_mlp, smooth_leaky, spline,
-             polynomial_fit, stacked, scattered, ranged}
+_COMPILED = {periodic_energy, framed, wasserstein, split_mlp, split_three_ways, smooth_leaky,
+             spline, polynomial_fit, stacked, scattered, ranged}
 SECOND = [pytest.param(*c, t, id=f"{c[0].__name__}-{t}") for c in CASES for t in TARGETS
           if t == "python" or c[0] in _COMPILED]
 
@@ -233,6 +258,10 @@ def split_count_at_run_time(x, n):
     return np.sum(np.split(x, n)[0])
 
 
+def vsplit_of_a_vector(x):
+    return np.sum(np.vsplit(x, 2)[0])
+
+
 def ravel_order_k(u):
     return np.sum(u.ravel(order="K"))
 
@@ -267,6 +296,14 @@ def sort_by_field(x):
 def test_refused_forms(fn, args, match):
     with pytest.raises(sg.NoAdjointError, match=match):
         sg.grad(fn, target="python")(*args)
+
+
+def test_vsplit_checks_the_rank_as_numpy_does():
+    with pytest.raises(ValueError, match="2 or more dimensions"):
+        vsplit_of_a_vector(SAMPLE)
+    for target in TARGETS:
+        with pytest.raises(ValueError, match="2 or more dimensions"):
+            sg.grad(vsplit_of_a_vector, target=target)(SAMPLE)
 
 
 def test_sort_by_field_is_refused():

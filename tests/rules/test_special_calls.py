@@ -1,9 +1,10 @@
 """SciPy's special functions and `scipy.stats` log-densities end to end, as
 statistical code uses them: a Bayesian log-posterior, logistic and softmax
 regressions, a Gaussian and a Student-t likelihood, a Poisson GLM, a
-multivariate normal; gradients on target="python" and "cpu" against central
-differences of the function itself (SciPy's own values), the values against
-SciPy's, second order against differences of the first, and the refusals."""
+multivariate normal, Bessel and incomplete gamma functions; gradients on
+target="python" and "cpu" against central differences of the function itself
+(SciPy's own values), the values against SciPy's, second order against
+differences of the first (and of the function), and the refusals."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import numpy as np
 import pytest
 import scipy.special
 import scipy.stats
-from gradcheck import numerical_gradient
+from gradcheck import numerical_gradient, numerical_hvp
 from scipy.special import betaln, expit, gammaln, log_expit, log_softmax, logsumexp
 from scipy.stats import multivariate_normal, norm, poisson
 
@@ -168,11 +169,86 @@ def test_second_order(fn, target):
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
 
 
+# --- Bessel functions, incomplete gamma functions, 1/Γ ----------------------------------------------
+
+
+def bessel_and_gamma(x, k):
+    return (np.sum(scipy.special.jv(1.5, x) ** 2) + np.sum(scipy.special.kv(0, x + 1.0))
+            + np.sum(scipy.special.iv(2, x) * scipy.special.yv(0.5, x + 0.5))
+            + np.sum(scipy.special.gammainc(2.5, x * k) - scipy.special.gammaincc(0.7, x))
+            + np.sum(scipy.special.rgamma(x - 2.0) + scipy.special.j0(x) * scipy.special.y1(x + 1.0))
+            + np.sum(scipy.special.j1(x * k) * scipy.special.y0(x) + scipy.special.jn(2, x))
+            + np.sum(scipy.special.yn(1, x + 0.5) + scipy.special.ive(1, x - 1.0) * k)
+            + np.sum(scipy.special.gammasgn(x - 1.5) * x))
+
+
+POSITIVE = np.array([0.3, 0.9, 1.7, 2.6])
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_bessel_and_gamma(target):
+    args = (POSITIVE, 1.3)
+    value, got = sg.value_and_grad(bessel_and_gamma, wrt=(0, 1), target=target)(*args)
+    assert value == pytest.approx(bessel_and_gamma(*args), rel=1e-12)
+    for g, w in zip(got, numerical_gradient(bessel_and_gamma, args, (0, 1))):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_bessel_and_gamma_second_order(target):
+    args = (POSITIVE, 1.3)
+    first = sg.grad(bessel_and_gamma, wrt=0, target=target)
+    direction = np.array([0.4, -1.0, 0.7, 0.2])
+    got = sg.grad(first, wrt=(0, 1), target=target)(*args, grad_ys=direction)
+    want = numerical_hvp(bessel_and_gamma, args, (0, 1), {0: direction})
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+
+
+def reciprocal_gamma(x):
+    return np.sum(scipy.special.rgamma(x) * np.array([1.0, 2.0, 3.0, 4.0]))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_reciprocal_gamma_at_the_poles_of_gamma(target):
+    """1/Γ is entire: at Γ's poles -n its derivative is (-1)^n n!, and its
+    second derivative is the limit of ψ's form, against differences."""
+    poles = np.array([0.0, -1.0, -2.0, -3.0])
+    got = sg.grad(reciprocal_gamma, target=target)(poles)
+    np.testing.assert_allclose(got, [1.0, -2.0, 6.0, -24.0], rtol=1e-12)
+    direction = np.array([0.5, -0.3, 0.2, 0.1])
+    second = sg.grad(sg.grad(reciprocal_gamma, target=target), target=target)(
+        poles, grad_ys=direction)
+    np.testing.assert_allclose(second, numerical_hvp(reciprocal_gamma, (poles,), 0, {0: direction}),
+                               rtol=1e-5, atol=1e-6)
+
+
+def bessel_in_its_order(v, x):
+    return np.sum(scipy.special.jv(v, x))
+
+
+def gamma_in_a(a, x):
+    return np.sum(scipy.special.gammaincc(a, x))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_refused_parameters(target):
+    """The order of a Bessel function and the `a` of an incomplete gamma
+    function are refused where they vary; constant, the other argument is fine."""
+    with pytest.raises(sg.NoAdjointError, match="parameter 'v'.*order of a Bessel function"):
+        sg.grad(bessel_in_its_order, wrt=(0, 1), target=target)(1.5, POSITIVE)
+    with pytest.raises(sg.NoAdjointError, match="parameter 'a'.*in x only"):
+        sg.grad(gamma_in_a, wrt=0, target=target)(1.5, POSITIVE)
+    got = sg.grad(bessel_in_its_order, wrt=1, target=target)(1.5, POSITIVE)
+    np.testing.assert_allclose(got, numerical_gradient(bessel_in_its_order, (1.5, POSITIVE), 1),
+                               rtol=1e-6, atol=1e-8)
+
+
 # --- refusals --------------------------------------------------------------------------------------
 
 
 def unknown_special(x):
-    return np.sum(scipy.special.jv(1.0, x))
+    return np.sum(scipy.special.struve(1.0, x))
 
 
 def sign_of_logsumexp(x):
@@ -196,7 +272,7 @@ def float_order(x):
 
 
 @pytest.mark.parametrize("fn,error,match", [
-    (unknown_special, sg.NoAdjointError, "jv"),
+    (unknown_special, sg.NoAdjointError, "struve"),
     (sign_of_logsumexp, sg.NoAdjointError, "return_sign"),
     (computed_dimension, sg.NoAdjointError, "constant integer dimension"),
     (mean_missing, sg.NoAdjointError, "mean vector"),

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from gradcheck import numerical_gradient
+import scipy.signal
+from gradcheck import numerical_gradient, numerical_hvp
 
 import srcgrad as sg
 
@@ -181,9 +182,30 @@ def smoothing_fit(signal, kernel):
                                                                                       signal))
 
 
+def scipy_filters(signal, kernel):
+    """scipy.signal's convolve and correlate: NumPy's, but 'same' keeps in1's length."""
+    return (np.sum(scipy.signal.convolve(signal, kernel, "same") ** 2)
+            + np.sum(scipy.signal.convolve(kernel, signal, mode="same") ** 3)
+            + np.sum(scipy.signal.correlate(kernel, signal, "same", method="direct") ** 2)
+            + np.sum(scipy.signal.correlate(signal, kernel) * signal[0])
+            + np.sum(np.cos(scipy.signal.convolve(signal, kernel, "valid"))))
+
+
 @pytest.mark.parametrize("target", TARGETS)
 def test_convolutions(target):
     _check(smoothing_fit, (SIGNAL, KERNEL), (0, 1), target)
+    _check(scipy_filters, (SIGNAL, KERNEL), (0, 1), target)
+
+
+def filter_by_mode(signal, kernel, mode):
+    return np.sum(scipy.signal.convolve(signal, kernel, mode))
+
+
+def test_scipy_signal_refusals():
+    with pytest.raises(sg.NoAdjointError, match="mode"):
+        sg.grad(filter_by_mode, target="python")(SIGNAL, KERNEL, "same")
+    with pytest.raises(sg.NoAdjointError, match="not 1-D"):
+        sg.grad(scipy_filters, target="python")(X, X)
 
 
 # --- polynomials --------------------------------------------------------------------------------------
@@ -197,6 +219,72 @@ def polynomial_fit(coefficients, t):
 @pytest.mark.parametrize("target", TARGETS)
 def test_polynomials(target):
     _check(polynomial_fit, (np.array([0.3, -1.0, 0.5, 2.0]), X), (0, 1), target)
+
+
+# --- interpolation ------------------------------------------------------------------------------
+
+KNOTS = np.array([0.0, 1.0, 2.5, 4.0])
+TABLE = np.array([1.0, -0.5, 2.0, 0.7])
+READINGS = np.array([[-0.5, 0.3, 1.7], [2.2, 3.9, 4.6]])  # below, inside and above the knots
+
+
+def calibrated_loss(readings, knots, table, low, high):
+    """A calibration table looked up (np.interp), with clamped and with given
+    ends, and one scalar reading: every argument differentiated."""
+    clamped = np.interp(readings, knots, table)
+    ended = np.interp(readings * 1.1, knots, table, low, high)
+    return (np.sum(np.sin(clamped) + ended ** 2) + np.interp(0.7, knots, table)
+            * np.interp(readings[0, 0], knots, table, left=low))
+
+
+def at_the_knots(x, knots, table):
+    """The knots themselves looked up (moving a knot moves its point with it:
+    the values stay fp's), beside points between them."""
+    return np.sum(np.interp(knots, knots, table) ** 2) * x[0] + np.sum(np.interp(x, knots, table) ** 2)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_interpolation(target):
+    _check(calibrated_loss, (READINGS, KNOTS, TABLE, 0.3, -1.2), (0, 1, 2, 3, 4), target)
+    _check(at_the_knots, (READINGS[1], KNOTS, TABLE), (0, 1, 2), target)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_interpolation_second_order(target):
+    """The gradient in the knots, differentiated again in every argument,
+    against second differences of the function."""
+    args = (READINGS, KNOTS, TABLE, 0.3, -1.2)
+    in_knots = sg.grad(calibrated_loss, wrt=1, target=target)
+    direction = RNG.normal(size=KNOTS.shape)
+    got = sg.grad(in_knots, wrt=(0, 1, 2, 3, 4), target=target)(*args, grad_ys=direction)
+    want = numerical_hvp(calibrated_loss, args, (0, 1, 2, 3, 4), {1: direction})
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+
+
+def at_the_last_knot(table):
+    return np.interp(4.0, KNOTS, table, right=10.0) + np.interp(-1.0, KNOTS, table, left=-3.0)
+
+
+def test_interpolation_ends():
+    """At the last knot the value is fp[-1], whatever `right`; a given `left` takes fp[0]'s place."""
+    got = sg.grad(at_the_last_knot, target="python")(TABLE)
+    np.testing.assert_array_equal(got, [0.0, 0.0, 0.0, 1.0])
+
+
+def periodic(x):
+    return np.sum(np.interp(x, KNOTS, TABLE, period=4.0))
+
+
+def complex_table(x):
+    return np.sum(np.real(np.interp(x, KNOTS, TABLE * 1j)))
+
+
+def test_interpolation_refusals():
+    with pytest.raises(sg.SrcGradError, match="period"):
+        sg.grad(periodic, target="python")(READINGS)
+    with pytest.raises(sg.NoAdjointError, match="complex"):
+        sg.grad(complex_table, target="python")(READINGS)
 
 
 # --- second order ------------------------------------------------------------------------------
@@ -229,7 +317,8 @@ def differences_and_integrals(x):
 
 def filtered_energy(x):
     smooth = np.convolve(x, x[:3] * 0.5, "same")
-    return np.sum(smooth ** 2) + np.sum(np.correlate(x ** 2, x[1:3], "full") * x[0])
+    return (np.sum(smooth ** 2) + np.sum(np.correlate(x ** 2, x[1:3], "full") * x[0])
+            + np.sum(scipy.signal.convolve(x[:2], x ** 2, "same") ** 2))
 
 
 def polynomial_energy(x):
