@@ -56,16 +56,22 @@ def short_path(gradient: GradFunction, generated: Generated, seeds: int) -> Call
     nones = (None,) * seeds
     # where the code was generated for numbers, an array takes the general
     # path, which generates the code again for any value (GradFunction._assume)
-    numbered = {k for k, _ in gradient._assumed or ()}
-    numbers_at = tuple(k in numbered for k in range(count))
+    assumed = dict(gradient._assumed or ())
+    numbers_at = tuple(k in assumed and assumed[k][0] != "a" for k in range(count))
+    # and where it was generated for arrays of one rank and dtype kind, an
+    # array of another takes it too
+    arrays_at = tuple((int(assumed[k][1:-1]), assumed[k][-1])
+                      if k in assumed and assumed[k][0] == "a" else None for k in range(count))
     if count == 1 and wrt == (0,) and seeds == 1 and not numbers_at[0]:
+        array_rank = arrays_at[0][0] if arrays_at[0] else None
         single = gradient.single  # `wrt=0`, or `wrt=(0,)`: a tuple of one
 
         def one_array(gradient, args):
             if len(args) != 1:
                 return TAKEN_ELSEWHERE
             v = args[0]
-            if type(v) is not np.ndarray or not v.ndim or v.dtype.kind != "f":
+            if type(v) is not np.ndarray or not v.ndim or v.dtype.kind != "f" or (
+                    array_rank is not None and v.ndim != array_rank):
                 return TAKEN_ELSEWHERE
             try:
                 g = impl(v, None)[0]
@@ -82,10 +88,11 @@ def short_path(gradient: GradFunction, generated: Generated, seeds: int) -> Call
     def any_arguments(gradient, args):
         if len(args) != count:
             return TAKEN_ELSEWHERE
-        for v, number in zip(args, numbers_at):
+        for v, number, array in zip(args, numbers_at, arrays_at):
             kind = type(v)
             if kind is np.ndarray:
-                if number or not v.ndim:
+                if number or not v.ndim or (array is not None and (
+                        v.ndim != array[0] or v.dtype.kind != array[1])):
                     return TAKEN_ELSEWHERE
             elif kind is not float and kind is not int:
                 return TAKEN_ELSEWHERE
@@ -141,10 +148,16 @@ def finish(g, value):
 def numbers(values: list) -> set[tuple[int, str]]:
     """The positions of `values` that hold a number (a Python or NumPy
     scalar, not an array), each with its kind: "f", "i" or "b" (complex
-    numbers and anything else are left out)."""
+    numbers and anything else are left out); and those that hold an array
+    of one or more dimensions of a real or integer dtype, each with its rank
+    and dtype kind ("a2f": 2-D, floating; "a1i": 1-D, integer), so that the
+    code may know `x[i, j]` a number there."""
     out = set()
     for k, v in enumerate(values):
-        if isinstance(v, (bool, np.bool_)):
+        if type(v) is np.ndarray:
+            if v.ndim and v.dtype.kind in "fiub":
+                out.add((k, f"a{v.ndim}{v.dtype.kind}"))
+        elif isinstance(v, (bool, np.bool_)):
             out.add((k, "b"))
         elif isinstance(v, (int, np.integer)):
             out.add((k, "i"))

@@ -110,9 +110,10 @@ class GradFunction(Structures, Failures):
         plain = all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params)
         self._positional = len(params) if plain else -1
         self._lock = threading.Lock()
-        # the parameters the first call passed numbers: the code is generated
-        # for numbers there, and generated again, for any value, the first time
-        # a call passes an array there (None: no call yet; see _assume)
+        # the parameters the first call passed numbers (or arrays: their rank
+        # and dtype kind): the code is generated for those there, and generated
+        # again, for any value, the first time a call passes something else
+        # there (None: no call yet; see _assume)
         self._assumed: frozenset[tuple[int, str]] | None = None
         # the parameters the first call passed a container of arrays, with its
         # structure (api/trees.py); None: no call yet
@@ -302,8 +303,9 @@ class GradFunction(Structures, Failures):
 
     def _assume(self, values: list) -> None:
         """Before the first generation, note which parameters `values` gives
-        numbers; after it, generate again for any value if a parameter the
-        code was generated for numbers gets an array."""
+        numbers, and which arrays of what rank and dtype kind; after it,
+        generate again for any value if a parameter the code was generated
+        for a number gets an array, or for an array gets another kind."""
         if self.target == "cuda" or self.inner is not None:
             return  # device code is scalar anyway; a higher derivative's follows its inner's
         if self._assumed is None:

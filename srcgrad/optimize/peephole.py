@@ -9,7 +9,8 @@ stood: the API casts every gradient to its input's dtype) and leaves no
   `new_cotangent(g, like)`, `take_cotangent(g, like)`, `sum_grad(g, x, ...)`,
   `cast_like(v, like)` where `ranks` proves both sides scalars (and `v`
   floating); `bx[i] += unbroadcast(g, bx[i])` with a scalar `g` adds `g`,
-  which broadcasts in place; `zeros_like(x)` of a scalar is `0.0`;
+  which broadcasts in place; `zeros_like(x)` of a scalar is `0.0`, and
+  `copy_value(x)` of one is `x`;
 - an argument read for its shape alone computed anyway: `sum_grad(g, d * d)` is
   `sum_grad(g, d)`; a whole sum's scalar cotangent spread to a shape only to be
   multiplied by an array of that shape: `sum_grad(g, d) * d` is `g * d`;
@@ -87,6 +88,8 @@ class _Simplify(ast.NodeTransformer):
             return self._done(args[0])
         if obj is runtime.zeros_like and len(args) == 1 and scalar(args[0]):
             return self._done(ast.Constant(0.0))
+        if obj is runtime.copy_value and len(args) == 1 and scalar(args[0]):
+            return self._done(args[0])  # a number is a copy already
         k = called_helper(node).shape_of
         if k is not None and len(args) > k:
             operand = _shape_stand_in(args[k])
@@ -361,15 +364,20 @@ def _keep_passed_through(body: list[ir.Stmt]) -> bool:
 
 def _given_back(block: list[ir.Stmt], k: int) -> int | None:
     """The position of `bx[i] += t` (or `+= unbroadcast(t, bx[i])`) when
-    `block[k:k + 2]` is `t = copy_value(bx[i]); bx[i] = 0.0` and what lies
+    `block[k:k + 2]` is `t = copy_value(bx[i]); bx[i] = 0.0` (or, of a
+    number, `t = bx[i]`) and what lies
     between only adds into `bx`, reads it for its shape, and changes neither
     `t`, `bx` nor the index."""
     take, zero = block[k], block[k + 1]
-    if not (type(take) is ir.Assign and isinstance(take.value, ast.Call)
-            and isinstance(take.value.func, ast.Name) and take.value.func.id == "copy_value"
-            and len(take.value.args) == 1 and isinstance(take.value.args[0], ast.Subscript)):
+    if type(take) is not ir.Assign:
         return None
-    element = take.value.args[0]
+    if isinstance(take.value, ast.Call) and isinstance(take.value.func, ast.Name) \
+            and take.value.func.id == "copy_value" and len(take.value.args) == 1:
+        element = take.value.args[0]
+    else:  # `t = bx[i]`: the copy of a number, which `_Simplify` writes so
+        element = take.value
+    if not isinstance(element, ast.Subscript):
+        return None
     array = _root(element)
     if not (array and isinstance(element.value, ast.Name) and type(zero) is ir.Store
             and zero.array == array and _same(zero.index, element.slice)

@@ -65,6 +65,7 @@ _COTANGENTS = {runtime.seed, runtime.new_cotangent, runtime.take_cotangent, runt
 _FULL_REDUCTIONS = {reduce_sum, reduce_mean, reduce_max, reduce_min, reduce_prod, norm}
 _SCALAR_RESULTS = {len, int, float, bool, reduced_size}
 _LIKE = {np.zeros_like, np.ones_like, np.empty_like}  # of a scalar: a 0-d array
+_NEW_ARRAYS = {np.zeros, np.ones, np.empty, np.full}  # of a shape, their first argument
 _NUMBER_OF_KIND = {"f": 0.0, "i": 0, "b": False}  # a number of each kind, for the rank facts
 _ROUNDING_BUILTINS = {abs, min, max}
 # `math` functions that may take or return something other than a float
@@ -92,14 +93,24 @@ class Ranks:
         for param in params:
             defs.setdefault(param, []).append(None)
         self.stable = {p for p in params if defs[p] == [None]}  # never assigned
+        # an array of known rank and dtype kind at every call ("a2f": 2-D, floating)
+        self.arrays = {param: (int(kind[1:-1]), kind[-1]) for param, kind in
+                       (numbers or {}).items() if kind[0] == "a" and param in self.stable}
         for param, kind in (numbers or {}).items():  # a number at every call: its value
-            defs[param][-1] = ast.Constant(_NUMBER_OF_KIND[kind])  # on entry is one of that kind
+            if kind[0] != "a":  # on entry is one of that kind
+                defs[param][-1] = ast.Constant(_NUMBER_OF_KIND[kind])
         self.shapes: dict[str, object] = {}
-        self.scalar_keys: set[object] = set()  # shapes known to be scalars' (`x[i]`'s)
+        # shapes known to be scalars' (`x[i]`'s): to begin with, those of the
+        # elements of the arrays of known rank, read with one index per axis
+        self.scalar_keys: set[object] = {("element of", ("shape of", p), ndim)
+                                         for p, (ndim, _) in self.arrays.items()}
+        self.integers: set[str] = set()  # first: an element's index is one
+        self._greatest(defs, pushed, "integers", self.integer)
+        self.scalars = set()
+        self.array_ndims: dict[str, int] = {}
+        self._array_ranks(defs, pushed)
         self._greatest(defs, pushed, "scalars", self.scalar)
         self._greatest(defs, pushed, "floats", self.floating)
-        self.integers: set[str] = set()
-        self._greatest(defs, pushed, "integers", self.integer)
         self._shape_classes(defs, pushed)
         if scalar_function:  # checked by `backend/device.py`: numbers and stacks of them
             self.scalars = {n for n, values in defs.items()
@@ -174,6 +185,77 @@ class Ranks:
                 else:
                     del self.shapes[name]
 
+    def _array_ranks(self, defs, pushed) -> None:
+        """`array_ndims`: the names every value of which is an array of one
+        known number of dimensions (one or more), each with that number.
+        Guessed from any value whose rank is known, then each guess that some
+        value contradicts (or leaves unknown) dropped until every one left
+        holds of all the values, given the others: an invariant, so loop-carried
+        arrays (`y = y * 2` after `y = np.zeros(n)`) keep their rank."""
+        ranks = self.array_ndims
+        ranks.update({p: ndim for p, (ndim, _) in self.arrays.items()})
+        values = {n: vs + pushed.get(n, []) for n, vs in defs.items()
+                  if n not in ranks and None not in vs}
+        changed = True
+        while changed:
+            changed = False
+            for name, vs in values.items():
+                if name not in ranks:
+                    known = next((d for d in map(self.array_ndim, vs) if d is not None), None)
+                    if known is not None:
+                        ranks[name] = known
+                        changed = True
+        changed = True
+        while changed:
+            changed = False
+            for name, vs in values.items():
+                if name in ranks and any(self.array_ndim(v) != ranks[name] for v in vs):
+                    del ranks[name]
+                    changed = True
+
+    def array_ndim(self, node: ast.expr) -> int | None:
+        """The number of dimensions of `node`'s value where it is provably an
+        array of one or more (None: unknown, a number, or a 0-d array)."""
+        if isinstance(node, ast.Name):
+            return self.array_ndims.get(node.id)
+        if isinstance(node, ast.Subscript):
+            ndim = self.array_ndim(node.value)
+            indices = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            if ndim is None or len(indices) > ndim:
+                return None
+            if not all(isinstance(i, ast.Slice) or self.integer(i) for i in indices):
+                return None
+            left = ndim - sum(not isinstance(i, ast.Slice) for i in indices)
+            return left or None
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            return self.array_ndim(node.operand)
+        if isinstance(node, ast.BinOp) and not isinstance(node.op, ast.MatMult):
+            return self._broadcast_ndim([node.left, node.right])
+        if isinstance(node, ast.Call) and not node.keywords:
+            obj = self.callee(node)
+            if obj in _NEW_ARRAYS and node.args:
+                shape = node.args[0]
+                if self.integer(shape):
+                    return 1
+                if isinstance(shape, ast.Tuple) and shape.elts and \
+                        all(self.integer(e) for e in shape.elts):
+                    return len(shape.elts)
+                return None
+            position = _SHAPE_OF.get(obj)
+            if position is not None:
+                return self.array_ndim(node.args[position]) if len(node.args) > position \
+                    else None
+            rule = registry.lookup(obj) if obj is not None else None
+            if rule is not None and rule.elementwise and node.args:
+                return self._broadcast_ndim(node.args)
+        return None
+
+    def _broadcast_ndim(self, operands: list[ast.expr]) -> int | None:
+        ndims = [0 if self.scalar(a) else self.array_ndim(a) for a in operands]
+        if None in ndims:
+            return None
+        return max(ndims) or None
+
     def _greatest(self, defs, pushed, attr: str, fact) -> None:
         """Set `attr` to the greatest set of names every assignment of which
         satisfies `fact`, assuming the names in the set do."""
@@ -226,6 +308,11 @@ class Ranks:
         if isinstance(node, ast.Subscript):
             if isinstance(node.value, ast.Attribute) and node.value.attr == "shape":
                 return not isinstance(node.slice, (ast.Slice, ast.Tuple))
+            ndim = self.array_ndim(node.value)
+            if ndim is not None:  # an element: one integer index per axis
+                indices = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+                if len(indices) == ndim and all(self.integer(i) for i in indices):
+                    return True
             return bool(self.scalar_keys) and self._key(node) in self.scalar_keys
         if isinstance(node, ast.BinOp):
             return not isinstance(node.op, ast.MatMult) and self.scalar(node.left) and \
@@ -274,9 +361,14 @@ class Ranks:
             return self.integer(node.left) and self.integer(node.right)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             return self.integer(node.operand)
-        if isinstance(node, ast.Subscript):  # x.shape[k]
-            return isinstance(node.value, ast.Attribute) and node.value.attr == "shape" and \
-                self.integer(node.slice)
+        if isinstance(node, ast.Subscript):  # x.shape[k], or an element of an integer array
+            if isinstance(node.value, ast.Attribute) and node.value.attr == "shape":
+                return self.integer(node.slice)
+            array = node.value.id if isinstance(node.value, ast.Name) else None
+            ndim, kind = self.arrays.get(array, (0, ""))
+            indices = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            return kind in ("i", "u") and len(indices) == ndim and \
+                all(self.integer(i) for i in indices)
         if isinstance(node, ast.Call):
             return self.callee(node) in (len, int)
         return False

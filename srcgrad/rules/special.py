@@ -276,13 +276,14 @@ def gammaincc_adjoint(g, ans, a, x):
 
 @adjoint(scipy.special.rgamma, rgamma, elementwise=True)
 def rgamma_adjoint(g, ans, x):
-    return g * select(
+    # cast_like: compiled, `np.pi * x` of a float32 x is float64 (no weak literals)
+    return g * cast_like(select(
         gamma_pole(x),
         gamma(1 - select(gamma_pole(x), x, 0.0))
         * (np.cos(np.pi * select(gamma_pole(x), x, 0.0))
            - psi(1 - select(gamma_pole(x), x, 0.0)) * np.sin(np.pi * select(gamma_pole(x), x, 0.0))
            / np.pi),
-        -psi(select(gamma_pole(x), 0.5, x)) * rgamma(select(gamma_pole(x), 0.5, x)))
+        -psi(select(gamma_pole(x), 0.5, x)) * rgamma(select(gamma_pole(x), 0.5, x))), x)
 
 
 nondifferentiable(scipy.special.gammasgn, gammasgn, gamma_pole)

@@ -21,6 +21,11 @@ differences) by a property of the generated source, and checked again here.
   and adding back (`optimize/peephole.py`).
 - An argument read for its shape alone is not computed (`sum_grad(g, d * d)`
   is `sum_grad(g, d)`; times `d`, `g * d`).
+- Once called, the gradient knows the rank of each array argument (checked
+  at every call; another rank generates the code again): an element of an
+  array read with one integer index per axis is a number, and so is an
+  element of an array made by `np.zeros(n)`, so it is read, updated and
+  saved as one (`by[i] += t`, no `copy_value`, `new_cotangent` or shape).
 - On cpu, a row's cotangent is added into the matrix's by `add_into`
   (Numba's `a[i] += v` compiles its slice-assignment error message, seconds
   in every new process), and a gradient differentiated again reads it back
@@ -159,3 +164,30 @@ def test_row_updates(target):
     first = sg.grad(row_energy, wrt=0, target="python")
     expected = (first(X + eps * v, w) - first(X - eps * v, w)) / (2 * eps)
     np.testing.assert_allclose(hvp(X, w, v), expected, rtol=1e-6, atol=1e-8)
+
+
+def tap_delay(x, taps):
+    """An FIR filter over a signal's samples, by element, into a new array."""
+    y = np.zeros(x.shape[0])
+    for i in range(2, x.shape[0]):
+        y[i] = taps[0] * x[i] + taps[1] * x[i - 1] + taps[2] * x[i - 2]
+    return np.sum(y * y)
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_elements_of_arrays_of_known_rank(target):
+    generic = sg.grad(recurrence, wrt=(0, 1), target=target).source  # before any call:
+    assert "copy_value(by[i])" in generic  # for arguments of any rank
+    df = sg.grad(recurrence, wrt=(0, 1), target=target)
+    assert_gradient(df, recurrence, (RNG.uniform(-1, 1, 9), 0.7), wrt=(0, 1))
+    known = df.source  # called with a vector: its elements are numbers
+    for helper in ("copy_value", "new_cotangent", "push_shape", "add_into", "unbroadcast"):
+        assert helper not in known, helper
+    assert "bx[i] += " in known
+    # a matrix there: generated again, for any rank, and right
+    assert_gradient(df, recurrence, (RNG.uniform(-1, 1, (5, 3)), 0.7), wrt=(0, 1))
+    assert "copy_value(by[i])" in df.source
+    # an array the function makes with np.zeros(n) has one axis too
+    dt = sg.grad(tap_delay, wrt=(0, 1), target=target)
+    assert_gradient(dt, tap_delay, (RNG.uniform(-1, 1, 8), RNG.uniform(-1, 1, 3)), wrt=(0, 1))
+    assert "copy_value" not in dt.source and "new_cotangent" not in dt.source

@@ -2,9 +2,7 @@
 # srcgrad rewrites this file from the function's source; edits here are lost.
 import numpy as np
 
-from srcgrad.runtime import (
-    add_into, copy_value, reduce_sum, seed, take_cotangent, unbroadcast, zeros_like,
-)
+from srcgrad.runtime import reduce_sum, seed, take_cotangent, zeros_like
 
 
 def decay_grad(x, a, grad_y=None):
@@ -19,7 +17,7 @@ def decay_grad(x, a, grad_y=None):
     for i in range(1, x_shape_0):
         # golden_functions.py:58: y[i] = a * y[i - 1] + x[i]
         _t4 = y[i - 1]
-        _t4_stack.append(copy_value(_t4))
+        _t4_stack.append(_t4)
         y[i] = a * _t4 + x[i]
     # grad of golden_functions.py:59: return np.sum(y * y)
     b_t9 = seed(grad_y, reduce_sum(y * y))
@@ -29,13 +27,13 @@ def decay_grad(x, a, grad_y=None):
     # grad of golden_functions.py:57: for i in range(1, x.shape[0]):
     for i in range(x_shape_0 - 1, 0, -1):
         # grad of golden_functions.py:58: y[i] = a * y[i - 1] + x[i]
-        b_t7 = copy_value(by[i])
+        b_t7 = by[i]
         by[i] = 0.0
-        add_into(bx, i, b_t7)
+        bx[i] += b_t7
         _t4 = _t4_stack.pop()
-        ba += unbroadcast(b_t7 * _t4, ba)
+        ba += b_t7 * _t4
         i_minus_1 = i - 1
-        add_into(by, i_minus_1, b_t7 * a)
+        by[i_minus_1] += b_t7 * a
     # grad of golden_functions.py:56: y[0] = x[0]
-    add_into(bx, 0, copy_value(by[0]))
+    bx[0] += by[0]
     return (bx, ba)

@@ -2,7 +2,7 @@
 # srcgrad rewrites this file from the function's source; edits here are lost.
 import numpy as np
 
-from srcgrad.runtime import add_into, copy_value, reduce_sum, seed, take_cotangent, zeros_like
+from srcgrad.runtime import reduce_sum, seed, take_cotangent, zeros_like
 
 
 def smooth_grad(u, grad_y=None):
@@ -20,11 +20,11 @@ def smooth_grad(u, grad_y=None):
     # grad of golden_functions.py:114: for i in range(1, u.shape[0] - 1):
     for i in range(1, _t2):
         # grad of golden_functions.py:115: v[i] = 0.25 * u[i - 1] + 0.5 * u[i] + 0.25 * u[i + 1]
-        b_t12 = copy_value(bv[i])
+        b_t12 = bv[i]
         bv[i] = 0.0
         i_plus_1 = i + 1
-        add_into(bu, i_plus_1, b_t12 * 0.25)
-        add_into(bu, i, b_t12 * 0.5)
+        bu[i_plus_1] += b_t12 * 0.25
+        bu[i] += b_t12 * 0.5
         i_minus_1 = i - 1
-        add_into(bu, i_minus_1, b_t12 * 0.25)
+        bu[i_minus_1] += b_t12 * 0.25
     return (bu,)
