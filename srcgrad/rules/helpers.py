@@ -34,6 +34,7 @@ from ..runtime import (
     zeros_like,
 )
 from .registry import adjoint, nondifferentiable, replace
+from .tangents import linear
 
 
 @adjoint(cast_like, elementwise=True)
@@ -70,6 +71,7 @@ nondifferentiable(greater_share)
 @adjoint(sum_to)
 def sum_to_adjoint(g, ans, value, shape):
     return sum_to(sum_to(g, shape), shape_of(value)), None
+linear(sum_to, params=("value",))
 
 
 # --- the runtime's helpers, which generated adjoints contain ------------------------------------
@@ -78,6 +80,7 @@ def sum_to_adjoint(g, ans, value, shape):
 @adjoint(unbroadcast, new_cotangent, take_cotangent)
 def unbroadcast_adjoint(g, ans, value, like):
     return sum_to(unbroadcast(g, like), shape_of(value)), None
+linear(unbroadcast, new_cotangent, take_cotangent, params=("value",))
 
 
 @adjoint(copy_value, elementwise=True)

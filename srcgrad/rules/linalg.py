@@ -101,21 +101,25 @@ from ..runtime import (
     vector_operand,
 )
 from .registry import adjoint, expand, nondifferentiable, replace
+from .tangents import linear, multilinear
 
 
 @adjoint(product)
 def product_adjoint(g, ans, a, b):
     return dot_grad_left(g, a, b), dot_grad_right(g, a, b)
+multilinear(product, params=("a", "b"))
 
 
 @adjoint(np.dot, dot)
 def dot_adjoint(g, ans, a, b):
     return dot_grad_left(g, a, b), dot_grad_right(g, a, b)
+multilinear(np.dot, dot, params=("a", "b"))
 
 
 @adjoint(np.matmul, matmul, operator.matmul)
 def matmul_adjoint(g, ans, x1, x2):
     return dot_grad_left(g, x1, x2), dot_grad_right(g, x1, x2)
+multilinear(np.matmul, matmul, operator.matmul, params=("x1", "x2"))
 
 
 @adjoint(dot_grad_left)
@@ -125,6 +129,7 @@ def dot_grad_left_adjoint(g, ans, dy, a, b):
         None,
         dot_grad_right(dy, unbroadcast(g, a), b),
     )
+multilinear(dot_grad_left, params=("dy", "b"))
 
 
 @adjoint(dot_grad_right)
@@ -134,6 +139,7 @@ def dot_grad_right_adjoint(g, ans, dy, a, b):
         dot_grad_left(dy, a, unbroadcast(g, b)),
         None,
     )
+multilinear(dot_grad_right, params=("dy", "a"))
 
 
 replace(np.dot, dot)
@@ -150,16 +156,19 @@ def outer_adjoint(g, ans, a, b):
         np.reshape(dot(sum_to(g, (np.size(a), np.size(b))), np.ravel(b)), np.shape(a)),
         np.reshape(dot(np.ravel(a), sum_to(g, (np.size(a), np.size(b)))), np.shape(b)),
     )
+multilinear(np.outer, params=("a", "b"))
 
 
 @adjoint(trace_grad)
 def trace_grad_adjoint(g, ans, dy, a):
     return sum_to(np.trace(unbroadcast(g, a)), shape_of(dy)), None
+linear(trace_grad, params=("dy",))
 
 
 @adjoint(np.trace)
 def trace_adjoint(g, ans, a):
     return trace_grad(g, a)
+linear(np.trace, params=("a",))
 
 
 @adjoint(np.linalg.norm, norm)
@@ -173,6 +182,7 @@ replace(np.linalg.norm, norm)
 @adjoint(vector_operand)
 def vector_operand_adjoint(g, ans, x, axis):
     return unbroadcast(g, x), None
+linear(vector_operand, params=("x",))
 
 
 # --- functions of a matrix, or of each matrix of a stack -----------------------------------------
@@ -215,38 +225,45 @@ def cholesky_adjoint(g, ans, a):
 @adjoint(half_lower)
 def half_lower_adjoint(g, ans, x):
     return half_lower(sum_to(g, np.shape(ans)))
+linear(half_lower, params=("x",))
 
 
 @adjoint(mirror_lower)
 def mirror_lower_adjoint(g, ans, x):
     return fold_lower(sum_to(g, np.shape(ans)))
+linear(mirror_lower, params=("x",))
 
 
 @adjoint(fold_lower)
 def fold_lower_adjoint(g, ans, x):
     return mirror_lower(sum_to(g, np.shape(ans)))
+linear(fold_lower, params=("x",))
 
 
 @adjoint(matrix_scale)
 def matrix_scale_adjoint(g, ans, c, m):
     return (matrix_inner(sum_to(g, np.shape(ans)), m),
             matrix_scale(c, sum_to(g, np.shape(ans))))
+multilinear(matrix_scale, params=("c", "m"))
 
 
 @adjoint(matrix_inner)
 def matrix_inner_adjoint(g, ans, x, y):
     return (matrix_scale(sum_to(g, shape_of(ans)), y),
             matrix_scale(sum_to(g, shape_of(ans)), x))
+multilinear(matrix_inner, params=("x", "y"))
 
 
 @adjoint(as_columns)
 def as_columns_adjoint(g, ans, x, b):
     return from_columns(sum_to(g, np.shape(ans)), b), None
+linear(as_columns, params=("x",))
 
 
 @adjoint(from_columns)
 def from_columns_adjoint(g, ans, x, b):
     return as_columns(sum_to(g, np.shape(ans)), b), None
+linear(from_columns, params=("x",))
 
 
 # --- from LU factors (np.linalg.solve and slogdet: runtime/lapack.py) ---------------------------
@@ -287,6 +304,7 @@ def factored_inverse_t_adjoint(g, ans, f, a):
 @adjoint(single_matrix)
 def single_matrix_adjoint(g, ans, a):
     return single_matrix(sum_to(g, np.shape(ans)))
+linear(single_matrix, params=("a",))
 
 
 for _primal, _impl in [(np.linalg.det, det), (np.linalg.inv, inv), (np.linalg.solve, solve),

@@ -61,6 +61,7 @@ from ..runtime import (
     vector_argument,
 )
 from .registry import adjoint, expand, nondifferentiable, replace
+from .tangents import linear
 
 for _primal, _impl in [(np.sum, reduce_sum), (np.mean, reduce_mean), (np.max, reduce_max),
                        (np.amax, reduce_max), (np.min, reduce_min), (np.amin, reduce_min),
@@ -76,16 +77,19 @@ def sum_grad_adjoint(g, ans, dy, x, axis=None, keepdims=False):
         None,
         None,
     )
+linear(sum_grad, params=("dy",))
 
 
 @adjoint(np.sum, reduce_sum)
 def sum_adjoint(g, ans, a, axis=None, *, keepdims=False):
     return sum_grad(g, a, axis, keepdims), None, None
+linear(np.sum, reduce_sum, params=("a",))
 
 
 @adjoint(np.mean, reduce_mean)
 def mean_adjoint(g, ans, a, axis=None, *, keepdims=False):
     return sum_grad(g / reduced_size(a, axis), a, axis, keepdims), None, None
+linear(np.mean, reduce_mean, params=("a",))
 
 
 @adjoint(np.max, np.amax, reduce_max, np.min, np.amin, reduce_min)
@@ -113,11 +117,13 @@ def prod_adjoint(g, ans, a, axis=None, *, keepdims=False):
 @adjoint(cumsum_grad)
 def cumsum_grad_adjoint(g, ans, dy, x, axis):
     return sum_to(np.cumsum(unbroadcast(g, x), axis), shape_of(dy)), None, None
+linear(cumsum_grad, params=("dy",))
 
 
 @adjoint(np.cumsum)
 def cumsum_adjoint(g, ans, a, axis=None):
     return cumsum_grad(g, a, axis), None
+linear(np.cumsum, params=("a",))
 
 
 # --- variance and standard deviation ---------------------------------------------------------
@@ -165,6 +171,7 @@ nondifferentiable(
 @adjoint(vector_argument)
 def vector_argument_adjoint(g, ans, x):
     return unbroadcast(g, x)
+linear(vector_argument, params=("x",))
 
 
 def _expand_fsum(arguments, lowering):

@@ -71,6 +71,7 @@ from ..runtime import (
     unpivot_rows,
 )
 from .registry import Refused, adjoint, expand, nondifferentiable
+from .tangents import linear
 
 # --- the substitution ----------------------------------------------------------------------------
 
@@ -97,6 +98,7 @@ def lower_factor_grad_adjoint(g, ans, g_factor, lower):
 @adjoint(keep_triangle)
 def keep_triangle_adjoint(g, ans, x, lower=False, unit_diagonal=False):
     return keep_triangle(sum_to(g, np.shape(ans)), lower, unit_diagonal), None, None
+linear(keep_triangle, params=("x",))
 
 
 # --- LU factors ----------------------------------------------------------------------------------
@@ -119,11 +121,13 @@ def lu_matrix_adjoint(g, ans, a):
 @adjoint(pivot_rows)
 def pivot_rows_adjoint(g, ans, x, piv):
     return unpivot_rows(sum_to(g, np.shape(ans)), piv), None
+linear(pivot_rows, params=("x",))
 
 
 @adjoint(unpivot_rows)
 def unpivot_rows_adjoint(g, ans, x, piv):
     return pivot_rows(sum_to(g, np.shape(ans)), piv), None
+linear(unpivot_rows, params=("x",))
 
 
 nondifferentiable(lu_pivots)

@@ -24,16 +24,19 @@ import numpy as np
 
 from ..runtime import cast_like, fftfreq, fftshift, ifftshift, rfftfreq, sum_to
 from .registry import adjoint, replace, unsupported
+from .tangents import linear
 
 
 @adjoint(np.fft.fftshift, fftshift)
 def fftshift_adjoint(g, ans, x, axes=None):
     return ifftshift(sum_to(g, np.shape(ans)), axes), None
+linear(np.fft.fftshift, fftshift, params=("x",))
 
 
 @adjoint(np.fft.ifftshift, ifftshift)
 def ifftshift_adjoint(g, ans, x, axes=None):
     return fftshift(sum_to(g, np.shape(ans)), axes), None
+linear(np.fft.ifftshift, ifftshift, params=("x",))
 
 
 @adjoint(np.fft.fftfreq, fftfreq, np.fft.rfftfreq, rfftfreq)

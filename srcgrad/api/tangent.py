@@ -1,0 +1,126 @@
+"""A tangent function (forward mode), compiled for a target like a gradient.
+
+`TangentFunction(fn, wrt, target)` transforms `fn` once (see
+`tangent/build.py`) into `f_jvp(*args, *tangents)`, which returns
+`(value, tangent)`: the value of `fn` and its derivative along the tangents
+of the parameters `wrt` (positions).  It is loaded and compiled as the
+adjoints are (`backend/compile.py`: one module per source, Numba's cache on
+disk, `target="python"` runs it uncompiled), and its failures become
+srcgrad's errors at the user's line (`failures.py`).
+
+`api/higher.py` builds `jvp` and the forward-mode `jacobian` on it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import numpy as np
+
+from ..backend.compile import COMPILED, jit, load_module
+from ..backend.pipeline import Generated
+from ..frontend.bindings import still_bound
+from ..runtime import grad_dtype
+from ..tangent import transform_tangent
+from .calls import as_differentiable, undecided
+from .failures import Failures
+
+__all__ = ["TangentFunction"]
+
+
+class TangentFunction(Failures):
+    """The tangent function of `fn` along its parameters at `wrt`."""
+
+    def __init__(self, fn: Callable, wrt: tuple[int, ...], target: str):
+        self.fn = fn
+        self.wrt = tuple(wrt)
+        self.target = target
+        self._lock = threading.Lock()
+        self._forget()
+        self.__name__ = f"{getattr(fn, '__name__', 'f')}_jvp"
+
+    def _forget(self) -> None:
+        self._generated: Generated | None = None
+        self._impl: Callable | None = None
+        self._module = None
+        self._fast = undecided  # (read by Failures)
+        self._current: Callable[[], bool] | None = None
+
+    def _generate(self) -> Generated:
+        if self._generated is None:
+            with self._lock:
+                if self._generated is None:
+                    generated = transform_tangent(self.fn, self.wrt,
+                                                  typed=self.target != "python")
+                    self._current = still_bound(generated.bindings, self.target != "python")
+                    self._generated = generated
+        return self._generated
+
+    def _fresh(self) -> None:
+        """Generate again where a global the code captured was rebound."""
+        if self._current is not None and not self._current():
+            with self._lock:
+                self._forget()
+
+    @property
+    def source(self) -> str:
+        """The generated tangent function, as Python source: the code that runs."""
+        self._fresh()
+        return self._generate().source
+
+    def implementation(self) -> Callable:
+        """The generated function, compiled for the target."""
+        self._fresh()
+        if self._impl is None:
+            generated = self._generate()
+            with self._lock:
+                if self._impl is None:
+                    stem = getattr(self.fn, "__name__", "f")
+                    module = load_module(generated.source, f"{stem}_jvp", generated.injected)
+                    function = getattr(module, generated.name)
+                    if self.target == "cpu":
+                        jitted = module.__dict__.get(COMPILED)
+                        if jitted is None or jitted.py_func is not function:
+                            jitted = jit(function)
+                            setattr(module, COMPILED, jitted)
+                        function = jitted
+                    self._module = module
+                    self._impl = function
+        return self._impl
+
+    def __call__(self, primals: tuple, tangents: tuple):
+        """`(value, tangent)` at `primals` along `tangents` (one per `wrt` entry,
+        shaped like its primal)."""
+        impl = self.implementation()
+        values = list(primals)
+        for k in self.wrt:
+            values[k] = as_differentiable(values[k])
+        dots = [_as_tangent(t, values[k]) for t, k in zip(tangents, self.wrt)]
+        try:
+            value, tangent = impl(*values, *dots)
+        except Exception as exc:
+            value, tangent = self._failed(exc, values + dots, [])
+        if self._generated.single_result:
+            return value, _finish(tangent, value)
+        return tuple(value), tuple(_finish(t, v) for t, v in zip(tangent, value))
+
+
+def _as_tangent(t, primal):
+    """A tangent in its primal's gradient dtype (float64 for an integer primal)."""
+    dtype = grad_dtype(primal)
+    if isinstance(primal, np.ndarray):
+        return np.asarray(t, dtype=dtype)
+    return float(t) if dtype == np.float64 else dtype.type(t)
+
+
+def _finish(tangent, value):
+    """The tangent of an output, in its gradient dtype and shape."""
+    dtype = grad_dtype(value)
+    if isinstance(value, np.ndarray):
+        out = np.asarray(tangent, dtype=dtype)
+        return out if out.shape == value.shape else np.broadcast_to(out, value.shape).copy()
+    if type(value) is float or isinstance(value, (int, bool)) and not isinstance(
+            value, np.generic):
+        return float(tangent)
+    return dtype.type(tangent)
