@@ -89,6 +89,7 @@ from ..runtime import (
     mirror_lower,
     norm,
     product,
+    reduce_sum,
     safe_reciprocal,
     shape_of,
     single_matrix,
@@ -101,7 +102,7 @@ from ..runtime import (
     vector_operand,
 )
 from .registry import adjoint, expand, nondifferentiable, replace
-from .tangents import linear, multilinear
+from .tangents import linear, multilinear, tangent
 
 
 @adjoint(product)
@@ -176,6 +177,11 @@ def norm_adjoint(g, ans, x, ord=None, axis=None, keepdims=False):
     return sum_grad(g * safe_reciprocal(ans), x, axis, keepdims) * x, None, None, None
 
 
+@tangent(np.linalg.norm, norm)
+def norm_tangent(ans, x, ord, axis, keepdims, dx):
+    return reduce_sum(x * dx, axis, keepdims=keepdims) * safe_reciprocal(ans)
+
+
 replace(np.linalg.norm, norm)
 
 
@@ -193,6 +199,11 @@ def det_adjoint(g, ans, a):
     return matrix_scale(sum_to(g, shape_of(ans)) * ans, np.swapaxes(inv(a), -1, -2))
 
 
+@tangent(np.linalg.det, det)
+def det_tangent(ans, a, da):
+    return matrix_inner(np.swapaxes(inv(a), -1, -2), da) * ans
+
+
 @adjoint(logabsdet, np.linalg.slogdet)
 def logabsdet_adjoint(g, ans, a):
     # np.linalg.slogdet shares this rule for its signature only: the lowering
@@ -200,10 +211,20 @@ def logabsdet_adjoint(g, ans, a):
     return matrix_scale(sum_to(g, shape_of(ans)), np.swapaxes(inv(a), -1, -2))
 
 
+@tangent(logabsdet, np.linalg.slogdet)
+def logabsdet_tangent(ans, a, da):
+    return matrix_inner(np.swapaxes(inv(a), -1, -2), da)
+
+
 @adjoint(np.linalg.inv, inv)
 def inv_adjoint(g, ans, a):
     return -product(np.swapaxes(ans, -1, -2),
                     product(sum_to(g, np.shape(ans)), np.swapaxes(ans, -1, -2)))
+
+
+@tangent(np.linalg.inv, inv)
+def inv_tangent(ans, a, da):
+    return -product(ans, product(da, ans))
 
 
 @adjoint(np.linalg.solve, solve)
@@ -214,12 +235,24 @@ def solve_adjoint(g, ans, a, b):
                                       as_columns(sum_to(g, np.shape(ans)), b)), b), np.shape(b)))
 
 
+@tangent(np.linalg.solve, solve)
+def solve_tangent(ans, a, b, da, db):
+    return -from_columns(solve(a, product(da, as_columns(ans, b))), b), solve(a, db)
+
+
 @adjoint(np.linalg.cholesky, cholesky)
 def cholesky_adjoint(g, ans, a):
     return fold_lower(np.swapaxes(solve(np.swapaxes(ans, -1, -2), np.swapaxes(solve(
         np.swapaxes(ans, -1, -2), half_lower(product(np.swapaxes(ans, -1, -2),
                                                      sum_to(g, np.shape(ans))))), -1, -2)),
         -1, -2))
+
+
+@tangent(np.linalg.cholesky, cholesky)
+def cholesky_tangent(ans, a, da):
+    # NumPy reads the lower triangle of `a` alone: it moves by mirror_lower(da)
+    return product(ans, half_lower(np.swapaxes(solve(ans, np.swapaxes(
+        solve(ans, mirror_lower(da)), -1, -2)), -1, -2)))
 
 
 @adjoint(half_lower)
@@ -280,6 +313,12 @@ def factored_solve_adjoint(g, ans, f, a, b):
                                 b), np.shape(b)))
 
 
+@tangent(factored_solve)
+def factored_solve_tangent(ans, f, a, b, da, db):
+    return (-from_columns(factored_solve(f, a, product(da, as_columns(ans, b))), b),
+            factored_solve(f, a, db))
+
+
 @adjoint(factored_solve_t)
 def factored_solve_t_adjoint(g, ans, f, a, b):
     # y = a.T^-1 b: with w = a^-1 g, a has -y w.T and b has w
@@ -290,15 +329,32 @@ def factored_solve_t_adjoint(g, ans, f, a, b):
                                 b), np.shape(b)))
 
 
+@tangent(factored_solve_t)
+def factored_solve_t_tangent(ans, f, a, b, da, db):
+    return (-from_columns(factored_solve_t(f, a, product(np.swapaxes(da, -1, -2),
+                                                         as_columns(ans, b))), b),
+            factored_solve_t(f, a, db))
+
+
 @adjoint(factored_logabsdet)
 def factored_logabsdet_adjoint(g, ans, f, a):
     return None, matrix_scale(sum_to(g, shape_of(ans)), factored_inverse_t(f, a))
+
+
+@tangent(factored_logabsdet)
+def factored_logabsdet_tangent(ans, f, a, da):
+    return matrix_inner(factored_inverse_t(f, a), da)
 
 
 @adjoint(factored_inverse_t)
 def factored_inverse_t_adjoint(g, ans, f, a):
     # y = inv(a).T: a has -y g.T y
     return None, -product(ans, product(np.swapaxes(sum_to(g, np.shape(ans)), -1, -2), ans))
+
+
+@tangent(factored_inverse_t)
+def factored_inverse_t_tangent(ans, f, a, da):
+    return -product(ans, product(np.swapaxes(da, -1, -2), ans))
 
 
 @adjoint(single_matrix)

@@ -36,12 +36,18 @@ from ..runtime import (
     unbroadcast,
 )
 from .registry import Refused, adjoint, expand
+from .tangents import tangent
 
 
 @adjoint(quantile)
 def quantile_adjoint(g, ans, a, q, axis=None, keepdims=False):
     return (quantile_grad(g, a, q, axis, keepdims), quantile_q_grad(g, a, a, q, axis, keepdims),
             None, None)
+
+
+@tangent(quantile)
+def quantile_tangent(ans, a, q, axis, keepdims, da):
+    return quantile_jvp(da, a, q, axis, keepdims)
 
 
 @adjoint(quantile_grad)

@@ -23,12 +23,17 @@ from ..runtime import (
     unbroadcast,
 )
 from .registry import adjoint, replace
-from .tangents import linear
+from .tangents import linear, tangent
 
 
 @adjoint(np.polyval, polyval)
 def polyval_adjoint(g, ans, p, x):
     return polyval_p_grad(g, p, x), unbroadcast(g * polyval(poly_derivative(p), x), x)
+
+
+@tangent(np.polyval, polyval)
+def polyval_tangent(ans, p, x, dp, dx):
+    return polyval(dp, x), dx * polyval(poly_derivative(p), x)
 
 
 @adjoint(poly_derivative)

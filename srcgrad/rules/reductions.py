@@ -61,7 +61,7 @@ from ..runtime import (
     vector_argument,
 )
 from .registry import adjoint, expand, nondifferentiable, replace
-from .tangents import linear
+from .tangents import linear, tangent
 
 for _primal, _impl in [(np.sum, reduce_sum), (np.mean, reduce_mean), (np.max, reduce_max),
                        (np.amax, reduce_max), (np.min, reduce_min), (np.amin, reduce_min),
@@ -97,6 +97,11 @@ def max_adjoint(g, ans, a, axis=None, *, keepdims=False):
     return sum_grad(g, a, axis, keepdims) * tie_weights(a, ans, axis, keepdims), None, None
 
 
+@tangent(np.max, np.amax, reduce_max, np.min, np.amin, reduce_min)
+def max_tangent(ans, a, axis, keepdims, da):
+    return reduce_sum(da * tie_weights(a, ans, axis, keepdims), axis, keepdims=keepdims)
+
+
 @adjoint(prod_others_vjp)
 def prod_others_vjp_adjoint(g, ans, h, x, axis):
     # symmetric in the pair (i, j): the cotangent of h is prod_others_vjp itself
@@ -112,6 +117,11 @@ def prod_others_adjoint(g, ans, x, axis):
 @adjoint(np.prod, reduce_prod)
 def prod_adjoint(g, ans, a, axis=None, *, keepdims=False):
     return sum_grad(g, a, axis, keepdims) * prod_others(a, axis), None, None
+
+
+@tangent(np.prod, reduce_prod)
+def prod_tangent(ans, a, axis, keepdims, da):
+    return reduce_sum(da * prod_others(a, axis), axis, keepdims=keepdims)
 
 
 @adjoint(cumsum_grad)
@@ -136,10 +146,22 @@ def var_adjoint(g, ans, a, axis=None, *, ddof=0, keepdims=False):
             / degrees_of_freedom(a, axis, ddof)), None, None, None
 
 
+@tangent(np.var)
+def var_tangent(ans, a, axis, ddof, keepdims, da):
+    return (reduce_sum((da + da) * (a - reduce_mean(a, axis, keepdims=True)), axis,
+                       keepdims=keepdims) / degrees_of_freedom(a, axis, ddof))
+
+
 @adjoint(np.std)
 def std_adjoint(g, ans, a, axis=None, *, ddof=0, keepdims=False):
     return (sum_grad(g / ans, a, axis, keepdims) * (a - reduce_mean(a, axis, keepdims=True))
             / degrees_of_freedom(a, axis, ddof)), None, None, None
+
+
+@tangent(np.std)
+def std_tangent(ans, a, axis, ddof, keepdims, da):
+    return (reduce_sum(da * (a - reduce_mean(a, axis, keepdims=True)), axis, keepdims=keepdims)
+            / degrees_of_freedom(a, axis, ddof) / ans)
 
 
 def _expand_spread(root: bool):

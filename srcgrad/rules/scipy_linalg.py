@@ -71,7 +71,7 @@ from ..runtime import (
     unpivot_rows,
 )
 from .registry import Refused, adjoint, expand, nondifferentiable
-from .tangents import linear
+from .tangents import linear, tangent
 
 # --- the substitution ----------------------------------------------------------------------------
 
@@ -143,6 +143,12 @@ def scipy_solve_adjoint(g, ans, a, b, lower=False, overwrite_a=False, overwrite_
             solve(np.transpose(a), sum_to(g, np.shape(ans))), None, None, None, None, None, None)
 
 
+@tangent(scipy.linalg.solve)
+def scipy_solve_tangent(ans, a, b, lower, overwrite_a, overwrite_b, check_finite, assume_a,
+                        transposed, da, db):
+    return -solve(a, dot(da, ans)), solve(a, db)
+
+
 @adjoint(scipy.linalg.inv)
 def scipy_inv_adjoint(g, ans, a, overwrite_a=False, check_finite=True, *, assume_a=None,
                       lower=False):
@@ -150,9 +156,19 @@ def scipy_inv_adjoint(g, ans, a, overwrite_a=False, check_finite=True, *, assume
             None, None, None, None)
 
 
+@tangent(scipy.linalg.inv)
+def scipy_inv_tangent(ans, a, overwrite_a, check_finite, assume_a, lower, da):
+    return -dot(ans, dot(da, ans))
+
+
 @adjoint(scipy.linalg.det)
 def scipy_det_adjoint(g, ans, a, overwrite_a=False, check_finite=True):
     return sum_to(g, ()) * ans * np.transpose(inv(a)), None, None
+
+
+@tangent(scipy.linalg.det)
+def scipy_det_tangent(ans, a, overwrite_a, check_finite, da):
+    return ans * np.sum(np.transpose(inv(a)) * da)
 
 
 @adjoint(scipy.linalg.cholesky)

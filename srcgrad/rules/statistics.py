@@ -56,6 +56,7 @@ from ..runtime import (
     weights_shape,
 )
 from .registry import Refused, adjoint, expand, nondifferentiable, replace
+from .tangents import tangent
 
 
 @adjoint(np.logaddexp, elementwise=True)
@@ -74,6 +75,11 @@ def logaddexp2_adjoint(g, ans, x1, x2):
 @adjoint(np.cumprod, cumprod)
 def cumprod_adjoint(g, ans, a, axis=None):
     return cumprod_grad(g, a, axis), None
+
+
+@tangent(np.cumprod, cumprod)
+def cumprod_tangent(ans, a, axis, da):
+    return cumprod_jvp(da, a, axis)
 
 
 @adjoint(cumprod_grad)

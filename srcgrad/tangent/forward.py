@@ -6,8 +6,8 @@ tangent (`dx` for `x`):
 
     y = np.sin(x)        ─►    y = np.sin(x)
                                dy = np.cos(x) * dx
-    a[i] = v             ─►    a[i] = v
-                               da[i] = dv
+    a[i] = v             ─►    da[i] = dv
+                               a[i] = v
     v = a[i]             ─►    v = a[i]
                                dv = da[i]
 
@@ -20,7 +20,8 @@ Guarantees to `optimize/cleanup.py` and the printer:
 - every assignment to an active variable is followed by one to its
   tangent (`zeros_like(y)` where no operand of it varies: a tangent has its
   primal's type on every path, as Numba needs), every store into an active
-  array by one into its tangent (`da[i] = 0.0` for a constant value);
+  array is preceded by one into its tangent (`da[i] = 0.0` for a constant
+  value), which changes no primal value;
 - an elementwise tangent not known to have its result's shape is
   broadcast to it (`broadcast_like(t, y)`); the tangent of an array the
   function stores into is a value of its own where its primal is (a copy
@@ -122,8 +123,11 @@ class _Sweep:
             if isinstance(stmt, ir.Assign):
                 out += self.assign(stmt)
             elif isinstance(stmt, ir.Store):
-                out.append(stmt)
+                # the tangent first: the primal's store may change a view that the
+                # tangent's value reads (`y[1:] = y[:-1] * x[1:]`), once cleanup has
+                # written the value into the store
                 out += self.store(stmt)
+                out.append(stmt)
             elif isinstance(stmt, ir.If):
                 out.append(ir.If(stmt.origin, stmt.test, self.block(stmt.body),
                                  self.block(stmt.orelse)))
