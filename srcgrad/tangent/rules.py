@@ -210,6 +210,16 @@ def _substitute(template: ast.expr, mapping: dict[str, ast.expr], rule_globals: 
 
 
 def _sum(parts: list[ast.expr]) -> ast.expr:
+    """The sum of the contributions, two equal ones written once, times 2
+    (`dx * x * 2` for `x * x`, as the reverse sweep writes its cotangents)."""
+    merged: list[ast.expr] = []
+    for part in parts:
+        twin = next((k for k, m in enumerate(merged) if ast.dump(m) == ast.dump(part)), None)
+        if twin is None:
+            merged.append(part)
+        else:
+            merged[twin] = ast.BinOp(part, ast.Mult(), ast.Constant(2))
+    parts = merged
     expr = parts[0]
     for part in parts[1:]:
         expr = ast.BinOp(expr, ast.Add(), part)
