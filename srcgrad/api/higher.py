@@ -258,7 +258,7 @@ def jacobian(fn: Callable, wrt: int | str = 0, mode: str = "auto",
             args = _as_float(args, k)
             tangent = columns.generated
             if isinstance(tangent, TangentFunction) and _plain(args):
-                out = _column_loop(tangent, len(args), k, target)(*args, in_shape, n, m).T
+                out = _column_loop(tangent, len(args), target)(*args, in_shape, n, m).T
             else:  # forward mode's fallback: the transpose of the adjoint
                 u = np.zeros(out_shape) if out_shape else 0.0
                 inner = (None,) * first._extra_params  # the seeds of a gradient `fn`
@@ -298,57 +298,20 @@ import numpy as np
 
 
 def basis_loop({params}, shape, n, size):
-    # row i: the gradient (`size` elements) seeded with the i-th basis vector, shaped `shape`
+    # entry i: what `function` gives ({what}, `size` elements) for the
+    # i-th basis vector, shaped `shape`, as its last argument
     e = np.zeros(n)
     out = np.empty((n, size))
     for i in range(n):
         e[i] = 1.0
-        row = gradient({params}, np.reshape(e, shape))[0]
-        out[i, :] = np.ravel(np.asarray(row))
+        part = function({params}, np.reshape(e, shape))[{part}]
+        out[i, :] = np.ravel(np.asarray(part))
         e[i] = 0.0
     return out
 """
 
 
-_LOOPS: dict[tuple[int, int, str], tuple[GradFunction, Callable, Callable]] = {}
-
-_COLUMNS = """\
-import numpy as np
-
-
-def column_loop({params}, shape, n, size):
-    # column i: the tangent (`size` elements) along the i-th basis vector, shaped `shape`
-    e = np.zeros(n)
-    out = np.empty((n, size))
-    for i in range(n):
-        e[i] = 1.0
-        column = tangent({params}, np.reshape(e, shape))[1]
-        out[i, :] = np.ravel(np.asarray(column))
-        e[i] = 0.0
-    return out
-"""
-
-
-def _column_loop(tangent: TangentFunction, n_args: int, k: int, target: str) -> Callable:
-    """`(*args, shape, n, size) -> out[n, size]`: the tangent function's
-    tangent along each of the n basis vectors shaped `shape` of argument
-    `k`, the loop compiled like the tangent function itself."""
-    impl = tangent.implementation()
-    key = (id(tangent), n_args, target)
-    known = _LOOPS.get(key)
-    if known is not None and known[0] is tangent and known[2] is impl:
-        return known[1]
-    params = ", ".join(f"a{i}" for i in range(n_args))
-    module = load_module(_COLUMNS.format(params=params), f"column_loop_{target}",
-                         {"tangent": impl})
-    loop = jit(module.column_loop) if target == "cpu" else module.column_loop
-    _LOOPS[key] = (tangent, loop, impl)  # keeps the tangent function alive: its id stays its own
-    return loop
-
-
-def _plain(args: tuple) -> bool:
-    """Arguments that are arrays and numbers (forward mode takes no containers yet)."""
-    return all(isinstance(a, (np.ndarray, np.generic, int, float, bool)) for a in args)
+_LOOPS: dict[tuple, tuple[object, Callable, Callable]] = {}
 
 
 def _basis_loop(df: GradFunction, n_args: int, target: str) -> Callable:
@@ -358,17 +321,33 @@ def _basis_loop(df: GradFunction, n_args: int, target: str) -> Callable:
     seed (the seeds of the gradients it differentiates included)."""
     if df._current is not None and not df._current():  # a global it read was rebound
         df._refresh()
-    impl = df._implementation()
-    key = (id(df), n_args, target)
+    return _compiled_loop(df, df._implementation(), n_args, 0, "the gradient", target)
+
+
+def _column_loop(tangent: TangentFunction, n_args: int, target: str) -> Callable:
+    """`(*args, shape, n, size) -> out[n, size]`: the tangent function's
+    tangent (its second entry) along each of the n basis vectors shaped
+    `shape`, the loop compiled like the tangent function itself."""
+    return _compiled_loop(tangent, tangent.implementation(), n_args, 1, "the tangent", target)
+
+
+def _compiled_loop(owner, impl: Callable, n_args: int, part: int, what: str,
+                   target: str) -> Callable:
+    key = (id(owner), n_args, part, target)
     known = _LOOPS.get(key)
-    if known is not None and known[0] is df and known[2] is impl:
+    if known is not None and known[0] is owner and known[2] is impl:
         return known[1]
     params = ", ".join(f"a{i}" for i in range(n_args))
-    source = _LOOP.format(params=params)
-    module = load_module(source, f"basis_loop_{target}", {"gradient": impl})
+    source = _LOOP.format(params=params, part=part, what=what)
+    module = load_module(source, f"basis_loop_{target}", {"function": impl})
     loop = jit(module.basis_loop) if target == "cpu" else module.basis_loop
-    _LOOPS[key] = (df, loop, impl)  # keeps df alive, so its id is not reused
+    _LOOPS[key] = (owner, loop, impl)  # keeps the owner alive, so its id is not reused
     return loop
+
+
+def _plain(args: tuple) -> bool:
+    """Arguments that are arrays and numbers (forward mode takes no containers yet)."""
+    return all(isinstance(a, (np.ndarray, np.generic, int, float, bool)) for a in args)
 
 
 class Derived:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..backend.compile import COMPILED, jit, load_module
+from ..backend.compile import load_module, module_dispatcher
 from ..backend.pipeline import Generated
 from ..frontend.bindings import still_bound
 from ..runtime import grad_dtype
@@ -80,11 +80,7 @@ class TangentFunction(Failures):
                     module = load_module(generated.source, f"{stem}_jvp", generated.injected)
                     function = getattr(module, generated.name)
                     if self.target == "cpu":
-                        jitted = module.__dict__.get(COMPILED)
-                        if jitted is None or jitted.py_func is not function:
-                            jitted = jit(function)
-                            setattr(module, COMPILED, jitted)
-                        function = jitted
+                        function = module_dispatcher(module, function)
                     self._module = module
                     self._impl = function
         return self._impl

@@ -189,6 +189,17 @@ def _reason(text: str) -> str:
 COMPILED = "__srcgrad_compiled__"  # a generated module's attribute holding its Numba dispatcher
 
 
+def module_dispatcher(module: ModuleType, function: Callable) -> Callable:
+    """`function` of the generated `module`, compiled: one dispatcher per
+    module, so that code generated again from the same globals runs what was
+    compiled for them."""
+    jitted = module.__dict__.get(COMPILED)
+    if jitted is None or jitted.py_func is not function:
+        jitted = jit(function)
+        setattr(module, COMPILED, jitted)
+    return jitted
+
+
 def jit(function: Callable) -> Callable:
     """`function` compiled by Numba.  NumPy's error model: a float divided by
     zero is an infinity or nan, as in NumPy, not a `ZeroDivisionError` (the

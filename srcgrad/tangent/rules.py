@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import ir
-from ..adjoint.syntax import is_unbroadcast
+from ..adjoint.syntax import is_unbroadcast, substitute
 from ..analysis.operations import Operation
 from ..errors import NoAdjointError
 from ..ir.parts import clone
@@ -90,7 +90,7 @@ def _elementwise(stmt, op: Operation, dot, helpers) -> Tangent | None:
             template = template.args[0]
         mapping = {**op.bound, "g": ast.Name(dot(atom.id), ast.Load()),
                    "ans": ast.Name(stmt.target, ast.Load())}
-        parts.append(_substitute(template, mapping, rule.function.__globals__, helpers))
+        parts.append(substitute(template, mapping, rule.function.__globals__, helpers))
     if not parts:
         return None
     expr = _sum(parts)
@@ -133,7 +133,7 @@ def _explicit(stmt, op: Operation, rule: tangents.TangentRule, dot, helpers) -> 
         mapping = {p: op.bound[p] for p in rule.params if p in op.bound}
         mapping[rule.tangent_names[param]] = ast.Name(dot(atom.id), ast.Load())
         mapping["ans"] = ast.Name(stmt.target, ast.Load())
-        parts.append(_substitute(template, mapping, rule.function.__globals__, helpers))
+        parts.append(substitute(template, mapping, rule.function.__globals__, helpers))
     unruled = [p for p in op.diff_params() if p not in rule.contributions]
     if any(_varied_atoms(op.bound.get(p), dot) for p in unruled):
         raise no_tangent(stmt)
@@ -187,26 +187,6 @@ def clone_keeping_ids(value: ast.expr, replace: dict[int, ast.expr]) -> ast.expr
         return type(node)(**fields)
 
     return copy(value)
-
-
-def _substitute(template: ast.expr, mapping: dict[str, ast.expr], rule_globals: dict,
-                helpers: dict[str, object]) -> ast.expr:
-    """The template with its parameters replaced; the functions of the rule's
-    module it calls are added to `helpers`."""
-
-    class Substitute(ast.NodeTransformer):
-        def visit_Name(self, node):
-            if node.id in mapping:
-                return clone(mapping[node.id])
-            return node
-
-    expr = Substitute().visit(clone(template))
-    for node in ast.walk(template):
-        if isinstance(node, ast.Name) and node.id not in mapping:
-            value = rule_globals.get(node.id)
-            if value is not None and callable(value) and not isinstance(value, type(ast)):
-                helpers.setdefault(node.id, value)
-    return ast.fix_missing_locations(expr)
 
 
 def _sum(parts: list[ast.expr]) -> ast.expr:
