@@ -12,9 +12,11 @@
 - `jacobian(f)(*args)`: shaped `out.shape + x.shape`; rows by reverse mode
   (one gradient per output element), or columns by forward mode (one
   tangent per input element); `mode="auto"` takes the fewer.
-- `hvp(f)(*args, v)`: `H @ v` by reverse over reverse, without forming `H`:
-  the gradient of `<grad f(x), v>`, a small constant times the cost of the
-  gradient.
+- `hvp(f)(*args, v)`: `H @ v` by forward over reverse, without forming `H`:
+  the tangent of the gradient along `v`, the generated adjoint
+  differentiated by forward mode (its stacks with stacks of tangents
+  beside them).  Where forward mode does not apply, reverse over reverse:
+  the gradient of `<grad f(x), v>`.
 - `hessian(f)(*args)`: `hvp` against each basis vector (H is symmetric).
 
 The loops over basis vectors of `hessian` and `jacobian` are generated
@@ -32,6 +34,7 @@ import numpy as np
 
 from ..backend.compile import jit, load_module
 from ..tangent import NoTangentError
+from .calls import as_differentiable, finish
 from .gradient import GradFunction, grad, value_and_grad
 from .tangent import TangentFunction
 
@@ -67,38 +70,107 @@ def _second_derivative(fn: Callable, wrt: int | str, target: str) -> GradFunctio
                 unconnected_gradients="zero")
 
 
+class _GradientTangent:
+    """Forward over reverse: the tangent function of `fn`'s gradient (the
+    generated adjoint differentiated by forward mode, `api/tangent.py`), whose
+    tangent along `v` is `H @ v`; None where forward mode does not apply
+    (a call with no tangent rule on a varied path of the adjoint, `fn` a
+    gradient function itself, target="cuda"), and then `hvp` and `hessian`
+    are reverse over reverse (`_second_derivative`)."""
+
+    def __init__(self, fn: Callable, wrt: int | str, target: str):
+        self.k = _position(fn, wrt)
+        self.first = None
+        if target != "cuda" and not isinstance(fn, GradFunction):
+            self.first = grad(fn, wrt=wrt, target=target, unconnected_gradients="zero")
+        self.target = target
+        self._tangent: TangentFunction | None = None
+        self._tried = False
+
+    def tangent(self) -> TangentFunction | None:
+        if not self._tried and self.first is not None:
+            candidate = TangentFunction(self.first, (self.k,), self.target)
+            try:
+                candidate._generate()
+            except NoTangentError:
+                candidate = None
+            self._tangent, self._tried = candidate, True
+        return self._tangent
+
+    def seeds(self) -> tuple:
+        """The adjoint's parameters after `fn`'s: its seeds, None for ones."""
+        return (None,) * (self.first._extra_params + self.first._generate().outputs)
+
+    def __call__(self, args: tuple, v):
+        """`H @ v` at `args`, shaped and typed like the gradient."""
+        tangent = self.tangent()
+        _, dgrad = tangent((*args, *self.seeds()), (v,))
+        return finish(dgrad[0], as_differentiable(args[self.k]))
+
+
 def hvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
     """`(*args, v) -> H @ v`, H the Hessian of the scalar `fn` with respect
-    to the argument `wrt`."""
+    to the argument `wrt`: forward over reverse (the tangent of the
+    gradient along `v`), reverse over reverse where forward mode does not
+    apply."""
     _single(wrt, "hvp")
-    second = _second_derivative(fn, wrt, target)
+    forward = _GradientTangent(fn, wrt, target)
+    reverse: list[GradFunction] = []
+
+    def second() -> GradFunction:
+        if not reverse:
+            reverse.append(_second_derivative(fn, wrt, target))
+        return reverse[0]
 
     def hessian_vector_product(*args):
         if not args:
             raise TypeError("hvp: call it with fn's arguments followed by the vector v")
         *primals, v = args
-        return second(*primals, grad_ys=v)
+        if _plain(args) and forward.tangent() is not None:
+            if np.shape(v) != np.shape(primals[forward.k]):
+                raise ValueError(f"hvp: v has shape {np.shape(v)}, but the argument it "
+                                 f"multiplies has shape {np.shape(primals[forward.k])}")
+            return forward(tuple(primals), v)
+        return second()(*primals, grad_ys=v)
 
-    return Derived(hessian_vector_product, second)
+    return _SecondOrder(hessian_vector_product, forward, second)
 
 
 def hessian(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
-    """`(*args) -> H`, shaped `x.shape + x.shape`, x = args[wrt]."""
+    """`(*args) -> H`, shaped `x.shape + x.shape`, x = args[wrt]: the
+    tangent of the gradient along each basis vector (forward over
+    reverse), reverse over reverse where forward mode does not apply."""
     _single(wrt, "hessian")
-    second = _second_derivative(fn, wrt, target)
-    k = _position(fn, wrt)
+    forward = _GradientTangent(fn, wrt, target)
+    k = forward.k
+    reverse: list[GradFunction] = []
+
+    def second() -> GradFunction:
+        if not reverse:
+            reverse.append(_second_derivative(fn, wrt, target))
+        return reverse[0]
 
     def full_hessian(*args):
         shape = np.shape(args[k])
+        tangent = forward.tangent() if _plain(args) else None
+        if tangent is not None:
+            if shape == ():
+                return forward(args, 1.0)
+            args = _as_float(args, k)
+            seeds = forward.seeds()
+            loop = _compiled_loop(tangent, tangent.implementation(), len(args) + len(seeds),
+                                  "[1][0]", "the tangent of the gradient", target)
+            n = int(np.prod(shape))
+            return loop(*args, *seeds, shape, n, n).reshape(shape + shape)
         if shape == ():
-            return second(*args, grad_ys=1.0)
+            return second()(*args, grad_ys=1.0)
         args = _as_float(args, k)
-        inner_seeds = (None,) * second._extra_params
-        loop = _basis_loop(second, len(args) + len(inner_seeds), target)
+        inner_seeds = (None,) * second()._extra_params
+        loop = _basis_loop(second(), len(args) + len(inner_seeds), target)
         n = int(np.prod(shape))
         return loop(*args, *inner_seeds, shape, n, n).reshape(shape + shape)
 
-    return Derived(full_hessian, second)
+    return _SecondOrder(full_hessian, forward, second)
 
 
 def jvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
@@ -304,7 +376,7 @@ def basis_loop({params}, shape, n, size):
     out = np.empty((n, size))
     for i in range(n):
         e[i] = 1.0
-        part = function({params}, np.reshape(e, shape))[{part}]
+        part = function({params}, np.reshape(e, shape)){part}
         out[i, :] = np.ravel(np.asarray(part))
         e[i] = 0.0
     return out
@@ -321,18 +393,20 @@ def _basis_loop(df: GradFunction, n_args: int, target: str) -> Callable:
     seed (the seeds of the gradients it differentiates included)."""
     if df._current is not None and not df._current():  # a global it read was rebound
         df._refresh()
-    return _compiled_loop(df, df._implementation(), n_args, 0, "the gradient", target)
+    return _compiled_loop(df, df._implementation(), n_args, "[0]", "the gradient", target)
 
 
 def _column_loop(tangent: TangentFunction, n_args: int, target: str) -> Callable:
     """`(*args, shape, n, size) -> out[n, size]`: the tangent function's
     tangent (its second entry) along each of the n basis vectors shaped
     `shape`, the loop compiled like the tangent function itself."""
-    return _compiled_loop(tangent, tangent.implementation(), n_args, 1, "the tangent", target)
+    return _compiled_loop(tangent, tangent.implementation(), n_args, "[1]", "the tangent", target)
 
 
-def _compiled_loop(owner, impl: Callable, n_args: int, part: int, what: str,
+def _compiled_loop(owner, impl: Callable, n_args: int, part: str, what: str,
                    target: str) -> Callable:
+    """The loop of `_LOOP` over `impl` (owned by `owner`), taking `part` (a
+    subscript: "[0]") of each result, compiled for `target` and kept."""
     key = (id(owner), n_args, part, target)
     known = _LOOPS.get(key)
     if known is not None and known[0] is owner and known[2] is impl:
@@ -370,3 +444,20 @@ class Derived:
 
     def __call__(self, *args, **kwargs):
         return self._function(*args, **kwargs)
+
+
+class _SecondOrder(Derived):
+    """`hvp` or `hessian`: `.source` (and `.generated`) is the tangent
+    function of the gradient where forward over reverse applies, else the
+    gradient of the gradient."""
+
+    def __init__(self, function: Callable, forward: _GradientTangent,
+                 second: Callable[[], GradFunction]):
+        super().__init__(function, None)
+        self._forward = forward
+        self._second = second
+
+    @property
+    def generated(self) -> GradFunction | TangentFunction:
+        tangent = self._forward.tangent()
+        return tangent if tangent is not None else self._second()

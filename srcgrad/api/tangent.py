@@ -8,7 +8,12 @@ adjoints are (`backend/compile.py`: one module per source, Numba's cache on
 disk, `target="python"` runs it uncompiled), and its failures become
 srcgrad's errors at the user's line (`failures.py`).
 
-`api/higher.py` builds `jvp` and the forward-mode `jacobian` on it.
+`fn` may be a gradient function (`GradFunction`): then its generated
+adjoint, read back with its stacks, is what is differentiated (forward over
+reverse): the tangent of the gradient along `v` is the Hessian times `v`.
+
+`api/higher.py` builds `jvp`, the forward-mode `jacobian`, `hvp` and
+`hessian` on it.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from ..runtime import grad_dtype
 from ..tangent import transform_tangent
 from .calls import as_differentiable, undecided
 from .failures import Failures
+from .gradient import GradFunction
 
 __all__ = ["TangentFunction"]
 
@@ -36,6 +42,8 @@ class TangentFunction(Failures):
         self.fn = fn
         self.wrt = tuple(wrt)
         self.target = target
+        # a gradient function: its generated adjoint is differentiated (forward over reverse)
+        self.inner = fn if isinstance(fn, GradFunction) else None
         self._lock = threading.Lock()
         self._forget()
         self.__name__ = f"{getattr(fn, '__name__', 'f')}_jvp"
@@ -51,14 +59,21 @@ class TangentFunction(Failures):
         if self._generated is None:
             with self._lock:
                 if self._generated is None:
-                    generated = transform_tangent(self.fn, self.wrt,
-                                                  typed=self.target != "python")
+                    source = self.inner._python_function() if self.inner else self.fn
+                    generated = transform_tangent(source, self.wrt,
+                                                  typed=self.target != "python",
+                                                  generated=self.inner is not None)
                     self._current = still_bound(generated.bindings, self.target != "python")
                     self._generated = generated
         return self._generated
 
     def _fresh(self) -> None:
         """Generate again where a global the code captured was rebound."""
+        inner = self.inner
+        if inner is not None and inner._current is not None and not inner._current():
+            inner._refresh()
+            with self._lock:
+                self._forget()
         if self._current is not None and not self._current():
             with self._lock:
                 self._forget()

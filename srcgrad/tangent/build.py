@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 
-from .. import __version__, runtime
+from .. import __version__, ir, runtime
 from ..analysis.activity import analyse
 from ..analysis.aliasing import alias_classes, check_stores, drop_needless_guards
 from ..backend.emit import emit_function
@@ -37,10 +37,12 @@ from .forward import build_tangent
 __all__ = ["transform_tangent"]
 
 
-def transform_tangent(fn, wrt: tuple[int, ...], typed: bool = True) -> Generated:
+def transform_tangent(fn, wrt: tuple[int, ...], typed: bool = True,
+                      generated: bool = False) -> Generated:
     """The tangent function of `fn` with respect to the parameters at the
-    positions `wrt` (each given a tangent parameter)."""
-    options = Options(wrt=tuple(wrt), typed=typed)
+    positions `wrt` (each given a tangent parameter).  `generated`: `fn` is
+    a generated adjoint, read back with its stacks (forward over reverse)."""
+    options = Options(wrt=tuple(wrt), typed=typed, generated=generated)
     lowered = lower(fn, options)
     src, irf, namer = lowered.src, lowered.irf, lowered.namer
     entries = resolve_wrt(irf, src, options.wrt)
@@ -55,7 +57,9 @@ def transform_tangent(fn, wrt: tuple[int, ...], typed: bool = True) -> Generated
     helpers.update({k: v for k, v in tangent.helpers.items() if v is not None})
     bases = derive_names(tangent.body, set(irf.temps))
     inlinable = set(irf.temps) | tangent.temp_tangents
-    body = cleanup(tangent.body, tangent.returns, set(), inlinable, typed)
+    stacks = tangent.stacks | {s.stack for s in ir.walk(irf.body)
+                               if isinstance(s, ir.Push) and not s.shape}
+    body = cleanup(tangent.body, tangent.returns, stacks, inlinable, typed)
     namer.reserve(*helpers, *irf.globals)
     returns = rename_temporaries(body, tangent.returns, bases, tangent.temp_tangents, namer,
                                  prefix="d")

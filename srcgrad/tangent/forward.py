@@ -13,7 +13,9 @@ tangent (`dx` for `x`):
 
 Control flow is the primal's own (`if`, `for`, `while` and their exit flags
 are copied as they are, with the tangent statements inside), so no value
-is saved: there are no stacks.  Only active variables (varied by a `wrt`
+is saved.  A generated adjoint differentiated again (forward over reverse)
+has stacks: each stack of active values gets a stack of their tangents,
+pushed and popped in step with it (`ds.append(dv)` beside `s.append(v)`).  Only active variables (varied by a `wrt`
 parameter and useful to a result, `analysis/activity.py`) have tangents.
 
 Guarantees to `optimize/cleanup.py` and the printer:
@@ -41,10 +43,11 @@ from dataclasses import dataclass, field
 from .. import ir
 from ..analysis.activity import Activity
 from ..analysis.operations import OpKind, operation
+from ..frontend.expressions import STACK_POP
 from ..ir import effects
 from ..ir.naming import Namer
 from ..ir.parts import clone
-from .rules import NoTangentError, tangent_expression
+from .rules import tangent_expression
 
 __all__ = ["TangentBody", "build_tangent"]
 
@@ -57,6 +60,7 @@ class TangentBody:
     returns: ast.expr
     helpers: dict[str, object] = field(default_factory=dict)
     temp_tangents: set[str] = field(default_factory=set)  # tangents of temporaries
+    stacks: set[str] = field(default_factory=set)  # the stacks of tangents beside the primal's
 
 
 def build_tangent(fn: ir.Function, activity: Activity, wrt: list[str], namer: Namer,
@@ -76,7 +80,7 @@ def build_tangent(fn: ir.Function, activity: Activity, wrt: list[str], namer: Na
                             ast.Load())
     temp_tangents = {d for name, d in sweep.names.items() if name in fn.temps}
     return TangentBody(list(fn.params), tangent_params, body, returns, sweep.helpers,
-                       temp_tangents)
+                       temp_tangents, sweep.stacks)
 
 
 class _Sweep:
@@ -88,6 +92,7 @@ class _Sweep:
         self.names: dict[str, str] = {}
         self.helpers: dict[str, object] = {}
         self.same: dict[str, str] = {}  # a kept old value -> the variable it is a value of
+        self.stacks: set[str] = set()  # the stacks of tangents
         # the arrays stored into, and all that may share memory with one
         self.stored = set()
         for stmt in ir.walk(fn.body):
@@ -118,10 +123,16 @@ class _Sweep:
         out: list[ir.Stmt] = []
         for stmt in stmts:
             if isinstance(stmt, ir.Push):
-                raise NoTangentError("forward mode does not differentiate a generated "
-                                     "adjoint's stacks yet", stmt.origin.file, stmt.origin.line)
-            if isinstance(stmt, ir.Assign):
+                out.append(stmt)
+                out += self.push(stmt)
+            elif isinstance(stmt, ir.Pop) and not stmt.shape:
+                out.append(stmt)
+                out += self.pop(stmt)
+            elif isinstance(stmt, ir.Assign):
                 out += self.assign(stmt)
+            elif isinstance(stmt, ir.PopStore):
+                out += self.pop_store(stmt)
+                out.append(stmt)
             elif isinstance(stmt, ir.Store):
                 # the tangent first: the primal's store may change a view that the
                 # tangent's value reads (`y[1:] = y[:-1] * x[1:]`), once cleanup has
@@ -164,9 +175,8 @@ class _Sweep:
                 and self.varies(value.value.id):
             return ast.Subscript(ast.Name(self.dot(value.value.id), ast.Load()),
                                  clone(value.slice), ast.Load())
-        if op.kind is OpKind.POP:
-            raise NoTangentError("forward mode does not differentiate a generated adjoint's "
-                                 "stacks yet", stmt.origin.file, stmt.origin.line)
+        if isinstance(value, ast.List) and not value.elts:  # `s = []`: a stack, made
+            return ast.List([], ast.Load())
         if op.kind is OpKind.RULE:
             tangent = tangent_expression(stmt, op, self.dot_if_varied, self.helpers)
             if tangent is not None:
@@ -182,6 +192,48 @@ class _Sweep:
         # nothing that varies reaches this value (a constant, a non-differentiable
         # result, an operand that does not vary): its tangent is zero, of its type
         return self.zeros(stmt.target)
+
+    # --- stacks (a generated adjoint differentiated again) ---------------------------------
+    # A stack of active values has a stack of their tangents beside it, pushed and
+    # popped in step: `s.append(v)` is followed by `ds.append(dv)`, `v = s.pop()` by
+    # `dv = ds.pop()` (popped even where v's tangent is not needed, to stay in step).
+
+    def push(self, stmt: ir.Push) -> list[ir.Stmt]:
+        if stmt.shape or not self.varies(stmt.stack):
+            return []
+        saved = stmt.saved
+        if isinstance(saved, ast.Name) and self.varies(saved.id):
+            dsaved: ast.expr = ast.Name(self.dot(saved.id), ast.Load())
+        else:
+            dsaved = ast.Call(ast.Name("zeros_like", ast.Load()), [clone(saved)], [])
+        self.stacks.add(self.dot(stmt.stack))
+        call = ast.Call(ast.Attribute(ast.Name(self.dot(stmt.stack), ast.Load()), "append",
+                                      ast.Load()), [dsaved], [])
+        return [ir.Push(stmt.origin, call)]
+
+    def pop(self, stmt: ir.Pop) -> list[ir.Stmt]:
+        if not self.varies(stmt.stack):
+            if self.varies(stmt.target):  # (a stack of constants, popped into a varied name)
+                return [ir.Assign(stmt.origin, self.dot(stmt.target), self.zeros(stmt.target))]
+            return []
+        return [ir.Pop(stmt.origin, self.dot(stmt.target), self._popped(stmt.stack),
+                       STACK_POP, False)]
+
+    def pop_store(self, stmt: ir.PopStore) -> list[ir.Stmt]:
+        """`a[index] = s.pop()`: the reverse sweep puts back elements it saved."""
+        stack = stmt.stack
+        if self.varies(stmt.array):
+            value = self._popped(stack) if self.varies(stack) else ast.Constant(0.0)
+            return [ir.PopStore(stmt.origin, self.dot(stmt.array), clone(stmt.index), value)]
+        if self.varies(stack):
+            return [ir.Pop(stmt.origin, self.namer.fresh(f"{self.dot(stack)}_top"),
+                           self._popped(stack), STACK_POP, False)]
+        return []
+
+    def _popped(self, stack: str) -> ast.expr:
+        self.stacks.add(self.dot(stack))
+        return ast.Call(ast.Attribute(ast.Name(self.dot(stack), ast.Load()), "pop", ast.Load()),
+                        [], [])
 
     def store(self, stmt: ir.Store) -> list[ir.Stmt]:
         if not self.varies(stmt.array):
