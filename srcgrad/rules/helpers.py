@@ -86,11 +86,13 @@ linear(unbroadcast, new_cotangent, take_cotangent, params=("value",))
 @adjoint(copy_value, elementwise=True)
 def copy_value_adjoint(g, ans, x):
     return g
+linear(copy_value, params=("x",))
 
 
 @adjoint(seed)
 def seed_adjoint(g, ans, grad_y, y):
     return unbroadcast(g, grad_y), None
+linear(seed, params=("grad_y",))
 
 
 @adjoint(last_writes)

@@ -107,11 +107,19 @@ def prod_others_vjp_adjoint(g, ans, h, x, axis):
     # symmetric in the pair (i, j): the cotangent of h is prod_others_vjp itself
     return (unbroadcast(prod_others_vjp(sum_to(g, shape_of(x)), x, axis), h),
             prod_others_vjp2(sum_to(g, shape_of(x)), h, x, axis), None)
+# (the Jacobian of a gradient, prod_others_vjp(h, x) in x, is a Hessian: symmetric)
+@tangent(prod_others_vjp)
+def prod_others_vjp_tangent(ans, h, x, axis, dh, dx):
+    return prod_others_vjp(dh, x, axis), prod_others_vjp2(dx, h, x, axis)
 
 
 @adjoint(prod_others)
 def prod_others_adjoint(g, ans, x, axis):
     return prod_others_vjp(unbroadcast(g, x), x, axis), None
+# (d prod_others(x)_i / dx_k is the product of the others but i and k: symmetric)
+@tangent(prod_others)
+def prod_others_tangent(ans, x, axis, dx):
+    return prod_others_vjp(dx, x, axis)
 
 
 @adjoint(np.prod, reduce_prod)

@@ -86,6 +86,10 @@ def cumprod_tangent(ans, a, axis, da):
 def cumprod_grad_adjoint(g, ans, dy, x, axis=None):
     return (sum_to(cumprod_jvp(unbroadcast(g, x), x, axis), shape_of(dy)),
             cumprod_curvature(dy, unbroadcast(g, x), x, axis), None)
+# (cumprod_grad(dy, x) is the gradient of <dy, cumprod(x)>: its Jacobian in x is symmetric)
+@tangent(cumprod_grad)
+def cumprod_grad_tangent(ans, dy, x, axis, ddy, dx):
+    return cumprod_grad(ddy, x, axis), cumprod_curvature(dy, dx, x, axis)
 
 
 @adjoint(cumprod_jvp)

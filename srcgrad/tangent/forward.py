@@ -25,9 +25,10 @@ Guarantees to `optimize/cleanup.py` and the printer:
   array is preceded by one into its tangent (`da[i] = 0.0` for a constant
   value), which changes no primal value;
 - an elementwise tangent not known to have its result's shape is
-  broadcast to it (`broadcast_like(t, y)`); the tangent of an array the
-  function stores into is a value of its own where its primal is (a copy
-  where a rule hands back an operand's tangent);
+  broadcast to it (`broadcast_like(t, y)`); in a function that stores into
+  arrays, a tangent is a value of its own where its primal is (a copy
+  where a rule hands back an operand's tangent or a view of it), and shares
+  memory where its primal does (the tangent of a view is a view);
 - a statement whose target is one of its operands (`y = f(y)`) reads the
   old value under a name of its own (`y_old = y; y = f(y_old)`), which its
   tangent reads too;
@@ -94,7 +95,7 @@ class _Sweep:
         self.same: dict[str, str] = {}  # a kept old value -> the variable it is a value of
         self.stacks: set[str] = set()  # the stacks of tangents
         # the arrays stored into, and all that may share memory with one
-        self.stored = set()
+        self.stored: set[str] = set()
         for stmt in ir.walk(fn.body):
             if isinstance(stmt, ir.Store):
                 self.stored |= aliases.get(stmt.array, {stmt.array})
@@ -183,10 +184,10 @@ class _Sweep:
                 if tangent.fit:
                     return ast.Call(ast.Name("broadcast_like", ast.Load()),
                                     [tangent.expr, ast.Name(stmt.target, ast.Load())], [])
-                if stmt.target in self.stored and not tangent.mirrors and not _fresh(tangent.expr):
-                    # a rule may hand back an operand's tangent itself (`dy = dx` for
-                    # `y = x + 1.0`), where the primal made a new array: a store into
-                    # `y` must not reach `dx`
+                if self.stored and not tangent.mirrors and not _fresh(tangent.expr):
+                    # a rule may hand back an operand's tangent itself, or a view of it
+                    # (`dy = dx` for `y = x + 1.0`), where the primal made a new array:
+                    # a store into either must not reach the other
                     return ast.Call(ast.Name("copy_value", ast.Load()), [tangent.expr], [])
                 return tangent.expr
         # nothing that varies reaches this value (a constant, a non-differentiable

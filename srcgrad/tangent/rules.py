@@ -55,8 +55,8 @@ def tangent_expression(stmt: ir.Assign, op: Operation, dot: Callable[[str], str 
         return _linear(stmt, op, declared, dot)
     if rule.elementwise:
         return _elementwise(stmt, op, dot, helpers)
-    if not any(_varied_atoms(op.bound[p], dot) for p in rule.params if p in op.bound):
-        return None
+    if not any(_varied_atoms(op.bound.get(p), dot) for p in op.diff_params()):
+        return None  # (what varies is a parameter without a derivative: a shape, `seed`'s y)
     raise no_tangent(stmt)
 
 
