@@ -135,3 +135,16 @@ def test_stacks_of_tangents(target):
     assert "dy_stack.append(dy)" in src and "dy = dy_stack.pop()" in src
     want = np.column_stack([numerical_hvp(saved_in_a_loop, (x,), 0, {0: e}) for e in np.eye(3)])
     np.testing.assert_allclose(hessian(x), want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_jvp_of_a_gradient_function(target):
+    """`sg.jvp(sg.grad(f))`: the gradient's tangent, forward over reverse."""
+    x = np.array([0.3, -0.5, 0.8, 1.1, -0.9])
+    v = np.array([1.0, 0.0, -2.0, 0.5, 0.0])
+    gradient = sg.grad(rosenbrock, target=target)
+    jvp = sg.jvp(gradient, target=target)
+    value, tangent = jvp((x,), (v,))
+    assert isinstance(jvp.generated, TangentFunction)
+    np.testing.assert_allclose(value, gradient(x), rtol=1e-14)
+    np.testing.assert_allclose(tangent, rosenbrock_hessian(x) @ v, rtol=1e-12)
