@@ -86,10 +86,11 @@ class _GradientTangent:
         self.target = target
         self._tangent: TangentFunction | None = None
         self._tried = False
+        self._seeds: tuple | None = None
 
     def tangent(self) -> TangentFunction | None:
         if not self._tried and self.first is not None:
-            candidate = TangentFunction(self.first, (self.k,), self.target)
+            candidate = TangentFunction(self.first, (self.k,), self.target, value=False)
             try:
                 candidate._generate()
             except NoTangentError:
@@ -99,12 +100,14 @@ class _GradientTangent:
 
     def seeds(self) -> tuple:
         """The adjoint's parameters after `fn`'s: its seeds, None for ones."""
-        return (None,) * (self.first._extra_params + self.first._generate().outputs)
+        if self._seeds is None:
+            self._seeds = (None,) * (self.first._extra_params + self.first._generate().outputs)
+        return self._seeds
 
     def __call__(self, args: tuple, v):
         """`H @ v` at `args`, shaped and typed like the gradient."""
         tangent = self.tangent()
-        _, dgrad = tangent((*args, *self.seeds()), (v,))
+        dgrad = tangent((*args, *self.seeds()), (v,))
         return finish(dgrad[0], as_differentiable(args[self.k]))
 
 
@@ -159,7 +162,7 @@ def hessian(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
             args = _as_float(args, k)
             seeds = forward.seeds()
             loop = _compiled_loop(tangent, tangent.implementation(), len(args) + len(seeds),
-                                  "[1][0]", "the tangent of the gradient", target)
+                                  "[0]", "the tangent of the gradient", target)
             n = int(np.prod(shape))
             return loop(*args, *seeds, shape, n, n).reshape(shape + shape)
         if shape == ():
@@ -331,6 +334,7 @@ def jacobian(fn: Callable, wrt: int | str = 0, mode: str = "auto",
     rows = value_and_grad(fn, wrt=wrt, target=target, unconnected_gradients="zero")
     first = grad(fn, wrt=wrt, target=target, unconnected_gradients="zero")
     columns = None
+    alone: list[TangentFunction | None] = []  # forward mode's columns, once made
 
     def full_jacobian(*args):
         nonlocal columns
@@ -343,8 +347,10 @@ def jacobian(fn: Callable, wrt: int | str = 0, mode: str = "auto",
             if columns is None:
                 columns = jvp(fn, wrt=wrt, target=target)
             args = _as_float(args, k)
-            tangent = columns.generated
-            if isinstance(tangent, TangentFunction) and tangent.inner is None and _plain(args):
+            if not alone:
+                alone.append(_tangent_alone(fn, k, target))
+            tangent = alone[0] if _plain(args) else None
+            if tangent is not None:
                 out = _column_loop(tangent, len(args), target)(*args, in_shape, n, m).T
             else:  # forward mode's fallback: the transpose of the adjoint
                 u = np.zeros(out_shape) if out_shape else 0.0
@@ -412,10 +418,24 @@ def _basis_loop(df: GradFunction, n_args: int, target: str) -> Callable:
 
 
 def _column_loop(tangent: TangentFunction, n_args: int, target: str) -> Callable:
-    """`(*args, shape, n, size) -> out[n, size]`: the tangent function's
-    tangent (its second entry) along each of the n basis vectors shaped
+    """`(*args, shape, n, size) -> out[n, size]`: the tangent (a tangent
+    function without `value`) along each of the n basis vectors shaped
     `shape`, the loop compiled like the tangent function itself."""
-    return _compiled_loop(tangent, tangent.implementation(), n_args, "[1]", "the tangent", target)
+    return _compiled_loop(tangent, tangent.implementation(), n_args, "", "the tangent", target)
+
+
+def _tangent_alone(fn: Callable, k: int, target: str) -> TangentFunction | None:
+    """Forward mode's tangent function of `fn` along argument `k`, returning
+    the tangent alone (a Jacobian's columns); None where forward mode does
+    not apply (a plain function only: see `jvp`)."""
+    if isinstance(fn, GradFunction) or target == "cuda":
+        return None
+    candidate = TangentFunction(fn, (k,), target, value=False)
+    try:
+        candidate._generate()
+    except NoTangentError:
+        return None
+    return candidate
 
 
 def _compiled_loop(owner, impl: Callable, n_args: int, part: str, what: str,

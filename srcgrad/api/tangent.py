@@ -38,10 +38,11 @@ __all__ = ["TangentFunction"]
 class TangentFunction(Failures):
     """The tangent function of `fn` along its parameters at `wrt`."""
 
-    def __init__(self, fn: Callable, wrt: tuple[int, ...], target: str):
+    def __init__(self, fn: Callable, wrt: tuple[int, ...], target: str, value: bool = True):
         self.fn = fn
         self.wrt = tuple(wrt)
         self.target = target
+        self.value = value  # returns (value, tangent); else the tangent alone, as generated
         # a gradient function: its generated adjoint is differentiated (forward over reverse)
         self.inner = fn if isinstance(fn, GradFunction) else None
         self._lock = threading.Lock()
@@ -62,7 +63,8 @@ class TangentFunction(Failures):
                     source = self.inner._python_function() if self.inner else self.fn
                     generated = transform_tangent(source, self.wrt,
                                                   typed=self.target != "python",
-                                                  generated=self.inner is not None)
+                                                  generated=self.inner is not None,
+                                                  value=self.value)
                     self._current = still_bound(generated.bindings, self.target != "python")
                     self._generated = generated
         return self._generated
@@ -102,16 +104,19 @@ class TangentFunction(Failures):
 
     def __call__(self, primals: tuple, tangents: tuple):
         """`(value, tangent)` at `primals` along `tangents` (one per `wrt` entry,
-        shaped like its primal)."""
+        shaped like its primal); the tangent alone, as computed, without `value`."""
         impl = self.implementation()
         values = list(primals)
         for k in self.wrt:
             values[k] = as_differentiable(values[k])
         dots = [_as_tangent(t, values[k]) for t, k in zip(tangents, self.wrt)]
         try:
-            value, tangent = impl(*values, *dots)
+            out = impl(*values, *dots)
         except Exception as exc:
-            value, tangent = self._failed(exc, values + dots, [])
+            out = self._failed(exc, values + dots, [])
+        if not self.value:
+            return out  # (the caller knows the shape and dtype it wants)
+        value, tangent = out
         if self._generated.single_result:
             return value, _finish(tangent, value)
         return tuple(value), tuple(_finish(t, v) for t, v in zip(tangent, value))
@@ -119,6 +124,9 @@ class TangentFunction(Failures):
 
 def _as_tangent(t, primal):
     """A tangent in its primal's gradient dtype (float64 for an integer primal)."""
+    if (isinstance(t, np.ndarray) and isinstance(primal, np.ndarray)
+            and t.dtype == primal.dtype and primal.dtype.kind == "f"):
+        return t  # the common case, fast
     dtype = grad_dtype(primal)
     if isinstance(primal, np.ndarray):
         return np.asarray(t, dtype=dtype)
@@ -127,6 +135,10 @@ def _as_tangent(t, primal):
 
 def _finish(tangent, value):
     """The tangent of an output, in its gradient dtype and shape."""
+    if (isinstance(tangent, np.ndarray) and isinstance(value, np.ndarray)
+            and tangent.dtype == value.dtype and tangent.shape == value.shape
+            and value.dtype.kind == "f"):
+        return tangent  # the common case, fast
     dtype = grad_dtype(value)
     if isinstance(value, np.ndarray):
         out = np.asarray(tangent, dtype=dtype)

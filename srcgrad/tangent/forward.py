@@ -32,8 +32,9 @@ Guarantees to `optimize/cleanup.py` and the printer:
 - a statement whose target is one of its operands (`y = f(y)`) reads the
   old value under a name of its own (`y_old = y; y = f(y_old)`), which its
   tangent reads too;
-- the body returns `(y, dy)` (tuples of both for several results), the
-  tangent of a result that does not vary being `zeros_like(y)`.
+- the body returns `(y, dy)` (tuples of both for several results; `dy`
+  alone without `value`), the tangent of a result that does not vary
+  being `zeros_like(y)`.
 """
 
 from __future__ import annotations
@@ -65,16 +66,19 @@ class TangentBody:
 
 
 def build_tangent(fn: ir.Function, activity: Activity, wrt: list[str], namer: Namer,
-                  aliases: dict[str, set[str]]) -> TangentBody:
+                  aliases: dict[str, set[str]], value: bool = True) -> TangentBody:
     """`aliases`: the names that may share memory with each variable
-    (`analysis/aliasing.py`)."""
+    (`analysis/aliasing.py`); `value`: return the value beside the tangent
+    (else the tangent alone, and cleanup drops what only the value needed)."""
     sweep = _Sweep(fn, activity, namer, aliases)
     tangent_params = [sweep.dot(p) for p in wrt]
     body = sweep.block(fn.body)
     values = [ast.Name(r, ast.Load()) for r in fn.results]
     dots = [ast.Name(sweep.dot(r), ast.Load()) if sweep.varies(r) else sweep.zeros(r)
             for r in fn.results]
-    if fn.single_result:
+    if not value:
+        returns = dots[0] if fn.single_result else ast.Tuple(dots, ast.Load())
+    elif fn.single_result:
         returns = ast.Tuple([values[0], dots[0]], ast.Load())
     else:
         returns = ast.Tuple([ast.Tuple(values, ast.Load()), ast.Tuple(dots, ast.Load())],
@@ -192,6 +196,9 @@ class _Sweep:
                 return tangent.expr
         # nothing that varies reaches this value (a constant, a non-differentiable
         # result, an operand that does not vary): its tangent is zero, of its type
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) \
+                and value.func.id == "zeros_like":
+            return clone(value)  # zeros made afresh: `bx = zeros_like(x)`, `dbx = zeros_like(x)`
         return self.zeros(stmt.target)
 
     # --- stacks (a generated adjoint differentiated again) ---------------------------------
