@@ -60,6 +60,7 @@ from ..runtime import (
     zeros_like,
 )
 from .registry import Refused, adjoint, expand, nondifferentiable, replace
+from .tangents import tangent
 
 # --- inverse hyperbolic ------------------------------------------------------------------
 
@@ -175,6 +176,13 @@ def nan_to_num_adjoint(g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
         fill_cotangent(g, np.isposinf(x), posinf),
         fill_cotangent(g, np.isneginf(x), neginf),
     )
+
+
+@tangent(np.nan_to_num)
+def nan_to_num_tangent(ans, x, copy, nan, posinf, neginf, dx, dnan, dposinf, dneginf):
+    # each replacement moves the elements it replaced (not elementwise in the scalars)
+    return (dx * np.isfinite(x), dnan * np.isnan(x), dposinf * np.isposinf(x),
+            dneginf * np.isneginf(x))
 
 
 @adjoint(fill_cotangent)

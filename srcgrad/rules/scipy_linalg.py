@@ -85,14 +85,24 @@ def triangular_solve_adjoint(g, ans, a, b, lower=False, unit_diagonal=False):
         None, None)
 
 
+@tangent(triangular_solve)
+def triangular_solve_tangent(ans, a, b, lower, unit_diagonal, da, db):
+    # x = T^-1 b, T the triangle of a solved with: dx = T^-1 (db - dT x)
+    return (-triangular_solve(a, dot(keep_triangle(da, lower, unit_diagonal), ans), lower,
+                              unit_diagonal),
+            triangular_solve(a, db, lower, unit_diagonal))
+
+
 @adjoint(lower_factor)
 def lower_factor_adjoint(g, ans, c, lower):
     return lower_factor_grad(sum_to(g, np.shape(ans)), lower), None
+linear(lower_factor, params=("c",))
 
 
 @adjoint(lower_factor_grad)
 def lower_factor_grad_adjoint(g, ans, g_factor, lower):
     return lower_factor(sum_to(g, np.shape(ans)), lower), None
+linear(lower_factor_grad, params=("g_factor",))
 
 
 @adjoint(keep_triangle)

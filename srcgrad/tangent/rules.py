@@ -21,9 +21,10 @@ from .. import ir
 from ..adjoint.syntax import is_unbroadcast, substitute
 from ..analysis.operations import Operation
 from ..errors import NoAdjointError
+from ..ir import effects
 from ..ir.parts import clone
 from ..rules import tangents
-from ..rules.registry import Rule
+from ..rules.registry import Rule, lookup
 
 __all__ = ["NoTangentError", "Tangent", "tangent_expression", "no_tangent"]
 
@@ -88,6 +89,8 @@ def _elementwise(stmt, op: Operation, dot, helpers) -> Tangent | None:
             continue
         if is_unbroadcast(template):
             template = template.args[0]
+        if not _elementwise_in_g(template, rule.function.__globals__):
+            raise no_tangent(stmt)  # (a cotangent summed over elements: not a diagonal)
         mapping = {**op.bound, "g": ast.Name(dot(atom.id), ast.Load()),
                    "ans": ast.Name(stmt.target, ast.Load())}
         parts.append(substitute(template, mapping, rule.function.__globals__, helpers))
@@ -103,14 +106,37 @@ def _elementwise(stmt, op: Operation, dot, helpers) -> Tangent | None:
     return Tangent(expr, fit)
 
 
+def _elementwise_in_g(template: ast.expr, rule_globals: dict) -> bool:
+    """Whether a cotangent template maps `g` element by element: it calls
+    no function whose own rule is not elementwise (`fill_cotangent`, which
+    sums `g` over the elements a scalar replaced, makes `nan_to_num`'s
+    cotangent of its scalar `nan` a sum, not a diagonal)."""
+    for node in ast.walk(template):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name):
+            callee = rule_globals.get(func.id)
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            module = rule_globals.get(func.value.id)
+            callee = getattr(module, func.attr, None) if module is not None else None
+        else:
+            return False
+        rule = lookup(callee) if callee is not None else None
+        if rule is not None and not rule.elementwise:
+            return False
+    return True
+
+
 def _linear(stmt, op: Operation, declared: tangents.Linear, dot) -> Tangent | None:
     """The primitive applied to the tangents (jointly linear), or the sum of
     it applied with one operand at a time replaced by its tangent."""
     varied = [p for p in declared.params if _varied_atoms(op.bound.get(p), dot)]
     if not varied:
         return None
+    shape_only = _shape_only(stmt.value, dot)
     if not declared.multi:
-        replace = {}
+        replace = dict(shape_only)
         for param in declared.params:
             atom = op.bound.get(param)
             for element in (atom.elts if isinstance(atom, ast.Tuple) else [atom]):
@@ -120,8 +146,24 @@ def _linear(stmt, op: Operation, declared: tangents.Linear, dot) -> Tangent | No
     parts = []
     for param in varied:
         atom = op.bound[param]
-        parts.append(_replaced(stmt.value, {id(atom): ast.Name(dot(atom.id), ast.Load())}))
+        parts.append(_replaced(stmt.value, {**shape_only,
+                                            id(atom): ast.Name(dot(atom.id), ast.Load())}))
     return Tangent(_sum(parts), False, mirrors=len(parts) == 1)
+
+
+def _shape_only(value: ast.expr, dot) -> dict[int, ast.expr]:
+    """The argument of a helper of which only the shape is read (`x` in
+    `unbroadcast(g, x)`), where it varies, replaced by its tangent: the same
+    shape and dtype, and the tangent then reads no primal array for it."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
+        return {}
+    k = effects.helper(value.func.id).shape_of
+    if k is None or len(value.args) <= k:
+        return {}
+    atom = value.args[k]
+    if isinstance(atom, ast.Name) and dot(atom.id):
+        return {id(atom): ast.Name(dot(atom.id), ast.Load())}
+    return {}
 
 
 def _explicit(stmt, op: Operation, rule: tangents.TangentRule, dot, helpers) -> Tangent | None:

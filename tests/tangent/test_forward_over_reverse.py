@@ -116,11 +116,13 @@ def test_hessian_of_a_loop(target):
     src = hessian.source
     # the adjoint's forward and reverse sweeps, each statement beside its tangent
     assert "def rosenbrock_grad_jvp(x, grad_y, dx):" in src
-    # the tangent alone: the gradient's own updates (`bx[i] += ...`), which only the
-    # gradient needs, are gone, their tangents stay
+    # the tangent alone, `dbx`; compiled, the gradient's own updates (`bx[i] += ...`),
+    # which only the gradient needs, are gone (in Python `unbroadcast(..., bx[i])`
+    # still reads bx's elements for their shape)
     assert re.search(r"\n +dbx\[i\] = dbx\[i\] \+ ", src)
-    assert not re.search(r"\n +bx\[i\] = ", src)
     assert src.rstrip().endswith("return (dbx,)")
+    if target == "cpu":
+        assert not re.search(r"\n +bx\[i\] = ", src)
 
 
 def saved_in_a_loop(x):
