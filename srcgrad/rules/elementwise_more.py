@@ -60,7 +60,7 @@ from ..runtime import (
     zeros_like,
 )
 from .registry import Refused, adjoint, expand, nondifferentiable, replace
-from .tangents import tangent
+from .tangents import linear, tangent
 
 # --- inverse hyperbolic ------------------------------------------------------------------
 
@@ -189,6 +189,7 @@ def nan_to_num_tangent(ans, x, copy, nan, posinf, neginf, dx, dnan, dposinf, dne
 def fill_cotangent_adjoint(g, ans, h, replaced, value):
     # `h` may be broadcast larger than `replaced` (nan_to_num is elementwise)
     return cast_like(unbroadcast(g, ans) * replaced, h) + zeros_like(h), None, None
+linear(fill_cotangent, params=("h",))
 
 
 @adjoint(np.real, np.conj, np.conjugate, elementwise=True)

@@ -98,11 +98,13 @@ linear(seed, params=("grad_y",))
 @adjoint(last_writes)
 def last_writes_adjoint(g, ans, b, index):
     return store_last(unbroadcast(g, ans), index, b), None
+linear(last_writes, params=("b",))
 
 
 @adjoint(store_last)
 def store_last_adjoint(g, ans, values, index, like):
     return unbroadcast(last_writes(unbroadcast(g, like), index), values), None, None
+linear(store_last, params=("values",))
 
 
 nondifferentiable(zeros_like, push_shape, pop_shape, grad_dtype)

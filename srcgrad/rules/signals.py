@@ -84,6 +84,7 @@ linear(gradient_along_grad, params=("dy",))
 @adjoint(uniform_spacing)
 def uniform_spacing_adjoint(g, ans, h):
     return unbroadcast(g, h)
+linear(uniform_spacing, params=("h",))
 
 
 replace(np.diff, diff)

@@ -131,6 +131,9 @@ def _elementwise_in_g(template: ast.expr, rule_globals: dict) -> bool:
 def _linear(stmt, op: Operation, declared: tangents.Linear, dot) -> Tangent | None:
     """The primitive applied to the tangents (jointly linear), or the sum of
     it applied with one operand at a time replaced by its tangent."""
+    undeclared = [p for p in op.diff_params() if p not in declared.params]
+    if any(_varied_atoms(op.bound.get(p), dot) for p in undeclared):
+        raise no_tangent(stmt)  # (differentiable in a parameter it is not linear in)
     varied = [p for p in declared.params if _varied_atoms(op.bound.get(p), dot)]
     if not varied:
         return None
