@@ -233,13 +233,16 @@ def jvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
             primals = tuple(primals)
         else:  # one argument, passed bare
             primals, tangents = (primals,), (tangents,)
-        ks = tuple(k for k, t in enumerate(tangents)
-                   if t is not None and (k == position or np.any(t)))
-        for k in ks:
-            if np.shape(tangents[k]) != np.shape(primals[k]):
-                raise ValueError(f"jvp: tangents[{k}] has shape {np.shape(tangents[k])}, but "
+        ks = []
+        for k, t in enumerate(tangents):
+            if t is None or (k != position and not np.any(t)):
+                continue  # no tangent along this primal
+            if np.shape(t) != np.shape(primals[k]):
+                raise ValueError(f"jvp: tangents[{k}] has shape {np.shape(t)}, but "
                                  f"its primal has shape {np.shape(primals[k])}")
-        function = tangent_function(ks) if _plain(primals) and ks else None
+            ks.append(k)
+        ks = tuple(ks)
+        function = tangent_function(ks) if ks and _plain(primals) else None
         if function is None:
             return by_transposition()(primals, tangents)
         if inner is None:

@@ -135,15 +135,16 @@ def _as_tangent(t, primal):
 
 def _finish(tangent, value):
     """The tangent of an output, in its gradient dtype and shape."""
+    if type(value) is float:  # the common cases first, fast
+        return float(tangent)
     if (isinstance(tangent, np.ndarray) and isinstance(value, np.ndarray)
             and tangent.dtype == value.dtype and tangent.shape == value.shape
             and value.dtype.kind == "f"):
-        return tangent  # the common case, fast
+        return tangent
     dtype = grad_dtype(value)
     if isinstance(value, np.ndarray):
         out = np.asarray(tangent, dtype=dtype)
         return out if out.shape == value.shape else np.broadcast_to(out, value.shape).copy()
-    if type(value) is float or isinstance(value, (int, bool)) and not isinstance(
-            value, np.generic):
+    if isinstance(value, (int, bool)) and not isinstance(value, np.generic):
         return float(tangent)
     return dtype.type(tangent)
