@@ -12,8 +12,8 @@ srcgrad's errors at the user's line (`failures.py`).
 adjoint, read back with its stacks, is what is differentiated (forward over
 reverse): the tangent of the gradient along `v` is the Hessian times `v`.
 
-`api/higher.py` builds `jvp`, the forward-mode `jacobian`, `hvp` and
-`hessian` on it.
+`api/jvp.py` builds `jvp` on it, and `api/higher.py` the forward-mode
+`jacobian`, `hvp` and `hessian`.
 """
 
 from __future__ import annotations
