@@ -77,16 +77,7 @@ def jvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
         return tangent_functions[ks]
 
     def jacobian_vector_product(primals, tangents):
-        if isinstance(primals, (tuple, list)):
-            if not isinstance(tangents, (tuple, list)) or len(tangents) != len(primals):
-                given = (f"a {type(tangents).__name__} of {len(tangents)}"
-                         if isinstance(tangents, (tuple, list)) else type(tangents).__name__)
-                raise TypeError(f"jvp: tangents must have the structure of primals, a tuple "
-                                f"of {len(primals)} (one tangent per primal, None for none), "
-                                f"not {given}")
-            primals = tuple(primals)
-        else:  # one argument, passed bare
-            primals, tangents = (primals,), (tangents,)
+        primals, tangents = _pairs(primals, tangents)
         ks = []
         for k, t in enumerate(tangents):
             if t is None or (k != position and not np.any(t)):
@@ -151,16 +142,7 @@ def _transposed_jvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> De
         return tangent_functions[k]
 
     def jacobian_vector_product(primals, tangents):
-        if isinstance(primals, (tuple, list)):
-            if not isinstance(tangents, (tuple, list)) or len(tangents) != len(primals):
-                given = (f"a {type(tangents).__name__} of {len(tangents)}"
-                         if isinstance(tangents, (tuple, list)) else type(tangents).__name__)
-                raise TypeError(f"jvp: tangents must have the structure of primals, a tuple "
-                                f"of {len(primals)} (one tangent per primal, None for none), "
-                                f"not {given}")
-            primals = tuple(primals)
-        else:  # one argument, passed bare
-            primals, tangents = (primals,), (tangents,)
+        primals, tangents = _pairs(primals, tangents)
         y, _ = value(*primals)
         u = np.zeros_like(np.asarray(y, dtype=np.float64)) if np.ndim(y) else 0.0
         total = None
@@ -193,3 +175,17 @@ def _tangent_alone(fn: Callable, k: int, target: str) -> TangentFunction | None:
     except NoTangentError:
         return None
     return candidate
+
+
+def _pairs(primals, tangents) -> tuple[tuple, tuple]:
+    """`jvp`'s arguments as a tuple of primals and one of tangents (a single
+    argument may be passed bare); refuses tangents of another structure."""
+    if not isinstance(primals, (tuple, list)):  # one argument, passed bare
+        return (primals,), (tangents,)
+    if not isinstance(tangents, (tuple, list)) or len(tangents) != len(primals):
+        given = (f"a {type(tangents).__name__} of {len(tangents)}"
+                 if isinstance(tangents, (tuple, list)) else type(tangents).__name__)
+        raise TypeError(f"jvp: tangents must have the structure of primals, a tuple "
+                        f"of {len(primals)} (one tangent per primal, None for none), "
+                        f"not {given}")
+    return tuple(primals), tuple(tangents)
