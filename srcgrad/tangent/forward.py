@@ -72,7 +72,11 @@ def build_tangent(fn: ir.Function, activity: Activity, wrt: list[str], namer: Na
     (else the tangent alone, and cleanup drops what only the value needed)."""
     sweep = _Sweep(fn, activity, namer, aliases)
     tangent_params = [sweep.dot(p) for p in wrt]
-    body = sweep.block(fn.body)
+    # a parameter not differentiated that an active value is copied from later
+    # (`x1 = x1` in a loop that then assigns x1 from x2) starts with a zero tangent
+    start = [ir.Assign(fn.origin, sweep.dot(p), sweep.zeros(p))
+             for p in fn.params if p not in wrt and sweep.varies(p)]
+    body = start + sweep.block(fn.body)
     values = [ast.Name(r, ast.Load()) for r in fn.results]
     dots = [ast.Name(sweep.dot(r), ast.Load()) if sweep.varies(r) else sweep.zeros(r)
             for r in fn.results]
