@@ -34,6 +34,7 @@ from ..analysis.aliasing import alias_classes, check_stores, drop_needless_guard
 from ..backend.emit import emit_function
 from ..backend.pipeline import Generated, Options, import_lines, lower, resolve_wrt
 from ..ir import effects
+from ..ir.guards import Guard
 from ..optimize.cleanup import cleanup
 from ..optimize.names import derive_names, rename_temporaries
 from .forward import build_tangent
@@ -69,6 +70,7 @@ def transform_tangent(fn, wrt: tuple[int, ...], typed: bool = True,
     body = cleanup(tangent.body, tangent.returns, stacks, inlinable, typed)
     while _drop_unread_stores(body, tangent.returns, aliases):
         body = cleanup(body, tangent.returns, stacks, inlinable, typed)
+    _drop_orphan_guards(body, tangent.params + tangent.tangent_params)
     namer.reserve(*helpers, *irf.globals)
     returns = rename_temporaries(body, tangent.returns, bases, tangent.temp_tangents, namer,
                                  prefix="d")
@@ -114,6 +116,18 @@ def _drop_unread_stores(body: list[ir.Stmt], returns, aliases: dict[str, set[str
         dropped |= len(kept) != len(block)
         block[:] = kept
     return dropped
+
+
+def _drop_orphan_guards(body: list[ir.Stmt], params: list[str]) -> None:
+    """Drop the aliasing guards read back from an adjoint (`refuse_shared(s, a,
+    ...)`) that check a value cleanup has dropped (a stack whose pops only
+    the gradient, no longer returned, needed): nothing reads it any more."""
+    defined = set(params)
+    for stmt in ir.walk(body):
+        defined |= ir.defined_names(stmt)
+    for block in _blocks(body):
+        block[:] = [stmt for stmt in block
+                    if not (isinstance(stmt, Guard) and ir.names_in(stmt.value) - defined)]
 
 
 def _values_read(node: ast.expr) -> set[str]:

@@ -29,9 +29,10 @@ Guarantees to `optimize/cleanup.py` and the printer:
   arrays, a tangent is a value of its own where its primal is (a copy
   where a rule hands back an operand's tangent or a view of it), and shares
   memory where its primal does (the tangent of a view is a view);
-- a statement whose target is one of its operands (`y = f(y)`) reads the
-  old value under a name of its own (`y_old = y; y = f(y_old)`), which its
-  tangent reads too;
+- a statement whose target is one of its operands (`y = f(y)`) has its
+  tangent first where the tangent does not read y (`dacc.append(dv)` before
+  `acc.append(v)`), else reads the old value under a name of its own
+  (`y_old = y; y = f(y_old)`), which its tangent reads too;
 - the body returns `(y, dy)` (tuples of both for several results; `dy`
   alone without `value`), the tangent of a result that does not vary
   being `zeros_like(y)`.
@@ -165,6 +166,9 @@ class _Sweep:
         if not self.varies(target):
             return [stmt]
         if target in ir.names_in(stmt.value):
+            value = self.tangent_value(stmt)
+            if target not in ir.names_in(value):  # `acc = list_append(acc, v, k)`
+                return [ir.Assign(stmt.origin, self.dot(target), value), stmt]
             # `y = f(y)`: the tangent reads the old y as the operand and the new one
             # as `ans`, so the old value is kept under a name of its own first
             old = self.namer.fresh(f"{target}_old")
@@ -201,8 +205,10 @@ class _Sweep:
         # nothing that varies reaches this value (a constant, a non-differentiable
         # result, an operand that does not vary): its tangent is zero, of its type
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) \
-                and value.func.id == "zeros_like":
-            return clone(value)  # zeros made afresh: `bx = zeros_like(x)`, `dbx = zeros_like(x)`
+                and value.func.id in ("zeros_like", "new_list"):
+            # made afresh: `bx = zeros_like(x)`, `dbx = zeros_like(x)`; a list grown in a
+            # loop, `acc = []` (runtime/lists.py), has a list of tangents beside it
+            return clone(value)
         return self.zeros(stmt.target)
 
     # --- stacks (a generated adjoint differentiated again) ---------------------------------

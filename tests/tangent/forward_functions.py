@@ -40,3 +40,12 @@ def eigenvalues(a):
 
 def tall(x):
     return np.concatenate((np.sin(x), x * x, np.cos(x[:1])))
+
+
+def grown(x):
+    acc = []
+    i = 0
+    while i < x.shape[0]:
+        acc.append(np.sin(x[i]) * x[0])
+        i += 1
+    return np.sum(np.array(acc) ** 2)

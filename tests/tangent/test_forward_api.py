@@ -137,3 +137,17 @@ def test_jvp_errors_keep_their_messages():
         jvp((np.ones(2),), np.ones(2))
     with pytest.raises(ValueError, match=r"tangents\[0\] has shape \(3,\)"):
         jvp((np.ones(2),), (np.ones(3),))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_list_grown_in_a_loop(target):
+    """A list of tangents grows beside the list (`dacc.append(...)`)."""
+    jvp = sg.jvp(F.grown, target=target)
+    assert re.search(r"\bd\w*acc\w*\.append\(", jvp.source)
+    x, v = np.array([0.4, -1.2, 0.7]), np.array([1.0, 0.5, -2.0])
+    value, tangent = jvp((x,), (v,))
+    h = 1e-6
+    want = (F.grown(x + h * v) - F.grown(x - h * v)) / (2 * h)
+    assert isinstance(jvp.generated, TangentFunction)
+    assert tangent == pytest.approx(want, rel=1e-7)
+    assert value == pytest.approx(F.grown(x), rel=1e-14)
