@@ -19,7 +19,7 @@ import threading
 import types
 from collections.abc import Callable, Sequence
 
-from ..backend.compile import load_module, module_dispatcher
+from ..backend.compile import load_generated, load_module
 from ..backend.device import DeviceOptions
 from ..backend.pipeline import Generated, Options, connected_params, transform
 from ..errors import SrcGradError
@@ -266,12 +266,9 @@ class GradFunction(Structures, Failures):
             with self._lock:
                 if self._impl is None:
                     stem = getattr(self.fn, "__name__", "f")
-                    module = load_module(generated.source, stem, generated.injected)
-                    function = getattr(module, generated.name)
-                    if self.target == "cpu":
-                        function = module_dispatcher(module, function)
-                    self._module = module
-                    self._impl = function
+                    self._module, self._impl = load_generated(
+                        generated.source, stem, generated.injected, generated.name,
+                        self.target)
         return self._impl
 
     # --- calling ------------------------------------------------------------------------

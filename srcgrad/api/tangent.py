@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..backend.compile import load_module, module_dispatcher
+from ..backend.compile import load_generated
 from ..backend.pipeline import Generated
 from ..frontend.bindings import still_bound
 from ..runtime import grad_dtype
@@ -94,12 +94,9 @@ class TangentFunction(Failures):
             with self._lock:
                 if self._impl is None:
                     stem = getattr(self.fn, "__name__", "f")
-                    module = load_module(generated.source, f"{stem}_jvp", generated.injected)
-                    function = getattr(module, generated.name)
-                    if self.target == "cpu":
-                        function = module_dispatcher(module, function)
-                    self._module = module
-                    self._impl = function
+                    self._module, self._impl = load_generated(
+                        generated.source, f"{stem}_jvp", generated.injected, generated.name,
+                        self.target)
         return self._impl
 
     def __call__(self, primals: tuple, tangents: tuple):
