@@ -27,7 +27,7 @@ from test_fuzz import Skip, _check_domain, _numeric_guard, load, oracle_function
 
 import srcgrad as sg
 
-DEFAULT = 80
+DEFAULT = 40  # (seeds 0-379 passed when forward mode was written: --fuzz=380)
 
 
 def pytest_generate_tests(metafunc):
