@@ -24,7 +24,7 @@ from .. import ir
 from ..analysis.operations import Operation, OpKind, operation
 from ..ir.parts import clone
 from ..rules.registry import Rule
-from .syntax import is_unbroadcast
+from .syntax import is_unbroadcast, substitute
 
 if TYPE_CHECKING:
     from .sweep import Sweep
@@ -96,22 +96,7 @@ def _inline(helpers: dict[str, object], rule: Rule, template: ast.expr,
     mapping: dict[str, ast.expr] = dict(bound)
     mapping["g"] = g
     mapping["ans"] = ast.Name(target, ast.Load())
-    expr = clone(template)
-    rule_globals = rule.function.__globals__
-
-    class Substitute(ast.NodeTransformer):
-        def visit_Name(inner, node):
-            if node.id in mapping:
-                return clone(mapping[node.id])
-            return node
-
-    expr = Substitute().visit(expr)
-    for node in ast.walk(template):
-        if isinstance(node, ast.Name) and node.id not in mapping:
-            value = rule_globals.get(node.id)
-            if value is not None and callable(value) and not isinstance(value, type(ast)):
-                helpers.setdefault(node.id, value)
-    return ast.fix_missing_locations(expr)
+    return substitute(template, mapping, rule.function.__globals__, helpers)
 
 
 def _doubled(contributions: list[tuple[str, ast.expr, bool]]) -> list[tuple[str, ast.expr, bool]]:

@@ -13,7 +13,7 @@ from ..ir import effects
 from ..ir.parts import clone
 
 __all__ = ["basic_index", "call", "clone", "index_value", "is_const", "is_unbroadcast",
-           "minus_one"]
+           "minus_one", "substitute"]
 
 
 def call(name: str, *args: ast.expr) -> ast.Call:
@@ -68,3 +68,24 @@ def index_value(index: ast.expr) -> ast.expr:
     if isinstance(index, ast.Tuple):
         return ast.Tuple([index_value(e) for e in index.elts], ast.Load())
     return clone(index)
+
+
+def substitute(template: ast.expr, mapping: dict[str, ast.expr], rule_globals: dict,
+               helpers: dict[str, object]) -> ast.expr:
+    """A rule's template (an adjoint's or a tangent's) with its parameters
+    replaced by `mapping`; the functions of the rule's module that it calls
+    are added to `helpers`, for the generated module to import."""
+
+    class Substitute(ast.NodeTransformer):
+        def visit_Name(self, node):
+            if node.id in mapping:
+                return clone(mapping[node.id])
+            return node
+
+    expr = Substitute().visit(clone(template))
+    for node in ast.walk(template):
+        if isinstance(node, ast.Name) and node.id not in mapping:
+            value = rule_globals.get(node.id)
+            if value is not None and callable(value) and not isinstance(value, type(ast)):
+                helpers.setdefault(node.id, value)
+    return ast.fix_missing_locations(expr)

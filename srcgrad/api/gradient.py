@@ -19,7 +19,7 @@ import threading
 import types
 from collections.abc import Callable, Sequence
 
-from ..backend.compile import COMPILED, jit, load_module
+from ..backend.compile import load_generated, load_module
 from ..backend.device import DeviceOptions
 from ..backend.pipeline import Generated, Options, connected_params, transform
 from ..errors import SrcGradError
@@ -267,18 +267,9 @@ class GradFunction(Structures, Failures):
             with self._lock:
                 if self._impl is None:
                     stem = getattr(self.fn, "__name__", "f")
-                    module = load_module(generated.source, stem, generated.injected)
-                    function = getattr(module, generated.name)
-                    if self.target == "cpu":
-                        # one dispatcher per module: code generated again from
-                        # the same globals runs what was compiled for them
-                        jitted = module.__dict__.get(COMPILED)
-                        if jitted is None or jitted.py_func is not function:
-                            jitted = jit(function)
-                            setattr(module, COMPILED, jitted)
-                        function = jitted
-                    self._module = module
-                    self._impl = function
+                    self._module, self._impl = load_generated(
+                        generated.source, stem, generated.injected, generated.name,
+                        self.target)
         return self._impl
 
     # --- calling ------------------------------------------------------------------------

@@ -189,6 +189,28 @@ def _reason(text: str) -> str:
 COMPILED = "__srcgrad_compiled__"  # a generated module's attribute holding its Numba dispatcher
 
 
+def load_generated(source: str, stem: str, injected: dict[str, object], name: str,
+                   target: str) -> tuple[ModuleType, Callable]:
+    """The generated module of `source` and its function `name`, compiled
+    for `target` ("cpu": by Numba, one dispatcher per module; else as it is)."""
+    module = load_module(source, stem, injected)
+    function = getattr(module, name)
+    if target == "cpu":
+        function = module_dispatcher(module, function)
+    return module, function
+
+
+def module_dispatcher(module: ModuleType, function: Callable) -> Callable:
+    """`function` of the generated `module`, compiled: one dispatcher per
+    module, so that code generated again from the same globals runs what was
+    compiled for them."""
+    jitted = module.__dict__.get(COMPILED)
+    if jitted is None or jitted.py_func is not function:
+        jitted = jit(function)
+        setattr(module, COMPILED, jitted)
+    return jitted
+
+
 def jit(function: Callable) -> Callable:
     """`function` compiled by Numba.  NumPy's error model: a float divided by
     zero is an infinity or nan, as in NumPy, not a `ZeroDivisionError` (the

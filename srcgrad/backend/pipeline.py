@@ -41,7 +41,8 @@ from ..rules import registry
 from .device import DeviceAdjoint, DeviceOptions, check_scalar_function, device_adjoint
 from .emit import emit_function
 
-__all__ = ["Options", "Generated", "transform"]
+__all__ = ["Options", "Generated", "Lowered", "lower", "transform", "import_lines",
+           "resolve_wrt"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,19 @@ class Generated:
     grows_lists: bool = False  # lists grown in loops (frontend/growing.py): not differentiated again
 
 
-def transform(fn, options: Options) -> Generated:
+@dataclass
+class Lowered:
+    """The function after the front end: its source, its IR and the namer
+    that made its names (what `transform` and forward mode share)."""
+
+    src: object  # frontend.parse's Source
+    irf: ir.Function
+    namer: Namer
+
+
+def lower(fn, options: Options) -> Lowered:
+    """The front end: `fn` read, checked and lowered to the IR, with one name
+    per top-level definition and tuple reads folded."""
     bound = None
     if isinstance(fn, types.MethodType):  # `sg.grad(model.loss)`: `self` is a constant
         fn, bound = fn.__func__, fn.__self__
@@ -100,11 +113,19 @@ def transform(fn, options: Options) -> Generated:
     copy_written_parameters(irf)
     rename_redefinitions(irf, namer)
     fold_tuple_reads(irf)
+    return Lowered(src, irf, namer)
+
+
+def transform(fn, options: Options) -> Generated:
+    lowered = lower(fn, options)
+    src, irf, namer = lowered.src, lowered.irf, lowered.namer
+    if isinstance(fn, types.MethodType):
+        fn = fn.__func__
     if options.device is not None:
         # a function of scalars shares no memory: `k += 1` needs no aliasing guard
         drop_alias_guards(irf)
         check_scalar_function(irf)
-    wrt = _resolve_wrt(irf, src, options.wrt)
+    wrt = resolve_wrt(irf, src, options.wrt)
     stop = _resolve_stop(irf, src, options.stop_gradients)
     aliases = alias_classes(irf)
     check_stores(irf, aliases)
@@ -146,7 +167,7 @@ def transform(fn, options: Options) -> Generated:
         f"({os.path.basename(src.file)}:{src.tree.lineno}) with respect to {wrt_names}"
         + (", as a CUDA device function." if device else "."),
         "# srcgrad rewrites this file from the function's source; edits here are lost.",
-        *(device.imports if device else _imports(helpers, body, returns)),
+        *(device.imports if device else import_lines(helpers, body, returns)),
         "",
         "",
     ]
@@ -181,7 +202,7 @@ def _describe(w, fn) -> str:
     return w
 
 
-def _imports(helpers: dict[str, object], body: list[ir.Stmt], returns: ast.expr) -> list[str]:
+def import_lines(helpers: dict[str, object], body: list[ir.Stmt], returns: ast.expr) -> list[str]:
     """The import lines the generated code uses, grouped as isort groups them:
     `math`, then `numpy`, then srcgrad's helpers."""
     used = set()
@@ -248,7 +269,7 @@ def reserved_names() -> frozenset[str]:
         "print", "range", "len", "abs", "min", "max", "float", "int", "bool", "slice"})
 
 
-def _resolve_wrt(irf: ir.Function, src, wrt: tuple[int | str, ...]) -> list[WrtEntry]:
+def resolve_wrt(irf: ir.Function, src, wrt: tuple[int | str, ...]) -> list[WrtEntry]:
     user_params = [a.arg for a in src.tree.args.posonlyargs + src.tree.args.args
                    + src.tree.args.kwonlyargs]
     user_params = user_params[len(user_params) - len(irf.param_groups or irf.params):]  # no self

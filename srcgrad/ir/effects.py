@@ -52,6 +52,7 @@ HELPERS: dict[str, Helper] = _table(
     Helper("copy_value", pure=True),
     Helper("cast_like", pure=True, shape_of=1),  # reads only the dtype of its second argument
     Helper("sum_grad", pure=True, shape_of=1),  # the cotangent of a sum: reads the summand's shape
+    Helper("broadcast_like", pure=True, shape_of=1, fresh=True),  # a tangent of its primal type
     Helper("stop_gradient", pure=True),
     # products' adjoints (srcgrad.rules.linalg), which return new arrays
     Helper("dot_grad_left", fresh=True),

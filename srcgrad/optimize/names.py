@@ -103,9 +103,10 @@ def _describe(node: ast.expr, temps: set[str], of_temp) -> str | None:
 
 
 def rename_temporaries(body: list[ir.Stmt], returns: ast.expr, bases: dict[str, str],
-                       adjoints: set[str], namer: Namer) -> ast.expr:
+                       adjoints: set[str], namer: Namer, prefix: str = "b") -> ast.expr:
     """Rename the temporaries of `bases` (and their adjoints `b` + name, of
-    `adjoints`) that `body` still uses; returns `returns` renamed."""
+    `adjoints`; tangents `d` + name in forward mode, `prefix`) that `body`
+    still uses; returns `returns` renamed."""
     used = set()
     for stmt in ir.walk(body):
         used |= ir.defined_names(stmt) | ir.used_names(stmt)
@@ -115,14 +116,14 @@ def rename_temporaries(body: list[ir.Stmt], returns: ast.expr, bases: dict[str, 
     namer.taken |= used  # whatever made them, no new name is one of them
     mapping: dict[str, str] = {}
     for temp in sorted(bases, key=_number):
-        adjoint = "b" + temp
+        adjoint = prefix + temp
         if temp not in used and not (adjoint in used and adjoint in adjoints):
             continue
         new = namer.fresh(bases[temp])
         if temp in used:
             mapping[temp] = new
         if adjoint in used and adjoint in adjoints:
-            mapping[adjoint] = namer.fresh(adjoint_name(new))
+            mapping[adjoint] = namer.fresh(adjoint_name(new, prefix))
     if not mapping:
         return returns
     for stmt in ir.walk(body):
@@ -130,12 +131,12 @@ def rename_temporaries(body: list[ir.Stmt], returns: ast.expr, bases: dict[str, 
     return _Rename(mapping).visit(returns)
 
 
-def adjoint_name(name: str) -> str:
+def adjoint_name(name: str, prefix: str = "b") -> str:
     """`bx_i` for `x_i`; `b_x_times_w` for `x_times_w`, which `bx_times_w`
-    would misread as a product."""
+    would misread as a product (`dx_i`, `d_x_times_w` for tangents)."""
     words = name.split("_")
     compound = any(w in _WORDS for w in words)
-    return ("b_" if compound else "b") + name
+    return (prefix + "_" if compound else prefix) + name
 
 
 def _number(temp: str) -> tuple[int, str]:

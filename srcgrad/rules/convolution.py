@@ -40,34 +40,40 @@ from ..runtime import (
     unbroadcast,
 )
 from .registry import Refused, adjoint, expand, nondifferentiable, replace
+from .tangents import multilinear
 
 
 @adjoint(np.convolve, convolve)
 def convolve_adjoint(g, ans, a, v, mode="full"):
     return convolve_grad(g, a, v, mode), convolve_grad(g, v, a, mode), None
+multilinear(np.convolve, convolve, params=("a", "v"))
 
 
 @adjoint(convolve_grad)
 def convolve_grad_adjoint(g, ans, dy, a, v, mode="full"):
     return (sum_to(convolve(unbroadcast(g, a), v, mode), shape_of(dy)), None,
             convolve_grad(dy, v, unbroadcast(g, a), mode), None)
+multilinear(convolve_grad, params=("dy", "v"))
 
 
 @adjoint(np.correlate, correlate)
 def correlate_adjoint(g, ans, a, v, mode="valid"):
     return correlate_grad(g, a, v, mode), correlate_v_grad(g, a, v, mode), None
+multilinear(np.correlate, correlate, params=("a", "v"))
 
 
 @adjoint(correlate_grad)
 def correlate_grad_adjoint(g, ans, dy, a, v, mode="valid"):
     return (sum_to(correlate(unbroadcast(g, a), v, mode), shape_of(dy)), None,
             correlate_v_grad(dy, unbroadcast(g, a), v, mode), None)
+multilinear(correlate_grad, params=("dy", "v"))
 
 
 @adjoint(correlate_v_grad)
 def correlate_v_grad_adjoint(g, ans, dy, a, v, mode="valid"):
     return (sum_to(correlate(a, unbroadcast(g, v), mode), shape_of(dy)),
             correlate_grad(dy, a, unbroadcast(g, v), mode), None, None)
+multilinear(correlate_v_grad, params=("dy", "a"))
 
 
 replace(np.convolve, convolve)

@@ -63,6 +63,7 @@ from ..runtime import (
     svd_vt,
 )
 from .registry import Refused, adjoint, expand, nondifferentiable, replace
+from .tangents import tangent
 
 # --- eigh --------------------------------------------------------------------------------------
 
@@ -75,10 +76,22 @@ def eigh_values_adjoint(g, ans, a, UPLO="L"):
                            np.transpose(eigh_vectors(a)))), None)
 
 
+@tangent(eigh_values, np.linalg.eigvalsh, np.linalg.eigh)
+def eigh_values_tangent(ans, a, UPLO, da):
+    # the symmetric matrix of a's lower triangle moves by mirror_lower(da): w_k by v_k' ds v_k
+    return np.sum(eigh_vectors(a) * dot(mirror_lower(da), eigh_vectors(a)), axis=0)
+
+
 @adjoint(eigh_vectors)
 def eigh_vectors_adjoint(g, ans, a):
     return fold_lower(dot(ans, dot(gap_product(eigh_values(a), dot(
         np.transpose(ans), sum_to(g, np.shape(ans)))), np.transpose(ans))))
+
+
+@tangent(eigh_vectors)
+def eigh_vectors_tangent(ans, a, da):
+    return dot(ans, gap_product(eigh_values(a), dot(np.transpose(ans),
+                                                    dot(mirror_lower(da), ans))))
 
 
 @adjoint(gap_product)
@@ -86,6 +99,12 @@ def gap_product_adjoint(g, ans, w, x):
     return (np.sum(gap_product(w, gap_product(w, sum_to(g, np.shape(ans)) * x)), axis=1)
             - np.sum(gap_product(w, gap_product(w, sum_to(g, np.shape(ans)) * x)), axis=0),
             gap_product(w, sum_to(g, np.shape(ans))))
+
+
+@tangent(gap_product)
+def gap_product_tangent(ans, w, x, dw, dx):
+    return (-gap_product(w, gap_product(w, x))
+            * (np.reshape(dw, (1, -1)) - np.reshape(dw, (-1, 1))), gap_product(w, dx))
 
 
 def _lower_triangle_of(a: ast.expr, uplo: ast.expr, lowering, name: str) -> ast.expr:
@@ -122,9 +141,19 @@ def singular_reciprocal_adjoint(g, ans, s):
     return -sum_to(g, np.shape(ans)) * ans * ans
 
 
+@tangent(singular_reciprocal)
+def singular_reciprocal_tangent(ans, s, ds):
+    return -ds * ans * ans
+
+
 @adjoint(svd_s)
 def svd_s_adjoint(g, ans, a):
     return dot(svd_u(a) * sum_to(g, np.shape(ans)), svd_vt(a))
+
+
+@tangent(svd_s)
+def svd_s_tangent(ans, a, da):
+    return np.sum(svd_u(a) * dot(da, np.transpose(svd_vt(a))), axis=0)
 
 
 @adjoint(svd_u, np.linalg.svd)
@@ -217,6 +246,16 @@ def pinv_adjoint(g, ans, a):
                       ans), a))
 
 
+@tangent(pinv, np.linalg.pinv)
+def pinv_tangent(ans, a, da):
+    # d pinv = -X dA X + X X' dA' (I - A X) + (I - X A) dA' X' X
+    return (-dot(ans, dot(da, ans))
+            + dot(dot(ans, np.transpose(ans)), np.transpose(da))
+            - dot(dot(dot(ans, np.transpose(ans)), np.transpose(da)), dot(a, ans))
+            + dot(np.transpose(da), dot(np.transpose(ans), ans))
+            - dot(dot(ans, a), dot(np.transpose(da), dot(np.transpose(ans), ans))))
+
+
 replace(np.linalg.pinv, pinv)
 
 
@@ -227,6 +266,14 @@ def lstsq_solution_adjoint(g, ans, a, b, rcond=None):
         g, np.shape(ans)))) - dot_grad_left(dot(a, solve(dot(np.transpose(a), a), sum_to(
             g, np.shape(ans)))), a, ans),
             dot(a, solve(dot(np.transpose(a), a), sum_to(g, np.shape(ans)))), None)
+
+
+@tangent(lstsq_solution, np.linalg.lstsq)
+def lstsq_solution_tangent(ans, a, b, rcond, da, db):
+    # x = (A'A)^-1 A'b: dx = (A'A)^-1 (dA' r - A' dA x + A' db), r = b - A x
+    return (solve(dot(np.transpose(a), a), dot(np.transpose(da), b - dot(a, ans))
+                  - dot(np.transpose(a), dot(da, ans))),
+            solve(dot(np.transpose(a), a), dot(np.transpose(a), db)))
 
 
 nondifferentiable(lstsq_rank)

@@ -41,6 +41,7 @@ import numpy as np
 
 from ..runtime import eye_last, operand_of_rank, unbroadcast
 from .registry import Refused, adjoint, expand, nondifferentiable
+from .tangents import linear
 
 _LETTERS = set(string.ascii_letters)
 _SIGNATURE = inspect.Signature([
@@ -234,3 +235,4 @@ nondifferentiable(eye_last)
 @adjoint(operand_of_rank)
 def operand_of_rank_adjoint(g, ans, x, count, ellipsis):
     return unbroadcast(g, x), None, None
+linear(operand_of_rank, params=("x",))

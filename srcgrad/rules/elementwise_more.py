@@ -60,6 +60,7 @@ from ..runtime import (
     zeros_like,
 )
 from .registry import Refused, adjoint, expand, nondifferentiable, replace
+from .tangents import linear, tangent
 
 # --- inverse hyperbolic ------------------------------------------------------------------
 
@@ -177,10 +178,18 @@ def nan_to_num_adjoint(g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
     )
 
 
+@tangent(np.nan_to_num)
+def nan_to_num_tangent(ans, x, copy, nan, posinf, neginf, dx, dnan, dposinf, dneginf):
+    # each replacement moves the elements it replaced (not elementwise in the scalars)
+    return (dx * np.isfinite(x), dnan * np.isnan(x), dposinf * np.isposinf(x),
+            dneginf * np.isneginf(x))
+
+
 @adjoint(fill_cotangent)
 def fill_cotangent_adjoint(g, ans, h, replaced, value):
     # `h` may be broadcast larger than `replaced` (nan_to_num is elementwise)
     return cast_like(unbroadcast(g, ans) * replaced, h) + zeros_like(h), None, None
+linear(fill_cotangent, params=("h",))
 
 
 @adjoint(np.real, np.conj, np.conjugate, elementwise=True)

@@ -34,6 +34,7 @@ from ..runtime import (
     zeros_like,
 )
 from .registry import adjoint, nondifferentiable, replace
+from .tangents import linear
 
 
 @adjoint(cast_like, elementwise=True)
@@ -70,6 +71,7 @@ nondifferentiable(greater_share)
 @adjoint(sum_to)
 def sum_to_adjoint(g, ans, value, shape):
     return sum_to(sum_to(g, shape), shape_of(value)), None
+linear(sum_to, params=("value",))
 
 
 # --- the runtime's helpers, which generated adjoints contain ------------------------------------
@@ -78,26 +80,31 @@ def sum_to_adjoint(g, ans, value, shape):
 @adjoint(unbroadcast, new_cotangent, take_cotangent)
 def unbroadcast_adjoint(g, ans, value, like):
     return sum_to(unbroadcast(g, like), shape_of(value)), None
+linear(unbroadcast, new_cotangent, take_cotangent, params=("value",))
 
 
 @adjoint(copy_value, elementwise=True)
 def copy_value_adjoint(g, ans, x):
     return g
+linear(copy_value, params=("x",))
 
 
 @adjoint(seed)
 def seed_adjoint(g, ans, grad_y, y):
     return unbroadcast(g, grad_y), None
+linear(seed, params=("grad_y",))
 
 
 @adjoint(last_writes)
 def last_writes_adjoint(g, ans, b, index):
     return store_last(unbroadcast(g, ans), index, b), None
+linear(last_writes, params=("b",))
 
 
 @adjoint(store_last)
 def store_last_adjoint(g, ans, values, index, like):
     return unbroadcast(last_writes(unbroadcast(g, like), index), values), None, None
+linear(store_last, params=("values",))
 
 
 nondifferentiable(zeros_like, push_shape, pop_shape, grad_dtype)

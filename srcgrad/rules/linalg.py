@@ -89,6 +89,7 @@ from ..runtime import (
     mirror_lower,
     norm,
     product,
+    reduce_sum,
     safe_reciprocal,
     shape_of,
     single_matrix,
@@ -101,21 +102,25 @@ from ..runtime import (
     vector_operand,
 )
 from .registry import adjoint, expand, nondifferentiable, replace
+from .tangents import linear, multilinear, tangent
 
 
 @adjoint(product)
 def product_adjoint(g, ans, a, b):
     return dot_grad_left(g, a, b), dot_grad_right(g, a, b)
+multilinear(product, params=("a", "b"))
 
 
 @adjoint(np.dot, dot)
 def dot_adjoint(g, ans, a, b):
     return dot_grad_left(g, a, b), dot_grad_right(g, a, b)
+multilinear(np.dot, dot, params=("a", "b"))
 
 
 @adjoint(np.matmul, matmul, operator.matmul)
 def matmul_adjoint(g, ans, x1, x2):
     return dot_grad_left(g, x1, x2), dot_grad_right(g, x1, x2)
+multilinear(np.matmul, matmul, operator.matmul, params=("x1", "x2"))
 
 
 @adjoint(dot_grad_left)
@@ -125,6 +130,7 @@ def dot_grad_left_adjoint(g, ans, dy, a, b):
         None,
         dot_grad_right(dy, unbroadcast(g, a), b),
     )
+multilinear(dot_grad_left, params=("dy", "b"))
 
 
 @adjoint(dot_grad_right)
@@ -134,6 +140,7 @@ def dot_grad_right_adjoint(g, ans, dy, a, b):
         dot_grad_left(dy, a, unbroadcast(g, b)),
         None,
     )
+multilinear(dot_grad_right, params=("dy", "a"))
 
 
 replace(np.dot, dot)
@@ -150,21 +157,29 @@ def outer_adjoint(g, ans, a, b):
         np.reshape(dot(sum_to(g, (np.size(a), np.size(b))), np.ravel(b)), np.shape(a)),
         np.reshape(dot(np.ravel(a), sum_to(g, (np.size(a), np.size(b)))), np.shape(b)),
     )
+multilinear(np.outer, params=("a", "b"))
 
 
 @adjoint(trace_grad)
 def trace_grad_adjoint(g, ans, dy, a):
     return sum_to(np.trace(unbroadcast(g, a)), shape_of(dy)), None
+linear(trace_grad, params=("dy",))
 
 
 @adjoint(np.trace)
 def trace_adjoint(g, ans, a):
     return trace_grad(g, a)
+linear(np.trace, params=("a",))
 
 
 @adjoint(np.linalg.norm, norm)
 def norm_adjoint(g, ans, x, ord=None, axis=None, keepdims=False):
     return sum_grad(g * safe_reciprocal(ans), x, axis, keepdims) * x, None, None, None
+
+
+@tangent(np.linalg.norm, norm)
+def norm_tangent(ans, x, ord, axis, keepdims, dx):
+    return reduce_sum(x * dx, axis, keepdims=keepdims) * safe_reciprocal(ans)
 
 
 replace(np.linalg.norm, norm)
@@ -173,6 +188,7 @@ replace(np.linalg.norm, norm)
 @adjoint(vector_operand)
 def vector_operand_adjoint(g, ans, x, axis):
     return unbroadcast(g, x), None
+linear(vector_operand, params=("x",))
 
 
 # --- functions of a matrix, or of each matrix of a stack -----------------------------------------
@@ -183,6 +199,11 @@ def det_adjoint(g, ans, a):
     return matrix_scale(sum_to(g, shape_of(ans)) * ans, np.swapaxes(inv(a), -1, -2))
 
 
+@tangent(np.linalg.det, det)
+def det_tangent(ans, a, da):
+    return matrix_inner(np.swapaxes(inv(a), -1, -2), da) * ans
+
+
 @adjoint(logabsdet, np.linalg.slogdet)
 def logabsdet_adjoint(g, ans, a):
     # np.linalg.slogdet shares this rule for its signature only: the lowering
@@ -190,10 +211,20 @@ def logabsdet_adjoint(g, ans, a):
     return matrix_scale(sum_to(g, shape_of(ans)), np.swapaxes(inv(a), -1, -2))
 
 
+@tangent(logabsdet, np.linalg.slogdet)
+def logabsdet_tangent(ans, a, da):
+    return matrix_inner(np.swapaxes(inv(a), -1, -2), da)
+
+
 @adjoint(np.linalg.inv, inv)
 def inv_adjoint(g, ans, a):
     return -product(np.swapaxes(ans, -1, -2),
                     product(sum_to(g, np.shape(ans)), np.swapaxes(ans, -1, -2)))
+
+
+@tangent(np.linalg.inv, inv)
+def inv_tangent(ans, a, da):
+    return -product(ans, product(da, ans))
 
 
 @adjoint(np.linalg.solve, solve)
@@ -204,6 +235,11 @@ def solve_adjoint(g, ans, a, b):
                                       as_columns(sum_to(g, np.shape(ans)), b)), b), np.shape(b)))
 
 
+@tangent(np.linalg.solve, solve)
+def solve_tangent(ans, a, b, da, db):
+    return -from_columns(solve(a, product(da, as_columns(ans, b))), b), solve(a, db)
+
+
 @adjoint(np.linalg.cholesky, cholesky)
 def cholesky_adjoint(g, ans, a):
     return fold_lower(np.swapaxes(solve(np.swapaxes(ans, -1, -2), np.swapaxes(solve(
@@ -212,41 +248,55 @@ def cholesky_adjoint(g, ans, a):
         -1, -2))
 
 
+@tangent(np.linalg.cholesky, cholesky)
+def cholesky_tangent(ans, a, da):
+    # NumPy reads the lower triangle of `a` alone: it moves by mirror_lower(da)
+    return product(ans, half_lower(np.swapaxes(solve(ans, np.swapaxes(
+        solve(ans, mirror_lower(da)), -1, -2)), -1, -2)))
+
+
 @adjoint(half_lower)
 def half_lower_adjoint(g, ans, x):
     return half_lower(sum_to(g, np.shape(ans)))
+linear(half_lower, params=("x",))
 
 
 @adjoint(mirror_lower)
 def mirror_lower_adjoint(g, ans, x):
     return fold_lower(sum_to(g, np.shape(ans)))
+linear(mirror_lower, params=("x",))
 
 
 @adjoint(fold_lower)
 def fold_lower_adjoint(g, ans, x):
     return mirror_lower(sum_to(g, np.shape(ans)))
+linear(fold_lower, params=("x",))
 
 
 @adjoint(matrix_scale)
 def matrix_scale_adjoint(g, ans, c, m):
     return (matrix_inner(sum_to(g, np.shape(ans)), m),
             matrix_scale(c, sum_to(g, np.shape(ans))))
+multilinear(matrix_scale, params=("c", "m"))
 
 
 @adjoint(matrix_inner)
 def matrix_inner_adjoint(g, ans, x, y):
     return (matrix_scale(sum_to(g, shape_of(ans)), y),
             matrix_scale(sum_to(g, shape_of(ans)), x))
+multilinear(matrix_inner, params=("x", "y"))
 
 
 @adjoint(as_columns)
 def as_columns_adjoint(g, ans, x, b):
     return from_columns(sum_to(g, np.shape(ans)), b), None
+linear(as_columns, params=("x",))
 
 
 @adjoint(from_columns)
 def from_columns_adjoint(g, ans, x, b):
     return as_columns(sum_to(g, np.shape(ans)), b), None
+linear(from_columns, params=("x",))
 
 
 # --- from LU factors (np.linalg.solve and slogdet: runtime/lapack.py) ---------------------------
@@ -263,6 +313,12 @@ def factored_solve_adjoint(g, ans, f, a, b):
                                 b), np.shape(b)))
 
 
+@tangent(factored_solve)
+def factored_solve_tangent(ans, f, a, b, da, db):
+    return (-from_columns(factored_solve(f, a, product(da, as_columns(ans, b))), b),
+            factored_solve(f, a, db))
+
+
 @adjoint(factored_solve_t)
 def factored_solve_t_adjoint(g, ans, f, a, b):
     # y = a.T^-1 b: with w = a^-1 g, a has -y w.T and b has w
@@ -273,9 +329,21 @@ def factored_solve_t_adjoint(g, ans, f, a, b):
                                 b), np.shape(b)))
 
 
+@tangent(factored_solve_t)
+def factored_solve_t_tangent(ans, f, a, b, da, db):
+    return (-from_columns(factored_solve_t(f, a, product(np.swapaxes(da, -1, -2),
+                                                         as_columns(ans, b))), b),
+            factored_solve_t(f, a, db))
+
+
 @adjoint(factored_logabsdet)
 def factored_logabsdet_adjoint(g, ans, f, a):
     return None, matrix_scale(sum_to(g, shape_of(ans)), factored_inverse_t(f, a))
+
+
+@tangent(factored_logabsdet)
+def factored_logabsdet_tangent(ans, f, a, da):
+    return matrix_inner(factored_inverse_t(f, a), da)
 
 
 @adjoint(factored_inverse_t)
@@ -284,9 +352,15 @@ def factored_inverse_t_adjoint(g, ans, f, a):
     return None, -product(ans, product(np.swapaxes(sum_to(g, np.shape(ans)), -1, -2), ans))
 
 
+@tangent(factored_inverse_t)
+def factored_inverse_t_tangent(ans, f, a, da):
+    return -product(ans, product(np.swapaxes(da, -1, -2), ans))
+
+
 @adjoint(single_matrix)
 def single_matrix_adjoint(g, ans, a):
     return single_matrix(sum_to(g, np.shape(ans)))
+linear(single_matrix, params=("a",))
 
 
 for _primal, _impl in [(np.linalg.det, det), (np.linalg.inv, inv), (np.linalg.solve, solve),

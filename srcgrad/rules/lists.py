@@ -22,16 +22,19 @@ from ..runtime import (
     unravel,
 )
 from .registry import adjoint, nondifferentiable
+from .tangents import linear
 
 
 @adjoint(list_append)
 def list_append_adjoint(g, ans, acc, v, k):
     return g, g[k], None
+linear(list_append, params=("acc", "v"))  # the list of tangents grows beside the list
 
 
 @adjoint(stack_list)
 def stack_list_adjoint(g, ans, acc):
     return g
+linear(stack_list, params=("acc",))
 
 
 nondifferentiable(new_list, list_length, list_index, list_zeros, shape_size, unravel,

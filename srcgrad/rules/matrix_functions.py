@@ -22,6 +22,7 @@ import scipy.linalg
 
 from ..runtime import dot, sqrtm, sum_to, sylvester
 from .registry import adjoint, replace
+from .tangents import tangent
 
 
 @adjoint(scipy.linalg.solve_sylvester, sylvester)
@@ -33,9 +34,20 @@ def solve_sylvester_adjoint(g, ans, a, b, q):
             sylvester(np.transpose(a), np.transpose(b), sum_to(g, np.shape(ans))))
 
 
+@tangent(scipy.linalg.solve_sylvester, sylvester)
+def solve_sylvester_tangent(ans, a, b, q, da, db, dq):
+    return (sylvester(a, b, -dot(da, ans)), sylvester(a, b, -dot(ans, db)),
+            sylvester(a, b, dq))
+
+
 @adjoint(scipy.linalg.sqrtm, sqrtm)
 def sqrtm_adjoint(g, ans, A):
     return sylvester(np.transpose(ans), np.transpose(ans), sum_to(g, np.shape(ans)))
+
+
+@tangent(scipy.linalg.sqrtm, sqrtm)
+def sqrtm_tangent(ans, A, dA):
+    return sylvester(ans, ans, dA)
 
 
 replace(scipy.linalg.solve_sylvester, sylvester)

@@ -53,6 +53,7 @@ from ..runtime import (
 )
 from ..runtime.norms import NORM_ORDERS
 from .registry import Refused, adjoint, expand, nondifferentiable
+from .tangents import linear
 
 
 @adjoint(singular_values)
@@ -63,6 +64,7 @@ def singular_values_adjoint(g, ans, a):
 @adjoint(matrix_view)
 def matrix_view_adjoint(g, ans, x):
     return reshape_grad(g, x, np.shape(ans))
+linear(matrix_view, params=("x",))
 
 
 nondifferentiable(count_nonzero_norm, kept_shape)

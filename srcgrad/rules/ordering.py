@@ -24,6 +24,7 @@ import numpy as np
 
 from ..runtime import gather, gather_grad, partition_index, sort_index
 from .registry import Refused, adjoint, expand, nondifferentiable
+from .tangents import tangent
 from .tiling import signature_of
 
 nondifferentiable(sort_index, partition_index)
@@ -46,9 +47,19 @@ def sort_adjoint(g, ans, a, axis=-1, kind=None):
     return gather_grad(g, a, sort_index(a, axis)), None, None
 
 
+@tangent(np.sort)
+def sort_tangent(ans, a, axis, kind, da):
+    return gather(da, sort_index(a, axis))
+
+
 @adjoint(np.partition)
 def partition_adjoint(g, ans, a, kth, axis=-1, kind="introselect"):
     return gather_grad(g, a, partition_index(a, kth, axis)), None, None, None
+
+
+@tangent(np.partition)
+def partition_tangent(ans, a, kth, axis, kind, da):
+    return gather(da, partition_index(a, kth, axis))
 
 
 expand(np.sort, _expand_sort)

@@ -36,6 +36,7 @@ from ..runtime import (
     unbroadcast,
 )
 from .registry import Refused, adjoint, expand
+from .tangents import linear, tangent
 
 
 @adjoint(quantile)
@@ -44,16 +45,23 @@ def quantile_adjoint(g, ans, a, q, axis=None, keepdims=False):
             None, None)
 
 
+@tangent(quantile)
+def quantile_tangent(ans, a, q, axis, keepdims, da):
+    return quantile_jvp(da, a, q, axis, keepdims)
+
+
 @adjoint(quantile_grad)
 def quantile_grad_adjoint(g, ans, dy, a, q, axis=None, keepdims=False):
     return (sum_to(quantile_jvp(unbroadcast(g, a), a, q, axis, keepdims), shape_of(dy)), None,
             quantile_q_grad(dy, unbroadcast(g, a), a, q, axis, keepdims), None, None)
+linear(quantile_grad, params=("dy",))
 
 
 @adjoint(quantile_jvp)
 def quantile_jvp_adjoint(g, ans, h, a, q, axis=None, keepdims=False):
     return (unbroadcast(quantile_grad(g, a, q, axis, keepdims), h), None,
             quantile_q_grad(g, h, a, q, axis, keepdims), None, None)
+linear(quantile_jvp, params=("h",))
 
 
 def quantile_form(a, q, axis=None, out=None, overwrite_input=False, method="linear",

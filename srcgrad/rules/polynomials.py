@@ -23,6 +23,7 @@ from ..runtime import (
     unbroadcast,
 )
 from .registry import adjoint, replace
+from .tangents import linear, tangent
 
 
 @adjoint(np.polyval, polyval)
@@ -30,14 +31,21 @@ def polyval_adjoint(g, ans, p, x):
     return polyval_p_grad(g, p, x), unbroadcast(g * polyval(poly_derivative(p), x), x)
 
 
+@tangent(np.polyval, polyval)
+def polyval_tangent(ans, p, x, dp, dx):
+    return polyval(dp, x), dx * polyval(poly_derivative(p), x)
+
+
 @adjoint(poly_derivative)
 def poly_derivative_adjoint(g, ans, p):
     return poly_derivative_grad(g, p)
+linear(poly_derivative, params=("p",))
 
 
 @adjoint(poly_derivative_grad)
 def poly_derivative_grad_adjoint(g, ans, dc, p):
     return sum_to(poly_derivative(unbroadcast(g, p)), shape_of(dc)), None
+linear(poly_derivative_grad, params=("dc",))
 
 
 @adjoint(polyval_p_grad)

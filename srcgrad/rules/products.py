@@ -54,30 +54,35 @@ from ..runtime import (
     unbroadcast,
 )
 from .registry import Refused, adjoint, expand, nondifferentiable, replace
+from .tangents import multilinear
 
 
 @adjoint(np.kron, kron)
 def kron_adjoint(g, ans, a, b):
     return (kron_grad_left(sum_to(g, np.shape(ans)), a, b),
             kron_grad_right(sum_to(g, np.shape(ans)), a, b))
+multilinear(np.kron, kron, params=("a", "b"))
 
 
 @adjoint(kron_grad_left)
 def kron_grad_left_adjoint(g, ans, dy, a, b):
     return (sum_to(kron(unbroadcast(g, a), b), shape_of(dy)), None,
             kron_grad_right(dy, unbroadcast(g, a), b))
+multilinear(kron_grad_left, params=("dy", "b"))
 
 
 @adjoint(kron_grad_right)
 def kron_grad_right_adjoint(g, ans, dy, a, b):
     return (sum_to(kron(a, unbroadcast(g, b)), shape_of(dy)),
             kron_grad_left(dy, a, unbroadcast(g, b)), None)
+multilinear(kron_grad_right, params=("dy", "a"))
 
 
 @adjoint(np.cross, cross)
 def cross_adjoint(g, ans, a, b):
     return (unbroadcast(cross(b, sum_to(g, np.shape(ans))), a),
             unbroadcast(cross(sum_to(g, np.shape(ans)), a), b))
+multilinear(np.cross, cross, params=("a", "b"))
 
 
 @adjoint(np.linalg.matrix_power, matrix_power)

@@ -56,72 +56,86 @@ from ..runtime import (
     vstack_part,
 )
 from .registry import Refused, adjoint, expand, nondifferentiable, replace
+from .tangents import linear
 
 
 @adjoint(np.atleast_1d, atleast_1d, np.atleast_2d, atleast_2d, np.atleast_3d, atleast_3d)
 def atleast_adjoint(g, ans, ary):
     return reshape_grad(g, ary, np.shape(ans))
+linear(np.atleast_1d, atleast_1d, np.atleast_2d, atleast_2d, np.atleast_3d, atleast_3d, params=("ary",))
 
 
 @adjoint(np.flip, flip)
 def flip_adjoint(g, ans, m, axis=None):
     return flip(sum_to(g, np.shape(ans)), axis), None
+linear(np.flip, flip, params=("m",))
 
 
 @adjoint(np.fliplr)
 def fliplr_adjoint(g, ans, m):
     return np.fliplr(sum_to(g, np.shape(ans)))
+linear(np.fliplr, params=("m",))
 
 
 @adjoint(np.flipud)
 def flipud_adjoint(g, ans, m):
     return np.flipud(sum_to(g, np.shape(ans)))
+linear(np.flipud, params=("m",))
 
 
 @adjoint(np.roll, roll)
 def roll_adjoint(g, ans, a, shift, axis=None):
     return roll(sum_to(g, np.shape(ans)), -shift, axis), None, None
+linear(np.roll, roll, params=("a",))
 
 
 @adjoint(np.triu)
 def triu_adjoint(g, ans, m, k=0):
     return unbroadcast(np.triu(sum_to(g, np.shape(ans)), k), m), None
+linear(np.triu, params=("m",))
 
 
 @adjoint(np.tril)
 def tril_adjoint(g, ans, m, k=0):
     return unbroadcast(np.tril(sum_to(g, np.shape(ans)), k), m), None
+linear(np.tril, params=("m",))
 
 
 @adjoint(np.diag)
 def diag_adjoint(g, ans, v, k=0):
     return diag_grad(g, v, k), None
+linear(np.diag, params=("v",))
 
 
 @adjoint(np.diagonal, diagonal)
 def diagonal_adjoint(g, ans, a, offset=0):
     return diag_grad(g, a, offset), None
+linear(np.diagonal, diagonal, params=("a",))
 
 
 @adjoint(diag_grad)
 def diag_grad_adjoint(g, ans, dy, v, k=0):
     return sum_to(np.diag(unbroadcast(g, v), k), shape_of(dy)), None, None
+linear(diag_grad, params=("dy",))
 
 
 @adjoint(np.swapaxes)
 def swapaxes_adjoint(g, ans, a, axis1, axis2):
     return np.swapaxes(sum_to(g, np.shape(ans)), axis1, axis2), None, None
+linear(np.swapaxes, params=("a",))
 
 
 @adjoint(np.moveaxis)
 def moveaxis_adjoint(g, ans, a, source, destination):
     return np.moveaxis(sum_to(g, np.shape(ans)), destination, source), None, None
+linear(np.moveaxis, params=("a",))
 
 
 @adjoint(np.rollaxis)
 def rollaxis_adjoint(g, ans, a, axis, start=0):
     return (np.moveaxis(sum_to(g, np.shape(ans)), rollaxis_destination(a, axis, start), axis),
             None, None)
+linear(np.rollaxis, params=("a",))
 
 
 def _expand_rollaxis(arguments: dict, lowering):
@@ -145,6 +159,7 @@ for _primal, _impl in [(np.atleast_1d, atleast_1d), (np.atleast_2d, atleast_2d),
 @adjoint(np.hstack, sequence="tup")
 def hstack_adjoint(g, ans, tup):
     return [hstack_part(g, tup, i) for i in range(len(tup))]
+linear(np.hstack, params=("tup",))
 
 
 _ROW_STACK = (getattr(np, "row_stack", np.vstack),)  # the old name, gone from newer NumPy
@@ -153,6 +168,7 @@ _ROW_STACK = (getattr(np, "row_stack", np.vstack),)  # the old name, gone from n
 @adjoint(np.vstack, *_ROW_STACK, sequence="tup")
 def vstack_adjoint(g, ans, tup):
     return [vstack_part(g, tup, i) for i in range(len(tup))]
+linear(np.vstack, *_ROW_STACK, params=("tup",))
 
 
 def _expand_join(promote, vertical: bool):

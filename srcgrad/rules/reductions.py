@@ -61,6 +61,7 @@ from ..runtime import (
     vector_argument,
 )
 from .registry import adjoint, expand, nondifferentiable, replace
+from .tangents import linear, tangent
 
 for _primal, _impl in [(np.sum, reduce_sum), (np.mean, reduce_mean), (np.max, reduce_max),
                        (np.amax, reduce_max), (np.min, reduce_min), (np.amin, reduce_min),
@@ -76,16 +77,19 @@ def sum_grad_adjoint(g, ans, dy, x, axis=None, keepdims=False):
         None,
         None,
     )
+linear(sum_grad, params=("dy",))
 
 
 @adjoint(np.sum, reduce_sum)
 def sum_adjoint(g, ans, a, axis=None, *, keepdims=False):
     return sum_grad(g, a, axis, keepdims), None, None
+linear(np.sum, reduce_sum, params=("a",))
 
 
 @adjoint(np.mean, reduce_mean)
 def mean_adjoint(g, ans, a, axis=None, *, keepdims=False):
     return sum_grad(g / reduced_size(a, axis), a, axis, keepdims), None, None
+linear(np.mean, reduce_mean, params=("a",))
 
 
 @adjoint(np.max, np.amax, reduce_max, np.min, np.amin, reduce_min)
@@ -93,16 +97,29 @@ def max_adjoint(g, ans, a, axis=None, *, keepdims=False):
     return sum_grad(g, a, axis, keepdims) * tie_weights(a, ans, axis, keepdims), None, None
 
 
+@tangent(np.max, np.amax, reduce_max, np.min, np.amin, reduce_min)
+def max_tangent(ans, a, axis, keepdims, da):
+    return reduce_sum(da * tie_weights(a, ans, axis, keepdims), axis, keepdims=keepdims)
+
+
 @adjoint(prod_others_vjp)
 def prod_others_vjp_adjoint(g, ans, h, x, axis):
     # symmetric in the pair (i, j): the cotangent of h is prod_others_vjp itself
     return (unbroadcast(prod_others_vjp(sum_to(g, shape_of(x)), x, axis), h),
             prod_others_vjp2(sum_to(g, shape_of(x)), h, x, axis), None)
+# (the Jacobian of a gradient, prod_others_vjp(h, x) in x, is a Hessian: symmetric)
+@tangent(prod_others_vjp)
+def prod_others_vjp_tangent(ans, h, x, axis, dh, dx):
+    return prod_others_vjp(dh, x, axis), prod_others_vjp2(dx, h, x, axis)
 
 
 @adjoint(prod_others)
 def prod_others_adjoint(g, ans, x, axis):
     return prod_others_vjp(unbroadcast(g, x), x, axis), None
+# (d prod_others(x)_i / dx_k is the product of the others but i and k: symmetric)
+@tangent(prod_others)
+def prod_others_tangent(ans, x, axis, dx):
+    return prod_others_vjp(dx, x, axis)
 
 
 @adjoint(np.prod, reduce_prod)
@@ -110,14 +127,21 @@ def prod_adjoint(g, ans, a, axis=None, *, keepdims=False):
     return sum_grad(g, a, axis, keepdims) * prod_others(a, axis), None, None
 
 
+@tangent(np.prod, reduce_prod)
+def prod_tangent(ans, a, axis, keepdims, da):
+    return reduce_sum(da * prod_others(a, axis), axis, keepdims=keepdims)
+
+
 @adjoint(cumsum_grad)
 def cumsum_grad_adjoint(g, ans, dy, x, axis):
     return sum_to(np.cumsum(unbroadcast(g, x), axis), shape_of(dy)), None, None
+linear(cumsum_grad, params=("dy",))
 
 
 @adjoint(np.cumsum)
 def cumsum_adjoint(g, ans, a, axis=None):
     return cumsum_grad(g, a, axis), None
+linear(np.cumsum, params=("a",))
 
 
 # --- variance and standard deviation ---------------------------------------------------------
@@ -130,10 +154,22 @@ def var_adjoint(g, ans, a, axis=None, *, ddof=0, keepdims=False):
             / degrees_of_freedom(a, axis, ddof)), None, None, None
 
 
+@tangent(np.var)
+def var_tangent(ans, a, axis, ddof, keepdims, da):
+    return (reduce_sum((da + da) * (a - reduce_mean(a, axis, keepdims=True)), axis,
+                       keepdims=keepdims) / degrees_of_freedom(a, axis, ddof))
+
+
 @adjoint(np.std)
 def std_adjoint(g, ans, a, axis=None, *, ddof=0, keepdims=False):
     return (sum_grad(g / ans, a, axis, keepdims) * (a - reduce_mean(a, axis, keepdims=True))
             / degrees_of_freedom(a, axis, ddof)), None, None, None
+
+
+@tangent(np.std)
+def std_tangent(ans, a, axis, ddof, keepdims, da):
+    return (reduce_sum(da * (a - reduce_mean(a, axis, keepdims=True)), axis, keepdims=keepdims)
+            / degrees_of_freedom(a, axis, ddof) / ans)
 
 
 def _expand_spread(root: bool):
@@ -165,6 +201,7 @@ nondifferentiable(
 @adjoint(vector_argument)
 def vector_argument_adjoint(g, ans, x):
     return unbroadcast(g, x)
+linear(vector_argument, params=("x",))
 
 
 def _expand_fsum(arguments, lowering):

@@ -71,6 +71,7 @@ from ..runtime import (
     unpivot_rows,
 )
 from .registry import Refused, adjoint, expand, nondifferentiable
+from .tangents import linear, tangent
 
 # --- the substitution ----------------------------------------------------------------------------
 
@@ -84,19 +85,30 @@ def triangular_solve_adjoint(g, ans, a, b, lower=False, unit_diagonal=False):
         None, None)
 
 
+@tangent(triangular_solve)
+def triangular_solve_tangent(ans, a, b, lower, unit_diagonal, da, db):
+    # x = T^-1 b, T the triangle of a solved with: dx = T^-1 (db - dT x)
+    return (-triangular_solve(a, dot(keep_triangle(da, lower, unit_diagonal), ans), lower,
+                              unit_diagonal),
+            triangular_solve(a, db, lower, unit_diagonal))
+
+
 @adjoint(lower_factor)
 def lower_factor_adjoint(g, ans, c, lower):
     return lower_factor_grad(sum_to(g, np.shape(ans)), lower), None
+linear(lower_factor, params=("c",))
 
 
 @adjoint(lower_factor_grad)
 def lower_factor_grad_adjoint(g, ans, g_factor, lower):
     return lower_factor(sum_to(g, np.shape(ans)), lower), None
+linear(lower_factor_grad, params=("g_factor",))
 
 
 @adjoint(keep_triangle)
 def keep_triangle_adjoint(g, ans, x, lower=False, unit_diagonal=False):
     return keep_triangle(sum_to(g, np.shape(ans)), lower, unit_diagonal), None, None
+linear(keep_triangle, params=("x",))
 
 
 # --- LU factors ----------------------------------------------------------------------------------
@@ -119,11 +131,13 @@ def lu_matrix_adjoint(g, ans, a):
 @adjoint(pivot_rows)
 def pivot_rows_adjoint(g, ans, x, piv):
     return unpivot_rows(sum_to(g, np.shape(ans)), piv), None
+linear(pivot_rows, params=("x",))
 
 
 @adjoint(unpivot_rows)
 def unpivot_rows_adjoint(g, ans, x, piv):
     return pivot_rows(sum_to(g, np.shape(ans)), piv), None
+linear(unpivot_rows, params=("x",))
 
 
 nondifferentiable(lu_pivots)
@@ -139,6 +153,12 @@ def scipy_solve_adjoint(g, ans, a, b, lower=False, overwrite_a=False, overwrite_
             solve(np.transpose(a), sum_to(g, np.shape(ans))), None, None, None, None, None, None)
 
 
+@tangent(scipy.linalg.solve)
+def scipy_solve_tangent(ans, a, b, lower, overwrite_a, overwrite_b, check_finite, assume_a,
+                        transposed, da, db):
+    return -solve(a, dot(da, ans)), solve(a, db)
+
+
 @adjoint(scipy.linalg.inv)
 def scipy_inv_adjoint(g, ans, a, overwrite_a=False, check_finite=True, *, assume_a=None,
                       lower=False):
@@ -146,9 +166,19 @@ def scipy_inv_adjoint(g, ans, a, overwrite_a=False, check_finite=True, *, assume
             None, None, None, None)
 
 
+@tangent(scipy.linalg.inv)
+def scipy_inv_tangent(ans, a, overwrite_a, check_finite, assume_a, lower, da):
+    return -dot(ans, dot(da, ans))
+
+
 @adjoint(scipy.linalg.det)
 def scipy_det_adjoint(g, ans, a, overwrite_a=False, check_finite=True):
     return sum_to(g, ()) * ans * np.transpose(inv(a)), None, None
+
+
+@tangent(scipy.linalg.det)
+def scipy_det_tangent(ans, a, overwrite_a, check_finite, da):
+    return ans * np.sum(np.transpose(inv(a)) * da)
 
 
 @adjoint(scipy.linalg.cholesky)

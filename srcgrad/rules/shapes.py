@@ -59,31 +59,37 @@ from ..runtime import (
     unbroadcast,
 )
 from .registry import adjoint, nondifferentiable, replace
+from .tangents import linear
 
 
 @adjoint(reshape_grad)
 def reshape_grad_adjoint(g, ans, dy, a, shape):
     return sum_to(reshape(unbroadcast(g, a), shape), shape_of(dy)), None, None
+linear(reshape_grad, params=("dy",))
 
 
 @adjoint(np.reshape, reshape)
 def reshape_adjoint(g, ans, a, shape):
     return reshape_grad(g, a, shape), None
+linear(np.reshape, reshape, params=("a",))
 
 
 @adjoint(np.ravel, ravel)
 def ravel_adjoint(g, ans, a):
     return reshape_grad(g, a, -1)
+linear(np.ravel, ravel, params=("a",))
 
 
 @adjoint(np.squeeze, squeeze)
 def squeeze_adjoint(g, ans, a, axis=None):
     return reshape_grad(g, a, squeezed_shape(a, axis)), None
+linear(np.squeeze, squeeze, params=("a",))
 
 
 @adjoint(np.expand_dims, expand_dims)
 def expand_dims_adjoint(g, ans, a, axis):
     return reshape_grad(g, a, expanded_shape(a, axis)), None
+linear(np.expand_dims, expand_dims, params=("a",))
 
 
 for _primal, _impl in [(np.reshape, reshape), (np.ravel, ravel), (np.squeeze, squeeze),
@@ -94,11 +100,13 @@ for _primal, _impl in [(np.reshape, reshape), (np.ravel, ravel), (np.squeeze, sq
 @adjoint(transpose_grad)
 def transpose_grad_adjoint(g, ans, dy, a, axes):
     return sum_to(np.transpose(unbroadcast(g, a), axes), shape_of(dy)), None, None
+linear(transpose_grad, params=("dy",))
 
 
 @adjoint(np.transpose)
 def transpose_adjoint(g, ans, a, axes=None):
     return transpose_grad(g, a, axes), None
+linear(np.transpose, params=("a",))
 
 
 @adjoint(concat_part)
@@ -109,11 +117,13 @@ def concat_part_adjoint(g, ans, dy, arrays, axis, index):
         None,
         None,
     )
+linear(concat_part, params=("dy",))
 
 
 @adjoint(concat_pad)
 def concat_pad_adjoint(g, ans, h, arrays, axis, index):
     return concat_part(g, arrays, axis, index), None, None, None
+linear(concat_pad, params=("h",))
 
 
 @adjoint(stack_part)
@@ -124,21 +134,25 @@ def stack_part_adjoint(g, ans, dy, arrays, axis, index):
         None,
         None,
     )
+linear(stack_part, params=("dy",))
 
 
 @adjoint(stack_pad)
 def stack_pad_adjoint(g, ans, h, arrays, axis, index):
     return stack_part(g, arrays, axis, index), None, None, None
+linear(stack_pad, params=("h",))
 
 
 @adjoint(np.concatenate, concatenate, sequence="arrays")
 def concatenate_adjoint(g, ans, arrays, axis=0):
     return [concat_part(g, arrays, axis, i) for i in range(len(arrays))], None
+linear(np.concatenate, concatenate, params=("arrays",))
 
 
 @adjoint(np.stack, stack, sequence="arrays")
 def stack_adjoint(g, ans, arrays, axis=0):
     return [stack_part(g, arrays, axis, i) for i in range(len(arrays))], None
+linear(np.stack, stack, params=("arrays",))
 
 
 replace(np.concatenate, concatenate)
@@ -153,17 +167,20 @@ def array_adjoint(g, ans, object, dtype=None):
 @adjoint(np.copy, np.ascontiguousarray, elementwise=True)
 def copy_adjoint(g, ans, a):
     return unbroadcast(cast_like(g, a), a)
+linear(np.copy, np.ascontiguousarray, params=("a",))
 
 
 @adjoint(np.full)
 def full_adjoint(g, ans, shape, fill_value, dtype=None):
     return None, unbroadcast(cast_grad(g, fill_value, dtype), fill_value), None
+linear(np.full, params=("fill_value",))
 
 
 @adjoint(np.full_like)
 def full_like_adjoint(g, ans, a, fill_value, dtype=None):
     # (the result has `dtype`, else `a`'s: converted to integers, it is constant)
     return None, unbroadcast(cast_grad_as(g, fill_value, ans), fill_value), None
+linear(np.full_like, params=("fill_value",))
 
 
 replace(np.array, array)
@@ -178,6 +195,7 @@ def linspace_adjoint(g, ans, start, stop, num=50, endpoint=True, retstep=False, 
     return (unbroadcast(linspace_grad(g, start, stop, num, endpoint, axis, False), start),
             unbroadcast(linspace_grad(g, start, stop, num, endpoint, axis, True), stop),
             None, None, None, None, None)
+linear(np.linspace, linspace, params=("start", "stop"))
 
 
 @adjoint(linspace_grad)

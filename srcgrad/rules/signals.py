@@ -42,41 +42,49 @@ from ..runtime import (
     weights_shape,
 )
 from .registry import Refused, adjoint, expand, replace
+from .tangents import linear
 
 
 @adjoint(np.diff, diff)
 def diff_adjoint(g, ans, a, n=1, axis=-1):
     return diff_grad(g, a, n, axis), None, None
+linear(np.diff, diff, params=("a",))
 
 
 @adjoint(diff_grad)
 def diff_grad_adjoint(g, ans, dy, a, n=1, axis=-1):
     return sum_to(diff(unbroadcast(g, a), n, axis), shape_of(dy)), None, None, None
+linear(diff_grad, params=("dy",))
 
 
 @adjoint(pair_mean)
 def pair_mean_adjoint(g, ans, a, axis=-1):
     return pair_mean_grad(g, a, axis), None
+linear(pair_mean, params=("a",))
 
 
 @adjoint(pair_mean_grad)
 def pair_mean_grad_adjoint(g, ans, dy, a, axis=-1):
     return sum_to(pair_mean(unbroadcast(g, a), axis), shape_of(dy)), None, None
+linear(pair_mean_grad, params=("dy",))
 
 
 @adjoint(gradient_along)
 def gradient_along_adjoint(g, ans, f, axis=None):
     return gradient_along_grad(g, f, axis), None
+linear(gradient_along, params=("f",))
 
 
 @adjoint(gradient_along_grad)
 def gradient_along_grad_adjoint(g, ans, dy, f, axis=None):
     return sum_to(gradient_along(unbroadcast(g, f), axis), shape_of(dy)), None, None
+linear(gradient_along_grad, params=("dy",))
 
 
 @adjoint(uniform_spacing)
 def uniform_spacing_adjoint(g, ans, h):
     return unbroadcast(g, h)
+linear(uniform_spacing, params=("h",))
 
 
 replace(np.diff, diff)

@@ -24,21 +24,29 @@ import numpy as np
 
 from ..runtime import cast_like, fftfreq, fftshift, ifftshift, rfftfreq, sum_to
 from .registry import adjoint, replace, unsupported
+from .tangents import linear, tangent
 
 
 @adjoint(np.fft.fftshift, fftshift)
 def fftshift_adjoint(g, ans, x, axes=None):
     return ifftshift(sum_to(g, np.shape(ans)), axes), None
+linear(np.fft.fftshift, fftshift, params=("x",))
 
 
 @adjoint(np.fft.ifftshift, ifftshift)
 def ifftshift_adjoint(g, ans, x, axes=None):
     return fftshift(sum_to(g, np.shape(ans)), axes), None
+linear(np.fft.ifftshift, ifftshift, params=("x",))
 
 
 @adjoint(np.fft.fftfreq, fftfreq, np.fft.rfftfreq, rfftfreq)
 def fftfreq_adjoint(g, ans, n, d=1.0, device=None):
     return None, cast_like(-np.sum(g * ans) / d, d), None
+
+
+@tangent(np.fft.fftfreq, fftfreq, np.fft.rfftfreq, rfftfreq)
+def fftfreq_tangent(ans, n, d, device, dd):
+    return -ans * dd / d
 
 
 for _primal, _impl in [(np.fft.fftshift, fftshift), (np.fft.ifftshift, ifftshift),

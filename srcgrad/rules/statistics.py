@@ -56,6 +56,7 @@ from ..runtime import (
     weights_shape,
 )
 from .registry import Refused, adjoint, expand, nondifferentiable, replace
+from .tangents import tangent
 
 
 @adjoint(np.logaddexp, elementwise=True)
@@ -76,10 +77,19 @@ def cumprod_adjoint(g, ans, a, axis=None):
     return cumprod_grad(g, a, axis), None
 
 
+@tangent(np.cumprod, cumprod)
+def cumprod_tangent(ans, a, axis, da):
+    return cumprod_jvp(da, a, axis)
+
+
 @adjoint(cumprod_grad)
 def cumprod_grad_adjoint(g, ans, dy, x, axis=None):
     return (sum_to(cumprod_jvp(unbroadcast(g, x), x, axis), shape_of(dy)),
             cumprod_curvature(dy, unbroadcast(g, x), x, axis), None)
+# (cumprod_grad(dy, x) is the gradient of <dy, cumprod(x)>: its Jacobian in x is symmetric)
+@tangent(cumprod_grad)
+def cumprod_grad_tangent(ans, dy, x, axis, ddy, dx):
+    return cumprod_grad(ddy, x, axis), cumprod_curvature(dy, dx, x, axis)
 
 
 @adjoint(cumprod_jvp)

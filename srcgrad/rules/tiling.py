@@ -52,16 +52,19 @@ from ..runtime import (
 )
 from ..runtime.tiling import PAD_MODES
 from .registry import Refused, adjoint, expand, mutates_method, nondifferentiable
+from .tangents import linear
 
 
 @adjoint(gather, gather_view)
 def gather_adjoint(g, ans, a, index):
     return gather_grad(g, a, index), None
+linear(gather, gather_view, params=("a",))
 
 
 @adjoint(gather_grad)
 def gather_grad_adjoint(g, ans, dy, a, index):
     return sum_to(gather(unbroadcast(g, a), index), shape_of(dy)), None, None
+linear(gather_grad, params=("dy",))
 
 
 nondifferentiable(tile_index, repeat_index, pad_index, rot90_index, broadcast_index,
@@ -89,31 +92,37 @@ def signature_of(text: str) -> inspect.Signature:
 @adjoint(np.tile)
 def tile_adjoint(g, ans, A, reps):
     return gather_grad(g, A, tile_index(A, reps)), None
+linear(np.tile, params=("A",))
 
 
 @adjoint(np.repeat)
 def repeat_adjoint(g, ans, a, repeats, axis=None):
     return gather_grad(g, a, repeat_index(a, repeats, axis)), None, None
+linear(np.repeat, params=("a",))
 
 
 @adjoint(np.rot90)
 def rot90_adjoint(g, ans, m, k=1, axes=(0, 1)):
     return gather_grad(g, m, rot90_index(m, k, axes)), None, None
+linear(np.rot90, params=("m",))
 
 
 @adjoint(np.broadcast_to)
 def broadcast_to_adjoint(g, ans, array, shape):
     return gather_grad(g, array, broadcast_index(array, shape)), None
+linear(np.broadcast_to, params=("array",))
 
 
 @adjoint(np.take_along_axis)
 def take_along_axis_adjoint(g, ans, arr, indices, axis):
     return gather_grad(g, arr, take_along_index(arr, indices, axis)), None, None
+linear(np.take_along_axis, params=("arr",))
 
 
 @adjoint(np.take)
 def take_adjoint(g, ans, a, indices, axis=None):
     return gather_grad(g, a, take_index(a, indices, axis)), None, None
+linear(np.take, params=("a",))
 
 
 @adjoint(np.pad)
@@ -121,6 +130,7 @@ def pad_adjoint(g, ans, array, pad_width, mode="constant", *, constant_values=0)
     return (gather_grad(g, array, pad_index(array, pad_width, mode)), None, None,
             cast_like(np.sum(select(pad_index(array, pad_width, mode) < 0,
                                     sum_to(g, np.shape(ans)), 0)), constant_values))
+linear(np.pad, params=("array", "constant_values"))
 
 
 def _expand_as_read(helper, names: tuple[str, ...], view: bool = False):
@@ -195,6 +205,7 @@ expand(np.ravel, _expand_ravel, signature_of("a, order='C'"))
 def scatter_subtract_adjoint(g, ans, a, indices, b):
     return (unbroadcast(g, a), None,
             unbroadcast(cast_like(-unbroadcast(g, a)[indices], b), b))
+linear(scatter_subtract, params=("a", "b"))
 
 
 mutates_method(np.subtract, "at", param="a", position=0, update=scatter_subtract)

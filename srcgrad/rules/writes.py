@@ -19,12 +19,14 @@ import numpy as np
 
 from ..runtime import cast_like, scatter_add, unbroadcast
 from .registry import adjoint, mutates, mutates_method
+from .tangents import linear
 
 
 @adjoint(scatter_add)
 def scatter_add_adjoint(g, ans, a, indices, b):
     return (unbroadcast(g, a), None,
             unbroadcast(cast_like(unbroadcast(g, a)[indices], b), b))
+linear(scatter_add, params=("a", "b"))
 
 
 mutates_method(np.add, "at", param="a", position=0, update=scatter_add)

@@ -13,6 +13,7 @@ The modules, by job:
 - `cotangents`: the seed, zero and first cotangents (`seed`, `zeros_like`,
   `new_cotangent`, `take_cotangent`);
 - `broadcast`: summing a cotangent back to a shape (`unbroadcast`, `sum_to`);
+- `tangents`: tangents (forward mode) of their primal's type (`broadcast_like`);
 - `stacks`: saved shapes (`push_shape`, `pop_shape`);
 - `guards`: copies of saved values, refusals of aliased in-place updates;
 - `scatter`: writes and reads through index arrays (`add_at`, `last_writes`);
@@ -250,6 +251,7 @@ from .stacks import pop_shape, push_shape
 from .statistics import highest_like, lowest_like, valid_count, weights_shape
 from .steps import fill_cotangent, fmod, heaviside, imag_part_grad, real_part_grad
 from .sylvester import sqrtm, sylvester
+from .tangents import broadcast_like
 from .tiling import (
     broadcast_index,
     column_shape,
@@ -273,7 +275,7 @@ __all__ = [
     # cotangents, broadcasting, saved shapes, guards, scatter
     "zeros_like", "seed", "unbroadcast", "new_cotangent", "take_cotangent", "push_shape",
     "pop_shape", "copy_value", "stop_gradient", "grad_dtype", "refuse_inplace_alias", "refuse_shared",
-    "shape_of", "add_at", "add_into", "last_writes", "store_last", "scatter_add", "sum_to",
+    "shape_of", "broadcast_like", "add_at", "add_into", "last_writes", "store_last", "scatter_add", "sum_to",
     # elementwise
     "cast_like", "cast_grad", "cast_grad_as", "select", "greater_share", "safe_reciprocal",
     "absolute", "log_base", "float32", "float64", "clip", "heaviside", "fmod", "fill_cotangent",

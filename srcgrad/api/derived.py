@@ -1,0 +1,136 @@
+"""What the derivatives of `higher.py` and `jvp.py` share: the `Derived`
+function they return (its `.source` the generated code that differentiates),
+checks of their `wrt`, and the loops over basis vectors that make a Hessian
+or a Jacobian in one call from Python.
+
+`_compiled_loop` writes the loop as a generated module around a generated
+function (a gradient, or a tangent function) and compiles it like that
+function: `(*args, shape, n, size) -> out[n, size]`, row i what the function
+gives for the i-th basis vector shaped `shape` as its last argument.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+
+import numpy as np
+
+from ..backend.compile import jit, load_module
+from .gradient import GradFunction
+from .tangent import TangentFunction
+
+__all__ = ["Derived"]
+
+
+def _position(fn: Callable, wrt: int | str) -> int:
+    if isinstance(wrt, int):
+        return wrt
+    params = list(inspect.signature(fn).parameters)
+    if wrt not in params:
+        raise ValueError(f"wrt={wrt!r}: {getattr(fn, '__name__', fn)} has no parameter "
+                         f"named so (a local variable has no Hessian or Jacobian here)")
+    return params.index(wrt)
+
+
+def _single(wrt, what: str) -> None:
+    if not isinstance(wrt, (int, str)):
+        raise TypeError(f"{what}() differentiates with respect to one parameter; got wrt={wrt!r}")
+
+
+def _basis(shape: tuple[int, ...], k: int, dtype=np.float64):
+    if shape == ():
+        return dtype(1.0) if isinstance(dtype, type) else 1.0
+    e = np.zeros(int(np.prod(shape)), dtype)
+    e[k] = 1.0
+    return e.reshape(shape)
+
+
+def _as_float(args: tuple, k: int) -> tuple:
+    """The arguments with the differentiated one as a float64 array (as the
+    gradient function reads it)."""
+    args = list(args)
+    if np.result_type(args[k]).kind not in "f":
+        args[k] = np.asarray(args[k], dtype=np.float64)
+    return tuple(args)
+
+
+def _plain(args: tuple) -> bool:
+    """Arguments that are arrays and numbers (forward mode takes no containers yet)."""
+    return all(isinstance(a, (np.ndarray, np.generic, int, float, bool)) for a in args)
+
+
+_LOOP = """\
+import numpy as np
+
+
+def basis_loop({params}, shape, n, size):
+    # entry i: what `function` gives ({what}, `size` elements) for the
+    # i-th basis vector, shaped `shape`, as its last argument
+    e = np.zeros(n)
+    out = np.empty((n, size))
+    for i in range(n):
+        e[i] = 1.0
+        part = function({params}, np.reshape(e, shape)){part}
+        out[i, :] = np.ravel(np.asarray(part))
+        e[i] = 0.0
+    return out
+"""
+
+
+_LOOPS: dict[tuple, tuple[object, Callable, Callable]] = {}
+
+
+def _basis_loop(df: GradFunction, n_args: int, target: str) -> Callable:
+    """`(*args, shape, n, size) -> out[n, size]`: `df`'s gradient (its first entry)
+    seeded with each of the n basis vectors shaped `shape`, the loop compiled
+    like `df` itself.  `args` are all of the adjoint's parameters but its own
+    seed (the seeds of the gradients it differentiates included)."""
+    if df._current is not None and not df._current():  # a global it read was rebound
+        df._refresh()
+    return _compiled_loop(df, df._implementation(), n_args, "[0]", "the gradient", target)
+
+
+def _column_loop(tangent: TangentFunction, n_args: int, target: str) -> Callable:
+    """`(*args, shape, n, size) -> out[n, size]`: the tangent (a tangent
+    function without `value`) along each of the n basis vectors shaped
+    `shape`, the loop compiled like the tangent function itself."""
+    return _compiled_loop(tangent, tangent.implementation(), n_args, "", "the tangent", target)
+
+
+def _compiled_loop(owner, impl: Callable, n_args: int, part: str, what: str,
+                   target: str) -> Callable:
+    """The loop of `_LOOP` over `impl` (owned by `owner`), taking `part` (a
+    subscript: "[0]") of each result, compiled for `target` and kept."""
+    key = (id(owner), n_args, part, target)
+    known = _LOOPS.get(key)
+    if known is not None and known[0] is owner and known[2] is impl:
+        return known[1]
+    params = ", ".join(f"a{i}" for i in range(n_args))
+    source = _LOOP.format(params=params, part=part, what=what)
+    module = load_module(source, f"basis_loop_{target}", {"function": impl})
+    loop = jit(module.basis_loop) if target == "cpu" else module.basis_loop
+    _LOOPS[key] = (owner, loop, impl)  # keeps the owner alive, so its id is not reused
+    return loop
+
+
+class Derived:
+    """A derivative function built on a generated one; `.source` is the
+    generated code that does the differentiation."""
+
+    def __init__(self, function: Callable, generated: GradFunction | None):
+        self._function = function
+        self._generated = generated
+        self.__name__ = function.__name__
+        self.__doc__ = function.__doc__
+
+    @property
+    def generated(self) -> GradFunction | TangentFunction:
+        return self._generated
+
+    @property
+    def source(self) -> str:
+        return self.generated.source
+
+    def __call__(self, *args, **kwargs):
+        return self._function(*args, **kwargs)

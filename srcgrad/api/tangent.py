@@ -1,0 +1,147 @@
+"""A tangent function (forward mode), compiled for a target like a gradient.
+
+`TangentFunction(fn, wrt, target)` transforms `fn` once (see
+`tangent/build.py`) into `f_jvp(*args, *tangents)`, which returns
+`(value, tangent)`: the value of `fn` and its derivative along the tangents
+of the parameters `wrt` (positions).  It is loaded and compiled as the
+adjoints are (`backend/compile.py`: one module per source, Numba's cache on
+disk, `target="python"` runs it uncompiled), and its failures become
+srcgrad's errors at the user's line (`failures.py`).
+
+`fn` may be a gradient function (`GradFunction`): then its generated
+adjoint, read back with its stacks, is what is differentiated (forward over
+reverse): the tangent of the gradient along `v` is the Hessian times `v`.
+
+`api/jvp.py` builds `jvp` on it, and `api/higher.py` the forward-mode
+`jacobian`, `hvp` and `hessian`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import numpy as np
+
+from ..backend.compile import load_generated
+from ..backend.pipeline import Generated
+from ..frontend.bindings import still_bound
+from ..runtime import grad_dtype
+from ..tangent import transform_tangent
+from .calls import as_differentiable, undecided
+from .failures import Failures
+from .gradient import GradFunction
+
+__all__ = ["TangentFunction"]
+
+
+class TangentFunction(Failures):
+    """The tangent function of `fn` along its parameters at `wrt`."""
+
+    def __init__(self, fn: Callable, wrt: tuple[int, ...], target: str, value: bool = True):
+        self.fn = fn
+        self.wrt = tuple(wrt)
+        self.target = target
+        self.value = value  # returns (value, tangent); else the tangent alone, as generated
+        # a gradient function: its generated adjoint is differentiated (forward over reverse)
+        self.inner = fn if isinstance(fn, GradFunction) else None
+        self._lock = threading.Lock()
+        self._forget()
+        self.__name__ = f"{getattr(fn, '__name__', 'f')}_jvp"
+
+    def _forget(self) -> None:
+        self._generated: Generated | None = None
+        self._impl: Callable | None = None
+        self._module = None
+        self._fast = undecided  # (read by Failures)
+        self._current: Callable[[], bool] | None = None
+
+    def _generate(self) -> Generated:
+        if self._generated is None:
+            with self._lock:
+                if self._generated is None:
+                    source = self.inner._python_function() if self.inner else self.fn
+                    generated = transform_tangent(source, self.wrt,
+                                                  typed=self.target != "python",
+                                                  generated=self.inner is not None,
+                                                  value=self.value)
+                    self._current = still_bound(generated.bindings, self.target != "python")
+                    self._generated = generated
+        return self._generated
+
+    def _fresh(self) -> None:
+        """Generate again where a global the code captured was rebound."""
+        inner = self.inner
+        if inner is not None and inner._current is not None and not inner._current():
+            inner._refresh()
+            with self._lock:
+                self._forget()
+        if self._current is not None and not self._current():
+            with self._lock:
+                self._forget()
+
+    @property
+    def source(self) -> str:
+        """The generated tangent function, as Python source: the code that runs."""
+        self._fresh()
+        return self._generate().source
+
+    def implementation(self) -> Callable:
+        """The generated function, compiled for the target."""
+        self._fresh()
+        if self._impl is None:
+            generated = self._generate()
+            with self._lock:
+                if self._impl is None:
+                    stem = getattr(self.fn, "__name__", "f")
+                    self._module, self._impl = load_generated(
+                        generated.source, f"{stem}_jvp", generated.injected, generated.name,
+                        self.target)
+        return self._impl
+
+    def __call__(self, primals: tuple, tangents: tuple):
+        """`(value, tangent)` at `primals` along `tangents` (one per `wrt` entry,
+        shaped like its primal); the tangent alone, as computed, without `value`."""
+        impl = self.implementation()
+        values = list(primals)
+        for k in self.wrt:
+            values[k] = as_differentiable(values[k])
+        dots = [_as_tangent(t, values[k]) for t, k in zip(tangents, self.wrt)]
+        try:
+            out = impl(*values, *dots)
+        except Exception as exc:
+            out = self._failed(exc, values + dots, [])
+        if not self.value:
+            return out  # (the caller knows the shape and dtype it wants)
+        value, tangent = out
+        if self._generated.single_result:
+            return value, _finish(tangent, value)
+        return tuple(value), tuple(_finish(t, v) for t, v in zip(tangent, value))
+
+
+def _as_tangent(t, primal):
+    """A tangent in its primal's gradient dtype (float64 for an integer primal)."""
+    if (isinstance(t, np.ndarray) and isinstance(primal, np.ndarray)
+            and t.dtype == primal.dtype and primal.dtype.kind == "f"):
+        return t  # the common case, fast
+    dtype = grad_dtype(primal)
+    if isinstance(primal, np.ndarray):
+        return np.asarray(t, dtype=dtype)
+    return float(t) if dtype == np.float64 else dtype.type(t)
+
+
+def _finish(tangent, value):
+    """The tangent of an output, in its gradient dtype and shape."""
+    if type(value) is float:  # the common cases first, fast
+        return float(tangent)
+    if (isinstance(tangent, np.ndarray) and isinstance(value, np.ndarray)
+            and tangent.dtype == value.dtype and tangent.shape == value.shape
+            and value.dtype.kind == "f"):
+        return tangent
+    dtype = grad_dtype(value)
+    if isinstance(value, np.ndarray):
+        out = np.asarray(tangent, dtype=dtype)
+        return out if out.shape == value.shape else np.broadcast_to(out, value.shape).copy()
+    if isinstance(value, (int, bool)) and not isinstance(value, np.generic):
+        return float(tangent)
+    return dtype.type(tangent)

@@ -1,0 +1,51 @@
+"""Functions whose tangent functions the forward-mode API tests read and run."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def sin_times(x, w):
+    y = np.sin(x) * w
+    return np.sum(y)
+
+
+def running(x, a):
+    s = 0.0
+    for i in range(x.shape[0]):
+        if x[i] > 0:
+            s = s + np.sin(x[i]) * a[i]
+        else:
+            a[i] = x[i] * 2.0
+    return np.sum(a * x) + s
+
+
+def two_outputs(x, c):
+    return x * c, np.sum(x * x)
+
+
+def constant_output(x):
+    return np.ones(3) + 0.0 * np.floor(x[0])
+
+
+def triangle(a):
+    r = np.linalg.qr(a)[1]
+    return r * 2.0
+
+
+def eigenvalues(a):
+    w = np.linalg.eigvalsh(a + a.T)
+    return w * 2.0
+
+
+def tall(x):
+    return np.concatenate((np.sin(x), x * x, np.cos(x[:1])))
+
+
+def grown(x):
+    acc = []
+    i = 0
+    while i < x.shape[0]:
+        acc.append(np.sin(x[i]) * x[0])
+        i += 1
+    return np.sum(np.array(acc) ** 2)
