@@ -102,6 +102,20 @@ def test_gradient(case, target):
     assert_gradient(lambda *_, **__: tuple(grads[k] for k in checked), oracle_fn,
                     tuple(oracle_args), wrt=tuple(oracle_wrt[k] for k in checked),
                     grad_ys=case.grad_ys, rtol=case.rtol, atol=case.atol)
+    if target == "cpu" and "reserve(" in df.source:
+        assert_stacks_have_room(df, copy.deepcopy(snapshot), kwargs)
+
+
+def assert_stacks_have_room(df, args, kwargs):
+    """The compiled gradient's source, run by the Python interpreter, whose
+    NumPy checks every index: a stack of numbers kept in an array
+    (`optimize/stacks.py`) with too little room raises IndexError there,
+    where the compiled code would write past its end."""
+    from srcgrad.backend.compile import load_module
+
+    generated = df._generated
+    module = load_module(generated.source, "as_python", generated.injected)
+    getattr(module, generated.name)(*args, *([kwargs["grad_ys"]] if kwargs else []))
 
 
 @pytest.mark.parametrize("case", SOURCE_PARAMS)

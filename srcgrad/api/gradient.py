@@ -200,7 +200,8 @@ class GradFunction(Structures, Failures):
                                f"{getattr(self.fn, '__name__', 'the function')} grows a list in a "
                                "loop of unknown length (acc.append(v)); fill an array made with "
                                "np.zeros(n) instead for derivatives of higher order")
-        module = load_module(generated.source, getattr(self.fn, "__name__", "f"),
+        module = load_module(generated.list_source or generated.source,
+                             getattr(self.fn, "__name__", "f"),
                              generated.injected)
         return getattr(module, generated.name)
 

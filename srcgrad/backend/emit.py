@@ -81,7 +81,10 @@ def _statement(stmt: ir.Stmt, depth: int) -> list[str]:
         target = ast.Subscript(ast.Name(stmt.array, ast.Load()), stmt.index, ast.Store())
         return [pad + unparse(ast.Assign([target], stmt.value, lineno=0))]
     if isinstance(stmt, ir.Accumulate):
-        return [pad + unparse(ast.AugAssign(stmt.target, ast.Add(), stmt.value))]
+        value, op = stmt.value, ast.Add()
+        if isinstance(value, ast.Constant) and type(value.value) is int and value.value < 0:
+            value, op = ast.Constant(-value.value), ast.Sub()  # `top -= 1`
+        return [pad + unparse(ast.AugAssign(stmt.target, op, value))]
     if isinstance(stmt, ir.Raise):
         return [f"{pad}raise {unparse(stmt.value)}"]
     if isinstance(stmt, ir.ExprStmt):

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import inspect
 import os
 import types
 from dataclasses import dataclass, field
 from functools import cache
+
+import numpy as np
 
 from .. import __version__, ir, runtime
 from ..adjoint.reverse import WrtEntry, build_adjoint
@@ -32,11 +35,13 @@ from ..frontend.statements import Lowering
 from ..frontend.subset import check_subset, local_names
 from ..ir.naming import Namer
 from ..ir.parts import expressions
+from ..optimize.accumulators import keep_elements_in_variables
 from ..optimize.cleanup import cleanup
 from ..optimize.names import derive_names, rename_temporaries
 from ..optimize.ordering import run_independent_loops_forward
 from ..optimize.peephole import peephole, route_block_updates
 from ..optimize.ranks import Ranks
+from ..optimize.stacks import array_stacks, complex_free
 from ..rules import registry
 from .device import DeviceAdjoint, DeviceOptions, check_scalar_function, device_adjoint
 from .emit import emit_function
@@ -82,6 +87,9 @@ class Generated:
     aux: int = 0  # has_aux: how many of the kept results are the aux value's elements
     aux_tree: object = None
     grows_lists: bool = False  # lists grown in loops (frontend/growing.py): not differentiated again
+    # where the compiled source keeps numbers in arrays as stacks (optimize/stacks.py):
+    # the same adjoint with lists as stacks, which a derivative of higher order reads
+    list_source: str | None = None
 
 
 @dataclass
@@ -146,14 +154,24 @@ def transform(fn, options: Options) -> Generated:
             break
         body = cleanup(body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
     run_independent_loops_forward(body, adjoint.returns)
+    listed = []  # the body with its stacks as lists, where array_stacks changed them
     if options.typed and options.device is None:
         for helper in route_block_updates(body, ranks):
             helpers[helper] = getattr(runtime, helper)
+        listed = copy.deepcopy(body)
+        real = _real(irf, options)
+        namer.reserve(*helpers, *irf.globals)
+        for helper in array_stacks(body, adjoint.stacks, ranks, namer, real):
+            helpers[helper] = getattr(runtime, helper)
+        keep_elements_in_variables(body, ranks, namer)
+        if "reserve" not in helpers:
+            listed = []
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
     # the function must not shadow a name its module reads: the gradient of a
     # user's `sum` or `cast` is `sum_grad_2`, `sum_grad` being a helper
     namer.reserve(*helpers, *irf.globals)
-    returns = rename_temporaries(body, adjoint.returns, bases, adjoint.temp_adjoints, namer)
+    returns = rename_temporaries(body, adjoint.returns, bases, adjoint.temp_adjoints, namer,
+                                 also=listed)
     name = namer.fresh(f"{src.name}_grad")
     device = None
     if options.device is not None:
@@ -172,11 +190,29 @@ def transform(fn, options: Options) -> Generated:
         "",
     ]
     source = emit_function(name, params, body, returns, header)
+    list_source = None
+    if listed:  # what a derivative of higher order reads: the same, with lists as stacks
+        header[2:-2] = import_lines(helpers, listed, returns)
+        list_source = emit_function(name, params, listed, returns, header)
     params_index = {p: k for k, p in enumerate(irf.params)}
     return Generated(source, name, dict(irf.globals), len(irf.results), irf.single_result,
                      [params_index[w.name] if w.is_param else None for w in wrt], device,
                      irf.bindings, irf.result_trees, len(irf.aux), irf.aux_tree,
-                     grows_lists=bool(irf.lists))
+                     grows_lists=bool(irf.lists), list_source=list_source)
+
+
+def _real(irf: ir.Function, options: Options) -> bool:
+    """Whether every value of the function is real: each parameter was given
+    a real number or array (`Options.scalars` records those), no global it
+    reads is complex, and no expression makes a complex number."""
+    given = {k for k, _ in options.scalars}
+    if not set(range(len(irf.params))) <= given or options.trees:
+        return False
+    for value in irf.globals.values():
+        if isinstance(value, (complex, np.complexfloating)) or (
+                isinstance(value, np.ndarray) and value.dtype.kind not in "fiub"):
+            return False
+    return complex_free(irf.body)
 
 
 def connected_params(fn, stop_gradients: tuple[str, ...]) -> frozenset[int]:

@@ -103,10 +103,12 @@ def _describe(node: ast.expr, temps: set[str], of_temp) -> str | None:
 
 
 def rename_temporaries(body: list[ir.Stmt], returns: ast.expr, bases: dict[str, str],
-                       adjoints: set[str], namer: Namer, prefix: str = "b") -> ast.expr:
+                       adjoints: set[str], namer: Namer, prefix: str = "b",
+                       also: list[ir.Stmt] = ()) -> ast.expr:
     """Rename the temporaries of `bases` (and their adjoints `b` + name, of
     `adjoints`; tangents `d` + name in forward mode, `prefix`) that `body`
-    still uses; returns `returns` renamed."""
+    still uses; returns `returns` renamed.  `also`: another form of `body`
+    (using no other temporaries), renamed alike."""
     used = set()
     for stmt in ir.walk(body):
         used |= ir.defined_names(stmt) | ir.used_names(stmt)
@@ -126,7 +128,7 @@ def rename_temporaries(body: list[ir.Stmt], returns: ast.expr, bases: dict[str, 
             mapping[adjoint] = namer.fresh(adjoint_name(new, prefix))
     if not mapping:
         return returns
-    for stmt in ir.walk(body):
+    for stmt in [*ir.walk(body), *ir.walk(also)]:
         _rename(stmt, mapping)
     return _Rename(mapping).visit(returns)
 

@@ -14,7 +14,7 @@ The modules, by job:
   `new_cotangent`, `take_cotangent`);
 - `broadcast`: summing a cotangent back to a shape (`unbroadcast`, `sum_to`);
 - `tangents`: tangents (forward mode) of their primal's type (`broadcast_like`);
-- `stacks`: saved shapes (`push_shape`, `pop_shape`);
+- `stacks`: saved shapes (`push_shape`, `pop_shape`), room in a stack of numbers (`reserve`);
 - `guards`: copies of saved values, refusals of aliased in-place updates;
 - `scatter`: writes and reads through index arrays (`add_at`, `last_writes`);
 - `tiling`, `ordering`: reads at flat positions (`gather`) and where they
@@ -247,7 +247,7 @@ from .special import (
     yv,
 )
 from .spectral import fftfreq, fftshift, ifftshift, rfftfreq
-from .stacks import pop_shape, push_shape
+from .stacks import pop_shape, push_shape, reserve
 from .statistics import highest_like, lowest_like, valid_count, weights_shape
 from .steps import fill_cotangent, fmod, heaviside, imag_part_grad, real_part_grad
 from .sylvester import sqrtm, sylvester
@@ -274,7 +274,7 @@ from .vecmath import cos, exp, log, sin, tanh
 __all__ = [
     # cotangents, broadcasting, saved shapes, guards, scatter
     "zeros_like", "seed", "unbroadcast", "new_cotangent", "take_cotangent", "push_shape",
-    "pop_shape", "copy_value", "stop_gradient", "grad_dtype", "refuse_inplace_alias", "refuse_shared",
+    "pop_shape", "reserve", "copy_value", "stop_gradient", "grad_dtype", "refuse_inplace_alias", "refuse_shared",
     "shape_of", "broadcast_like", "add_at", "add_into", "last_writes", "store_last", "scatter_add", "sum_to",
     # elementwise
     "cast_like", "cast_grad", "cast_grad_as", "select", "greater_share", "safe_reciprocal",

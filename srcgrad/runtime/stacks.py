@@ -14,7 +14,7 @@ from numba import types
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from .arrays import empty_shaped
-from .machinecode import cached_overload, compiled_once
+from .machinecode import cached_jitable, cached_overload, compiled_once
 
 
 def push_shape(stack, x):
@@ -42,6 +42,21 @@ def pop_shape(stack, x):
     if shape is None:
         return x if not isinstance(x, np.ndarray) else dtype.type(0)
     return np.empty(shape, dtype)
+
+
+@cached_jitable
+def reserve(stack, top, more):
+    """`stack` (an array whose first `top` elements are saved values) with
+    room for `more` values above them: itself where it has that room, else
+    a new array at least twice as long holding the same first `top`.
+    Generated code for the CPU keeps numbers saved in loops this way
+    (`optimize/stacks.py`), making room once before a loop for all it saves."""
+    need = top + more
+    if need <= stack.shape[0]:
+        return stack
+    grown = np.empty(max(need, 2 * stack.shape[0]), stack.dtype)
+    grown[:top] = stack[:top]
+    return grown
 
 
 @cached_overload(push_shape)

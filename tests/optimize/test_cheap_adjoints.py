@@ -30,6 +30,16 @@ differences) by a property of the generated source, and checked again here.
   (Numba's `a[i] += v` compiles its slice-assignment error message, seconds
   in every new process), and a gradient differentiated again reads it back
   as `+=`.
+- On cpu, a stack of numbers is an array and the index of its top, with
+  room made before each loop for all it pushes (before the outer loop where
+  the inner trip count is the same in every pass, before each run of the
+  inner loop where it is not); one pushed in a `while` body stays a list;
+  a gradient differentiated again reads the list form.  The compiled source
+  run as plain Python (NumPy checks every index) proves the room enough.
+- On cpu, an element of a cotangent that a loop adds into at one index its
+  passes do not change (`bx[i]` in a loop over `k`) is kept in a variable
+  for the loop and stored once after it, where nothing else in the loop
+  touches that array.
 """
 
 from __future__ import annotations
@@ -55,10 +65,17 @@ import srcgrad as sg
 
 
 def appends(source: str) -> list[str]:
-    """The lists the generated code appends to (its stacks)."""
-    return [node.func.value.id for node in ast.walk(ast.parse(source))
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "append"]
+    """The stacks the generated code pushes on: lists it appends to, and
+    arrays it stores into at their top (`s[s_top] = v`)."""
+    tree = ast.parse(source)
+    lists = [node.func.value.id for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+             and node.func.attr == "append"]
+    arrays = [node.targets[0].value.id for node in ast.walk(tree)
+              if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Subscript)
+              and isinstance(node.targets[0].slice, ast.Name)
+              and node.targets[0].slice.id.endswith("_top")]
+    return lists + arrays
 
 
 RNG = np.random.default_rng(19)
@@ -191,3 +208,175 @@ def test_elements_of_arrays_of_known_rank(target):
     dt = sg.grad(tap_delay, wrt=(0, 1), target=target)
     assert_gradient(dt, tap_delay, (RNG.uniform(-1, 1, 8), RNG.uniform(-1, 1, 3)), wrt=(0, 1))
     assert "copy_value" not in dt.source and "new_cotangent" not in dt.source
+
+
+# --- stacks of numbers as arrays (cpu) -----------------------------------------------------
+
+
+def nested_horner(c, x):
+    """Horner's rule at many points: the inner loop's trips are the same in every pass."""
+    out = np.empty(x.shape[0])
+    for i in range(x.shape[0]):
+        y = c[0]
+        for k in range(1, c.shape[0]):
+            y = y * x[i] + c[k]
+        out[i] = y
+    return np.sum(out * out)
+
+
+def triangular_recurrence(x, w):
+    """The inner loop's trips depend on the outer loop's variable."""
+    total = 0.0
+    for i in range(x.shape[0]):
+        s = 0.0
+        for j in range(i):
+            s = math.tanh(s * w + x[j])
+        total += s * x[i]
+    return total
+
+
+def strided_clipped_walk(x, lo):
+    """A comparison saved per pass (a bool), over a strided range."""
+    s = 0.0
+    for i in range(x.shape[0] - 1, -1, -2):
+        if s > lo:
+            s = s * 0.9 + x[i]
+        else:
+            s = lo + x[i] * x[i]
+    return s * s
+
+
+def newton_steps(x, a):
+    y = x
+    k = 0
+    while k < 5:
+        y = y - (y * y - a) / (2 * y)
+        k += 1
+    return y
+
+
+def top_level_lines(source: str) -> list[str]:
+    body = source.split("def ", 1)[1].splitlines()[1:]
+    return [line.strip() for line in body if line.startswith("    ") and line[4] != " "]
+
+
+def run_as_python(df, args):
+    """The compiled function's own source, run by the Python interpreter:
+    NumPy raises IndexError at any store past a stack's room."""
+    from srcgrad.backend.compile import load_module
+    generated = df._generated
+    module = load_module(generated.source, "as_python", generated.injected)
+    return getattr(module, generated.name)(*args)
+
+
+STACKED = [
+    (nested_horner, lambda: (RNG.uniform(-1, 1, 6), RNG.uniform(-1, 1, 9))),
+    (triangular_recurrence, lambda: (RNG.uniform(-1, 1, 7), 0.8)),
+    (strided_clipped_walk, lambda: (RNG.uniform(-1, 1, 9), 0.1)),
+]
+
+
+@pytest.mark.parametrize("fn, make", STACKED, ids=[f.__name__ for f, _ in STACKED])
+def test_array_stacks(fn, make):
+    args = make()
+    df = sg.grad(fn, wrt=(0, 1), target="cpu")
+    assert_gradient(df, fn, args, wrt=(0, 1))
+    source = df.source
+    assert ".append(" not in source and ".pop()" not in source
+    assert "reserve(" in source
+    assert_gradient(lambda *a: run_as_python(df, a), fn, args, wrt=(0, 1))
+    # every stack holds all its loop pushes: the same gradient run on more data
+    assert_gradient(df, fn, tuple(np.concatenate([a, a]) if isinstance(a, np.ndarray) else a
+                                  for a in args), wrt=(0, 1))
+
+
+def test_room_made_where_the_trips_are_known():
+    df = sg.grad(nested_horner, wrt=(0, 1), target="cpu")
+    df(*STACKED[0][1]())
+    reserves = [line for line in df.source.splitlines() if "reserve(" in line]
+    assert len(reserves) == 1 and reserves[0] in [f"    {line}" for line in
+                                                  top_level_lines(df.source)]
+    dt = sg.grad(triangular_recurrence, wrt=(0, 1), target="cpu")
+    dt(*STACKED[1][1]())
+    # the inner trips change with each pass: room before each run of the inner
+    # loop, and the outer pass's own push makes room for itself
+    assert not any("reserve(" in line for line in top_level_lines(dt.source))
+    assert sum("reserve(" in line for line in dt.source.splitlines()) == 2
+    dw = sg.grad(strided_clipped_walk, wrt=(0, 1), target="cpu")
+    dw(*STACKED[2][1]())
+    assert "np.bool_" in dw.source
+
+
+def test_while_bodies_keep_lists():
+    df = sg.grad(newton_steps, wrt=(0, 1), target="cpu")
+    assert_gradient(df, newton_steps, (2.0, 3.0), wrt=(0, 1))
+    assert ".append(" in df.source and "reserve(" not in df.source
+
+
+def test_float32_keeps_its_dtype():
+    c, x = (a.astype(np.float32) for a in STACKED[0][1]())
+    got = sg.grad(nested_horner, wrt=(0, 1), target="cpu")(c, x)
+    assert [g.dtype for g in got] == [np.float32, np.float32]
+    assert_gradient(lambda *_: got, nested_horner, (c, x), wrt=(0, 1), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("fn, make, k", [(*STACKED[0], 1), (*STACKED[1], 0)],
+                         ids=[f.__name__ for f, _ in STACKED[:2]])
+def test_array_stacks_differentiated_again(fn, make, k):
+    """Second derivatives read the list form: hvp (forward over reverse) and
+    grad of grad, against differences of the gradient."""
+    args = make()
+    first = sg.grad(fn, wrt=k, target="cpu")
+    first(*args)
+    assert "reserve(" in first.source
+    v = RNG.uniform(-1, 1, args[k].shape)
+    eps = 1e-5
+
+    def moved(step):
+        return tuple(a + step * v if j == k else a for j, a in enumerate(args))
+
+    expected = (first(*moved(eps)) - first(*moved(-eps))) / (2 * eps)
+    np.testing.assert_allclose(sg.hvp(fn, wrt=k, target="cpu")(*args, v), expected,
+                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(sg.grad(first, wrt=k, target="cpu")(*args, grad_ys=v), expected,
+                               rtol=1e-5, atol=1e-7)
+
+
+# --- elements kept in variables across a loop (cpu) ---------------------------------------
+
+
+def pair_sums(x, w):
+    """Each x[i] meets every w[k]: the inner loop adds into bx[i] in every pass."""
+    total = 0.0
+    for i in range(x.shape[0]):
+        for k in range(w.shape[0]):
+            total += math.sin(x[i] * w[k])
+    return total
+
+
+def pair_sums_crossed(x, w):
+    """The inner loop also reads x at the moving index: bx is touched at two."""
+    total = 0.0
+    for i in range(x.shape[0]):
+        for k in range(x.shape[0]):
+            total += math.sin(x[i] * w[k] + x[k])
+    return total
+
+
+def element_updates(source: str, array: str) -> list[int]:
+    """The indentation depth of each `array[...] +=` line."""
+    return [(len(line) - len(line.lstrip())) // 4 for line in source.splitlines()
+            if line.lstrip().startswith(f"{array}[") and " += " in line]
+
+
+def test_element_kept_in_a_variable():
+    args = (RNG.uniform(-1, 1, 5), RNG.uniform(-1, 1, 4))
+    df = sg.grad(pair_sums, wrt=(0, 1), target="cpu")
+    assert_gradient(df, pair_sums, args, wrt=(0, 1))
+    assert element_updates(df.source, "bx") == []  # bx_i += ... in the loop
+    assert "bx_i = bx[i]" in df.source and "bx[i] = bx_i" in df.source
+    assert len(element_updates(df.source, "bw")) == 1  # its index moves with k
+    assert_gradient(lambda *a: run_as_python(df, a), pair_sums, args, wrt=(0, 1))
+    crossed = sg.grad(pair_sums_crossed, wrt=(0, 1), target="cpu")
+    assert_gradient(crossed, pair_sums_crossed, (args[0], args[1][:1].repeat(5)), wrt=(0, 1))
+    assert "bx_i" not in crossed.source  # bx[k] too: nothing kept aside

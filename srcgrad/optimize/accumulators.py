@@ -1,0 +1,181 @@
+"""Elements updated throughout a loop kept in a variable, for code Numba compiles.
+
+The reverse sweep of `y = y * x[i] + c[k]` in a loop over `k` adds into
+`bx[i]` in every pass, `i` the same in all of them.  Compiled, each `+=` is a
+load and a store of memory: LLVM cannot keep the element in a register across
+the loop, because it cannot prove that the other arrays the loop writes
+(`bc[k] += ...`) do not overlap `bx`.  srcgrad knows they do not, and keeps
+the element in a variable for the whole loop, as a hand-written adjoint does:
+
+    bx_i = bx[i]
+    for k in range(m - 1, 0, -1):
+        ...
+        bx_i += b * y
+    bx[i] = bx_i
+
+Which elements: `a[index]` of a cotangent array `a` that the adjoint made
+itself (every assignment of `a` a new array: `zeros_like(x)`, `np.zeros(n)`)
+and uses only by indexing it (no other name can hold it, no call receives
+it), in a loop that adds a number into it and reads or writes `a` nowhere
+but at that one index, whose names the loop does not assign.  Applied at the
+outermost such loop.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from .. import ir
+from ..ir.parts import clone, expression_slots
+from .ranks import Ranks
+
+__all__ = ["keep_elements_in_variables"]
+
+# helpers that make a new array (`take_cotangent` takes over an array nothing else refers to)
+_FRESH = frozenset({"zeros_like", "new_cotangent", "take_cotangent"})
+_NUMPY_FRESH = frozenset({"zeros", "zeros_like", "empty", "empty_like", "ones"})
+
+
+def keep_elements_in_variables(body: list[ir.Stmt], ranks: Ranks, namer) -> None:
+    """Rewrite `body` in place (see the module's docstring)."""
+    own = _own_arrays(body)
+    if own:
+        _visit(body, own, ranks, namer)
+
+
+def _visit(block: list[ir.Stmt], own: set[str], ranks: Ranks, namer) -> None:
+    k = 0
+    while k < len(block):
+        stmt = block[k]
+        if isinstance(stmt, (ir.For, ir.While)):
+            before, after = [], []
+            for array, index in _candidates(stmt, own, ranks):
+                name = namer.fresh(_variable_name(array, index))
+                element = ast.Subscript(ast.Name(array, ast.Load()), clone(index), ast.Load())
+                _replace(stmt.body, array, index, name)
+                before.append(ir.Assign(stmt.origin, name, element))
+                after.append(ir.Store(stmt.origin, array, clone(index),
+                                      ast.Name(name, ast.Load())))
+            block[k:k + 1] = [*before, stmt, *after]
+            k += len(before)
+        for inner in ir.blocks(stmt):
+            _visit(inner, own, ranks, namer)
+        k += 1
+
+
+def _candidates(loop: ir.For | ir.While, own: set[str], ranks: Ranks):
+    """The (array, index) pairs `loop` may keep in a variable."""
+    assigned = ir.defined_names(loop)
+    accesses: dict[str, list[ast.Subscript | None]] = {}
+    updated: set[str] = set()
+    for stmt in ir.walk(loop.body):
+        if isinstance(stmt, ir.Accumulate) and isinstance(stmt.target, ast.Subscript) and \
+                isinstance(stmt.target.value, ast.Name) and stmt.target.value.id in own:
+            if ranks.scalar(stmt.value):
+                updated.add(stmt.target.value.id)
+        if isinstance(stmt, ir.Store) and stmt.array in own:
+            accesses.setdefault(stmt.array, []).append(
+                ast.Subscript(ast.Name(stmt.array, ast.Load()), stmt.index, ast.Load()))
+        for owner, field in expression_slots(stmt):
+            _collect(getattr(owner, field), own, accesses)
+    for owner, field in expression_slots(loop):  # its bounds or test, read every pass
+        for name in ir.names_in(getattr(owner, field)) & own:
+            accesses.setdefault(name, []).append(None)
+    for array in sorted(updated):
+        uses = accesses.get(array, [])
+        if not uses or any(u is None for u in uses):
+            continue
+        index = uses[0].slice
+        text = ast.dump(index)
+        if (all(ast.dump(u.slice) == text for u in uses)
+                and not (ir.names_in(index) & assigned)
+                and ranks.scalar(uses[0])):
+            yield array, index
+
+
+def _collect(expr: ast.expr, own: set[str], accesses: dict) -> None:
+    """Each use of an own array in `expr`: its subscript, or None for a bare use."""
+    subscripted = set()
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and \
+                node.value.id in own:
+            accesses.setdefault(node.value.id, []).append(node)
+            subscripted.add(id(node.value))
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Name) and node.id in own and id(node) not in subscripted:
+            accesses.setdefault(node.id, []).append(None)
+
+
+def _replace(body: list[ir.Stmt], array: str, index: ast.expr, name: str) -> None:
+    """Every `array[index]` of `body` as the variable `name`."""
+    text = ast.dump(index)
+
+    def is_element(node) -> bool:
+        return (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+                and node.value.id == array and ast.dump(node.slice) == text)
+
+    class Swap(ast.NodeTransformer):
+        def visit_Subscript(self, node):
+            if is_element(node):
+                return ast.Name(name, ast.Load())
+            return self.generic_visit(node)
+
+    for block in _blocks(body):
+        for k, stmt in enumerate(block):
+            if isinstance(stmt, ir.Store) and stmt.array == array:
+                block[k] = ir.Assign(stmt.origin, name, Swap().visit(stmt.value))
+                continue
+            if isinstance(stmt, ir.Accumulate) and is_element(stmt.target):
+                stmt.target = ast.Name(name, ast.Store())
+            for owner, field in expression_slots(stmt):
+                if not (isinstance(owner, ir.Accumulate) and field == "target"):
+                    setattr(owner, field, Swap().visit(getattr(owner, field)))
+
+
+def _blocks(body: list[ir.Stmt]):
+    yield body
+    for stmt in list(ir.walk(body)):
+        yield from ir.blocks(stmt)
+
+
+def _own_arrays(body: list[ir.Stmt]) -> set[str]:
+    """Arrays the adjoint made itself and uses only by indexing (or returns)."""
+    defs: dict[str, list] = {}
+    for stmt in ir.walk(body):
+        for name in ir.parts.own_definitions(stmt):
+            defs.setdefault(name, []).append(stmt)
+    own = {name for name, stmts in defs.items()
+           if all(isinstance(s, ir.Assign) and _makes_new_array(s.value) for s in stmts)}
+    if not own:
+        return own
+    bare: set[str] = set()
+    for stmt in ir.walk(body):
+        for owner, field in expression_slots(stmt):
+            expr = getattr(owner, field)
+            indexed = {id(n.value) for n in ast.walk(expr) if isinstance(n, ast.Subscript)}
+            bare |= {n.id for n in ast.walk(expr)
+                     if isinstance(n, ast.Name) and n.id in own and id(n) not in indexed}
+    return own - bare  # (the `return` reads them after every loop)
+
+
+def _makes_new_array(value: ast.expr) -> bool:
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    if isinstance(func, ast.Name):
+        return func.id in _FRESH
+    return (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+            and func.value.id == "np" and func.attr in _NUMPY_FRESH)
+
+
+def _variable_name(array: str, index: ast.expr) -> str:
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    words = []
+    for part in parts:
+        if isinstance(part, ast.Name):
+            words.append(part.id)
+        elif isinstance(part, ast.Constant):
+            words.append(str(part.value))
+        else:
+            return f"{array}_element"
+    return "_".join([array, *words])
