@@ -109,7 +109,8 @@ def _compiled_loop(owner, impl: Callable, n_args: int, part: str, what: str,
     params = ", ".join(f"a{i}" for i in range(n_args))
     source = _LOOP.format(params=params, part=part, what=what)
     module = load_module(source, f"basis_loop_{target}", {"function": impl})
-    loop = jit(module.basis_loop) if target == "cpu" else module.basis_loop
+    what = getattr(owner, "__name__", "basis_loop")
+    loop = jit(module.basis_loop, what) if target == "cpu" else module.basis_loop
     _LOOPS[key] = (owner, loop, impl)  # keeps the owner alive, so its id is not reused
     return loop
 

@@ -16,6 +16,7 @@ import dataclasses
 import functools
 import inspect
 import threading
+import time
 import types
 from collections.abc import Callable, Sequence
 
@@ -140,7 +141,9 @@ class GradFunction(Structures, Failures):
                                                   trees=self._trees or ())
                     if self.inner is not None:
                         options = dataclasses.replace(options, connected=self._connected())
+                    start = time.perf_counter()
                     generated = transform(source_fn, options)
+                    self._log_transform(generated, time.perf_counter() - start)
                     # Numba freezes a global array's values into the compiled code
                     current = still_bound(generated.bindings, self.target != "python")
                     if self.inner is not None:
