@@ -37,6 +37,7 @@ from .calls import (
     undecided,
 )
 from .failures import Failures
+from .pickling import rebuild_gradient, reduce_gradient
 from .structures import Structures
 
 __all__ = ["grad", "value_and_grad", "stop_gradient", "GradFunction"]
@@ -79,6 +80,11 @@ class GradFunction(Structures, Failures):
         if not wrt_tuple:
             raise ValueError("wrt is empty: name at least one parameter or local variable")
         self.fn = fn
+        # what a pickle of this gradient function remakes it from (api/pickling.py)
+        self._made_with = dict(wrt=wrt, target=target, stop_gradients=tuple(stop_gradients),
+                               unconnected_gradients=unconnected_gradients,
+                               preserve_result=preserve_result, max_trips=max_trips,
+                               has_aux=has_aux)
         # wrt="self" of a bound method: the object, whose attributes are differentiated
         # as a tree (ir/trees.py) passed as the first argument of the unbound function
         self._self = None
@@ -357,6 +363,11 @@ class GradFunction(Structures, Failures):
 
     def __repr__(self) -> str:
         return f"<srcgrad gradient of {getattr(self.fn, '__qualname__', self.fn)}>"
+
+    def __reduce__(self):
+        """Pickled as the user's function and these options; made again where
+        it is unpickled, from srcgrad's disk cache (`api/pickling.py`)."""
+        return reduce_gradient(self, self.fn, rebuild_gradient, self._made_with, self._assumed)
 
 
 def _check_differentiable_again(inner: GradFunction, target: str) -> None:

@@ -54,8 +54,9 @@ class Timing:
                     f"{self.seconds:.3f} s ({self.generated}, {self.lines} lines)")
         how = {"hit": "Numba cache hit: loaded", "miss": "Numba cache miss: compiled",
                "none": "compiled (no disk cache)"}.get(self.cache, "compiled")
+        of = f"{self.function}, " if self.function != self.generated else ""
         return (f"{self.generated}: {how} for ({self.signature}) in {self.seconds:.3f} s "
-                f"({self.function}, target {self.target!r})")
+                f"({of}target {self.target!r})")
 
 
 def log_timing(timing: Timing) -> None:
