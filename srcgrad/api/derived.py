@@ -18,6 +18,7 @@ import numpy as np
 
 from ..backend.compile import jit, load_module
 from .gradient import GradFunction
+from .pickling import reduce_gradient, remake
 from .tangent import TangentFunction
 
 __all__ = ["Derived"]
@@ -109,20 +110,38 @@ def _compiled_loop(owner, impl: Callable, n_args: int, part: str, what: str,
     params = ", ".join(f"a{i}" for i in range(n_args))
     source = _LOOP.format(params=params, part=part, what=what)
     module = load_module(source, f"basis_loop_{target}", {"function": impl})
-    loop = jit(module.basis_loop) if target == "cpu" else module.basis_loop
+    what = getattr(owner, "__name__", "basis_loop")
+    loop = jit(module.basis_loop, what) if target == "cpu" else module.basis_loop
     _LOOPS[key] = (owner, loop, impl)  # keeps the owner alive, so its id is not reused
     return loop
 
 
 class Derived:
     """A derivative function built on a generated one; `.source` is the
-    generated code that does the differentiation."""
+    generated code that does the differentiation.  `recipe`: the public
+    function and its arguments that made it (`(sg.hvp, f, 0, "cpu")`), what
+    its pickle makes it again from (`pickling.py`)."""
 
-    def __init__(self, function: Callable, generated: GradFunction | None):
+    def __init__(self, function: Callable, generated: GradFunction | None,
+                 recipe: tuple | None = None):
         self._function = function
         self._generated = generated
+        self._recipe = recipe
         self.__name__ = function.__name__
         self.__doc__ = function.__doc__
+
+    def __reduce__(self):
+        if self._recipe is None:
+            raise TypeError(f"cannot pickle {self!r}: it is made inside srcgrad; pickle the "
+                            "function sg.jvp, sg.hvp, sg.hessian or sg.jacobian returned")
+        factory, fn, *args = self._recipe
+        return reduce_gradient(self, fn, remake, factory, *args)
+
+    def __repr__(self) -> str:
+        if self._recipe is None:
+            return f"<srcgrad {self.__name__}>"
+        factory, fn, *_ = self._recipe
+        return f"<srcgrad {factory.__name__} of {getattr(fn, '__qualname__', fn)}>"
 
     @property
     def generated(self) -> GradFunction | TangentFunction:

@@ -30,6 +30,7 @@ from ..backend.compile import (
     lowering_line,
     user_origin,
 )
+from ..backend.observe import Timing, log_timing
 from ..errors import NoAdjointError, OutOfMemoryError, SrcGradError
 from ..runtime.guards import NO_ADJOINT
 from .calls import undecided
@@ -56,7 +57,7 @@ class Failures:
         for file in stale:
             file.unlink(missing_ok=True)
         with self._lock:
-            self._impl = jit(self._impl.py_func)
+            self._impl = jit(self._impl.py_func, getattr(self.fn, "__name__", None))
             setattr(self._module, COMPILED, self._impl)
             self._fast = undecided  # it held the old function
         return self._impl
@@ -92,6 +93,13 @@ class Failures:
             fn = fn.fn
         fn = getattr(fn, "py_func", fn)
         return inspect.getsourcefile(fn) or fn.__code__.co_filename, fn.__code__.co_firstlineno
+
+    def _log_transform(self, generated, seconds: float) -> None:
+        """The transformation's record under the `srcgrad` logger (`backend/observe.py`)."""
+        file, line = self._where()
+        name = getattr(self.fn, "__qualname__", None) or getattr(self.fn, "__name__", "f")
+        log_timing(Timing("transform", f"{name} ({os.path.basename(file)}:{line})", self.target,
+                          seconds, generated.name, lines=generated.source.count("\n")))
 
     def _user_origin(self, exc: Exception) -> tuple[str, int]:
         """The user's file and line of the generated statement that raised

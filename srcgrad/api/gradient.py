@@ -16,6 +16,7 @@ import dataclasses
 import functools
 import inspect
 import threading
+import time
 import types
 from collections.abc import Callable, Sequence
 
@@ -36,6 +37,7 @@ from .calls import (
     undecided,
 )
 from .failures import Failures
+from .pickling import rebuild_gradient, reduce_gradient
 from .structures import Structures
 
 __all__ = ["grad", "value_and_grad", "stop_gradient", "GradFunction"]
@@ -78,6 +80,11 @@ class GradFunction(Structures, Failures):
         if not wrt_tuple:
             raise ValueError("wrt is empty: name at least one parameter or local variable")
         self.fn = fn
+        # what a pickle of this gradient function remakes it from (api/pickling.py)
+        self._made_with = dict(wrt=wrt, target=target, stop_gradients=tuple(stop_gradients),
+                               unconnected_gradients=unconnected_gradients,
+                               preserve_result=preserve_result, max_trips=max_trips,
+                               has_aux=has_aux)
         # wrt="self" of a bound method: the object, whose attributes are differentiated
         # as a tree (ir/trees.py) passed as the first argument of the unbound function
         self._self = None
@@ -140,7 +147,9 @@ class GradFunction(Structures, Failures):
                                                   trees=self._trees or ())
                     if self.inner is not None:
                         options = dataclasses.replace(options, connected=self._connected())
+                    start = time.perf_counter()
                     generated = transform(source_fn, options)
+                    self._log_transform(generated, time.perf_counter() - start)
                     # Numba freezes a global array's values into the compiled code
                     current = still_bound(generated.bindings, self.target != "python")
                     if self.inner is not None:
@@ -355,6 +364,11 @@ class GradFunction(Structures, Failures):
 
     def __repr__(self) -> str:
         return f"<srcgrad gradient of {getattr(self.fn, '__qualname__', self.fn)}>"
+
+    def __reduce__(self):
+        """Pickled as the user's function and these options; made again where
+        it is unpickled, from srcgrad's disk cache (`api/pickling.py`)."""
+        return reduce_gradient(self, self.fn, rebuild_gradient, self._made_with, self._assumed)
 
 
 def _check_differentiable_again(inner: GradFunction, target: str) -> None:

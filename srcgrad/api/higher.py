@@ -114,7 +114,7 @@ def hvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
             return forward(tuple(primals), v)
         return second()(*primals, grad_ys=v)
 
-    return _SecondOrder(hessian_vector_product, forward, second)
+    return _SecondOrder(hessian_vector_product, forward, second, (hvp, fn, wrt, target))
 
 
 def hessian(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
@@ -151,7 +151,7 @@ def hessian(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
         n = int(np.prod(shape))
         return loop(*args, *inner_seeds, shape, n, n).reshape(shape + shape)
 
-    return _SecondOrder(full_hessian, forward, second)
+    return _SecondOrder(full_hessian, forward, second, (hessian, fn, wrt, target))
 
 
 def jacobian(fn: Callable, wrt: int | str = 0, mode: str = "auto",
@@ -204,7 +204,7 @@ def jacobian(fn: Callable, wrt: int | str = 0, mode: str = "auto",
                 out[j] = np.ravel(g)
         return out.reshape(out_shape + in_shape)
 
-    return Derived(full_jacobian, rows)
+    return Derived(full_jacobian, rows, (jacobian, fn, wrt, mode, target))
 
 
 class _SecondOrder(Derived):
@@ -213,8 +213,8 @@ class _SecondOrder(Derived):
     gradient of the gradient."""
 
     def __init__(self, function: Callable, forward: _GradientTangent,
-                 second: Callable[[], GradFunction]):
-        super().__init__(function, None)
+                 second: Callable[[], GradFunction], recipe: tuple):
+        super().__init__(function, None, recipe)
         self._forward = forward
         self._second = second
 

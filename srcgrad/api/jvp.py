@@ -102,18 +102,26 @@ def jvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
         tangent = [finish(t, v) for t, v in zip(tangent, value)]
         return (value[0], tangent[0]) if inner.single else (tuple(value), tuple(tangent))
 
-    class Jvp(Derived):
-        @property
-        def source(self) -> str:
-            function = tangent_function((position,))
-            return function.source if function is not None else by_transposition().source
+    def shown():
+        """What `.source` shows: the tangent function along `wrt`, or its fallback's."""
+        function = tangent_function((position,))
+        return function if function is not None else by_transposition().generated
 
-        @property
-        def generated(self):
-            function = tangent_function((position,))
-            return function if function is not None else by_transposition().generated
+    return _Jvp(jacobian_vector_product, shown, (jvp, fn, wrt, target))
 
-    return Jvp(jacobian_vector_product, None)
+
+class _Jvp(Derived):
+    """What `jvp` returns: `.source` (and `.generated`) is the tangent
+    function along `wrt`, or where forward mode does not apply, the gradient
+    that its fallback differentiates."""
+
+    def __init__(self, function: Callable, shown: Callable, recipe: tuple):
+        super().__init__(function, None, recipe)
+        self._shown = shown
+
+    @property
+    def generated(self):
+        return self._shown()
 
 
 def _transposed_jvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Derived:

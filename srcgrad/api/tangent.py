@@ -19,6 +19,7 @@ reverse): the tangent of the gradient along `v` is the Hessian times `v`.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -61,10 +62,12 @@ class TangentFunction(Failures):
             with self._lock:
                 if self._generated is None:
                     source = self.inner._python_function() if self.inner else self.fn
+                    start = time.perf_counter()
                     generated = transform_tangent(source, self.wrt,
                                                   typed=self.target != "python",
                                                   generated=self.inner is not None,
                                                   value=self.value)
+                    self._log_transform(generated, time.perf_counter() - start)
                     self._current = still_bound(generated.bindings, self.target != "python")
                     self._generated = generated
         return self._generated

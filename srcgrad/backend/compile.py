@@ -31,6 +31,7 @@ import numpy as np
 from .. import __version__
 from ..errors import CompileError
 from ..runtime.machinecode import SOURCES_DIGEST
+from .observe import LOGGER, observed
 
 __all__ = ["cache_dir", "load_module", "compile_error", "user_origin"]
 
@@ -97,6 +98,7 @@ def load_module(source: str, stem: str, injected: dict[str, object]) -> ModuleTy
     with _LOCK:
         module = sys.modules.get(module_name)
         if module is not None and all(module.__dict__.get(k) is v for k, v in injected.items()):
+            LOGGER.debug("%s: module %s already loaded in this process", stem, module_name)
             return module
         # else a module of the same source, loaded for other objects of the same
         # values: this one reads its own (an array changed in place later is
@@ -107,6 +109,9 @@ def load_module(source: str, stem: str, injected: dict[str, object]) -> ModuleTy
             tmp = directory / f".{module_name}.{os.getpid()}.{threading.get_ident()}.tmp"
             tmp.write_text(source)
             os.replace(tmp, path)
+            LOGGER.debug("%s: wrote %s", stem, path)
+        else:
+            LOGGER.debug("%s: found %s in the cache directory", stem, path)
         spec = importlib.util.spec_from_file_location(module_name, path)
         module = importlib.util.module_from_spec(spec)
         module.__dict__.update(injected)
@@ -196,28 +201,31 @@ def load_generated(source: str, stem: str, injected: dict[str, object], name: st
     module = load_module(source, stem, injected)
     function = getattr(module, name)
     if target == "cpu":
-        function = module_dispatcher(module, function)
+        function = module_dispatcher(module, function, stem)
     return module, function
 
 
-def module_dispatcher(module: ModuleType, function: Callable) -> Callable:
+def module_dispatcher(module: ModuleType, function: Callable, what: str) -> Callable:
     """`function` of the generated `module`, compiled: one dispatcher per
     module, so that code generated again from the same globals runs what was
-    compiled for them."""
+    compiled for them.  `what` names the user's function in the log."""
     jitted = module.__dict__.get(COMPILED)
     if jitted is None or jitted.py_func is not function:
-        jitted = jit(function)
+        jitted = jit(function, what)
         setattr(module, COMPILED, jitted)
     return jitted
 
 
-def jit(function: Callable) -> Callable:
-    """`function` compiled by Numba.  NumPy's error model: a float divided by
-    zero is an infinity or nan, as in NumPy, not a `ZeroDivisionError` (the
-    adjoints of `sqrt` at 0 and of `x / y` at `y == 0` divide by zero)."""
+def jit(function: Callable, what: str | None = None) -> Callable:
+    """`function` compiled by Numba, each compile (or load from Numba's disk
+    cache) logged as the work for `what` (`observe.py`).  NumPy's error
+    model: a float divided by zero is an infinity or nan, as in NumPy, not a
+    `ZeroDivisionError` (the adjoints of `sqrt` at 0 and of `x / y` at
+    `y == 0` divide by zero)."""
     import numba
 
-    return numba.njit(cache=True, error_model="numpy")(function)
+    return observed(numba.njit(cache=True, error_model="numpy")(function),
+                    what or function.__name__, "cpu")
 
 
 def from_numba_cache(exc: Exception) -> bool:

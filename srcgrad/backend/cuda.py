@@ -40,6 +40,7 @@ from ..ir.naming import Namer
 from ..runtime import grad_dtype
 from .compile import compile_error, is_numba_error, load_module
 from .device import DeviceAdjoint, Layout, Leaf
+from .observe import observed
 from .pipeline import Generated
 
 __all__ = ["CudaGradient", "kernel_source"]
@@ -138,7 +139,8 @@ class CudaGradient:
                 name = f"{self.generated.name}_kernel"
                 source = kernel_source(name, self.device, self.generated.name, ranks)
                 module = load_module(source, name, {self.generated.name: self.device_function})
-                kernel = self._kernels[ranks] = _cuda().jit(getattr(module, name))
+                kernel = self._kernels[ranks] = observed(_cuda().jit(getattr(module, name)),
+                                                         self.what, "cuda")
         return kernel
 
 

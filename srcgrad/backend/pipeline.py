@@ -45,6 +45,7 @@ from ..optimize.stacks import array_stacks, complex_free
 from ..rules import registry
 from .device import DeviceAdjoint, DeviceOptions, check_scalar_function, device_adjoint
 from .emit import emit_function
+from .observe import Stopwatch
 
 __all__ = ["Options", "Generated", "Lowered", "lower", "transform", "import_lines",
            "resolve_wrt"]
@@ -125,7 +126,9 @@ def lower(fn, options: Options) -> Lowered:
 
 
 def transform(fn, options: Options) -> Generated:
+    watch = Stopwatch(f"{getattr(fn, '__qualname__', 'f')}: the transformation's stages")
     lowered = lower(fn, options)
+    watch.lap("front end")
     src, irf, namer = lowered.src, lowered.irf, lowered.namer
     if isinstance(fn, types.MethodType):
         fn = fn.__func__
@@ -139,9 +142,11 @@ def transform(fn, options: Options) -> Generated:
     check_stores(irf, aliases)
     drop_needless_guards(irf, aliases)
     activity = analyse(irf, [w.name for w in wrt], stop)
+    watch.lap("analysis")
     connected = {irf.params[k] for k in options.connected if k < len(irf.params)}
     adjoint = build_adjoint(irf, activity, wrt, stop, namer, options.unconnected_zero,
                             options.preserve_result or options.has_aux, aliases, connected)
+    watch.lap("adjoint")
     inlinable = set(irf.temps) | adjoint.temp_adjoints
     helpers = {**_runtime_helpers(), **irf.imports, **adjoint.helpers}
     ranks = Ranks(adjoint.body, adjoint.params + adjoint.seed_params, helpers, options.typed,
@@ -154,6 +159,7 @@ def transform(fn, options: Options) -> Generated:
             break
         body = cleanup(body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
     run_independent_loops_forward(body, adjoint.returns)
+    watch.lap("cleanup")
     listed = []  # the body with its stacks as lists, where array_stacks changed them
     if options.typed and options.device is None:
         for helper in route_block_updates(body, ranks):
@@ -194,6 +200,8 @@ def transform(fn, options: Options) -> Generated:
     if listed:  # what a derivative of higher order reads: the same, with lists as stacks
         header[2:-2] = import_lines(helpers, listed, returns)
         list_source = emit_function(name, params, listed, returns, header)
+    watch.lap("emit")
+    watch.log()
     params_index = {p: k for k, p in enumerate(irf.params)}
     return Generated(source, name, dict(irf.globals), len(irf.results), irf.single_result,
                      [params_index[w.name] if w.is_param else None for w in wrt], device,

@@ -3,11 +3,15 @@ example against its closed form: the seed's f(a) is a * 2**k, so df/da = c / a).
 
 from __future__ import annotations
 
+import os
 import re
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
+from gradcheck import numerical_gradient
 
 README = Path(__file__).parents[2] / "README.md"
 
@@ -50,3 +54,39 @@ def test_the_container_example_trains(tmp_path, capsys):
     after = namespace["loss"](namespace["params"], namespace["x"], namespace["y"])
     assert after < 0.5 * namespace["before"]
     assert "loss" in capsys.readouterr().out
+
+
+def _run_block(tmp_path, marker: str) -> subprocess.CompletedProcess:
+    """The README's block containing `marker`, run as a script in a fresh
+    process with its own cache directory."""
+    block = next(b for b in python_blocks() if marker in b)
+    script = tmp_path / "example.py"
+    script.write_text(block)
+    env = {**os.environ, "SRCGRAD_CACHE_DIR": str(tmp_path / "cache"),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(README.parent),
+                                                        os.environ.get("PYTHONPATH")]))}
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    return out
+
+
+def test_the_process_pool_example_gives_the_gradients(tmp_path):
+    out = _run_block(tmp_path, "ProcessPoolExecutor(2")
+    namespace = runpy.run_path(str(tmp_path / "example.py"))  # its loss, not run as __main__
+    x = np.linspace(-1.0, 1.0, 50)
+    want = [numerical_gradient(namespace["loss"], (np.array([1.0, 0.5]), x, np.sin(s * x)), 0)
+            for s in (0.5, 1.0, 1.5, 2.0)]
+    got = np.array([float(v) for v in re.findall(r"-?\d+\.?\d*(?:e[-+]\d+)?", out.stdout)])
+    got = got.reshape(4, 2)
+    np.testing.assert_allclose(got, np.round(want, 4), atol=1e-4)
+
+
+def test_the_logging_example_logs_as_shown(tmp_path):
+    out = _run_block(tmp_path, 'logging.getLogger("srcgrad")')
+    assert out.stdout == ""
+    lines = out.stderr.splitlines()
+    assert lines[0].startswith("srcgrad: energy (example.py:10): transformed for target 'cpu' in ")
+    assert lines[1].startswith("srcgrad: energy_grad: Numba cache miss: compiled for "
+                               "(array(float64, 1d, C), float64, none) in ")
+    assert len(lines) == 2
