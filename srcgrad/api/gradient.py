@@ -36,6 +36,7 @@ from .calls import (
     undecided,
 )
 from .failures import Failures
+from .source import GeneratedSource
 from .structures import Structures
 
 __all__ = ["grad", "value_and_grad", "stop_gradient", "GradFunction"]
@@ -255,11 +256,12 @@ class GradFunction(Structures, Failures):
         return self._impl
 
     @property
-    def source(self) -> str:
-        """The generated adjoint, as Python source: the code that runs."""
+    def source(self) -> GeneratedSource:
+        """The generated adjoint, as Python source: the code that runs (a
+        `str`, shown highlighted in Jupyter)."""
         if self._current is not None and not self._current():
             self._refresh()
-        return self._generate().source
+        return GeneratedSource(self._generate().source)
 
     def _implementation(self) -> Callable:
         if self._impl is None:
