@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..cells import place
 from ..errors import SrcGradError
 from ..runtime.guards import NO_ADJOINT  # re-exported: a refusal's message starts with it
 
@@ -276,7 +277,7 @@ def is_nondifferentiable(primal: object) -> bool:
 
 
 def _parse_rule(fn: Callable, elementwise: bool, sequence: str | None) -> Rule:
-    where = f"{inspect.getsourcefile(fn)}:{fn.__code__.co_firstlineno}"
+    where = f"{place(inspect.getsourcefile(fn) or fn.__code__.co_filename)}:{fn.__code__.co_firstlineno}"
     sig = inspect.signature(fn)
     names = list(sig.parameters)
     if names[:2] != ["g", "ans"]:
