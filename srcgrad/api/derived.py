@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from ..backend.compile import jit, load_module
 from .gradient import GradFunction
+from .source import GeneratedSource
 from .tangent import TangentFunction
 
 __all__ = ["Derived"]
@@ -118,7 +120,7 @@ class Derived:
     """A derivative function built on a generated one; `.source` is the
     generated code that does the differentiation."""
 
-    def __init__(self, function: Callable, generated: GradFunction | None):
+    def __init__(self, function: Callable[..., Any], generated: GradFunction | None):
         self._function = function
         self._generated = generated
         self.__name__ = function.__name__
@@ -129,8 +131,10 @@ class Derived:
         return self._generated
 
     @property
-    def source(self) -> str:
+    def source(self) -> GeneratedSource:
+        """The generated code that does the differentiation (a `str`, shown
+        highlighted in Jupyter)."""
         return self.generated.source
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._function(*args, **kwargs)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -25,12 +26,13 @@ from ..tangent import NoTangentError
 from .calls import as_differentiable, finish
 from .derived import Derived, _plain, _position, _single
 from .gradient import GradFunction, grad, value_and_grad
+from .source import GeneratedSource
 from .tangent import TangentFunction
 
 __all__ = ["jvp"]
 
 
-def jvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
+def jvp(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> Derived:
     """`(primals, tangents) -> (value, tangent_out)`, as `jax.jvp`: `primals`
     a tuple of `fn`'s arguments and `tangents` a tuple of the same length,
     one tangent shaped like each primal (`None` for no tangent);
@@ -104,7 +106,7 @@ def jvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
 
     class Jvp(Derived):
         @property
-        def source(self) -> str:
+        def source(self) -> GeneratedSource:
             function = tangent_function((position,))
             return function.source if function is not None else by_transposition().source
 

@@ -47,6 +47,7 @@ import textwrap
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -82,6 +83,8 @@ class Rule:
         return list(self.signature.parameters)
 
 
+RuleFunction = TypeVar("RuleFunction", bound=Callable[..., Any])
+
 RULES: dict[int | tuple[int, int], Rule] = {}
 _PRIMALS: dict[int | tuple[int, int], object] = {}  # keeps registered primals alive, so ids stay unique
 _NONDIFF: dict[int | tuple[int, int], object] = {}
@@ -95,10 +98,11 @@ def _key(primal: object) -> int | tuple[int, int]:
     return id(primal)
 
 
-def adjoint(*primals: object, elementwise: bool = False, sequence: str | None = None):
+def adjoint(*primals: object, elementwise: bool = False,
+            sequence: str | None = None) -> Callable[[RuleFunction], RuleFunction]:
     """Register the decorated function as the adjoint rule of `primals`."""
 
-    def register(fn: Callable) -> Callable:
+    def register(fn: RuleFunction) -> RuleFunction:
         rule = _parse_rule(fn, elementwise, sequence)
         for primal in primals:
             RULES[_key(primal)] = rule
