@@ -5,13 +5,17 @@ second derivatives, the code srcgrad generated for it, and its speed.
 """
 
 import time
+from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import NDArray
 
 import srcgrad as sg
 
+Array = NDArray[np.float64]
 
-def energy(x, k):
+
+def energy(x: Array, k: float) -> float:
     """A chain of springs that break past a stretch of 1.5 (a loop with an `if`)."""
     total = 0.0
     for i in range(x.shape[0] - 1):
@@ -23,7 +27,8 @@ def energy(x, k):
     return total
 
 
-def finite_differences(f, x, k, eps=1e-6):
+def finite_differences(f: Callable[[Array, float], float], x: Array, k: float,
+                       eps: float = 1e-6) -> Array:
     """What one would do without srcgrad: 2n evaluations of `f`."""
     g = np.zeros_like(x)
     for i in range(x.size):
@@ -35,7 +40,7 @@ def finite_differences(f, x, k, eps=1e-6):
     return g
 
 
-def median_time(call, repeats=7):
+def median_time(call: Callable[[], object], repeats: int = 7) -> float:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()

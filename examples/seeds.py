@@ -9,25 +9,30 @@ srcgrad differentiates the plain NumPy function that computes `ys`.
 """
 
 import sys
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 import srcgrad as sg
 
 TARGET = "python" if "--python" in sys.argv else "cpu"
 
+Array = NDArray[np.floating[Any]]  # float64 and float32 alike
+IntArray = NDArray[np.integer[Any]]
+
 
 # --- seed 000, first cell: y = matmul(w1, [[9], [10]]), tf.gradients(y, [w1]) ---------
 
 
-def matmul_y(w1):
-    return w1 @ np.array([[9.0], [10.0]])
+def matmul_y(w1: Array) -> Array:
+    return w1 @ np.array([[9.0], [10.0]], dtype=np.float64)
 
 
 # --- seed 000 / 001: several outputs, several inputs, grad_ys ---------------------------
 
 
-def two_outputs(w1, w2, w3, w4):
+def two_outputs(w1: Array, w2: Array, w3: Array, w4: Array) -> tuple[Array, Array]:
     y1 = w1 + w2 + w3
     y2 = w3 + w4
     return y1, y2
@@ -36,7 +41,7 @@ def two_outputs(w1, w2, w3, w4):
 # --- seed 000: tf.stop_gradient ------------------------------------------------------------
 
 
-def stopped(w1, w2, w3):
+def stopped(w1: Array, w2: Array, w3: Array) -> Array:
     a = w1 + w2
     a_stopped = sg.stop_gradient(a)
     return a_stopped + w3
@@ -45,20 +50,20 @@ def stopped(w1, w2, w3):
 # --- seed 001: an input the output does not depend on ---------------------------------------
 
 
-def int_matmul(w1, w2):
-    return w1 @ np.array([[2], [1]])
+def int_matmul(w1: IntArray, w2: IntArray) -> IntArray:
+    return w1 @ np.array([[2], [1]], dtype=np.int64)
 
 
 # --- seed 001: stop_gradient on a scalar product --------------------------------------------
 
 
-def stopped_product(w1, w2):
+def stopped_product(w1: float, w2: float) -> float:
     a = w1 * 3.0
     a_stopped = sg.stop_gradient(a)
     return a_stopped * w2  # b = w1 * 3.0 * w2, with w1's path stopped
 
 
-def stopped_sum(a, b):
+def stopped_sum(a: float, b: float) -> float:
     c = a + b
     c_stopped = sg.stop_gradient(c)
     d = a + b
@@ -68,18 +73,18 @@ def stopped_sum(a, b):
 # --- seed 001: higher-order derivatives of a ** 2 -------------------------------------------
 
 
-def square(a):
+def square(a: float) -> float:
     return a**2
 
 
 # --- seed 002: y = 2 x^T x, and z = (x * x) ** 2 with the tape watching y ---------------------
 
 
-def two_xtx(x):
+def two_xtx(x: Array) -> Array:
     return 2 * (x.T @ x)
 
 
-def fourth_power(x):
+def fourth_power(x: Array) -> Array:
     y = x * x
     z = y * y
     return z
@@ -88,7 +93,7 @@ def fourth_power(x):
 # --- seed 002: stop_gradients in tf.gradients ------------------------------------------------
 
 
-def a_plus_2a(a):
+def a_plus_2a(a: float) -> float:
     b = 2 * a
     return a + b
 
@@ -96,7 +101,7 @@ def a_plus_2a(a):
 # --- seed 002: Python control flow under GradientTape -----------------------------------------
 
 
-def f(a):
+def f(a: Array) -> Array:
     b = a * 2
     while np.linalg.norm(b) < 1000:
         b = b * 2

@@ -1,4 +1,6 @@
-"""pytest options of the differential fuzz test (`test_fuzz.py`).
+"""pytest options of the differential fuzz test (`test_fuzz.py`), and the
+`ipython_shell` fixture (an IPython shell in this process, for functions
+typed into cells: tests/notebook, the README's notebook example).
 
     --fuzz=N            how many random programs per target (default: test_fuzz.py's
                         DEFAULT_FUZZ, 200 on "python" and 24 on "cpu").
@@ -19,8 +21,13 @@
 
 from __future__ import annotations
 
+import builtins
+import os
 import sys
+import warnings
 from pathlib import Path
+
+import pytest
 
 # the tests in the folders by layer import the shared helpers of tests/
 # (gradcheck, functions, rule_table) as the top-level tests do
@@ -42,3 +49,32 @@ def pytest_addoption(parser):
     group.addoption("--fuzz-strict", action="store_true", default=False,
                     help="fail, instead of skipping, when srcgrad rejects a generated program "
                          "with an sg.SrcGradError that names its file and line")
+
+
+@pytest.fixture(scope="module")
+def ipython_shell(tmp_path_factory):
+    """An IPython shell that has run `import numpy as np` and `import srcgrad
+    as sg`, for a test module (its history off, its profile in a temporary
+    directory), and what it changed in the process put back after it
+    (tests/notebook/test_ipython.py, tests/api/test_readme.py)."""
+    pytest.importorskip("IPython", reason="IPython is not installed (pip install '.[notebook]')")
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    saved_main, saved_filters = sys.modules["__main__"], list(warnings.filters)
+    saved_env = os.environ.get("IPYTHONDIR")
+    os.environ["IPYTHONDIR"] = str(tmp_path_factory.mktemp("ipython"))
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = InteractiveShell.instance(config=config)
+    shell.run_cell("import numpy as np\nimport srcgrad as sg", store_history=True)
+    yield shell
+    InteractiveShell.clear_instance()
+    sys.modules["__main__"] = saved_main
+    warnings.filters[:] = saved_filters
+    for name in ("__IPYTHON__", "display"):  # what the shell added to builtins
+        vars(builtins).pop(name, None)
+    if saved_env is None:
+        os.environ.pop("IPYTHONDIR", None)
+    else:
+        os.environ["IPYTHONDIR"] = saved_env

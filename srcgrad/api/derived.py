@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from ..backend.compile import jit, load_module
 from .gradient import GradFunction
 from .pickling import reduce_gradient, remake
+from .source import GeneratedSource
 from .tangent import TangentFunction
 
 __all__ = ["Derived"]
@@ -122,7 +124,7 @@ class Derived:
     function and its arguments that made it (`(sg.hvp, f, 0, "cpu")`), what
     its pickle makes it again from (`pickling.py`)."""
 
-    def __init__(self, function: Callable, generated: GradFunction | None,
+    def __init__(self, function: Callable[..., Any], generated: GradFunction | None,
                  recipe: tuple | None = None):
         self._function = function
         self._generated = generated
@@ -148,8 +150,10 @@ class Derived:
         return self._generated
 
     @property
-    def source(self) -> str:
+    def source(self) -> GeneratedSource:
+        """The generated code that does the differentiation (a `str`, shown
+        highlighted in Jupyter)."""
         return self.generated.source
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._function(*args, **kwargs)

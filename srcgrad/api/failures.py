@@ -31,6 +31,7 @@ from ..backend.compile import (
     user_origin,
 )
 from ..backend.observe import Timing, log_timing
+from ..cells import short_place
 from ..errors import NoAdjointError, OutOfMemoryError, SrcGradError
 from ..runtime.guards import NO_ADJOINT
 from .calls import undecided
@@ -113,7 +114,7 @@ class Failures:
             tb = tb.tb_next
         if where is not None:
             lines = Path(where[0]).read_text().splitlines() if os.path.exists(where[0]) else []
-            user_file, line = user_origin(lines, where[1], {os.path.basename(file): file})
+            user_file, line = user_origin(lines, where[1], {short_place(file): file})
             if line is not None:
                 return user_file, line
         return file, first
@@ -121,7 +122,7 @@ class Failures:
     def _compile_error(self, exc: Exception, line: int | None = None) -> SrcGradError:
         file, first = self._where()
         return compile_error(exc, self._module.__file__, self.fn.__name__,
-                             files={os.path.basename(file): file}, line=line,
+                             files={short_place(file): file}, line=line,
                              fallback=(file, first))
 
     def _out_of_memory(self, exc: MemoryError) -> OutOfMemoryError:

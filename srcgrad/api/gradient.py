@@ -19,6 +19,7 @@ import threading
 import time
 import types
 from collections.abc import Callable, Sequence
+from typing import Any, overload
 
 from ..backend.compile import load_generated, load_module
 from ..backend.device import DeviceOptions
@@ -38,11 +39,15 @@ from .calls import (
 )
 from .failures import Failures
 from .pickling import rebuild_gradient, reduce_gradient
+from .source import GeneratedSource
 from .structures import Structures
 
 __all__ = ["grad", "value_and_grad", "stop_gradient", "GradFunction"]
 
 _TARGETS = ("cpu", "python", "cuda")
+
+# what `wrt` takes: a parameter's position or name (or a local's name), or a sequence of them
+Wrt = int | str | Sequence[int | str]
 
 
 class GradFunction(Structures, Failures):
@@ -52,9 +57,11 @@ class GradFunction(Structures, Failures):
     for the generated code and `.fn` for the original function.
     """
 
-    def __init__(self, fn: Callable, *, wrt, target: str, stop_gradients: Sequence[str],
-                 unconnected_gradients: str, preserve_result: bool, max_trips: int | None = None,
-                 has_aux: bool = False):
+    fn: Callable[..., Any]  # the function differentiated (a GradFunction for a higher order)
+
+    def __init__(self, fn: Callable[..., Any], *, wrt: Wrt, target: str,
+                 stop_gradients: Sequence[str], unconnected_gradients: str,
+                 preserve_result: bool, max_trips: int | None = None, has_aux: bool = False):
         if not callable(fn):
             raise TypeError(f"grad() needs a function, got {fn!r}")
         self.inner = fn if isinstance(fn, GradFunction) else None
@@ -265,11 +272,12 @@ class GradFunction(Structures, Failures):
         return self._impl
 
     @property
-    def source(self) -> str:
-        """The generated adjoint, as Python source: the code that runs."""
+    def source(self) -> GeneratedSource:
+        """The generated adjoint, as Python source: the code that runs (a
+        `str`, shown highlighted in Jupyter)."""
         if self._current is not None and not self._current():
             self._refresh()
-        return self._generate().source
+        return GeneratedSource(self._generate().source)
 
     def _implementation(self) -> Callable:
         if self._impl is None:
@@ -284,7 +292,7 @@ class GradFunction(Structures, Failures):
 
     # --- calling ------------------------------------------------------------------------
 
-    def __call__(self, *args, grad_ys=None, **kwargs):
+    def __call__(self, *args: Any, grad_ys: Any = None, **kwargs: Any) -> Any:
         if self._current is not None and not self._current():
             self._refresh()
         if grad_ys is None and not kwargs:
@@ -394,10 +402,25 @@ def _checked_max_trips(max_trips) -> int | None:
     return max_trips
 
 
-def grad(fn: Callable | None = None, /, *, wrt: int | str | Sequence[int | str] = 0,
-         target: str = "cpu", stop_gradients: Sequence[str] = (),
-         unconnected_gradients: str = "none", preserve_result: bool = False, has_aux: bool = False,
-         max_trips: int | None = None):
+@overload
+def grad(fn: Callable[..., Any], /, *, wrt: Wrt = 0, target: str = "cpu",
+         stop_gradients: Sequence[str] = (), unconnected_gradients: str = "none",
+         preserve_result: bool = False, has_aux: bool = False,
+         max_trips: int | None = None) -> GradFunction: ...
+
+
+@overload
+def grad(fn: None = None, /, *, wrt: Wrt = 0, target: str = "cpu",
+         stop_gradients: Sequence[str] = (), unconnected_gradients: str = "none",
+         preserve_result: bool = False, has_aux: bool = False,
+         max_trips: int | None = None) -> Callable[[Callable[..., Any]], GradFunction]: ...
+
+
+def grad(fn: Callable[..., Any] | None = None, /, *, wrt: Wrt = 0, target: str = "cpu",
+         stop_gradients: Sequence[str] = (), unconnected_gradients: str = "none",
+         preserve_result: bool = False, has_aux: bool = False,
+         max_trips: int | None = None
+         ) -> GradFunction | Callable[[Callable[..., Any]], GradFunction]:
     """The gradient of `fn`: a function taking `fn`'s arguments (and
     `grad_ys=`) that returns the gradient of `fn`'s outputs with respect to
     `wrt`.  Usable as `@grad`, `@grad(wrt=...)` or `grad(fn, wrt=...)`.
@@ -410,14 +433,34 @@ def grad(fn: Callable | None = None, /, *, wrt: int | str | Sequence[int | str] 
     `has_aux=True` (as in `jax.grad`): `fn` returns `(value, aux)`; the
     gradient is of `value` alone, and the gradient function returns
     `(gradients, aux)` (`((value, aux), gradients)` with preserve_result)."""
-    options = dict(wrt=wrt, target=target, stop_gradients=stop_gradients, max_trips=max_trips,
-                   unconnected_gradients=unconnected_gradients, preserve_result=preserve_result,
-                   has_aux=has_aux)
+    options: dict[str, Any] = dict(
+        wrt=wrt, target=target, stop_gradients=stop_gradients, max_trips=max_trips,
+        unconnected_gradients=unconnected_gradients, preserve_result=preserve_result,
+        has_aux=has_aux)
     if fn is None:
         return lambda f: GradFunction(f, **options)
     return GradFunction(fn, **options)
 
 
-def value_and_grad(fn: Callable | None = None, /, **options):
+@overload
+def value_and_grad(fn: Callable[..., Any], /, *, wrt: Wrt = 0, target: str = "cpu",
+                   stop_gradients: Sequence[str] = (), unconnected_gradients: str = "none",
+                   has_aux: bool = False, max_trips: int | None = None) -> GradFunction: ...
+
+
+@overload
+def value_and_grad(fn: None = None, /, *, wrt: Wrt = 0, target: str = "cpu",
+                   stop_gradients: Sequence[str] = (), unconnected_gradients: str = "none",
+                   has_aux: bool = False, max_trips: int | None = None
+                   ) -> Callable[[Callable[..., Any]], GradFunction]: ...
+
+
+def value_and_grad(fn: Callable[..., Any] | None = None, /, *, wrt: Wrt = 0,
+                   target: str = "cpu", stop_gradients: Sequence[str] = (),
+                   unconnected_gradients: str = "none", has_aux: bool = False,
+                   max_trips: int | None = None
+                   ) -> GradFunction | Callable[[Callable[..., Any]], GradFunction]:
     """`grad(fn, preserve_result=True, ...)`: returns `(value, gradient)`."""
-    return grad(fn, preserve_result=True, **options)
+    return grad(fn, wrt=wrt, target=target, stop_gradients=stop_gradients,
+                unconnected_gradients=unconnected_gradients, preserve_result=True,
+                has_aux=has_aux, max_trips=max_trips)

@@ -19,6 +19,7 @@ Hessian or a Jacobian is one call from Python, not one per row or column.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -89,7 +90,7 @@ class _GradientTangent:
         return finish(dgrad[0], as_differentiable(args[self.k]))
 
 
-def hvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
+def hvp(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> Derived:
     """`(*args, v) -> H @ v`, H the Hessian of the scalar `fn` with respect
     to the argument `wrt`: forward over reverse (the tangent of the
     gradient along `v`), reverse over reverse where forward mode does not
@@ -117,7 +118,7 @@ def hvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
     return _SecondOrder(hessian_vector_product, forward, second, (hvp, fn, wrt, target))
 
 
-def hessian(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
+def hessian(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> Derived:
     """`(*args) -> H`, shaped `x.shape + x.shape`, x = args[wrt]: the
     tangent of the gradient along each basis vector (forward over
     reverse), reverse over reverse where forward mode does not apply."""
@@ -154,8 +155,8 @@ def hessian(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
     return _SecondOrder(full_hessian, forward, second, (hessian, fn, wrt, target))
 
 
-def jacobian(fn: Callable, wrt: int | str = 0, mode: str = "auto",
-             target: str = "cpu") -> Callable:
+def jacobian(fn: Callable[..., Any], wrt: int | str = 0, mode: str = "auto",
+             target: str = "cpu") -> Derived:
     """`(*args) -> J`, shaped `out.shape + x.shape`, x = args[wrt]."""
     _single(wrt, "jacobian")
     if mode not in ("auto", "forward", "reverse"):

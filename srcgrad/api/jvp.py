@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +31,7 @@ from .tangent import TangentFunction
 __all__ = ["jvp"]
 
 
-def jvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
+def jvp(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> Derived:
     """`(primals, tangents) -> (value, tangent_out)`, as `jax.jvp`: `primals`
     a tuple of `fn`'s arguments and `tangents` a tuple of the same length,
     one tangent shaped like each primal (`None` for no tangent);

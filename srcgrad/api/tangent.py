@@ -32,6 +32,7 @@ from ..tangent import transform_tangent
 from .calls import as_differentiable, undecided
 from .failures import Failures
 from .gradient import GradFunction
+from .source import GeneratedSource
 
 __all__ = ["TangentFunction"]
 
@@ -84,10 +85,10 @@ class TangentFunction(Failures):
                 self._forget()
 
     @property
-    def source(self) -> str:
+    def source(self) -> GeneratedSource:
         """The generated tangent function, as Python source: the code that runs."""
         self._fresh()
-        return self._generate().source
+        return GeneratedSource(self._generate().source)
 
     def implementation(self) -> Callable:
         """The generated function, compiled for the target."""

@@ -21,6 +21,7 @@ import re
 import sys
 import tempfile
 import threading
+import types
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -65,14 +66,52 @@ def _digest(source: str, injected: dict[str, object]) -> str:
             h.update(str((value.dtype, value.shape)).encode())
             h.update(np.ascontiguousarray(value).tobytes())
         elif callable(value):  # by name: a repr may hold a memory address
-            h.update(f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}"
-                     .encode())
-            code = getattr(getattr(value, "py_func", value), "__code__", None)
+            module = getattr(value, "__module__", None) or ""
+            h.update(f"{module}.{getattr(value, '__qualname__', '')}".encode())
+            code = _python_code(value)
             if code is not None:
-                h.update(code.co_code)
+                _hash_code(h, code)
+            elif module.split(".")[0] not in _STABLE and not isinstance(value, np.ufunc):
+                # code that cannot be read (a user's C extension): this process's
+                # object, so that Numba's cache of another never runs in its place
+                h.update(f"{os.getpid()} {id(value)}".encode())
         else:
             h.update(repr(value).encode())
     return h.hexdigest()[:20]
+
+
+# the libraries whose callables (and NumPy's and SciPy's ufuncs, whose
+# __module__ may be None) a module's digest may know by name alone: their
+# code changes only with their version
+_STABLE = frozenset({"numpy", "scipy", "math", "cmath", "builtins", "srcgrad", "numba"})
+
+
+def _python_code(value: object) -> types.CodeType | None:
+    """The Python code behind a callable: a function's, a Numba dispatcher's
+    (`njit`), a Numba ufunc's (`vectorize`, `guvectorize`), a bound method's."""
+    for path in ((), ("py_func",), ("_dispatcher", "py_func"), ("gufunc_builder", "py_func"),
+                 ("__func__",)):
+        obj = value
+        for attr in path:
+            obj = getattr(obj, attr, None)
+        code = getattr(obj, "__code__", None)
+        if isinstance(code, types.CodeType):
+            return code
+    return None
+
+
+def _hash_code(h, code: types.CodeType) -> None:
+    """A function's code into the digest `h`: its bytecode and its constants
+    (`x * 2` and `x * 3` differ only there: a function redefined in a
+    notebook cell with another constant must not find Numba's cache of the
+    old one), nested functions' code too."""
+    h.update(code.co_code)
+    h.update(repr(code.co_names).encode())
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _hash_code(h, const)
+        else:
+            h.update(f"{type(const).__name__}:{const!r};".encode())
 
 
 def _writable_dir() -> Path:

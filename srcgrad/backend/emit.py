@@ -11,9 +11,9 @@ from __future__ import annotations
 import ast
 import copy
 import math
-import os
 
 from .. import ir
+from ..cells import short_place
 
 __all__ = ["emit_function", "emit_block"]
 
@@ -46,7 +46,7 @@ def emit_block(body: list[ir.Stmt], depth: int, heading: ir.Origin | None = None
 
 
 def _comment(origin: ir.Origin) -> str:
-    where = f"{os.path.basename(origin.file)}:{origin.line}"
+    where = f"{short_place(origin.file)}:{origin.line}"
     prefix = "grad of " if origin.grad else ""
     return f"# {prefix}{where}: {origin.text}" if origin.text else f"# {prefix}{where}"
 

@@ -1,5 +1,9 @@
 """Source → AST: read a function's source and what its names refer to.
 
+A function typed into IPython or Jupyter is read from its cell, whose text
+IPython keeps in `linecache` under the name the cell was compiled as
+(`cells.py`); `file` is that name.
+
 Guarantees to the next stage (`frontend/subset.py`): a `FunctionSource` whose `tree`
 is the function's `ast.FunctionDef` without decorators, with line numbers
 that are the real lines of `file`, and a `namespace` in which every free
@@ -21,6 +25,7 @@ import types
 from dataclasses import dataclass
 
 from .. import ir
+from ..cells import is_interactive
 from ..errors import UnsupportedSyntaxError
 
 __all__ = ["FunctionSource", "read_function", "user_function"]
@@ -77,6 +82,8 @@ def user_function(obj: object) -> types.FunctionType | None:
         obj = py_func
     if not isinstance(obj, types.FunctionType) or not obj.__code__.co_filename:
         return None
+    if is_interactive(obj.__code__.co_filename):  # a cell, whatever the current directory
+        return obj
     file = os.path.realpath(obj.__code__.co_filename)
     if any(file.startswith(d + os.sep) for d in _library_dirs()):
         return None
@@ -92,7 +99,7 @@ def read_function(fn: types.FunctionType) -> FunctionSource:
     except (OSError, TypeError) as exc:
         raise UnsupportedSyntaxError(
             f"cannot read the source of {fn.__qualname__} ({exc}); srcgrad differentiates "
-            "functions defined in files"
+            "functions defined in files and in IPython or Jupyter cells"
         ) from None
     tree = ast.parse(textwrap.dedent("".join(source_lines)))
     ast.increment_lineno(tree, first_line - 1)

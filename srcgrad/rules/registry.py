@@ -47,9 +47,11 @@ import textwrap
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 
+from ..cells import place
 from ..errors import SrcGradError
 from ..runtime.guards import NO_ADJOINT  # re-exported: a refusal's message starts with it
 
@@ -81,6 +83,8 @@ class Rule:
         return list(self.signature.parameters)
 
 
+RuleFunction = TypeVar("RuleFunction", bound=Callable[..., Any])
+
 RULES: dict[int | tuple[int, int], Rule] = {}
 _PRIMALS: dict[int | tuple[int, int], object] = {}  # keeps registered primals alive, so ids stay unique
 _NONDIFF: dict[int | tuple[int, int], object] = {}
@@ -94,10 +98,11 @@ def _key(primal: object) -> int | tuple[int, int]:
     return id(primal)
 
 
-def adjoint(*primals: object, elementwise: bool = False, sequence: str | None = None):
+def adjoint(*primals: object, elementwise: bool = False,
+            sequence: str | None = None) -> Callable[[RuleFunction], RuleFunction]:
     """Register the decorated function as the adjoint rule of `primals`."""
 
-    def register(fn: Callable) -> Callable:
+    def register(fn: RuleFunction) -> RuleFunction:
         rule = _parse_rule(fn, elementwise, sequence)
         for primal in primals:
             RULES[_key(primal)] = rule
@@ -276,7 +281,7 @@ def is_nondifferentiable(primal: object) -> bool:
 
 
 def _parse_rule(fn: Callable, elementwise: bool, sequence: str | None) -> Rule:
-    where = f"{inspect.getsourcefile(fn)}:{fn.__code__.co_firstlineno}"
+    where = f"{place(inspect.getsourcefile(fn) or fn.__code__.co_filename)}:{fn.__code__.co_firstlineno}"
     sig = inspect.signature(fn)
     names = list(sig.parameters)
     if names[:2] != ["g", "ans"]:

@@ -41,6 +41,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..cells import place
 from ..errors import SrcGradError
 from .registry import _key
 
@@ -111,7 +112,7 @@ def lookup_linear(primal: object) -> Linear | None:
 
 
 def _parse(fn: Callable) -> TangentRule:
-    where = f"{inspect.getsourcefile(fn)}:{fn.__code__.co_firstlineno}"
+    where = f"{place(inspect.getsourcefile(fn) or fn.__code__.co_filename)}:{fn.__code__.co_firstlineno}"
     names = list(inspect.signature(fn).parameters)
     if not names or names[0] != "ans":
         raise SrcGradError(f"{where}: a tangent rule's parameters start with (ans, ...)")

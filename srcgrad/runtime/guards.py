@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numba
 import numpy as np
 from numba import types
@@ -21,6 +23,8 @@ from .machinecode import cached_jitable, cached_overload
 # when Numba types it): the gradient function reports it as a NoAdjointError
 # at the user's line.
 NO_ADJOINT = "no adjoint rule for "
+
+T = TypeVar("T")
 
 
 # --- copies of saved values ---------------------------------------------------
@@ -41,7 +45,7 @@ def _copy_value(x):
     return lambda x: x
 
 
-def stop_gradient(x):
+def stop_gradient(x: T) -> T:
     """Return `x` unchanged; srcgrad propagates no gradient through it.
 
     Generated code keeps the call (`t = stop_gradient(a)`), so that a gradient

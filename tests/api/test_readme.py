@@ -1,5 +1,7 @@
 """The README's examples run, and say what they claim (the README's first
-example against its closed form: the seed's f(a) is a * 2**k, so df/da = c / a)."""
+example against its closed form: the seed's f(a) is a * 2**k, so df/da = c / a;
+the notebook example's cells in an IPython shell, against central
+differences; the typed example is also checked by mypy, in test_typing.py)."""
 
 from __future__ import annotations
 
@@ -40,7 +42,12 @@ def test_the_commands_at_the_top_are_the_ci_commands():
     test_command = next(line for line in top.splitlines() if "pytest" in line)
     pytest_part = test_command.split("&&", 1)[1].split("#", 1)[0].strip()
     assert pytest_part in ci
-    assert 'pip install --quiet ".[test]"' in ci
+    # CI installs what the README's command does, and the notebook extra
+    install = test_command.split("&&", 1)[0]
+    readme_extras = set(install.split('".[', 1)[1].split(']"', 1)[0].split(","))
+    ci_extras = set(ci.split('FULL_EXTRAS="', 1)[1].split('"', 1)[0].split(","))
+    assert readme_extras | {"notebook"} == ci_extras
+    assert 'pip install --quiet ".[$extras]"' in ci
 
 
 def test_the_container_example_trains(tmp_path, capsys):
@@ -90,3 +97,38 @@ def test_the_logging_example_logs_as_shown(tmp_path):
     assert lines[1].startswith("srcgrad: energy_grad: Numba cache miss: compiled for "
                                "(array(float64, 1d, C), float64, none) in ")
     assert len(lines) == 2
+
+
+def test_the_notebook_example_runs_in_ipython(ipython_shell):
+    """The two cells of "In Jupyter and IPython", run as cells: the gradient
+    the first shows, and the second's display as highlighted Python."""
+    cells = [b for b in python_blocks() if b.startswith(("# a notebook cell", "# the next cell"))]
+    assert len(cells) == 2
+    result = ipython_shell.run_cell(cells[0], store_history=True)
+    result.raise_error()
+    springs = ipython_shell.user_ns["springs"]
+    x = np.array([0.0, 1.0, 3.0])
+    np.testing.assert_allclose(result.result, numerical_gradient(springs, (x, 2.0)), rtol=1e-6)
+    assert "array([-2., -2.,  4.])" in cells[0]  # what the README says it shows
+    np.testing.assert_array_equal(result.result, [-2.0, -2.0, 4.0])
+    result = ipython_shell.run_cell(cells[1], store_history=True)
+    result.raise_error()
+    bundle, _ = ipython_shell.display_formatter.format(result.result)
+    assert "def</span>" in bundle["text/html"]
+    assert f"Cell In[{result.execution_count - 1}]:" in bundle["text/html"]
+
+
+def typed_block() -> str:
+    return next(b for b in python_blocks() if "denergy: sg.GradFunction" in b)
+
+
+def test_the_typed_example_runs(tmp_path):
+    script = tmp_path / "typed_example.py"
+    script.write_text(typed_block())
+    namespace = runpy.run_path(str(script))
+    x = np.array([0.0, 1.0, 3.0])
+    np.testing.assert_allclose(namespace["g"], numerical_gradient(namespace["energy"], (x, 2.0)),
+                               rtol=1e-6)
+    assert "# [-2. -2.  4.]" in typed_block()
+    assert isinstance(namespace["code"], str)
+
