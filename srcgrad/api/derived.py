@@ -121,6 +121,9 @@ class Derived:
     def __init__(self, function: Callable, generated: GradFunction | None):
         self._function = function
         self._generated = generated
+        # `(argtypes, kws) -> the compiled caller` for calls from the user's
+        # @njit code (api/nopython.py); None: called from Python only
+        self.nopython: Callable | None = None
         self.__name__ = function.__name__
         self.__doc__ = function.__doc__
 

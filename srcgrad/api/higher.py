@@ -37,6 +37,7 @@ from .derived import (
 )
 from .gradient import GradFunction, grad, value_and_grad
 from .jvp import _tangent_alone, _transposed_jvp, jvp
+from .nopython_derived import hessian_caller, hvp_caller, jacobian_caller
 from .tangent import TangentFunction
 
 __all__ = ["hvp", "hessian", "jvp", "jacobian"]
@@ -114,7 +115,9 @@ def hvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
             return forward(tuple(primals), v)
         return second()(*primals, grad_ys=v)
 
-    return _SecondOrder(hessian_vector_product, forward, second)
+    derived = _SecondOrder(hessian_vector_product, forward, second)
+    derived.nopython = lambda args, kws: hvp_caller(fn, forward, second, args, kws)
+    return derived
 
 
 def hessian(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
@@ -151,7 +154,9 @@ def hessian(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Callable:
         n = int(np.prod(shape))
         return loop(*args, *inner_seeds, shape, n, n).reshape(shape + shape)
 
-    return _SecondOrder(full_hessian, forward, second)
+    derived = _SecondOrder(full_hessian, forward, second)
+    derived.nopython = lambda args, kws: hessian_caller(fn, forward, second, args, kws)
+    return derived
 
 
 def jacobian(fn: Callable, wrt: int | str = 0, mode: str = "auto",
@@ -204,7 +209,10 @@ def jacobian(fn: Callable, wrt: int | str = 0, mode: str = "auto",
                 out[j] = np.ravel(g)
         return out.reshape(out_shape + in_shape)
 
-    return Derived(full_jacobian, rows)
+    derived = Derived(full_jacobian, rows)
+    derived.nopython = lambda args, kws: jacobian_caller(fn, k, mode, rows, first, target,
+                                                         args, kws)
+    return derived
 
 
 class _SecondOrder(Derived):

@@ -12,7 +12,11 @@ Numba types of the values as those conversions choose by their Python types:
   `like`'s gradient dtype (float32 stays float32, integers and booleans get
   float64; None, for an unconnected input, stays None);
 - `seed_entry(grad_ys, k, n)`: entry `k` of `grad_ys` for a function of `n`
-  outputs (None, for ones, where `grad_ys` is None).
+  outputs (None, for ones, where `grad_ys` is None);
+- `floating(x)`: an array that is not of floats, as float64 (the argument a
+  Hessian or a Jacobian is taken with respect to);
+- `tangent_like(t, like)`: the vector `v` of `hvp` (or the 1 of a scalar
+  Hessian) as a tangent of `like`: its gradient dtype, its shape checked.
 
 Each is a plain Python function too, for the reader and for `target="python"`
 tests; the generated caller is always compiled.
@@ -28,7 +32,7 @@ from numba.extending import overload
 from .dtypes import grad_dtype, is_none_type, is_scalar_type, numba_grad_dtype
 from .machinecode import CACHE
 
-__all__ = ["differentiable", "finish_gradient", "seed_entry"]
+__all__ = ["differentiable", "finish_gradient", "floating", "seed_entry", "tangent_like"]
 
 
 def differentiable(x):
@@ -52,6 +56,24 @@ def finish_gradient(g, like):
 def seed_entry(grad_ys, k: int, n: int):
     """Entry `k` of the `grad_ys` of a function of `n` outputs (None: ones)."""
     return None if grad_ys is None else grad_ys[k]
+
+
+def floating(x):
+    """An array of another dtype than floats, as float64."""
+    if isinstance(x, np.ndarray) and x.dtype.kind != "f":
+        return x.astype(np.float64)
+    return x
+
+
+_SHAPES_DIFFER = "hvp: v has another shape than the argument it multiplies"
+
+
+def tangent_like(t, like):
+    """`t` as a tangent of `like`: in its gradient dtype, of its shape."""
+    dtype = grad_dtype(like)
+    if np.shape(t) != np.shape(like):
+        raise ValueError(_SHAPES_DIFFER)
+    return np.asarray(t, dtype) if isinstance(like, np.ndarray) else dtype.type(t)
 
 
 @overload(differentiable, jit_options=dict(CACHE))
@@ -91,3 +113,30 @@ def _seed_entry(grad_ys, k, n):
                           f"output of the function, not {grad_ys}")
     index = k.literal_value
     return lambda grad_ys, k, n: grad_ys[index]
+
+
+@overload(floating, jit_options=dict(CACHE))
+def _floating(x):
+    if isinstance(x, types.Array) and not isinstance(x.dtype, types.Float):
+        return lambda x: x.astype(np.float64)
+    return lambda x: x
+
+
+@overload(tangent_like, jit_options=dict(CACHE))
+def _tangent_like(t, like):
+    dtype = numba_grad_dtype(like)
+    if isinstance(like, types.Array):
+        if not isinstance(t, types.Array) or t.ndim != like.ndim:
+            raise TypingError(f"srcgrad: hvp: v is {t}, but the argument it multiplies is "
+                              f"{like}")
+
+        def impl(t, like):
+            if t.shape != like.shape:
+                raise ValueError(_SHAPES_DIFFER)
+            return t.astype(dtype)
+
+        return impl
+    if is_scalar_type(like) and is_scalar_type(t):
+        scalar = dtype.type
+        return lambda t, like: scalar(t)
+    raise TypingError(f"srcgrad: hvp: v is {t}, but the argument it multiplies is {like}")
