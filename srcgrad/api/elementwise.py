@@ -199,18 +199,17 @@ def _subscript(path: tuple) -> str:
     return "".join(f"[{j}]" for j in path)
 
 
-def _rebuild(leaves: list, outs) -> object:
-    """The results in the structure of the element's result."""
-    def build(path):
-        here = [p for p, _ in leaves if p[:len(path)] == path]
-        if here == [path]:
-            ty = dict(leaves)[path]
-            return None if _is_none(ty) else next(outs)
-        parts, j = [], 0
-        while any(p[:len(path) + 1] == path + (j,) for p in here):
-            parts.append(build(path + (j,)))
-            j += 1
-        return tuple(parts)
-
-    return build(())
-
+def _rebuild(leaves: list, outs, path: tuple = ()) -> object:
+    """The results in the structure of the element's result: `leaves` its
+    scalars' positions and types, `outs` the arrays computed for those that
+    are not None, in order.  (A plain recursive function: a nested one
+    would be a reference cycle holding the last call's arrays until the
+    garbage collector runs, and the next call would allocate new memory.)"""
+    here = [p for p, _ in leaves if p[:len(path)] == path]
+    if here == [path]:
+        return None if _is_none(dict(leaves)[path]) else next(outs)
+    parts, j = [], 0
+    while any(p[:len(path) + 1] == path + (j,) for p in here):
+        parts.append(_rebuild(leaves, outs, path + (j,)))
+        j += 1
+    return tuple(parts)
