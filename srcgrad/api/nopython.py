@@ -50,7 +50,8 @@ __all__ = ["CallerSource", "GradientType", "NopythonRefusal", "gradient_caller",
 
 class NopythonRefusal(Exception):
     """A call srcgrad cannot serve in nopython code; the reason, for the
-    user (the TypingError says `srcgrad: <name>: <reason>`)."""
+    user (the TypingError says `srcgrad: <name> cannot be called from
+    nopython code: <reason>`)."""
 
 
 class GradientType(WeakType, types.Callable, types.Dummy):
@@ -89,7 +90,8 @@ class GradientType(WeakType, types.Callable, types.Dummy):
         return signature.replace(pysig=pysig)
 
     def get_call_signatures(self):
-        return [d.nopython_signatures for d in _callers(self.function).values()], True
+        return [sig for caller in _callers(self.function).values()
+                for sig in caller.nopython_signatures], True
 
     def get_impl_key(self, sig):
         return _callers(self.function)[tuple(sig.args)].get_overload(sig.args)

@@ -10,6 +10,11 @@ cannot make raises a Numba TypingError that names srcgrad and the reason.
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -71,6 +76,52 @@ def test_gradient_descent_in_a_jitted_loop_reaches_the_minimum():
     target = np.array([3.0, -1.5, 0.25])
     w = descend(np.zeros(3), target, 0.1, 300)
     np.testing.assert_allclose(w, 2 * target / 3, rtol=1e-10)
+
+
+@numba.njit
+def descend_with(gradient, w, target, rate, steps):
+    for _ in range(steps):
+        w = w - rate * gradient(w, target)
+    return w
+
+
+def test_a_gradient_function_passed_as_an_argument():
+    target = np.array([3.0, -1.5, 0.25])
+    w = descend_with(dloss, np.zeros(3), target, 0.1, 300)
+    np.testing.assert_allclose(w, 2 * target / 3, rtol=1e-10)
+
+
+CACHED = textwrap.dedent("""
+    import numba, numpy as np, srcgrad as sg
+
+    def energy(x):
+        return np.sum(np.cos(x) * x)
+
+    denergy = sg.grad(energy)
+
+    @numba.njit(cache=True)
+    def use(x):
+        return denergy(x)
+
+    print(repr(use(np.array([0.5, -1.0])).tolist()))
+""")
+
+
+def test_a_cached_njit_function_that_calls_a_gradient_loads_in_a_new_process(tmp_path):
+    """Numba's cache of `use` holds the gradient's machine code; a new process
+    loads it before srcgrad has loaded the generated modules it names."""
+    (tmp_path / "cached_user.py").write_text(CACHED)
+    env = dict(os.environ, SRCGRAD_CACHE_DIR=str(tmp_path / "cache"),
+               PYTHONPATH=os.pathsep.join([str(Path(sg.__file__).parents[1]), str(tmp_path)]))
+    outputs = []
+    for _ in range(2):  # compiled and cached, then loaded
+        run = subprocess.run([sys.executable, "-c", "import cached_user"], env=env,
+                             capture_output=True, text=True, cwd=tmp_path, timeout=300)
+        assert run.returncode == 0, run.stderr
+        outputs.append(eval(run.stdout))
+    x = np.array([0.5, -1.0])
+    np.testing.assert_allclose(outputs, [np.cos(x) - x * np.sin(x)] * 2, rtol=1e-12)
+    assert list((tmp_path / "__pycache__").glob("cached_user.use-*.nbc"))
 
 
 def two_outputs(a, b, unused):
@@ -204,3 +255,24 @@ def test_an_adjoint_numba_cannot_compile_names_the_users_line():
     assert f"test_njit_calls.py:{line}: Numba could not compile the gradient of squeezed" \
         in message
     assert "target='python'" in message
+
+
+def with_try(x):
+    try:
+        return x * x
+    except ValueError:
+        return x
+
+
+def test_a_function_outside_the_subset_is_a_typing_error_naming_its_line():
+    dwith_try = sg.grad(with_try)
+
+    @numba.njit
+    def use(x):
+        return dwith_try(x)
+
+    with pytest.raises(TypingError) as info:
+        use(1.5)
+    line = with_try.__code__.co_firstlineno + 1
+    assert f"test_njit_calls.py:{line}: 'try' statements cannot be differentiated" \
+        in str(info.value)
