@@ -143,6 +143,32 @@ def test_grad_ys_per_output_and_unconnected_inputs():
     assert (ones_a, ones_b, ones_u) == pytest.approx((-0.4 + 1, 0.7 + math.cos(-0.4), None))
 
 
+def wave(x):
+    return math.sin(x) * x
+
+
+def through_a_local(x):
+    y = x * x
+    return np.sum(np.sin(y))
+
+
+second_derivative = sg.grad(sg.grad(wave))
+d_local = sg.grad(through_a_local, wrt=("y", 0))
+
+
+@numba.njit
+def higher_and_local(x, a):
+    return second_derivative(x), d_local(a)
+
+
+def test_a_second_derivative_and_a_local_variable_in_wrt():
+    x, a = 0.7, np.array([0.2, 0.5])
+    d2, (dy, da) = higher_and_local(x, a)
+    assert d2 == pytest.approx(2 * math.cos(x) - x * math.sin(x), rel=1e-14)
+    np.testing.assert_allclose(dy, np.cos(a * a), rtol=1e-14)
+    np.testing.assert_allclose(da, 2 * a * np.cos(a * a), rtol=1e-14)
+
+
 def squashed(w, x):
     return math.tanh(w * x) ** 2
 
