@@ -68,7 +68,9 @@ class ElementwiseGradient:
         self.gradient = gradient
         self.target = target
         self.__name__ = f"{gradient.__name__}_elementwise"
-        self._ufuncs: dict[tuple, tuple[Callable, list]] = {}
+        # by the operands' dtypes: the adjoint they were made from, the ufunc,
+        # the structure of its results
+        self._ufuncs: dict[tuple, tuple[object, Callable, list]] = {}
 
     @property
     def source(self) -> str:
@@ -77,6 +79,8 @@ class ElementwiseGradient:
 
     def __call__(self, *args, grad_ys=None, **kwargs):
         gradient = self.gradient
+        if gradient._current is not None and not gradient._current():
+            gradient._refresh()  # a global the adjoint captured was rebound
         if kwargs or len(args) != gradient._positional:
             args = gradient._bind(args, kwargs)
         operands = [_operand(a, gradient, k) for k, a in enumerate(args)]
@@ -107,9 +111,10 @@ class ElementwiseGradient:
         of its results."""
         key = (dtypes, seed_dtypes)
         known = self._ufuncs.get(key)
-        if known is None:
-            known = self._ufuncs[key] = self._compile(dtypes, seed_dtypes)
-        return known
+        generated = self.gradient._generate()
+        if known is None or known[0] is not generated:  # (generated again since)
+            known = self._ufuncs[key] = (generated, *self._compile(dtypes, seed_dtypes))
+        return known[1], known[2]
 
     def _compile(self, dtypes: tuple, seed_dtypes: tuple) -> tuple[Callable, list]:
         gradient = self.gradient

@@ -91,3 +91,21 @@ def test_refusals_name_the_reason():
         d_grow(np.ones(3), np.ones(4))
     with pytest.raises(sg.SrcGradError, match="test_elementwise_cpu.py"):
         sg.vectorize(sg.grad(of_arrays))(np.ones(3))
+
+
+RATE = 2.0
+
+
+def scaled(x):
+    return RATE * x * x
+
+
+def test_a_rebound_global_is_seen_by_the_next_call():
+    global RATE
+    dscaled = sg.vectorize(sg.grad(scaled))
+    np.testing.assert_array_equal(dscaled(np.array([1.0, 2.0])), [4.0, 8.0])
+    RATE = 3.0
+    try:
+        np.testing.assert_array_equal(dscaled(np.array([1.0, 2.0])), [6.0, 12.0])
+    finally:
+        RATE = 2.0
