@@ -30,7 +30,7 @@ from numba.core.errors import TypingError
 from numba.extending import overload
 
 from .dtypes import grad_dtype, is_none_type, is_scalar_type, numba_grad_dtype
-from .machinecode import CACHE
+from .machinecode import CACHE, cached_overload
 
 __all__ = ["differentiable", "finish_gradient", "floating", "seed_entry", "tangent_like"]
 
@@ -76,14 +76,14 @@ def tangent_like(t, like):
     return np.asarray(t, dtype) if isinstance(like, np.ndarray) else dtype.type(t)
 
 
-@overload(differentiable, jit_options=dict(CACHE))
+@cached_overload(differentiable)
 def _differentiable(x):
     if isinstance(x, types.Array) and isinstance(x.dtype, types.Integer):
         return lambda x: x.astype(np.float64)
     return lambda x: x
 
 
-@overload(finish_gradient, jit_options=dict(CACHE))
+@cached_overload(finish_gradient)
 def _finish_gradient(g, like):
     if is_none_type(g):
         return lambda g, like: None
@@ -101,6 +101,7 @@ def _finish_gradient(g, like):
                       f"{like}")
 
 
+# (typed with the literal positions first: an entry of a tuple of several types)
 @overload(seed_entry, prefer_literal=True, jit_options=dict(CACHE))
 def _seed_entry(grad_ys, k, n):
     if is_none_type(grad_ys):
@@ -115,14 +116,14 @@ def _seed_entry(grad_ys, k, n):
     return lambda grad_ys, k, n: grad_ys[index]
 
 
-@overload(floating, jit_options=dict(CACHE))
+@cached_overload(floating)
 def _floating(x):
     if isinstance(x, types.Array) and not isinstance(x.dtype, types.Float):
         return lambda x: x.astype(np.float64)
     return lambda x: x
 
 
-@overload(tangent_like, jit_options=dict(CACHE))
+@cached_overload(tangent_like)
 def _tangent_like(t, like):
     dtype = numba_grad_dtype(like)
     if isinstance(like, types.Array):
