@@ -14,6 +14,8 @@ by source transformation, compiled with Numba.
 __version__ = "0.1.0"
 
 from . import rules  # noqa: E402,F401  (registers the adjoint rules)
+from .api import nopython  # noqa: E402,F401  (gradient functions callable from @njit code)
+from .api.elementwise import vectorize  # noqa: E402
 from .api.gradient import GradFunction, grad, stop_gradient, value_and_grad  # noqa: E402
 from .api.higher import hessian, hvp, jacobian, jvp  # noqa: E402
 from .errors import (  # noqa: E402
@@ -35,6 +37,7 @@ __all__ = [
     "hessian",
     "jvp",
     "jacobian",
+    "vectorize",
     "adjoint",
     "GradFunction",
     "SrcGradError",

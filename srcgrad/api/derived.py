@@ -129,6 +129,9 @@ class Derived:
         self._function = function
         self._generated = generated
         self._recipe = recipe
+        # `(argtypes, kws) -> the compiled caller` for calls from the user's
+        # @njit code (api/nopython.py); None: called from Python only
+        self.nopython: Callable | None = None
         self.__name__ = function.__name__
         self.__doc__ = function.__doc__
 

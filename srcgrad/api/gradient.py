@@ -315,11 +315,16 @@ class GradFunction(Structures, Failures):
         numbers, and which arrays of what rank and dtype kind; after it,
         generate again for any value if a parameter the code was generated
         for a number gets an array, or for an array gets another kind."""
+        self._assume_kinds(frozenset(numbers(values)))
+
+    def _assume_kinds(self, kinds: frozenset[tuple[int, str]]) -> None:
+        """`_assume` of values of these kinds (`calls.numbers`; a call from
+        nopython code knows its arguments' kinds from their Numba types)."""
         if self.target == "cuda" or self.inner is not None:
             return  # device code is scalar anyway; a higher derivative's follows its inner's
         if self._assumed is None:
-            self._assumed = frozenset(numbers(values))
-        elif self._assumed and not self._assumed <= numbers(values):
+            self._assumed = kinds
+        elif self._assumed and not self._assumed <= kinds:
             self._assumed = frozenset()
             self._refresh()
 

@@ -38,6 +38,7 @@ from .derived import (
 )
 from .gradient import GradFunction, grad, value_and_grad
 from .jvp import _tangent_alone, _transposed_jvp, jvp
+from .nopython_derived import hessian_caller, hvp_caller, jacobian_caller
 from .tangent import TangentFunction
 
 __all__ = ["hvp", "hessian", "jvp", "jacobian"]
@@ -115,7 +116,9 @@ def hvp(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> Deri
             return forward(tuple(primals), v)
         return second()(*primals, grad_ys=v)
 
-    return _SecondOrder(hessian_vector_product, forward, second, (hvp, fn, wrt, target))
+    derived = _SecondOrder(hessian_vector_product, forward, second, (hvp, fn, wrt, target))
+    derived.nopython = lambda args, kws: hvp_caller(fn, forward, second, args, kws)
+    return derived
 
 
 def hessian(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> Derived:
@@ -152,7 +155,9 @@ def hessian(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> 
         n = int(np.prod(shape))
         return loop(*args, *inner_seeds, shape, n, n).reshape(shape + shape)
 
-    return _SecondOrder(full_hessian, forward, second, (hessian, fn, wrt, target))
+    derived = _SecondOrder(full_hessian, forward, second, (hessian, fn, wrt, target))
+    derived.nopython = lambda args, kws: hessian_caller(fn, forward, second, args, kws)
+    return derived
 
 
 def jacobian(fn: Callable[..., Any], wrt: int | str = 0, mode: str = "auto",
@@ -205,7 +210,10 @@ def jacobian(fn: Callable[..., Any], wrt: int | str = 0, mode: str = "auto",
                 out[j] = np.ravel(g)
         return out.reshape(out_shape + in_shape)
 
-    return Derived(full_jacobian, rows, (jacobian, fn, wrt, mode, target))
+    derived = Derived(full_jacobian, rows, (jacobian, fn, wrt, mode, target))
+    derived.nopython = lambda args, kws: jacobian_caller(fn, k, mode, rows, first, target,
+                                                         args, kws)
+    return derived
 
 
 class _SecondOrder(Derived):

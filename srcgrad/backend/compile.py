@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.abc
 import importlib.util
 import os
 import re
@@ -38,6 +39,7 @@ __all__ = ["cache_dir", "load_module", "compile_error", "user_origin"]
 
 _LOCK = threading.Lock()
 _FALLBACK: Path | None = None
+_PREFIX = "srcgrad_generated_"  # the name of every generated module begins so
 
 
 def cache_dir() -> Path:
@@ -133,7 +135,7 @@ def _writable_dir() -> Path:
 
 def load_module(source: str, stem: str, injected: dict[str, object]) -> ModuleType:
     digest = _digest(source, injected)
-    module_name = f"srcgrad_generated_{stem}_{digest}"
+    module_name = f"{_PREFIX}{stem}_{digest}"
     with _LOCK:
         module = sys.modules.get(module_name)
         if module is not None and all(module.__dict__.get(k) is v for k, v in injected.items()):
@@ -162,6 +164,26 @@ def load_module(source: str, stem: str, injected: dict[str, object]) -> ModuleTy
             raise
         module.__dict__.update(injected)
         return module
+
+
+class _GeneratedModules(importlib.abc.MetaPathFinder):
+    """Finds a generated module by its name in the cache directory.  Numba's
+    on-disk cache of the user's own `@njit(cache=True)` function that calls a
+    gradient function (`api/nopython.py`) imports, in a new process, the
+    modules of the compiled code it includes, by name, before srcgrad has
+    loaded them; such a module is imported as it is, without the globals a
+    gradient injects (`load_module` loads it again where it needs them)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if path is not None or not name.startswith(_PREFIX):
+            return None
+        file = cache_dir() / f"{name}.py"
+        if _FALLBACK is not None and not file.exists():
+            file = _FALLBACK / f"{name}.py"
+        return importlib.util.spec_from_file_location(name, file) if file.exists() else None
+
+
+sys.meta_path.append(_GeneratedModules())
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

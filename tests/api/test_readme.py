@@ -132,3 +132,35 @@ def test_the_typed_example_runs(tmp_path):
     assert "# [-2. -2.  4.]" in typed_block()
     assert isinstance(namespace["code"], str)
 
+
+
+def test_the_njit_example_fits_and_gives_per_sample_gradients(tmp_path, capsys):
+    """Gradient descent then Newton's steps inside @njit find the weights the
+    data were made with; the per-sample gradients of the prange loop are
+    2 (tanh(w x) - y) (1 - tanh(w x)^2) x, derived by hand."""
+    block = next(b for b in python_blocks() if "numba.prange" in b)
+    script = tmp_path / "njit_example.py"
+    script.write_text(block)
+    namespace = runpy.run_path(str(script))
+    np.testing.assert_allclose(namespace["w"], namespace["w_true"], rtol=1e-12, atol=1e-14)
+    x, y = namespace["x"][:, 0], namespace["y"]
+    t = np.tanh(0.8 * x)
+    np.testing.assert_allclose(namespace["per_sample"](0.8, x, y),
+                               2 * (t - y) * (1 - t * t) * x, rtol=1e-12, atol=1e-15)
+    capsys.readouterr()
+
+
+def test_the_vectorize_example_gives_the_sigmoid(tmp_path, capsys):
+    block = next(b for b in python_blocks() if "sg.vectorize" in b)
+    script = tmp_path / "vectorize_example.py"
+    script.write_text(block)
+    namespace = runpy.run_path(str(script))
+    x = namespace["x"]
+    np.testing.assert_allclose(namespace["slope"], 1 / (1 + np.exp(-x)), rtol=1e-12)
+    grow, rates, points = namespace["grow"], namespace["rates"], x[:5] + 6.0
+    for i, j in np.ndindex(5, 2):  # central differences of grow at each element
+        want = numerical_gradient(grow, (float(points[i]), float(rates[j])), (0, 1))
+        got = namespace["dx"][i, j], namespace["drate"][i, j]
+        np.testing.assert_allclose(got, want, rtol=1e-5)
+        assert namespace["y"][i, j] == grow(points[i], rates[j])
+    assert "(5, 2) float64" in capsys.readouterr().out

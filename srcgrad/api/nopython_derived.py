@@ -1,0 +1,160 @@
+"""The callers of `hvp`, `hessian` and `jacobian` from the user's `@njit`
+code (`nopython.py` says what a caller is).
+
+Each caller does in compiled code what the Python call does (`higher.py`),
+with the same generated functions and the same compiled loops over basis
+vectors:
+
+- `hvp`: the tangent of the gradient along `v` (forward over reverse), or
+  where forward mode does not apply the second gradient seeded with `v`
+  (a call of that gradient function, itself served by its own caller);
+- `hessian`: for a number, the same with `v = 1`; for an array, the loop of
+  the tangent of the gradient (or of the second gradient) over the basis
+  vectors, shaped `x.shape + x.shape`;
+- `jacobian` with respect to an array, of a function returning an array:
+  the value first (`value_and_grad`, as the Python call does), then columns
+  by the loop of forward mode's tangent function or rows by the loop of the
+  gradient, `mode="auto"` taking the fewer when the call runs.  Where forward
+  mode does not apply the rows are always by reverse mode (the Python call
+  falls back to the transposed adjoint then; the numbers are the same).
+
+A Jacobian with respect to a number, or of a function returning a number,
+is refused: `sg.grad` is that derivative.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+
+from numba.core import types
+
+from .derived import _basis_loop, _column_loop, _compiled_loop
+from .gradient import GradFunction
+from .jvp import _tangent_alone
+from .nopython import CallerSource, NopythonRefusal, gradient_caller, nopython_params
+
+__all__ = ["hessian_caller", "hvp_caller", "jacobian_caller"]
+
+
+def _signature(fn: Callable) -> inspect.Signature:
+    return fn._signature if isinstance(fn, GradFunction) else inspect.signature(fn)
+
+
+def _cpu(what: str, target: str) -> None:
+    if target != "cpu":
+        raise NopythonRefusal(f"{what} was made for target={target!r}; nopython callers need "
+                              "target='cpu'")
+
+
+def _arguments(fn, what: str, args: tuple, kws: dict, extra: tuple[str, ...] = ()):
+    """The caller's source (its parameters named), and each parameter's type."""
+    signature = _signature(fn)
+    extra = tuple(f"{e}_" if e in signature.parameters else e for e in extra)
+    params = nopython_params(fn, signature, args, kws, extra)
+    given = dict(zip(params, args)) | kws
+    source = CallerSource(params, f"sg.{what} of {getattr(fn, '__name__', 'f')}")
+    return source, [given.get(p) for p in params]
+
+
+def _name(fn, what: str) -> str:
+    return f"{getattr(fn, '__name__', 'f')}_{what}"
+
+
+def hvp_caller(fn, forward, second: Callable[[], GradFunction], args, kws) -> Callable:
+    """`(*args, v) -> H @ v` in compiled code."""
+    _cpu("hvp", forward.target)
+    source, _ = _arguments(fn, "hvp", args, kws, ("v",))
+    *values, v = source.params
+    return _second_order(fn, forward, second, source, values, v, "hvp")
+
+
+def hessian_caller(fn, forward, second: Callable[[], GradFunction], args, kws) -> Callable:
+    """`(*args) -> H` in compiled code."""
+    _cpu("hessian", forward.target)
+    source, tys = _arguments(fn, "hessian", args, kws)
+    params, k = source.params, forward.k
+    if not isinstance(tys[k], types.Array):
+        return _second_order(fn, forward, second, source, params, "1.0", "hessian")
+    tangent = forward.tangent()
+    if tangent is not None:
+        seeds = forward.seeds()
+        loop = _compiled_loop(tangent, tangent.implementation(), len(params) + len(seeds),
+                              "[0]", "the tangent of the gradient", "cpu")
+    else:
+        seeds = (None,) * second()._extra_params
+        loop = _basis_loop(second(), len(params) + len(seeds), "cpu")
+    loop = source.calls("loop", loop)
+    inputs = list(params)
+    x = inputs[k] = source.fresh(f"{params[k]}_in")
+    n = source.fresh("n")
+    body = [f"{x} = {source.helper('floating')}({params[k]})", f"{n} = {x}.size",
+            f"return {loop}({', '.join([*inputs, *['None'] * len(seeds)])}, {x}.shape, {n}, "
+            f"{n}).reshape({x}.shape + {x}.shape)"]
+    return source.compiled(_name(fn, "hessian"), ", ".join(params), body)
+
+
+def _second_order(fn, forward, second, source: CallerSource, values: list[str], v: str,
+                  what: str) -> Callable:
+    """`H @ v` (v a parameter's name, or "1.0"): the tangent of the gradient
+    along `v`, else the second gradient seeded with `v`."""
+    tangent = forward.tangent()
+    signature = ", ".join(source.params)
+    if tangent is None:
+        second = source.calls("second", second())
+        body = [f"return {second}({', '.join(values)}, grad_ys={v})"]
+        return source.compiled(_name(fn, what), signature, body)
+    tangent = source.calls("tangent", tangent.implementation())
+    k = forward.k
+    inputs = list(values)
+    x = inputs[k] = source.fresh(f"{values[k]}_in")
+    dgrad = source.fresh("dgrad")
+    call = [*inputs, *["None"] * len(forward.seeds()),
+            f"{source.helper('tangent_like')}({v}, {x})"]
+    body = [f"{x} = {source.helper('differentiable')}({values[k]})",
+            f"{dgrad} = {tangent}({', '.join(call)})",
+            f"return {source.helper('finish_gradient')}({dgrad}[0], {x})"]
+    return source.compiled(_name(fn, what), signature, body)
+
+
+def jacobian_caller(fn, k: int, mode: str, rows: GradFunction, first: GradFunction,
+                    target: str, args, kws) -> Callable:
+    """`(*args) -> J` in compiled code, shaped `out.shape + x.shape`."""
+    _cpu("jacobian", target)
+    source, tys = _arguments(fn, "jacobian", args, kws)
+    params = source.params
+    if not isinstance(tys[k], types.Array):
+        raise NopythonRefusal(f"the Jacobian with respect to the number '{params[k]}' is the "
+                              "derivative: call sg.grad (or sg.jvp from Python)")
+    value_type = _value_type(rows, args, kws)
+    if not isinstance(value_type, types.Array):
+        raise NopythonRefusal(f"the function returns {value_type}, not an array: its Jacobian "
+                              "is its gradient, sg.grad")
+    inputs = list(params)
+    x = inputs[k] = source.fresh(f"{params[k]}_in")
+    y, m, n, out = (source.fresh(s) for s in ("y", "m", "n", "out"))
+    inner = ["None"] * first._extra_params
+    rows_loop = source.calls("rows_loop", _basis_loop(first, len(params) + len(inner), "cpu"))
+    reverse = f"{out} = {rows_loop}({', '.join([*inputs, *inner])}, {y}.shape, {m}, {n})"
+    tangent = _tangent_alone(fn, k, target) if mode != "reverse" else None
+    if tangent is None:
+        choose = [reverse]
+    else:
+        columns = source.calls("columns", _column_loop(tangent, len(params), target))
+        forward = (f"{out} = {source.np}.ascontiguousarray({columns}({', '.join(inputs)}, "
+                   f"{x}.shape, {n}, {m}).T)")
+        choose = [forward] if mode == "forward" else [
+            f"if {n} < {m}:", f"    {forward}", "else:", f"    {reverse}"]
+    value = source.calls("value_and_grad", rows)
+    body = [f"{x} = {source.helper('floating')}({params[k]})",
+            f"{y} = {value}({', '.join(params)})[0]",
+            f"{m} = {y}.size", f"{n} = {x}.size", *choose,
+            f"return {out}.reshape({y}.shape + {x}.shape)"]
+    return source.compiled(_name(fn, "jacobian"), ", ".join(params), body)
+
+
+def _value_type(rows: GradFunction, args, kws):
+    """The Numba type of the function's value for these argument types."""
+    caller = gradient_caller(rows, args, kws)
+    _, _, folded, _ = caller.get_call_template(args, kws)
+    return caller.overloads[tuple(folded)].signature.return_type[0]
