@@ -37,6 +37,7 @@ from ..ir.naming import Namer
 from ..ir.parts import expressions
 from ..optimize.accumulators import keep_elements_in_variables
 from ..optimize.cleanup import cleanup
+from ..optimize.guards import hoist_loop_guards
 from ..optimize.names import derive_names, rename_temporaries
 from ..optimize.ordering import run_independent_loops_forward
 from ..optimize.peephole import peephole, route_block_updates
@@ -170,6 +171,7 @@ def transform(fn, options: Options) -> Generated:
         for helper in array_stacks(body, adjoint.stacks, ranks, namer, real):
             helpers[helper] = getattr(runtime, helper)
         keep_elements_in_variables(body, ranks, namer)
+        hoist_loop_guards(body, namer)
         if "reserve" not in helpers:
             listed = []
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]

@@ -15,10 +15,11 @@ the element in a variable for the whole loop, as a hand-written adjoint does:
 
 Which elements: `a[index]` of a cotangent array `a` that the adjoint made
 itself (every assignment of `a` a new array: `zeros_like(x)`, `np.zeros(n)`)
-and uses only by indexing it (no other name can hold it, no call receives
-it), in a loop that adds a number into it and reads or writes `a` nowhere
-but at that one index, whose names the loop does not assign.  Applied at the
-outermost such loop.
+and uses only by indexing it or adding it into another (`add_into(bs, k, a)`:
+no other name can hold it), in a loop that adds a number into it and reads
+or writes `a` nowhere but at that index, whose names the loop does not
+assign (or at several indices of non-negative integer literals, `b[0]` and
+`b[5]`: a variable each).  Applied at the outermost such loop.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ __all__ = ["keep_elements_in_variables"]
 # helpers that make a new array (`take_cotangent` takes over an array nothing else refers to)
 _FRESH = frozenset({"zeros_like", "new_cotangent", "take_cotangent"})
 _NUMPY_FRESH = frozenset({"zeros", "zeros_like", "empty", "empty_like", "ones"})
+_ADDS_INTO = frozenset({"add_into", "add_at"})  # runtime: `a[index] += v`
 
 
 def keep_elements_in_variables(body: list[ir.Stmt], ranks: Ranks, namer) -> None:
@@ -85,12 +87,21 @@ def _candidates(loop: ir.For | ir.While, own: set[str], ranks: Ranks):
         uses = accesses.get(array, [])
         if not uses or any(u is None for u in uses):
             continue
-        index = uses[0].slice
-        text = ast.dump(index)
-        if (all(ast.dump(u.slice) == text for u in uses)
-                and not (ir.names_in(index) & assigned)
-                and ranks.scalar(uses[0])):
-            yield array, index
+        indices = {ast.dump(u.slice): u for u in uses}
+        if len(indices) > 1 and not all(_constant_index(u.slice) for u in indices.values()):
+            continue  # two indices that may pick one element
+        if all(not (ir.names_in(u.slice) & assigned) and ranks.scalar(u)
+               for u in indices.values()):
+            for u in indices.values():
+                yield array, u.slice
+
+
+def _constant_index(index: ast.expr) -> bool:
+    """An index of integer literals (`b[5]`, `b[0, 2]`): distinct ones pick
+    distinct elements."""
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    return all(isinstance(p, ast.Constant) and type(p.value) is int and p.value >= 0
+               for p in parts)
 
 
 def _collect(expr: ast.expr, own: set[str], accesses: dict) -> None:
@@ -150,12 +161,22 @@ def _own_arrays(body: list[ir.Stmt]) -> set[str]:
         return own
     bare: set[str] = set()
     for stmt in ir.walk(body):
+        if _reads_without_keeping(stmt):
+            continue  # `add_into(bsos, k, b_t2)`: reads the array, keeps no reference
         for owner, field in expression_slots(stmt):
             expr = getattr(owner, field)
             indexed = {id(n.value) for n in ast.walk(expr) if isinstance(n, ast.Subscript)}
             bare |= {n.id for n in ast.walk(expr)
                      if isinstance(n, ast.Name) and n.id in own and id(n) not in indexed}
     return own - bare  # (the `return` reads them after every loop)
+
+
+def _reads_without_keeping(stmt: ir.Stmt) -> bool:
+    """A call kept for its effect on its first argument, which holds no
+    reference to the others once it returns (inside a loop, a bare use is
+    still an access: `_candidates` sees it)."""
+    return (type(stmt) is ir.ExprStmt and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Name) and stmt.value.func.id in _ADDS_INTO)
 
 
 def _makes_new_array(value: ast.expr) -> bool:

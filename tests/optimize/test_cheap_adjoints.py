@@ -380,3 +380,45 @@ def test_element_kept_in_a_variable():
     crossed = sg.grad(pair_sums_crossed, wrt=(0, 1), target="cpu")
     assert_gradient(crossed, pair_sums_crossed, (args[0], args[1][:1].repeat(5)), wrt=(0, 1))
     assert "bx_i" not in crossed.source  # bx[k] too: nothing kept aside
+
+
+def pair_weights(w, x):
+    """The weight rows' cotangents: constant indices, one variable each."""
+    total = 0.0
+    for i in range(x.shape[0]):
+        total += w[0] * x[i] + w[1] * x[i] * x[i] + w[2] * math.sin(x[i])
+    return total
+
+
+def test_elements_at_literal_indices_kept_in_variables():
+    args = (RNG.uniform(-1, 1, 3), RNG.uniform(-1, 1, 7))
+    df = sg.grad(pair_weights, wrt=(0, 1), target="cpu")
+    assert_gradient(df, pair_weights, args, wrt=(0, 1))
+    assert element_updates(df.source, "bw") == []
+
+
+# --- guards checked once before a loop (cpu) ------------------------------------------------
+
+
+def halve_after_a_row(x, n):
+    y = x * 1.0
+    a = y[0]  # a row of y where y is a matrix (then the writes below change it), else a number
+    for j in range(n):
+        y[j + 1] = y[j] * 0.5
+    return np.sum(a * y)
+
+
+def test_loop_guards_checked_once():
+    df = sg.grad(halve_after_a_row, target="cpu")
+    x = RNG.uniform(-1, 1, 5)
+    assert_gradient(df, halve_after_a_row, (x, 3))
+    lines = df.source.splitlines()
+    guard = next(k for k, line in enumerate(lines) if "refuse_shared(" in line)
+    loop = next(k for k, line in enumerate(lines) if line.strip().startswith("for j in"))
+    assert guard < loop  # before the loop, not in every pass
+    with pytest.raises(sg.SrcGradError, match="shares its memory"):
+        sg.grad(halve_after_a_row, target="cpu")(RNG.uniform(-1, 1, (4, 2)), 2)
+    # a loop that does not run writes nothing: nothing refused
+    # sum over rows i of a . y[i], a = y[0]: by hand, d/dx[i] = a + (i == 0) * sum_i y[i]
+    got = sg.grad(halve_after_a_row, target="cpu")(np.ones((4, 2)), 0)
+    np.testing.assert_allclose(got, [[5.0, 5.0], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0]])
