@@ -35,7 +35,7 @@ from ..frontend.statements import Lowering
 from ..frontend.subset import check_subset, local_names
 from ..ir.naming import Namer
 from ..ir.parts import expressions
-from ..optimize.accumulators import keep_elements_in_variables
+from ..optimize.accumulators import keep_elements_in_variables, one_update_per_element
 from ..optimize.cleanup import cleanup
 from ..optimize.guards import hoist_loop_guards
 from ..optimize.names import derive_names, rename_temporaries
@@ -171,6 +171,7 @@ def transform(fn, options: Options) -> Generated:
         for helper in array_stacks(body, adjoint.stacks, ranks, namer, real):
             helpers[helper] = getattr(runtime, helper)
         keep_elements_in_variables(body, ranks, namer)
+        one_update_per_element(body, ranks, namer)
         hoist_loop_guards(body, namer)
         if "reserve" not in helpers:
             listed = []

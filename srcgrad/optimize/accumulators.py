@@ -30,7 +30,7 @@ from .. import ir
 from ..ir.parts import clone, expression_slots
 from .ranks import Ranks
 
-__all__ = ["keep_elements_in_variables"]
+__all__ = ["keep_elements_in_variables", "one_update_per_element"]
 
 # helpers that make a new array (`take_cotangent` takes over an array nothing else refers to)
 _FRESH = frozenset({"zeros_like", "new_cotangent", "take_cotangent"})
@@ -43,6 +43,67 @@ def keep_elements_in_variables(body: list[ir.Stmt], ranks: Ranks, namer) -> None
     own = _own_arrays(body)
     if own:
         _visit(body, own, ranks, namer)
+
+
+def one_update_per_element(body: list[ir.Stmt], ranks: Ranks, namer) -> None:
+    """Several `a[i] += v` of one pass into one element of an own cotangent,
+    nothing else touching `a` or assigning `i` between them, added up in a
+    variable and stored once (`s += w[i] * x[i] * x[i]` adds into `bx[i]`
+    twice): each update was a load and a store of memory.
+
+        bx_i = v1                bx[i] += v1
+        ...                      ...
+        bx[i] += bx_i + v2       bx[i] += v2
+    """
+    own = _own_arrays(body)
+    if not own:
+        return
+    for block in list(_blocks(body)):
+        k = 0
+        while k < len(block):
+            group = _same_element_updates(block, k, own, ranks)
+            if len(group) > 1:
+                first = block[group[0]]
+                name = namer.fresh(_variable_name(first.target.value.id, first.target.slice))
+                block[group[0]] = ir.Assign(first.origin, name, first.value)
+                for j in group[1:-1]:
+                    block[j] = ir.Accumulate(block[j].origin, ast.Name(name, ast.Store()),
+                                             block[j].value)
+                last = block[group[-1]]
+                last.value = ast.BinOp(ast.Name(name, ast.Load()), ast.Add(), last.value)
+            k += 1
+
+
+def _same_element_updates(block: list[ir.Stmt], k: int, own: set[str], ranks: Ranks) -> list[int]:
+    """Positions of the updates of `block[k]`'s element (an own array's, by a
+    number) that can be added up: up to the first statement that touches the
+    array otherwise or assigns a name of the index."""
+    stmt = block[k]
+    if not (type(stmt) is ir.Accumulate and isinstance(stmt.target, ast.Subscript)
+            and isinstance(stmt.target.value, ast.Name) and stmt.target.value.id in own
+            and ranks.scalar(stmt.target) and ranks.scalar(stmt.value)):
+        return []
+    array, text = stmt.target.value.id, ast.dump(stmt.target.slice)
+    index_names = ir.names_in(stmt.target.slice)
+    group = [k]
+    for j in range(k + 1, len(block)):
+        later = block[j]
+        if (type(later) is ir.Accumulate and isinstance(later.target, ast.Subscript)
+                and isinstance(later.target.value, ast.Name) and later.target.value.id == array
+                and ast.dump(later.target.slice) == text and ranks.scalar(later.value)
+                and array not in ir.names_in(later.value)):
+            group.append(j)
+            continue
+        touched = set()
+        for s in ir.walk([later]):
+            touched |= ir.used_names(s) | ir.parts.own_definitions(s)
+            if isinstance(s, ir.Accumulate):
+                touched |= ir.names_in(s.target)
+            if isinstance(s, ir.Store):
+                touched.add(s.array)
+        if array in touched or ir.defined_names(later) & index_names:
+            break
+    return group
 
 
 def _visit(block: list[ir.Stmt], own: set[str], ranks: Ranks, namer) -> None:
@@ -161,8 +222,9 @@ def _own_arrays(body: list[ir.Stmt]) -> set[str]:
         return own
     bare: set[str] = set()
     for stmt in ir.walk(body):
-        if _reads_without_keeping(stmt):
-            continue  # `add_into(bsos, k, b_t2)`: reads the array, keeps no reference
+        if _reads_without_keeping(stmt) or (
+                isinstance(stmt, ir.Assign) and _makes_new_array(stmt.value)):
+            continue  # `add_into(bs, k, b)`, `bx = new_cotangent(by, x)`: no reference kept
         for owner, field in expression_slots(stmt):
             expr = getattr(owner, field)
             indexed = {id(n.value) for n in ast.walk(expr) if isinstance(n, ast.Subscript)}
@@ -180,10 +242,15 @@ def _reads_without_keeping(stmt: ir.Stmt) -> bool:
 
 
 def _makes_new_array(value: ast.expr) -> bool:
+    """Whether `value` is a new array (or a number): `zeros_like(x)`,
+    `new_cotangent(g, x)`, `take_cotangent(g, x)` of a `g` that is not a
+    variable (it may return `g` itself), `np.zeros(n)`."""
     if not isinstance(value, ast.Call):
         return False
     func = value.func
     if isinstance(func, ast.Name):
+        if func.id == "take_cotangent":
+            return bool(value.args) and not isinstance(value.args[0], ast.Name)
         return func.id in _FRESH
     return (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
             and func.value.id == "np" and func.attr in _NUMPY_FRESH)

@@ -422,3 +422,22 @@ def test_loop_guards_checked_once():
     # sum over rows i of a . y[i], a = y[0]: by hand, d/dx[i] = a + (i == 0) * sum_i y[i]
     got = sg.grad(halve_after_a_row, target="cpu")(np.ones((4, 2)), 0)
     np.testing.assert_allclose(got, [[5.0, 5.0], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0]])
+
+
+# --- one update per element and pass (cpu) ---------------------------------------------------
+
+
+def weighted_cubes(w, x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += w[i] * x[i] * x[i] * x[i]
+    return s
+
+
+def test_one_update_per_element():
+    args = (RNG.uniform(-1, 1, 6), RNG.uniform(-1, 1, 6))
+    df = sg.grad(weighted_cubes, wrt=(0, 1), target="cpu")
+    assert_gradient(df, weighted_cubes, args, wrt=(0, 1))
+    assert len(element_updates(df.source, "bx")) == 1  # was one per factor x[i]
+    assert len(element_updates(df.source, "bw")) == 1
+    assert_gradient(lambda *a: run_as_python(df, a), weighted_cubes, args, wrt=(0, 1))
