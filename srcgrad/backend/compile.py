@@ -262,8 +262,20 @@ def load_generated(source: str, stem: str, injected: dict[str, object], name: st
     module = load_module(source, stem, injected)
     function = getattr(module, name)
     if target == "cpu":
+        _compile_called_functions(module, injected)
         function = module_dispatcher(module, function, stem)
     return module, function
+
+
+def _compile_called_functions(module: ModuleType, injected: dict[str, object]) -> None:
+    """A plain Python function the generated code calls (one of the user's
+    with its own adjoint rule, `@sg.adjoint(f)`, called rather than inlined)
+    compiled by Numba too, so that the compiled adjoint can call it."""
+    import numba
+
+    for name, value in injected.items():
+        if isinstance(value, types.FunctionType) and module.__dict__.get(name) is value:
+            setattr(module, name, numba.njit(error_model="numpy")(value))
 
 
 def module_dispatcher(module: ModuleType, function: Callable, what: str) -> Callable:

@@ -276,7 +276,11 @@ class CallLowering:
 
 
     def is_user_function(self, fn: object) -> bool:
-        return spelling(fn) is None and user_function(fn) is not None and not _is_srcgrad(fn)
+        """A function of the user's that srcgrad inlines: one with a rule
+        registered for it (`@sg.adjoint(f)`, a custom gradient) is called
+        and differentiated by its rule instead."""
+        return (spelling(fn) is None and user_function(fn) is not None and not _is_srcgrad(fn)
+                and registry.lookup(fn) is None)
 
 
     def inline_call(self, fn, args, keywords, call: ast.Call) -> list[ast.expr]:

@@ -443,3 +443,29 @@ def test_cuda_without_numba_cuda_says_what_to_install(monkeypatch):
         line = inspect.getsourcelines(scalar_square)[1]
         assert_names_user_code(info.value, line, 'pip install "srcgrad[cuda]"')
         assert "numba-cuda" in str(info.value)
+
+
+# --- a rule registered for one of the user's own functions --------------------------------
+
+
+def clip_unit(x):
+    return min(max(x, 0.0), 1.0)
+
+
+@sg.adjoint(clip_unit)
+def _straight_through(g, ans, x):
+    return g  # the gradient passes the clip unchanged (a straight-through estimator)
+
+
+def clipped_loss(x):
+    return clip_unit(x) * 3.0 + x
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_a_rule_for_a_users_function_is_used(target):
+    """The user's rule, not the derivative of the function's code (which is
+    0 outside [0, 1]): by hand, 3 * 1 + 1 everywhere."""
+    df = sg.grad(clipped_loss, target=target)
+    for x in (2.0, 0.5, -1.0):
+        assert df(x) == pytest.approx(4.0)
+    assert "clip_unit(x)" in df.source  # called, not inlined
