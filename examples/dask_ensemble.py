@@ -22,15 +22,18 @@ README's "In other processes" section.
 """
 
 import sys
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 import srcgrad as sg
 
 SETUP = (1.0, 0.0, 0.01, 400)  # x0, v0, dt, steps
 
 
-def final_energy(params, x0, v0, dt, steps):
+def final_energy(params: NDArray[np.float64], x0: float, v0: float, dt: float,
+                 steps: int) -> Any:
     k = params[0]
     c = params[1]
     force = params[2]
@@ -44,21 +47,22 @@ def final_energy(params, x0, v0, dt, steps):
     return 0.5 * v * v + 0.5 * k * x * x
 
 
-def ensemble(n, seed=0):
+def ensemble(n: int, seed: int = 0) -> list[NDArray[np.float64]]:
     """`n` parameter vectors (k, c, F, w) around a nominal oscillator."""
     rng = np.random.default_rng(seed)
     nominal = np.array([4.0, 0.3, 0.5, 1.5])
     return [nominal * (1.0 + 0.2 * rng.standard_normal(4)) for _ in range(n)]
 
 
-def _log_srcgrad():
+def _log_srcgrad() -> None:
     import logging
 
     logging.basicConfig(level=logging.WARNING, format="worker %(process)d: %(message)s")
     logging.getLogger("srcgrad").setLevel(logging.INFO)
 
 
-def ensemble_gradients(n_members=8, n_workers=2, log=False):
+def ensemble_gradients(n_members: int = 8, n_workers: int = 2,
+                       log: bool = False) -> tuple[list[NDArray[np.float64]], list[Any]]:
     """The ensemble's parameters and the gradient of each member's final
     energy with respect to them, computed on a LocalCluster of `n_workers`
     worker processes."""
@@ -69,8 +73,9 @@ def ensemble_gradients(n_members=8, n_workers=2, log=False):
     # compiled once here: the workers find it in the cache directory they share with this
     # process (SRCGRAD_CACHE_DIR, or ~/.cache/srcgrad), a Numba cache hit each
     gradient(members[0], *SETUP)
-    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,  # type: ignore[no-untyped-call]
+                      dashboard_address=None) as cluster, \
+            Client(cluster) as client:  # type: ignore[no-untyped-call]
         if log:
             client.run(_log_srcgrad)
         futures = [client.submit(gradient, params, *SETUP, pure=False) for params in members]
