@@ -136,7 +136,7 @@ def _kind(value: ast.expr, ranks: Ranks, bools: set[str], real: bool) -> str | N
     if ranks.integer(value):
         return "i"
     if _boolean(value, bools):
-        return "b"
+        return "b" if ranks.scalar(value) else None  # (`x > 0` of an array is a mask)
     if real and ranks.scalar(value) and not _maybe_bool(value, bools):
         return "f"
     return None

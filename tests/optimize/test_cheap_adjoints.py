@@ -441,3 +441,17 @@ def test_one_update_per_element():
     assert len(element_updates(df.source, "bx")) == 1  # was one per factor x[i]
     assert len(element_updates(df.source, "bw")) == 1
     assert_gradient(lambda *a: run_as_python(df, a), weighted_cubes, args, wrt=(0, 1))
+
+
+def masked_steps(x, n):
+    """A mask (a bool array) overwritten in a loop: saved, and not as a number."""
+    y = x * 1.0
+    for _ in range(n):
+        m = y > 0.1
+        y = np.where(m, y * 0.5, y + 0.2)
+    return np.sum(y * y)
+
+
+def test_masks_are_not_numbers():
+    df = sg.grad(masked_steps, target="cpu")
+    assert_gradient(df, masked_steps, (RNG.uniform(-1, 1, 6), 3))
