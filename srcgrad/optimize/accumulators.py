@@ -194,7 +194,8 @@ def _replace(body: list[ir.Stmt], array: str, index: ast.expr, name: str) -> Non
 
     for block in _blocks(body):
         for k, stmt in enumerate(block):
-            if isinstance(stmt, ir.Store) and stmt.array == array:
+            if isinstance(stmt, ir.Store) and stmt.array == array and \
+                    ast.dump(stmt.index) == text:
                 block[k] = ir.Assign(stmt.origin, name, Swap().visit(stmt.value))
                 continue
             if isinstance(stmt, ir.Accumulate) and is_element(stmt.target):

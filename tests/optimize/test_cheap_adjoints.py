@@ -455,3 +455,24 @@ def masked_steps(x, n):
 def test_masks_are_not_numbers():
     df = sg.grad(masked_steps, target="cpu")
     assert_gradient(df, masked_steps, (RNG.uniform(-1, 1, 6), 3))
+
+
+def two_cells(x):
+    """Two cells of one array, each written in every pass: their cotangents,
+    kept in a variable each, are zeroed each by its own store."""
+    y = np.ones(2)
+    for i in range(x.shape[0]):
+        y[0] = y[0] * x[i] + 0.1
+        y[1] = y[0] - y[1] * x[i]
+    return y[0] + 2.0 * y[1]
+
+
+def test_cells_at_literal_indices_keep_their_own_stores():
+    df = sg.grad(two_cells, target="cpu")
+    x = RNG.uniform(-1, 1, 5)
+    assert_gradient(df, two_cells, (x,))
+    second = sg.grad(df, target="cpu")
+    v = RNG.uniform(-1, 1, 5)
+    eps = 1e-5
+    want = (np.dot(df(x + eps * v), np.ones(5)) - np.dot(df(x - eps * v), np.ones(5))) / (2 * eps)
+    assert np.dot(second(x), v) == pytest.approx(want, rel=1e-5, abs=1e-7)
