@@ -94,6 +94,8 @@ def _same_element_updates(block: list[ir.Stmt], k: int, own: set[str], ranks: Ra
                 and array not in ir.names_in(later.value)):
             group.append(j)
             continue
+        if any(isinstance(s, (ir.ExitLoop, ir.Raise)) for s in ir.walk([later])):
+            break  # the pass may end here: what the variable holds must be stored by then
         touched = set()
         for s in ir.walk([later]):
             touched |= ir.used_names(s) | ir.parts.own_definitions(s)
