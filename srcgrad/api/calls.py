@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import UnsupportedArgumentError
+from ..optimize.ranks import array_kind
 from ..runtime import grad_dtype
 
 if TYPE_CHECKING:
@@ -57,11 +58,10 @@ def short_path(gradient: GradFunction, generated: Generated, seeds: int) -> Call
     # where the code was generated for numbers, an array takes the general
     # path, which generates the code again for any value (GradFunction._assume)
     assumed = dict(gradient._assumed or ())
-    numbers_at = tuple(k in assumed and assumed[k][0] != "a" for k in range(count))
+    numbers_at = tuple(k in assumed and array_kind(assumed[k]) is None for k in range(count))
     # and where it was generated for arrays of one rank and dtype kind, an
     # array of another takes it too
-    arrays_at = tuple((int(assumed[k][1:-1]), assumed[k][-1])
-                      if k in assumed and assumed[k][0] == "a" else None for k in range(count))
+    arrays_at = tuple(array_kind(assumed[k]) if k in assumed else None for k in range(count))
     if count == 1 and wrt == (0,) and seeds == 1 and not numbers_at[0]:
         array_rank = arrays_at[0][0] if arrays_at[0] else None
         single = gradient.single  # `wrt=0`, or `wrt=(0,)`: a tuple of one

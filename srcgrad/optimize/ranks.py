@@ -51,7 +51,13 @@ from ..runtime import (
     sum_grad,
 )
 
-__all__ = ["Ranks"]
+__all__ = ["Ranks", "array_kind"]
+
+
+def array_kind(kind: str) -> tuple[int, str] | None:
+    """The rank and dtype kind of an argument recorded as an array ("a2f":
+    2-D, floating; `api/calls.numbers`), None for a number's kind ("f")."""
+    return (int(kind[1:-1]), kind[-1]) if kind[0] == "a" else None
 
 # helpers whose result has the shape of their argument at this position
 _SHAPE_OF = {runtime.seed: 1, runtime.new_cotangent: 1, runtime.take_cotangent: 1,
@@ -94,8 +100,8 @@ class Ranks:
             defs.setdefault(param, []).append(None)
         self.stable = {p for p in params if defs[p] == [None]}  # never assigned
         # an array of known rank and dtype kind at every call ("a2f": 2-D, floating)
-        self.arrays = {param: (int(kind[1:-1]), kind[-1]) for param, kind in
-                       (numbers or {}).items() if kind[0] == "a" and param in self.stable}
+        self.arrays = {param: array_kind(kind) for param, kind in
+                       (numbers or {}).items() if array_kind(kind) and param in self.stable}
         for param, kind in (numbers or {}).items():  # a number at every call: its value
             if kind[0] != "a":  # on entry is one of that kind
                 defs[param][-1] = ast.Constant(_NUMBER_OF_KIND[kind])
