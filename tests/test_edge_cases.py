@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from gradcheck import numerical_gradient
+from gradcheck import assert_gradient, numerical_gradient
 
 import srcgrad as sg
 
@@ -681,3 +681,32 @@ def test_float32_conventions_stay_float32(target):
 def test_empty_float32_stays_float32(target):
     got = gradient(elementwise_empty, (np.zeros((0, 3), np.float32),), 0, target)
     assert got.dtype == np.float32 and got.shape == (0, 3)
+
+
+# --- indices read from integer arrays and parameters (GradBench's ht, ba) ------------------
+
+
+def chain_by_parents(x, parents):
+    """Each node adds half its parent's value (a tree given as a parent array)."""
+    a = np.zeros(len(parents))
+    for b in range(len(parents)):
+        p = parents[b]
+        if p >= 0:
+            a[b] = a[p] * 0.5 + x[b]
+        else:
+            a[b] = x[b]
+    return np.sum(a * a)
+
+
+def pick_by_column(x, col, d):
+    c = col[d]
+    return x[c] * x[c] + x[0]
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_indices_from_integer_arrays(target):
+    x = np.random.default_rng(20).uniform(-1, 1, 5)
+    assert_gradient(sg.grad(chain_by_parents, target=target), chain_by_parents,
+                    (x, np.array([-1, 0, 1, 1, 3])))
+    assert_gradient(sg.grad(pick_by_column, target=target), pick_by_column,
+                    (x, np.array([2, 4, 1]), 1))
