@@ -42,7 +42,7 @@ from ..optimize.names import derive_names, rename_temporaries
 from ..optimize.ordering import run_independent_loops_forward
 from ..optimize.peephole import peephole, route_block_updates
 from ..optimize.ranks import Ranks
-from ..optimize.stacks import array_stacks, complex_free
+from ..optimize.stacks import array_stacks, complex_free, number_stacks
 from ..rules import registry
 from .device import DeviceAdjoint, DeviceOptions, check_scalar_function, device_adjoint
 from .emit import emit_function
@@ -161,24 +161,22 @@ def transform(fn, options: Options) -> Generated:
         body = cleanup(body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
     run_independent_loops_forward(body, adjoint.returns)
     watch.lap("cleanup")
-    listed = []  # the body with its stacks as lists, where array_stacks changed them
-    if options.typed and options.device is None:
-        for helper in route_block_updates(body, ranks):
-            helpers[helper] = getattr(runtime, helper)
-        listed = copy.deepcopy(body)
-        real = _real(irf, options)
-        namer.reserve(*helpers, *irf.globals)
-        for helper in array_stacks(body, adjoint.stacks, ranks, namer, real):
-            helpers[helper] = getattr(runtime, helper)
-        keep_elements_in_variables(body, ranks, namer)
-        one_update_per_element(body, ranks, namer)
-        hoist_loop_guards(body, namer)
-        if "reserve" not in helpers:
-            listed = []
-    params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
     # the function must not shadow a name its module reads: the gradient of a
     # user's `sum` or `cast` is `sum_grad_2`, `sum_grad` being a helper
     namer.reserve(*helpers, *irf.globals)
+    listed = []  # the body with its stacks as lists, where array_stacks changes them
+    if options.typed and options.device is None:
+        for helper in route_block_updates(body, ranks):
+            helpers[helper] = getattr(runtime, helper)
+        kinds = number_stacks(body, adjoint.stacks, ranks, _real(irf, options))
+        if kinds:
+            listed = copy.deepcopy(body)
+            array_stacks(body, kinds, namer)
+            helpers["reserve"] = runtime.reserve
+        keep_elements_in_variables(body, ranks, namer)
+        one_update_per_element(body, ranks, namer)
+        hoist_loop_guards(body, namer)
+    params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
     returns = rename_temporaries(body, adjoint.returns, bases, adjoint.temp_adjoints, namer,
                                  also=listed)
     name = namer.fresh(f"{src.name}_grad")

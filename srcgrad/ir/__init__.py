@@ -20,6 +20,7 @@ from .nodes import (  # noqa: F401
     Stmt,
     Store,
     While,
+    all_blocks,
     blocks,
     defined_names,
     names_in,

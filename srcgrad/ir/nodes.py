@@ -167,6 +167,14 @@ def blocks(stmt: Stmt) -> list[list[Stmt]]:
     return []
 
 
+def all_blocks(body: list[Stmt]) -> Iterator[list[Stmt]]:
+    """`body` and every statement list nested in it, outer ones first (the
+    nested ones listed before the caller changes any)."""
+    yield body
+    for stmt in list(walk(body)):
+        yield from blocks(stmt)
+
+
 def walk(body: list[Stmt]) -> Iterator[Stmt]:
     """Every statement of `body`, nested ones included, in source order."""
     for stmt in body:

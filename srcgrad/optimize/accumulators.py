@@ -58,7 +58,7 @@ def one_update_per_element(body: list[ir.Stmt], ranks: Ranks, namer) -> None:
     own = _own_arrays(body)
     if not own:
         return
-    for block in list(_blocks(body)):
+    for block in list(ir.all_blocks(body)):
         k = 0
         while k < len(block):
             group = _same_element_updates(block, k, own, ranks)
@@ -194,7 +194,7 @@ def _replace(body: list[ir.Stmt], array: str, index: ast.expr, name: str) -> Non
                 return ast.Name(name, ast.Load())
             return self.generic_visit(node)
 
-    for block in _blocks(body):
+    for block in ir.all_blocks(body):
         for k, stmt in enumerate(block):
             if isinstance(stmt, ir.Store) and stmt.array == array and \
                     ast.dump(stmt.index) == text:
@@ -205,12 +205,6 @@ def _replace(body: list[ir.Stmt], array: str, index: ast.expr, name: str) -> Non
             for owner, field in expression_slots(stmt):
                 if not (isinstance(owner, ir.Accumulate) and field == "target"):
                     setattr(owner, field, Swap().visit(getattr(owner, field)))
-
-
-def _blocks(body: list[ir.Stmt]):
-    yield body
-    for stmt in list(ir.walk(body)):
-        yield from ir.blocks(stmt)
 
 
 def _own_arrays(body: list[ir.Stmt]) -> set[str]:

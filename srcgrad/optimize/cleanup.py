@@ -75,7 +75,7 @@ def _is_push(stmt: ir.Stmt, stacks: set[str]) -> str | None:
 
 def _drop_dead(body: list[ir.Stmt], live: dict[ir.Stmt, set[str]]) -> bool:
     changed = False
-    for block in _all_blocks(body):
+    for block in ir.all_blocks(body):
         kept = []
         for stmt in block:
             out = live.get(stmt, set())
@@ -128,7 +128,7 @@ def _drop_unread_scalars(body: list[ir.Stmt], keep: set[str]) -> bool:
     if not dropped:
         return False
     changed = False
-    for block in _all_blocks(body):
+    for block in ir.all_blocks(body):
         kept = [s for s in block if not _drops_with(s, dropped, literals)]
         changed |= len(kept) < len(block)
         block[:] = kept
@@ -241,7 +241,7 @@ def _drop_unused_stacks(body: list[ir.Stmt], live: dict[ir.Stmt, set[str]], stac
             unused.add(stack)
     if not unused:
         return False
-    for block in _all_blocks(body):
+    for block in ir.all_blocks(body):
         block[:] = [s for s in block if not (
             _is_pop(s, stacks) in unused or _is_push(s, stacks) in unused
             or (isinstance(s, ir.Assign) and s.target in unused))]
@@ -255,7 +255,7 @@ def _certain_exits(body: list[ir.Stmt]) -> None:
     stand there), always breaks: write the `break` alone.  (Numba folds the
     constant test and then fails to type a variable assigned in a `for` loop
     that ends that way.)"""
-    for block in _all_blocks(body):
+    for block in ir.all_blocks(body):
         for k, stmt in enumerate(block):
             if isinstance(stmt, ir.ExitLoop) and stmt.flags and _set_before(block[:k], stmt.flags):
                 block[k] = ir.ExitLoop(stmt.origin, [])
@@ -274,7 +274,7 @@ def _set_before(stmts: list[ir.Stmt], flags: list[str]) -> bool:
 
 def _drop_empty(body: list[ir.Stmt]) -> bool:
     changed = False
-    for block in _all_blocks(body):
+    for block in ir.all_blocks(body):
         kept = []
         for stmt in block:
             if isinstance(stmt, ir.If) and not stmt.body and not stmt.orelse:
@@ -294,7 +294,7 @@ def _drop_empty(body: list[ir.Stmt]) -> bool:
 
 def _inline_temporaries(body: list[ir.Stmt], live: dict[ir.Stmt, set[str]], inlinable: set[str]) -> bool:
     changed = False
-    for block in _all_blocks(body):
+    for block in ir.all_blocks(body):
         k = 0
         while k < len(block):
             stmt = block[k]
@@ -376,12 +376,6 @@ def _substitute(stmt: ir.Stmt, name: str, value: ast.expr) -> None:
 
 
 # --- walking --------------------------------------------------------------------------------
-
-
-def _all_blocks(body: list[ir.Stmt]):
-    yield body
-    for stmt in list(ir.walk(body)):
-        yield from ir.blocks(stmt)
 
 
 def _root(node: ast.expr) -> str:

@@ -264,7 +264,7 @@ def _propagate_copies(body: list[ir.Stmt], inlinable: set[str]) -> bool:
         for name in ir.defined_names(stmt) if not ir.blocks(stmt) else _header_defs(stmt):
             definitions[name] = definitions.get(name, 0) + 1
     changed = False
-    for block in _blocks(body):
+    for block in ir.all_blocks(body):
         k = 0
         while k < len(block):
             stmt = block[k]
@@ -349,7 +349,7 @@ def _rename_reads(stmt: ir.Stmt, old: str, new: str) -> None:
 
 def _keep_passed_through(body: list[ir.Stmt]) -> bool:
     changed = False
-    for block in _blocks(body):
+    for block in ir.all_blocks(body):
         k = 0
         while k + 2 < len(block):
             end = _given_back(block, k)
@@ -431,7 +431,7 @@ def _reads_values_of(expr: ast.expr, array: str, accumulated: bool) -> bool:
 
 def _merge_updates(body: list[ir.Stmt], ranks: Ranks) -> bool:
     changed = False
-    for block in _blocks(body):
+    for block in ir.all_blocks(body):
         k = 0
         while k < len(block):
             if _merge_next(block, k, ranks):
@@ -514,12 +514,6 @@ def _root(node: ast.expr) -> str:
     return node.id if isinstance(node, ast.Name) else ""
 
 
-def _blocks(body: list[ir.Stmt]):
-    yield body
-    for stmt in list(ir.walk(body)):
-        yield from ir.blocks(stmt)
-
-
 
 # --- updates of blocks, for Numba ----------------------------------------------------------
 
@@ -533,7 +527,7 @@ def route_block_updates(body: list[ir.Stmt], ranks: Ranks) -> set[str]:
     `add_into` back as `+=` (a gradient differentiated again).  Returns the
     helpers now called."""
     used = set()
-    for block in _blocks(body):
+    for block in ir.all_blocks(body):
         for k, stmt in enumerate(block):
             if not (type(stmt) is ir.Accumulate and isinstance(stmt.target, ast.Subscript)
                     and isinstance(stmt.target.value, ast.Name) and not ranks.scalar(stmt.value)):

@@ -49,7 +49,7 @@ from .. import ir
 from ..ir.parts import clone
 from .ranks import Ranks
 
-__all__ = ["array_stacks", "complex_free"]
+__all__ = ["array_stacks", "complex_free", "number_stacks"]
 
 _DTYPES = {"i": "int64", "b": "bool_", "f": "float64"}
 
@@ -61,19 +61,21 @@ class _Stack:
     ok: bool = True
 
 
-def array_stacks(body: list[ir.Stmt], stacks: set[str], ranks: Ranks, namer,
-                 real: bool) -> set[str]:
-    """Rewrite each eligible stack of `body` (see the module's docstring) in
-    place; `real`: every value of the function is real (floats may be saved).
-    Returns the helpers now called."""
-    inits = {s.target: k for k, s in enumerate(body) if isinstance(s, ir.Assign)
-             and s.target in stacks and isinstance(s.value, ast.List) and not s.value.elts}
-    found = {name: _Stack() for name in inits}
-    bools = _bool_names(body)
-    _survey(body, found, ranks, bools, real, inside_while=False)
-    chosen = {name for name, st in found.items() if st.ok and st.kind and st.pushes}
-    if not chosen:
-        return set()
+def number_stacks(body: list[ir.Stmt], stacks: set[str], ranks: Ranks,
+                  real: bool) -> dict[str, str]:
+    """The stacks of `body` to keep in arrays (see the module's docstring),
+    each with the kind of number it holds; `real`: every value of the
+    function is real (floats may be saved)."""
+    found = {name: _Stack() for name in _inits(body, stacks)}
+    _survey(body, found, ranks, _bool_names(body), real, inside_while=False)
+    return {name: st.kind for name, st in found.items() if st.ok and st.kind and st.pushes}
+
+
+def array_stacks(body: list[ir.Stmt], kinds: dict[str, str], namer) -> None:
+    """Rewrite the stacks `kinds` names (`number_stacks`) in place: arrays,
+    the index of their top, and room made before loops."""
+    inits = _inits(body, kinds)
+    chosen = set(kinds)
     tops = {name: namer.fresh(name[:-len("_stack")] + "_top" if name.endswith("_stack")
                               else name + "_top") for name in chosen}
     _rewrite_block(body, chosen, tops, set(chosen))
@@ -81,13 +83,18 @@ def array_stacks(body: list[ir.Stmt], stacks: set[str], ranks: Ranks, namer,
         k = inits[name]
         origin = body[k].origin
         args = [ast.Constant(0)]
-        if found[name].kind != "f":
-            args.append(ast.Attribute(ast.Name("np", ast.Load()), _DTYPES[found[name].kind],
+        if kinds[name] != "f":
+            args.append(ast.Attribute(ast.Name("np", ast.Load()), _DTYPES[kinds[name]],
                                       ast.Load()))
         empty = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "empty", ast.Load()), args, [])
         body[k:k + 1] = [ir.Assign(origin, name, empty),
                          ir.Assign(origin, tops[name], ast.Constant(0))]
-    return {"reserve"}
+
+
+def _inits(body: list[ir.Stmt], stacks) -> dict[str, int]:
+    """Where in `body` each of `stacks` is made empty (`s = []`)."""
+    return {s.target: k for k, s in enumerate(body) if isinstance(s, ir.Assign)
+            and s.target in stacks and isinstance(s.value, ast.List) and not s.value.elts}
 
 
 # --- which stacks ---------------------------------------------------------------------------
