@@ -418,7 +418,6 @@ def dotted(spelled: str) -> ast.expr:
 
 
 def _shallow_copy(node: ast.AST) -> ast.AST:
-    new = type(node)()
-    for name, value in ast.iter_fields(node):
-        setattr(new, name, list(value) if isinstance(value, list) else value)
-    return new
+    fields = {name: list(value) if isinstance(value, list) else value
+              for name, value in ast.iter_fields(node)}
+    return type(node)(**fields)

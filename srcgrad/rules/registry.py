@@ -82,6 +82,11 @@ class Rule:
     def params(self) -> list[str]:
         return list(self.signature.parameters)
 
+    @property
+    def shipped(self) -> bool:
+        """Whether srcgrad itself defines this rule (not a user's `sg.adjoint`)."""
+        return getattr(self.function, "__module__", "").startswith("srcgrad.")
+
 
 RuleFunction = TypeVar("RuleFunction", bound=Callable[..., Any])
 

@@ -91,7 +91,7 @@ def _user_facing(fn) -> bool:
 def registered() -> tuple[dict[str, object], dict[str, object]]:
     """(differentiable, non-differentiable) user-facing functions by name."""
     diff = {qualified_name(p): p for key, p in registry._PRIMALS.items()
-            if key in registry.RULES and _user_facing(p)}
+            if key in registry.RULES and registry.RULES[key].shipped and _user_facing(p)}
     # SciPy's functions that srcgrad writes as other operations (`expand`), with no rule
     diff.update({qualified_name(p): p for key, p in registry._PRIMALS.items()
                  if key in registry._EXPANSIONS and key not in registry.RULES

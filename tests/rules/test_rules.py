@@ -712,8 +712,9 @@ def test_every_row_primal_and_every_rule_is_covered():
     # rules whose argument is a list grown in a loop, a list of the generated code that the
     # table cannot draw: checked end to end by tests/frontend/test_growing_lists.py
     lists = {"list_append_adjoint", "stack_list_adjoint"}
+    # (a rule that a test registers for a user's function is that test's business)
     untested = {rule.name for rule in registry.RULES.values()
-                if id(rule) not in tested and rule.name not in lists}
+                if rule.shipped and id(rule) not in tested and rule.name not in lists}
     assert not untested, f"rules without a row: {sorted(untested)}"
 
 
