@@ -29,7 +29,11 @@ an implementation closes over a dispatcher.
 Numba checks a cached function against its own source file only, while its
 machine code includes the code of the functions it calls, which may live in
 another of srcgrad's files.  So the whole cache goes when any of srcgrad's
-sources changes (`_drop_stale`, run on import, before anything compiles).
+sources changes (`_drop_stale`, run on import, before anything compiles),
+and when Numba's optimisation level (`NUMBA_OPT`) is not the one the cache
+was compiled at: Numba's index does not record it, and code compiled at
+`NUMBA_OPT=0` (srcgrad's test suite compiles so) must not be loaded by a
+process that asked for optimised code.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ import warnings
 from pathlib import Path
 
 import numba
+from numba.core import config
 from numba.core.dispatcher import Dispatcher
 from numba.extending import overload, register_jitable
 
@@ -91,7 +96,13 @@ def _cache_options() -> dict:
     return {"cache": True}
 
 
-SOURCES_DIGEST = _sources_digest(_PACKAGE)  # also in the generated modules' cache key
+def _optimisation() -> str:
+    """Numba's optimisation level, as the caches are keyed by it."""
+    return f"NUMBA_OPT={int(config.OPT)}{' max' if config.OPT.is_opt_max else ''}"
+
+
+# the sources and the optimisation level: also in the generated modules' cache key
+SOURCES_DIGEST = _sources_digest(_PACKAGE) + " " + _optimisation()
 _drop_stale(SOURCES_DIGEST)
 CACHE = _cache_options()
 

@@ -16,6 +16,8 @@ import subprocess
 import sys
 import textwrap
 
+from numba.core import config
+
 import srcgrad
 from srcgrad.runtime import machinecode
 
@@ -97,4 +99,14 @@ def test_the_package_records_the_sources_of_its_cache():
     assert str(machinecode._PACKAGE) == os.path.dirname(srcgrad.__file__)
     stamp = machinecode._STAMP
     assert stamp.read_text() == machinecode.SOURCES_DIGEST == \
-        machinecode._sources_digest(machinecode._PACKAGE)
+        machinecode._sources_digest(machinecode._PACKAGE) + " " + machinecode._optimisation()
+
+
+def test_the_cache_is_keyed_by_the_optimisation_level(monkeypatch):
+    """Numba's index does not record NUMBA_OPT: code compiled unoptimised (as
+    the test suite compiles) is dropped, not loaded, by an optimised process."""
+    levels = set()
+    for level in (0, 1, 3, "max"):
+        monkeypatch.setattr(config, "OPT", config._OptLevel(level))
+        levels.add(machinecode._optimisation())
+    assert len(levels) == 4
