@@ -43,6 +43,7 @@ from ..optimize.ordering import run_independent_loops_forward
 from ..optimize.peephole import peephole, route_block_updates
 from ..optimize.ranks import Ranks
 from ..optimize.stacks import array_stacks, complex_free, number_stacks
+from ..optimize.views import view_cotangents
 from ..rules import registry
 from .device import DeviceAdjoint, DeviceOptions, check_scalar_function, device_adjoint
 from .emit import emit_function
@@ -173,6 +174,9 @@ def transform(fn, options: Options) -> Generated:
             listed = copy.deepcopy(body)
             array_stacks(body, kinds, namer)
             helpers["reserve"] = runtime.reserve
+        if view_cotangents(body, adjoint.returns, ranks, apply=False):
+            listed = listed or copy.deepcopy(body)  # no writes into views there
+            view_cotangents(body, adjoint.returns, ranks)
         keep_elements_in_variables(body, ranks, namer)
         one_update_per_element(body, ranks, namer)
         hoist_loop_guards(body, namer)

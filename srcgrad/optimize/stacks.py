@@ -302,6 +302,8 @@ def _per_pass(block: list[ir.Stmt], name: str, loop: ir.For, frames, position) -
                     return None
                 count = _plus(count, inner)
         elif isinstance(stmt, ir.For):
+            if not any(isinstance(s, ir.Push) and s.stack == name for s in ir.walk(stmt.body)):
+                continue  # pushes nothing: its trips do not matter
             inner = _total(stmt, name, [*frames, (loop, at)])
             if inner is None:
                 return None
