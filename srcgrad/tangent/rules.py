@@ -14,12 +14,13 @@ tangent raises `NoTangentError` at the user's line.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import ir
 from ..adjoint.syntax import is_unbroadcast, substitute
-from ..analysis.operations import Operation
+from ..analysis.operations import Operation, operation
 from ..errors import NoAdjointError
 from ..ir import effects
 from ..ir.parts import clone
@@ -131,6 +132,11 @@ def _elementwise_in_g(template: ast.expr, rule_globals: dict) -> bool:
 def _linear(stmt, op: Operation, declared: tangents.Linear, dot) -> Tangent | None:
     """The primitive applied to the tangents (jointly linear), or the sum of
     it applied with one operand at a time replaced by its tangent."""
+    # operands are replaced by identity: a node that stands in two places of the call
+    # (the lowering squares `b` as `matmul(b, b)`, one node twice) is copied first, so
+    # that `matmul(db, b) + matmul(b, db)` replaces one place at a time
+    stmt = dataclasses.replace(stmt, value=clone_keeping_ids(stmt.value, {}))
+    op = operation(stmt)
     undeclared = [p for p in op.diff_params() if p not in declared.params]
     if any(_varied_atoms(op.bound.get(p), dot) for p in undeclared):
         raise no_tangent(stmt)  # (differentiable in a parameter it is not linear in)

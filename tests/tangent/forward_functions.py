@@ -33,6 +33,10 @@ def triangle(a):
     return r * 2.0
 
 
+def squared(a):
+    return np.linalg.matrix_power(a, 2)
+
+
 def eigenvalues(a):
     w = np.linalg.eigvalsh(a + a.T)
     return w * 2.0

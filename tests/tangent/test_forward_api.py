@@ -104,6 +104,17 @@ def test_fallback_where_a_primitive_has_no_tangent_rule(target):
     np.testing.assert_allclose(tangent, want, rtol=1e-6, atol=1e-8)
 
 
+def test_a_product_of_one_operand_twice():
+    """The lowering writes `np.linalg.matrix_power(a, 2)` as `matmul(a, a)`
+    with one node in both places: the tangent replaces one place at a time,
+    `da @ a + a @ da` (not `2 da @ da`)."""
+    rng = np.random.default_rng(8)
+    a, v = rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
+    value, tangent = sg.jvp(F.squared, target="python")((a,), (v,))
+    np.testing.assert_allclose(value, a @ a, rtol=1e-12)
+    np.testing.assert_allclose(tangent, v @ a + a @ v, rtol=1e-12)
+
+
 @pytest.mark.parametrize("target", TARGETS)
 def test_eigenvalues_in_forward_mode(target):
     jvp = sg.jvp(F.eigenvalues, target=target)
