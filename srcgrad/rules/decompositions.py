@@ -32,6 +32,15 @@ nothing.  The rules are written with products, solves and the maps of
   and `z = (A.T A)^-1 gx`, has `gA = r z.T - (A z) x.T`, `gb = A z`.  The
   residuals have no rule (refused where differentiated); the rank is a
   constant; the singular values are `svd_s(a)`, differentiated.
+
+Tangents (forward mode), each beside its adjoint: eigh's, `v_k' dS v_k` and
+`V (F * (V' dS V))` (`dS = mirror_lower(dA)`); svd's, with `P = U' dA V`:
+`ds = diag(P)`, `dU = U (F * (P S + S P')) + (I - U U') dA V S^-1` and
+`dVt` its mirror (`a.T = V S U'`), `F` as above (ties and zero singular
+values raise as in reverse); qr's, with `C = Q' dA R^-1` (the sum of the
+antisymmetric `Q' dQ` and the upper triangular `dR R^-1`) and `K = triu(C)
++ tril(C, -1).T` (which is `dR R^-1`): `dR = K R`, `dQ = dA R^-1 - Q K`;
+pinv's and lstsq's.
 """
 
 from __future__ import annotations
@@ -48,6 +57,7 @@ from ..runtime import (
     eigh_vectors,
     fold_lower,
     gap_product,
+    keep_triangle,
     lstsq_rank,
     lstsq_residuals,
     lstsq_solution,
@@ -169,6 +179,20 @@ def svd_u_adjoint(g, ans, a, full_matrices=False):
                 svd_vt(a)), None)
 
 
+@tangent(svd_u, np.linalg.svd)
+def svd_u_tangent(ans, a, full_matrices, da):
+    # with P = U' dA V, U' dU is F * (P S + S P') and (I - U U') dU is (I - U U') dA V S^-1
+    return (dot(ans, gap_product(svd_s(a) * svd_s(a),
+                                 dot(np.transpose(ans), dot(da, np.transpose(svd_vt(a))))
+                                 * svd_s(a)
+                                 + np.transpose(dot(np.transpose(ans),
+                                                    dot(da, np.transpose(svd_vt(a))))
+                                                * svd_s(a))))
+            + (dot(da, np.transpose(svd_vt(a)))
+               - dot(ans, dot(np.transpose(ans), dot(da, np.transpose(svd_vt(a))))))
+            * singular_reciprocal(svd_s(a)))
+
+
 @adjoint(svd_vt)
 def svd_vt_adjoint(g, ans, a, full_matrices=False):
     return (dot(svd_u(a) * svd_s(a),
@@ -177,6 +201,20 @@ def svd_vt_adjoint(g, ans, a, full_matrices=False):
                                 - dot(sum_to(g, np.shape(ans)), np.transpose(ans))), ans))
             + dot(svd_u(a) * singular_reciprocal(svd_s(a)), sum_to(g, np.shape(ans))
                   - dot(dot(sum_to(g, np.shape(ans)), np.transpose(ans)), ans)), None)
+
+
+@tangent(svd_vt)
+def svd_vt_tangent(ans, a, full_matrices, da):
+    # svd_u's of a' = V S U': with Z = dA' U, dV = V (F * (V'Z S + S Z'V)) + (Z - V V'Z) S^-1
+    return np.transpose(
+        dot(np.transpose(ans), gap_product(svd_s(a) * svd_s(a),
+                                           dot(ans, dot(np.transpose(da), svd_u(a))) * svd_s(a)
+                                           + np.transpose(dot(ans, dot(np.transpose(da),
+                                                                       svd_u(a)))
+                                                          * svd_s(a))))
+        + (dot(np.transpose(da), svd_u(a))
+           - dot(np.transpose(ans), dot(ans, dot(np.transpose(da), svd_u(a)))))
+        * singular_reciprocal(svd_s(a)))
 
 
 def _constant_flag(arguments: dict, name: str) -> bool:
@@ -212,10 +250,30 @@ def qr_q_adjoint(g, ans, a, mode="reduced"):
         ans, mirror_lower(dot(np.transpose(sum_to(g, np.shape(ans))), ans)))))), None)
 
 
+@tangent(qr_q, np.linalg.qr)
+def qr_q_tangent(ans, a, mode, da):
+    # C = Q' dA R^-1 = Q' dQ + dR R^-1, antisymmetric plus upper triangular: with
+    # K = triu(C) + tril(C, -1)' = dR R^-1, dQ = dA R^-1 - Q K (and dR = K R)
+    return (np.transpose(solve(np.transpose(qr_r(a)), np.transpose(da)))
+            - dot(ans, keep_triangle(dot(np.transpose(ans), np.transpose(solve(
+                np.transpose(qr_r(a)), np.transpose(da)))), False, False)
+                + np.transpose(keep_triangle(dot(np.transpose(ans), np.transpose(solve(
+                    np.transpose(qr_r(a)), np.transpose(da)))), True, True))))
+
+
 @adjoint(qr_r)
 def qr_r_adjoint(g, ans, a):
     return np.transpose(solve(ans, np.transpose(dot(qr_q(a), mirror_lower(
         dot(ans, np.transpose(sum_to(g, np.shape(ans)))))))))
+
+
+@tangent(qr_r)
+def qr_r_tangent(ans, a, da):
+    # dR = K R, K = triu(C) + tril(C, -1)' for C = Q' dA R^-1 (qr_q's)
+    return dot(keep_triangle(dot(np.transpose(qr_q(a)), np.transpose(solve(
+        np.transpose(ans), np.transpose(da)))), False, False)
+        + np.transpose(keep_triangle(dot(np.transpose(qr_q(a)), np.transpose(solve(
+            np.transpose(ans), np.transpose(da)))), True, True)), ans)
 
 
 def _expand_qr(arguments: dict, lowering):

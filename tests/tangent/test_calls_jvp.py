@@ -28,8 +28,6 @@ EPS = 1e-6
 
 # functions whose jvp falls back to the transpose of the adjoint: what has no tangent rule
 FALLBACK = {
-    "low_rank_error": "np.linalg.svd's singular vectors (svd_u, svd_vt)",
-    "projection": "np.linalg.qr's factors (qr_q, qr_r)",
     "lu_solves": "scipy.linalg.lu_factor's factors (lu_matrix)",
 }
 

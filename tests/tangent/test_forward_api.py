@@ -88,19 +88,19 @@ def test_float32_stays_float32():
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_fallback_where_a_primitive_has_no_tangent_rule(target):
-    """The R factor of np.linalg.qr has an adjoint rule and no tangent rule:
-    forward mode refuses it at the user's line, and sg.jvp answers by the
-    transpose of the adjoint."""
+    """The user's `softclip` has an adjoint rule (`sg.adjoint`) and no tangent
+    rule (every rule srcgrad ships has one): forward mode refuses it at the
+    user's line, and sg.jvp answers by the transpose of the adjoint."""
     with pytest.raises(NoTangentError, match=r"forward_functions\.py:\d+: .*no tangent rule"):
-        transform_tangent(F.triangle, (0,))
+        transform_tangent(F.softclipped, (0,))
     assert issubclass(NoTangentError, sg.NoAdjointError)
-    jvp = sg.jvp(F.triangle, target=target)
+    jvp = sg.jvp(F.softclipped, target=target)
     a = np.array([[2.0, 0.3, 0.1], [0.0, 1.0, -0.2], [0.4, 0.0, -1.5]])
     v = np.random.default_rng(3).standard_normal((3, 3))
     value, tangent = jvp((a,), (v,))
     assert isinstance(jvp.generated, GradFunction)
     h = 1e-6
-    want = (F.triangle(a + h * v) - F.triangle(a - h * v)) / (2 * h)
+    want = (F.softclipped(a + h * v) - F.softclipped(a - h * v)) / (2 * h)
     np.testing.assert_allclose(tangent, want, rtol=1e-6, atol=1e-8)
 
 
