@@ -23,7 +23,8 @@ differentiable to any order on every target:
 - `lu_factor(a)`: the pair `(lu_matrix(a), lu_pivots(a))`, pivots constant;
   `lu_solve((lu, piv), b, trans)`: the row swaps (`pivot_rows`) and two
   triangular solves.  With `P a = L U`, the factors' cotangent is
-  `P.T L^-T (tril(L.T gL, -1) + triu(gU U.T)) U^-T`.
+  `P.T L^-T (tril(L.T gL, -1) + triu(gU U.T)) U^-T`; their tangent, with `X =
+  L^-1 P da U^-1`, is `dL = L tril(X, -1)`, `dU = triu(X) U`.
 
 `lower`, `trans`, `assume_a` and the like must be constants; `overwrite_a`
 and `overwrite_b` must be False (SciPy may write into the argument).  Other
@@ -33,8 +34,9 @@ and `overwrite_b` must be False (SciPy may write into the argument).  Other
 the triangle of `a`: `gb = solve with T.T` (the other triangle of
 `a.T`), `ga = -(gb x.T)` kept to the triangle read (`keep_triangle`).
 The registered rules of the SciPy functions themselves give their
-signatures (what a call binds to) and the cotangents of their default
-forms (`eigh`: with `eigvals_only=True`); every call is expanded.  The
+signatures (what a call binds to) and the cotangents and tangents of their
+default forms (`eigh`: with `eigvals_only=True`); every call is expanded,
+so forward mode meets the functions written above, not these.  The
 functions of pairs (`cho_factor`, `cho_solve`, `lu_factor`, `lu_solve`)
 have no rule: their calls bind to their own signatures.
 """
@@ -128,6 +130,21 @@ def lu_matrix_adjoint(g, ans, a):
         False, False)), False, True), lu_pivots(a))
 
 
+@tangent(lu_matrix)
+def lu_matrix_tangent(ans, a, da):
+    # P a = L U: with X = L^-1 P dA U^-1, dL = L tril(X, -1) and dU = triu(X) U, packed
+    # as lu_factor packs L and U: tril(X, -1) + tril(L, -1) tril(X, -1) + triu(X) U
+    return (keep_triangle(np.transpose(triangular_solve(np.transpose(ans), np.transpose(
+        triangular_solve(ans, pivot_rows(da, lu_pivots(a)), True, True)), True, False)),
+        True, True)
+        + dot(keep_triangle(ans, True, True), keep_triangle(np.transpose(triangular_solve(
+            np.transpose(ans), np.transpose(triangular_solve(
+                ans, pivot_rows(da, lu_pivots(a)), True, True)), True, False)), True, True))
+        + dot(keep_triangle(np.transpose(triangular_solve(np.transpose(ans), np.transpose(
+            triangular_solve(ans, pivot_rows(da, lu_pivots(a)), True, True)), True, False)),
+            False, False), keep_triangle(ans, False, False)))
+
+
 @adjoint(pivot_rows)
 def pivot_rows_adjoint(g, ans, x, piv):
     return unpivot_rows(sum_to(g, np.shape(ans)), piv), None
@@ -189,6 +206,15 @@ def scipy_cholesky_adjoint(g, ans, a, lower=False, overwrite_a=False, check_fini
         None, None, None)
 
 
+@tangent(scipy.linalg.cholesky)
+def scipy_cholesky_tangent(ans, a, lower, overwrite_a, check_finite, da):
+    # U = L.T, L NumPy's lower factor of a.T (numpy's cholesky_tangent, transposed):
+    # dU = Φ(U^-T dS U^-1).T U, dS the symmetric matrix of dA's upper triangle
+    return np.transpose(dot(np.transpose(ans), half_lower(np.transpose(solve(
+        np.transpose(ans), np.transpose(solve(np.transpose(ans),
+                                              mirror_lower(np.transpose(da)))))))))
+
+
 @adjoint(scipy.linalg.eigh)
 def scipy_eigh_adjoint(g, ans, a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False,
                        overwrite_b=False, type=1, check_finite=True, subset_by_index=None,
@@ -197,6 +223,13 @@ def scipy_eigh_adjoint(g, ans, a, b=None, *, lower=True, eigvals_only=False, ove
     return (fold_lower(dot(eigh_vectors(a) * sum_to(g, np.shape(ans)),
                            np.transpose(eigh_vectors(a)))),
             None, None, None, None, None, None, None, None, None, None)
+
+
+@tangent(scipy.linalg.eigh)
+def scipy_eigh_tangent(ans, a, b, lower, eigvals_only, overwrite_a, overwrite_b, type,
+                       check_finite, subset_by_index, subset_by_value, driver, da):
+    # the eigenvalues' (as np.linalg.eigh's, `eigh_values_tangent`): w_k moves by v_k' dS v_k
+    return np.sum(eigh_vectors(a) * dot(mirror_lower(da), eigh_vectors(a)), axis=0)
 
 
 @adjoint(scipy.linalg.solve_triangular)
@@ -208,6 +241,15 @@ def scipy_solve_triangular_adjoint(g, ans, a, b, trans=0, lower=False, unit_diag
         lower, unit_diagonal),
         triangular_solve(np.transpose(a), sum_to(g, np.shape(ans)), not lower, unit_diagonal),
         None, None, None, None, None)
+
+
+@tangent(scipy.linalg.solve_triangular)
+def scipy_solve_triangular_tangent(ans, a, b, trans, lower, unit_diagonal, overwrite_b,
+                                   check_finite, da, db):
+    # of trans=0, as `triangular_solve_tangent`: dx = T^-1 (db - dT x)
+    return (-triangular_solve(a, dot(keep_triangle(da, lower, unit_diagonal), ans), lower,
+                              unit_diagonal),
+            triangular_solve(a, db, lower, unit_diagonal))
 
 
 # --- the expansions ------------------------------------------------------------------------------
