@@ -16,7 +16,10 @@ as registered operations), `np.kron` and `np.cross` (rules of their own).
   An `n` known at run time (`n >= 0`, one square matrix) goes to the rule
   of `matrix_power`: `sum_k (A^T)^k g (A^T)^(n-1-k)` (`matrix_power_grad`,
   whose rule is itself and `matrix_power_grad2`: second order; the third
-  is refused);
+  is refused).  Its tangent is `sum_k A^k dA A^(n-1-k)`, `matrix_power_grad`
+  of `A.T`; that of `matrix_power_grad` is itself in `dy` and
+  `matrix_power_grad2` in `a` (both sum over the words of `n` letters with
+  two of them replaced);
 - `kron(a, b)` of vectors and matrices: `kron_grad_left` and
   `kron_grad_right` (bilinear, so their rules are `kron` and each other);
 - `cross(a, b)` of 3-vectors (stacks broadcast): since `g . (a x b) =
@@ -54,7 +57,7 @@ from ..runtime import (
     unbroadcast,
 )
 from .registry import Refused, adjoint, expand, nondifferentiable, replace
-from .tangents import multilinear
+from .tangents import multilinear, tangent
 
 
 @adjoint(np.kron, kron)
@@ -90,10 +93,23 @@ def matrix_power_adjoint(g, ans, a, n):
     return matrix_power_grad(sum_to(g, np.shape(ans)), a, n), None
 
 
+@tangent(np.linalg.matrix_power, matrix_power)
+def matrix_power_tangent(ans, a, n, da):
+    # sum_k A^k dA A^(n-1-k): matrix_power_grad's sum with A.T in place of A
+    return matrix_power_grad(da, np.transpose(a), n)
+
+
 @adjoint(matrix_power_grad)
 def matrix_power_grad_adjoint(g, ans, dy, a, n):
     return (sum_to(matrix_power_grad(unbroadcast(g, a), np.transpose(a), n), shape_of(dy)),
             matrix_power_grad2(dy, unbroadcast(g, a), a, n), None)
+
+
+@tangent(matrix_power_grad)
+def matrix_power_grad_tangent(ans, dy, a, n, ddy, da):
+    # linear in dy; in a, with B = A.T, the sum over the words of n letters holding dy and
+    # dA.T once each and B elsewhere, which is matrix_power_grad2 with h = dA
+    return matrix_power_grad(ddy, a, n), matrix_power_grad2(dy, da, a, n)
 
 
 replace(np.linalg.matrix_power, matrix_power)
