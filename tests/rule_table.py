@@ -552,6 +552,7 @@ add(
     row(np.arange, Real(S, 0.0, 1.0), Const(4.0), Real(S, 0.2, 0.6)),
     row(np.arange, Real(S, 0.0, 1.0), Const(5.5)),
     row(np.arange, Const(3.5)),
+    row(np.arange, Real(S, 2.6, 3.4)),  # np.arange(stop): a length, no derivative
 )
 
 # --- the helpers rules use (their rules make gradients differentiable again) -------------------------

@@ -57,9 +57,10 @@ from ..runtime import (
     sum_to,
     transpose_grad,
     unbroadcast,
+    unless_given,
 )
 from .registry import adjoint, nondifferentiable, replace
-from .tangents import linear
+from .tangents import linear, tangent
 
 
 @adjoint(reshape_grad)
@@ -202,12 +203,14 @@ linear(np.linspace, linspace, params=("start", "stop"))
 def linspace_grad_adjoint(g, ans, h, start, stop, num, endpoint, axis, at_stop):
     return (sum_to(linspace_spread(g, start, stop, num, endpoint, axis, at_stop), shape_of(h)),
             None, None, None, None, None, None)
+linear(linspace_grad, params=("h",))
 
 
 @adjoint(linspace_spread)
 def linspace_spread_adjoint(g, ans, h, start, stop, num, endpoint, axis, at_stop):
     return (unbroadcast(linspace_grad(g, start, stop, num, endpoint, axis, at_stop), h),
             None, None, None, None, None, None)
+linear(linspace_spread, params=("h",))
 
 
 replace(np.linspace, linspace)
@@ -219,14 +222,24 @@ def arange_adjoint(g, ans, start, stop=None, step=None, dtype=None):
             arange_step_grad(sum_to(g, np.shape(ans)), step), None)
 
 
+@tangent(np.arange)
+def arange_tangent(ans, start, stop, step, dtype, dstart, dstep):
+    # element k is start + k * step; the one argument of np.arange(stop) binds to start,
+    # a length there (no derivative): unless_given(stop) is 1.0 then
+    return (cast_like(np.ones_like(ans) * (dstart * (1.0 - unless_given(stop))), ans),
+            cast_like(np.arange(np.size(ans)) * dstep, ans))
+
+
 @adjoint(arange_start_grad)
 def arange_start_grad_adjoint(g, ans, h, start, stop):
     return sum_to(arange_start_grad(g, g, stop), shape_of(h)), None, None
+linear(arange_start_grad, params=("h",))
 
 
 @adjoint(arange_step_grad)
 def arange_step_grad_adjoint(g, ans, row, step):
     return cast_like(sum_to(g, ()) * np.arange(np.size(row)), row), None
+linear(arange_step_grad, params=("row",))
 
 
 nondifferentiable(
