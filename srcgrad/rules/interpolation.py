@@ -22,9 +22,11 @@ The cotangents are written with `knot` (the value of a vector at each
 point's left or right knot) and its transpose `knot_grad`, which have
 rules of their own, and the constant masks `interp_mask` and
 `unless_given` (`srcgrad.runtime.interpolation`): differentiable to any
-order, in every argument.  Where the interval's line does not give the
-value its width counts as 1 (`w = xp[j+1] - xp[j] + 1 - inside`), so that
-nothing divides by the zero width of repeated knots there.  Generated code
+order, in every argument.  The tangent is the same sum read forwards (`knot`
+of the tangents of `xp` and `fp`), and `knot`, `knot_grad` are linear in
+`v`, `dy`.  Where the interval's line does not give the value its width
+counts as 1 (`w = xp[j+1] - xp[j] + 1 - inside`), so that nothing divides
+by the zero width of repeated knots there.  Generated code
 calls `interp` (Numba's `np.interp` takes no `left`, `right`).
 """
 
@@ -42,6 +44,7 @@ from ..runtime import (
     unless_given,
 )
 from .registry import adjoint, nondifferentiable, replace
+from .tangents import linear, tangent
 
 
 @adjoint(np.interp, interp)
@@ -78,15 +81,45 @@ def interp_adjoint(g, ans, x, xp, fp, left=None, right=None):
     )
 
 
+@tangent(np.interp, interp)
+def interp_tangent(ans, x, xp, fp, left, right, dx, dxp, dfp, dleft, dright):
+    # inside the knots, fp[j] + s (x - xp[j]) with s and t as above: x moves it by s dx, the
+    # knots by -s ((1 - t) dxp[j] + t dxp[j+1]), the values by (1 - t) dfp[j] + t dfp[j+1];
+    # outside, dfp[0] (dfp[-1]) where left (right) is None, else dleft (dright)
+    return (
+        dx * interp_mask(x, xp, 0) * (knot(fp, x, xp, 1) - knot(fp, x, xp, 0))
+        / (knot(xp, x, xp, 1) - knot(xp, x, xp, 0) + (1 - interp_mask(x, xp, 0))),
+        interp_mask(x, xp, 0) * (knot(fp, x, xp, 1) - knot(fp, x, xp, 0))
+        / (knot(xp, x, xp, 1) - knot(xp, x, xp, 0) + (1 - interp_mask(x, xp, 0)))
+        * (((x - knot(xp, x, xp, 0))
+            / (knot(xp, x, xp, 1) - knot(xp, x, xp, 0) + (1 - interp_mask(x, xp, 0))) - 1)
+           * knot(dxp, x, xp, 0)
+           - (x - knot(xp, x, xp, 0))
+           / (knot(xp, x, xp, 1) - knot(xp, x, xp, 0) + (1 - interp_mask(x, xp, 0)))
+           * knot(dxp, x, xp, 1)),
+        (interp_mask(x, xp, 0) * (1 - (x - knot(xp, x, xp, 0)) / (
+            knot(xp, x, xp, 1) - knot(xp, x, xp, 0) + (1 - interp_mask(x, xp, 0))))
+         + interp_mask(x, xp, 1) * unless_given(left)) * knot(dfp, x, xp, 0)
+        + (interp_mask(x, xp, 0) * (x - knot(xp, x, xp, 0)) / (
+            knot(xp, x, xp, 1) - knot(xp, x, xp, 0) + (1 - interp_mask(x, xp, 0)))
+           + interp_mask(x, xp, 2) * unless_given(right) + interp_mask(x, xp, 3))
+        * knot(dfp, x, xp, 1),
+        dleft * interp_mask(x, xp, 1),
+        dright * interp_mask(x, xp, 2),
+    )
+
+
 @adjoint(knot)
 def knot_adjoint(g, ans, v, x, xp, side):
     return knot_grad(g, v, x, xp, side), None, None, None
+linear(knot, params=("v",))
 
 
 @adjoint(knot_grad)
 def knot_grad_adjoint(g, ans, dy, v, x, xp, side):
     return (sum_to(knot(sum_to(g, np.shape(ans)), x, xp, side), shape_of(dy)),
             None, None, None, None)
+linear(knot_grad, params=("dy",))
 
 
 replace(np.interp, interp)
