@@ -6,7 +6,7 @@ The cotangent of `x` is `g` times the derivative polynomial at `x`
 powers of `x` read by `g`.  Since `polyval` is linear in `p`, the rules of
 the helpers are written with `polyval`, `poly_derivative` and their
 transposes (see `srcgrad.runtime.polynomials`).  Generated code calls
-`polyval` (Numba has no `np.polyval`).
+`polyval` (Numba has no `np.polyval`).  Their tangents are these maps again.
 """
 
 from __future__ import annotations
@@ -53,6 +53,14 @@ def polyval_p_grad_adjoint(g, ans, dy, p, x):
     return (sum_to(polyval(unbroadcast(g, p), x), shape_of(dy)), None,
             unbroadcast(sum_to(dy, shape_of(x)) * polyval(poly_derivative(unbroadcast(g, p)), x),
                         x))
+
+
+@tangent(polyval_p_grad)
+def polyval_p_grad_tangent(ans, dy, p, x, ddy, dx):
+    # coefficient k holds sum(dy x^(N-1-k)): x moves it by (N-1-k) sum(dy dx x^(N-2-k)), the
+    # powers of the derivative's coefficients (poly_derivative) scaled back (its transpose)
+    return (polyval_p_grad(ddy, p, x),
+            poly_derivative_grad(polyval_p_grad(dy * dx, poly_derivative(p), x), p))
 
 
 replace(np.polyval, polyval)
