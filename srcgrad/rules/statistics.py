@@ -11,7 +11,9 @@ running products without dividing by `a` (`cumprod_grad`), so zeros in `a`
 get the right cotangent; `cumprod_grad` and its transpose `cumprod_jvp` have
 rules (with `cumprod_curvature`, the second derivative), so it is
 differentiable twice (a third derivative is refused: `cumprod_curvature`
-has no rule).  Generated code calls `cumprod` (Numba's takes no `axis`).
+has no rule).  In forward mode `cumprod_jvp` is the tangent of `cumprod`, and
+its own tangent in `x` is `cumprod_second` (no rule either).  Generated code
+calls `cumprod` (Numba's takes no `axis`).
 
 The others are expanded by the lowering (`registry.expand`) into operations
 that have rules, so they are differentiable to any order, on every target:
@@ -47,6 +49,7 @@ from ..runtime import (
     cumprod_curvature,
     cumprod_grad,
     cumprod_jvp,
+    cumprod_second,
     highest_like,
     lowest_like,
     shape_of,
@@ -95,6 +98,12 @@ def cumprod_grad_tangent(ans, dy, x, axis, ddy, dx):
 @adjoint(cumprod_jvp)
 def cumprod_jvp_adjoint(g, ans, h, x, axis=None):
     return unbroadcast(cumprod_grad(g, x, axis), h), cumprod_curvature(g, h, x, axis), None
+
+
+@tangent(cumprod_jvp)
+def cumprod_jvp_tangent(ans, h, x, axis, dh, dx):
+    # linear in h; in x, the second derivative of cumprod along h and dx
+    return cumprod_jvp(dh, x, axis), cumprod_second(h, dx, x, axis)
 
 
 replace(np.cumprod, cumprod)

@@ -50,7 +50,7 @@ from .convolution import (
     correlate_v_grad,
 )
 from .cotangents import new_cotangent, seed, take_cotangent, zeros_like
-from .cumulative import cumprod, cumprod_curvature, cumprod_grad, cumprod_jvp
+from .cumulative import cumprod, cumprod_curvature, cumprod_grad, cumprod_jvp, cumprod_second
 from .decompositions import (
     eigh_values,
     eigh_vectors,
@@ -327,7 +327,8 @@ __all__ = [
     # statistics and signals
     "valid_count", "lowest_like", "highest_like", "weights_shape", "quantile", "quantile_grad",
     "quantile_jvp", "quantile_q_grad", "cumprod", "cumprod_grad",
-    "cumprod_jvp", "cumprod_curvature", "diff", "diff_grad", "pair_mean", "pair_mean_grad",
+    "cumprod_jvp", "cumprod_curvature", "cumprod_second", "diff", "diff_grad", "pair_mean",
+    "pair_mean_grad",
     "gradient_along", "gradient_along_grad", "uniform_spacing", "convolve", "convolve_grad",
     "correlate", "correlate_grad", "correlate_v_grad", "polyval", "poly_derivative",
     "poly_derivative_grad", "polyval_p_grad", "interp", "knot", "knot_grad", "interp_mask",

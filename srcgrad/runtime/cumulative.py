@@ -14,7 +14,13 @@ x_0 ... x_i`:
   `<dy, cumprod_jvp(h, x, axis)>` (and so in `<h, cumprod_grad(dy, x,
   axis)>`): for each `m`, `cumprod_jvp` run with `x_m = 1`, `h_m = 0`, read
   by `dy` from `m` on (quadratic in the row's length; the second order
-  only).
+  only);
+- `cumprod_second(h, k, x, axis)`: the change of `cumprod_jvp(h, x, axis)`
+  as `x` moves by `k` (the second derivative of `cumprod` along `h` and
+  `k`, symmetric in them): `W_i = W_{i-1} x_i + T_{i-1} k_i + K_{i-1}
+  h_i`, `T` and `K` the running changes along `h` and `k` (linear in the
+  row's length; the tangent of `cumprod_jvp` in `x`).  It has no rule, as
+  `cumprod_curvature`: a third derivative is refused.
 
 `dy` may be broadcast larger than the result: it is summed to the result's
 shape first.
@@ -69,6 +75,20 @@ def _jvp_row(h, x, out, skip):
         change = change * xi + prefix * hi
         prefix = prefix * xi
         out[i] = change
+
+
+@cached_jitable
+def _second_row(h, k, x, out):
+    """`out` = the change of `_jvp_row`'s result (along `h`) as `x` moves by `k`."""
+    prefix = 1.0  # P_{i-1}
+    along_h = 0.0  # T_{i-1}
+    along_k = 0.0  # K_{i-1}
+    second = 0.0
+    for i in range(x.size):
+        second = second * x[i] + along_h * k[i] + along_k * h[i]
+        along_h, along_k = along_h * x[i] + prefix * h[i], along_k * x[i] + prefix * k[i]
+        prefix = prefix * x[i]
+        out[i] = second
 
 
 @cached_jitable
@@ -136,6 +156,18 @@ def cumprod_jvp(h, x, axis=None):
     out = np.zeros(rows.shape, _float_type(h, x))
     for r in range(rows.shape[0]):
         _jvp_row(hs[r], rows[r], out[r], -1)
+    return back(out)
+
+
+def cumprod_second(h, k, x, axis=None):
+    """The change of `cumprod_jvp(h, x, axis)` as `x` moves by `k`."""
+    _refuse_scalar(x)
+    rows, back = _rows(x, axis)
+    hs, _ = _rows(np.broadcast_to(h, np.shape(x)), axis)
+    ks, _ = _rows(np.broadcast_to(k, np.shape(x)), axis)
+    out = np.zeros(rows.shape, _float_type(h, k, x))
+    for r in range(rows.shape[0]):
+        _second_row(hs[r], ks[r], rows[r], out[r])
     return back(out)
 
 
@@ -247,6 +279,26 @@ def _cumprod_curvature(dy, h, x, axis=None):
             _curvature_row(dys[r], hs[r], rows[r], out[r])
         if flat:
             return out.reshape(x.shape)
+        return from_groups(out, x, mask)
+
+    return impl
+
+
+@cached_overload(cumprod_second)
+def _cumprod_second(h, k, x, axis=None):
+    flat = _check(x, axis, "cumprod_second")
+    dtype = np.result_type(numba_dtype(h), numba_dtype(k), numba_grad_dtype(x))
+
+    def impl(h, k, x, axis=None):
+        mask = np.ones(x.ndim, np.bool_) if flat else axis_mask(x.ndim, axis)
+        rows = _as_rows(x, x, mask, flat)
+        hs = _as_rows(np.asarray(sum_to(h, x.shape)), x, mask, flat)
+        ks = _as_rows(np.asarray(sum_to(k, x.shape)), x, mask, flat)
+        out = np.zeros(rows.shape, dtype)
+        for r in range(rows.shape[0]):
+            _second_row(hs[r], ks[r], rows[r], out[r])
+        if flat:
+            return out.reshape((x.size,))
         return from_groups(out, x, mask)
 
     return impl
