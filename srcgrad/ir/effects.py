@@ -91,8 +91,8 @@ HELPERS: dict[str, Helper] = _table(
       ("eye_last", "fold_tail", "fold_head", "joined_shape", "identity_like", "kept_shape",
        "count_nonzero_norm")),
     *(Helper(name, pure=True, fresh=True) for name in
-      ("kron_grad_left", "kron_grad_right", "singular_values_grad", "matrix_power_grad",
-       "matrix_power_grad2")),
+      ("kron_grad_left", "kron_grad_right", "singular_values_grad", "singular_values_jvp",
+       "matrix_power_grad", "matrix_power_grad2")),
     # stacks of shapes and scattered updates
     Helper("push_shape", writes=0, effect=True),
     Helper("pop_shape", writes=0),

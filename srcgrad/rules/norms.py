@@ -16,9 +16,11 @@ largest, smallest and sum of the singular values (`singular_values`),
 whose cotangent `U diag(g) V^T` (`singular_values_grad`) holds for distinct
 singular values; at ties it is the subgradient of LAPACK's basis.  Those
 three are differentiable once: the second derivative is refused (the SVD's
-own derivative has no rule).  Without `axis` the orders 2, -2 and -1
-(whose vector and matrix meanings differ) are read as a vector's (a
-matrix is refused with a hint to pass `axis=(0, 1)`), 'nuc' as a matrix's.
+own derivative has no rule).  Forward mode moves them by `u_i' dA v_i`
+(`singular_values_jvp`, the transpose, no rule either).  Without `axis`
+the orders 2, -2 and -1 (whose vector and matrix meanings differ) are read
+as a vector's (a matrix is refused with a hint to pass `axis=(0, 1)`),
+'nuc' as a matrix's.
 
 Kinks, as NumPy-based autograd and JAX: the norm of a zero vector has a
 zero cotangent (the rule of `linalg`); `|x|` at 0 has derivative 1 (the
@@ -48,17 +50,23 @@ from ..runtime import (
     reshape_grad,
     singular_values,
     singular_values_grad,
+    singular_values_jvp,
     sum_to,
     vector_operand,
 )
 from ..runtime.norms import NORM_ORDERS
 from .registry import Refused, adjoint, expand, nondifferentiable
-from .tangents import linear
+from .tangents import linear, tangent
 
 
 @adjoint(singular_values)
 def singular_values_adjoint(g, ans, a):
     return singular_values_grad(sum_to(g, np.shape(ans)), a)
+
+
+@tangent(singular_values)
+def singular_values_tangent(ans, a, da):
+    return singular_values_jvp(da, a)
 
 
 @adjoint(matrix_view)

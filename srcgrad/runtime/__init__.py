@@ -135,6 +135,7 @@ from .matrix_norms import (
     matrix_view,
     singular_values,
     singular_values_grad,
+    singular_values_jvp,
 )
 from .norms import norm, trace_grad, vector_operand
 from .ordering import partition_index, sort_index
@@ -323,7 +324,8 @@ __all__ = [
     "kron", "kron_grad_left", "kron_grad_right", "cross",
     "matrix_power", "matrix_power_grad", "matrix_power_grad2",
     # matrix norms
-    "singular_values", "singular_values_grad", "matrix_view", "kept_shape", "count_nonzero_norm",
+    "singular_values", "singular_values_grad", "singular_values_jvp", "matrix_view", "kept_shape",
+    "count_nonzero_norm",
     # statistics and signals
     "valid_count", "lowest_like", "highest_like", "weights_shape", "quantile", "quantile_grad",
     "quantile_jvp", "quantile_q_grad", "cumprod", "cumprod_grad",

@@ -10,6 +10,9 @@
   one LAPACK's basis gives: a subgradient of the 2-norm and of the nuclear
   norm, as in NumPy-based autograd and JAX.  It has no rule of its own, so
   a second derivative of a spectral or nuclear norm is refused;
+- `singular_values_jvp(da, a)`: its transpose, the change of the singular
+  values as `a` moves by `da`: `u_i' da v_i` for each (the tangent of
+  `singular_values`, forward mode).  No rule either, for the same reason;
 - `matrix_view(x)`: a matrix as it is, a vector as a column: the matrix
   orders 1, -1, inf and -inf of that column are the vector's orders, so
   `norm(x, ord)` without `axis` is one formula for both ranks;
@@ -58,6 +61,13 @@ def singular_values_grad(dy, a):
     return np.matmul(u * dy[..., None, :], vt)
 
 
+def singular_values_jvp(da, a):
+    """The change of `singular_values(a)` as `a` moves by `da`: `diag(U' da V)`."""
+    u, _, vt = np.linalg.svd(a, full_matrices=False)
+    da = np.broadcast_to(da, np.shape(a))
+    return np.sum(u * np.matmul(da, np.swapaxes(vt, -1, -2)), axis=-2)
+
+
 def _stack_impl(ty, body):
     if not isinstance(ty, types.Array) or ty.ndim < 2:
         raise TypingError(NO_ADJOINT + _RANK)
@@ -76,6 +86,14 @@ def _svd_grad(matrices, dy, out):
     for k in range(matrices.shape[0]):
         u, _, vt = np.linalg.svd(np.ascontiguousarray(matrices[k]), full_matrices=False)
         out[k] = (u * dy[k]) @ vt
+    return out
+
+
+@cached_jitable
+def _svd_jvp(matrices, da, out):
+    for k in range(matrices.shape[0]):
+        u, _, vt = np.linalg.svd(np.ascontiguousarray(matrices[k]), full_matrices=False)
+        out[k] = np.sum(u * (da[k] @ np.ascontiguousarray(vt.T)), axis=0)
     return out
 
 
@@ -105,6 +123,22 @@ def _singular_values_grad(dy, a):
             np.broadcast_to(dy, a.shape[:-2] + (k,))).astype(dtype).reshape((-1, k))
         out = np.empty(matrices.shape, dtype)
         return _svd_grad(matrices, spread, out).reshape(a.shape)
+
+    return _stack_impl(a, impl)
+
+
+@cached_overload(singular_values_jvp)
+def _singular_values_jvp(da, a):
+    dtype = np.result_type(_float(numba_dtype(a)), numba_dtype(da))
+
+    def impl(da, a):
+        m, n = a.shape[-2], a.shape[-1]
+        k = min(m, n)
+        matrices = np.ascontiguousarray(a).astype(dtype).reshape((-1, m, n))
+        moves = np.ascontiguousarray(np.broadcast_to(da, a.shape)).astype(dtype).reshape(
+            (-1, m, n))
+        out = np.empty((matrices.shape[0], k), dtype)
+        return _svd_jvp(matrices, moves, out).reshape(a.shape[:-2] + (k,))
 
     return _stack_impl(a, impl)
 
