@@ -30,7 +30,9 @@ Like an adjoint rule, a tangent rule runs as it stands (the rule table calls
 it on NumPy values) and is inlined as a template, so it may use only NumPy,
 `math` and `srcgrad.runtime`.  A primitive with an adjoint rule and none of
 these has no tangent: forward mode refuses a call of it whose operands vary
-(`tangent/rules.py`, `NoTangentError`).
+(`tangent/rules.py`, `NoTangentError`).  Every rule srcgrad ships has one
+(`tests/tangent/test_tangent_rules.py`, `test_counts`): only a user's
+`sg.adjoint` may lack it.
 """
 
 from __future__ import annotations
