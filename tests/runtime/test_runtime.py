@@ -22,7 +22,7 @@ from gradcheck import assert_gradient
 
 import srcgrad as sg
 from srcgrad import runtime
-from srcgrad.rules import registry
+from srcgrad.rules import registry, tangents
 from srcgrad.runtime import new_cotangent, take_cotangent, unbroadcast
 
 compiled_unbroadcast = numba.njit(lambda g, like: unbroadcast(g, like))
@@ -159,9 +159,12 @@ def test_generated_code_imports_srcgrads_helpers_in_one_line():
 
 
 def _srcgrad_helpers(rule) -> dict[str, object]:
-    """srcgrad's own functions that a rule's cotangent expressions call."""
+    """srcgrad's own functions that a rule's cotangent expressions call (or
+    a tangent rule's contributions)."""
     found = {}
-    for template in rule.cotangents:
+    templates = (rule.cotangents if isinstance(rule, registry.Rule)
+                 else rule.contributions.values())
+    for template in templates:
         for node in ast.walk(template) if template is not None else ():
             value = rule.function.__globals__.get(getattr(node, "id", None))
             if callable(value) and (getattr(value, "__module__", "") or "").startswith("srcgrad."):
@@ -171,10 +174,10 @@ def _srcgrad_helpers(rule) -> dict[str, object]:
 
 def test_every_helper_of_generated_code_is_exported_by_srcgrad_runtime():
     """Whatever generated code may call of srcgrad's (the helpers in a rule's
-    cotangent, the replacements, the updates of calls that write) is
-    `srcgrad.runtime`'s, under the function's own name."""
+    cotangent or tangent, the replacements, the updates of calls that write)
+    is `srcgrad.runtime`'s, under the function's own name."""
     needed = {}
-    for rule in registry.RULES.values():
+    for rule in [*registry.RULES.values(), *tangents.TANGENTS.values()]:
         needed.update(_srcgrad_helpers(rule))
     for impl in registry.replacements():
         needed[impl.__name__] = impl
