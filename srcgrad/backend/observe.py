@@ -14,13 +14,19 @@ the application configures logging (`logging.basicConfig(level="INFO")`).
 which Numba calls once per new signature (from a call, or from the typing
 of a call in the user's own `@njit` code): it times the lookup in Numba's
 disk cache and, on a miss, the compile, and reads the dispatcher's `stats`
-to say which it was.  The call path of a compiled gradient is untouched.
+to say which it was.  Numba's warning that it cannot cache a generated
+function (code that holds an address of this process: srcgrad's helpers that
+run NumPy in object mode) is about srcgrad's code, not the user's: it is
+logged with the compile (`cache="uncacheable"`) instead of shown; any other
+warning of the compile is shown as it was.  The call path of a compiled
+gradient is untouched.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import warnings
 from dataclasses import dataclass
 
 __all__ = ["LOGGER", "Timing", "Stopwatch", "log_timing", "observed"]
@@ -36,8 +42,9 @@ class Timing:
     `step`: "transform" (the pipeline: source to generated source), or
     "compile" (Numba: a compile, or a load from its disk cache).
     `function`: the user's function, `file:line` included for a transform;
-    `generated`: the generated function's name; `cache`: "hit", "miss", or
-    "none" where the target keeps no disk cache (CUDA kernels)."""
+    `generated`: the generated function's name; `cache`: "hit", "miss",
+    "uncacheable" (compiled, and Numba could not cache it), or "none" where
+    the target keeps no disk cache (CUDA kernels)."""
 
     step: str
     function: str
@@ -53,7 +60,9 @@ class Timing:
             return (f"{self.function}: transformed for target {self.target!r} in "
                     f"{self.seconds:.3f} s ({self.generated}, {self.lines} lines)")
         how = {"hit": "Numba cache hit: loaded", "miss": "Numba cache miss: compiled",
-               "none": "compiled (no disk cache)"}.get(self.cache, "compiled")
+               "none": "compiled (no disk cache)",
+               "uncacheable": "compiled (Numba cannot cache it: it holds addresses of this "
+                              "process)"}.get(self.cache, "compiled")
         of = f"{self.function}, " if self.function != self.generated else ""
         return (f"{self.generated}: {how} for ({self.signature}) in {self.seconds:.3f} s "
                 f"({of}target {self.target!r})")
@@ -82,6 +91,9 @@ class Stopwatch:
                          ", ".join(f"{name} {seconds * 1e3:.1f} ms" for name, seconds in self.laps))
 
 
+_UNCACHEABLE = "Cannot cache compiled function"  # Numba's NumbaWarning, caching.py
+
+
 def _hits(dispatcher) -> int | None:
     stats = getattr(dispatcher, "stats", None)
     try:
@@ -102,11 +114,21 @@ def observed(dispatcher, what: str, target: str):
         known = len(getattr(dispatcher, "overloads", ()))
         hits = _hits(dispatcher)
         start = time.perf_counter()
-        result = compile_(sig, *rest)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = compile_(sig, *rest)
         seconds = time.perf_counter() - start
+        uncacheable = False
+        for w in caught:
+            if str(w.message).startswith(_UNCACHEABLE):
+                uncacheable = True
+            else:  # shown as if nothing had caught it
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno,
+                                       source=w.source)
         if len(getattr(dispatcher, "overloads", ())) != known:  # a new signature, not a lookup
             after = _hits(dispatcher)
-            cache = "none" if after is None else "hit" if after != hits else "miss"
+            cache = ("none" if after is None else "hit" if after != hits
+                     else "uncacheable" if uncacheable else "miss")
             log_timing(Timing("compile", what, target, seconds, name, cache, _signature(sig)))
         return result
 

@@ -134,3 +134,50 @@ def test_show_timings_without_arguments_says_how_to_time_the_compile(tmp_path, m
     assert "transformed for target 'cpu'" in out.stdout and "pass --args EXPR" in out.stdout
     bad = show(tmp_path, model, "--timings", "--args", "nope(")
     assert bad.returncode == 1 and "--args 'nope('" in bad.stderr
+
+
+UNCACHEABLE_MODULE = '''
+import ctypes
+import ctypes.util
+
+_libm = ctypes.CDLL(ctypes.util.find_library("m"))
+_cos = _libm.cos
+_cos.restype = ctypes.c_double
+_cos.argtypes = [ctypes.c_double]
+
+
+def through_c(x):
+    return _cos(x) * 2.0
+'''
+
+
+def test_numbas_warning_that_it_cannot_cache_is_logged_not_shown(tmp_path, caplog, monkeypatch):
+    """A ctypes call holds an address of this process, so Numba cannot cache the
+    function that makes it and warns (NumbaWarning): srcgrad logs that with
+    the compile instead of showing Numba's warning about its generated code;
+    other warnings of the compile are shown."""
+    import warnings
+
+    import numba
+
+    from srcgrad.backend.observe import observed
+
+    path = tmp_path / "uncacheable_module.py"
+    path.write_text(UNCACHEABLE_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import uncacheable_module
+
+    dispatcher = observed(numba.njit(cache=True)(uncacheable_module.through_c), "through_c",
+                          "cpu")
+    with caplog.at_level(logging.INFO, logger="srcgrad"), warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning that escapes fails the test
+        assert dispatcher(0.5) == pytest.approx(2.0 * math.cos(0.5))
+    [timing] = timings(caplog)
+    assert timing.cache == "uncacheable" and "cannot cache" in timing.describe()
+
+    def strided_product(a):
+        return np.dot(a[:, ::2], a[::2, :])  # Numba's performance warning: not contiguous
+
+    shown = observed(numba.njit(strided_product), "strided_product", "cpu")
+    with pytest.warns(numba.NumbaPerformanceWarning):
+        shown(np.ones((4, 4)))
