@@ -174,11 +174,12 @@ def transform(fn, options: Options) -> Generated:
             listed = copy.deepcopy(body)
             array_stacks(body, kinds, namer)
             helpers["reserve"] = runtime.reserve
+        viewed = set()
         if view_cotangents(body, adjoint.returns, ranks, apply=False):
             listed = listed or copy.deepcopy(body)  # no writes into views there
-            view_cotangents(body, adjoint.returns, ranks)
-        keep_elements_in_variables(body, ranks, namer)
-        one_update_per_element(body, ranks, namer)
+            viewed = view_cotangents(body, adjoint.returns, ranks)
+        keep_elements_in_variables(body, ranks, namer, viewed)
+        one_update_per_element(body, ranks, namer, viewed)
         hoist_loop_guards(body, namer)
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
     returns = rename_temporaries(body, adjoint.returns, bases, adjoint.temp_adjoints, namer,

@@ -38,14 +38,17 @@ _NUMPY_FRESH = frozenset({"zeros", "zeros_like", "empty", "empty_like", "ones"})
 _ADDS_INTO = frozenset({"add_into", "add_at"})  # runtime: `a[index] += v`
 
 
-def keep_elements_in_variables(body: list[ir.Stmt], ranks: Ranks, namer) -> None:
-    """Rewrite `body` in place (see the module's docstring)."""
-    own = _own_arrays(body)
+def keep_elements_in_variables(body: list[ir.Stmt], ranks: Ranks, namer,
+                               viewed: set[str] = frozenset()) -> None:
+    """Rewrite `body` in place (see the module's docstring); `viewed`: arrays
+    that views made by `optimize/views.py` add into (never own)."""
+    own = _own_arrays(body) - viewed
     if own:
         _visit(body, own, ranks, namer)
 
 
-def one_update_per_element(body: list[ir.Stmt], ranks: Ranks, namer) -> None:
+def one_update_per_element(body: list[ir.Stmt], ranks: Ranks, namer,
+                           viewed: set[str] = frozenset()) -> None:
     """Several `a[i] += v` of one pass into one element of an own cotangent,
     nothing else touching `a` or assigning `i` between them, added up in a
     variable and stored once (`s += w[i] * x[i] * x[i]` adds into `bx[i]`
@@ -55,7 +58,7 @@ def one_update_per_element(body: list[ir.Stmt], ranks: Ranks, namer) -> None:
         ...                      ...
         bx[i] += bx_i + v2       bx[i] += v2
     """
-    own = _own_arrays(body)
+    own = _own_arrays(body) - viewed
     if not own:
         return
     for block in list(ir.all_blocks(body)):

@@ -53,9 +53,12 @@ _ADDS_INTO = frozenset({"add_into", "add_at"})
 
 
 def view_cotangents(body: list[ir.Stmt], returns: ast.expr, ranks: Ranks,
-                    apply: bool = True) -> bool:
-    """Rewrite `body` in place (see the module's docstring); whether anything
-    can be (with `apply=False`, nothing is changed)."""
+                    apply: bool = True) -> set[str]:
+    """Rewrite `body` in place (see the module's docstring); the base
+    cotangents it made views of (with `apply=False`, nothing is changed and
+    one is named where any can be).  A later pass must not keep an element
+    of one of those in a variable: a view may add into that element
+    meanwhile."""
     counts = _occurrences(body, returns)
     defs: dict[str, list[ir.Stmt]] = {}
     for stmt in ir.walk(body):
@@ -63,7 +66,6 @@ def view_cotangents(body: list[ir.Stmt], returns: ast.expr, ranks: Ranks,
             defs.setdefault(name, []).append(stmt)
     views: dict[str, set[str]] = {}  # a base cotangent -> the views of it made here
     made: set[int] = set()  # the assignments of those views (they read no value)
-    found = False
     for block in list(ir.all_blocks(body)):
         k = 0
         while k < len(block):
@@ -71,17 +73,16 @@ def view_cotangents(body: list[ir.Stmt], returns: ast.expr, ranks: Ranks,
             if match is None:
                 k += 1
                 continue
-            found = True
-            if not apply:
-                return True
             p, cotangent, base, index = match
+            if not apply:
+                return {base}
             block[p] = ir.Assign(block[p].origin, cotangent,
                                  ast.Subscript(ast.Name(base, ast.Load()), clone(index),
                                                ast.Load()))
             made.add(id(block[p]))
             del block[k]
             views.setdefault(base, set()).add(cotangent)
-    return found
+    return set(views)
 
 
 def _candidate(block, k, defs, counts, views, made, ranks):

@@ -601,3 +601,26 @@ def test_view_cotangents_against_differences_python_and_cpu():
     for target in ("python", "cpu"):
         assert_gradient(sg.grad(row_read_after_its_update, target=target),
                         row_read_after_its_update, args)
+
+
+def _row_times_corner(p, a):
+    s = 0.0
+    for k in range(p.shape[0]):
+        s += p[k] * a[0, 0]
+    return s
+
+
+def row_with_its_corner(x):
+    """The helper reads the row and the whole array: its loop adds into the
+    row's view and into `bx[0, 0]`, the same element when i == 0."""
+    total = 0.0
+    for i in range(x.shape[0]):
+        total += _row_times_corner(x[i], x)
+    return total
+
+
+def test_an_element_a_view_adds_into_is_not_kept_in_a_variable():
+    args = (RNG.uniform(-1, 1, (3, 4)),)
+    df = sg.grad(row_with_its_corner, target="cpu")
+    assert_gradient(df, row_with_its_corner, args)
+    assert_gradient(lambda *a: run_as_python(df, a)[0], row_with_its_corner, args)
