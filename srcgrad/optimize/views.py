@@ -100,7 +100,7 @@ def _candidate(block, k, defs, counts, views, made, ranks):
         return None
     making = defs[cotangent][0]
     p = next((j for j in range(k) if block[j] is making), None)
-    if p is None or not _zeros_like(making.value):
+    if p is None or not isinstance(making, ir.Assign) or not _zeros_like(making.value):
         return None
     view = making.value.args[0]
     primal = _base_primal(base, defs)
