@@ -46,30 +46,41 @@ def outputs(out):
     return list(out) if isinstance(out, tuple) else [out]
 
 
-@pytest.mark.parametrize("fn, args", PARAMS)
-def test_jvp(fn, args):
+def directions(args, wrt, rng) -> list:
+    """A random direction for each argument at the positions `wrt`."""
+    return [rng.standard_normal(np.shape(args[k])) if np.ndim(args[k]) else
+            float(rng.standard_normal()) for k in wrt]
+
+
+def moved_by(fn, args, wrt, tangents, t) -> list:
+    """`fn`'s outputs (float64) at `args` moved by `t` times `tangents` at `wrt`."""
+    values = [np.copy(a) if isinstance(a, np.ndarray) else a for a in args]
+    for k, d in zip(wrt, tangents):
+        values[k] = values[k] + t * d
+    return [np.asarray(o, np.float64) for o in outputs(fn(*values))]
+
+
+def check_jvp(fn, args, target: str, seed: int, forward_mode: bool = True) -> None:
+    """`sg.jvp(fn)` along random directions of every float argument against
+    central differences of `fn` and against reverse mode on "python"
+    (`<u, J v> == <J^T u, v>`); `forward_mode`: whether the tangent function
+    must answer (else the transpose of the adjoint)."""
     wrt = floats(args)
-    rng = np.random.default_rng(5)
-    tangents = [rng.standard_normal(np.shape(args[k])) if np.ndim(args[k]) else
-                float(rng.standard_normal()) for k in wrt]
+    rng = np.random.default_rng(seed)
+    tangents = directions(args, wrt, rng)
     full = [None] * len(args)
     for k, t in zip(wrt, tangents):
         full[k] = t
-    jvp = sg.jvp(fn, wrt=wrt[0], target="python")
+    jvp = sg.jvp(fn, wrt=wrt[0], target=target)
     value, tangent = jvp(tuple(args), tuple(full))
     forward = isinstance(jvp.generated, TangentFunction)
-    assert forward == (fn.__name__ not in FALLBACK), \
+    assert forward == forward_mode, \
         f"{fn.__name__}: forward mode {'applies' if forward else 'fell back'}"
-
-    def moved(t):
-        values = [np.copy(a) if isinstance(a, np.ndarray) else a for a in args]
-        for k, d in zip(wrt, tangents):
-            values[k] = values[k] + t * d
-        return [np.asarray(o, np.float64) for o in outputs(fn(*values))]
-
     dots = outputs(tangent)
-    for dot, hi, lo in zip(dots, moved(EPS), moved(-EPS)):
+    for dot, hi, lo in zip(dots, moved_by(fn, args, wrt, tangents, EPS),
+                           moved_by(fn, args, wrt, tangents, -EPS)):
         fd = (hi - lo) / (2 * EPS)
+        assert np.shape(dot) == np.shape(fd)
         np.testing.assert_allclose(dot, fd, rtol=1e-5, atol=1e-6 * max(1.0, np.abs(fd).max()))
 
     gradient = sg.grad(fn, wrt=tuple(wrt), target="python", unconnected_gradients="zero")
@@ -79,3 +90,8 @@ def test_jvp(fn, args):
     lhs = sum(float(np.sum(a * np.asarray(d, np.float64))) for a, d in zip(u, dots))
     rhs = sum(float(np.sum(np.asarray(g, np.float64) * t)) for g, t in zip(grads, tangents))
     assert abs(lhs - rhs) <= 1e-9 * max(1.0, abs(lhs), abs(rhs))
+
+
+@pytest.mark.parametrize("fn, args", PARAMS)
+def test_jvp(fn, args):
+    check_jvp(fn, args, "python", seed=5, forward_mode=fn.__name__ not in FALLBACK)
