@@ -41,15 +41,16 @@ pipeline keeps a copy), as writes into views are what srcgrad refuses.
 from __future__ import annotations
 
 import ast
+from collections import Counter
 
 from .. import ir
 from ..ir.parts import clone, expressions, own_definitions
+from .accumulators import _ADDS_INTO
 from .ranks import Ranks
 
 __all__ = ["view_cotangents"]
 
 _ZEROS_LIKE = frozenset({"zeros_like"})
-_ADDS_INTO = frozenset({"add_into", "add_at"})
 
 
 def view_cotangents(body: list[ir.Stmt], returns: ast.expr, ranks: Ranks,
@@ -204,40 +205,24 @@ def _only_adds(stmt: ir.Stmt, targets: set[str], others: set[str]) -> bool:
     return not touched & (targets | others)
 
 
-def _mentions(stmt: ir.Stmt, name: str) -> int:
-    """How many times `stmt` itself (not its nested blocks) names `name`."""
-    count = sum(1 for expr in expressions(stmt) for n in ast.walk(expr)
-                if isinstance(n, ast.Name) and n.id == name)
-    if isinstance(stmt, ir.Assign) and stmt.target == name:
-        count += 1
-    if isinstance(stmt, ir.Store) and stmt.array == name:
-        count += 1
-    if isinstance(stmt, ir.If) and stmt.test == name:
-        count += 1
-    return count
+def _names(stmt: ir.Stmt) -> list[str]:
+    """Each name `stmt` itself (not its nested blocks) holds, once per occurrence."""
+    names = [n.id for expr in expressions(stmt) for n in ast.walk(expr)
+             if isinstance(n, ast.Name)]
+    if isinstance(stmt, ir.Assign):
+        names.append(stmt.target)
+    if isinstance(stmt, ir.Store):
+        names.append(stmt.array)
+    if isinstance(stmt, ir.If):
+        names.append(stmt.test)
+    return names
 
 
 def _mentions_count(body: list[ir.Stmt], name: str) -> int:
-    return sum(_mentions(s, name) for s in ir.walk(body))
+    return sum(_names(s).count(name) for s in ir.walk(body))
 
 
-def _occurrences(body: list[ir.Stmt], returns: ast.expr) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for stmt in ir.walk(body):
-        for expr in expressions(stmt):
-            for n in ast.walk(expr):
-                if isinstance(n, ast.Name):
-                    counts[n.id] = counts.get(n.id, 0) + 1
-        extra = []
-        if isinstance(stmt, ir.Assign):
-            extra.append(stmt.target)
-        if isinstance(stmt, ir.Store):
-            extra.append(stmt.array)
-        if isinstance(stmt, ir.If):
-            extra.append(stmt.test)
-        for name in extra:
-            counts[name] = counts.get(name, 0) + 1
-    for n in ast.walk(returns):
-        if isinstance(n, ast.Name):
-            counts[n.id] = counts.get(n.id, 0) + 1
+def _occurrences(body: list[ir.Stmt], returns: ast.expr) -> Counter[str]:
+    counts = Counter(name for stmt in ir.walk(body) for name in _names(stmt))
+    counts.update(n.id for n in ast.walk(returns) if isinstance(n, ast.Name))
     return counts
