@@ -1,0 +1,28 @@
+"""GradBench's `hello` eval: `square(x) = x * x` and its derivative `double`."""
+
+import srcgrad as sg
+from bench.gradbench.protocol import measured
+
+
+def square_of(x):
+    return x * x
+
+
+double_of = sg.grad(square_of, target="cpu")
+
+
+@measured(float, float, repeated=False)
+def square(x):
+    return square_of(x)
+
+
+@measured(float, float, repeated=False)
+def double(x):
+    return double_of(x)
+
+
+FUNCTIONS = {"square": square, "double": double}
+
+
+def warm_up():
+    double_of(1.0)
