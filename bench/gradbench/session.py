@@ -7,7 +7,7 @@ does, in Python).
 
 runs GradBench's `python -m gradbench.evals.<eval>.run` (with the Python of
 --eval-python, by default PATH/.venv/bin/python) in the checkout PATH, against
-`python -m bench.gradbench` (or --tool COMMAND), and prints one line per
+`python -m bench.gradbench` (or --tool COMMAND, run in --tool-cwd), and prints one line per
 evaluation: function, description, valid, median evaluate time.
 """
 
@@ -160,13 +160,15 @@ def main(argv=None) -> int:
     parser.add_argument("--gradbench", type=Path, required=True)
     parser.add_argument("--eval", required=True)
     parser.add_argument("--tool", default=f"{shlex.quote(sys.executable)} -m bench.gradbench")
+    parser.add_argument("--tool-cwd", type=Path, default=ROOT,
+                        help="where the tool runs (GradBench's own tools: the checkout)")
     parser.add_argument("--eval-python", default=None)
     parser.add_argument("--log", type=Path, default=None, help="write every line as JSON")
     parser.add_argument("eval_args", nargs="*")
     args = parser.parse_args(argv)
     session = run_session(
         args.gradbench.resolve(), args.eval, shlex.split(args.tool), args.eval_args,
-        args.eval_python,
+        args.eval_python, tool_cwd=args.tool_cwd,
     )
     if args.log:
         args.log.write_text("\n".join(json.dumps(line) for line in session.log) + "\n")
