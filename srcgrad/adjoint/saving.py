@@ -9,10 +9,14 @@ every need when the reverse sweep meets it:
 - If nothing assigns the variable after that point, in program order or in a
   later iteration of an enclosing loop, the variable still holds the value
   when the reverse sweep reads it: nothing to do.
-- If the variable is a temporary of the three-address form computed by a
-  cheap operation (arithmetic, indexing, an elementwise function) whose
+- If the assignment whose value the variable holds there (found before the
+  point in its block, or through the branches of `if`s) is a cheap
+  operation (arithmetic, indexing, an elementwise function, a copy) whose
   operands have not changed since, the reverse sweep recomputes it right
-  there.
+  there.  An if/else whose branches both assign the variable by cheap
+  operations is recomputed as one conditional expression (`left = x[i] -
+  x[i - 1] if cond else x[i]`).  A variable assigned more than once is
+  recomputed only where that saves nothing else in its place.
 - Otherwise the value is saved at the last point where it is still the
   value needed (the gap before the next assignment, or the end of a loop
   body), hoisted out of loops that do not assign it: the forward sweep pushes
@@ -130,7 +134,38 @@ def _cheap(stmt: ir.Assign) -> bool:
     if isinstance(stmt.value, ast.Call):
         rule = registry.lookup(stmt.primitive)
         return rule is not None and rule.elementwise
+    if isinstance(stmt.value, (ast.Name, ast.IfExp)):
+        return True  # a copy, or a join of cheap branches (`Saver._find_joins`)
     return False
+
+
+def _branch_value(body: list[ir.Stmt], name: str, count: dict[str, int]) -> ast.expr | None:
+    """The value `name` has at the end of a branch made of cheap assignments
+    only, as one expression: the branch's own temporaries (assigned once, in
+    it) substituted into it; None where the branch does anything else."""
+    local: dict[str, ast.expr] = {}
+    value = None
+    for stmt in body:
+        if not (isinstance(stmt, ir.Assign) and _cheap(stmt)):
+            return None
+        expr = _Substitute(local).visit(_clone(stmt.value))
+        if stmt.target == name:
+            value = expr
+        elif count.get(stmt.target) == 1:
+            local[stmt.target] = expr
+        else:
+            return None  # a variable assigned elsewhere too
+    return value
+
+
+class _Substitute(ast.NodeTransformer):
+    def __init__(self, local: dict[str, ast.expr]):
+        self.local = local
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if node.id in self.local and isinstance(node.ctx, ast.Load):
+            return _clone(self.local[node.id])
+        return node
 
 
 _SIZES = ("shape", "ndim", "size")
@@ -180,14 +215,26 @@ class Saver:
         self.namer = namer
         self.stacks: dict[tuple[str, str], str] = {}  # (variable, kind) → stack name
         self._saved: dict[tuple[str, int, int], ir.Pop] = {}  # (name, block, gap) → its pop
-        self._recomputed: dict[str, tuple[BlockInfo, int, str, ir.Assign]] = {}  # name → at, gap, kind, recompute
+        # name -> (at, gap, kind, its recompute, the index of the assignment recomputed)
+        self._recomputed: dict[str, tuple[BlockInfo, int, str, ir.Assign, int]] = {}
         self._defs = self._find_defs()
+        self._joins: dict[tuple[int, str], ir.Assign | None] = {}  # (if, name) -> `_join`
+        self._def_counts = self._count_defs()
         self.value_needs: list[tuple[str, BlockInfo, int]] = []  # (name, block, gap)
         # `_save_copy`'s saves: (name, block id, gap) -> (array read, block, push, pop)
         self.copies: dict[tuple[str, int, int], tuple[str, BlockInfo, ir.Push, ir.Pop]] = {}
         self._undone: set[str] = set()  # arrays whose writes are undone rather than reads copied
         self._written = set().union(*(ir.stored_arrays(s) for s in fn.body)) if fn.body else set()
         self._shape_recomputes: list[tuple[str, ir.Assign, BlockInfo, int]] = []  # name, its recompute
+
+    def _count_defs(self) -> dict[str, int]:
+        """How many statements assign each variable."""
+        count: dict[str, int] = {}
+        for info in self.blocks.values():
+            for stmt in info.stmts:
+                for name in ir.defined_names(stmt) if not ir.blocks(stmt) else ():
+                    count[name] = count.get(name, 0) + 1
+        return count
 
     def _find_defs(self) -> dict[str, tuple[BlockInfo, int]]:
         """Where each variable assigned exactly once is assigned."""
@@ -291,6 +338,49 @@ class Saver:
                 slot.recomputes[first:first] = added
         return True
 
+    def _definition(self, name: str, info: BlockInfo, gap: int
+                    ) -> tuple[BlockInfo, int, ir.Stmt, int] | None:
+        """The assignment whose value `name` holds at (info, gap), found
+        before that gap in its block or, through branches of `if`s only, in
+        the blocks holding it: (its block, its index, the statement, the gap
+        of that block the need lies in, or after for a need inside an
+        `if`).  An `if` whose two branches both assign `name` gives its
+        join (`_join`).  None where the value comes from elsewhere (an
+        earlier iteration, before a loop, a parameter) or is not known."""
+        at, end, search = info, gap, gap
+        while True:
+            for k in range(search - 1, -1, -1):
+                stmt = at.stmts[k]
+                if name not in ir.defined_names(stmt):
+                    continue
+                if isinstance(stmt, ir.Assign):
+                    return at, k, stmt, end
+                if isinstance(stmt, ir.If):
+                    join = self._join(stmt, name)
+                    return (at, k, join, end) if join is not None else None
+                return None
+            if at.owner is None or not isinstance(at.owner, ir.If):
+                return None
+            at, end, search = at.parent, at.index + 1, at.index  # the whole `if` lies between
+
+    def _join(self, stmt: ir.If, name: str) -> ir.Assign | None:
+        """`name`'s value after an if/else whose branches both assign it by
+        cheap assignments only (`left = x[i] - x[i - 1] if i > 0 else x[i]`,
+        or an if/else the user wrote), as one conditional expression
+        (`x[i] - x[i - 1] if cond else x[i]`) that the reverse sweep
+        recomputes like any cheap operation, evaluating only the branch the
+        forward sweep took; None for any other `if`."""
+        key = (id(stmt), name)
+        if key not in self._joins:
+            self._joins[key] = None
+            body = _branch_value(stmt.body, name, self._def_counts)
+            orelse = _branch_value(stmt.orelse, name, self._def_counts)
+            if body is not None and orelse is not None:
+                value = ast.IfExp(ast.Name(stmt.test, ast.Load()), body, orelse)
+                if name not in ir.names_in(value):
+                    self._joins[key] = ir.Assign(stmt.origin, name, value)
+        return self._joins[key]
+
     def save_point(self, name: str, info: BlockInfo, gap: int) -> tuple[BlockInfo, int] | None:
         """The last gap at which `name` still holds the value it has at
         (info, gap), or None if nothing assigns it later."""
@@ -317,9 +407,9 @@ class Saver:
         found = self._recomputable(name, info, gap)
         if found is None:
             return False
-        stmt, at, end = found
+        stmt, at, end, dk = found
         done = self._recomputed.get(name)
-        if done is not None and done[0] is at and self._defs[name][1] < end <= done[1]:
+        if done is not None and done[0] is at and done[4] == dk and dk < end <= done[1]:
             # recomputed at a later gap of its block (which the reverse sweep
             # runs first), and still that value here
             if kind == VALUE and done[2] == SHAPE:  # recomputed for its shape only
@@ -330,7 +420,7 @@ class Saver:
         self._need_operands(stmt, kind, at, end)
         again = ir.Assign(stmt.origin.reverse(), name, _clone(stmt.value), stmt.primitive)
         at.rev.slots[end].recomputes.append(again)
-        self._recomputed[name] = (at, end, kind, again)
+        self._recomputed[name] = (at, end, kind, again, dk)
         if kind == SHAPE:
             self._shape_recomputes.append((name, again, at, end))
         return True
@@ -359,7 +449,7 @@ class Saver:
         if done is not None and done[0] is at and done[1] == end:
             if done[2] == VALUE:
                 return
-            self._recomputed[name] = (at, end, VALUE, again)
+            self._recomputed[name] = (at, end, VALUE, again, done[4])
         slot = at.rev.slots[end].recomputes
         before = len(slot)
         self._need_operands(again, VALUE, at, end)
@@ -372,33 +462,26 @@ class Saver:
             slot.extend(added)
 
     def _recomputable(self, name: str, info: BlockInfo, gap: int
-                      ) -> tuple[ir.Assign, BlockInfo, int] | None:
-        """The statement that defines `name`, with its block and the gap of
-        that block the need lies in (or after, for a need inside an `if`),
-        if the reverse sweep can recompute it at (info, gap) from operands
-        that still hold the values they had: a cheap operation defined earlier in the same block, or in
-        a block that holds `info` through branches of `if`s only (never
-        through a loop, which would recompute it at every pass)."""
-        where = self._defs.get(name)
+                      ) -> tuple[ir.Assign, BlockInfo, int, int] | None:
+        """The statement that defines `name`, with its block, the gap of
+        that block the need lies in (or after, for a need inside an `if`)
+        and its index, if the reverse sweep can recompute it at (info, gap)
+        from operands that still hold the values they had: a cheap
+        operation assigned earlier in the same block, or in a block that
+        holds `info` through branches of `if`s only (never through a loop,
+        which would recompute it at every pass)."""
+        where = self._definition(name, info, gap)
         if where is None:
             return None
-        dinfo, dk = where
-        stmt = dinfo.stmts[dk]
+        dinfo, dk, stmt, end = where
         if not isinstance(stmt, ir.Assign) or not _cheap(stmt):
-            return None
-        at, end = info, gap
-        while at is not dinfo:  # climb from the need to the definition's block
-            if at.owner is None or not isinstance(at.owner, ir.If):
-                return None
-            at, end = at.parent, at.index + 1  # the whole `if` lies between
-        if dk >= end:
             return None
         between = dinfo.stmts[dk + 1:end]
         changed = set().union(*(ir.defined_names(s) for s in between)) if between else set()
         stored = set().union(*(ir.stored_arrays(s) for s in between)) if between else set()
         operands = ir.names_in(stmt.value)
-        if operands & changed or name in changed:
-            return None
+        if operands & changed or name in changed or name in operands:
+            return None  # `s = s + x[i]` reads a value its own assignment replaced
         if self.aliases.get(name, {name}) & stored:
             return None  # written into since: a recomputed copy would miss the writes
         if any(self.aliases.get(o, {o}) & stored for o in operands):
@@ -407,7 +490,22 @@ class Saver:
                                 and self._recomputable(o, info, gap) is None
                                 for o in operands):
             return None  # worth recomputing only from values that stay or recompute
-        return stmt, dinfo, end
+        if self._def_counts.get(name, 0) > 1 and not all(
+                self._free(o, info, gap) for o in operands):
+            # a variable assigned more than once (`s = tanh(s * w + x[j])` in
+            # a loop) is recomputed only where nothing need be saved for it:
+            # otherwise it is saved itself, not something in its place
+            return None
+        return stmt, dinfo, end, dk
+
+    def _free(self, name: str, info: BlockInfo, gap: int) -> bool:
+        """Whether `name` holds its value at (info, gap) without a save: it
+        stays, or it recomputes from values that do."""
+        if self.save_point(name, info, gap) is None:
+            return True
+        found = self._recomputable(name, info, gap)
+        return found is not None and all(
+            self._free(o, info, gap) for o in ir.names_in(found[0].value))
 
     def _need_operands(self, stmt: ir.Assign, kind: str, info: BlockInfo, gap: int) -> None:
         """The operands of a recomputed `stmt`: their values, or for a result

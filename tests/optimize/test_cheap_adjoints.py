@@ -13,7 +13,10 @@ differences) by a property of the generated source, and checked again here.
   the one element it reads; a smoother that reads three elements ahead of
   its one write has that write undone.
 - A cheap value read inside the branches of an `if` is recomputed before
-  the `if`'s reverse rather than saved (`adjoint/saving.py`).
+  the `if`'s reverse rather than saved (`adjoint/saving.py`); so is a value
+  an if/else assigns in both branches by cheap operations (one conditional
+  expression), and a variable assigned in several places (`left` in two
+  loops) where its recomputation saves nothing else.
 - A reversed loop whose iterations each zero only their own element of a
   cotangent runs forwards (`optimize/ordering.py`).
 - The shape of a value nothing reads is not recorded (`optimize/cleanup.py`).
@@ -624,3 +627,79 @@ def test_an_element_a_view_adds_into_is_not_kept_in_a_variable():
     df = sg.grad(row_with_its_corner, target="cpu")
     assert_gradient(df, row_with_its_corner, args)
     assert_gradient(lambda *a: run_as_python(df, a)[0], row_with_its_corner, args)
+
+
+def chain_forces(x, beta, steps):
+    """Boundary terms by conditional expressions, the same names in two
+    loops (a chain of anharmonic springs, as an FPU-beta integrator writes
+    it): the reverse sweep recomputes `left` and `right` from `x`, restored,
+    instead of saving them."""
+    n = x.shape[0]
+    x = x.copy()
+    f = np.zeros(n)
+    for i in range(n):
+        left = x[i] - x[i - 1] if i > 0 else x[i]
+        right = x[i + 1] - x[i] if i < n - 1 else -x[i]
+        f[i] = right - left + beta * (right ** 3 - left ** 3)
+    for _ in range(steps):
+        for i in range(n):
+            x[i] += 0.01 * f[i]
+        for i in range(n):
+            left = x[i] - x[i - 1] if i > 0 else x[i]
+            right = x[i + 1] - x[i] if i < n - 1 else -x[i]
+            f[i] = right - left + beta * (right ** 3 - left ** 3)
+    return np.sum(f * f)
+
+
+def clipped_by_if(x, lo):
+    """A variable assigned in both branches of an if/else the user wrote,
+    read by the rule of a later operation (`t * t`)."""
+    s = 0.0
+    for i in range(x.shape[0]):
+        if x[i] > lo:
+            t = x[i] - lo
+        else:
+            t = 0.5 * (x[i] - lo)
+        s += t * t * x[i]
+    return s
+
+
+def join_then_overwrite(x):
+    """The array a join reads is written after the join and before the
+    product that reads the join's value: not recomputed (it would read the
+    new element), saved."""
+    y = x.copy()
+    s = 0.0
+    for i in range(y.shape[0]):
+        t = y[i] * 2.0 if i % 2 == 0 else y[i] + 1.0
+        y[i] = y[i] * 3.0
+        s += t * t * y[i]
+    return s
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_joins_of_branches_recomputed(target):
+    df = sg.grad(chain_forces, wrt=(0, 1), target=target)
+    assert not any(name.startswith(("left", "right")) for name in appends(df.source))
+    assert " if cond_" in df.source  # the join, one conditional expression
+    assert_gradient(df, chain_forces, (RNG.uniform(-0.5, 0.5, 7), 0.3, 3), wrt=(0, 1))
+    dc = sg.grad(clipped_by_if, wrt=(0, 1), target=target)
+    assert not any(name.startswith("t") for name in appends(dc.source))
+    assert_gradient(dc, clipped_by_if, (RNG.uniform(-1, 1, 8), 0.1), wrt=(0, 1))
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_joins_not_recomputed_after_a_write(target):
+    df = sg.grad(join_then_overwrite, target=target)
+    assert_gradient(df, join_then_overwrite, (RNG.uniform(-1, 1, 6),))
+
+
+def test_joins_differentiated_again():
+    # the adjoint's conditional expressions, read by a second derivative
+    x = RNG.uniform(-1, 1, 5)
+    hessian = sg.hessian(clipped_by_if, target="cpu")(x, 0.1)
+    grad = sg.grad(clipped_by_if, target="python")
+    eye, eps = np.eye(5), 1e-6
+    by_differences = np.array([(grad(x + eps * e, 0.1) - grad(x - eps * e, 0.1)) / (2 * eps)
+                               for e in eye])
+    np.testing.assert_allclose(hessian, by_differences, atol=1e-7)
