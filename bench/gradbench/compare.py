@@ -91,8 +91,9 @@ SIZES: dict[str, tuple[list[str], list[str]]] = {
     "particle": ([], []),
     "saddle": ([], []),
 }
-# at least 3 runs: the median of JAX's skips its first, which compiles
-RUNS = (["--min-runs", "5", "--min-seconds", "0.2"], ["--min-runs", "3", "--min-seconds", "0"])
+# JAX compiles in its first timed run, and its next few runs are slow too
+# (2-20 times the later ones): enough runs that the median is past them
+RUNS = (["--min-runs", "10", "--min-seconds", "0.5"], ["--min-runs", "3", "--min-seconds", "0"])
 NO_RUNS = {"hello"}  # its driver takes no options: one run per evaluation
 
 ONE_THREAD = {
@@ -294,15 +295,16 @@ def rows(result: Result) -> list[Row]:
 
 def table(results: Iterable[Result]) -> str:
     lines = [
-        "| eval | size | tool | valid | objective | derivative | time | derivative / objective"
-        " | first call (define) | note |",
-        "|---|---|---|---|---:|---|---:|---:|---:|---|",
+        "| eval | size | tool | valid | objective | derivative | time | runs"
+        " | derivative / objective | first call (define) | note |",
+        "|---|---|---|---|---:|---|---:|---:|---:|---:|---|",
     ]
     for result in results:
         for row in rows(result):
             ratio = f"{row.ratio:.2f}" if row.ratio is not None else "-"
             cells = [row.eval, row.size, row.tool, row.valid, seconds_text(row.objective),
-                     row.function or "-", seconds_text(row.derivative), ratio,
+                     row.function or "-", seconds_text(row.derivative),
+                     str(row.runs) if row.runs else "-", ratio,
                      seconds_text(row.compile), row.note.replace("|", "\\|")]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -77,7 +77,7 @@ def test_markdown_table():
     assert len(lines) == 2 + 2 + 1 + 1 + 2 + 2
     header = [c.strip() for c in lines[0].strip("|").split("|")]
     assert all(len(line.strip("|").split(" | ")) == len(header) for line in lines[2:])
-    assert "| lse | n=10 | srcgrad | yes | 2 ms | gradient | 5 ms | 2.50 | 2 s |" in text
+    assert "| lse | n=10 | srcgrad | yes | 2 ms | gradient | 5 ms | 3 | 2.50 | 2 s |" in text
     assert "mismatches \\| at" in text  # a | in a note does not open a column
     assert "| 1 µs |" in text and "| 2 µs |" in text
     assert compare.seconds_text(1.5) == "1.5 s" and compare.seconds_text(None) == "-"
@@ -95,8 +95,8 @@ def test_json_keeps_every_run():
 def test_driver_arguments():
     assert set(compare.SIZES) == set(compare.FUNCTIONS) == set(compare.EVALS)
     assert compare.eval_args("hello") == [] == compare.eval_args("hello", quick=True)
-    assert compare.eval_args("lse") == ["-n", "10000", "100000", "--min-runs", "5",
-                                        "--min-seconds", "0.2"]
+    assert compare.eval_args("lse") == ["-n", "10000", "100000", "--min-runs", "10",
+                                        "--min-seconds", "0.5"]
     for name in compare.EVALS:
         if name != "hello":
             quick = compare.eval_args(name, quick=True)
