@@ -1,9 +1,12 @@
 """GradBench's `hello` eval: `square(x) = x * x` and its derivative `double`."""
 
+from numba import njit
+
 import srcgrad as sg
 from bench.gradbench.protocol import measured
 
 
+@njit(cache=True)
 def square_of(x):
     return x * x
 
@@ -25,4 +28,5 @@ FUNCTIONS = {"square": square, "double": double}
 
 
 def warm_up():
+    square_of(1.0)
     double_of(1.0)
