@@ -12,7 +12,8 @@ forward sweep in full, then the reverse sweep) and guarantees:
   array of unknown rank, the result of a call nothing here knows.
 
 The facts come from float and int literals, `math` functions, `len`,
-`x.shape[k]`, loop indices and counters, arithmetic of scalars, elementwise
+`x.shape[k]` (also through a name holding the shape: `m, n = A.shape`),
+loop indices and counters, arithmetic of scalars, elementwise
 primitives of scalars, full reductions, and the shape-keeping helpers of
 the runtime (`new_cotangent(g, x)` has `x`'s shape): a name is a scalar
 when every assignment to it gives one (a greatest fixpoint, so a loop-carried
@@ -110,6 +111,10 @@ class Ranks:
         # elements of the arrays of known rank, read with one index per axis
         self.scalar_keys: set[object] = {("element of", ("shape of", p), ndim)
                                          for p, (ndim, _) in self.arrays.items()}
+        # names every value of which is an array's shape (`A_shape = A.shape`,
+        # what `m, n = A.shape` unpacks): their elements are integers
+        self.shape_tuples = {name for name, values in defs.items() if values and all(
+            isinstance(v, ast.Attribute) and v.attr == "shape" for v in values)}
         self.integers: set[str] = set()  # first: an element's index is one
         self._greatest(defs, pushed, "integers", self.integer)
         self.scalars = set()
@@ -312,7 +317,8 @@ class Ranks:
             return (_is_name(node.value, "math") and node.attr in _MATH_CONSTANTS) or (
                 node.attr in ("size", "ndim"))
         if isinstance(node, ast.Subscript):
-            if isinstance(node.value, ast.Attribute) and node.value.attr == "shape":
+            if isinstance(node.value, ast.Attribute) and node.value.attr == "shape" or \
+                    isinstance(node.value, ast.Name) and node.value.id in self.shape_tuples:
                 return not isinstance(node.slice, (ast.Slice, ast.Tuple))
             ndim = self.array_ndim(node.value)
             if ndim is not None:  # an element: one integer index per axis
@@ -368,7 +374,8 @@ class Ranks:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             return self.integer(node.operand)
         if isinstance(node, ast.Subscript):  # x.shape[k], or an element of an integer array
-            if isinstance(node.value, ast.Attribute) and node.value.attr == "shape":
+            if isinstance(node.value, ast.Attribute) and node.value.attr == "shape" or \
+                    isinstance(node.value, ast.Name) and node.value.id in self.shape_tuples:
                 return self.integer(node.slice)
             array = node.value.id if isinstance(node.value, ast.Name) else None
             ndim, kind = self.arrays.get(array, (0, ""))

@@ -27,8 +27,8 @@ differences) by a property of the generated source, and checked again here.
 - Once called, the gradient knows the rank of each array argument (checked
   at every call; another rank generates the code again): an element of an
   array read with one integer index per axis is a number, and so is an
-  element of an array made by `np.zeros(n)`, so it is read, updated and
-  saved as one (`by[i] += t`, no `copy_value`, `new_cotangent` or shape).
+  element of an array made by `np.zeros(n)` (`n` unpacked from a shape
+  too), so it is read, updated and saved as one (`by[i] += t`, no `copy_value`, `new_cotangent` or shape).
 - On cpu, a row's cotangent is added into the matrix's by `add_into`
   (Numba's `a[i] += v` compiles its slice-assignment error message, seconds
   in every new process), and a gradient differentiated again reads it back
@@ -703,3 +703,26 @@ def test_joins_differentiated_again():
     by_differences = np.array([(grad(x + eps * e, 0.1) - grad(x - eps * e, 0.1)) / (2 * eps)
                                for e in eye])
     np.testing.assert_allclose(hessian, by_differences, atol=1e-7)
+
+
+def unpacked_shape_matvec(A, x):
+    """PolyBench atax's loops, sizes unpacked from the shape (`m, n =
+    A.shape`): `tmp = np.zeros(m)` is known to be 1-D, so `tmp[i]` is a
+    number, saved on an array stack and never copied."""
+    m, n = A.shape
+    tmp = np.zeros(m)
+    y = np.zeros(n)
+    for i in range(m):
+        for j in range(n):
+            tmp[i] += A[i, j] * x[j]
+        for j in range(n):
+            y[j] += A[i, j] * tmp[i]
+    return np.sum(y * y)
+
+
+def test_sizes_unpacked_from_a_shape_are_integers():
+    args = (RNG.uniform(-1, 1, (4, 5)), RNG.uniform(-1, 1, 5))
+    df = sg.grad(unpacked_shape_matvec, wrt=(0, 1), target="cpu")
+    assert_gradient(df, unpacked_shape_matvec, args, wrt=(0, 1))
+    assert "copy_value" not in df.source and ".append(" not in df.source
+    assert "reserve(" in df.source
