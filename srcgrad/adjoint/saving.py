@@ -40,6 +40,8 @@ import ast
 import enum
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .. import ir
 from ..ir.effects import shape_operands
 from ..ir.markers import SUBSCRIPT
@@ -546,16 +548,54 @@ class Saver:
 def stored_after(arrays: set[str], info: BlockInfo, gap: int) -> bool:
     """Whether a write into one of `arrays` may run after the gap `gap` of
     block `info`: later in the block, after the block in the enclosing ones,
-    or in a later iteration of an enclosing loop."""
+    or in a later iteration of an enclosing loop, except into a new array
+    that the later iteration made itself (`d = np.empty_like(y)` at the top of
+    the loop body, before every write into `d`: those writes go into another
+    array than the one read here)."""
     while True:
         if any(ir.stored_arrays(stmt) & arrays for stmt in info.stmts[gap:]):
             return True
         owner = info.owner
         if owner is None:
             return False
-        if info.is_loop_body and ir.stored_arrays(owner) & arrays:
+        if info.is_loop_body and ir.stored_arrays(owner) & arrays and \
+                not _new_each_pass(info.stmts, arrays):
             return True
         info, gap = info.parent, info.index + 1
+
+
+# calls whose result is a new array (never one of their arguments, nor a view of one)
+_ALLOCATING = {np.empty, np.zeros, np.ones, np.full, np.empty_like, np.zeros_like, np.ones_like,
+               np.full_like, np.copy, np.array, np.arange, np.linspace, np.eye, np.identity}
+
+
+def _allocates(stmt: ir.Assign) -> bool:
+    """Whether the value `stmt` assigns is a new array: arithmetic, or a call
+    of NumPy's that makes one (`np.empty_like(y)`, `np.copy(x)`)."""
+    value = stmt.value
+    if isinstance(value, (ast.BinOp, ast.UnaryOp)) or stmt.primitive in _ALLOCATING:
+        return True
+    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+            and isinstance(value.func.value, ast.Name) and value.func.value.id == "np"
+            and getattr(np, value.func.attr, None) in _ALLOCATING)
+
+
+def _new_each_pass(body: list[ir.Stmt], arrays: set[str]) -> bool:
+    """Whether each write in a loop body into one of `arrays` goes into an
+    array made in the same pass: the name written into is assigned once in
+    the body, at its top level, a new array (`np.empty_like(y)`, arithmetic),
+    before any write into it."""
+    for name in sorted(set().union(*(ir.stored_arrays(s) for s in body)) & arrays):
+        assigned = [k for k, stmt in enumerate(body) if name in ir.defined_names(stmt)]
+        if len(assigned) != 1:
+            return False
+        k = assigned[0]
+        stmt = body[k]
+        if not (isinstance(stmt, ir.Assign) and _allocates(stmt)):
+            return False
+        if any(name in ir.stored_arrays(s) for s in body[:k]):
+            return False
+    return True
 
 
 def _replaced(stmt: ir.Stmt) -> set[str]:

@@ -37,7 +37,7 @@ from ..ir.naming import Namer
 from ..ir.parts import expressions
 from ..optimize.accumulators import keep_elements_in_variables, one_update_per_element
 from ..optimize.cleanup import cleanup
-from ..optimize.guards import hoist_loop_guards
+from ..optimize.guards import drop_guards_of_numbers, hoist_loop_guards
 from ..optimize.names import derive_names, rename_temporaries
 from ..optimize.ordering import run_independent_loops_forward
 from ..optimize.peephole import peephole, route_block_updates
@@ -180,6 +180,7 @@ def transform(fn, options: Options) -> Generated:
             viewed = view_cotangents(body, adjoint.returns, ranks)
         keep_elements_in_variables(body, ranks, namer, viewed)
         one_update_per_element(body, ranks, namer, viewed)
+        drop_guards_of_numbers(body, ranks)
         hoist_loop_guards(body, namer)
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
     returns = rename_temporaries(body, adjoint.returns, bases, adjoint.temp_adjoints, namer,

@@ -15,6 +15,10 @@ loop that never runs refuses nothing, as before):
 
 Only a guard at the top of the loop's body with no `break` or `raise` before
 it in the body moves: it ran in the first pass, and would fail there.
+
+A guard one of whose checked values is a number (by the rank facts of
+compiled code) can never fail, a number sharing memory with nothing, and
+is dropped (`drop_guards_of_numbers`).
 """
 
 from __future__ import annotations
@@ -24,7 +28,15 @@ import ast
 from .. import ir
 from ..ir.guards import Guard
 
-__all__ = ["hoist_loop_guards"]
+__all__ = ["drop_guards_of_numbers", "hoist_loop_guards"]
+
+
+def drop_guards_of_numbers(body: list[ir.Stmt], ranks) -> None:
+    """Remove, in place, every guard that checks a value `ranks` proves a
+    number (`refuse_shared(nearest, distance, ...)` of two floats)."""
+    for block in _blocks(body):
+        block[:] = [s for s in block
+                    if not (isinstance(s, Guard) and any(ranks.scalar(n) for n in s.names))]
 
 
 def hoist_loop_guards(body: list[ir.Stmt], namer) -> None:

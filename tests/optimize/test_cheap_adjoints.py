@@ -6,7 +6,8 @@ differences) by a property of the generated source, and checked again here.
 - An array written in place is restored in the reverse sweep only where the
   reverse sweep reads it at a point that a later write follows
   (`adjoint/stores.py`): a relaxation sweep, whose adjoint is linear, keeps
-  no old elements.  An element read from an array written later is saved as
+  no old elements, nor does a stage array that each pass of a loop makes
+  anew before writing it (the next pass writes into another array).  An element read from an array written later is saved as
   it was read (`copy_value`, nothing for a scalar), once, instead of every
   later write being undone (`adjoint/saving.py`), unless the code reads
   more elements of the array than it has writes into it: a recurrence saves
@@ -49,6 +50,9 @@ differences) by a property of the generated source, and checked again here.
   derivative of higher order reads the form without views.  Room for a
   stack is made before a loop whose inner loops push nothing, whatever
   their trip counts.
+- On cpu, an aliasing guard that a loop repeats is checked once before it,
+  and one that checks a number (`nearest = distance` of two floats) is
+  dropped (`optimize/guards.py`).
 """
 
 from __future__ import annotations
@@ -726,3 +730,81 @@ def test_sizes_unpacked_from_a_shape_are_integers():
     assert_gradient(df, unpacked_shape_matvec, args, wrt=(0, 1))
     assert "copy_value" not in df.source and ".append(" not in df.source
     assert "reserve(" in df.source
+
+
+def stage_made_each_step(x, steps):
+    """A stage array made anew in each step and filled element by element
+    (an integrator's `k1 = np.empty_like(y)`): the next step's writes go
+    into another array, so the reverse sweep, which reads each step's stage,
+    restores none of its elements."""
+    y = x.copy()
+    for _ in range(steps):
+        d = np.empty_like(y)
+        for i in range(y.shape[0]):
+            d[i] = x[i] * y[i]
+        y = y + 0.1 * d * d
+    return np.sum(y)
+
+
+def stage_reused_each_step(x, steps):
+    """The same with one array for every step: each step's writes overwrite
+    what the reverse sweep of the step before reads, so they are undone."""
+    y = x.copy()
+    d = np.empty_like(y)
+    for _ in range(steps):
+        for i in range(y.shape[0]):
+            d[i] = x[i] * y[i]
+        y = y + 0.1 * d * d
+    return np.sum(y)
+
+
+def stage_written_again_through_an_alias(x, steps):
+    """A new array each step, but a later step writes into the one before
+    through another name: undone."""
+    y = x.copy()
+    last = np.zeros_like(x)
+    for _ in range(steps):
+        last[0] = 0.5 * y[0]
+        d = np.empty_like(y)
+        for i in range(y.shape[0]):
+            d[i] = x[i] * y[i]
+        y = y + 0.1 * d * d + last
+        last = d
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_arrays_made_each_pass_keep_no_old_elements(target):
+    args = (RNG.uniform(0.1, 0.9, 6), 3)
+    df = sg.grad(stage_made_each_step, target=target)
+    assert not [name for name in appends(df.source) if name.endswith("_old")]
+    assert_gradient(df, stage_made_each_step, args)
+    for fn in (stage_reused_each_step, stage_written_again_through_an_alias):
+        df = sg.grad(fn, target=target)
+        assert [name for name in appends(df.source) if name.endswith("_old")], fn.__name__
+        assert_gradient(df, fn, args)
+
+
+def nearest_cost(points, centroids):
+    """k-means' cost with the nearest centroid found by a branch: `nearest =
+    distance` of two numbers, which the aliasing guard of arrays checks."""
+    total = 0.0
+    for i in range(points.shape[0]):
+        nearest = math.inf
+        for j in range(centroids.shape[0]):
+            distance = 0.0
+            for d in range(points.shape[1]):
+                diff = points[i, d] - centroids[j, d]
+                distance += diff * diff
+            if distance < nearest:
+                nearest = distance
+        total += nearest
+    return total
+
+
+def test_guards_of_numbers_dropped():
+    args = (RNG.uniform(-1, 1, (7, 3)), RNG.uniform(-1, 1, (3, 3)))
+    df = sg.grad(nearest_cost, wrt=1, target="cpu")
+    assert "refuse_shared" in sg.grad(nearest_cost, wrt=1, target="python").source
+    assert_gradient(df, nearest_cost, args, wrt=1)
+    assert "refuse_shared" not in df.source
