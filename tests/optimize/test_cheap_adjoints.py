@@ -425,12 +425,14 @@ def test_loop_guards_checked_once():
     df = sg.grad(halve_after_a_row, target="cpu")
     x = RNG.uniform(-1, 1, 5)
     assert_gradient(df, halve_after_a_row, (x, 3))
-    lines = df.source.splitlines()
+    assert "refuse_shared(" not in df.source  # `a` is a number: it shares nothing
+    rows = sg.grad(halve_after_a_row, target="cpu")
+    with pytest.raises(sg.SrcGradError, match="shares its memory"):
+        rows(RNG.uniform(-1, 1, (4, 2)), 2)
+    lines = rows.source.splitlines()  # generated for a matrix: `a` is a row
     guard = next(k for k, line in enumerate(lines) if "refuse_shared(" in line)
     loop = next(k for k, line in enumerate(lines) if line.strip().startswith("for j in"))
     assert guard < loop  # before the loop, not in every pass
-    with pytest.raises(sg.SrcGradError, match="shares its memory"):
-        sg.grad(halve_after_a_row, target="cpu")(RNG.uniform(-1, 1, (4, 2)), 2)
     # a loop that does not run writes nothing: nothing refused
     # sum over rows i of a . y[i], a = y[0]: by hand, d/dx[i] = a + (i == 0) * sum_i y[i]
     got = sg.grad(halve_after_a_row, target="cpu")(np.ones((4, 2)), 0)
