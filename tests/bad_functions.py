@@ -45,10 +45,12 @@ def uses_nonlocal_read_only(x):
 SCALE = 3.0
 
 
-def recursive(x, n):
-    if n == 0:
-        return x
-    return recursive(x * 2.0, n - 1) * 1.0  # <- error
+def recursive_closure(x, n):
+    def halve(v, k):
+        if k == 0:
+            return v
+        return halve(v * 0.5, k - 1)  # <- error
+    return halve(x, n) * 2.0
 
 
 def calls_class(x):

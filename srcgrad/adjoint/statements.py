@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING
 from .. import ir
 from ..analysis.operations import Operation, OpKind, operation
 from ..ir.parts import clone
+from ..ir.recursion import RecursiveFunction
 from ..rules.registry import Rule
-from .syntax import is_unbroadcast, substitute
+from .syntax import call, is_unbroadcast, substitute
 
 if TYPE_CHECKING:
     from .sweep import Sweep
@@ -56,6 +57,8 @@ def reverse_assign(sweep: Sweep, stmt: ir.Assign, out: list[ir.Stmt], where) -> 
             cot.contribute(out, value.id, g, g_exact, where, origin)
     elif op.kind is OpKind.SUBSCRIPT:
         cot.scatter(out, value, g, g_exact, where, origin)
+    elif op.kind is OpKind.RULE and isinstance(stmt.primitive, RecursiveFunction):
+        _recursive_call(sweep, stmt, g, g_exact, out, where, origin)
     elif op.kind is OpKind.RULE:
         _apply_rule(sweep, stmt, op, g, g_exact, out, where, origin)
 
@@ -87,6 +90,33 @@ def _apply_rule(sweep: Sweep, stmt: ir.Assign, op: Operation, g: ast.expr, g_exa
             sweep.cot.live.add(name)
             continue
         sweep.cot.contribute(out, name, expr, exact, where, origin)
+
+
+def _recursive_call(sweep: Sweep, stmt: ir.Assign, g: ast.expr, g_exact: bool, out,
+                    where, origin) -> None:
+    """`y = f_primal(a, b)`, a call closing a cycle (`ir/recursion.py`): the
+    cotangents of its active arguments from `f`'s vjp with respect to them,
+    `ba += f_vjp(a, b, by)`, through a tuple where there are several."""
+    entry: RecursiveFunction = stmt.primitive
+    args = stmt.value.args
+    positions = tuple(k for k, a in enumerate(args)
+                      if isinstance(a, ast.Name) and sweep.facts.active(a.id))
+    if not positions:
+        return
+    if not g_exact:  # (the vjp's seed has the result's shape)
+        g = call("unbroadcast", g, ast.Name(stmt.target, ast.Load()))
+        sweep.out.note_helper("unbroadcast")
+    vjp = call(entry.plan.vjp(entry, positions), *(clone(a) for a in args), g)
+    if len(positions) == 1:
+        parts = vjp,
+    else:
+        both = sweep.facts.namer.fresh(f"{entry.__name__}_cotangents")
+        sweep.out.generated.add(both)
+        sweep.out.emit(out, ir.Assign(origin, both, vjp), where)
+        parts = tuple(ast.Subscript(ast.Name(both, ast.Load()), ast.Constant(k), ast.Load())
+                      for k in range(len(positions)))
+    for k, part in zip(positions, parts):
+        sweep.cot.contribute(out, args[k].id, part, True, where, origin)
 
 
 def _inline(helpers: dict[str, object], rule: Rule, template: ast.expr,

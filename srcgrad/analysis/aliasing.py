@@ -24,10 +24,11 @@ from ..errors import UnsupportedSyntaxError
 from ..ir.guards import Guard, GuardKind, guard
 from ..ir.markers import SUBSCRIPT
 from ..ir.points import Point
+from ..ir.recursion import RecursiveFunction
 from ..runtime.tiling import gather_view
 from .liveness import liveness
 
-__all__ = ["alias_classes", "check_stores", "drop_needless_guards", "drop_alias_guards",
+__all__ = ["alias_classes", "sharing", "check_stores", "drop_needless_guards", "drop_alias_guards",
            "definitely_defined"]
 
 _VIEWS = {id(f) for f in (np.transpose, np.reshape, np.ravel, np.squeeze, np.expand_dims,
@@ -48,10 +49,6 @@ def alias_classes(fn: ir.Function, certain_only: bool = False) -> dict[str, set[
     rebinding a parameter) may hold either value, so it links nothing for
     certain."""
     parent: dict[str, str] = {}
-    assignments: dict[str, int] = dict.fromkeys(fn.params, 1)  # a parameter has its value
-    for stmt in ir.walk(fn.body):
-        if isinstance(stmt, ir.Assign):
-            assignments[stmt.target] = assignments.get(stmt.target, 0) + 1
 
     def find(a: str) -> str:
         while parent.get(a, a) != a:
@@ -65,10 +62,27 @@ def alias_classes(fn: ir.Function, certain_only: bool = False) -> dict[str, set[
         if ra != rb:
             parent[ra] = rb
 
+    for target, source in sharing(fn, certain_only):
+        union(target, source)
+    classes: dict[str, set[str]] = {}
+    for name in list(parent):
+        classes.setdefault(find(name), set()).add(name)
+    return {name: classes[find(name)] for name in parent}
+
+
+def sharing(fn: ir.Function, certain_only: bool = False) -> list[tuple[str, str]]:
+    """(target, source) for each assignment that may make `target` refer to
+    memory `source` refers to (a copy of the name, a view, a pop of a stack
+    `source` was pushed onto); `certain_only` as for `alias_classes`."""
+    assignments: dict[str, int] = dict.fromkeys(fn.params, 1)  # a parameter has its value
+    for stmt in ir.walk(fn.body):
+        if isinstance(stmt, ir.Assign):
+            assignments[stmt.target] = assignments.get(stmt.target, 0) + 1
+    pairs = []
     for stmt in ir.walk(fn.body):
         pushed = isinstance(stmt, ir.Push) and not stmt.shape and isinstance(stmt.saved, ast.Name)
         if pushed and not certain_only:
-            union(stmt.saved.id, stmt.stack)  # what a stack holds may be popped anywhere
+            pairs.append((stmt.stack, stmt.saved.id))  # what a stack holds may be popped anywhere
         if not isinstance(stmt, ir.Assign):
             continue
         if certain_only and assignments[stmt.target] > 1:
@@ -82,14 +96,12 @@ def alias_classes(fn: ir.Function, certain_only: bool = False) -> dict[str, set[
                 sources = {value.value.id}
         elif isinstance(value, ast.Call) and id(stmt.primitive) in _VIEWS and value.args:
             sources = ir.names_in(value.args[0])
+        elif isinstance(stmt.primitive, RecursiveFunction) and not certain_only:
+            sources = ir.names_in(value)  # it may return (a view of) an argument
         elif isinstance(stmt, ir.Pop) and not stmt.shape and not certain_only:
             sources = ir.names_in(value)
-        for source in sources:
-            union(stmt.target, source)
-    classes: dict[str, set[str]] = {}
-    for name in list(parent):
-        classes.setdefault(find(name), set()).add(name)
-    return {name: classes[find(name)] for name in parent}
+        pairs += [(stmt.target, source) for source in sorted(sources)]
+    return pairs
 
 
 def _shares(stmt: ir.Assign, members: set[str]) -> bool:

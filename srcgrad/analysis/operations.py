@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .. import ir
 from ..errors import NoAdjointError, UnsupportedSyntaxError
 from ..ir.markers import SUBSCRIPT, TUPLE
+from ..ir.recursion import RecursiveFunction
 from ..rules import registry
 from ..rules.registry import Rule
 
@@ -58,7 +59,10 @@ def operation(stmt: ir.Assign) -> Operation:
     primitive = stmt.primitive
     if registry.is_nondifferentiable(primitive):
         return Operation(OpKind.NONDIFF)
-    rule = registry.lookup(primitive)
+    if isinstance(primitive, RecursiveFunction):  # a call closing a cycle (ir/recursion.py)
+        rule = primitive.rule
+    else:
+        rule = registry.lookup(primitive)
     if rule is None:
         return Operation(OpKind.OPAQUE)
     if isinstance(value, ast.BinOp):

@@ -287,7 +287,7 @@ class GradFunction(Structures, Failures):
                     stem = getattr(self.fn, "__name__", "f")
                     self._module, self._impl = load_generated(
                         generated.source, stem, generated.injected, generated.name,
-                        self.target)
+                        self.target, generated.functions)
         return self._impl
 
     # --- calling ------------------------------------------------------------------------

@@ -100,7 +100,7 @@ class TangentFunction(Failures):
                     stem = getattr(self.fn, "__name__", "f")
                     self._module, self._impl = load_generated(
                         generated.source, f"{stem}_jvp", generated.injected, generated.name,
-                        self.target)
+                        self.target, generated.functions)
         return self._impl
 
     def __call__(self, primals: tuple, tangents: tuple):

@@ -24,7 +24,7 @@ import tempfile
 import threading
 import types
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -256,13 +256,20 @@ COMPILED = "__srcgrad_compiled__"  # a generated module's attribute holding its 
 
 
 def load_generated(source: str, stem: str, injected: dict[str, object], name: str,
-                   target: str) -> tuple[ModuleType, Callable]:
+                   target: str, functions: Sequence[str] = ()) -> tuple[ModuleType, Callable]:
     """The generated module of `source` and its function `name`, compiled
-    for `target` ("cpu": by Numba, one dispatcher per module; else as it is)."""
+    for `target` ("cpu": by Numba, one dispatcher per module; else as it is).
+    `functions`: the module's other functions, which `name` calls (those of
+    its recursive calls, `ir/recursion.py`): compiled too, each module global
+    a dispatcher, which Numba types a call of (a recursive one included)."""
     module = load_module(source, stem, injected)
     function = getattr(module, name)
     if target == "cpu":
         _compile_called_functions(module, injected)
+        for other in functions:
+            value = module.__dict__[other]
+            if isinstance(value, types.FunctionType):
+                setattr(module, other, jit(value, f"{stem}: {other}"))
         function = module_dispatcher(module, function, stem)
     return module, function
 

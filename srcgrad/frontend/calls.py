@@ -398,7 +398,10 @@ def _is_stop_gradient(fn: object) -> bool:
 
 
 def _is_srcgrad(fn: object) -> bool:
-    return getattr(fn, "__module__", "").startswith("srcgrad")
+    """Whether `fn` is srcgrad's own (not a function of a generated module,
+    `srcgrad_generated_...`, which a derivative of higher order transforms)."""
+    module = getattr(fn, "__module__", None) or ""
+    return module == "srcgrad" or module.startswith("srcgrad.")
 
 
 

@@ -22,7 +22,8 @@ Guarantees to the passes after it:
   functions (`x.sum(0)` → `np.sum(x, 0)`), `x.T` as `np.transpose(x)`, and
   `np.array([a, b])` of variables as `np.stack((a, b))`.
 - Calls to the user's own functions are inlined (their statements appear in
-  place, their locals renamed after the callee); recursion is refused.
+  place, their locals renamed after the callee); a call that closes a cycle
+  (recursion) stays a call, of a function generated for it (`recursion.py`).
 - Free names that hold numbers become constants; other global values become
   globals of the generated module (`globals`).  Every global, closure or
   module-attribute read is recorded in `bindings` (see `frontend/bindings.py`).

@@ -3,7 +3,8 @@
 A call to one of the user's own functions is inlined: its statements are
 lowered in place, in a `Context` of their own, its locals renamed after the
 callee (`helper_x`), its read-only parameters replaced by the arguments
-themselves, recursion refused.  Both the differentiated function and an
+themselves.  A call that closes a cycle (recursion) is not inlined but
+kept as a call of a generated function (`recursion.RecursionLowering`).  Both the differentiated function and an
 inlined one end in variables holding their results (`ReturnInfo`): a single
 final `return` needs nothing; returns that each end their path
 (`flow.tail_returns`, after `flow.returns_last`) assign the results; any
@@ -26,13 +27,14 @@ from .flow import (
     tail_returns,
 )
 from .parse import FunctionSource, read_function, user_function
+from .recursion import RecursionLowering
 from .subset import Scope, check_subset, local_names
 from .values import Func, Record, Seq, is_gradient, is_static, new_ident
 
 __all__ = ["FunctionLowering"]
 
 
-class FunctionLowering(ContainerLowering):
+class FunctionLowering(ContainerLowering, RecursionLowering):
     """Lowers function bodies and inlines calls (see the module's docstring);
     `statements.Lowering` adds the statements themselves (`block`)."""
 
@@ -178,8 +180,8 @@ class FunctionLowering(ContainerLowering):
                 call: ast.Call, statement: bool) -> list:
         if key in self.ctx.callers:
             chain = " -> ".join(getattr(f, "__name__", getattr(f, "name", "?"))
-                                for f in (*self.ctx.callers, key))
-            raise self.error(call, f"recursion cannot be differentiated ({chain})")
+                                for f in (*self.ctx.callers[self.ctx.callers.index(key):], key))
+            return self.recursive_call(src, key, chain, defaults, values, named, call, statement)
         caller = self.ctx
         check_subset(src, helper=True)
         bound = self.bind_values(src, values, named, defaults, call)

@@ -39,6 +39,7 @@ from ..errors import UnsupportedSyntaxError
 from ..ir import effects
 from ..ir.guards import GUARD_HELPERS, Guard, GuardKind
 from ..ir.naming import Namer
+from ..ir.recursion import Recursion
 from .assignments import AssignmentLowering
 from .expressions import Context
 from .flow import (
@@ -74,11 +75,17 @@ class Lowering(RaiseLowering, AssignmentLowering):
     """The statement half of the front end (see the module's docstring)."""
 
     def __init__(self, namer: Namer, reserved: set[str], stacks: bool = False,
-                 trees: dict | None = None, has_aux: bool = False, bound: object = None):
+                 trees: dict | None = None, has_aux: bool = False, bound: object = None,
+                 recursion: Recursion | None = None):
         super().__init__(namer, stacks)
+        # the module's recursive functions (`ir/recursion.py`), whose globals it shares
+        self.recursion = recursion if recursion is not None else Recursion()
+        self.recursion.adopt(namer)
+        self.globals = self.recursion.globals
+        self.bindings = self.recursion.bindings
         self.has_aux = has_aux  # the function returns (value, aux): aux is not differentiated
         self.bound = bound  # a bound method's object (its `self`), or None
-        self.reserved = reserved
+        self.reserved = set(reserved) | self.recursion.names  # (module-level names too)
         self.loops: list[Loop] = []
         self.trees = trees or {}  # parameter position → its container's structure (api/trees.py)
 

@@ -48,8 +48,10 @@ from ..analysis.activity import Activity
 from ..analysis.operations import OpKind, operation
 from ..frontend.expressions import STACK_POP
 from ..ir import effects
+from ..ir.markers import SUBSCRIPT
 from ..ir.naming import Namer
 from ..ir.parts import clone
+from ..ir.recursion import RecursiveFunction
 from .rules import tangent_expression
 
 __all__ = ["TangentBody", "build_tangent"]
@@ -165,6 +167,8 @@ class _Sweep:
         target = stmt.target
         if not self.varies(target):
             return [stmt]
+        if isinstance(stmt.primitive, RecursiveFunction):
+            return self.recursive_call(stmt)
         if target in ir.names_in(stmt.value):
             value = self.tangent_value(stmt)
             if target not in ir.names_in(value):  # `acc = list_append(acc, v, k)`
@@ -178,6 +182,31 @@ class _Sweep:
             return [ir.Assign(stmt.origin, old, ast.Name(target, ast.Load())), renamed,
                     ir.Assign(stmt.origin, self.dot(target), self.tangent_value(renamed))]
         return [stmt, ir.Assign(stmt.origin, self.dot(target), self.tangent_value(stmt))]
+
+    def recursive_call(self, stmt: ir.Assign) -> list[ir.Stmt]:
+        """`y = f_primal(a, b)`, a call closing a cycle (`ir/recursion.py`): the
+        value and the tangent both from `f`'s jvp along the varied arguments,
+        `pair = f_jvp(a, b, da)`, `y = pair[0]`, `dy = pair[1]`."""
+        entry: RecursiveFunction = stmt.primitive
+        args = stmt.value.args
+        positions = tuple(k for k, a in enumerate(args)
+                          if isinstance(a, ast.Name) and self.varies(a.id))
+        if not positions:
+            return [stmt, ir.Assign(stmt.origin, self.dot(stmt.target), self.zeros(stmt.target))]
+        dots = [ast.Name(self.dot(args[k].id), ast.Load()) for k in positions]
+        call = ast.Call(ast.Name(entry.plan.jvp(entry, positions), ast.Load()),
+                        [clone(a) for a in args] + dots, [])
+        pair = self.namer.fresh(f"{entry.__name__}_and_tangent")
+
+        def part(k: int) -> ast.expr:
+            return ast.Subscript(ast.Name(pair, ast.Load()), ast.Constant(k), ast.Load())
+
+        tangent = part(1)
+        if self.stored:  # (it may be an argument's tangent itself: `return x`)
+            tangent = ast.Call(ast.Name("copy_value", ast.Load()), [tangent], [])
+        return [ir.Assign(stmt.origin, pair, call),
+                ir.Assign(stmt.origin, stmt.target, part(0), SUBSCRIPT),
+                ir.Assign(stmt.origin, self.dot(stmt.target), tangent)]
 
     def tangent_value(self, stmt: ir.Assign) -> ast.expr:
         op = operation(stmt)

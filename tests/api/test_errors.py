@@ -53,13 +53,14 @@ def raises_at(fn, error, *args, match=None, **options):
         (bad.aliased_write, "writing into 'y' also changes 'z'"),
         (bad.boolop_value, "'and'/'or' on the differentiable value 'x'"),
         (bad.undefined_name, "name 'UNDEFINED_THING' is not defined"),
-        (bad.recursive, "recursion cannot be differentiated (recursive -> recursive)"),
+        (bad.recursive_closure, "recursion (halve -> halve): a nested function or lambda "
+                                "that calls itself cannot be differentiated"),
     ],
     ids=lambda v: getattr(v, "__name__", ""),
 )
 @pytest.mark.parametrize("target", ["python", "cpu"])
 def test_unsupported_construct(fn, construct, target):
-    args = (1.5, 2) if fn in (bad.recursive,) else (1.5,)
+    args = (1.5, 2) if fn in (bad.recursive_closure,) else (1.5,)
     if fn is bad.boolop_value:
         args = (1.5, 2.5)
     if fn in (bad.list_forms_differ,
