@@ -28,7 +28,7 @@ from ..ir.recursion import RecursiveFunction
 from ..runtime.tiling import gather_view
 from .liveness import liveness
 
-__all__ = ["alias_classes", "sharing", "check_stores", "drop_needless_guards", "drop_alias_guards",
+__all__ = ["alias_classes", "sharing", "memories", "check_stores", "drop_needless_guards", "drop_alias_guards",
            "definitely_defined"]
 
 _VIEWS = {id(f) for f in (np.transpose, np.reshape, np.ravel, np.squeeze, np.expand_dims,
@@ -47,7 +47,13 @@ def alias_classes(fn: ir.Function, certain_only: bool = False) -> dict[str, set[
     otherwise, so it counts only without `certain_only`; and a variable
     assigned in several places (both arms of an `if`, `a if c else b`, a loop
     rebinding a parameter) may hold either value, so it links nothing for
-    certain."""
+    certain.
+
+    Without it, two variables may share memory where they may refer to one
+    memory (`memories`): `r = a[0]` on one path and `r = s` on another
+    link `r` with `a` and with `s`, not `s` with `a`."""
+    if not certain_only:
+        return _may_share(fn)
     parent: dict[str, str] = {}
 
     def find(a: str) -> str:
@@ -70,6 +76,37 @@ def alias_classes(fn: ir.Function, certain_only: bool = False) -> dict[str, set[
     return {name: classes[find(name)] for name in parent}
 
 
+def _may_share(fn: ir.Function) -> dict[str, set[str]]:
+    pairs = sharing(fn)
+    refers = memories(fn, pairs)
+    names = sorted({n for pair in pairs for n in pair})
+    return {a: {b for b in names if refers.get(a, {a}) & refers.get(b, {b})} | {a}
+            for a in names}
+
+
+def memories(fn: ir.Function, pairs: list[tuple[str, str]] | None = None) -> dict[str, set[str]]:
+    """For each variable, the memories it may refer to, each named by the
+    variable that a parameter, or an assignment that shares nothing (a new
+    value), gives memory of its own; a value shared (`sharing`, or `pairs`)
+    refers to what its source does."""
+    if pairs is None:
+        pairs = sharing(fn)
+    shared = {id(s) for s in ir.walk(fn.body) if isinstance(s, ir.Assign) and _sources(s, {}, False)}
+    memories = {p: {p} for p in fn.params}
+    for stmt in ir.walk(fn.body):
+        if isinstance(stmt, ir.Assign) and id(stmt) not in shared:
+            memories.setdefault(stmt.target, set()).add(stmt.target)
+    changed = True
+    while changed:
+        changed = False
+        for target, source in pairs:
+            new = memories.get(source, set()) - memories.get(target, set())
+            if new:
+                memories.setdefault(target, set()).update(new)
+                changed = True
+    return memories
+
+
 def sharing(fn: ir.Function, certain_only: bool = False) -> list[tuple[str, str]]:
     """(target, source) for each assignment that may make `target` refer to
     memory `source` refers to (a copy of the name, a view, a pop of a stack
@@ -83,25 +120,28 @@ def sharing(fn: ir.Function, certain_only: bool = False) -> list[tuple[str, str]
         pushed = isinstance(stmt, ir.Push) and not stmt.shape and isinstance(stmt.saved, ast.Name)
         if pushed and not certain_only:
             pairs.append((stmt.stack, stmt.saved.id))  # what a stack holds may be popped anywhere
-        if not isinstance(stmt, ir.Assign):
-            continue
-        if certain_only and assignments[stmt.target] > 1:
-            continue
-        value = stmt.value
-        sources: set[str] = set()
-        if isinstance(value, ast.Name):
-            sources = {value.id}
-        elif stmt.primitive is SUBSCRIPT and isinstance(value.value, ast.Name):
-            if not certain_only or _slices(value.slice):
-                sources = {value.value.id}
-        elif isinstance(value, ast.Call) and id(stmt.primitive) in _VIEWS and value.args:
-            sources = ir.names_in(value.args[0])
-        elif isinstance(stmt.primitive, RecursiveFunction) and not certain_only:
-            sources = ir.names_in(value)  # it may return (a view of) an argument
-        elif isinstance(stmt, ir.Pop) and not stmt.shape and not certain_only:
-            sources = ir.names_in(value)
-        pairs += [(stmt.target, source) for source in sorted(sources)]
+        if isinstance(stmt, ir.Assign):
+            pairs += [(stmt.target, source)
+                      for source in sorted(_sources(stmt, assignments, certain_only))]
     return pairs
+
+
+def _sources(stmt: ir.Assign, assignments: dict[str, int], certain_only: bool) -> set[str]:
+    """The names whose memory the value `stmt` assigns may refer to (see `sharing`)."""
+    if certain_only and assignments[stmt.target] > 1:
+        return set()
+    value = stmt.value
+    if isinstance(value, ast.Name):
+        return {value.id}
+    if stmt.primitive is SUBSCRIPT and isinstance(value.value, ast.Name):
+        return {value.value.id} if not certain_only or _slices(value.slice) else set()
+    if isinstance(value, ast.Call) and id(stmt.primitive) in _VIEWS and value.args:
+        return ir.names_in(value.args[0])
+    if isinstance(stmt.primitive, RecursiveFunction) and not certain_only:
+        return ir.names_in(value)  # it may return (a view of) an argument
+    if isinstance(stmt, ir.Pop) and not stmt.shape and not certain_only:
+        return ir.names_in(value)
+    return set()
 
 
 def _shares(stmt: ir.Assign, members: set[str]) -> bool:

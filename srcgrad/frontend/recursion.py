@@ -32,7 +32,7 @@ import inspect
 import types
 
 from .. import ir
-from ..analysis.aliasing import sharing
+from ..analysis.aliasing import memories
 from ..errors import UnsupportedSyntaxError
 from ..ir.guards import Guard, GuardKind, guard
 from ..ir.naming import Namer
@@ -115,7 +115,8 @@ def keep_arguments_unwritten(fn: ir.Function) -> None:
     for stmt in ir.walk(renamed.body):
         taken |= ir.defined_names(stmt) | ir.used_names(stmt)
     rename_redefinitions(renamed, Namer(taken))
-    holds = _holders(renamed)  # variable → the parameters whose memory it may refer to
+    params = set(fn.params)
+    holds = {v: m & params for v, m in memories(renamed).items()}  # (parameters' memories)
     for stmt, original in zip(ir.walk(renamed.body), list(ir.walk(fn.body))):
         if isinstance(stmt, ir.Store) and holds.get(stmt.array):
             param = min(holds[stmt.array])
@@ -126,29 +127,14 @@ def keep_arguments_unwritten(fn: ir.Function) -> None:
                 "first)", stmt.origin.file, stmt.origin.line)
         if isinstance(stmt, Guard) and stmt.kind is GuardKind.UPDATE:
             x, name = stmt.names[0], ast.unparse(original.names[0])
-            params = sorted(holds.get(x.id, ())) if isinstance(x, ast.Name) else []
+            shared = sorted(holds.get(x.id, ())) if isinstance(x, ast.Name) else []
             checks = [guard(original.origin, GuardKind.SHARED, (
                 f"{stmt.origin}: '{stmt.origin.text}' changes the argument '{p}' of the "
                 f"recursive function '{fn.name}' in place, which srcgrad calls rather than "
                 f"inlines: its caller would not see the change; write '{name} = {name} + ...' "
-                "instead"), p, original.names[0]) for p in params]
+                "instead"), p, original.names[0]) for p in shared]
             if checks:
                 _replace(fn.body, original, checks)
-
-
-def _holders(fn: ir.Function) -> dict[str, set[str]]:
-    """For each variable, the parameters whose memory it may refer to."""
-    holds = {p: {p} for p in fn.params}
-    pairs = sharing(fn)
-    changed = True
-    while changed:
-        changed = False
-        for target, source in pairs:
-            new = holds.get(source, set()) - holds.get(target, set())
-            if new:
-                holds.setdefault(target, set()).update(new)
-                changed = True
-    return holds
 
 
 def _replace(body: list[ir.Stmt], stmt: ir.Stmt, new: list[ir.Stmt]) -> None:
