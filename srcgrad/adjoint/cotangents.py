@@ -78,8 +78,9 @@ class Cotangents:
     # --- create and accumulate --------------------------------------------------------------
 
     def contribute(self, out: list[ir.Stmt], name: str, expr: ast.expr, exact: bool, where: Where,
-                   origin: ir.Origin) -> None:
-        """Add the cotangent `expr` to the adjoint of `name`."""
+                   origin: ir.Origin, fresh: bool = False) -> None:
+        """Add the cotangent `expr` to the adjoint of `name` (`fresh`: it is a
+        value of its own, which the adjoint may keep rather than copy)."""
         if not self.facts.active(name):
             return
         expr = clone(expr)
@@ -94,7 +95,7 @@ class Cotangents:
         if name not in self.live:  # the first contribution: a value of the adjoint's own
             if is_unbroadcast(expr):
                 expr = expr.args[0]
-            helper = "take_cotangent" if _is_fresh(expr) else "new_cotangent"
+            helper = "take_cotangent" if fresh or _is_fresh(expr) else "new_cotangent"
             self.out.note_helper(helper)
             self.out.emit(out, ir.Assign(origin, b, call(helper, expr, ast.Name(name, ast.Load()))),
                           where)

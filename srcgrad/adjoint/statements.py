@@ -115,8 +115,8 @@ def _recursive_call(sweep: Sweep, stmt: ir.Assign, g: ast.expr, g_exact: bool, o
         sweep.out.emit(out, ir.Assign(origin, both, vjp), where)
         parts = tuple(ast.Subscript(ast.Name(both, ast.Load()), ast.Constant(k), ast.Load())
                       for k in range(len(positions)))
-    for k, part in zip(positions, parts):
-        sweep.cot.contribute(out, args[k].id, part, True, where, origin)
+    for k, part in zip(positions, parts):  # (a gradient the vjp made, referred to nowhere else)
+        sweep.cot.contribute(out, args[k].id, part, True, where, origin, fresh=True)
 
 
 def _inline(helpers: dict[str, object], rule: Rule, template: ast.expr,

@@ -76,6 +76,9 @@ class Options:
     # arrays (a pytree), with its structure (api/trees.py): flattened into leaves
     trees: tuple = ()
     has_aux: bool = False  # the function returns (value, aux); aux comes back undifferentiated
+    # a recursive function's (ir/recursion.py): every argument its calls pass is real,
+    # the main function of its module being real (`_real`)
+    real_arguments: bool = False
 
 
 @dataclass
@@ -151,9 +154,10 @@ def transform(fn, options: Options) -> Generated:
         fn = fn.__func__
     main, wrt, device = _adjoint(lowered, options, watch=watch)
     src, irf = lowered.src, lowered.irf
+    real = options.typed and options.device is None and _real(irf, options)
     functions = generate_functions(plan, main, {
         "primal": lambda request: primal_function(request, options.typed),
-        "vjp": lambda request: _vjp_function(request, options.typed)})
+        "vjp": lambda request: _vjp_function(request, options.typed, real)})
     watch.lap("recursive functions")
     wrt_names = ", ".join(_describe(w, fn) for w in options.wrt)
     header = [
@@ -251,14 +255,15 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
     return print_function(name, params, body, returns, helpers, listed, comment), wrt, None
 
 
-def _vjp_function(request: Request, typed: bool) -> Printed:
+def _vjp_function(request: Request, typed: bool, real: bool) -> Printed:
     """A recursive function's vjp (`ir/recursion.py`): its adjoint with respect
     to the parameters at `request.positions`, seeded with the cotangent of
     its result, which its caller always passes; it returns the one cotangent,
-    or a tuple of several."""
+    or a tuple of several.  `real`: the module's main function is real, and
+    so is every argument it passes."""
     entry = request.entry
     options = Options(wrt=request.positions, unconnected_zero=True, generated=entry.stacks,
-                      typed=typed)
+                      typed=typed, real_arguments=real)
     lowered = lower(entry.fn, options, entry.plan, recursive=True)
     wrt = ", ".join(entry.params[k] for k in request.positions)
     comment = (f"# the vjp of {entry.__name__} with respect to {wrt}: the cotangents of its "
@@ -295,10 +300,12 @@ def _lap(watch: Stopwatch | None, stage: str) -> None:
 
 def _real(irf: ir.Function, options: Options) -> bool:
     """Whether every value of the function is real: each parameter was given
-    a real number or array (`Options.scalars` records those), no global it
-    reads is complex, and no expression makes a complex number."""
+    a real number or array (`Options.scalars` records those, or
+    `real_arguments` says so), no global it reads is complex, and no
+    expression makes a complex number."""
     given = {k for k, _ in options.scalars}
-    if not set(range(len(irf.params))) <= given or options.trees:
+    if not options.real_arguments and (not set(range(len(irf.params))) <= given
+                                       or options.trees):
         return False
     for value in irf.globals.values():
         if isinstance(value, (complex, np.complexfloating)) or (
