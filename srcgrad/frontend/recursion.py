@@ -86,7 +86,13 @@ class RecursionLowering:
         if entry.rule is None:
             entry.rule = _rule(entry)
         call_expr = ast.Call(ast.Name(entry.primal, ast.Load()), args, [])
-        return [self.temp(call_expr, entry)]
+        # named after the call (`det_minor`), not a temporary: its value is kept
+        # for the reverse sweep under that name
+        words = [a.id for a in args if isinstance(a, ast.Name) and a.id not in self.temps]
+        base = "_".join([src.name, *words]) if len(words) == len(args) else src.name
+        target = self.namer.fresh(base if len(base) <= 24 else f"{src.name}_value")
+        self.emit_assign(target, call_expr, entry)
+        return [ast.Name(target, ast.Load())]
 
 
 def _rule(entry: RecursiveFunction) -> Rule:
