@@ -269,7 +269,7 @@ def load_generated(source: str, stem: str, injected: dict[str, object], name: st
         for other in functions:
             value = module.__dict__[other]
             if isinstance(value, types.FunctionType):
-                setattr(module, other, jit(value, f"{stem}: {other}"))
+                setattr(module, other, jit(value, f"{stem}: {other}", cache=False))
         function = module_dispatcher(module, function, stem)
     return module, function
 
@@ -296,16 +296,28 @@ def module_dispatcher(module: ModuleType, function: Callable, what: str) -> Call
     return jitted
 
 
-def jit(function: Callable, what: str | None = None) -> Callable:
+_UNCACHED = "_srcgrad_uncached"  # marks a dispatcher whose code Numba must not cache
+
+
+def jit(function: Callable, what: str | None = None, cache: bool = True) -> Callable:
     """`function` compiled by Numba, each compile (or load from Numba's disk
     cache) logged as the work for `what` (`observe.py`).  NumPy's error
     model: a float divided by zero is an infinity or nan, as in NumPy, not a
     `ZeroDivisionError` (the adjoints of `sqrt` at 0 and of `x / y` at
-    `y == 0` divide by zero)."""
+    `y == 0` divide by zero).
+
+    Compiled without Numba's disk cache where `cache` is False, and where
+    `function` calls a dispatcher compiled so: a recursive function
+    (`ir/recursion.py`), and whatever calls one, which Numba 0.68 loads
+    back from its cache broken (a crash, or an unresolved symbol)."""
     import numba
 
-    return observed(numba.njit(cache=True, error_model="numpy")(function),
-                    what or function.__name__, "cpu")
+    cache = cache and not any(getattr(v, _UNCACHED, False)
+                              for v in getattr(function, "__globals__", {}).values())
+    dispatcher = numba.njit(cache=cache, error_model="numpy")(function)
+    if not cache:
+        setattr(dispatcher, _UNCACHED, True)
+    return observed(dispatcher, what or function.__name__, "cpu")
 
 
 def from_numba_cache(exc: Exception) -> bool:

@@ -89,8 +89,10 @@ class RecursionLowering:
         # named after the call (`det_minor`), not a temporary: its value is kept
         # for the reverse sweep under that name
         words = [a.id for a in args if isinstance(a, ast.Name) and a.id not in self.temps]
-        base = "_".join([src.name, *words]) if len(words) == len(args) else src.name
-        target = self.namer.fresh(base if len(base) <= 24 else f"{src.name}_value")
+        base = "_".join([src.name, *words])
+        if len(words) < len(args) or len(base) > 24:
+            base = f"{src.name}_value"
+        target = self.namer.fresh(base)
         self.emit_assign(target, call_expr, entry)
         return [ast.Name(target, ast.Load())]
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import inspect
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -208,3 +211,29 @@ def test_recursion_on_cuda_is_refused():
     with pytest.raises(sg.UnsupportedSyntaxError, match="recursion \\(power\\) is "
                        "differentiated on the 'cpu' and 'python' targets"):
         _ = sg.grad(fns.power, target="cuda").source
+
+
+# --- Numba's disk cache ----------------------------------------------------------------------
+
+_TWICE = """
+import numpy as np
+import srcgrad as sg
+from frontend import recursive_functions as fns
+print(sg.grad(fns.power, target="cpu")(1.3, 5), sg.grad(fns.loss, target="cpu")(np.eye(2))[0, 0])
+"""
+
+
+def test_a_new_process_compiles_the_recursion_again(tmp_path):
+    """Numba loads a function that calls a recursive one back from its disk cache
+    broken (a crash): such modules are compiled in each process, and the
+    second process, finding the generated files, gets the same results."""
+    env = {**os.environ, "SRCGRAD_CACHE_DIR": str(tmp_path),
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]),
+                                          str(Path(__file__).parents[2]),
+                                          os.environ.get("PYTHONPATH", "")])}
+    runs = [subprocess.run([sys.executable, "-c", _TWICE], env=env, capture_output=True,
+                           text=True, timeout=300) for _ in range(2)]
+    for run in runs:
+        assert run.returncode == 0, run.stderr[-2000:]
+    assert runs[0].stdout == runs[1].stdout
+    assert [float(v) for v in runs[0].stdout.split()] == pytest.approx([5 * 1.3 ** 4, 3.0])
