@@ -7,9 +7,9 @@ the columns j of the first row, of `a[0, j]` times the determinant of the
 minor without row 0 and column j, the minor copied into a new array and the
 function calling itself on it, down to 1 x 1.  The primal is this function
 compiled by `numba.njit` (Numba compiles the self-call); the gradient is
-`sg.grad` of the same function.  srcgrad does not differentiate recursion yet
-(issue 20): the gradient's first call, in `warm_up`, raises its
-`UnsupportedSyntaxError`, so `define` fails with it until it does.
+`sg.grad` of the same function, whose recursive calls call generated
+`det_of_primal` and `det_of_vjp` functions (srcgrad's README: recursion);
+`warm_up` compiles it (in every process: Numba does not cache recursion).
 """
 
 import numba

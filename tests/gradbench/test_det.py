@@ -7,7 +7,6 @@ flat, row-major, ell * ell long)."""
 import numpy as np
 import pytest
 
-import srcgrad as sg
 from bench.gradbench import det
 
 SIZES = [1, 2, 3, 4]
@@ -37,7 +36,6 @@ def test_primal_is_the_determinant(ell):
     assert [t["name"] for t in response["timings"]] == ["evaluate"]
 
 
-@pytest.mark.xfail(strict=True, raises=sg.UnsupportedSyntaxError, reason="recursion: issue 20")
 @pytest.mark.parametrize("ell", SIZES)
 def test_gradient_against_central_differences_and_jacobi(ell):
     a, raw = _input(ell, seed=10 + ell)
@@ -50,6 +48,5 @@ def test_gradient_against_central_differences_and_jacobi(ell):
     np.testing.assert_allclose(g, np.linalg.det(a) * np.linalg.inv(a).T, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, raises=sg.UnsupportedSyntaxError, reason="recursion: issue 20")
 def test_warm_up_compiles_the_gradient():
     det.warm_up()
