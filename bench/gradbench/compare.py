@@ -17,8 +17,8 @@ The tools:
 
 - `srcgrad`: `python -m bench.gradbench` (this interpreter), where a module
   `bench/gradbench/<eval>.py` exists; with a fresh, empty SRCGRAD_CACHE_DIR
-  per session (`--warm-cache`: the one of the environment), so its `define`
-  is a cold first call.
+  and NUMBA_CACHE_DIR per session (`--warm-cache`: those of the
+  environment), so its `define` is a cold first call.
 - `jax`: GradBench's JAX tool through `jax_blocking.py`, which makes every
   timed run wait for JAX's result (`jax.block_until_ready`).
 - `pytorch`: GradBench's PyTorch tool, as it is.
@@ -191,6 +191,10 @@ def run_one(
     with tempfile.TemporaryDirectory(prefix="sgcache-compare-") as cache:
         if tool.name == "srcgrad" and not warm_cache:
             env["SRCGRAD_CACHE_DIR"] = cache
+            # and Numba's: the eval modules' own njit functions compile cold
+            # too, and none loaded from disk calls a generated module of
+            # another srcgrad cache (which is not importable there)
+            env["NUMBA_CACHE_DIR"] = str(Path(cache) / "numba")
         # coreutils' timeout: a tool stuck in one evaluation is killed, the
         # session sees it exit (status 124)
         command = ["timeout", "-k", "10", str(int(timeout)), *tool.command]
