@@ -352,7 +352,9 @@ def as_json(result: Result) -> dict:
             "seconds": session.seconds, "valid": session.valid,
             "evaluations": [
                 {"function": e.function, "description": e.description, "success": e.success,
-                 "valid": e.valid, "error": e.error, "seconds": e.seconds}
+                 "valid": e.valid, "error": e.error, "runs": len(e.seconds),
+                 "median_seconds": e.median,
+                 "min_seconds": min(e.seconds) if e.seconds else None}
                 for e in session.evaluations
             ],
         }
