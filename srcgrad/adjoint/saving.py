@@ -219,9 +219,10 @@ class Saver:
         self._saved: dict[tuple[str, int, int], ir.Pop] = {}  # (name, block, gap) → its pop
         # name -> (at, gap, kind, its recompute, the index of the assignment recomputed)
         self._recomputed: dict[str, tuple[BlockInfo, int, str, ir.Assign, int]] = {}
-        self._defs = self._find_defs()
+        sites = self._assignments()
+        self._defs = {name: where[0] for name, where in sites.items() if len(where) == 1}
+        self._def_counts = {name: len(where) for name, where in sites.items()}
         self._joins: dict[tuple[int, str], ir.Assign | None] = {}  # (if, name) -> `_join`
-        self._def_counts = self._count_defs()
         self.value_needs: list[tuple[str, BlockInfo, int]] = []  # (name, block, gap)
         # `_save_copy`'s saves: (name, block id, gap) -> (array read, block, push, pop)
         self.copies: dict[tuple[str, int, int], tuple[str, BlockInfo, ir.Push, ir.Pop]] = {}
@@ -229,23 +230,15 @@ class Saver:
         self._written = set().union(*(ir.stored_arrays(s) for s in fn.body)) if fn.body else set()
         self._shape_recomputes: list[tuple[str, ir.Assign, BlockInfo, int]] = []  # name, its recompute
 
-    def _count_defs(self) -> dict[str, int]:
-        """How many statements assign each variable."""
-        count: dict[str, int] = {}
-        for info in self.blocks.values():
-            for stmt in info.stmts:
-                for name in ir.defined_names(stmt) if not ir.blocks(stmt) else ():
-                    count[name] = count.get(name, 0) + 1
-        return count
-
-    def _find_defs(self) -> dict[str, tuple[BlockInfo, int]]:
-        """Where each variable assigned exactly once is assigned."""
-        defs: dict[str, list[tuple[BlockInfo, int]]] = {}
+    def _assignments(self) -> dict[str, list[tuple[BlockInfo, int]]]:
+        """Where each variable is assigned: (block, index) per statement;
+        `_defs` keeps those assigned exactly once, `_def_counts` the counts."""
+        sites: dict[str, list[tuple[BlockInfo, int]]] = {}
         for info in self.blocks.values():
             for k, stmt in enumerate(info.stmts):
                 for name in ir.defined_names(stmt) if not ir.blocks(stmt) else ():
-                    defs.setdefault(name, []).append((info, k))
-        return {name: where[0] for name, where in defs.items() if len(where) == 1}
+                    sites.setdefault(name, []).append((info, k))
+        return sites
 
     # --- needs -------------------------------------------------------------------
 
