@@ -75,6 +75,7 @@ from gradcheck import assert_gradient
 from test_loop_order import descending_loops
 
 import srcgrad as sg
+from bench.kernels import atax
 
 
 def appends(source: str) -> list[str]:
@@ -711,25 +712,13 @@ def test_joins_differentiated_again():
     np.testing.assert_allclose(hessian, by_differences, atol=1e-7)
 
 
-def unpacked_shape_matvec(A, x):
-    """PolyBench atax's loops, sizes unpacked from the shape (`m, n =
-    A.shape`): `tmp = np.zeros(m)` is known to be 1-D, so `tmp[i]` is a
-    number, saved on an array stack and never copied."""
-    m, n = A.shape
-    tmp = np.zeros(m)
-    y = np.zeros(n)
-    for i in range(m):
-        for j in range(n):
-            tmp[i] += A[i, j] * x[j]
-        for j in range(n):
-            y[j] += A[i, j] * tmp[i]
-    return np.sum(y * y)
-
-
 def test_sizes_unpacked_from_a_shape_are_integers():
+    # PolyBench atax (bench/kernels.py), sizes unpacked by `m, n = A.shape`:
+    # `tmp = np.zeros(m)` is known to be 1-D, so `tmp[i]` is a number, saved
+    # on an array stack and never copied
     args = (RNG.uniform(-1, 1, (4, 5)), RNG.uniform(-1, 1, 5))
-    df = sg.grad(unpacked_shape_matvec, wrt=(0, 1), target="cpu")
-    assert_gradient(df, unpacked_shape_matvec, args, wrt=(0, 1))
+    df = sg.grad(atax, wrt=(0, 1), target="cpu")
+    assert_gradient(df, atax, args, wrt=(0, 1))
     assert "copy_value" not in df.source and ".append(" not in df.source
     assert "reserve(" in df.source
 
