@@ -138,7 +138,7 @@ def load_module(source: str, stem: str, injected: dict[str, object]) -> ModuleTy
     module_name = f"{_PREFIX}{stem}_{digest}"
     with _LOCK:
         module = sys.modules.get(module_name)
-        if module is not None and all(module.__dict__.get(k) is v for k, v in injected.items()):
+        if module is not None and not hasattr(module, _STAND_IN) and all(module.__dict__.get(k) is v for k, v in injected.items()):
             LOGGER.debug("%s: module %s already loaded in this process", stem, module_name)
             return module
         # else a module of the same source, loaded for other objects of the same
@@ -172,7 +172,12 @@ class _GeneratedModules(importlib.abc.MetaPathFinder):
     gradient function (`api/nopython.py`) imports, in a new process, the
     modules of the compiled code it includes, by name, before srcgrad has
     loaded them; such a module is imported as it is, without the globals a
-    gradient injects (`load_module` loads it again where it needs them)."""
+    gradient injects (`load_module` loads it again where it needs them).
+
+    A module that is not there (that process wrote it into another cache
+    directory, or the directory was emptied since) is imported as an empty
+    stand-in: Numba's compiled code has what it calls compiled into it and
+    reads no global of that module; `load_module` replaces the stand-in."""
 
     def find_spec(self, name, path=None, target=None):
         if path is not None or not name.startswith(_PREFIX):
@@ -180,7 +185,22 @@ class _GeneratedModules(importlib.abc.MetaPathFinder):
         file = cache_dir() / f"{name}.py"
         if _FALLBACK is not None and not file.exists():
             file = _FALLBACK / f"{name}.py"
-        return importlib.util.spec_from_file_location(name, file) if file.exists() else None
+        if file.exists():
+            return importlib.util.spec_from_file_location(name, file)
+        return importlib.util.spec_from_loader(name, _StandIn())
+
+
+_STAND_IN = "__srcgrad_stand_in__"
+
+
+class _StandIn(importlib.abc.Loader):
+    """Makes the empty stand-in of a generated module that is not on disk."""
+
+    def create_module(self, spec):
+        return None  # the default module
+
+    def exec_module(self, module):
+        setattr(module, _STAND_IN, True)
 
 
 sys.meta_path.append(_GeneratedModules())
