@@ -6,7 +6,9 @@ central finite differences (`gradcheck.py`) or a derivative by hand:
 - `np.linspace` and `np.arange` of float ends (declared constant);
 - conversions to integer or bool dtypes (the cotangent passed through);
 - a scatter through an integer index computed at run time (no compiled form);
-- a derivative of higher order that became constant (None instead of 0.0).
+- a derivative of higher order that became constant (None instead of 0.0);
+- a helper returning a tuple of one, `return (y,)`, read as returning y
+  (so `helper(x)[0]` took y's first element).
 
 The reproducers run on both targets; their variants on "python" only, since
 each "cpu" case compiles.
@@ -553,3 +555,32 @@ def test_return_in_the_first_trip_of_a_loop(target):
     assert g == pytest.approx(2 * x * np.sin(x) * (np.sin(x) + x * np.cos(x)))
     assert sg.grad(first_trip_returns, wrt=(0, 1), target=target)(0.9, 0.2) == pytest.approx(
         (1.0, 1.0))
+
+
+# --- a helper that returns a tuple of one -----------------------------------------------------
+
+
+def _one_tuple(x):
+    return (x * 2.0,)
+
+
+def _one_tuple_bare(x):
+    return x * np.sin(x),
+
+
+def indexes_one_tuple(x):
+    return np.sum(_one_tuple(x)[0] * x)
+
+
+def unpacks_one_tuple(x):
+    (a,) = _one_tuple_bare(x)
+    b, = _one_tuple(a)
+    return np.sum(b)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_helper_returning_a_tuple_of_one(target):
+    x = np.array([1.0, 2.0, -0.5])
+    np.testing.assert_allclose(sg.grad(indexes_one_tuple, target=target)(x), 4.0 * x)
+    np.testing.assert_allclose(sg.grad(unpacks_one_tuple, target=target)(x),
+                               2.0 * (np.sin(x) + x * np.cos(x)))

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..backend.compile import jit, load_module
+from ..errors import SrcGradError
 from .gradient import GradFunction
 from .pickling import reduce_gradient, remake
 from .source import GeneratedSource
@@ -132,6 +133,10 @@ class Derived:
         # `(argtypes, kws) -> the compiled caller` for calls from the user's
         # @njit code (api/nopython.py); None: called from Python only
         self.nopython: Callable | None = None
+        # `(*how) -> a Python function` that a differentiated function calling
+        # this one inlines in its place (api/inlined.py); None: not inlinable
+        self.inlined: Callable[..., Callable] | None = None
+        self._inlined: dict[tuple, Callable] = {}
         self.__name__ = function.__name__
         self.__doc__ = function.__doc__
 
@@ -151,6 +156,21 @@ class Derived:
     @property
     def generated(self) -> GradFunction | TangentFunction:
         return self._generated
+
+    @property
+    def kind(self) -> str:
+        """The public function that made it: "jvp", "jacobian", "hvp", "hessian"."""
+        return self._recipe[0].__name__ if self._recipe is not None else ""
+
+    def inline_function(self, *how) -> Callable:
+        """The Python function that a differentiated function calling this
+        one inlines (`how`: for `jvp`, the positions of the tangents given and
+        whether the call is bare), made once per `how`."""
+        if self.inlined is None:
+            raise SrcGradError(f"{self!r} cannot be called inside a differentiated function")
+        if how not in self._inlined:
+            self._inlined[how] = self.inlined(*how)
+        return self._inlined[how]
 
     @property
     def source(self) -> GeneratedSource:

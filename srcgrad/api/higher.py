@@ -37,6 +37,7 @@ from .derived import (
     _single,
 )
 from .gradient import GradFunction, grad, value_and_grad
+from .inlined import inlined_hessian, inlined_hvp, inlined_jacobian
 from .jvp import _tangent_alone, _transposed_jvp, jvp
 from .nopython_derived import hessian_caller, hvp_caller, jacobian_caller
 from .tangent import TangentFunction
@@ -118,6 +119,7 @@ def hvp(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> Deri
 
     derived = _SecondOrder(hessian_vector_product, forward, second, (hvp, fn, wrt, target))
     derived.nopython = lambda args, kws: hvp_caller(fn, forward, second, args, kws)
+    derived.inlined = lambda: inlined_hvp(fn, forward.k)
     return derived
 
 
@@ -157,6 +159,7 @@ def hessian(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> 
 
     derived = _SecondOrder(full_hessian, forward, second, (hessian, fn, wrt, target))
     derived.nopython = lambda args, kws: hessian_caller(fn, forward, second, args, kws)
+    derived.inlined = lambda: inlined_hessian(fn, k)
     return derived
 
 
@@ -172,8 +175,26 @@ def jacobian(fn: Callable[..., Any], wrt: int | str = 0, mode: str = "auto",
     columns = None
     alone: list[TangentFunction | None] = []  # forward mode's columns, once made
 
+    def by_columns(args: tuple, in_shape: tuple):
+        """Forward mode's Jacobian, its rows counted by its first column (no
+        sweep but tangents); None where forward mode does not apply."""
+        if not alone:
+            alone.append(_tangent_alone(fn, k, target))
+        tangent, n = alone[0], int(np.prod(in_shape))
+        if tangent is None or n == 0:
+            return None
+        args = _as_float(args, k)
+        out_shape = np.shape(tangent(args, (_basis(in_shape, 0),)))
+        m = int(np.prod(out_shape))
+        out = _column_loop(tangent, len(args), target)(*args, in_shape, n, m).T
+        return out.reshape(out_shape + in_shape)
+
     def full_jacobian(*args):
         nonlocal columns
+        if mode == "forward" and np.shape(args[k]) != () and _plain(args):
+            out = by_columns(args, np.shape(args[k]))
+            if out is not None:
+                return out
         y, _ = rows(*args)
         out_shape, in_shape = np.shape(y), np.shape(args[k])
         m, n = int(np.prod(out_shape)), int(np.prod(in_shape))
@@ -213,6 +234,7 @@ def jacobian(fn: Callable[..., Any], wrt: int | str = 0, mode: str = "auto",
     derived = Derived(full_jacobian, rows, (jacobian, fn, wrt, mode, target))
     derived.nopython = lambda args, kws: jacobian_caller(fn, k, mode, rows, first, target,
                                                          args, kws)
+    derived.inlined = lambda: inlined_jacobian(fn, k, mode)
     return derived
 
 

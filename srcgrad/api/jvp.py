@@ -26,6 +26,7 @@ from ..tangent import NoTangentError
 from .calls import as_differentiable, finish
 from .derived import Derived, _plain, _position, _single
 from .gradient import GradFunction, grad, value_and_grad
+from .inlined import inlined_jvp
 from .tangent import TangentFunction
 
 __all__ = ["jvp"]
@@ -108,7 +109,9 @@ def jvp(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> Deri
         function = tangent_function((position,))
         return function if function is not None else by_transposition().generated
 
-    return _Jvp(jacobian_vector_product, shown, (jvp, fn, wrt, target))
+    derived = _Jvp(jacobian_vector_product, shown, (jvp, fn, wrt, target))
+    derived.inlined = lambda ks, bare: inlined_jvp(fn, ks, bare)
+    return derived
 
 
 class _Jvp(Derived):

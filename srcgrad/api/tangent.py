@@ -24,8 +24,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..backend.compile import load_generated
+from ..backend.compile import load_generated, load_module
 from ..backend.pipeline import Generated
+from ..errors import SrcGradError
 from ..frontend.bindings import still_bound
 from ..runtime import grad_dtype
 from ..tangent import transform_tangent
@@ -83,6 +84,16 @@ class TangentFunction(Failures):
         if self._current is not None and not self._current():
             with self._lock:
                 self._forget()
+
+    def _python_function(self) -> Callable:
+        """The generated tangent function as an uncompiled Python function,
+        which a differentiated function calling it inlines (`api/inlined.py`)."""
+        generated = self._generate()
+        if generated.functions:
+            raise SrcGradError(f"{self.__name__} calls itself (recursion): it cannot be "
+                               "called inside a differentiated function")
+        module = load_module(generated.source, self.__name__, generated.injected)
+        return getattr(module, generated.name)
 
     @property
     def source(self) -> GeneratedSource:

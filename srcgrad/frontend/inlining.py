@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 
 from .. import ir
+from ..errors import SrcGradError
 from .containers import ContainerLowering
 from .expressions import Context, ReturnInfo
 from .flow import (
@@ -29,7 +30,16 @@ from .flow import (
 from .parse import FunctionSource, read_function, user_function
 from .recursion import RecursionLowering
 from .subset import Scope, check_subset, local_names
-from .values import Func, Record, Seq, is_gradient, is_static, new_ident
+from .values import (
+    Func,
+    Record,
+    Seq,
+    is_derived,
+    is_gradient,
+    is_static,
+    is_tangent_function,
+    new_ident,
+)
 
 __all__ = ["FunctionLowering"]
 
@@ -134,6 +144,10 @@ class FunctionLowering(ContainerLowering, RecursionLowering):
             fn = fn.fn
         if is_gradient(fn):
             return self.inline_gradient(fn, values, named, call)
+        if is_derived(fn):
+            return self.inline_derived(fn, values, named, call)
+        if is_tangent_function(fn):
+            return self.inline_generated(fn, values, {}, call)
         py_fn = user_function(fn)
         src = read_function(py_fn)
         defaults = dict(zip(_positional(src.tree)[len(_positional(src.tree)) - len(
@@ -151,21 +165,62 @@ class FunctionLowering(ContainerLowering, RecursionLowering):
             raise self.error(call, "a gradient function called inside the differentiated one "
                              "must be a plain sg.grad(...) on 'cpu' or 'python', of arrays and "
                              "numbers (no containers, no wrt='self')")
-        py_fn = gradient._python_function()
-        src = read_function(py_fn)
-        count = len(src.tree.args.args) - len(src.tree.args.defaults)
-        if len(values) != count or named:
+        seeds = named.pop("grad_ys", None)
+        if named:
+            raise self.error(call, f"'{ast.unparse(call.func)}' takes the function's "
+                             "arguments, positional, and grad_ys= here")
+        args = read_function(gradient._python_function()).tree.args
+        count = len(args.args) - len(args.defaults)  # the function's; then the seeds
+        if len(values) != count:
             raise self.error(call, f"'{ast.unparse(call.func)}' takes {count} positional "
                              "arguments here")
-        defaults = {p: ast.Constant(None) for p in _positional(src.tree)[count:]}
-        saved, self.stacks = self.stacks, True  # its lists are the adjoint's stacks
+        if seeds is not None:  # after the seeds (ones) of the gradients it differentiates
+            values = [*values, *[ast.Constant(None)] * gradient._extra_params,
+                      *(seeds.items if isinstance(seeds, Seq) else [seeds])]
+        results = self.inline_generated(gradient, values, {}, call)
+        if gradient.single:  # the adjoint returns `(bx,)`; the gradient function, bx
+            return list(results[0].items)
+        return results  # `wrt=(0,)`: a tuple of one
+
+    def inline_generated(self, owner, values: list, named: dict, call: ast.Call) -> list:
+        """A generated function (an adjoint, a tangent function) inlined: read
+        back as Python, its lists the stacks it pushes and pops; parameters not
+        given are None (a seed of ones)."""
+        py_fn = owner._python_function()
+        src = read_function(py_fn)
+        defaults = {p: ast.Constant(None) for p in _positional(src.tree)[len(values):]}
+        saved, self.stacks = self.stacks, True
         try:
-            results = self._inline(src, py_fn, defaults, None, values, {}, call, False)
+            return self._inline(src, py_fn, defaults, None, values, named, call, False)
         finally:
             self.stacks = saved
-        if not gradient.single and len(results) == 1:  # `wrt=(0,)`: a tuple of one
-            return [Seq(tuple(results))]
-        return results
+
+    def inline_derived(self, derived, values: list, named: dict, call: ast.Call) -> list:
+        """A `jvp`, `jacobian`, `hvp` or `hessian` called inside the
+        differentiated function: the Python function it writes around its
+        generated tangent function or gradient (`api/inlined.py`), inlined
+        as the user's functions are."""
+        if named:
+            raise self.error(call, f"'{ast.unparse(call.func)}' takes positional arguments "
+                             "only here")
+        how = ()
+        if derived.kind == "jvp":
+            if len(values) != 2:
+                raise self.error(call, f"'{ast.unparse(call.func)}' takes (primals, tangents)")
+            primals, tangents = values
+            if isinstance(primals, Seq) != isinstance(tangents, Seq) or (
+                    isinstance(primals, Seq) and len(primals.items) != len(tangents.items)):
+                raise self.error(call, "jvp: tangents must have the structure of primals, "
+                                 "one tangent per primal (None for none)")
+            if isinstance(primals, Seq):
+                how = (tuple(k for k, t in enumerate(tangents.items) if not _none(t)), False)
+            else:
+                how = ((0,), True)
+        try:
+            py_fn = derived.inline_function(*how)
+        except SrcGradError as exc:
+            raise self.error(call, str(exc)) from None
+        return self._inline(read_function(py_fn), py_fn, {}, None, values, {}, call, False)
 
     def call_values(self, args: list[ast.expr]) -> list:
         values = []
@@ -206,6 +261,9 @@ class FunctionLowering(ContainerLowering, RecursionLowering):
             scope.locals = scope.locals | closure
             for name in closure:
                 rename[name] = home.rename.get(name)
+        # `return (y,)`: a tuple of one, not the value y
+        one_tuple = any(isinstance(r.value, ast.Tuple) and len(r.value.elts) == 1
+                        for r in own_returns(src.tree))
         saved_origin = self.origin
         self.ctx = Context(src, scope, rename, ReturnInfo(None), (*caller.callers, key), caller)
         try:
@@ -218,7 +276,8 @@ class FunctionLowering(ContainerLowering, RecursionLowering):
         finally:
             self.ctx = caller
             self.origin = saved_origin
-        return [ast.Name(r, ast.Load()) if isinstance(r, str) else r for r in results]
+        values = [ast.Name(r, ast.Load()) if isinstance(r, str) else r for r in results]
+        return [Seq(tuple(values))] if one_tuple else values
 
     def bind_values(self, src: FunctionSource, values: list, named: dict, defaults: dict,
                     call: ast.Call) -> dict[str, object]:
@@ -250,6 +309,10 @@ class FunctionLowering(ContainerLowering, RecursionLowering):
                     raise self.error(call, f"{src.name}() is missing the argument '{name}'")
                 bound[name] = defaults[name]
         return bound
+
+
+def _none(value) -> bool:
+    return isinstance(value, ast.Constant) and value.value is None
 
 
 def _positional(tree: ast.FunctionDef) -> list[str]:

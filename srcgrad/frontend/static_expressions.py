@@ -24,9 +24,11 @@ from .values import (
     Record,
     Seq,
     describe,
+    is_derived,
     is_gradient,
     is_lowered,
     is_static,
+    is_tangent_function,
     lowered,
 )
 
@@ -134,7 +136,9 @@ class StaticExpressionLowering(StaticCallLowering):
         return super().resolve_call(call)
 
     def is_user_function(self, fn: object) -> bool:
-        return isinstance(fn, (Func, StaticMethod)) or is_gradient(fn) or super().is_user_function(fn)
+        return (isinstance(fn, (Func, StaticMethod)) or is_gradient(fn) or is_derived(fn)
+                or is_tangent_function(fn)
+                or super().is_user_function(fn))
 
     def has_user_call(self, expr: ast.expr) -> bool:
         for node in ast.walk(expr):

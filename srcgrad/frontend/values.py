@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 
 __all__ = ["Seq", "Record", "Func", "Obj", "Growing", "Conflict", "Static", "is_static", "leaves", "same_form",
            "rebuild", "describe", "new_ident", "with_ident", "lowered", "is_lowered",
-           "is_namedtuple", "is_gradient",
+           "is_namedtuple", "is_gradient", "is_derived", "is_tangent_function",
            "makes_gradient"]
 
 _idents = itertools.count(1)
@@ -210,6 +210,18 @@ def makes_gradient(fn) -> bool:
     differentiated function, it makes a gradient function to inline)."""
     return getattr(fn, "__module__", "") == "srcgrad.api.gradient" and getattr(
         fn, "__name__", "") in ("grad", "value_and_grad")
+
+
+def is_derived(fn) -> bool:
+    """Whether `fn` is one of srcgrad's derivatives built on generated
+    functions (`api.derived.Derived`: jvp, jacobian, hvp, hessian)."""
+    return (hasattr(fn, "inline_function") and type(fn).__module__.startswith("srcgrad.api.")
+            and callable(getattr(fn, "inlined", None)))
+
+
+def is_tangent_function(fn) -> bool:
+    """Whether `fn` is one of srcgrad's tangent functions (`api.tangent.TangentFunction`)."""
+    return type(fn).__name__ == "TangentFunction" and type(fn).__module__.startswith("srcgrad.")
 
 
 def is_gradient(fn) -> bool:

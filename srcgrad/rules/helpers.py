@@ -13,16 +13,20 @@ from __future__ import annotations
 import numpy as np
 
 from ..runtime import (
+    basis_like,
+    broadcast_like,
     cast_grad,
     cast_grad_as,
     cast_like,
     copy_value,
     grad_dtype,
     greater_share,
+    jacobian_shaped,
     last_writes,
     new_cotangent,
     pop_shape,
     push_shape,
+    reshape,
     safe_reciprocal,
     seed,
     select,
@@ -107,4 +111,16 @@ def store_last_adjoint(g, ans, values, index, like):
 linear(store_last, params=("values",))
 
 
-nondifferentiable(zeros_like, push_shape, pop_shape, grad_dtype)
+@adjoint(broadcast_like)
+def broadcast_like_adjoint(g, ans, t, like):
+    return unbroadcast(g, t), None
+linear(broadcast_like, params=("t",))
+
+
+@adjoint(jacobian_shaped)
+def jacobian_shaped_adjoint(g, ans, matrix, y, x):
+    return reshape(sum_to(g, shape_of(ans)), shape_of(matrix)), None, None
+linear(jacobian_shaped, params=("matrix",))
+
+
+nondifferentiable(zeros_like, push_shape, pop_shape, grad_dtype, basis_like)

@@ -252,7 +252,7 @@ from .stacks import pop_shape, push_shape, reserve
 from .statistics import highest_like, lowest_like, valid_count, weights_shape
 from .steps import fill_cotangent, fmod, heaviside, imag_part_grad, real_part_grad
 from .sylvester import sqrtm, sylvester
-from .tangents import broadcast_like
+from .tangents import basis_like, broadcast_like, jacobian_shaped
 from .tiling import (
     broadcast_index,
     column_shape,
@@ -276,7 +276,7 @@ __all__ = [
     # cotangents, broadcasting, saved shapes, guards, scatter
     "zeros_like", "seed", "unbroadcast", "new_cotangent", "take_cotangent", "push_shape",
     "pop_shape", "reserve", "copy_value", "stop_gradient", "grad_dtype", "refuse_inplace_alias", "refuse_shared",
-    "shape_of", "broadcast_like", "add_at", "add_into", "last_writes", "store_last", "scatter_add", "sum_to",
+    "shape_of", "broadcast_like", "basis_like", "jacobian_shaped", "add_at", "add_into", "last_writes", "store_last", "scatter_add", "sum_to",
     # elementwise
     "cast_like", "cast_grad", "cast_grad_as", "select", "greater_share", "safe_reciprocal",
     "absolute", "log_base", "float32", "float64", "clip", "heaviside", "fmod", "fill_cotangent",

@@ -55,3 +55,101 @@ def test_gradient_through_a_gradient(fn, args, wrt, target):
     for g, w in zip(got if isinstance(wrt, tuple) else [got],
                     want if isinstance(wrt, tuple) else [want]):
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-7)
+
+
+# --- forward-mode and higher derivatives called inside (jvp, jacobian, hvp, hessian) -------------
+
+
+def field(x, c):
+    """A vector field of x (3 -> 2), to take Jacobians of."""
+    return np.array([np.sin(x[0]) * x[1] + c * x[2] ** 2, np.exp(0.3 * x[2]) * x[0]])
+
+
+jacobian_forward = sg.jacobian(field, wrt=0, mode="forward", target="python")
+jacobian_reverse = sg.jacobian(field, wrt=0, mode="reverse")
+jacobian_auto = sg.jacobian(field, wrt=0)
+gradient_forward = sg.jacobian(potential, mode="forward")  # of a scalar: the gradient
+field_jvp = sg.jvp(field)
+potential_jvp = sg.jvp(potential)
+potential_hvp = sg.hvp(potential)
+potential_hessian = sg.hessian(potential)
+
+
+def newton_like(x, c):
+    """Steps along the Jacobian's rows: the Jacobian (by forward mode) inside."""
+    for _ in range(3):
+        J = jacobian_forward(x, c)
+        x = x - 0.1 * (J[0] + 0.5 * J[1])
+    return np.sum(x ** 2) * c
+
+
+def rows_and_columns(x, c):
+    return np.sum(jacobian_reverse(x, c) * jacobian_auto(x, c)) + np.sum(jacobian_forward(x, c))
+
+
+def descend_forward(x0, c):
+    """`descend` with the force by a forward-mode Jacobian (GradBench's particle, "rf")."""
+    x = x0
+    for _ in range(5):
+        x = x - 0.05 * c * gradient_forward(x)
+    return np.sum(x ** 2)
+
+
+def directional(x, c):
+    """jvp inside, both forms: a tuple of primals with a None tangent, and bare."""
+    y, dy = field_jvp((x, c), (np.array([1.0, -2.0, 0.5]), None))
+    p, dp = potential_jvp(x, x * c)
+    return np.sum(y * dy) + p * dp
+
+
+def curvature(x, c):
+    """hvp and hessian inside (forward over reverse, then differentiated again)."""
+    H = potential_hessian(x * c)
+    return np.sum(H * np.outer(x, x)) + np.sum(potential_hvp(x, x + c) * x)
+
+
+def seeded(x, c):
+    """A gradient called with grad_ys= inside: the vector-Jacobian product."""
+    return np.sum(sg.grad(field, wrt=0)(x, c, grad_ys=np.array([c, 1.0])) ** 2)
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+@pytest.mark.parametrize("fn", [newton_like, rows_and_columns, descend_forward, directional,
+                                curvature, seeded])
+def test_derivatives_called_inside(fn, target):
+    args = (X, 1.3)
+    want = numerical_gradient(fn, args, (0, 1))
+    got = sg.grad(fn, wrt=(0, 1), target=target)(*args)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-7)
+    # forward mode over them too: the Jacobian of fn along x, by tangents
+    forward = sg.jacobian(fn, wrt=0, mode="forward", target=target)(*args)
+    np.testing.assert_allclose(forward, want[0], rtol=1e-5, atol=1e-7)
+
+
+def wave(t):
+    return np.sin(t) * t
+
+
+wave_derivative = sg.jacobian(wave, mode="forward")
+
+
+def product_of_slopes(t):
+    return wave_derivative(t) * wave_derivative(2.0 * t)
+
+
+def test_jacobian_of_numbers_inside():
+    """A Jacobian of a function of a number is a number: the derivative.
+    Oracle: d(t) = sin t + t cos t, d'(t) = 2 cos t - t sin t."""
+    t = 0.7
+
+    def d(s):
+        return np.sin(s) + s * np.cos(s)
+
+    def dd(s):
+        return 2 * np.cos(s) - s * np.sin(s)
+
+    want = dd(t) * d(2 * t) + 2 * d(t) * dd(2 * t)
+    for target in ("python", "cpu"):
+        np.testing.assert_allclose(sg.grad(product_of_slopes, target=target)(t), want,
+                                   rtol=1e-12)

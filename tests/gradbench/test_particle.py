@@ -7,14 +7,9 @@ import numpy as np
 import pytest
 from gradcheck import numerical_gradient
 
-import srcgrad as sg
 from bench.gradbench import particle
 
-REFUSED = pytest.mark.xfail(
-    raises=sg.SrcGradError, strict=False,
-    reason="srcgrad cannot differentiate through a forward-mode derivative "
-           "(a Derived passed or called inside differentiated code)")
-VARIANTS = ["rr", "fr", pytest.param("rf", marks=REFUSED), pytest.param("ff", marks=REFUSED)]
+VARIANTS = ["rr", "fr", "rf", "ff"]
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
