@@ -114,13 +114,16 @@ def test_a_cached_njit_function_that_calls_a_gradient_loads_in_a_new_process(tmp
     env = dict(os.environ, SRCGRAD_CACHE_DIR=str(tmp_path / "cache"),
                PYTHONPATH=os.pathsep.join([str(Path(sg.__file__).parents[1]), str(tmp_path)]))
     outputs = []
-    for _ in range(2):  # compiled and cached, then loaded
+    # compiled and cached, then loaded; then loaded by a process whose srcgrad
+    # cache directory is another (empty) one, which lacks the modules it names
+    for cache in ("cache", "cache", "other"):
+        env["SRCGRAD_CACHE_DIR"] = str(tmp_path / cache)
         run = subprocess.run([sys.executable, "-c", "import cached_user"], env=env,
                              capture_output=True, text=True, cwd=tmp_path, timeout=300)
         assert run.returncode == 0, run.stderr
         outputs.append(eval(run.stdout))
     x = np.array([0.5, -1.0])
-    np.testing.assert_allclose(outputs, [np.cos(x) - x * np.sin(x)] * 2, rtol=1e-12)
+    np.testing.assert_allclose(outputs, [np.cos(x) - x * np.sin(x)] * 3, rtol=1e-12)
     assert list((tmp_path / "__pycache__").glob("cached_user.use-*.nbc"))
 
 
