@@ -37,7 +37,11 @@ from ..ir import effects
 from ..ir.guards import Guard
 from ..ir.recursion import Recursion, Request
 from ..optimize.cleanup import cleanup
+from ..optimize.guards import drop_guards_of_numbers, hoist_loop_guards
 from ..optimize.names import derive_names, rename_temporaries
+from ..optimize.ranks import Ranks
+from ..optimize.stacks import array_stacks, number_stacks
+from ..optimize.zeros import skip_loops_of_zero_cotangents
 from .forward import build_tangent
 
 __all__ = ["transform_tangent"]
@@ -102,6 +106,16 @@ def _tangent(lowered: Lowered, wrt: tuple[int, ...], typed: bool, value: bool, n
         body = cleanup(body, tangent.returns, stacks, inlinable, typed)
     _drop_orphan_guards(body, tangent.params + tangent.tangent_params)
     namer.reserve(*helpers, *irf.globals)
+    if typed:  # as in an adjoint for Numba: stacks of numbers in arrays, loops adding zeros
+        # skipped, no guards of numbers (a compiled tangent function is never read back)
+        ranks = Ranks(body, tangent.params + tangent.tangent_params, helpers, typed)
+        kinds = number_stacks(body, stacks, ranks, real=False)
+        if kinds:
+            array_stacks(body, kinds, namer)
+            helpers["reserve"] = runtime.reserve
+        skip_loops_of_zero_cotangents(body, tangent.returns, ranks, namer)
+        drop_guards_of_numbers(body, ranks)
+        hoist_loop_guards(body, namer)
     if name in helpers or name in irf.globals:  # it must not shadow a name its module reads
         name = namer.fresh(name)
     returns = rename_temporaries(body, tangent.returns, bases, tangent.temp_tangents, namer,
