@@ -16,15 +16,16 @@ mode (`sg.jacobian(..., mode="forward")`, one tangent sweep per variable).
 The descent's derivative differentiates through the Euler loop, force calls
 included.  w is a vector of one element, as the descent is multivariate.
 The objectives are `numba.njit` functions (srcgrad reads their Python
-source); as in `saddle`, code that calls a forward-mode Jacobian runs as
-Python, since Numba code cannot call it.
+source), and so is the descent (`argmin_jit`): Numba code calls srcgrad's
+gradients and forward-mode Jacobians, and srcgrad differentiates through
+both (it inlines them).
 """
 
 import numpy as np
 from numba import njit
 
 import srcgrad as sg
-from bench.gradbench.descent import argmin, argmin_jit
+from bench.gradbench.descent import argmin_jit
 from bench.gradbench.protocol import measured
 
 STEP = 0.1
@@ -61,9 +62,9 @@ def miss_r(w):
     return miss_jit(w, grad_potential_r)
 
 
+@njit(cache=True)
 def miss_f(w):
-    """As miss_r with forward-mode forces, which Numba code cannot call."""
-    return miss(w, grad_potential_f)
+    return miss_jit(w, grad_potential_f)
 
 
 miss_jit = njit(cache=True)(miss)
@@ -78,8 +79,7 @@ VARIANTS = {
 
 def best_w(variant, w0):
     d_miss, miss_w = VARIANTS[variant]
-    descend = argmin_jit if variant == "rr" else argmin
-    return descend(miss_w, d_miss, np.array([w0]))[0]
+    return argmin_jit(miss_w, d_miss, np.array([w0]))[0]
 
 
 def _variant(name):

@@ -13,10 +13,8 @@ descent uses (outer, inner): `r` is `sg.grad`, `f` is forward mode,
 variables in two tangent sweeps).  The outer derivative differentiates
 through the inner descent, inner derivative calls included.  Step 2 uses the
 outer mode.  The objectives are `numba.njit` functions (srcgrad reads their
-Python source); the descent runs compiled (`argmin_jit`) where every
-gradient is `sg.grad` (rr), and as Python where a forward-mode Jacobian is
-involved, which Numba code cannot call (srcgrad refuses the Jacobian of a
-function that returns a number in nopython code, pointing to `sg.grad`).
+Python source) and so is the descent (`argmin_jit`), which calls srcgrad's
+gradients and forward-mode Jacobians from Numba code.
 """
 
 import numpy as np
@@ -38,20 +36,23 @@ def neg_f(p2, p1):
     return -f(p1, p2)
 
 
+# the inner descent's own dispatcher: Numba compiling argmin_jit for the outer
+# descent would otherwise meet argmin_jit again, for other types, inside it
+# (a KeyError in its lowering of what it takes for a recursive call)
+inner_argmin = njit(cache=True)(argmin)
 inner_r = sg.grad(neg_f, wrt=0, target="cpu")
 inner_f = sg.jacobian(neg_f, wrt=0, mode="forward", target="cpu")
 
 
 @njit(cache=True)
 def max_f_r(p1, start):
-    p2 = argmin_jit(neg_f, inner_r, start, p1)
+    p2 = inner_argmin(neg_f, inner_r, start, p1)
     return f(p1, p2)
 
 
+@njit(cache=True)
 def max_f_f(p1, start):
-    """As max_f_r with a forward-mode inner gradient, which Numba code cannot
-    call: so this descent, and this function, run as Python."""
-    p2 = argmin(neg_f, inner_f, start, p1)
+    p2 = inner_argmin(neg_f, inner_f, start, p1)
     return f(p1, p2)
 
 
@@ -65,9 +66,8 @@ OUTER = {
 
 def saddle_point(variant, start):
     d_max_f, max_f, d_neg_f = OUTER[variant]
-    descend = argmin_jit if variant == "rr" else argmin
-    p1 = descend(max_f, d_max_f, start, start)
-    p2 = descend(neg_f, d_neg_f, start, p1)
+    p1 = argmin_jit(max_f, d_max_f, start, start)
+    p2 = argmin_jit(neg_f, d_neg_f, start, p1)
     return np.concatenate((p1, p2))
 
 

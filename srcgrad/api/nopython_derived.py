@@ -18,8 +18,12 @@ vectors:
   mode does not apply the rows are always by reverse mode (the Python call
   falls back to the transposed adjoint then; the numbers are the same).
 
-A Jacobian with respect to a number, or of a function returning a number,
-is refused: `sg.grad` is that derivative.
+With `mode="forward"` the Jacobian is by tangents alone, of a function
+returning a number or an array (its first column counts the rows), with
+respect to an array (one tangent per column) or a number (the tangent
+along 1.0, shaped like the value).  Otherwise a Jacobian with respect to a
+number, or of a function returning a number, is refused: `sg.grad` is that
+derivative.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from collections.abc import Callable
 
 from numba.core import types
 
+from ..runtime import basis_like
 from .derived import _basis_loop, _column_loop, _compiled_loop
 from .gradient import GradFunction
 from .jvp import _tangent_alone
@@ -123,6 +128,9 @@ def jacobian_caller(fn, k: int, mode: str, rows: GradFunction, first: GradFuncti
     _cpu("jacobian", target)
     source, tys = _arguments(fn, "jacobian", args, kws)
     params = source.params
+    tangent = _tangent_alone(fn, k, target) if mode == "forward" else None
+    if tangent is not None:
+        return _forward_jacobian(fn, k, tangent, source, tys, target)
     if not isinstance(tys[k], types.Array):
         raise NopythonRefusal(f"the Jacobian with respect to the number '{params[k]}' is the "
                               "derivative: call sg.grad (or sg.jvp from Python)")
@@ -150,6 +158,31 @@ def jacobian_caller(fn, k: int, mode: str, rows: GradFunction, first: GradFuncti
             f"{y} = {value}({', '.join(params)})[0]",
             f"{m} = {y}.size", f"{n} = {x}.size", *choose,
             f"return {out}.reshape({y}.shape + {x}.shape)"]
+    return source.compiled(_name(fn, "jacobian"), ", ".join(params), body)
+
+
+def _forward_jacobian(fn, k: int, tangent, source: CallerSource, tys: list,
+                      target: str) -> Callable:
+    """`mode="forward"`: the Jacobian by tangents alone, with respect to a
+    number (one tangent, shaped like the value) or an array (one per column;
+    the first column counts the rows), of a function of any result."""
+    params = source.params
+    inputs = list(params)
+    x = inputs[k] = source.fresh(f"{params[k]}_in")
+    floating = f"{x} = {source.helper('floating')}({params[k]})"
+    if not isinstance(tys[k], types.Array):  # the tangent along 1.0 is the Jacobian
+        alone = source.calls("tangent", tangent.implementation())
+        body = [floating, f"return {alone}({', '.join(inputs)}, 1.0)"]
+        return source.compiled(_name(fn, "jacobian"), ", ".join(params), body)
+    alone = source.calls("tangent", tangent.implementation())
+    columns = source.calls("columns", _column_loop(tangent, len(params), target))
+    first, n, out = (source.fresh(s) for s in ("first", "n", "out"))
+    body = [floating, f"{n} = {x}.size",
+            f"{first} = {source.np}.asarray({alone}({', '.join(inputs)}, "
+            f"{source.calls('basis_like', basis_like)}({x}, 0)))",
+            f"{out} = {source.np}.ascontiguousarray({columns}({', '.join(inputs)}, "
+            f"{x}.shape, {n}, {first}.size).T)",
+            f"return {out}.reshape({first}.shape + {x}.shape)"]
     return source.compiled(_name(fn, "jacobian"), ", ".join(params), body)
 
 

@@ -305,3 +305,33 @@ def test_a_function_outside_the_subset_is_a_typing_error_naming_its_line():
     line = with_try.__code__.co_firstlineno + 1
     assert f"test_njit_calls.py:{line}: 'try' statements cannot be differentiated" \
         in str(info.value)
+
+
+def inverse_distance(x, w):
+    return 1.0 / np.sqrt(np.sum((x - w) ** 2))
+
+
+def swing(t, w):
+    return np.array([np.sin(t) * w, t * t])
+
+
+inverse_distance_columns = sg.jacobian(inverse_distance, mode="forward")
+inverse_distance_in_w = sg.jacobian(inverse_distance, wrt=1, mode="forward")
+swing_columns = sg.jacobian(swing, mode="forward")
+
+
+@numba.njit
+def forward_jacobians(x, w, t):
+    return inverse_distance_columns(x, w), inverse_distance_in_w(x, w), swing_columns(t, w)
+
+
+def test_forward_jacobians_of_numbers_in_nopython_code():
+    """mode="forward" from @njit code: of a function returning a number (the
+    gradient, shaped like x), with respect to a number (shaped like the
+    value), both against hand-derived derivatives."""
+    x, w, t = np.array([1.0, 2.0, -0.5]), 0.3, 0.8
+    by_x, by_w, by_t = forward_jacobians(x, w, t)
+    r = x - w
+    np.testing.assert_allclose(by_x, -r / np.sum(r ** 2) ** 1.5, rtol=1e-12)
+    np.testing.assert_allclose(by_w, np.sum(r) / np.sum(r ** 2) ** 1.5, rtol=1e-12)
+    np.testing.assert_allclose(by_t, [np.cos(t) * w, 2 * t], rtol=1e-12)
