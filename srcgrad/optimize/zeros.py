@@ -17,7 +17,9 @@ that passes that zero on, element by element:
 (k-means' cost: one centroid in k is the nearest, so k - 1 of every k inner
 loops added zeros, and the gradient took 5 times the function.)  A `for`
 loop is guarded by `b != 0.0` when `b` is a number the loop reads and does
-not assign, and the loop does nothing but
+not assign, that some assignment of the function sets to zero (where no
+branch zeroes it, it is seldom zero, and the guard only costs a line), and
+the loop does nothing but
 
 - updates `bx += e` and `bx[i] = bx[i] + e` (an `Accumulate`, or a `Store`
   whose value is the element it replaces plus `e`) where `e` is a multiple
@@ -52,19 +54,24 @@ def skip_loops_of_zero_cotangents(body: list[ir.Stmt], returns: ast.expr, ranks,
     allows by `b != 0.0`; whether any was (`apply=False`: would be, changing
     nothing)."""
     after = liveness(body, ir.names_in(returns))
-    return _guard_block(body, after, ranks, namer, apply)
+    zeroed = {s.target for s in ir.walk(body) if type(s) is ir.Assign
+              and isinstance(s.value, ast.Constant) and s.value.value == 0
+              and type(s.value.value) in (int, float)}
+    return _guard_block(body, after, ranks, zeroed, namer, apply)
 
 
-def _guard_block(block: list[ir.Stmt], after, ranks, namer, apply: bool) -> bool:
+def _guard_block(block: list[ir.Stmt], after, ranks, zeroed: set[str], namer,
+                 apply: bool) -> bool:
     """Guard the loops of `block` and, where a loop is not guarded, of its body."""
     changed = False
     k = 0
     while k < len(block):
         stmt = block[k]
-        scale = _scale(stmt, after.get(stmt, set()), ranks) if isinstance(stmt, ir.For) else None
+        scale = (_scale(stmt, after.get(stmt, set()), ranks, zeroed)
+                 if isinstance(stmt, ir.For) else None)
         if scale is None:
             for inner in ir.blocks(stmt):
-                changed |= _guard_block(inner, after, ranks, namer, apply)
+                changed |= _guard_block(inner, after, ranks, zeroed, namer, apply)
                 if changed and not apply:
                     return True
             k += 1
@@ -80,8 +87,9 @@ def _guard_block(block: list[ir.Stmt], after, ranks, namer, apply: bool) -> bool
     return changed
 
 
-def _scale(loop: ir.For, live_after: set[str], ranks) -> str | None:
-    """The number `b` that every update of `loop` is a multiple of, or None."""
+def _scale(loop: ir.For, live_after: set[str], ranks, zeroed: set[str]) -> str | None:
+    """The number `b` that every update of `loop` is a multiple of, and that
+    some assignment sets to zero (a branch not taken), or None."""
     stmts = list(ir.walk(loop.body))
     for stmt in stmts:
         if type(stmt) not in (ir.Assign, ir.Store, ir.Accumulate, ir.For):
@@ -96,7 +104,7 @@ def _scale(loop: ir.For, live_after: set[str], ranks) -> str | None:
     for stmt in stmts:
         read |= ir.used_names(stmt)
     for b in sorted(read - assigned):
-        if b in ranks.scalars and b in ranks.floats and _all_multiples(stmts, b):
+        if b in zeroed and b in ranks.scalars and b in ranks.floats and _all_multiples(stmts, b):
             return b
     return None
 

@@ -27,13 +27,18 @@ def kmeans_cost(points, centroids):
     return total
 
 
-def scaled_norm(x):
-    """x[0] times a loop's sum of squares: at x[0] = 0 the loop's cotangent is
-    zero, but its tangent along x[0] is not (the Hessian's first row)."""
+def gated_norm(x):
+    """x[0] times a loop's sum of squares, passed through a branch: the branch
+    zeroes the loop's cotangent where it is not taken, and at x[0] = 0 that
+    cotangent is zero where it is taken too, but its tangent along x[0] is
+    not (the Hessian's first row)."""
     s = 0.0
     for r in range(1, x.shape[0]):
         s += x[r] * x[r]
-    return x[0] * s
+    t = 0.0
+    if x[0] > -1.0:
+        t = s
+    return x[0] * t
 
 
 def carried(x, w):
@@ -69,11 +74,11 @@ def test_kmeans_gradient_and_hessian_diagonal(target):
 @pytest.mark.parametrize("target", ["python", "cpu"])
 def test_zero_cotangent_with_a_tangent_keeps_the_hessian(target):
     x = np.array([0.0, 0.5, -1.5, 2.0])
-    g = sg.grad(scaled_norm, target=target)
+    g = sg.grad(gated_norm, target=target)
     if target == "cpu":
         assert "_nonzero" in g.source
     np.testing.assert_allclose(g(x), [np.sum(x[1:] ** 2), 0.0, 0.0, 0.0], atol=1e-15)
-    h = sg.hessian(scaled_norm, target=target)(x)
+    h = sg.hessian(gated_norm, target=target)(x)
     want = np.zeros((4, 4))
     want[0, 1:] = want[1:, 0] = 2.0 * x[1:]
     np.testing.assert_allclose(h, want, atol=1e-14)
