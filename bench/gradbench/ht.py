@@ -91,10 +91,7 @@ def skinned_vertices(theta, parents, base_relatives, inverse_base_absolutes,
     """The posed hand's vertices, (vertices, 3)."""
     n_bones = parents.shape[0]
     pose = pose_parameters(theta, n_bones)
-    # one absolute transform per bone, read by its children; a list filled by
-    # `append` reads as naturally, but srcgrad refuses `absolutes[parents[i]]`
-    # on a list ("a computed index into a list of 0 needs items that are
-    # numbers or arrays")
+    # one absolute transform per bone, read by its children
     absolutes = np.empty((n_bones, 4, 4))
     positions = np.zeros((base_positions.shape[0], 3))
     for i in range(n_bones):

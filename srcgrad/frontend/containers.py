@@ -272,6 +272,8 @@ class ContainerLowering(ObjectLowering):
     def select(self, base: Seq, index: ast.expr, expr: ast.expr) -> ast.expr:
         """`base[index]` for an index known only when the function runs: a
         chain of branches, one per item (items must be single values)."""
+        if not base.items and self.loops and base.is_list and base.ident:
+            raise ListTooShort(base.ident)  # a list the loop grows: indexed once it is grown
         if not base.items or any(is_static(v) for v in base.items):
             raise self.error(expr, f"'{ast.unparse(expr)}': a computed index into "
                              f"{describe(base)} needs items that are numbers or arrays")

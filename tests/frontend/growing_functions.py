@@ -142,3 +142,21 @@ def concatenated_windows(x, n, w):
     wide = np.concatenate(blocks, axis=1)
     tall = np.concatenate(blocks, axis=-2)
     return np.sum(flat * np.arange(flat.shape[0])) + np.sum(wide ** 2) * np.sum(tall[::2])
+
+
+def chained_transforms(theta, parents):
+    """A kinematic chain as hand-tracking code writes it: each joint's
+    absolute transform is its parent's (read by a computed index into the
+    list the loop grows) times its own rotation."""
+    absolutes = []
+    for i in range(parents.shape[0]):
+        c, s = np.cos(theta[i]), np.sin(theta[i])
+        rotation = np.array([[c, -s], [s, c]]) * (1.0 + 0.1 * i)
+        if parents[i] == -1:
+            absolutes.append(rotation)
+        else:
+            absolutes.append(absolutes[parents[i]] @ rotation)
+    total = 0.0
+    for a in absolutes:
+        total += np.sum(a * a[0, 1])
+    return total

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from gradcheck import numerical_gradient
 from growing_functions import (
+    chained_transforms,
     comprehension_over_an_array,
     concatenated_windows,
     euler_trajectory,
@@ -45,6 +46,9 @@ CASES = {
     "reads_the_previous_element_where_there_is_one": (smoothed_with_previous,
                                                       (RNG.normal(size=6),), 0),
     "concatenated_along_each_axis": (concatenated_windows, (RNG.normal(size=8), 4, 0.7), (0, 2)),
+    "computed_index_of_an_earlier_element": (chained_transforms,
+                                             (RNG.normal(size=6), np.array([-1, 0, 1, 0, 3, -1])),
+                                             0),
 }
 
 
