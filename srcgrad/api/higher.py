@@ -37,7 +37,7 @@ from .derived import (
     _single,
 )
 from .gradient import GradFunction, grad, value_and_grad
-from .inlined import inlined_hessian, inlined_hvp, inlined_jacobian
+from .inlined import inlined_hessian, inlined_hvp, inlined_jacobian, inlined_jacobians
 from .jvp import _tangent_alone, _transposed_jvp, jvp
 from .nopython_derived import hessian_caller, hvp_caller, jacobian_caller
 from .tangent import TangentFunction
@@ -163,12 +163,16 @@ def hessian(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> 
     return derived
 
 
-def jacobian(fn: Callable[..., Any], wrt: int | str = 0, mode: str = "auto",
+def jacobian(fn: Callable[..., Any], wrt: int | str | tuple = 0, mode: str = "auto",
              target: str = "cpu") -> Derived:
-    """`(*args) -> J`, shaped `out.shape + x.shape`, x = args[wrt]."""
-    _single(wrt, "jacobian")
+    """`(*args) -> J`, shaped `out.shape + x.shape`, x = args[wrt]; for a
+    tuple `wrt`, the tuple of the Jacobians with respect to each (as
+    `jax.jacfwd(f, argnums=(0, 1))`)."""
     if mode not in ("auto", "forward", "reverse"):
         raise ValueError(f"mode={mode!r}: choose 'auto', 'forward' or 'reverse'")
+    if isinstance(wrt, tuple):
+        return _jacobians(fn, wrt, mode, target)
+    _single(wrt, "jacobian")
     k = _position(fn, wrt)
     rows = value_and_grad(fn, wrt=wrt, target=target, unconnected_gradients="zero")
     first = grad(fn, wrt=wrt, target=target, unconnected_gradients="zero")
@@ -236,6 +240,32 @@ def jacobian(fn: Callable[..., Any], wrt: int | str = 0, mode: str = "auto",
                                                          args, kws)
     derived.inlined = lambda: inlined_jacobian(fn, k, mode)
     return derived
+
+
+def _jacobians(fn: Callable, wrt: tuple, mode: str, target: str) -> Derived:
+    """The Jacobians with respect to several parameters: one `jacobian` each."""
+    if not wrt:
+        raise ValueError("jacobian: wrt=() names no parameter")
+    parts = [jacobian(fn, w, mode, target) for w in wrt]
+
+    def jacobians(*args):
+        return tuple(part(*args) for part in parts)
+
+    derived = _Several(jacobians, parts, (jacobian, fn, wrt, mode, target))
+    derived.inlined = lambda: inlined_jacobians(fn, parts)
+    return derived
+
+
+class _Several(Derived):
+    """A tuple of derivatives; `.source` is the first one's."""
+
+    def __init__(self, function: Callable, parts: list[Derived], recipe: tuple):
+        super().__init__(function, None, recipe)
+        self._parts = parts
+
+    @property
+    def generated(self):
+        return self._parts[0].generated
 
 
 class _SecondOrder(Derived):

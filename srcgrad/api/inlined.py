@@ -35,7 +35,8 @@ from ..errors import SrcGradError
 from .gradient import GradFunction, grad
 from .tangent import TangentFunction
 
-__all__ = ["inlined_jvp", "inlined_jacobian", "inlined_hvp", "inlined_hessian"]
+__all__ = ["inlined_jvp", "inlined_jacobian", "inlined_jacobians", "inlined_hvp",
+           "inlined_hessian"]
 
 
 _HEADER = """\
@@ -134,6 +135,17 @@ def inlined_jacobian(fn: Callable, k: int, mode: str) -> Callable:
     name, function = _tangent(fn, (k,), value=False)
     return _loaded(_columns(f"{stem}_jacobian", params, x, what + ", by forward mode",
                             "tangent", name, []), f"{stem}_jacobian", {name: function})
+
+
+def inlined_jacobians(fn: Callable, parts: list) -> Callable:
+    """`jacobian(fn, wrt=(j, k, ...))` as Python: the tuple of each part's
+    Jacobian (each part inlined in its turn)."""
+    params = _params(fn)
+    stem = getattr(fn, "__name__", "f")
+    names = [f"{stem}_jacobian_{k}" for k in range(len(parts))]
+    calls = ", ".join(f"{name}({', '.join(params)})" for name in names)
+    source = f"def {stem}_jacobians({', '.join(params)}):\n    return ({calls},)\n"
+    return _loaded(source, f"{stem}_jacobians", dict(zip(names, parts)))
 
 
 def _columns(name: str, params: list[str], x: str, what: str, sweep: str, tangent: str,

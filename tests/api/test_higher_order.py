@@ -415,3 +415,20 @@ def test_jacobian_and_jvp_of_a_gradient_function(target, mode):
     v = np.array([1.0, 0.0, -2.0, 0.5, 0.0])
     value, tangent = sg.jvp(sg.grad(rosenbrock, target=target), target=target)((x,), (v,))
     np.testing.assert_allclose(tangent, rosenbrock_hessian(x) @ v, rtol=1e-12)
+
+
+def _bilinear_field(x, y, c):
+    return np.array([x[0] * y[1] + c * x[1] ** 2, np.sin(x[1]) * y[0], y[0] * y[1]])
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "auto"])
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_jacobian_with_respect_to_several_parameters(mode, target):
+    """wrt=(0, 1): the tuple of the Jacobians, as jax.jacfwd(f, argnums=(0, 1)),
+    against the hand-derived ones."""
+    x, y, c = np.array([0.4, -1.2]), np.array([2.0, 0.5]), 1.5
+    jx, jy = sg.jacobian(_bilinear_field, wrt=(0, 1), mode=mode, target=target)(x, y, c)
+    np.testing.assert_allclose(jx, [[y[1], 2 * c * x[1]], [0.0, np.cos(x[1]) * y[0]],
+                                    [0.0, 0.0]], atol=1e-15)
+    np.testing.assert_allclose(jy, [[0.0, x[0]], [np.sin(x[1]), 0.0], [y[1], y[0]]],
+                               atol=1e-15)

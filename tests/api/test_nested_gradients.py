@@ -153,3 +153,21 @@ def test_jacobian_of_numbers_inside():
     for target in ("python", "cpu"):
         np.testing.assert_allclose(sg.grad(product_of_slopes, target=target)(t), want,
                                    rtol=1e-12)
+
+
+both_jacobians = sg.jacobian(field, wrt=(0, 1), mode="forward")
+
+
+def through_both(x, c):
+    """The tuple of Jacobians (in x and in c) called inside."""
+    jx, jc = both_jacobians(x, c)
+    return np.sum(jx * jx) + np.sum(jc) * c
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_several_jacobians_called_inside(target):
+    args = (X, 1.3)
+    want = numerical_gradient(through_both, args, (0, 1))
+    got = sg.grad(through_both, wrt=(0, 1), target=target)(*args)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-7)
