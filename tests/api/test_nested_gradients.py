@@ -171,3 +171,25 @@ def test_several_jacobians_called_inside(target):
     got = sg.grad(through_both, wrt=(0, 1), target=target)(*args)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-7)
+
+
+hessian_by_jacobian = sg.jacobian(sg.grad(potential))
+
+
+def jacobian_of_a_gradient_inside(x):
+    return np.sum(hessian_by_jacobian(x))
+
+
+def mismatched_jvp_inside(x):
+    _, t = potential_jvp((x, 0.3), (x,))
+    return t
+
+
+@pytest.mark.parametrize("fn, message", [
+    (jacobian_of_a_gradient_inside, "sg.jacobian of a gradient function cannot be called"),
+    (mismatched_jvp_inside, "tangents must have the structure of primals"),
+])
+def test_refusals_inside_name_the_line(fn, message):
+    with pytest.raises(sg.SrcGradError, match=message) as info:
+        sg.grad(fn)(X)
+    assert "test_nested_gradients.py" in str(info.value)
