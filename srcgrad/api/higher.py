@@ -39,7 +39,7 @@ from .derived import (
 from .gradient import GradFunction, grad, value_and_grad
 from .inlined import inlined_hessian, inlined_hvp, inlined_jacobian, inlined_jacobians
 from .jvp import _tangent_alone, _transposed_jvp, jvp
-from .nopython_derived import hessian_caller, hvp_caller, jacobian_caller
+from .nopython_derived import hessian_caller, hvp_caller, jacobian_caller, jacobians_caller
 from .tangent import TangentFunction
 
 __all__ = ["hvp", "hessian", "jvp", "jacobian"]
@@ -253,6 +253,7 @@ def _jacobians(fn: Callable, wrt: tuple, mode: str, target: str) -> Derived:
 
     derived = _Several(jacobians, parts, (jacobian, fn, wrt, mode, target))
     derived.inlined = lambda: inlined_jacobians(fn, parts)
+    derived.nopython = lambda args, kws: jacobians_caller(fn, parts, args, kws)
     return derived
 
 

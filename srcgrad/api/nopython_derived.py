@@ -21,9 +21,9 @@ vectors:
 With `mode="forward"` the Jacobian is by tangents alone, of a function
 returning a number or an array (its first column counts the rows), with
 respect to an array (one tangent per column) or a number (the tangent
-along 1.0, shaped like the value).  Otherwise a Jacobian with respect to a
-number, or of a function returning a number, is refused: `sg.grad` is that
-derivative.
+along 1.0, shaped like the value; also what `mode="auto"` takes there).
+Otherwise the Jacobian of a function returning a number is its gradient
+(one row), and one with respect to a number by `mode="reverse"` is refused.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from .gradient import GradFunction
 from .jvp import _tangent_alone
 from .nopython import CallerSource, NopythonRefusal, gradient_caller, nopython_params
 
-__all__ = ["hessian_caller", "hvp_caller", "jacobian_caller"]
+__all__ = ["hessian_caller", "hvp_caller", "jacobian_caller", "jacobians_caller"]
 
 
 def _signature(fn: Callable) -> inspect.Signature:
@@ -128,16 +128,20 @@ def jacobian_caller(fn, k: int, mode: str, rows: GradFunction, first: GradFuncti
     _cpu("jacobian", target)
     source, tys = _arguments(fn, "jacobian", args, kws)
     params = source.params
-    tangent = _tangent_alone(fn, k, target) if mode == "forward" else None
+    number = not isinstance(tys[k], types.Array)
+    # with respect to a number, one tangent is the fewer sweeps ("auto")
+    tangent = (_tangent_alone(fn, k, target)
+               if mode == "forward" or (mode == "auto" and number) else None)
     if tangent is not None:
         return _forward_jacobian(fn, k, tangent, source, tys, target)
-    if not isinstance(tys[k], types.Array):
+    if number:
         raise NopythonRefusal(f"the Jacobian with respect to the number '{params[k]}' is the "
-                              "derivative: call sg.grad (or sg.jvp from Python)")
+                              "derivative: call sg.grad, or sg.jacobian with mode='forward'")
     value_type = _value_type(rows, args, kws)
-    if not isinstance(value_type, types.Array):
-        raise NopythonRefusal(f"the function returns {value_type}, not an array: its Jacobian "
-                              "is its gradient, sg.grad")
+    if not isinstance(value_type, types.Array):  # one row: the gradient itself
+        gradient = source.calls("gradient", first)
+        body = [f"return {gradient}({', '.join(params)})"]
+        return source.compiled(_name(fn, "jacobian"), ", ".join(params), body)
     inputs = list(params)
     x = inputs[k] = source.fresh(f"{params[k]}_in")
     y, m, n, out = (source.fresh(s) for s in ("y", "m", "n", "out"))
@@ -159,6 +163,16 @@ def jacobian_caller(fn, k: int, mode: str, rows: GradFunction, first: GradFuncti
             f"{m} = {y}.size", f"{n} = {x}.size", *choose,
             f"return {out}.reshape({y}.shape + {x}.shape)"]
     return source.compiled(_name(fn, "jacobian"), ", ".join(params), body)
+
+
+def jacobians_caller(fn, parts: list, args, kws) -> Callable:
+    """`jacobian(fn, wrt=(j, k, ...))` in compiled code: the tuple of each
+    part's Jacobian, each part called through its own caller."""
+    source, _ = _arguments(fn, "jacobian", args, kws)
+    params = ", ".join(source.params)
+    calls = [f"{source.calls('jacobian', part)}({params})" for part in parts]
+    body = [f"return ({', '.join(calls)},)"]
+    return source.compiled(_name(fn, "jacobians"), params, body)
 
 
 def _forward_jacobian(fn, k: int, tangent, source: CallerSource, tys: list,

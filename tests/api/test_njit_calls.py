@@ -335,3 +335,23 @@ def test_forward_jacobians_of_numbers_in_nopython_code():
     np.testing.assert_allclose(by_x, -r / np.sum(r ** 2) ** 1.5, rtol=1e-12)
     np.testing.assert_allclose(by_w, np.sum(r) / np.sum(r ** 2) ** 1.5, rtol=1e-12)
     np.testing.assert_allclose(by_t, [np.cos(t) * w, 2 * t], rtol=1e-12)
+
+
+swing_both = sg.jacobian(swing, wrt=(0, 1))
+inverse_distance_auto = sg.jacobian(inverse_distance)
+
+
+@numba.njit
+def auto_and_tuple_jacobians(x, w, t):
+    return inverse_distance_auto(x, w), swing_both(t, w)
+
+
+def test_auto_and_tuple_jacobians_in_nopython_code():
+    """mode="auto" of a function returning a number (its gradient) and a
+    tuple wrt (one with respect to a number, by a tangent), from @njit code."""
+    x, w, t = np.array([1.0, 2.0, -0.5]), 0.3, 0.8
+    by_x, (by_t, by_w) = auto_and_tuple_jacobians(x, w, t)
+    r = x - w
+    np.testing.assert_allclose(by_x, -r / np.sum(r ** 2) ** 1.5, rtol=1e-12)
+    np.testing.assert_allclose(by_t, [np.cos(t) * w, 2 * t], rtol=1e-12)
+    np.testing.assert_allclose(by_w, [np.sin(t), 0.0], atol=1e-15)
