@@ -162,6 +162,16 @@ class Derived:
         """The public function that made it: "jvp", "jacobian", "hvp", "hessian"."""
         return self._recipe[0].__name__ if self._recipe is not None else ""
 
+    def defaults(self) -> dict[str, object]:
+        """The default values of the differentiated function's parameters."""
+        if self._recipe is None:
+            return {}
+        try:
+            params = inspect.signature(self._recipe[1]).parameters.values()
+        except (TypeError, ValueError):
+            return {}
+        return {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
+
     def inline_function(self, *how) -> Callable:
         """The Python function that a differentiated function calling this
         one inlines (`how`: for `jvp`, the positions of the tangents given and
@@ -179,4 +189,36 @@ class Derived:
         return self.generated.source
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._recipe is not None and not kwargs:
+            args = _with_defaults(self.kind, self._recipe[1], args)
         return self._function(*args, **kwargs)
+
+
+def _with_defaults(kind: str, fn: Callable, args: tuple) -> tuple:
+    """The arguments of a call of a derivative of `fn`, with `fn`'s defaults
+    for those not given (the generated functions take every parameter): for
+    `jvp`, its primals (and None tangents for them); for `hvp`, all but `v`."""
+    try:
+        signature = fn._signature if isinstance(fn, GradFunction) else inspect.signature(fn)
+    except (TypeError, ValueError):
+        return args
+
+    def completed(values: tuple) -> tuple:
+        try:
+            bound = signature.bind(*values)
+        except TypeError:
+            return values  # (the call's own check says what is wrong)
+        bound.apply_defaults()
+        return values if bound.kwargs else tuple(bound.args)
+
+    if kind == "jvp" and len(args) == 2 and isinstance(args[0], (tuple, list)):
+        primals, tangents = args
+        full = completed(tuple(primals))
+        if isinstance(tangents, (tuple, list)) and len(tangents) == len(primals):
+            tangents = (*tangents, *(None,) * (len(full) - len(primals)))
+        return full, tangents
+    if kind == "hvp" and args:
+        return (*completed(args[:-1]), args[-1])
+    if kind in ("hessian", "jacobian"):
+        return completed(args)
+    return args

@@ -40,8 +40,8 @@ __all__ = ["inlined_jvp", "inlined_jacobian", "inlined_jacobians", "inlined_hvp"
 
 
 _HEADER = """\
-import numpy as np
-from srcgrad.runtime import basis_like, jacobian_shaped
+import numpy as {np}
+from srcgrad.runtime import basis_like as {basis_like}, jacobian_shaped as {jacobian_shaped}
 
 
 """
@@ -49,22 +49,22 @@ from srcgrad.runtime import basis_like, jacobian_shaped
 _COLUMNS = """\
 def {name}({params}):
     # {what}: one {sweep} per column
-    first = {call0}
-    matrix = np.empty((np.size(first), np.size({x})))
-    matrix[:, 0] = np.ravel(first)
-    for j in range(1, np.size({x})):
-        matrix[:, j] = np.ravel({callj})
-    return jacobian_shaped(matrix, first, {x})
+    {first} = {call0}
+    {matrix} = {np}.empty(({np}.size({first}), {np}.size({x})))
+    {matrix}[:, 0] = {np}.ravel({first})
+    for {j} in range(1, {np}.size({x})):
+        {matrix}[:, {j}] = {np}.ravel({callj})
+    return {jacobian_shaped}({matrix}, {first}, {x})
 """
 
 _ROWS = """\
 def {name}({params}):
     # {what}: one gradient per row
-    y = {primal}({params})
-    matrix = np.empty((np.size(y), np.size({x})))
-    for i in range(np.size(y)):
-        matrix[i, :] = np.ravel({adjoint}({params}, grad_ys=basis_like(y, i)))
-    return jacobian_shaped(matrix, y, {x})
+    {y} = {primal}({params})
+    {matrix} = {np}.empty(({np}.size({y}), {np}.size({x})))
+    for {i} in range({np}.size({y})):
+        {matrix}[{i}, :] = {np}.ravel({adjoint}({params}, grad_ys={basis_like}({y}, {i})))
+    return {jacobian_shaped}({matrix}, {y}, {x})
 """
 
 
@@ -79,8 +79,26 @@ def _params(fn: Callable) -> list[str]:
     return params
 
 
-def _loaded(source: str, name: str, injected: dict) -> Callable:
-    return getattr(load_module(_HEADER + source, name, injected), name)
+class _Names:
+    """Names for the written function that none of `fn`'s parameters takes:
+    `f(x, j)`, `f(x, dx)` or `f(x, v)` must not see the column index, a
+    tangent or the vector under its own name."""
+
+    def __init__(self, params: list[str]):
+        self.taken = set(params)
+        self.header = {name: self.fresh(name) for name in ("np", "basis_like", "jacobian_shaped")}
+
+    def fresh(self, base: str) -> str:
+        name = base
+        while name in self.taken:
+            name += "_"
+        self.taken.add(name)
+        return name
+
+
+def _loaded(source: str, name: str, injected: dict, names: _Names) -> Callable:
+    header = _HEADER.format(**names.header)
+    return getattr(load_module(header + source, name, injected), name)
 
 
 def _tangent(fn: Callable, ks: tuple[int, ...], value: bool = True) -> tuple[str, TangentFunction]:
@@ -104,18 +122,22 @@ def inlined_jvp(fn: Callable, ks: tuple[int, ...], bare: bool) -> Callable:
     `(x, dx)` for a function of one argument called bare."""
     _plain_only(fn, "sg.jvp")
     params = _params(fn)
-    name, function = _tangent(fn, ks)
-    dots = [f"d{params[k]}" for k in ks]
+    names = _Names(params)
+    tangent_name, function = _tangent(fn, ks)
+    name = names.fresh(tangent_name)
+    dots = [names.fresh(f"d{params[k]}") for k in ks]
     call = f"{name}({', '.join(params + dots)})"
     if bare:
         source = f"def {name}_call({params[0]}, {dots[0]}):\n    return {call}\n"
     else:
-        unpacked = ", ".join(f"d{p}" if k in ks else "_" for k, p in enumerate(params))
-        source = (f"def {name}_call(primals, tangents):\n"
-                  f"    {', '.join(params)}{',' if len(params) == 1 else ''} = primals\n"
-                  f"    {unpacked}{',' if len(params) == 1 else ''} = tangents\n"
+        primals, tangents = names.fresh("primals"), names.fresh("tangents")
+        unpacked = [dots[ks.index(k)] if k in ks else names.fresh("_") for k in range(len(params))]
+        comma = "," if len(params) == 1 else ""
+        source = (f"def {name}_call({primals}, {tangents}):\n"
+                  f"    {', '.join(params)}{comma} = {primals}\n"
+                  f"    {', '.join(unpacked)}{comma} = {tangents}\n"
                   f"    return {call}\n")
-    return _loaded(source, f"{name}_call", {name: function})
+    return _loaded(source, f"{name}_call", {name: function}, names)
 
 
 def inlined_jacobian(fn: Callable, k: int, mode: str) -> Callable:
@@ -123,38 +145,49 @@ def inlined_jacobian(fn: Callable, k: int, mode: str) -> Callable:
     "forward" and "auto", by rows (gradients) for "reverse"."""
     _plain_only(fn, "sg.jacobian")
     params = _params(fn)
+    names = _Names(params)
     stem = getattr(fn, "__name__", "f")
     x = params[k]
     what = f"the Jacobian of {stem} with respect to {x}"
     if mode == "reverse":
         adjoint = grad(fn, wrt=k, target="python", unconnected_gradients="zero")
+        primal, gradient = names.fresh(stem), names.fresh(adjoint.__name__)
         source = _ROWS.format(name=f"{stem}_jacobian", params=", ".join(params), x=x,
-                              what=what + ", by reverse mode", primal=stem,
-                              adjoint=adjoint.__name__)
-        return _loaded(source, f"{stem}_jacobian", {stem: fn, adjoint.__name__: adjoint})
-    name, function = _tangent(fn, (k,), value=False)
+                              what=what + ", by reverse mode", primal=primal,
+                              adjoint=gradient, y=names.fresh("y"),
+                              matrix=names.fresh("matrix"), i=names.fresh("i"), **names.header)
+        return _loaded(source, f"{stem}_jacobian", {primal: fn, gradient: adjoint}, names)
+    tangent_name, function = _tangent(fn, (k,), value=False)
+    name = names.fresh(tangent_name)
     return _loaded(_columns(f"{stem}_jacobian", params, x, what + ", by forward mode",
-                            "tangent", name, []), f"{stem}_jacobian", {name: function})
+                            "tangent", name, [], names), f"{stem}_jacobian", {name: function},
+                   names)
 
 
 def inlined_jacobians(fn: Callable, parts: list) -> Callable:
     """`jacobian(fn, wrt=(j, k, ...))` as Python: the tuple of each part's
     Jacobian (each part inlined in its turn)."""
     params = _params(fn)
+    names = _Names(params)
     stem = getattr(fn, "__name__", "f")
-    names = [f"{stem}_jacobian_{k}" for k in range(len(parts))]
-    calls = ", ".join(f"{name}({', '.join(params)})" for name in names)
+    parts_named = [names.fresh(f"{stem}_jacobian_{k}") for k in range(len(parts))]
+    calls = ", ".join(f"{name}({', '.join(params)})" for name in parts_named)
     source = f"def {stem}_jacobians({', '.join(params)}):\n    return ({calls},)\n"
-    return _loaded(source, f"{stem}_jacobians", dict(zip(names, parts)))
+    return _loaded(source, f"{stem}_jacobians", dict(zip(parts_named, parts)), names)
 
 
 def _columns(name: str, params: list[str], x: str, what: str, sweep: str, tangent: str,
-             seeds: list[str], part: str = "") -> str:
+             seeds: list[str], names: _Names, part: str = "") -> str:
     """The Jacobian by columns: `tangent(*params, *seeds, basis_like(x, j))`."""
-    def call(j: str) -> str:
-        return f"{tangent}({', '.join(params + seeds)}, basis_like({x}, {j})){part}"
+    j = names.fresh("j")
+
+    def call(index: str) -> str:
+        basis = f"{names.header['basis_like']}({x}, {index})"
+        return f"{tangent}({', '.join(params + seeds)}, {basis}){part}"
+
     return _COLUMNS.format(name=name, params=", ".join(params), x=x, what=what, sweep=sweep,
-                           call0=call("0"), callj=call("j"))
+                           call0=call("0"), callj=call(j), j=j, first=names.fresh("first"),
+                           matrix=names.fresh("matrix"), **names.header)
 
 
 def _gradient_tangent(fn: Callable, k: int) -> tuple[str, Callable, list[str]]:
@@ -171,20 +204,24 @@ def inlined_hvp(fn: Callable, k: int) -> Callable:
     """`hvp(fn, wrt=k)` as Python: `(*args, v) -> H @ v`, the tangent of the
     gradient along v (forward over reverse)."""
     params = _params(fn)
+    names = _Names(params)
     stem = getattr(fn, "__name__", "f")
-    name, function, seeds = _gradient_tangent(fn, k)
-    source = (f"def {stem}_hvp({', '.join(params)}, v):\n"
-              f"    return {name}({', '.join(params + seeds)}, v)[0]\n")
-    return _loaded(source, f"{stem}_hvp", {name: function})
+    tangent_name, function, seeds = _gradient_tangent(fn, k)
+    name, v = names.fresh(tangent_name), names.fresh("v")
+    source = (f"def {stem}_hvp({', '.join(params)}, {v}):\n"
+              f"    return {name}({', '.join(params + seeds)}, {v})[0]\n")
+    return _loaded(source, f"{stem}_hvp", {name: function}, names)
 
 
 def inlined_hessian(fn: Callable, k: int) -> Callable:
     """`hessian(fn, wrt=k)` as Python: the tangent of the gradient along
     each basis vector (forward over reverse)."""
     params = _params(fn)
+    names = _Names(params)
     stem = getattr(fn, "__name__", "f")
-    name, function, seeds = _gradient_tangent(fn, k)
+    tangent_name, function, seeds = _gradient_tangent(fn, k)
+    name = names.fresh(tangent_name)
     what = f"the Hessian of {stem} with respect to {params[k]}"
     return _loaded(_columns(f"{stem}_hessian", params, params[k], what,
-                            "tangent of the gradient", name, seeds, "[0]"),
-                   f"{stem}_hessian", {name: function})
+                            "tangent of the gradient", name, seeds, names, "[0]"),
+                   f"{stem}_hessian", {name: function}, names)

@@ -220,7 +220,9 @@ class FunctionLowering(ContainerLowering, RecursionLowering):
             py_fn = derived.inline_function(*how)
         except SrcGradError as exc:
             raise self.error(call, str(exc)) from None
-        return self._inline(read_function(py_fn), py_fn, {}, None, values, {}, call, False)
+        defaults = {} if derived.kind in ("jvp", "hvp") else {  # (the function's own)
+            name: self.from_global(call, value) for name, value in derived.defaults().items()}
+        return self._inline(read_function(py_fn), py_fn, defaults, None, values, {}, call, False)
 
     def call_values(self, args: list[ast.expr]) -> list:
         values = []

@@ -432,3 +432,26 @@ def test_jacobian_with_respect_to_several_parameters(mode, target):
                                     [0.0, 0.0]], atol=1e-15)
     np.testing.assert_allclose(jy, [[0.0, x[0]], [np.sin(x[1]), 0.0], [y[1], y[0]]],
                                atol=1e-15)
+
+
+def _with_default(x, c=2.0):
+    return np.sum(np.sin(x) * c) + c * x[0] ** 3
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_derivatives_of_a_function_with_a_default_left_out(target):
+    """The generated functions take every parameter: a call that leaves a
+    default out gets the function's default (was a TypeError or a Numba
+    typing error).  Against the hand-derived Hessian."""
+    x = np.array([0.3, -0.8, 1.1])
+    h = np.diag(-np.sin(x) * 2.0)
+    h[0, 0] += 12.0 * x[0]
+    np.testing.assert_allclose(sg.hessian(_with_default, target=target)(x), h, rtol=1e-12)
+    np.testing.assert_allclose(sg.hvp(_with_default, target=target)(x, np.ones(3)), h.sum(1),
+                               rtol=1e-12)
+    gradient = sg.grad(_with_default, target=target)
+    for mode in ("forward", "reverse"):
+        np.testing.assert_allclose(sg.jacobian(gradient, mode=mode, target=target)(x), h,
+                                   rtol=1e-12)
+    _, t = sg.jvp(_with_default, target=target)((x,), (np.ones(3),))
+    np.testing.assert_allclose(t, np.sum(2.0 * np.cos(x)) + 6.0 * x[0] ** 2, rtol=1e-12)

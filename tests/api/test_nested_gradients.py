@@ -193,3 +193,29 @@ def test_refusals_inside_name_the_line(fn, message):
     with pytest.raises(sg.SrcGradError, match=message) as info:
         sg.grad(fn)(X)
     assert "test_nested_gradients.py" in str(info.value)
+
+
+def clashing(x, j, dx, v, first, matrix=1.5):
+    """Parameters named as the written Jacobian's own locals would be."""
+    return np.sum(np.sin(x) * j + dx * x ** 2) + v * first * matrix
+
+
+clashing_forward = sg.jacobian(clashing, mode="forward")
+clashing_reverse = sg.jacobian(clashing, mode="reverse")
+clashing_hvp = sg.hvp(clashing)
+clashing_hessian = sg.hessian(clashing)
+clashing_jvp = sg.jvp(clashing)
+
+
+def through_clashing(x):
+    a = np.sum(clashing_forward(x, 2.0, 0.5, 3.0, 1.5) * clashing_reverse(x, 2.0, 0.5, 3.0, 1.5))
+    _, t = clashing_jvp((x, 2.0, 0.5, 3.0, 1.5, 1.0), (x * 0.3, None, None, None, None, None))
+    return a + t + np.sum(clashing_hvp(x, 2.0, 0.5, 3.0, 1.5, 1.0, x)
+                          + clashing_hessian(x, 2.0, 0.5, 3.0, 1.5)[0])
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_parameters_named_like_the_written_locals(target):
+    want = numerical_gradient(through_clashing, (X,), 0)
+    np.testing.assert_allclose(sg.grad(through_clashing, target=target)(X), want,
+                               rtol=1e-6, atol=1e-8)
