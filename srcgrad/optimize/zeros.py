@@ -97,9 +97,17 @@ def _scale(loop: ir.For, live_after: set[str], ranks, zeroed: set[str]) -> str |
     assigned = {loop.var}
     for stmt in stmts:
         assigned |= ir.defined_names(stmt)
-    updated = {_base(s) for s in stmts if type(s) in (ir.Store, ir.Accumulate)}
-    if (assigned - updated) & live_after:
-        return None  # a value the loop computes is read after it
+    # a value an assignment (or a loop index) leaves is read after the loop:
+    # skipping the loop would leave the old one there (an update that adds
+    # zero leaves its variable as it was, even one also assigned in the loop)
+    plain = {loop.var, loop.trips} - {None}
+    for stmt in stmts:
+        if type(stmt) is ir.Assign:
+            plain.add(stmt.target)
+        elif type(stmt) is ir.For:
+            plain |= {stmt.var, stmt.trips} - {None}
+    if plain & live_after:
+        return None
     read = set()
     for stmt in stmts:
         read |= ir.used_names(stmt)
@@ -165,10 +173,3 @@ def _loaded(node: ast.expr) -> ast.expr:
     return node
 
 
-def _base(stmt: ir.Stmt) -> str:
-    if type(stmt) is ir.Store:
-        return stmt.array
-    target = stmt.target
-    while isinstance(target, ast.Subscript):
-        target = target.value
-    return target.id if isinstance(target, ast.Name) else ""

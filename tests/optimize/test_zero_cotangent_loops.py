@@ -92,3 +92,36 @@ def test_update_that_is_not_a_multiple_keeps_the_loop(target):
     want = numerical_gradient(carried, (x, 0.0), (0, 1))
     for a, b in zip(got, want):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-8)
+
+
+def test_a_variable_assigned_and_updated_in_the_loop_and_read_after_keeps_it():
+    """`bt = y[i]; bt += b * z[i]` in the loop, bt read after it: with b == 0
+    the loop leaves bt at y[n - 1], so skipping it (which would leave the
+    value from before) is wrong; no guard.  Without the read after, a guard."""
+    import ast
+    from types import SimpleNamespace
+
+    from srcgrad import ir
+    from srcgrad.ir.naming import Namer
+    from srcgrad.optimize.zeros import skip_loops_of_zero_cotangents
+
+    def parse(text):
+        return ast.parse(text, mode="eval").body
+
+    origin = ir.Origin("f.py", 1, "")
+    ranks = SimpleNamespace(scalars={"b", "bt"}, floats={"b", "bt"})
+
+    def body():
+        loop = ir.For(origin, "i", ast.Constant(0), parse("n"), ast.Constant(1), [
+            ir.Assign(origin, "bt", parse("y[i]")),
+            ir.Accumulate(origin, parse("bt"), parse("b * z[i]")),
+            ir.Accumulate(origin, parse("bx[i]"), parse("b * w"))])
+        return [ir.Assign(origin, "b", ast.Constant(0.0)), ir.Assign(origin, "bt", parse("b")),
+                loop]
+
+    read_after = body()
+    assert not skip_loops_of_zero_cotangents(read_after, parse("(bx, bt)"), ranks, Namer(),
+                                             apply=False)
+    not_read = body()
+    assert skip_loops_of_zero_cotangents(not_read, parse("bx"), ranks, Namer())
+    assert isinstance(not_read[-1], ir.If)
