@@ -148,6 +148,12 @@ class FunctionLowering(ContainerLowering, RecursionLowering):
             return self.inline_derived(fn, values, named, call)
         if is_tangent_function(fn):
             return self.inline_generated(fn, values, {}, call)
+        return self.inline_user(fn, values, named, call, statement)
+
+    def inline_user(self, fn, values: list, named: dict, call: ast.Call,
+                    statement: bool = False) -> list:
+        """A call of the user's function `fn` (a function or a Numba
+        dispatcher of one) with the values of its arguments, inlined."""
         py_fn = user_function(fn)
         src = read_function(py_fn)
         defaults = dict(zip(_positional(src.tree)[len(_positional(src.tree)) - len(
@@ -160,15 +166,27 @@ class FunctionLowering(ContainerLowering, RecursionLowering):
         """A gradient function called inside the differentiated one (`dV(x)`,
         `sg.grad(V)(x)`): its generated adjoint inlined as the user's functions
         are, read as a generated adjoint is when it is differentiated again."""
-        if (gradient.preserve_result or gradient.has_aux or gradient.target == "cuda"
-                or gradient._self is not None or gradient._trees):
+        if (gradient.has_aux or gradient.target == "cuda" or gradient._self is not None
+                or gradient._trees or (gradient.preserve_result and gradient.inner is not None)):
             raise self.error(call, "a gradient function called inside the differentiated one "
-                             "must be a plain sg.grad(...) on 'cpu' or 'python', of arrays and "
-                             "numbers (no containers, no wrt='self')")
+                             "must be a plain sg.grad(...) or sg.value_and_grad(...) on 'cpu' "
+                             "or 'python', of arrays and numbers (no has_aux, no containers, "
+                             "no wrt='self')")
         seeds = named.pop("grad_ys", None)
         if named:
             raise self.error(call, f"'{ast.unparse(call.func)}' takes the function's "
                              "arguments, positional, and grad_ys= here")
+        if gradient.preserve_result:  # value_and_grad: the function's call, then its gradient
+            value = self.inline_user(gradient.fn, values, {}, call)
+            plain = gradient.__dict__.get("_without_value")
+            if plain is None:
+                plain = gradient.__dict__["_without_value"] = type(gradient)(
+                    gradient.fn, **{**gradient._made_with, "preserve_result": False})
+            grads = self.inline_gradient(plain, values, {} if seeds is None else {
+                "grad_ys": seeds}, call)
+            value = value[0] if len(value) == 1 else Seq(tuple(value))
+            grads = grads[0] if len(grads) == 1 else Seq(tuple(grads))
+            return [Seq((value, grads))]
         args = read_function(gradient._python_function()).tree.args
         count = len(args.args) - len(args.defaults)  # the function's; then the seeds
         if len(values) != count:

@@ -219,3 +219,38 @@ def test_parameters_named_like_the_written_locals(target):
     want = numerical_gradient(through_clashing, (X,), 0)
     np.testing.assert_allclose(sg.grad(through_clashing, target=target)(X), want,
                                rtol=1e-6, atol=1e-8)
+
+
+def fit_loss(w, data):
+    return np.sum((np.tanh(data @ w) - 1.0) ** 2)
+
+
+fit_value_and_grad = sg.value_and_grad(fit_loss)
+
+
+def unrolled_training(data, rate):
+    """value_and_grad inside (unpacked, as a training loop calls it): the
+    losses along the way and the weights reached, differentiated in the
+    data and the learning rate."""
+    w = np.zeros(2) + 0.1
+    total = 0.0
+    for _ in range(4):
+        value, g = fit_value_and_grad(w, data)
+        total += value
+        w = w - rate * g
+    return total + np.sum(w ** 2)
+
+
+def indexed_value_and_grad(data, rate):
+    first = sg.value_and_grad(fit_loss)(np.ones(2) * rate, data)[0]
+    return first * fit_value_and_grad(np.ones(2), data)[1][0]
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+@pytest.mark.parametrize("fn", [unrolled_training, indexed_value_and_grad])
+def test_value_and_grad_called_inside(fn, target):
+    args = (np.array([[0.5, -0.2], [0.1, 0.9], [1.0, 0.3]]), 0.3)
+    want = numerical_gradient(fn, args, (0, 1))
+    got = sg.grad(fn, wrt=(0, 1), target=target)(*args)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8)
