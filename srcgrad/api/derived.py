@@ -27,6 +27,11 @@ from .tangent import TangentFunction
 __all__ = ["Derived"]
 
 
+def _signature(fn: Callable) -> inspect.Signature:
+    """`fn`'s signature (a gradient function's: that of the function it differentiates)."""
+    return fn._signature if isinstance(fn, GradFunction) else inspect.signature(fn)
+
+
 def _position(fn: Callable, wrt: int | str) -> int:
     if isinstance(wrt, int):
         return wrt
@@ -167,7 +172,7 @@ class Derived:
         if self._recipe is None:
             return {}
         try:
-            params = inspect.signature(self._recipe[1]).parameters.values()
+            params = _signature(self._recipe[1]).parameters.values()
         except (TypeError, ValueError):
             return {}
         return {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
@@ -199,7 +204,7 @@ def _with_defaults(kind: str, fn: Callable, args: tuple) -> tuple:
     for those not given (the generated functions take every parameter): for
     `jvp`, its primals (and None tangents for them); for `hvp`, all but `v`."""
     try:
-        signature = fn._signature if isinstance(fn, GradFunction) else inspect.signature(fn)
+        signature = _signature(fn)
     except (TypeError, ValueError):
         return args
 

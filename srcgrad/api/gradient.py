@@ -203,6 +203,16 @@ class GradFunction(Structures, Failures):
                 and not self.inner._current():
             self.inner._refresh()
 
+    def _without_value(self) -> GradFunction:
+        """The same gradient without the value (`preserve_result=False`), made
+        once: what a `value_and_grad` called inside a differentiated function
+        inlines beside a call of the function itself."""
+        twin = self.__dict__.get("_twin")
+        if twin is None:
+            twin = self._twin = GradFunction(self.fn, **{**self._made_with,
+                                                         "preserve_result": False})
+        return twin
+
     def _python_function(self) -> Callable:
         """The generated adjoint as an uncompiled Python function, which a
         derivative of higher order differentiates again: generated for any

@@ -101,12 +101,13 @@ def _loaded(source: str, name: str, injected: dict, names: _Names) -> Callable:
     return getattr(load_module(header + source, name, injected), name)
 
 
-def _tangent(fn: Callable, ks: tuple[int, ...], value: bool = True) -> tuple[str, TangentFunction]:
+def _tangent(fn: Callable, ks: tuple[int, ...], names: _Names,
+             value: bool = True) -> tuple[str, TangentFunction]:
     """A tangent function along `ks` and the name the written code calls it by
     (the front end inlines its generated source, `TangentFunction._python_function`)."""
     tangent = TangentFunction(fn, ks, "python", value=value)
     tangent._generate()  # (NoTangentError here: forward mode does not apply)
-    return tangent.__name__, tangent
+    return names.fresh(tangent.__name__), tangent
 
 
 def _plain_only(fn: Callable, what: str) -> None:
@@ -123,8 +124,7 @@ def inlined_jvp(fn: Callable, ks: tuple[int, ...], bare: bool) -> Callable:
     _plain_only(fn, "sg.jvp")
     params = _params(fn)
     names = _Names(params)
-    tangent_name, function = _tangent(fn, ks)
-    name = names.fresh(tangent_name)
+    name, function = _tangent(fn, ks, names)
     dots = [names.fresh(f"d{params[k]}") for k in ks]
     call = f"{name}({', '.join(params + dots)})"
     if bare:
@@ -157,8 +157,7 @@ def inlined_jacobian(fn: Callable, k: int, mode: str) -> Callable:
                               adjoint=gradient, y=names.fresh("y"),
                               matrix=names.fresh("matrix"), i=names.fresh("i"), **names.header)
         return _loaded(source, f"{stem}_jacobian", {primal: fn, gradient: adjoint}, names)
-    tangent_name, function = _tangent(fn, (k,), value=False)
-    name = names.fresh(tangent_name)
+    name, function = _tangent(fn, (k,), names, value=False)
     return _loaded(_columns(f"{stem}_jacobian", params, x, what + ", by forward mode",
                             "tangent", name, [], names), f"{stem}_jacobian", {name: function},
                    names)
@@ -190,12 +189,12 @@ def _columns(name: str, params: list[str], x: str, what: str, sweep: str, tangen
                            matrix=names.fresh("matrix"), **names.header)
 
 
-def _gradient_tangent(fn: Callable, k: int) -> tuple[str, Callable, list[str]]:
-    """The tangent function of `fn`'s gradient along argument `k`, as Python,
+def _gradient_tangent(fn: Callable, k: int, names: _Names) -> tuple[str, Callable, list[str]]:
+    """The tangent function of `fn`'s gradient along argument `k`, its name,
     and the seeds (None) its adjoint takes after `fn`'s arguments."""
     _plain_only(fn, "sg.hvp or sg.hessian")
     first = grad(fn, wrt=k, target="python", unconnected_gradients="zero")
-    name, function = _tangent(first, (k,), value=False)
+    name, function = _tangent(first, (k,), names, value=False)
     seeds = ["None"] * (first._extra_params + first._generate().outputs)
     return name, function, seeds
 
@@ -206,8 +205,8 @@ def inlined_hvp(fn: Callable, k: int) -> Callable:
     params = _params(fn)
     names = _Names(params)
     stem = getattr(fn, "__name__", "f")
-    tangent_name, function, seeds = _gradient_tangent(fn, k)
-    name, v = names.fresh(tangent_name), names.fresh("v")
+    name, function, seeds = _gradient_tangent(fn, k, names)
+    v = names.fresh("v")
     source = (f"def {stem}_hvp({', '.join(params)}, {v}):\n"
               f"    return {name}({', '.join(params + seeds)}, {v})[0]\n")
     return _loaded(source, f"{stem}_hvp", {name: function}, names)
@@ -219,8 +218,7 @@ def inlined_hessian(fn: Callable, k: int) -> Callable:
     params = _params(fn)
     names = _Names(params)
     stem = getattr(fn, "__name__", "f")
-    tangent_name, function, seeds = _gradient_tangent(fn, k)
-    name = names.fresh(tangent_name)
+    name, function, seeds = _gradient_tangent(fn, k, names)
     what = f"the Hessian of {stem} with respect to {params[k]}"
     return _loaded(_columns(f"{stem}_hessian", params, params[k], what,
                             "tangent of the gradient", name, seeds, names, "[0]"),

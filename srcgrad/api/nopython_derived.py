@@ -28,22 +28,17 @@ Otherwise the Jacobian of a function returning a number is its gradient
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 
 from numba.core import types
 
 from ..runtime import basis_like
-from .derived import _basis_loop, _column_loop, _compiled_loop
+from .derived import _basis_loop, _column_loop, _compiled_loop, _signature
 from .gradient import GradFunction
 from .jvp import _tangent_alone
 from .nopython import CallerSource, NopythonRefusal, gradient_caller, nopython_params
 
 __all__ = ["hessian_caller", "hvp_caller", "jacobian_caller", "jacobians_caller"]
-
-
-def _signature(fn: Callable) -> inspect.Signature:
-    return fn._signature if isinstance(fn, GradFunction) else inspect.signature(fn)
 
 
 def _cpu(what: str, target: str) -> None:
@@ -184,11 +179,10 @@ def _forward_jacobian(fn, k: int, tangent, source: CallerSource, tys: list,
     inputs = list(params)
     x = inputs[k] = source.fresh(f"{params[k]}_in")
     floating = f"{x} = {source.helper('floating')}({params[k]})"
+    alone = source.calls("tangent", tangent.implementation())
     if not isinstance(tys[k], types.Array):  # the tangent along 1.0 is the Jacobian
-        alone = source.calls("tangent", tangent.implementation())
         body = [floating, f"return {alone}({', '.join(inputs)}, 1.0)"]
         return source.compiled(_name(fn, "jacobian"), ", ".join(params), body)
-    alone = source.calls("tangent", tangent.implementation())
     columns = source.calls("columns", _column_loop(tangent, len(params), target))
     first, n, out = (source.fresh(s) for s in ("first", "n", "out"))
     body = [floating, f"{n} = {x}.size",

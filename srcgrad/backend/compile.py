@@ -138,7 +138,8 @@ def load_module(source: str, stem: str, injected: dict[str, object]) -> ModuleTy
     module_name = f"{_PREFIX}{stem}_{digest}"
     with _LOCK:
         module = sys.modules.get(module_name)
-        if module is not None and not hasattr(module, _STAND_IN) and all(module.__dict__.get(k) is v for k, v in injected.items()):
+        if module is not None and not hasattr(module, _STAND_IN) and all(
+                module.__dict__.get(k) is v for k, v in injected.items()):
             LOGGER.debug("%s: module %s already loaded in this process", stem, module_name)
             return module
         # else a module of the same source, loaded for other objects of the same

@@ -45,7 +45,7 @@ from ..optimize.peephole import peephole, route_block_updates
 from ..optimize.ranks import Ranks
 from ..optimize.stacks import array_stacks, complex_free, number_stacks
 from ..optimize.views import view_cotangents
-from ..optimize.zeros import skip_loops_of_zero_cotangents
+from ..optimize.zeros import loops_of_zero_cotangents, skip_loops_of_zero_cotangents
 from ..rules import registry
 from .device import DeviceAdjoint, DeviceOptions, check_scalar_function, device_adjoint
 from .emit import emit_function
@@ -241,9 +241,10 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
             viewed = view_cotangents(body, adjoint.returns, ranks)
         keep_elements_in_variables(body, ranks, namer, viewed)
         one_update_per_element(body, ranks, namer, viewed)
-        if skip_loops_of_zero_cotangents(body, adjoint.returns, ranks, namer, apply=False):
+        zero_loops = loops_of_zero_cotangents(body, adjoint.returns, ranks)
+        if zero_loops:
             listed = listed or copy.deepcopy(body)  # (the tangent of a zero need not be zero)
-            skip_loops_of_zero_cotangents(body, adjoint.returns, ranks, namer)
+            skip_loops_of_zero_cotangents(body, zero_loops, namer)
         drop_guards_of_numbers(body, ranks)
         hoist_loop_guards(body, namer)
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]

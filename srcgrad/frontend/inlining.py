@@ -178,12 +178,8 @@ class FunctionLowering(ContainerLowering, RecursionLowering):
                              "arguments, positional, and grad_ys= here")
         if gradient.preserve_result:  # value_and_grad: the function's call, then its gradient
             value = self.inline_user(gradient.fn, values, {}, call)
-            plain = gradient.__dict__.get("_without_value")
-            if plain is None:
-                plain = gradient.__dict__["_without_value"] = type(gradient)(
-                    gradient.fn, **{**gradient._made_with, "preserve_result": False})
-            grads = self.inline_gradient(plain, values, {} if seeds is None else {
-                "grad_ys": seeds}, call)
+            seeded = {} if seeds is None else {"grad_ys": seeds}
+            grads = self.inline_gradient(gradient._without_value(), values, seeded, call)
             value = value[0] if len(value) == 1 else Seq(tuple(value))
             grads = grads[0] if len(grads) == 1 else Seq(tuple(grads))
             return [Seq((value, grads))]

@@ -45,46 +45,53 @@ import ast
 from .. import ir
 from ..analysis.liveness import liveness
 
-__all__ = ["skip_loops_of_zero_cotangents"]
+__all__ = ["loops_of_zero_cotangents", "skip_loops_of_zero_cotangents"]
 
 
-def skip_loops_of_zero_cotangents(body: list[ir.Stmt], returns: ast.expr, ranks, namer,
-                                  apply: bool = True) -> bool:
-    """Guard, in place, each outermost `for` loop that the module's docstring
-    allows by `b != 0.0`; whether any was (`apply=False`: would be, changing
-    nothing)."""
+def loops_of_zero_cotangents(body: list[ir.Stmt], returns: ast.expr,
+                             ranks) -> dict[int, tuple[ir.For, str]]:
+    """The loops (by id) that the module's docstring allows to guard, each with
+    the number `b` that guards it; the loops inside one are not looked at."""
     after = liveness(body, ir.names_in(returns))
     zeroed = {s.target for s in ir.walk(body) if type(s) is ir.Assign
               and isinstance(s.value, ast.Constant) and s.value.value == 0
               and type(s.value.value) in (int, float)}
-    return _guard_block(body, after, ranks, zeroed, namer, apply)
+    found: dict[int, tuple[ir.For, str]] = {}
 
-
-def _guard_block(block: list[ir.Stmt], after, ranks, zeroed: set[str], namer,
-                 apply: bool) -> bool:
-    """Guard the loops of `block` and, where a loop is not guarded, of its body."""
-    changed = False
-    k = 0
-    while k < len(block):
-        stmt = block[k]
-        scale = (_scale(stmt, after.get(stmt, set()), ranks, zeroed)
-                 if isinstance(stmt, ir.For) else None)
-        if scale is None:
+    def visit(block: list[ir.Stmt]) -> None:
+        for stmt in block:
+            scale = (_scale(stmt, after.get(stmt, set()), ranks, zeroed)
+                     if isinstance(stmt, ir.For) else None)
+            if scale is not None:
+                found[id(stmt)] = (stmt, scale)
+                continue
             for inner in ir.blocks(stmt):
-                changed |= _guard_block(inner, after, ranks, zeroed, namer, apply)
-                if changed and not apply:
-                    return True
-            k += 1
-            continue
-        if not apply:
-            return True
-        flag = namer.fresh(f"{scale}_nonzero")
-        test = ast.Compare(ast.Name(scale, ast.Load()), [ast.NotEq()], [ast.Constant(0.0)])
-        block[k:k + 1] = [ir.Assign(stmt.origin, flag, test, nondiff=True),
-                          ir.If(stmt.origin, flag, [stmt], [])]
-        changed = True
-        k += 2
-    return changed
+                visit(inner)
+
+    visit(body)
+    return found
+
+
+def skip_loops_of_zero_cotangents(body: list[ir.Stmt], found: dict[int, tuple[ir.For, str]],
+                                  namer) -> None:
+    """Put each loop `loops_of_zero_cotangents` found under `if b != 0.0:`, in place."""
+    for block in _blocks(body):
+        for k in reversed(range(len(block))):
+            if id(block[k]) not in found:
+                continue
+            loop, scale = found[id(block[k])]
+            flag = namer.fresh(f"{scale}_nonzero")
+            test = ast.Compare(ast.Name(scale, ast.Load()), [ast.NotEq()], [ast.Constant(0.0)])
+            block[k:k + 1] = [ir.Assign(loop.origin, flag, test, nondiff=True),
+                              ir.If(loop.origin, flag, [loop], [])]
+
+
+def _blocks(body: list[ir.Stmt]) -> list[list[ir.Stmt]]:
+    """Every block of `body`, collected before any is changed."""
+    out = [body]
+    for stmt in ir.walk(body):
+        out.extend(ir.blocks(stmt))
+    return out
 
 
 def _scale(loop: ir.For, live_after: set[str], ranks, zeroed: set[str]) -> str | None:
@@ -128,13 +135,12 @@ def _all_multiples(stmts: list[ir.Stmt], b: str) -> bool:
             break
         multiples = kept
     for stmt in stmts:
-        if type(stmt) is ir.Accumulate and not _multiple(stmt.value, multiples):
-            return False
+        if type(stmt) is ir.Accumulate and (
+                not _multiple(stmt.value, multiples)
+                or isinstance(stmt.target, ast.Name) and stmt.target.id in multiples):
+            return False  # (a multiple that also accumulates: kept simple)
         if type(stmt) is ir.Store and not _adds_multiple(stmt, multiples):
             return False
-        if type(stmt) is ir.Accumulate and isinstance(stmt.target, ast.Name) and (
-                stmt.target.id in multiples):
-            return False  # a multiple that also accumulates: kept simple
     return True
 
 

@@ -41,7 +41,7 @@ from ..optimize.guards import drop_guards_of_numbers, hoist_loop_guards
 from ..optimize.names import derive_names, rename_temporaries
 from ..optimize.ranks import Ranks
 from ..optimize.stacks import array_stacks, number_stacks
-from ..optimize.zeros import skip_loops_of_zero_cotangents
+from ..optimize.zeros import loops_of_zero_cotangents, skip_loops_of_zero_cotangents
 from .forward import build_tangent
 
 __all__ = ["transform_tangent"]
@@ -113,7 +113,8 @@ def _tangent(lowered: Lowered, wrt: tuple[int, ...], typed: bool, value: bool, n
         if kinds:
             array_stacks(body, kinds, namer)
             helpers["reserve"] = runtime.reserve
-        skip_loops_of_zero_cotangents(body, tangent.returns, ranks, namer)
+        skip_loops_of_zero_cotangents(
+            body, loops_of_zero_cotangents(body, tangent.returns, ranks), namer)
         drop_guards_of_numbers(body, ranks)
         hoist_loop_guards(body, namer)
     if name in helpers or name in irf.globals:  # it must not shadow a name its module reads
