@@ -14,7 +14,8 @@ the application configures logging (`logging.basicConfig(level="INFO")`).
 which Numba calls once per new signature (from a call, or from the typing
 of a call in the user's own `@njit` code): it times the lookup in Numba's
 disk cache and, on a miss, the compile, and reads the dispatcher's `stats`
-to say which it was.  Numba's warning that it cannot cache a generated
+to say which it was, and bounds LLVM's loop unswitching while it compiles
+(`unswitching.py`: a large module is not copied loop by loop).  Numba's warning that it cannot cache a generated
 function (code that holds an address of this process; seen at
 `NUMBA_OPT=0` on code calling the helpers that run NumPy in object mode) is
 about srcgrad's code, not the user's: it is
@@ -29,6 +30,8 @@ import logging
 import time
 import warnings
 from dataclasses import dataclass
+
+from .unswitching import bounded
 
 __all__ = ["LOGGER", "Timing", "Stopwatch", "log_timing", "observed"]
 
@@ -115,7 +118,7 @@ def observed(dispatcher, what: str, target: str):
         known = len(getattr(dispatcher, "overloads", ()))
         hits = _hits(dispatcher)
         start = time.perf_counter()
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=True) as caught, bounded():
             warnings.simplefilter("always")
             result = compile_(sig, *rest)
         seconds = time.perf_counter() - start
