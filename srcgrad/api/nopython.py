@@ -67,6 +67,16 @@ class GradientType(WeakType, types.Callable, types.Dummy):
     def function(self):
         return self._get_object()
 
+    def __reduce__(self):
+        # Numba pickles the types of a cached function's signatures into its cache
+        # index, those of other processes read back included: their functions are
+        # gone (a weak reference), so such a type pickles as a stand-in matching
+        # nothing, where Numba's own pickling would fail on the dead reference
+        function = self._wr()
+        if function is None:
+            return (_vanished, (self.name,))
+        return (GradientType, (function,))
+
     def get_call_type(self, context, args, kws):
         function = self.function
         args = tuple(types.unliteral(a) for a in args)
@@ -95,6 +105,15 @@ class GradientType(WeakType, types.Callable, types.Dummy):
 
     def get_impl_key(self, sig):
         return _callers(self.function)[tuple(sig.args)].get_overload(sig.args)
+
+
+class VanishedGradientType(types.Opaque):
+    """A gradient function's type read back from a cache index that another
+    process wrote: no call of this process has it."""
+
+
+def _vanished(name: str) -> types.Type:
+    return VanishedGradientType(f"{name} (of another process)")
 
 
 @typeof_impl.register(GradFunction)
