@@ -6,6 +6,10 @@
 2. The full Hessian of the 100-dimensional Rosenbrock function written as a
    loop: `sg.hessian` against JAX's `jax.jit(jax.hessian(f))` (the same
    function written with `jnp` array operations, as a JAX user writes it).
+3. Forward mode: `sg.jvp` against the `numba.njit` primal on the loop cases
+   of 1., and forward-mode Jacobians (`sg.jacobian(mode="forward")`) in
+   vector mode (8 tangents per sweep, `srcgrad/tangent/lanes.py`) against
+   the same Jacobian one tangent per sweep, side by side in one process.
 
 Prints a table and writes `bench/results/higher.json`.
 """
@@ -50,6 +54,95 @@ def softplus_chain(x):
 CASES = [("Rosenbrock loop, 1000-D", rosenbrock, 1000),
          ("pendulum per element, 50 steps, 100-D", oscillator, 100),
          ("softplus chain (arrays, while), 1e4", softplus_chain, 10_000)]
+
+
+def recurrence(x, a):
+    """A filter's state written into an output array, read back shifted."""
+    n = x.shape[0]
+    y = np.zeros(n)
+    acc = 0.0
+    for i in range(n):
+        acc = acc * a + np.sin(x[i]) * x[(i + 1) % n]
+        y[i] = acc
+    return y * np.tanh(x)
+
+
+def pendulums(x):
+    """Each element a pendulum stepped 50 times: a diagonal Jacobian."""
+    out = np.empty_like(x)
+    for i in range(x.shape[0]):
+        y = x[i]
+        v = 0.0
+        for _ in range(50):
+            v = v - 0.1 * math.sin(y)
+            y = y + 0.1 * v
+        out[i] = y
+    return out
+
+
+def dense_layers(x, w):
+    """Five tanh layers of one weight matrix."""
+    h = x
+    for _ in range(5):
+        h = np.tanh(w @ h + 0.1)
+    return h
+
+
+JACOBIANS = [("recurrence with stores, 400 inputs", recurrence, lambda x: (x, 0.7), 400),
+             ("pendulum per element, 100 inputs", pendulums, lambda x: (x,), 100),
+             ("five tanh layers, 64 inputs", dense_layers,
+              lambda x: (x, np.random.default_rng(2).normal(size=(64, 64)) / 8.0), 64)]
+
+
+def jvp_ratios(repeats: int, budget: float) -> list[dict]:
+    import numba
+
+    rows = []
+    for name, f, n in CASES:
+        x = np.random.default_rng(0).uniform(-1.0, 1.0, n)
+        v = np.random.default_rng(1).normal(size=n)
+        primal = numba.njit(f)
+        jvp = sg.jvp(f)
+        p = measure(lambda: primal(x), repeats, budget)  # noqa: B023
+        t = measure(lambda: jvp((x,), (v,)), repeats, budget)  # noqa: B023
+        rows.append({"case": name, "primal_s": p["median_s"], "jvp_s": t["median_s"],
+                     "ratio": t["median_s"] / p["median_s"]})
+    return rows
+
+
+def jacobian_lanes(repeats: int, budget: float) -> list[dict]:
+    """Forward-mode Jacobians in vector mode against one tangent per sweep
+    (`srcgrad.api.higher.LANES` set to 1 for the second)."""
+    import time
+
+    import numba
+
+    from srcgrad.api import higher
+
+    rows = []
+    for name, f, make, n in JACOBIANS:
+        args = make(np.random.default_rng(0).uniform(-1.0, 1.0, n))
+        primal = numba.njit(f)
+        row = {"case": name, "primal_s": measure(lambda: primal(*args), repeats,  # noqa: B023
+                                                 budget)["median_s"]}
+        results = []
+        for lanes in (higher.LANES, 1):
+            saved, higher.LANES = higher.LANES, lanes
+            try:
+                jac = sg.jacobian(f, mode="forward")
+                start = time.perf_counter()
+                results.append(jac(*args))
+                row[f"first_call_s_{lanes}"] = time.perf_counter() - start
+                row[f"jacobian_s_{lanes}"] = measure(lambda: jac(*args), repeats,  # noqa: B023
+                                                     budget)["median_s"]
+            finally:
+                higher.LANES = saved
+        assert np.allclose(results[0], results[1], rtol=1e-12, atol=1e-12)
+        row["lanes"] = higher.LANES
+        row["speedup"] = row["jacobian_s_1"] / row[f"jacobian_s_{higher.LANES}"]
+        row["per_column"] = row[f"jacobian_s_{higher.LANES}"] / n / row["primal_s"]
+        rows.append(row)
+    return rows
 
 
 def hvp_ratios(repeats: int, budget: float) -> list[dict]:
@@ -113,9 +206,22 @@ def main(argv=None) -> None:
               f"srcgrad's speedup {h['speedup']:.2f}x")
     else:
         print(f", JAX {h['jax']}")
+    jvps = jvp_ratios(args.repeats, args.budget)
+    print(f"\n{'case':40s} {'primal':>10s} {'jvp':>10s} {'jvp/primal':>10s}")
+    for r in jvps:
+        print(f"{r['case']:40s} {r['primal_s'] * 1e6:8.1f}us {r['jvp_s'] * 1e6:8.1f}us "
+              f"{r['ratio']:10.2f}")
+    lanes = jacobian_lanes(args.repeats, args.budget)
+    print(f"\nforward-mode Jacobians: {lanes[0]['lanes']} tangents per sweep against one")
+    print(f"{'case':40s} {'primal':>10s} {'lanes':>10s} {'one':>10s} {'speedup':>8s} "
+          f"{'column/primal':>14s}")
+    for r in lanes:
+        many = r[f"jacobian_s_{r['lanes']}"]
+        print(f"{r['case']:40s} {r['primal_s'] * 1e6:8.1f}us {many * 1e3:8.3f}ms "
+              f"{r['jacobian_s_1'] * 1e3:8.3f}ms {r['speedup']:8.2f} {r['per_column']:14.2f}")
     out = Path(__file__).parent / "results" / "higher.json"
-    out.write_text(json.dumps({"command": "python -m bench.higher", "hvp": rows, "hessian": h},
-                              indent=1))
+    out.write_text(json.dumps({"command": "python -m bench.higher", "hvp": rows, "hessian": h,
+                               "jvp": jvps, "jacobian_lanes": lanes}, indent=1))
     print(f"\nwrote {out}")
 
 

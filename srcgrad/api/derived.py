@@ -87,6 +87,27 @@ def basis_loop({params}, shape, n, size):
 """
 
 
+_LANES_LOOP = """\
+import numpy as np
+
+
+def lanes_loop({params}, shape, n, size):
+    # entries i .. i+{last}: {what} along {lanes} basis vectors at once, each
+    # shaped `shape`, from one sweep of `function` (vector forward mode; the
+    # lanes past the n-th basis vector carry zeros)
+    e = np.zeros(({lanes}, n))
+    out = np.empty((n, size))
+    for i in range(0, n, {lanes}):
+        for j in range(min({lanes}, n - i)):
+            e[j, i + j] = 1.0
+        parts = function({params}, {basis})
+{copies}
+        for j in range(min({lanes}, n - i)):
+            e[j, i + j] = 0.0
+    return out
+"""
+
+
 _LOOPS: dict[tuple, tuple[object, Callable, Callable]] = {}
 
 
@@ -100,26 +121,42 @@ def _basis_loop(df: GradFunction, n_args: int, target: str) -> Callable:
     return _compiled_loop(df, df._implementation(), n_args, "[0]", "the gradient", target)
 
 
-def _column_loop(tangent: TangentFunction, n_args: int, target: str) -> Callable:
+def _column_loop(tangent: TangentFunction, n_args: int, target: str, part: str = "",
+                 what: str = "the tangent") -> Callable:
     """`(*args, shape, n, size) -> out[n, size]`: the tangent (a tangent
-    function without `value`) along each of the n basis vectors shaped
-    `shape`, the loop compiled like the tangent function itself."""
-    return _compiled_loop(tangent, tangent.implementation(), n_args, "", "the tangent", target)
+    function without `value`; `part` of it) along each of the n basis
+    vectors shaped `shape`, the loop compiled like the tangent function
+    itself; a tangent function of several lanes takes as many basis vectors
+    per sweep."""
+    lanes = tangent._generate().lanes
+    if lanes == 1:
+        return _compiled_loop(tangent, tangent.implementation(), n_args, part, what, target)
+    basis = ", ".join(f"np.reshape(e[{j}], shape)" for j in range(lanes))
+    copies = "\n".join(
+        f"        out[i, :] = np.ravel(np.asarray(parts[0]{part}))" if j == 0 else
+        f"        if i + {j} < n:\n"
+        f"            out[i + {j}, :] = np.ravel(np.asarray(parts[{j}]{part}))"
+        for j in range(lanes))
+    template = _LANES_LOOP.format(params="{params}", lanes=lanes, last=lanes - 1, basis=basis,
+                                  copies=copies, what=what)
+    return _compiled_loop(tangent, tangent.implementation(), n_args, part, what, target,
+                          template, "lanes_loop")
 
 
 def _compiled_loop(owner, impl: Callable, n_args: int, part: str, what: str,
-                   target: str) -> Callable:
-    """The loop of `_LOOP` over `impl` (owned by `owner`), taking `part` (a
-    subscript: "[0]") of each result, compiled for `target` and kept."""
+                   target: str, template: str = _LOOP, name: str = "basis_loop") -> Callable:
+    """The loop of `template` (`_LOOP`) over `impl` (owned by `owner`), taking
+    `part` (a subscript: "[0]") of each result, compiled for `target` and kept."""
     key = (id(owner), n_args, part, target)
     known = _LOOPS.get(key)
     if known is not None and known[0] is owner and known[2] is impl:
         return known[1]
     params = ", ".join(f"a{i}" for i in range(n_args))
-    source = _LOOP.format(params=params, part=part, what=what)
-    module = load_module(source, f"basis_loop_{target}", {"function": impl})
-    what = getattr(owner, "__name__", "basis_loop")
-    loop = jit(module.basis_loop, what) if target == "cpu" else module.basis_loop
+    source = template.format(params=params, part=part, what=what)
+    module = load_module(source, f"{name}_{target}", {"function": impl})
+    what = getattr(owner, "__name__", name)
+    loop = getattr(module, name)
+    loop = jit(loop, what) if target == "cpu" else loop
     _LOOPS[key] = (owner, loop, impl)  # keeps the owner alive, so its id is not reused
     return loop
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..tangent import NoTangentError
+from ..tangent.lanes import LANES
 from .calls import as_differentiable, finish
 from .derived import (
     Derived,
@@ -31,7 +32,6 @@ from .derived import (
     _basis,
     _basis_loop,
     _column_loop,
-    _compiled_loop,
     _plain,
     _position,
     _single,
@@ -145,9 +145,9 @@ def hessian(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> 
                 return forward(args, 1.0)
             args = _as_float(args, k)
             seeds = forward.seeds()
-            loop = _compiled_loop(tangent, tangent.implementation(), len(args) + len(seeds),
-                                  "[0]", "the tangent of the gradient", target)
             n = int(np.prod(shape))
+            loop = _column_loop(tangent.laned(min(n, LANES)), len(args) + len(seeds), target,
+                                "[0]", "the tangent of the gradient")
             return loop(*args, *seeds, shape, n, n).reshape(shape + shape)
         if shape == ():
             return second()(*args, grad_ys=1.0)
@@ -190,7 +190,8 @@ def jacobian(fn: Callable[..., Any], wrt: int | str | tuple = 0, mode: str = "au
         args = _as_float(args, k)
         out_shape = np.shape(tangent(args, (_basis(in_shape, 0),)))
         m = int(np.prod(out_shape))
-        out = _column_loop(tangent, len(args), target)(*args, in_shape, n, m).T
+        out = _column_loop(tangent.laned(min(n, LANES)), len(args), target)(
+            *args, in_shape, n, m).T
         return out.reshape(out_shape + in_shape)
 
     def full_jacobian(*args):
@@ -212,7 +213,8 @@ def jacobian(fn: Callable[..., Any], wrt: int | str | tuple = 0, mode: str = "au
                 alone.append(_tangent_alone(fn, k, target))
             tangent = alone[0] if _plain(args) else None
             if tangent is not None:
-                out = _column_loop(tangent, len(args), target)(*args, in_shape, n, m).T
+                out = _column_loop(tangent.laned(min(n, LANES)), len(args), target)(
+                    *args, in_shape, n, m).T
             else:  # forward mode's fallback: the transpose of the adjoint
                 u = np.zeros(out_shape) if out_shape else 0.0
                 inner = (None,) * first._extra_params  # the seeds of a gradient `fn`

@@ -41,11 +41,16 @@ __all__ = ["TangentFunction"]
 class TangentFunction(Failures):
     """The tangent function of `fn` along its parameters at `wrt`."""
 
-    def __init__(self, fn: Callable, wrt: tuple[int, ...], target: str, value: bool = True):
+    def __init__(self, fn: Callable, wrt: tuple[int, ...], target: str, value: bool = True,
+                 lanes: int = 1):
         self.fn = fn
         self.wrt = tuple(wrt)
         self.target = target
         self.value = value  # returns (value, tangent); else the tangent alone, as generated
+        # tangents per sweep (vector forward mode, tangent/lanes.py; without value only):
+        # `generated.lanes` says how many the function carries (1 where it cannot widen)
+        self.lanes = lanes if not value else 1
+        self._laned: dict[int, TangentFunction] = {}
         # a gradient function: its generated adjoint is differentiated (forward over reverse)
         self.inner = fn if isinstance(fn, GradFunction) else None
         self._lock = threading.Lock()
@@ -68,7 +73,7 @@ class TangentFunction(Failures):
                     generated = transform_tangent(source, self.wrt,
                                                   typed=self.target != "python",
                                                   generated=self.inner is not None,
-                                                  value=self.value)
+                                                  value=self.value, lanes=self.lanes)
                     self._log_transform(generated, time.perf_counter() - start)
                     self._current = still_bound(generated.bindings, self.target != "python")
                     self._generated = generated
@@ -84,6 +89,17 @@ class TangentFunction(Failures):
         if self._current is not None and not self._current():
             with self._lock:
                 self._forget()
+
+    def laned(self, lanes: int) -> TangentFunction:
+        """This tangent function (without value) carrying `lanes` tangents per
+        sweep, made once; itself for one lane."""
+        if lanes == self.lanes:
+            return self
+        known = self._laned.get(lanes)
+        if known is None:
+            known = self._laned[lanes] = TangentFunction(self.fn, self.wrt, self.target,
+                                                         False, lanes)
+        return known
 
     def _python_function(self) -> Callable:
         """The generated tangent function as an uncompiled Python function,

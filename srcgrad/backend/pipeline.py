@@ -102,6 +102,9 @@ class Generated:
     # the module's other functions, those its recursive calls call (ir/recursion.py),
     # compiled like the main one
     functions: list[str] = field(default_factory=list)
+    # a tangent function in vector forward mode (tangent/lanes.py): the tangents it
+    # carries per sweep, each parameter's and result's in that many lanes
+    lanes: int = 1
 
 
 @dataclass

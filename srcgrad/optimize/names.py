@@ -22,7 +22,7 @@ import ast
 from .. import ir
 from ..ir.naming import Namer
 
-__all__ = ["derive_names", "rename_temporaries", "adjoint_name", "MAX_LENGTH"]
+__all__ = ["derive_names", "rename_temporaries", "rename_names", "adjoint_name", "MAX_LENGTH"]
 
 MAX_LENGTH = 16
 _WORDS = {"plus", "minus", "times", "over", "pow", "dot", "div", "mod", "neg"}
@@ -104,11 +104,15 @@ def _describe(node: ast.expr, temps: set[str], of_temp) -> str | None:
 
 def rename_temporaries(body: list[ir.Stmt], returns: ast.expr, bases: dict[str, str],
                        adjoints: set[str], namer: Namer, prefix: str = "b",
-                       also: list[ir.Stmt] = ()) -> ast.expr:
+                       also: list[ir.Stmt] = (), lanes: dict[str, list[str]] | None = None
+                       ) -> ast.expr:
     """Rename the temporaries of `bases` (and their adjoints `b` + name, of
     `adjoints`; tangents `d` + name in forward mode, `prefix`) that `body`
     still uses; returns `returns` renamed.  `also`: another form of `body`
-    (using no other temporaries), renamed alike."""
+    (using no other temporaries), renamed alike.  `lanes`: a tangent's
+    copies in vector forward mode (`tangent/lanes.py`), renamed with it
+    (`d_t3_0`, `d_t3_1` -> `dsin_x_0`, `dsin_x_1`)."""
+    lanes = lanes or {}
     used = set()
     for stmt in ir.walk(body):
         used |= ir.defined_names(stmt) | ir.used_names(stmt)
@@ -119,18 +123,28 @@ def rename_temporaries(body: list[ir.Stmt], returns: ast.expr, bases: dict[str, 
     mapping: dict[str, str] = {}
     for temp in sorted(bases, key=_number):
         adjoint = prefix + temp
-        if temp not in used and not (adjoint in used and adjoint in adjoints):
+        copies = lanes.get(adjoint, [adjoint])
+        live = [c for c in copies if c in used and c in adjoints]
+        if temp not in used and not live:
             continue
         new = namer.fresh(bases[temp])
         if temp in used:
             mapping[temp] = new
-        if adjoint in used and adjoint in adjoints:
-            mapping[adjoint] = namer.fresh(adjoint_name(new, prefix))
+        if live:
+            name = adjoint_name(new, prefix)
+            for j, copy in enumerate(copies):
+                if copy in live:
+                    mapping[copy] = namer.fresh(name if len(copies) == 1 else f"{name}_{j}")
     if not mapping:
         return returns
     for stmt in [*ir.walk(body), *ir.walk(also)]:
         _rename(stmt, mapping)
     return _Rename(mapping).visit(returns)
+
+
+def rename_names(node: ast.expr, mapping: dict[str, str]) -> ast.expr:
+    """`node` with the names of `mapping` renamed (in place where it can)."""
+    return _Rename(mapping).visit(node)
 
 
 def adjoint_name(name: str, prefix: str = "b") -> str:

@@ -43,26 +43,30 @@ from ..optimize.ranks import Ranks
 from ..optimize.stacks import array_stacks, number_stacks
 from ..optimize.zeros import loops_of_zero_cotangents, skip_loops_of_zero_cotangents
 from .forward import build_tangent
+from .lanes import widen
 
 __all__ = ["transform_tangent"]
 
 
 def transform_tangent(fn, wrt: tuple[int, ...], typed: bool = True,
-                      generated: bool = False, value: bool = True) -> Generated:
+                      generated: bool = False, value: bool = True, lanes: int = 1) -> Generated:
     """The tangent function of `fn` with respect to the parameters at the
     positions `wrt` (each given a tangent parameter).  `generated`: `fn` is
     a generated adjoint, read back with its stacks (forward over reverse).
     `value=False`: the function returns the tangent alone (a Jacobian's
     column, a Hessian-vector product), without what only the value needs.
     The module holds the functions its recursive calls call too
-    (`ir/recursion.py`)."""
+    (`ir/recursion.py`).  `lanes` (with `value=False`): carry that many
+    tangents per sweep (`lanes.py`; `Generated.lanes` says how many it
+    does: 1 where it cannot)."""
     options = Options(wrt=tuple(wrt), typed=typed, generated=generated)
     plan = Recursion()
     lowered = lower(fn, options, plan)
     src, irf = lowered.src, lowered.irf
     # (named first: a recursive function's own jvp is then `f_jvp_2`)
     name = lowered.namer.fresh(f"{src.name}_jvp")
-    main, entries = _tangent(lowered, options.wrt, typed, value, name)
+    main, entries, lanes = _tangent(lowered, options.wrt, typed, value, name,
+                                    lanes=lanes if not value else 1)
     functions = generate_functions(plan, main, {
         "primal": lambda request: primal_function(request, typed),
         "jvp": lambda request: _jvp_function(request, typed)})
@@ -79,12 +83,13 @@ def transform_tangent(fn, wrt: tuple[int, ...], typed: bool = True,
     return Generated(source, main.name, dict(irf.globals), len(irf.results), irf.single_result,
                      [params_index[w.name] for w in entries], None, irf.bindings,
                      irf.result_trees, grows_lists=bool(irf.lists),
-                     functions=[f.name for f in functions])
+                     functions=[f.name for f in functions], lanes=lanes)
 
 
 def _tangent(lowered: Lowered, wrt: tuple[int, ...], typed: bool, value: bool, name: str,
-             comment: tuple[str, ...] = ()) -> tuple[Printed, list]:
-    """The tangent function of the lowered function, printed, with its `wrt` entries."""
+             comment: tuple[str, ...] = (), lanes: int = 1) -> tuple[Printed, list, int]:
+    """The tangent function of the lowered function, printed, with its `wrt`
+    entries and the lanes it carries."""
     src, irf, namer = lowered.src, lowered.irf, lowered.namer
     entries = resolve_wrt(irf, src, wrt)
     aliases = alias_classes(irf)
@@ -93,11 +98,14 @@ def _tangent(lowered: Lowered, wrt: tuple[int, ...], typed: bool, value: bool, n
     activity = analyse(irf, [w.name for w in entries], set())
     tangent = build_tangent(irf, activity, [w.name for w in entries], namer, aliases,
                             value)
+    shared: set[str] = set()  # what the lanes share, computed once
+    copies = widen(tangent, lanes, namer, shared) if lanes > 1 else None
+    lanes = lanes if copies is not None else 1
     helpers = {name: getattr(runtime, name) for name in runtime.__all__
                if callable(getattr(runtime, name))}
     helpers.update(irf.imports)
     helpers.update({k: v for k, v in tangent.helpers.items() if v is not None})
-    bases = derive_names(tangent.body, set(irf.temps))
+    bases = derive_names(tangent.body, set(irf.temps) | shared)
     inlinable = set(irf.temps) | tangent.temp_tangents
     stacks = tangent.stacks | {s.stack for s in ir.walk(irf.body)
                                if isinstance(s, ir.Push) and not s.shape}
@@ -120,9 +128,9 @@ def _tangent(lowered: Lowered, wrt: tuple[int, ...], typed: bool, value: bool, n
     if name in helpers or name in irf.globals:  # it must not shadow a name its module reads
         name = namer.fresh(name)
     returns = rename_temporaries(body, tangent.returns, bases, tangent.temp_tangents, namer,
-                                 prefix="d")
+                                 prefix="d", lanes=copies)
     params = tangent.params + tangent.tangent_params
-    return print_function(name, params, body, returns, helpers, comment=comment), entries
+    return print_function(name, params, body, returns, helpers, comment=comment), entries, lanes
 
 
 def _jvp_function(request: Request, typed: bool) -> Printed:

@@ -66,6 +66,8 @@ class TangentBody:
     helpers: dict[str, object] = field(default_factory=dict)
     temp_tangents: set[str] = field(default_factory=set)  # tangents of temporaries
     stacks: set[str] = field(default_factory=set)  # the stacks of tangents beside the primal's
+    tangents: set[str] = field(default_factory=set)  # every variable that holds a tangent
+    recursive: bool = False  # a call closes a cycle (its jvp returns the value beside)
 
 
 def build_tangent(fn: ir.Function, activity: Activity, wrt: list[str], namer: Namer,
@@ -92,7 +94,8 @@ def build_tangent(fn: ir.Function, activity: Activity, wrt: list[str], namer: Na
                             ast.Load())
     temp_tangents = {d for name, d in sweep.names.items() if name in fn.temps}
     return TangentBody(list(fn.params), tangent_params, body, returns, sweep.helpers,
-                       temp_tangents, sweep.stacks)
+                       temp_tangents, sweep.stacks, set(sweep.names.values()) | sweep.popped,
+                       sweep.recursive)
 
 
 class _Sweep:
@@ -105,6 +108,8 @@ class _Sweep:
         self.helpers: dict[str, object] = {}
         self.same: dict[str, str] = {}  # a kept old value -> the variable it is a value of
         self.stacks: set[str] = set()  # the stacks of tangents
+        self.popped: set[str] = set()  # tangents popped only to keep a stack in step
+        self.recursive = False
         # the arrays stored into, and all that may share memory with one
         self.stored: set[str] = set()
         for stmt in ir.walk(fn.body):
@@ -188,6 +193,7 @@ class _Sweep:
         value and the tangent both from `f`'s jvp along the varied arguments,
         `pair = f_jvp(a, b, da)`, `y = pair[0]`, `dy = pair[1]`."""
         entry: RecursiveFunction = stmt.primitive
+        self.recursive = True
         args = stmt.value.args
         positions = tuple(k for k, a in enumerate(args)
                           if isinstance(a, ast.Name) and self.varies(a.id))
@@ -273,8 +279,9 @@ class _Sweep:
             value = self._popped(stack) if self.varies(stack) else ast.Constant(0.0)
             return [ir.PopStore(stmt.origin, self.dot(stmt.array), clone(stmt.index), value)]
         if self.varies(stack):
-            return [ir.Pop(stmt.origin, self.namer.fresh(f"{self.dot(stack)}_top"),
-                           self._popped(stack), STACK_POP, False)]
+            top = self.namer.fresh(f"{self.dot(stack)}_top")
+            self.popped.add(top)
+            return [ir.Pop(stmt.origin, top, self._popped(stack), STACK_POP, False)]
         return []
 
     def _popped(self, stack: str) -> ast.expr:

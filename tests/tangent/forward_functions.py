@@ -65,3 +65,14 @@ def grown(x):
         acc.append(np.sin(x[i]) * x[0])
         i += 1
     return np.sum(np.array(acc) ** 2)
+
+
+def relaxed(x):
+    """A `while` loop of sweeps over an array made inside the function."""
+    y = np.zeros(x.shape[0])
+    k = 0
+    while k < 3:
+        for i in range(1, x.shape[0]):
+            y[i] = 0.5 * (y[i - 1] + np.sin(x[i]) * x[i - 1])
+        k += 1
+    return y * x
