@@ -232,18 +232,35 @@ class Derived:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._recipe is not None and not kwargs:
-            args = _with_defaults(self.kind, self._recipe[1], args)
+            signature = self._defaults()
+            if signature is not None:
+                args = _with_defaults(self.kind, signature, args)
         return self._function(*args, **kwargs)
 
+    def _defaults(self) -> inspect.Signature | None:
+        """The differentiated function's signature where it has defaults to
+        fill in, else None; read once (a call is then not slowed by it)."""
+        known = self.__dict__.get("_signature_with_defaults", _UNREAD)
+        if known is _UNREAD:
+            try:
+                known = _signature(self._recipe[1])
+            except (TypeError, ValueError):
+                known = None
+            if known is not None and all(p.default is p.empty
+                                         for p in known.parameters.values()):
+                known = None
+            self._signature_with_defaults = known
+        return known
 
-def _with_defaults(kind: str, fn: Callable, args: tuple) -> tuple:
-    """The arguments of a call of a derivative of `fn`, with `fn`'s defaults
-    for those not given (the generated functions take every parameter): for
-    `jvp`, its primals (and None tangents for them); for `hvp`, all but `v`."""
-    try:
-        signature = _signature(fn)
-    except (TypeError, ValueError):
-        return args
+
+_UNREAD = object()
+
+
+def _with_defaults(kind: str, signature: inspect.Signature, args: tuple) -> tuple:
+    """The arguments of a call of a derivative of a function of `signature`,
+    with its defaults for those not given (the generated functions take
+    every parameter): for `jvp`, its primals (and None tangents for them);
+    for `hvp`, all but `v`."""
 
     def completed(values: tuple) -> tuple:
         try:
