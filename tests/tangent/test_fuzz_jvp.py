@@ -2,7 +2,8 @@
 and `sg.hvp` on "python", each checked against central differences of the
 original program in float64 (its `sg.stop_gradient` values replayed as
 constants, as `test_fuzz.py` does) and the jvp against reverse mode
-(`<u, J v> == <J^T u, v>`).
+(`<u, J v> == <J^T u, v>`); the tangent function in three lanes (vector
+mode) against the jvp along each lane's tangent.
 
 A draw is skipped where `test_fuzz.py` would skip it (the forward pass
 leaves the safe domain; differences of two step sizes disagree: a branch or
@@ -26,6 +27,10 @@ from gradcheck import numerical_hvp
 from test_fuzz import Skip, _check_domain, _numeric_guard, load, oracle_function
 
 import srcgrad as sg
+from srcgrad.api.calls import as_differentiable
+from srcgrad.api.derived import _plain
+from srcgrad.api.jvp import _tangent_alone
+from srcgrad.api.tangent import _as_tangent
 
 DEFAULT = 40  # (seeds 0-379 passed when forward mode was written: --fuzz=380)
 
@@ -59,6 +64,33 @@ def _directional(frozen, args, wrt, tangents, eps):
 def _close(a, b, rtol, atol) -> bool:
     return all(np.allclose(np.asarray(x, np.float64), y, rtol=rtol, atol=atol)
                for x, y in zip(a, b))
+
+
+def _check_lanes(fn, program, k, first, rng) -> None:
+    """Vector forward mode (srcgrad/tangent/lanes.py): three tangents along
+    `args[k]` in one sweep, each lane against `sg.jvp` along that tangent alone."""
+    args = program.make_args()
+    alone = _tangent_alone(fn, k, "python")
+    if alone is None or not _plain(args):
+        return
+    laned = alone.laned(3)
+    values = list(args)
+    values[k] = as_differentiable(values[k])
+    directions = [first] + [rng.standard_normal(np.shape(args[k])) if np.ndim(args[k])
+                            else float(rng.standard_normal()) for _ in range(2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lanes = laned.implementation()(*values, *[_as_tangent(d, values[k])
+                                                  for d in directions])
+        for lane, direction in zip(lanes, directions):
+            full = tuple(direction if j == k else None for j in range(len(args)))
+            _, one = sg.jvp(fn, wrt=k, target="python")(program.make_args(), full)
+            for got, want in zip(_outputs(lane), _outputs(one)):
+                want = np.asarray(want, np.float64)
+                got = np.broadcast_to(np.asarray(got, np.float64), want.shape)
+                assert np.allclose(got, want, rtol=1e-12, atol=1e-12 * max(
+                    1.0, float(np.max(np.abs(want), initial=0)))), \
+                    f"lane {got} != jvp {want}\n{program.source}"
 
 
 def test_fuzz_jvp(jvp_seed, fuzz_dir):
@@ -119,6 +151,8 @@ def test_fuzz_jvp(jvp_seed, fuzz_dir):
               for g, t in zip(_outputs(grads), tangents))
     assert abs(lhs - rhs) <= 1e-8 * max(1.0, abs(lhs), abs(rhs)), \
         f"<u, J v> = {lhs} but <J^T u, v> = {rhs}\n{program.source}"
+
+    _check_lanes(fn, program, wrt[0], tangents[0], rng)
 
     # second order: the hvp of the first output's sum, forward over reverse
     if len(_outputs(base)) != 1 or program.uses_stop_gradient:
