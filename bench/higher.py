@@ -112,12 +112,12 @@ def jvp_ratios(repeats: int, budget: float) -> list[dict]:
 
 def jacobian_lanes(repeats: int, budget: float) -> list[dict]:
     """Forward-mode Jacobians in vector mode against one tangent per sweep
-    (`srcgrad.api.higher.LANES` set to 1 for the second)."""
+    (`srcgrad.tangent.lanes.LANES` set to 1 for the second)."""
     import time
 
     import numba
 
-    from srcgrad.api import higher
+    from srcgrad.tangent import lanes as lane_policy
 
     rows = []
     for name, f, make, n in JACOBIANS:
@@ -126,8 +126,8 @@ def jacobian_lanes(repeats: int, budget: float) -> list[dict]:
         row = {"case": name, "primal_s": measure(lambda: primal(*args), repeats,  # noqa: B023
                                                  budget)["median_s"]}
         results = []
-        for lanes in (higher.LANES, 1):
-            saved, higher.LANES = higher.LANES, lanes
+        for lanes in (lane_policy.LANES, 1):
+            saved, lane_policy.LANES = lane_policy.LANES, lanes
             try:
                 jac = sg.jacobian(f, mode="forward")
                 start = time.perf_counter()
@@ -136,11 +136,11 @@ def jacobian_lanes(repeats: int, budget: float) -> list[dict]:
                 row[f"jacobian_s_{lanes}"] = measure(lambda: jac(*args), repeats,  # noqa: B023
                                                      budget)["median_s"]
             finally:
-                higher.LANES = saved
+                lane_policy.LANES = saved
         assert np.allclose(results[0], results[1], rtol=1e-12, atol=1e-12)
-        row["lanes"] = higher.LANES
-        row["speedup"] = row["jacobian_s_1"] / row[f"jacobian_s_{higher.LANES}"]
-        row["per_column"] = row[f"jacobian_s_{higher.LANES}"] / n / row["primal_s"]
+        row["lanes"] = lane_policy.LANES
+        row["speedup"] = row["jacobian_s_1"] / row[f"jacobian_s_{lane_policy.LANES}"]
+        row["per_column"] = row[f"jacobian_s_{lane_policy.LANES}"] / n / row["primal_s"]
         rows.append(row)
     return rows
 

@@ -23,8 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tangent import NoTangentError
-from ..tangent.lanes import LANES
+from ..tangent import NoTangentError, lanes
 from .calls import as_differentiable, finish
 from .derived import (
     Derived,
@@ -43,6 +42,12 @@ from .nopython_derived import hessian_caller, hvp_caller, jacobian_caller, jacob
 from .tangent import TangentFunction
 
 __all__ = ["hvp", "hessian", "jvp", "jacobian"]
+
+
+def _laned(tangent: TangentFunction, n: int) -> TangentFunction:
+    """`tangent` in as many lanes as an n-column Jacobian takes
+    (`tangent/lanes.py`: up to 8, fewer for a long function)."""
+    return tangent.laned(lanes.lanes_for(tangent._generate().source, n))
 
 
 def _second_derivative(fn: Callable, wrt: int | str, target: str) -> GradFunction:
@@ -146,7 +151,7 @@ def hessian(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> 
             args = _as_float(args, k)
             seeds = forward.seeds()
             n = int(np.prod(shape))
-            loop = _column_loop(tangent.laned(min(n, LANES)), len(args) + len(seeds), target,
+            loop = _column_loop(_laned(tangent, n), len(args) + len(seeds), target,
                                 "[0]", "the tangent of the gradient")
             return loop(*args, *seeds, shape, n, n).reshape(shape + shape)
         if shape == ():
@@ -190,8 +195,7 @@ def jacobian(fn: Callable[..., Any], wrt: int | str | tuple = 0, mode: str = "au
         args = _as_float(args, k)
         out_shape = np.shape(tangent(args, (_basis(in_shape, 0),)))
         m = int(np.prod(out_shape))
-        out = _column_loop(tangent.laned(min(n, LANES)), len(args), target)(
-            *args, in_shape, n, m).T
+        out = _column_loop(_laned(tangent, n), len(args), target)(*args, in_shape, n, m).T
         return out.reshape(out_shape + in_shape)
 
     def full_jacobian(*args):
@@ -213,7 +217,7 @@ def jacobian(fn: Callable[..., Any], wrt: int | str | tuple = 0, mode: str = "au
                 alone.append(_tangent_alone(fn, k, target))
             tangent = alone[0] if _plain(args) else None
             if tangent is not None:
-                out = _column_loop(tangent.laned(min(n, LANES)), len(args), target)(
+                out = _column_loop(_laned(tangent, n), len(args), target)(
                     *args, in_shape, n, m).T
             else:  # forward mode's fallback: the transpose of the adjoint
                 u = np.zeros(out_shape) if out_shape else 0.0

@@ -38,11 +38,23 @@ from ..ir.parts import clone
 from ..optimize.names import rename_names
 from .forward import TangentBody
 
-__all__ = ["LANES", "widen"]
+__all__ = ["LANES", "LANE_STATEMENTS", "lanes_for", "widen"]
 
-# the most tangents a forward-mode Jacobian carries per sweep: its compile time
-# grows with them (each tangent statement is written once per lane)
+# the most tangents a forward-mode Jacobian carries per sweep
 LANES = 8
+# each tangent statement is written once per lane, and Numba's compile time grows
+# faster than the function's size: a long tangent function gets fewer lanes, so
+# that the laned one has about this many statements at most (GradBench's hand
+# tracking, 151 statements in one lane: 8 lanes made its first call 90 s, not 33 s)
+LANE_STATEMENTS = 320
+
+
+def lanes_for(source: str, n: int) -> int:
+    """The lanes for an n-column Jacobian whose one-lane tangent function is
+    `source`: up to `LANES`, fewer for a long function, never more than n."""
+    statements = sum(1 for line in source.splitlines()
+                     if line.startswith("    ") and not line.lstrip().startswith("#"))
+    return max(1, min(n, LANES, LANE_STATEMENTS // max(statements, 1)))
 
 
 def widen(tangent: TangentBody, k: int, namer: Namer, shared: set[str]

@@ -13,7 +13,7 @@ from tangent import forward_functions as F
 import srcgrad as sg
 from bench.higher import recurrence
 from srcgrad.api.jvp import _tangent_alone
-from srcgrad.tangent.lanes import LANES
+from srcgrad.tangent.lanes import LANE_STATEMENTS, LANES, lanes_for
 
 TARGETS = ["python", "cpu"]
 
@@ -76,3 +76,16 @@ def test_recursion_keeps_one_lane():
     x = np.array([0.3, -0.8, 1.1, 0.2, 0.5])
     got = sg.jacobian(R.ping, mode="forward", target="python")(x, 3)
     np.testing.assert_allclose(got, _differences(R.ping, [x, 3], 0), rtol=1e-6, atol=1e-8)
+
+
+def test_a_long_tangent_function_gets_fewer_lanes():
+    """The lanes multiply the tangent statements, and Numba's compile time grows
+    with the function: a long one gets fewer (GradBench's hand tracking, 151
+    statements in one lane, gets 2), never more than the columns."""
+    def source(statements):
+        return "def f_jvp(x, dx):\n" + "    # a comment\n" + "    y = x\n" * statements
+
+    assert lanes_for(source(17), 400) == LANES
+    assert lanes_for(source(17), 3) == 3
+    assert lanes_for(source(151), 26) == LANE_STATEMENTS // 151 < LANES
+    assert lanes_for(source(LANE_STATEMENTS + 1), 26) == 1
