@@ -1,6 +1,6 @@
 """Vector forward mode: k tangents carried through one sweep, in lanes.
 
-`widen(tangent, k, namer)` rewrites a tangent sweep (`forward.py`) so that
+`widen(tangent, k, namer, shared)` rewrites a tangent sweep (`forward.py`) so that
 it carries k tangents at once: every statement that reads or writes a
 tangent is written k times, once per lane, with its tangents renamed
 (`dx` -> `dx_0` ... `dx_{k-1}`), while the primal's statements and its
@@ -13,10 +13,13 @@ control flow stay as they are, once:
 So one call computes the value once and k columns of the Jacobian
 (`J @ dx_0`, ..., `J @ dx_{k-1}`): an n-column Jacobian takes n/k sweeps
 instead of n, each of them a primal and k tangents, with k independent
-chains of arithmetic for the processor to overlap.  Under Numba this is
-Enzyme's and Tapenade's vector mode with the k lanes as k scalars (or k
-arrays) per value, the form Numba compiles best (a trailing axis of k
-would allocate a small array for every scalar operation).
+chains of arithmetic for the processor to overlap.  This is Enzyme's and
+Tapenade's vector mode with the k lanes as k scalars (or k arrays) per
+value, which Numba compiles as it compiles the primal (a trailing axis of
+k would allocate a small array for every scalar operation).  What the
+lanes share is computed once before them (`_Sharing`), its temporaries
+added to `shared` to be named like the others.  How many lanes a Jacobian
+takes is `lanes_for`'s: fewer for a long function.
 
 Guarantees: the function takes the lanes of each tangent parameter in turn
 (`x, a, dx_0, ..., dx_{k-1}`) and returns the tuple of the k lanes of its
