@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from ..tangent import NoTangentError, lanes
+from ..tangent import NoTangentError
+from ..tangent.lanes import lanes_for
 from .calls import as_differentiable, finish
 from .derived import (
     Derived,
@@ -47,7 +48,17 @@ __all__ = ["hvp", "hessian", "jvp", "jacobian"]
 def _laned(tangent: TangentFunction, n: int) -> TangentFunction:
     """`tangent` in as many lanes as an n-column Jacobian takes
     (`tangent/lanes.py`: up to 8, fewer for a long function)."""
-    return tangent.laned(lanes.lanes_for(tangent._generate().source, n))
+    return tangent.laned(lanes_for(tangent._generate().source, n))
+
+
+def _first_column(tangent: TangentFunction, args: tuple, shape: tuple):
+    """The tangent along the first basis vector shaped `shape`, from the
+    function the columns' loop calls (a laned one's other lanes along the
+    next basis vectors): no other function compiled to count the rows."""
+    lanes = tangent._generate().lanes
+    if lanes == 1:
+        return tangent(args, (_basis(shape, 0),))
+    return tangent.implementation()(*args, *(_basis(shape, j) for j in range(lanes)))[0]
 
 
 def _second_derivative(fn: Callable, wrt: int | str, target: str) -> GradFunction:
@@ -193,9 +204,10 @@ def jacobian(fn: Callable[..., Any], wrt: int | str | tuple = 0, mode: str = "au
         if tangent is None or n == 0:
             return None
         args = _as_float(args, k)
-        out_shape = np.shape(tangent(args, (_basis(in_shape, 0),)))
+        laned = _laned(tangent, n)
+        out_shape = np.shape(_first_column(laned, args, in_shape))
         m = int(np.prod(out_shape))
-        out = _column_loop(_laned(tangent, n), len(args), target)(*args, in_shape, n, m).T
+        out = _column_loop(laned, len(args), target)(*args, in_shape, n, m).T
         return out.reshape(out_shape + in_shape)
 
     def full_jacobian(*args):
