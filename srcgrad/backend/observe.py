@@ -15,11 +15,11 @@ which Numba calls once per new signature (from a call, or from the typing
 of a call in the user's own `@njit` code): it times the lookup in Numba's
 disk cache and, on a miss, the compile, and reads the dispatcher's `stats`
 to say which it was, and bounds LLVM's loop unswitching while it compiles
-(`unswitching.py`: a large module is not copied loop by loop).  Numba's warning that it cannot cache a generated
-function (code that holds an address of this process; seen at
-`NUMBA_OPT=0` on code calling the helpers that run NumPy in object mode) is
-about srcgrad's code, not the user's: it is
-logged with the compile (`cache="uncacheable"`) instead of shown; any other
+(`unswitching.py`: a large module is not copied loop by loop).  Numba's
+warning that it cannot cache a generated function (code that holds an
+address of this process; seen at `NUMBA_OPT=0` on code calling the helpers
+that run NumPy in object mode) is about srcgrad's code, not the user's: it
+is logged with the compile (`cache="uncacheable"`) instead of shown; any other
 warning of the compile is shown as it was.  The call path of a compiled
 gradient is untouched.
 """
