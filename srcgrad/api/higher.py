@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import SrcGradError
 from ..tangent import NoTangentError
 from ..tangent.lanes import lanes_for
 from .calls import as_differentiable, finish
@@ -59,6 +60,15 @@ def _first_column(tangent: TangentFunction, args: tuple, shape: tuple):
     if lanes == 1:
         return tangent(args, (_basis(shape, 0),))
     return tangent.implementation()(*args, *(_basis(shape, j) for j in range(lanes)))[0]
+
+
+def _not_on_device(target: str, what: str) -> None:
+    """Refuse target="cuda", which differentiates functions of scalars
+    elementwise: its derivatives are `grad` and `jvp`."""
+    if target == "cuda":
+        raise SrcGradError(f"{what}(target='cuda'): the GPU target differentiates functions of "
+                           "scalars elementwise, with grad (reverse mode) and jvp (forward "
+                           f"mode); {what} runs on the 'cpu' and 'python' targets")
 
 
 def _second_derivative(fn: Callable, wrt: int | str, target: str) -> GradFunction:
@@ -114,6 +124,7 @@ def hvp(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> Deri
     gradient along `v`), reverse over reverse where forward mode does not
     apply."""
     _single(wrt, "hvp")
+    _not_on_device(target, "hvp")
     forward = _GradientTangent(fn, wrt, target)
     reverse: list[GradFunction] = []
 
@@ -144,6 +155,7 @@ def hessian(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> 
     tangent of the gradient along each basis vector (forward over
     reverse), reverse over reverse where forward mode does not apply."""
     _single(wrt, "hessian")
+    _not_on_device(target, "hessian")
     forward = _GradientTangent(fn, wrt, target)
     k = forward.k
     reverse: list[GradFunction] = []
@@ -186,6 +198,7 @@ def jacobian(fn: Callable[..., Any], wrt: int | str | tuple = 0, mode: str = "au
     `jax.jacfwd(f, argnums=(0, 1))`)."""
     if mode not in ("auto", "forward", "reverse"):
         raise ValueError(f"mode={mode!r}: choose 'auto', 'forward' or 'reverse'")
+    _not_on_device(target, "jacobian")
     if isinstance(wrt, tuple):
         return _jacobians(fn, wrt, mode, target)
     _single(wrt, "jacobian")

@@ -5,8 +5,11 @@
   `srcgrad/tangent` generates (`.source`), each statement of `f` beside its
   tangent, compiled like a gradient (`api/tangent.py`); of a gradient
   function, the tangent of its adjoint (forward over reverse).
+- On target="cuda" (a function of scalars) the tangent function is a CUDA
+  device function, applied elementwise over the broadcast of the primals
+  and the tangents (`backend/cuda.py`), as a gradient is there.
 - Where forward mode does not apply (a call with no tangent rule on a
-  varied path, arguments that are containers, target="cuda") it falls back
+  varied path, arguments that are containers) it falls back
   to the transpose of the adjoint (`_transposed_jvp`): the gradient function
   `u -> J^T u` is linear in its seed `u`, and its gradient with respect to
   `u`, seeded with `t`, is `J @ t` (about three gradients).
@@ -22,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import SrcGradError
 from ..tangent import NoTangentError
 from .calls import as_differentiable, finish
 from .derived import Derived, _plain, _position, _single
@@ -48,14 +52,26 @@ def jvp(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> Deri
     forward mode does not apply: a call with an adjoint rule and no tangent
     rule on a varied path, a gradient function that returns its value too
     (`preserve_result`, `has_aux`) or differentiates a method's object, an
-    argument that is a container (a tuple, dict or dataclass of arrays), and
-    target="cuda"."""
+    argument that is a container (a tuple, dict or dataclass of arrays).
+
+    On "cuda" `fn` is a function of scalars, and its tangent function a CUDA
+    device function (`.source`; `.device_function` for your own kernels),
+    applied elementwise over the broadcast of the primals and the tangents
+    (a tangent may broadcast against its primal: a scalar primal's tangent
+    may have one per element), on host or device arrays like a gradient
+    there; it has no fallback (a
+    call with no tangent rule raises), and `fn` may not be a gradient
+    function (derivatives of higher order run on "cpu" and "python")."""
     _single(wrt, "jvp")
     position = _position(fn, wrt)
     inner = fn if isinstance(fn, GradFunction) else None
-    forward = target != "cuda" and (inner is None or (
+    on_device = target == "cuda"
+    if on_device and inner is not None:
+        raise SrcGradError(f"jvp() of {inner.__name__}: derivatives of higher order run on "
+                           "the 'cpu' and 'python' targets, not 'cuda'")
+    forward = inner is None or (
         inner.target != "cuda" and not inner.preserve_result and not inner.has_aux
-        and inner._self is None))
+        and inner._self is None)
     tangent_functions: dict[tuple[int, ...], TangentFunction | None] = {}
     transposed: list[Derived] = []
 
@@ -74,12 +90,16 @@ def jvp(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> Deri
             try:
                 candidate._generate()
             except NoTangentError:
+                if on_device:  # (the transpose of the adjoint is a derivative of higher order)
+                    raise
                 candidate = None
             tangent_functions[ks] = candidate
         return tangent_functions[ks]
 
     def jacobian_vector_product(primals, tangents):
         primals, tangents = _pairs(primals, tangents)
+        if on_device:
+            return _on_device(tangent_function, primals, tangents, position)
         ks = []
         for k, t in enumerate(tangents):
             if t is None or (k != position and not np.any(t)):
@@ -109,9 +129,30 @@ def jvp(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> Deri
         function = tangent_function((position,))
         return function if function is not None else by_transposition().generated
 
-    derived = _Jvp(jacobian_vector_product, shown, (jvp, fn, wrt, target))
+    derived = _Jvp(jacobian_vector_product, shown, (jvp, fn, wrt, target),
+                   lambda: tangent_function((position,)))
     derived.inlined = lambda ks, bare: inlined_jvp(fn, ks, bare)
     return derived
+
+
+def _on_device(tangent_function: Callable, primals: tuple, tangents: tuple, position: int):
+    """target="cuda": the tangent function along the primals given a tangent
+    (`wrt`'s, with a zero tangent, where none is), applied elementwise;
+    host or device arrays, each tangent shaped like its primal or broadcast
+    against it (elementwise, a scalar primal may have a tangent per element)."""
+    from ..backend.cuda import _shape
+
+    ks = tuple(k for k, t in enumerate(tangents) if t is not None) or (position,)
+    for k in ks:
+        if tangents[k] is not None:
+            try:
+                np.broadcast_shapes(_shape(tangents[k]), _shape(primals[k]))
+            except ValueError:
+                raise ValueError(f"jvp: tangents[{k}] has shape {_shape(tangents[k])}, which "
+                                 f"does not broadcast against its primal's, "
+                                 f"{_shape(primals[k])}") from None
+    return tangent_function(ks)(primals, tuple(0.0 if tangents[k] is None else tangents[k]
+                                                for k in ks))
 
 
 class _Jvp(Derived):
@@ -119,13 +160,25 @@ class _Jvp(Derived):
     function along `wrt`, or where forward mode does not apply, the gradient
     that its fallback differentiates."""
 
-    def __init__(self, function: Callable, shown: Callable, recipe: tuple):
+    def __init__(self, function: Callable, shown: Callable, recipe: tuple,
+                 along_wrt: Callable[[], TangentFunction | None]):
         super().__init__(function, None, recipe)
         self._shown = shown
+        self._along_wrt = along_wrt
 
     @property
     def generated(self):
         return self._shown()
+
+    @property
+    def device_function(self):
+        """target='cuda': the tangent function along `wrt` as a CUDA device
+        function, for your own kernels: the function's arguments for one
+        element, then the tangent of `wrt`'s; it returns `(value, tangent)`."""
+        function = self._along_wrt()
+        if function is None or function.target != "cuda":
+            raise AttributeError("device_function: this jvp was not made for target='cuda'")
+        return function.device_function
 
 
 def _transposed_jvp(fn: Callable, wrt: int | str = 0, target: str = "cpu") -> Derived:

@@ -18,6 +18,11 @@ vectors:
   mode does not apply the rows are always by reverse mode (the Python call
   falls back to the transposed adjoint then; the numbers are the same).
 
+The loops over basis vectors of forward mode carry up to 8 tangents per
+sweep (vector mode, `tangent/lanes.py`), as from Python; the size of the
+Jacobian is not known when the caller compiles, so the lanes are those of
+a large one (fewer only for a long function).
+
 With `mode="forward"` the Jacobian is by tangents alone, of a function
 returning a number or an array (its first column counts the rows), with
 respect to an array (one tangent per column) or a number (the tangent
@@ -33,7 +38,8 @@ from collections.abc import Callable
 from numba.core import types
 
 from ..runtime import basis_like
-from .derived import _basis_loop, _column_loop, _compiled_loop, _signature
+from ..tangent.lanes import LANES, lanes_for
+from .derived import _basis_loop, _column_loop, _signature
 from .gradient import GradFunction
 from .jvp import _tangent_alone
 from .nopython import CallerSource, NopythonRefusal, gradient_caller, nopython_params
@@ -55,6 +61,13 @@ def _arguments(fn, what: str, args: tuple, kws: dict, extra: tuple[str, ...] = (
     given = dict(zip(params, args)) | kws
     source = CallerSource(params, f"sg.{what} of {getattr(fn, '__name__', 'f')}")
     return source, [given.get(p) for p in params]
+
+
+def _laned(tangent):
+    """`tangent` in as many lanes as a Jacobian of unknown size takes from
+    compiled code: up to 8, fewer for a long function (`tangent/lanes.py`);
+    the loop gives the last sweep's unused lanes zeros."""
+    return tangent.laned(lanes_for(tangent._generate().source, LANES))
 
 
 def _name(fn, what: str) -> str:
@@ -79,8 +92,8 @@ def hessian_caller(fn, forward, second: Callable[[], GradFunction], args, kws) -
     tangent = forward.tangent()
     if tangent is not None:
         seeds = forward.seeds()
-        loop = _compiled_loop(tangent, tangent.implementation(), len(params) + len(seeds),
-                              "[0]", "the tangent of the gradient", "cpu")
+        loop = _column_loop(_laned(tangent), len(params) + len(seeds), "cpu", "[0]",
+                            "the tangent of the gradient")
     else:
         seeds = (None,) * second()._extra_params
         loop = _basis_loop(second(), len(params) + len(seeds), "cpu")
@@ -147,7 +160,7 @@ def jacobian_caller(fn, k: int, mode: str, rows: GradFunction, first: GradFuncti
     if tangent is None:
         choose = [reverse]
     else:
-        columns = source.calls("columns", _column_loop(tangent, len(params), target))
+        columns = source.calls("columns", _column_loop(_laned(tangent), len(params), target))
         forward = (f"{out} = {source.np}.ascontiguousarray({columns}({', '.join(inputs)}, "
                    f"{x}.shape, {n}, {m}).T)")
         choose = [forward] if mode == "forward" else [
@@ -179,15 +192,21 @@ def _forward_jacobian(fn, k: int, tangent, source: CallerSource, tys: list,
     inputs = list(params)
     x = inputs[k] = source.fresh(f"{params[k]}_in")
     floating = f"{x} = {source.helper('floating')}({params[k]})"
-    alone = source.calls("tangent", tangent.implementation())
     if not isinstance(tys[k], types.Array):  # the tangent along 1.0 is the Jacobian
+        alone = source.calls("tangent", tangent.implementation())
         body = [floating, f"return {alone}({', '.join(inputs)}, 1.0)"]
         return source.compiled(_name(fn, "jacobian"), ", ".join(params), body)
-    columns = source.calls("columns", _column_loop(tangent, len(params), target))
+    laned = _laned(tangent)
+    lanes = laned._generate().lanes
+    columns = source.calls("columns", _column_loop(laned, len(params), target))
     first, n, out = (source.fresh(s) for s in ("first", "n", "out"))
+    # the first column, from the function the columns' loop calls (its other lanes zero)
+    e0 = f"{source.calls('basis_like', basis_like)}({x}, 0)"
+    alone = source.calls("tangent", laned.implementation())
+    zeros = [f"{source.np}.zeros_like({x})"] * (lanes - 1)
+    column = f"{alone}({', '.join([*inputs, e0, *zeros])})" + ("[0]" if lanes > 1 else "")
     body = [floating, f"{n} = {x}.size",
-            f"{first} = {source.np}.asarray({alone}({', '.join(inputs)}, "
-            f"{source.calls('basis_like', basis_like)}({x}, 0)))",
+            f"{first} = {source.np}.asarray({column})",
             f"{out} = {source.np}.ascontiguousarray({columns}({', '.join(inputs)}, "
             f"{x}.shape, {n}, {first}.size).T)",
             f"return {out}.reshape({first}.shape + {x}.shape)"]

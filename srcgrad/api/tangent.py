@@ -73,7 +73,8 @@ class TangentFunction(Failures):
                     generated = transform_tangent(source, self.wrt,
                                                   typed=self.target != "python",
                                                   generated=self.inner is not None,
-                                                  value=self.value, lanes=self.lanes)
+                                                  value=self.value, lanes=self.lanes,
+                                                  device=self.target == "cuda")
                     self._log_transform(generated, time.perf_counter() - start)
                     self._current = still_bound(generated.bindings, self.target != "python")
                     self._generated = generated
@@ -118,11 +119,14 @@ class TangentFunction(Failures):
         return GeneratedSource(self._generate().source)
 
     def implementation(self) -> Callable:
-        """The generated function, compiled for the target."""
+        """The generated function, compiled for the target (on "cuda", the
+        elementwise call of its device function: `backend/cuda.py`)."""
         self._fresh()
         if self._impl is None:
             generated = self._generate()
             with self._lock:
+                if self._impl is None and self.target == "cuda":
+                    self._module, self._impl = _on_device(generated, self.fn, self.__name__)
                 if self._impl is None:
                     stem = getattr(self.fn, "__name__", "f")
                     self._module, self._impl = load_generated(
@@ -130,10 +134,22 @@ class TangentFunction(Failures):
                         self.target, generated.functions)
         return self._impl
 
+    @property
+    def device_function(self):
+        """The tangent function as a CUDA device function (target='cuda'), for
+        your own kernels: it takes the function's arguments for one element,
+        then the tangents, and returns `(value, tangent)` for that element."""
+        if self.target != "cuda":
+            raise AttributeError(f"device_function: {self.__name__} was made for "
+                                 f"target={self.target!r}; pass target='cuda'")
+        return self.implementation().device_function
+
     def __call__(self, primals: tuple, tangents: tuple):
         """`(value, tangent)` at `primals` along `tangents` (one per `wrt` entry,
         shaped like its primal); the tangent alone, as computed, without `value`."""
         impl = self.implementation()
+        if self.target == "cuda":  # elementwise over the broadcast of primals and tangents
+            return impl(list(primals), list(tangents))
         values = list(primals)
         for k in self.wrt:
             values[k] = as_differentiable(values[k])
@@ -148,6 +164,16 @@ class TangentFunction(Failures):
         if self._generated.single_result:
             return value, _finish(tangent, value)
         return tuple(value), tuple(_finish(t, v) for t, v in zip(tangent, value))
+
+
+def _on_device(generated: Generated, fn: Callable, name: str):
+    """The module of a device tangent function and its elementwise call."""
+    from ..backend import cuda
+
+    if not cuda.numba_cuda_installed():
+        raise SrcGradError(f"{name}: {cuda.NEEDS_NUMBA_CUDA}")
+    module = load_module(generated.source, name, generated.injected)
+    return module, cuda.CudaGradient(generated, module, getattr(fn, "__name__", "f"), None)
 
 
 def _as_tangent(t, primal):

@@ -51,7 +51,7 @@ from .device_calls import check_scalar_function, device_calls, is_none, resolve
 from .device_stacks import MAX_STACK_BYTES, Stacks, is_shape_stack, saves_shape
 
 __all__ = ["DeviceAdjoint", "DeviceOptions", "Layout", "Leaf", "check_scalar_function",
-           "device_adjoint", "MAX_STACK_BYTES"]
+           "device_adjoint", "device_tangent", "MAX_STACK_BYTES"]
 
 
 
@@ -59,8 +59,8 @@ __all__ = ["DeviceAdjoint", "DeviceOptions", "Layout", "Leaf", "check_scalar_fun
 class Leaf:
     """One scalar of what the device function returns."""
 
-    kind: str  # "value" (an output of the function) or "grad" (a gradient)
-    index: int  # which output, which wrt entry
+    kind: str  # "value" (an output of the function), "grad" (a gradient) or "tangent"
+    index: int  # which output, which wrt entry (of a tangent: which output)
     name: str  # the variable that holds it
     none: bool = False  # an unconnected gradient: always None
 
@@ -106,7 +106,7 @@ def device_adjoint(body: list[ir.Stmt], returns: ast.Tuple, params: list[str],
     calls = _DeviceCalls(names)
     calls.rewrite(body)
     returns = calls.visit(returns)
-    body = _filter(body, lambda stmt: not _is_pure_expression(stmt))
+    body = _filter(body, _changes_something)
     overflow = namer.fresh("overflow") if options.max_trips is not None else None
     stacks_pass = Stacks(body, stacks - shapes, namer, cuda, options.max_trips, overflow)
     body = stacks_pass.rewrite()
@@ -123,6 +123,35 @@ def device_adjoint(body: list[ir.Stmt], returns: ast.Tuple, params: list[str],
     layout = _layout(returns, options.single_wrt, preserve_result, single_result)
     return DeviceAdjoint(body, device_params, list(params), overflow, list(seed_params),
                          _layout_expr(layout), layout, imports, stacks_pass.loops)
+
+
+def device_tangent(body: list[ir.Stmt], returns: ast.Tuple, params: list[str],
+                   tangent_params: list[str], names: dict[str, object],
+                   single_result: bool) -> DeviceAdjoint:
+    """`body` (a cleaned-up tangent function, forward mode: `returns` is
+    `(value, tangent)`) rewritten for a CUDA thread, as `device_adjoint`
+    does an adjoint's; its tangent parameters (`dx`) take the place of the
+    seeds, with no default.  Forward mode saves nothing: no stack, no
+    `max_trips`."""
+    calls = _DeviceCalls(names)
+    calls.rewrite(body)
+    returns = calls.visit(returns)
+    body = _filter(body, _changes_something)
+    used = {n.id for stmt in ir.walk(body) for node in [*expressions(stmt), returns]
+            for n in ast.walk(node) if isinstance(n, ast.Name)}
+    imports = ["import math"] if "math" in used else []
+    imports += ([""] if imports and "np" in used else []) + (["import numpy as np"]
+                                                             if "np" in used else [])
+
+    def leaves(node: ast.expr, kind: str) -> Layout:
+        elts = [node] if single_result else node.elts
+        found = tuple(Leaf(kind, k, ast.unparse(e), is_none(e)) for k, e in enumerate(elts))
+        return found[0] if single_result else found
+
+    value, tangent = returns.elts
+    layout = (leaves(value, "value"), leaves(tangent, "tangent"))
+    return DeviceAdjoint(body, [*params, *tangent_params], list(params), None,
+                         list(tangent_params), _layout_expr(layout), layout, imports, [])
 
 
 def _layout(returns: ast.Tuple, single_wrt: bool, preserve_result: bool,
@@ -154,11 +183,14 @@ def _filter(body: list[ir.Stmt], keep) -> list[ir.Stmt]:
     return kept
 
 
-def _is_pure_expression(stmt: ir.Stmt) -> bool:
-    """A statement of a value and no call (`seed(grad_y, y)`, kept for its
-    shape check, becomes `grad_y`)."""
-    return isinstance(stmt, ir.ExprStmt) and not any(
-        isinstance(n, ast.Call) for n in ast.walk(stmt.value))
+def _changes_something(stmt: ir.Stmt) -> bool:
+    """Not a statement of a value and no call (`seed(grad_y, y)`, kept for its
+    shape check, becomes `grad_y`), nor an assignment of a name to itself
+    (`ds = broadcast_like(ds, y)`, whose broadcast a scalar does not need)."""
+    if isinstance(stmt, ir.ExprStmt):
+        return any(isinstance(n, ast.Call) for n in ast.walk(stmt.value))
+    return not (type(stmt) is ir.Assign and isinstance(stmt.value, ast.Name)
+                and stmt.value.id == stmt.target)
 
 
 class _DeviceCalls(ast.NodeTransformer):

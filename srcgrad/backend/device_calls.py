@@ -133,7 +133,7 @@ def device_calls() -> dict[int, object]:
     # srcgrad's runtime, on scalars
     add([runtime.zeros_like], lambda args: num(0.0))
     add([runtime.unbroadcast, runtime.new_cotangent, runtime.take_cotangent, runtime.copy_value,
-         runtime.stop_gradient],
+         runtime.stop_gradient, runtime.broadcast_like],
         lambda args: args[0])
     add([runtime.seed], lambda args: args[0])
     return table

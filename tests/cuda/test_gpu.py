@@ -77,3 +77,18 @@ def test_device_function_in_a_user_kernel():
 def test_loop_past_max_trips_raises():
     with pytest.raises(sg.LoopLimitError, match="max_trips=2"):
         sg.grad(fns.grow, target="cuda", max_trips=2)(np.array([0.1, 9.0]))
+
+
+@pytest.mark.parametrize("fn, args", [
+    (fns.grow, (RNG.uniform(0.1, 9.0, 1000),)),  # a while loop: forward mode needs no max_trips
+    (fns.damped, (RNG.uniform(0.0, 2.0, 1000), 1.5)),
+    (fns.kinks, (RNG.uniform(-2.0, 2.0, 1000),)),
+])
+def test_jvp_matches_the_gradient(fn, args):
+    """Forward mode elementwise: J t is the CPU gradient times t."""
+    t = RNG.normal(size=args[0].shape)
+    value, tangent = sg.jvp(fn, target="cuda")(args, (t,) + (None,) * (len(args) - 1))
+    np.testing.assert_allclose(tangent, on_cpu(fn, 0, *args) * t, rtol=1e-12, atol=1e-12)
+    on_device = sg.jvp(fn, target="cuda")((cuda.to_device(args[0]), *args[1:]),
+                                          (cuda.to_device(t),) + (None,) * (len(args) - 1))
+    np.testing.assert_array_equal(on_device[1].copy_to_host(), tangent)

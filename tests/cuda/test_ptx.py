@@ -87,3 +87,28 @@ def test_kernel_compiles(fn, wrt, scalars, options, monkeypatch):
                  *([types.int64[:]] if device.overflow else []), *outs)
     ptx, _ = cuda.compile_ptx(module.kernel, signature, cc=CC)
     assert ".entry" in ptx
+
+
+JVP_CASES = [
+    (fns.grow, (0,), (F64,)),  # a while loop: forward mode saves nothing, needs no max_trips
+    (fns.damped, (0, 1), (F64, F64)),
+    (fns.with_helper, (0,), (F32, F64)),
+    (fns.kinks, (0,), (F64,)),
+    (fns.two_outputs, (0, 1), (F64, F64)),
+]
+
+
+@pytest.mark.parametrize("fn, along, scalars", JVP_CASES)
+def test_jvp_device_function_compiles(fn, along, scalars):
+    """The tangent function (forward mode) as a device function: the
+    function's scalars, then one tangent per argument in `along`."""
+    jvp = sg.jvp(fn, target="cuda")
+    # (the tangent function along `along`, as jvp makes it for those tangents)
+    function = jvp._along_wrt() if along == (0,) else None
+    if function is None:
+        from srcgrad.api.tangent import TangentFunction
+        function = TangentFunction(fn, along, "cuda")
+    tangents = tuple(scalars[k] for k in along)
+    ptx, _ = cuda.compile_ptx(function.device_function.py_func, (*scalars, *tangents),
+                              device=True, cc=CC)
+    assert ".func" in ptx

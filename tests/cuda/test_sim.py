@@ -256,3 +256,105 @@ def test_the_readme_example(tmp_path):
     # the excerpt of the adjoint it shows is the one srcgrad generates
     for part in blocks[""].split("    ...\n"):
         assert part in namespace["dgrow"].source, part
+
+
+# --- forward mode: jvp elementwise ----------------------------------------------------------
+
+
+def directional(fn, args, tangents):
+    """The derivative of the scalar `fn` at `args` along `tangents`, by central
+    differences (an independent oracle)."""
+    return sum(t * finite_difference(fn, args, k) for k, t in enumerate(tangents) if t)
+
+
+@pytest.mark.parametrize("fn, args", [
+    (fns.damped, (X, 1.5)),
+    (fns.with_helper, (X, np.array([[0.4], [1.1]]))),
+    (fns.nested_while, (X,)),
+    (fns.grow, (np.array([0.3, 2.0, 8.0, 9.5]),)),  # a while loop: no max_trips needed
+    (fns.counted_while, (X,)),
+    (fns.kinks, (np.array([-1.7, -0.4, 0.2, 0.6, 1.3, 2.5]),)),
+])
+def test_jvp_against_central_differences(fn, args):
+    rng = np.random.default_rng(7)
+    tangents = tuple(rng.normal(size=np.shape(a)) for a in args)
+    value, tangent = sg.jvp(fn, target="cuda")(args, tangents)
+    np.testing.assert_allclose(value, elementwise(fn, args), rtol=1e-13)
+    expected = elementwise(lambda *at: directional(fn, at[:len(args)], at[len(args):]),
+                           (*args, *tangents))
+    np.testing.assert_allclose(tangent, expected, rtol=1e-5, atol=1e-7)
+
+
+def test_jvp_against_the_gradient():
+    """J t elementwise is the gradient times t, summed over the arguments."""
+    tx, ta = np.linspace(-1.0, 1.0, X.size), np.full(X.size, 0.25)
+    _, tangent = sg.jvp(fns.damped, target="cuda")((X, 1.5), (tx, ta))
+    gx, ga = sg.grad(fns.damped, wrt=(0, 1), target="cuda")(X, 1.5)
+    np.testing.assert_allclose(tangent, gx * tx + ga * ta, rtol=1e-13)
+    _, along_x = sg.jvp(fns.damped, target="cuda")((X, 1.5), (tx, None))
+    np.testing.assert_allclose(along_x, gx * tx, rtol=1e-13)
+
+
+def test_jvp_of_two_outputs_and_scalars():
+    (v1, v2), (t1, t2) = sg.jvp(fns.two_outputs, target="cuda")((X, 2.0), (np.ones(X.size), 0.5))
+    np.testing.assert_allclose(v1, X * 2.0)
+    np.testing.assert_allclose(v2, np.sin(X) + 2.0)
+    np.testing.assert_allclose(t1, 2.0 + X * 0.5)
+    np.testing.assert_allclose(t2, np.cos(X) + 0.5)
+    value, tangent = sg.jvp(fns.with_helper, target="cuda")((0.5, 0.7), (1.0, None))
+    assert np.ndim(value) == 0 and np.ndim(tangent) == 0
+    np.testing.assert_allclose(tangent, finite_difference(fns.with_helper, (0.5, 0.7), 0),
+                               rtol=1e-6)
+
+
+def test_jvp_source_is_device_code():
+    source = code(sg.jvp(fns.with_helper, target="cuda"))
+    assert "def with_helper_jvp(x, y, dx):" in source
+    assert "return (result, dresult)" in source and "math.tanh" in source
+    for word in ("np.", "import srcgrad", "broadcast_like", "zeros_like", "cuda.local",
+                 "dz = dz\n"):
+        assert word not in source, word
+    # forward mode saves nothing: a while loop needs no max_trips and no stack
+    assert "_stack" not in code(sg.jvp(fns.grow, target="cuda"))
+
+
+def test_jvp_device_arrays_stay_on_device_and_device_function():
+    jvp = sg.jvp(fns.damped, target="cuda")
+    value, tangent = jvp((cuda.to_device(X), 1.5), (cuda.to_device(np.ones(X.size)), None))
+    assert cuda.devicearray.is_cuda_ndarray(tangent)
+    host_value, host_tangent = jvp((X, 1.5), (np.ones(X.size), None))
+    np.testing.assert_array_equal(tangent.copy_to_host(), host_tangent)
+    np.testing.assert_array_equal(value.copy_to_host(), host_value)
+    damped_jvp = jvp.device_function
+
+    @cuda.jit
+    def kernel(x, out):
+        i = cuda.grid(1)
+        if i < x.size:
+            y, dy = damped_jvp(x[i], 1.5, 1.0)
+            out[i] = y + dy
+
+    out = cuda.device_array(X.size)
+    kernel[1, 32](cuda.to_device(X), out)
+    np.testing.assert_allclose(out.copy_to_host(), host_value + host_tangent, rtol=1e-14)
+
+
+@pytest.mark.parametrize("fn, error, text", [
+    (fns.reads_array, sg.UnsupportedSyntaxError, "the subscript 'w[0]' reads an array"),
+    (fns.sums, sg.UnsupportedSyntaxError, "'np.sum' is an array operation"),
+    (fns.rounds, sg.CompileError, "'np.rint' has no CUDA device form"),
+])
+def test_jvp_what_the_gpu_cannot_run(fn, error, text):
+    with pytest.raises(error) as info:
+        _ = sg.jvp(fn, target="cuda").source
+    assert_at(info.value, fn, text)
+
+
+def test_higher_order_is_refused_on_the_gpu():
+    with pytest.raises(ValueError, match="does not broadcast against its primal"):
+        sg.jvp(fns.damped, target="cuda")((X, 1.5), (np.ones(2), None))
+    with pytest.raises(sg.SrcGradError, match="higher order"):
+        sg.jvp(sg.grad(fns.damped, target="cuda"), target="cuda")
+    for derivative in (sg.hvp, sg.hessian, sg.jacobian):
+        with pytest.raises(sg.SrcGradError, match="elementwise, with grad"):
+            derivative(fns.damped, target="cuda")

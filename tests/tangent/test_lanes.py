@@ -89,3 +89,45 @@ def test_a_long_tangent_function_gets_fewer_lanes():
     assert lanes_for(source(17), 3) == 3
     assert lanes_for(source(151), 26) == LANE_STATEMENTS // 151 < LANES
     assert lanes_for(source(LANE_STATEMENTS + 1), 26) == 1
+
+
+def _rosenbrock(x):
+    s = 0.0
+    for i in range(x.size - 1):
+        s += 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
+    return s
+
+
+def _laned_loops(fn) -> list[int]:
+    """The lanes of the tangent functions whose loops over basis vectors were
+    compiled for `fn` (or for its gradient)."""
+    from srcgrad.api.derived import _LOOPS
+
+    return [owner._generate().lanes for owner, _, _ in _LOOPS.values()
+            if getattr(owner, "fn", None) is fn
+            or getattr(getattr(owner, "fn", None), "fn", None) is fn]
+
+
+def test_lanes_from_njit_callers():
+    """A Jacobian or a Hessian called from @njit code carries lanes too (its
+    size unknown when the caller compiles: as many as a large one takes)."""
+    numba = pytest.importorskip("numba")
+    forward = sg.jacobian(F.relaxed, mode="forward")
+    auto = sg.jacobian(F.relaxed)
+    hessian = sg.hessian(_rosenbrock)
+
+    @numba.njit
+    def derivatives(x):
+        return forward(x), auto(x), hessian(x)
+
+    for n in (1, 3, LANES + 3):
+        x = np.random.default_rng(n).normal(size=n)
+        jf, ja, h = derivatives(x)
+        want = _differences(F.relaxed, (x,), 0)
+        np.testing.assert_allclose(jf, want, rtol=1e-6, atol=1e-8)
+        if n > 1:  # (auto takes rows where there are fewer: the same numbers)
+            np.testing.assert_allclose(ja, want, rtol=1e-6, atol=1e-8)
+        grad = sg.grad(_rosenbrock, target="python")
+        np.testing.assert_allclose(h, _differences(grad, (x,), 0), rtol=1e-6, atol=1e-6)
+    assert max(_laned_loops(F.relaxed)) == LANES
+    assert max(_laned_loops(_rosenbrock)) == LANES
