@@ -1,13 +1,14 @@
 """Derivatives of higher order: `python -m bench.higher`.
 
-1. The cost of a Hessian-vector product (`sg.hvp`, reverse over reverse)
+1. The cost of a Hessian-vector product (`sg.hvp`, forward over reverse)
    relative to the gradient, side by side in one process, on loop cases
-   (the literature's bound: a small constant, about 2-4).
+   (the literature's bound: a small constant, about 2-4), called from
+   Python and called from an @njit loop.
 2. The full Hessian of the 100-dimensional Rosenbrock function written as a
    loop: `sg.hessian` against JAX's `jax.jit(jax.hessian(f))` (the same
    function written with `jnp` array operations, as a JAX user writes it).
 3. Forward mode: `sg.jvp` against the `numba.njit` primal on the loop cases
-   of 1., and forward-mode Jacobians (`sg.jacobian(mode="forward")`) in
+   of 1., called from Python and called from an @njit loop, and forward-mode Jacobians (`sg.jacobian(mode="forward")`) in
    vector mode (8 tangents per sweep, `srcgrad/tangent/lanes.py`) against
    the same Jacobian one tangent per sweep, side by side in one process.
 
@@ -115,17 +116,85 @@ def jvp_ratios(repeats: int, budget: float) -> list[dict]:
     return _ratios(repeats, budget, "primal", _primal, "jvp", _jvp)
 
 
+CALLS_PER_LOOP = 200
+
+
+def _in_a_loop(call):
+    """`(x, v) -> seconds per call` of `call(x, v)` (a number) made
+    `CALLS_PER_LOOP` times in an @njit loop: no Python between the calls."""
+    import numba
+
+    @numba.njit
+    def loop(x, v, calls):
+        total = 0.0
+        for _ in range(calls):
+            total += call(x, v)
+        return total
+
+    return loop
+
+
+def _primal_in_njit(f):
+    import numba
+
+    compiled = numba.njit(f)
+    return _in_a_loop(numba.njit(lambda x, v: compiled(x)))
+
+
+def _jvp_in_njit(f):
+    import numba
+
+    jvp = sg.jvp(f)
+    return _in_a_loop(numba.njit(lambda x, v: jvp((x,), (v,))[1]))
+
+
+def _gradient_in_njit(f):
+    import numba
+
+    df = sg.grad(f)
+    return _in_a_loop(numba.njit(lambda x, v: df(x)[0]))
+
+
+def _hvp_in_njit(f):
+    import numba
+
+    hvp = sg.hvp(f)
+    return _in_a_loop(numba.njit(lambda x, v: hvp(x, v)[0]))
+
+
+def _per_call(rows: list[dict], base: str, derived: str) -> list[dict]:
+    for row in rows:
+        row[f"{base}_s"] /= CALLS_PER_LOOP
+        row[f"{derived}_s"] /= CALLS_PER_LOOP
+    return rows
+
+
+def jvp_ratios_in_njit(repeats: int, budget: float) -> list[dict]:
+    """jvp/primal with both called from @njit code (`CALLS_PER_LOOP` calls in
+    a loop), where a call from Python costs as much as a short function."""
+    return _per_call(_ratios(repeats, budget, "primal", _primal_in_njit, "jvp", _jvp_in_njit,
+                             calls=CALLS_PER_LOOP), "primal", "jvp")
+
+
+def hvp_ratios_in_njit(repeats: int, budget: float) -> list[dict]:
+    """hvp/grad with both called from @njit code, as `jvp_ratios_in_njit`."""
+    return _per_call(_ratios(repeats, budget, "grad", _gradient_in_njit, "hvp", _hvp_in_njit,
+                             calls=CALLS_PER_LOOP), "grad", "hvp")
+
+
 def _ratios(repeats: int, budget: float, base: str, make_base, derived: str,
-            make_derived) -> list[dict]:
+            make_derived, calls: int | None = None) -> list[dict]:
     """Per loop case of `CASES`: the median times of `make_base(f)` and
-    `make_derived(f)`, each called as `(x, v)`, and their ratio."""
+    `make_derived(f)`, each called as `(x, v)` (as `(x, v, calls)` where
+    `calls` is given), and their ratio."""
     rows = []
     for name, f, n in CASES:
         x = np.random.default_rng(0).uniform(-1.0, 1.0, n)
         v = np.random.default_rng(1).normal(size=n)
         first, second = make_base(f), make_derived(f)
-        b = measure(lambda: first(x, v), repeats, budget)  # noqa: B023
-        d = measure(lambda: second(x, v), repeats, budget)  # noqa: B023
+        extra = () if calls is None else (calls,)
+        b = measure(lambda: first(x, v, *extra), repeats, budget)  # noqa: B023
+        d = measure(lambda: second(x, v, *extra), repeats, budget)  # noqa: B023
         rows.append({"case": name, f"{base}_s": b["median_s"], f"{derived}_s": d["median_s"],
                      "ratio": d["median_s"] / b["median_s"]})
     return rows
@@ -210,6 +279,12 @@ def main(argv=None) -> None:
     for r in rows:
         print(f"{r['case']:40s} {r['grad_s'] * 1e6:8.1f}us {r['hvp_s'] * 1e6:8.1f}us "
               f"{r['ratio']:9.2f}")
+    hvp_njit = hvp_ratios_in_njit(args.repeats, args.budget)
+    print(f"\nthe same, both called {CALLS_PER_LOOP} times in an @njit loop (per call)")
+    print(f"{'case':40s} {'gradient':>10s} {'hvp':>10s} {'hvp/grad':>9s}")
+    for r in hvp_njit:
+        print(f"{r['case']:40s} {r['grad_s'] * 1e6:8.2f}us {r['hvp_s'] * 1e6:8.2f}us "
+              f"{r['ratio']:9.2f}")
     h = hessian_vs_jax(args.repeats, args.budget)
     print(f"\n{h['case']}: srcgrad {h['srcgrad_s'] * 1e3:.2f} ms", end="")
     if "jax_s" in h:
@@ -222,6 +297,12 @@ def main(argv=None) -> None:
     for r in jvps:
         print(f"{r['case']:40s} {r['primal_s'] * 1e6:8.1f}us {r['jvp_s'] * 1e6:8.1f}us "
               f"{r['ratio']:10.2f}")
+    in_njit = jvp_ratios_in_njit(args.repeats, args.budget)
+    print(f"\nthe same, both called {CALLS_PER_LOOP} times in an @njit loop (per call)")
+    print(f"{'case':40s} {'primal':>10s} {'jvp':>10s} {'jvp/primal':>10s}")
+    for r in in_njit:
+        print(f"{r['case']:40s} {r['primal_s'] * 1e6:8.2f}us {r['jvp_s'] * 1e6:8.2f}us "
+              f"{r['ratio']:10.2f}")
     lanes = jacobian_lanes(args.repeats, args.budget)
     print(f"\nforward-mode Jacobians: up to {lanes[0]['lanes']} tangents per sweep against one")
     print(f"{'case':40s} {'primal':>10s} {'lanes':>10s} {'one':>10s} {'speedup':>8s} "
@@ -231,8 +312,10 @@ def main(argv=None) -> None:
         print(f"{r['case']:40s} {r['primal_s'] * 1e6:8.1f}us {many * 1e3:8.3f}ms "
               f"{r['jacobian_s_1'] * 1e3:8.3f}ms {r['speedup']:8.2f} {r['per_column']:14.2f}")
     out = Path(__file__).parent / "results" / "higher.json"
-    out.write_text(json.dumps({"command": "python -m bench.higher", "hvp": rows, "hessian": h,
-                               "jvp": jvps, "jacobian_lanes": lanes}, indent=1))
+    out.write_text(json.dumps({"command": "python -m bench.higher", "hvp": rows,
+                               "hvp_in_njit": hvp_njit, "hessian": h,
+                               "jvp": jvps, "jvp_in_njit": in_njit,
+                               "jacobian_lanes": lanes}, indent=1))
     print(f"\nwrote {out}")
 
 

@@ -132,6 +132,8 @@ def jvp(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> Deri
     derived = _Jvp(jacobian_vector_product, shown, (jvp, fn, wrt, target),
                    lambda: tangent_function((position,)))
     derived.inlined = lambda ks, bare: inlined_jvp(fn, ks, bare)
+    if inner is None and not on_device:
+        derived.nopython = lambda args, kws: _caller(fn, tangent_function, target, args, kws)
     return derived
 
 
@@ -153,6 +155,13 @@ def _on_device(tangent_function: Callable, primals: tuple, tangents: tuple, posi
                                  f"{_shape(primals[k])}") from None
     return tangent_function(ks)(primals, tuple(0.0 if tangents[k] is None else tangents[k]
                                                 for k in ks))
+
+
+def _caller(fn, tangent_function: Callable, target: str, args, kws) -> Callable:
+    """The caller from @njit code (`nopython_derived.py`, which imports this module)."""
+    from .nopython_derived import jvp_caller
+
+    return jvp_caller(fn, tangent_function, target, args, kws)
 
 
 class _Jvp(Derived):

@@ -1,10 +1,15 @@
-"""The callers of `hvp`, `hessian` and `jacobian` from the user's `@njit`
-code (`nopython.py` says what a caller is).
+"""The callers of `jvp`, `hvp`, `hessian` and `jacobian` from the user's
+`@njit` code (`nopython.py` says what a caller is).
 
 Each caller does in compiled code what the Python call does (`higher.py`),
 with the same generated functions and the same compiled loops over basis
 vectors:
 
+- `jvp`: `(primals, tangents) -> (value, tangent)`, forward mode's tangent
+  function along the primals whose tangent is not None (known from the
+  types: a zero tangent is computed like any other), the tangents cast
+  like the Python call casts them; where forward mode does not apply it is
+  refused (from Python it falls back to the transpose of the adjoint);
 - `hvp`: the tangent of the gradient along `v` (forward over reverse), or
   where forward mode does not apply the second gradient seeded with `v`
   (a call of that gradient function, itself served by its own caller);
@@ -44,7 +49,7 @@ from .gradient import GradFunction
 from .jvp import _tangent_alone
 from .nopython import CallerSource, NopythonRefusal, gradient_caller, nopython_params
 
-__all__ = ["hessian_caller", "hvp_caller", "jacobian_caller", "jacobians_caller"]
+__all__ = ["hessian_caller", "hvp_caller", "jacobian_caller", "jacobians_caller", "jvp_caller"]
 
 
 def _cpu(what: str, target: str) -> None:
@@ -72,6 +77,57 @@ def _laned(tangent):
 
 def _name(fn, what: str) -> str:
     return f"{getattr(fn, '__name__', 'f')}_{what}"
+
+
+def jvp_caller(fn, tangent_function: Callable, target: str, args, kws) -> Callable:
+    """`(primals, tangents) -> (value, tangent_out)` in compiled code, as
+    `jax.jvp`; a single primal may be passed bare, `jvp(x, v)`."""
+    _cpu("jvp", target)
+    name = getattr(fn, "__name__", "f")
+    if kws or len(args) != 2:
+        raise NopythonRefusal("jvp takes two arguments, (primals, tangents)")
+    primals, tangents = args
+    bare = not isinstance(primals, types.BaseTuple)
+    primal_types = [primals] if bare else list(primals.types)
+    tangent_types = [tangents] if bare else (
+        list(tangents.types) if isinstance(tangents, types.BaseTuple) else None)
+    if tangent_types is None or len(tangent_types) != len(primal_types):
+        raise NopythonRefusal(f"jvp: tangents must be a tuple of {len(primal_types)}, one per "
+                              f"primal (None for none), not {tangents}")
+    signature = _signature(fn)
+    params = nopython_params(fn, signature, tuple(primal_types), {})
+    ks = tuple(k for k, t in enumerate(tangent_types) if not isinstance(t, types.NoneType))
+    if not ks:
+        raise NopythonRefusal("jvp: every tangent is None; give at least one")
+    tangent = tangent_function(ks)
+    if tangent is None:
+        raise NopythonRefusal(f"forward mode does not apply to {name} (a call with an adjoint "
+                              "rule and no tangent rule); from @njit code call sg.grad instead")
+    source = CallerSource(["primals", "tangents"], f"sg.jvp of {name}")
+    function = source.calls("tangent", tangent.implementation())
+    body, inputs, dots = [], [], []
+    for k, param in enumerate(params):
+        value = "primals" if bare else f"primals[{k}]"
+        if k in ks:
+            x, dx = source.fresh(f"{param}_in"), source.fresh(f"d{param}")
+            given = "tangents" if bare else f"tangents[{k}]"
+            body += [f"{x} = {source.helper('differentiable')}({value})",
+                     f"{dx} = {source.helper('tangent_like')}({given}, {x})"]
+            inputs.append(x)
+            dots.append(dx)
+        else:
+            inputs.append(value)
+    out = source.fresh("out")
+    body.append(f"{out} = {function}({', '.join([*inputs, *dots])})")
+    generated = tangent._generate()
+    finish = source.helper("finish_gradient")
+    if generated.single_result:
+        body.append(f"return {out}[0], {finish}({out}[1], {out}[0])")
+    else:
+        finished = ", ".join(f"{finish}({out}[1][{j}], {out}[0][{j}])"
+                             for j in range(generated.outputs))
+        body.append(f"return {out}[0], ({finished},)")
+    return source.compiled(f"{name}_jvp", "primals, tangents", body)
 
 
 def hvp_caller(fn, forward, second: Callable[[], GradFunction], args, kws) -> Callable:

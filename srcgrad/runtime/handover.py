@@ -65,7 +65,8 @@ def floating(x):
     return x
 
 
-_SHAPES_DIFFER = "hvp: v has another shape than the argument it multiplies"
+_SHAPES_DIFFER = ("a tangent (hvp's v, a tangent given to jvp) has another shape than the "
+                  "argument it goes with")
 
 
 def tangent_like(t, like):
@@ -128,8 +129,8 @@ def _tangent_like(t, like):
     dtype = numba_grad_dtype(like)
     if isinstance(like, types.Array):
         if not isinstance(t, types.Array) or t.ndim != like.ndim:
-            raise TypingError(f"srcgrad: hvp: v is {t}, but the argument it multiplies is "
-                              f"{like}")
+            raise TypingError(f"srcgrad: a tangent (hvp's v, a tangent given to jvp) is {t}, "
+                              f"but the argument it goes with is {like}")
 
         def impl(t, like):
             if t.shape != like.shape:
@@ -140,4 +141,5 @@ def _tangent_like(t, like):
     if is_scalar_type(like) and is_scalar_type(t):
         scalar = dtype.type
         return lambda t, like: scalar(t)
-    raise TypingError(f"srcgrad: hvp: v is {t}, but the argument it multiplies is {like}")
+    raise TypingError(f"srcgrad: a tangent (hvp's v, a tangent given to jvp) is {t}, but the "
+                      f"argument it goes with is {like}")

@@ -244,8 +244,8 @@ def keyword_only(x, *, scale):
     (sg.grad(square, target="python"), "target='python'"),
     (sg.grad(with_aux, has_aux=True), "has_aux"),
     (sg.grad(keyword_only), "keyword-only parameter 'scale'"),
-    (sg.jvp(square), "called from Python only"),
-], ids=["python target", "has_aux", "keyword-only", "jvp"])
+    (sg.jvp(square, target="python"), "target='python'"),
+], ids=["python target", "has_aux", "keyword-only", "jvp on python"])
 def test_calls_nopython_code_cannot_make_are_typing_errors(gradient, reason):
     @numba.njit
     def use(x):
@@ -355,3 +355,42 @@ def test_auto_and_tuple_jacobians_in_nopython_code():
     np.testing.assert_allclose(by_x, -r / np.sum(r ** 2) ** 1.5, rtol=1e-12)
     np.testing.assert_allclose(by_t, [np.cos(t) * w, 2 * t], rtol=1e-12)
     np.testing.assert_allclose(by_w, [np.sin(t), 0.0], atol=1e-15)
+
+
+def rosenbrock(x):
+    s = 0.0
+    for i in range(x.size - 1):
+        s += 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
+    return s
+
+
+def scaled_pair(x, a):
+    return np.sin(x) * a, np.sum(x * x) * a
+
+
+jvp_rosenbrock = sg.jvp(rosenbrock)
+jvp_scaled = sg.jvp(scaled_pair)
+
+
+@numba.njit
+def directional_derivatives(x, v, a):
+    bare = jvp_rosenbrock(x, v)
+    along_x = jvp_scaled((x, a), (v, None))
+    along_both = jvp_scaled((x, a), (v, 0.5))
+    return bare, along_x, along_both
+
+
+def test_jvp_inside_njit():
+    """sg.jvp from @njit code, as jax.jvp: bare or as tuples, a None tangent,
+    two outputs; against central differences and hand-derived tangents."""
+    x, v, a = np.array([0.3, -0.8, 1.1, 0.4]), np.array([1.0, -0.5, 0.25, 2.0]), 1.7
+    (y, dy), ((s, q), (ds, dq)), (_, (ds2, dq2)) = directional_derivatives(x, v, a)
+    assert y == pytest.approx(rosenbrock(x), rel=1e-14)
+    assert dy == pytest.approx(numerical_gradient(rosenbrock, (x,)) @ v, rel=1e-6)
+    np.testing.assert_allclose(s, np.sin(x) * a, rtol=1e-14)
+    np.testing.assert_allclose(ds, np.cos(x) * v * a, rtol=1e-14)
+    assert dq == pytest.approx(2 * x @ v * a, rel=1e-14)
+    np.testing.assert_allclose(ds2, np.cos(x) * v * a + np.sin(x) * 0.5, rtol=1e-14)
+    assert dq2 == pytest.approx(2 * x @ v * a + np.sum(x * x) * 0.5, rel=1e-14)
+    with pytest.raises(ValueError, match="another shape"):
+        directional_derivatives(x, v[:3], a)
