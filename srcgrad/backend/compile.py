@@ -32,14 +32,14 @@ import numpy as np
 
 from .. import __version__
 from ..errors import CompileError
-from ..runtime.machinecode import SOURCES_DIGEST
+from ..runtime.machinecode import GENERATED_PREFIX, SOURCES_DIGEST
 from .observe import LOGGER, observed
 
 __all__ = ["cache_dir", "load_module", "compile_error", "user_origin"]
 
 _LOCK = threading.Lock()
 _FALLBACK: Path | None = None
-_PREFIX = "srcgrad_generated_"  # the name of every generated module begins so
+_PREFIX = GENERATED_PREFIX  # the name of every generated module begins so
 
 
 def cache_dir() -> Path:

@@ -26,6 +26,17 @@ functions here (what `register_jitable` returns; pickled by reference), and
 `cached_overload` warns (`UncacheableWarning`, an error in the tests) where
 an implementation closes over a dispatcher.
 
+Numba's cache index maps each compiled signature of a function to a
+numbered data file, and saving an entry reads the index, takes the first
+free number and writes both back.  Two processes compiling two functions
+that share a cache file (closures made by one factory, as the reductions'
+implementations; two signatures of one generated gradient) at once can take
+the same number, and then the index names one function's file for the
+other's code: `reduce_min` returned the maximum, silently, in every later
+process.  `serialise_cache_writes` makes each save of srcgrad's caches (its
+helpers beside the package, the generated modules) hold an exclusive lock
+on a file beside the index, so that saves of one index run one at a time.
+
 Numba checks a cached function against its own source file only, while its
 machine code includes the code of the functions it calls, which may live in
 another of srcgrad's files.  So the whole cache goes when any of srcgrad's
@@ -38,17 +49,24 @@ process that asked for optimised code.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import warnings
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover (Windows)
+    fcntl = None
 
 import numba
 from numba.core import config
 from numba.core.dispatcher import Dispatcher
 from numba.extending import overload, register_jitable
 
-__all__ = ["UncacheableWarning", "cached_jitable", "cached_overload", "compiled_once"]
+__all__ = ["GENERATED_PREFIX", "UncacheableWarning", "cached_jitable", "cached_overload",
+           "compiled_once", "serialise_cache_writes"]
 
 _PACKAGE = Path(__file__).parent.parent  # the srcgrad package: every source it holds
 _STAMP = _PACKAGE / "__pycache__" / "numba-cache.stamp"
@@ -100,6 +118,54 @@ def _optimisation() -> str:
     """Numba's optimisation level, as the caches are keyed by it."""
     return f"NUMBA_OPT={int(config.OPT)}{' max' if config.OPT.is_opt_max else ''}"
 
+
+# the modules srcgrad generates are named so (`backend/compile.py`), their cache files too
+GENERATED_PREFIX = "srcgrad_generated_"
+
+
+def _ours(index_path: str) -> bool:
+    """Whether a Numba cache index is srcgrad's: its helpers' or a generated module's."""
+    path = Path(index_path)
+    return path.name.startswith(GENERATED_PREFIX) or _PACKAGE in path.parents
+
+
+@contextlib.contextmanager
+def _exclusive(lock_path: str):
+    """An exclusive lock on `lock_path` between processes (and threads, each
+    with its own open file), held inside the block; none where the file
+    cannot be opened or the platform has no `flock`."""
+    try:
+        handle = open(lock_path, "ab")
+    except OSError:
+        yield
+        return
+    with handle:
+        if fcntl is not None:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield  # (closing the file releases the lock)
+
+
+def serialise_cache_writes() -> None:
+    """Make Numba's saves into srcgrad's cache indexes run one at a time (see
+    the module's docstring); once per process, other caches untouched."""
+    from numba.core import caching
+
+    original = caching.IndexDataCacheFile.save
+    if getattr(original, "srcgrad_serialised", False):
+        return
+
+    @functools.wraps(original)
+    def save(self, key, data):
+        if not _ours(self._index_path):
+            return original(self, key, data)
+        with _exclusive(self._index_path + ".lock"):
+            return original(self, key, data)
+
+    save.srcgrad_serialised = True
+    caching.IndexDataCacheFile.save = save
+
+
+serialise_cache_writes()
 
 # the sources and the optimisation level: also in the generated modules' cache key
 SOURCES_DIGEST = _sources_digest(_PACKAGE) + " " + _optimisation()
