@@ -242,16 +242,20 @@ class Saver:
 
     # --- needs -------------------------------------------------------------------
 
-    def need(self, name: str, kind: str, info: BlockInfo, gap: int) -> None:
+    def need(self, name: str, kind: str, info: BlockInfo, gap: int,
+             element: bool = False) -> None:
         """The reverse code at (info, gap) reads `name` (its value, or only its
-        shape): make sure it holds the value it had at that point."""
+        shape): make sure it holds the value it had at that point.
+        `element`: `name` is an array of which only elements that no later
+        write changes are read there (`_stays`): its writes need no undoing
+        for that read."""
         array = self._element_of_written(name, info, gap)
         if array is not None:
             # saved as read, for its shape too: a stand-in recomputed for the
             # shape would overwrite the copy popped for a read of the value
             self._save_copy(name, array, info, gap)
             return
-        if kind == VALUE:
+        if kind == VALUE and not element and not self._read_again(name, info, gap):
             self.value_needs.append((name, info, gap))
         point = self.save_point(name, info, gap)
         if point is None:
@@ -276,7 +280,49 @@ class Saver:
         array = stmt.value.value.id
         if array in self._undone or not stored_after(self.aliases.get(name, {name}) - {name}, info, gap):
             return None
+        if self._stays(stmt, info, gap):
+            return None  # read again from the array in the reverse sweep: no copy needed
         return array
+
+    def _read_again(self, name: str, info: BlockInfo, gap: int) -> bool:
+        """`name` is assigned once, by an element read that `_stays` at
+        (info, gap): whatever memory it shares with the array, no write
+        after the point changes what it holds there."""
+        where = self._defs.get(name)
+        return where is not None and self._stays(where[0].stmts[where[1]], info, gap)
+
+    def _stays(self, stmt: ir.Stmt, info: BlockInfo, gap: int) -> bool:
+        """Whether `stmt` reads elements of an array (`t = a[i, j]`) that no
+        write after (info, gap) changes, so that the reverse sweep can read
+        them from the array again at that point: after the point, nothing
+        writes into `a` (or memory it shares) in the rest of the current
+        iteration of an enclosing `for` loop over `i`, every write into it
+        in that loop is into `a[i, ...]` (the read's own position holding
+        the loop's variable: each iteration writes its own elements, the
+        variable running over distinct indices that are never negative),
+        and nothing writes into it after that loop (atax: `tmp[i]`, summed
+        in an inner loop, then read, each row's own element)."""
+        if not (isinstance(stmt, ir.Assign) and stmt.primitive is SUBSCRIPT
+                and isinstance(stmt.value, ast.Subscript)
+                and isinstance(stmt.value.value, ast.Name)):
+            return False
+        array = stmt.value.value.id
+        shared = self.aliases.get(array, {array}) | {array}
+        read = _positions(stmt.value.slice)
+        while True:
+            if any(ir.stored_arrays(s) & shared for s in info.stmts[gap:]):
+                return False
+            owner = info.owner
+            if owner is None:
+                return False
+            if info.is_loop_body:
+                if _distinct_indices(owner) and owner.var in _leading_names(read):
+                    position = _leading_names(read).index(owner.var)
+                    return (_writes_own_elements(owner, array, shared, position)
+                            and not stored_after(shared, info.parent, info.index + 1))
+                if ir.stored_arrays(owner) & shared:
+                    return False  # its later iterations, in the same iteration of any outer loop
+            info, gap = info.parent, info.index + 1
 
     def _save_copy(self, name: str, array: str, info: BlockInfo, gap: int) -> None:
         """Save a copy of `name`'s contents at (info, gap) itself, before any
@@ -514,8 +560,11 @@ class Saver:
             if isinstance(n, ast.Name) and n.id in ir.names_in(stmt.value):
                 names[n.id] = VALUE if id(n) not in shaping or names.get(n.id) == VALUE \
                     else SHAPE
+        # an element read that no later write changes needs no undoing of the writes
+        element = (stmt.value.value.id if kind == VALUE and self._stays(stmt, info, gap)
+                   else None)
         for operand in sorted(names):
-            self.need(operand, names[operand], info, gap)
+            self.need(operand, names[operand], info, gap, element=operand == element)
 
     def _save(self, name: str, kind: str, info: BlockInfo, gap: int) -> None:
         key = (name, id(info), gap)
@@ -536,6 +585,53 @@ class Saver:
         if key not in self.stacks:
             self.stacks[key] = self.namer.fresh(f"{name}_stack" if kind == VALUE else f"{name}_shapes")
         return self.stacks[key]
+
+
+def _positions(index: ast.expr) -> list[ast.expr]:
+    return list(index.elts) if isinstance(index, ast.Tuple) else [index]
+
+
+def _leading_names(positions: list[ast.expr]) -> list[str | None]:
+    """Per position of an index, the variable it is, up to the first
+    position that may shift the axes after it (`...`, None)."""
+    names: list[str | None] = []
+    for node in positions:
+        if (isinstance(node, ast.Constant) and node.value in (None, Ellipsis)) or (
+                isinstance(node, ast.Name) and node.id == "None"):
+            break
+        names.append(node.id if isinstance(node, ast.Name) else None)
+    return names
+
+
+def _distinct_indices(loop: ir.Stmt) -> bool:
+    """A `for` loop whose variable takes a different value in each iteration,
+    never negative (so two iterations never index one element, `a[-1]` and
+    `a[n - 1]`), and is not assigned in its body."""
+    if not isinstance(loop, ir.For) or any(loop.var in ir.defined_names(s)
+                                           for s in ir.walk(loop.body)):
+        return False
+    step = loop.step
+    if not (isinstance(step, ast.Constant) and type(step.value) is int and step.value != 0):
+        return False
+    bound = loop.start if step.value > 0 else loop.stop
+    lowest = 0 if step.value > 0 else -1
+    return isinstance(bound, ast.Constant) and type(bound.value) is int and bound.value >= lowest
+
+
+def _writes_own_elements(loop: ir.For, array: str, shared: set[str], position: int) -> bool:
+    """Whether every write in `loop` into `shared` memory is into `array`
+    itself with the loop's variable at index `position`."""
+    for stmt in ir.walk(loop.body):
+        if not ir.stored_arrays(stmt) & shared:
+            continue
+        if ir.blocks(stmt):
+            continue  # (its own statements are visited)
+        if type(stmt) is not ir.Store or stmt.array != array:
+            return False
+        names = _leading_names(_positions(stmt.index))
+        if len(names) <= position or names[position] != loop.var:
+            return False
+    return True
 
 
 def stored_after(arrays: set[str], info: BlockInfo, gap: int) -> bool:
