@@ -267,6 +267,15 @@ def hessian_vs_jax(repeats: int, budget: float) -> dict:
     return row
 
 
+def _print_ratios(rows: list[dict], base: str, derived: str, base_title: str, ratio_title: str,
+                  digits: int = 1) -> None:
+    """A table of `_ratios`' rows: the case, both times in µs, their ratio."""
+    print(f"\n{'case':40s} {base_title:>10s} {derived:>10s} {ratio_title:>10s}")
+    for r in rows:
+        print(f"{r['case']:40s} {r[f'{base}_s'] * 1e6:8.{digits}f}us "
+              f"{r[f'{derived}_s'] * 1e6:8.{digits}f}us {r['ratio']:10.2f}")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.higher", description=__doc__)
     parser.add_argument("--repeats", type=int, default=15)
@@ -275,16 +284,10 @@ def main(argv=None) -> None:
     print(f"machine: {platform.processor() or platform.machine()}, Python "
           f"{platform.python_version()}, srcgrad {sg.__version__}")
     rows = hvp_ratios(args.repeats, args.budget)
-    print(f"\n{'case':40s} {'gradient':>10s} {'hvp':>10s} {'hvp/grad':>9s}")
-    for r in rows:
-        print(f"{r['case']:40s} {r['grad_s'] * 1e6:8.1f}us {r['hvp_s'] * 1e6:8.1f}us "
-              f"{r['ratio']:9.2f}")
+    _print_ratios(rows, "grad", "hvp", "gradient", "hvp/grad")
     hvp_njit = hvp_ratios_in_njit(args.repeats, args.budget)
-    print(f"\nthe same, both called {CALLS_PER_LOOP} times in an @njit loop (per call)")
-    print(f"{'case':40s} {'gradient':>10s} {'hvp':>10s} {'hvp/grad':>9s}")
-    for r in hvp_njit:
-        print(f"{r['case']:40s} {r['grad_s'] * 1e6:8.2f}us {r['hvp_s'] * 1e6:8.2f}us "
-              f"{r['ratio']:9.2f}")
+    print(f"\nthe same, both called {CALLS_PER_LOOP} times in an @njit loop (per call)", end="")
+    _print_ratios(hvp_njit, "grad", "hvp", "gradient", "hvp/grad", digits=2)
     h = hessian_vs_jax(args.repeats, args.budget)
     print(f"\n{h['case']}: srcgrad {h['srcgrad_s'] * 1e3:.2f} ms", end="")
     if "jax_s" in h:
@@ -293,16 +296,10 @@ def main(argv=None) -> None:
     else:
         print(f", JAX {h['jax']}")
     jvps = jvp_ratios(args.repeats, args.budget)
-    print(f"\n{'case':40s} {'primal':>10s} {'jvp':>10s} {'jvp/primal':>10s}")
-    for r in jvps:
-        print(f"{r['case']:40s} {r['primal_s'] * 1e6:8.1f}us {r['jvp_s'] * 1e6:8.1f}us "
-              f"{r['ratio']:10.2f}")
+    _print_ratios(jvps, "primal", "jvp", "primal", "jvp/primal")
     in_njit = jvp_ratios_in_njit(args.repeats, args.budget)
-    print(f"\nthe same, both called {CALLS_PER_LOOP} times in an @njit loop (per call)")
-    print(f"{'case':40s} {'primal':>10s} {'jvp':>10s} {'jvp/primal':>10s}")
-    for r in in_njit:
-        print(f"{r['case']:40s} {r['primal_s'] * 1e6:8.2f}us {r['jvp_s'] * 1e6:8.2f}us "
-              f"{r['ratio']:10.2f}")
+    print(f"\nthe same, both called {CALLS_PER_LOOP} times in an @njit loop (per call)", end="")
+    _print_ratios(in_njit, "primal", "jvp", "primal", "jvp/primal", digits=2)
     lanes = jacobian_lanes(args.repeats, args.budget)
     print(f"\nforward-mode Jacobians: up to {lanes[0]['lanes']} tangents per sweep against one")
     print(f"{'case':40s} {'primal':>10s} {'lanes':>10s} {'one':>10s} {'speedup':>8s} "

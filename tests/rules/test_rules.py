@@ -54,7 +54,13 @@ def quick_compiles():
     Nothing compiled meanwhile goes to Numba's disk cache: its index does not
     record the optimisation level, so srcgrad's functions compiled once per
     machine (`srcgrad.runtime.machinecode`) would be loaded, unoptimised, by every
-    later process (the benchmark's included)."""
+    later process (the benchmark's included).  Where the whole process
+    compiles unoptimised already (`NUMBA_OPT=0`, as `tests/run.py` runs the
+    suite), the cache records that level, and what is compiled here is saved
+    for the other workers and later processes."""
+    if int(config.OPT) == 0:
+        yield
+        return
     saved_opt, saved_save = config.OPT, Cache.save_overload
     Cache.save_overload = lambda self, sig, data: None
     config.OPT = config._OptLevel(0)
