@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -109,10 +110,19 @@ CACHED = textwrap.dedent("""
 
 def test_a_cached_njit_function_that_calls_a_gradient_loads_in_a_new_process(tmp_path):
     """Numba's cache of `use` holds the gradient's machine code; a new process
-    loads it before srcgrad has loaded the generated modules it names."""
+    loads it before srcgrad has loaded the generated modules it names.
+
+    The processes are a user's: Numba's default optimisation (unoptimised,
+    as `tests/run.py` runs the suite, Numba finds `use` uncacheable: "dynamic
+    globals"), with a copy of srcgrad, whose machine-code cache, recorded for
+    that level, is its own and not the suite's."""
     (tmp_path / "cached_user.py").write_text(CACHED)
-    env = dict(os.environ, SRCGRAD_CACHE_DIR=str(tmp_path / "cache"),
-               PYTHONPATH=os.pathsep.join([str(Path(sg.__file__).parents[1]), str(tmp_path)]))
+    package = Path(sg.__file__).parent
+    shutil.copytree(package, tmp_path / "site" / "srcgrad",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_OPT"}
+    env.update(SRCGRAD_CACHE_DIR=str(tmp_path / "cache"),
+               PYTHONPATH=os.pathsep.join([str(tmp_path / "site"), str(tmp_path)]))
     outputs = []
     # compiled and cached, then loaded; then loaded by a process whose srcgrad
     # cache directory is another (empty) one, which lacks the modules it names
