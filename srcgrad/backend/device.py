@@ -103,23 +103,13 @@ def device_adjoint(body: list[ir.Stmt], returns: ast.Tuple, params: list[str],
     cuda = namer.fresh("cuda")
     shapes = {s for s in stacks if is_shape_stack(body, s)}
     body = _filter(body, lambda stmt: not saves_shape(stmt, shapes))
-    calls = _DeviceCalls(names)
-    calls.rewrite(body)
-    returns = calls.visit(returns)
-    body = _filter(body, _changes_something)
+    body, returns = _device_calls(body, returns, names)
     overflow = namer.fresh("overflow") if options.max_trips is not None else None
     stacks_pass = Stacks(body, stacks - shapes, namer, cuda, options.max_trips, overflow)
     body = stacks_pass.rewrite()
     device_params = [*params, *([overflow] if overflow else []),
                      *(f"{p}=1.0" for p in seed_params)]
-    used = {n.id for stmt in ir.walk(body) for node in expressions(stmt)
-            for n in ast.walk(node) if isinstance(n, ast.Name)}
-    third_party = ["import numpy as np"] if "np" in used or stacks_pass.declared else []
-    if stacks_pass.declared:
-        third_party.append("from numba import cuda" if cuda == "cuda" else
-                           f"from numba import cuda as {cuda}")
-    imports = ["import math"] if "math" in used else []
-    imports += ([""] if imports and third_party else []) + third_party
+    imports = _imports(body, returns, cuda if stacks_pass.declared else None)
     layout = _layout(returns, options.single_wrt, preserve_result, single_result)
     return DeviceAdjoint(body, device_params, list(params), overflow, list(seed_params),
                          _layout_expr(layout), layout, imports, stacks_pass.loops)
@@ -133,39 +123,50 @@ def device_tangent(body: list[ir.Stmt], returns: ast.Tuple, params: list[str],
     does an adjoint's; its tangent parameters (`dx`) take the place of the
     seeds, with no default.  Forward mode saves nothing: no stack, no
     `max_trips`."""
+    body, returns = _device_calls(body, returns, names)
+    layout = _layout(returns, single_result, True, single_result, derivative="tangent")
+    return DeviceAdjoint(body, [*params, *tangent_params], list(params), None,
+                         list(tangent_params), _layout_expr(layout), layout,
+                         _imports(body, returns, None), [])
+
+
+def _device_calls(body: list[ir.Stmt], returns: ast.expr, names: dict[str, object]
+                  ) -> tuple[list[ir.Stmt], ast.expr]:
+    """`body` and `returns` with every call replaced by its device
+    expression, less what then changes nothing (`_changes_something`)."""
     calls = _DeviceCalls(names)
     calls.rewrite(body)
     returns = calls.visit(returns)
-    body = _filter(body, _changes_something)
+    return _filter(body, _changes_something), returns
+
+
+def _imports(body: list[ir.Stmt], returns: ast.expr, cuda: str | None) -> list[str]:
+    """The header's import lines for what the device code names (`cuda`:
+    the name Numba-CUDA goes by where the stacks declare local arrays)."""
     used = {n.id for stmt in ir.walk(body) for node in [*expressions(stmt), returns]
             for n in ast.walk(node) if isinstance(n, ast.Name)}
+    third_party = ["import numpy as np"] if "np" in used or cuda else []
+    if cuda:
+        third_party.append("from numba import cuda" if cuda == "cuda" else
+                           f"from numba import cuda as {cuda}")
     imports = ["import math"] if "math" in used else []
-    imports += ([""] if imports and "np" in used else []) + (["import numpy as np"]
-                                                             if "np" in used else [])
-
-    def leaves(node: ast.expr, kind: str) -> Layout:
-        elts = [node] if single_result else node.elts
-        found = tuple(Leaf(kind, k, ast.unparse(e), is_none(e)) for k, e in enumerate(elts))
-        return found[0] if single_result else found
-
-    value, tangent = returns.elts
-    layout = (leaves(value, "value"), leaves(tangent, "tangent"))
-    return DeviceAdjoint(body, [*params, *tangent_params], list(params), None,
-                         list(tangent_params), _layout_expr(layout), layout, imports, [])
+    return imports + ([""] if imports and third_party else []) + third_party
 
 
 def _layout(returns: ast.Tuple, single_wrt: bool, preserve_result: bool,
-            single_result: bool) -> Layout:
+            single_result: bool, derivative: str = "grad") -> Layout:
     """What the gradient function returns for one element: the gradient (or a
-    tuple of them), after the function's value with `preserve_result`."""
-    def leaves(node: ast.Tuple, kind: str, single: bool) -> Layout:
-        found = tuple(Leaf(kind, k, ast.unparse(e), is_none(e)) for k, e in enumerate(node.elts))
+    tuple of them), after the function's value with `preserve_result`; of a
+    tangent function (`derivative="tangent"`), its value and its tangent."""
+    def leaves(node: ast.expr, kind: str, single: bool) -> Layout:
+        elts = node.elts if isinstance(node, ast.Tuple) else [node]
+        found = tuple(Leaf(kind, k, ast.unparse(e), is_none(e)) for k, e in enumerate(elts))
         return found[0] if single else found
 
     if not preserve_result:
-        return leaves(returns, "grad", single_wrt)
+        return leaves(returns, derivative, single_wrt)
     return (leaves(returns.elts[0], "value", single_result),
-            leaves(returns.elts[1], "grad", single_wrt))
+            leaves(returns.elts[1], derivative, single_wrt))
 
 
 def _layout_expr(layout: Layout) -> ast.expr:
