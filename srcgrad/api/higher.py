@@ -25,7 +25,6 @@ import numpy as np
 
 from ..errors import SrcGradError
 from ..tangent import NoTangentError
-from ..tangent.lanes import lanes_for
 from .calls import as_differentiable, finish
 from .derived import (
     Derived,
@@ -44,12 +43,6 @@ from .nopython_derived import hessian_caller, hvp_caller, jacobian_caller, jacob
 from .tangent import TangentFunction
 
 __all__ = ["hvp", "hessian", "jvp", "jacobian"]
-
-
-def _laned(tangent: TangentFunction, n: int) -> TangentFunction:
-    """`tangent` in as many lanes as an n-column Jacobian takes
-    (`tangent/lanes.py`: up to 8, fewer for a long function)."""
-    return tangent.laned(lanes_for(tangent._generate().source, n))
 
 
 def _first_column(tangent: TangentFunction, args: tuple, shape: tuple):
@@ -174,7 +167,7 @@ def hessian(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> 
             args = _as_float(args, k)
             seeds = forward.seeds()
             n = int(np.prod(shape))
-            loop = _column_loop(_laned(tangent, n), len(args) + len(seeds), target,
+            loop = _column_loop(tangent.for_columns(n), len(args) + len(seeds), target,
                                 "[0]", "the tangent of the gradient")
             return loop(*args, *seeds, shape, n, n).reshape(shape + shape)
         if shape == ():
@@ -217,7 +210,7 @@ def jacobian(fn: Callable[..., Any], wrt: int | str | tuple = 0, mode: str = "au
         if tangent is None or n == 0:
             return None
         args = _as_float(args, k)
-        laned = _laned(tangent, n)
+        laned = tangent.for_columns(n)
         out_shape = np.shape(_first_column(laned, args, in_shape))
         m = int(np.prod(out_shape))
         out = _column_loop(laned, len(args), target)(*args, in_shape, n, m).T
@@ -242,7 +235,7 @@ def jacobian(fn: Callable[..., Any], wrt: int | str | tuple = 0, mode: str = "au
                 alone.append(_tangent_alone(fn, k, target))
             tangent = alone[0] if _plain(args) else None
             if tangent is not None:
-                out = _column_loop(_laned(tangent, n), len(args), target)(
+                out = _column_loop(tangent.for_columns(n), len(args), target)(
                     *args, in_shape, n, m).T
             else:  # forward mode's fallback: the transpose of the adjoint
                 u = np.zeros(out_shape) if out_shape else 0.0

@@ -99,7 +99,7 @@ def jvp(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> Deri
     def jacobian_vector_product(primals, tangents):
         primals, tangents = _pairs(primals, tangents)
         if on_device:
-            return _on_device(tangent_function, primals, tangents, position)
+            return _elementwise(tangent_function, primals, tangents, position)
         ks = []
         for k, t in enumerate(tangents):
             if t is None or (k != position and not np.any(t)):
@@ -137,7 +137,7 @@ def jvp(fn: Callable[..., Any], wrt: int | str = 0, target: str = "cpu") -> Deri
     return derived
 
 
-def _on_device(tangent_function: Callable, primals: tuple, tangents: tuple, position: int):
+def _elementwise(tangent_function: Callable, primals: tuple, tangents: tuple, position: int):
     """target="cuda": the tangent function along the primals given a tangent
     (`wrt`'s, with a zero tangent, where none is), applied elementwise;
     host or device arrays, each tangent shaped like its primal or broadcast

@@ -43,7 +43,7 @@ from collections.abc import Callable
 from numba.core import types
 
 from ..runtime import basis_like
-from ..tangent.lanes import LANES, lanes_for
+from ..tangent.lanes import LANES
 from .derived import _basis_loop, _column_loop, _signature
 from .gradient import GradFunction
 from .jvp import _tangent_alone
@@ -70,9 +70,9 @@ def _arguments(fn, what: str, args: tuple, kws: dict, extra: tuple[str, ...] = (
 
 def _laned(tangent):
     """`tangent` in as many lanes as a Jacobian of unknown size takes from
-    compiled code: up to 8, fewer for a long function (`tangent/lanes.py`);
-    the loop gives the last sweep's unused lanes zeros."""
-    return tangent.laned(lanes_for(tangent._generate().source, LANES))
+    compiled code (that of a large one); the loop gives the last sweep's
+    unused lanes zeros."""
+    return tangent.for_columns(LANES)
 
 
 def _name(fn, what: str) -> str:

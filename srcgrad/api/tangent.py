@@ -30,6 +30,7 @@ from ..errors import SrcGradError
 from ..frontend.bindings import still_bound
 from ..runtime import grad_dtype
 from ..tangent import transform_tangent
+from ..tangent.lanes import lanes_for
 from .calls import as_differentiable, undecided
 from .failures import Failures
 from .gradient import GradFunction
@@ -101,6 +102,11 @@ class TangentFunction(Failures):
             known = self._laned[lanes] = TangentFunction(self.fn, self.wrt, self.target,
                                                          False, lanes)
         return known
+
+    def for_columns(self, n: int) -> TangentFunction:
+        """This tangent function in as many lanes as an n-column Jacobian
+        takes (`tangent/lanes.py`: up to 8, fewer for a long function)."""
+        return self.laned(lanes_for(self._generate().source, n))
 
     def _python_function(self) -> Callable:
         """The generated tangent function as an uncompiled Python function,
