@@ -1672,6 +1672,46 @@ def bicg_loops(A, p, r):
     return np.sum(s * s) + np.sum(q ** 3)
 
 
+def forward_substitution(L, b):
+    """L x = b for lower-triangular L, row by row: `x[j]` for j < i, written
+    by earlier passes and never again, read in the inner loop."""
+    n = b.shape[0]
+    x = np.empty(n)
+    for i in range(n):
+        s = b[i]
+        for j in range(i):
+            s -= L[i, j] * x[j]
+        x[i] = s / L[i, i]
+    return np.sum(np.sin(x) * x)
+
+
+def back_substitution(U, b):
+    """U x = b for upper-triangular U, from the last row up: `x[j]` for
+    j > i, as the LAPACK reference (and every textbook) writes it."""
+    n = b.shape[0]
+    x = np.zeros(n)
+    for i in range(n - 1, -1, -1):
+        s = b[i]
+        for j in range(i + 1, n):
+            s = s - U[i, j] * x[j]
+        x[i] = s / U[i, i]
+    return np.sum(x ** 3)
+
+
+def causal_window(x, w):
+    """Each output reads the two outputs before it, `range(i - 2, i)`: at
+    i = 0 and 1 the index is negative, so it names the last elements, which
+    later passes write."""
+    n = x.shape[0]
+    y = np.zeros(n)
+    for i in range(n):
+        s = x[i]
+        for j in range(i - 2, i):
+            s += w * np.tanh(y[j])
+        y[i] = s
+    return np.sum(y * y)
+
+
 def row_energy(X, w):
     """A row view per iteration, summed through a whole-array call."""
     total = 0.0
@@ -2105,6 +2145,12 @@ CASES = [
          note="a value read in a later inner loop and its shape before it"),
     Case(bicg_loops, lambda r: (unif(r, (3, 4)), unif(r, (4,)), unif(r, (3,))), (0, 1, 2),
          note="elements updated in place by +=: their cotangents passed through"),
+    Case(forward_substitution, lambda r: (np.tril(unif(r, (5, 5))) + 3 * np.eye(5), unif(r, (5,))),
+         (0, 1), note="elements of earlier passes read again, nothing saved"),
+    Case(back_substitution, lambda r: (np.triu(unif(r, (5, 5))) + 3 * np.eye(5), unif(r, (5,))),
+         (0, 1), note="elements of earlier passes of a descending loop read again"),
+    Case(causal_window, lambda r: (unif(r, (6,)), 0.4), (0, 1),
+         note="negative indices name later passes' elements: saved"),
     Case(row_energy, lambda r: (unif(r, (4, 3)), unif(r, (3,))), (0, 1),
          note="a row's cotangent added into the matrix's (add_into on cpu)"),
 ]

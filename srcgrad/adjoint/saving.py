@@ -301,7 +301,10 @@ class Saver:
         the loop's variable: each iteration writes its own elements, the
         variable running over distinct indices that are never negative),
         and nothing writes into it after that loop (atax: `tmp[i]`, summed
-        in an inner loop, then read, each row's own element)."""
+        in an inner loop, then read, each row's own element).  Or the read
+        position holds the variable of a loop that writes nothing into it,
+        bounded by an enclosing loop's variable so that it names elements
+        of that loop's earlier passes (`_earlier_pass`)."""
         if not (isinstance(stmt, ir.Assign) and stmt.primitive is SUBSCRIPT
                 and isinstance(stmt.value, ast.Subscript)
                 and isinstance(stmt.value.value, ast.Name)):
@@ -316,13 +319,88 @@ class Saver:
             if owner is None:
                 return False
             if info.is_loop_body:
-                if _distinct_indices(owner) and owner.var in _leading_names(read):
-                    position = _leading_names(read).index(owner.var)
+                names = _leading_names(read)
+                if isinstance(owner, ir.For) and owner.var in names and \
+                        self._earlier_pass(owner, array, shared, names.index(owner.var),
+                                           info.parent):
+                    return True
+                if _distinct_indices(owner) and owner.var in names:
+                    position = names.index(owner.var)
                     return (_writes_own_elements(owner, array, shared, position)
                             and not stored_after(shared, info.parent, info.index + 1))
                 if ir.stored_arrays(owner) & shared:
                     return False  # its later iterations, in the same iteration of any outer loop
             info, gap = info.parent, info.index + 1
+
+    def _earlier_pass(self, loop: ir.For, array: str, shared: set[str], position: int,
+                      info: BlockInfo) -> bool:
+        """Whether the element that `loop`'s variable `j` indexes at
+        `position` (`loop` in block `info`, writing nothing into `shared`)
+        was written by an earlier pass of an enclosing loop over `i` and is
+        never written again: `j` is bounded by `i` (`range(i)`: j < i;
+        `range(i + 1, n)`: j > i) and never negative, the loop over `i` runs
+        away from `j` (up where j < i, down where j > i), every write into
+        `shared` in it is into `array[..., i, ...]` at `position`, and none
+        follows it.  A forward substitution's `x[j]`, a back substitution's."""
+        if ir.stored_arrays(loop) & shared or any(loop.var in ir.defined_names(s)
+                                                  for s in ir.walk(loop.body)):
+            return False
+        sides = self._bounding(loop, info)
+        while sides:
+            owner = info.owner
+            if owner is None:
+                return False
+            if info.is_loop_body and isinstance(owner, ir.For) and owner.var in sides:
+                step = owner.step
+                ascending = isinstance(step, ast.Constant) and type(step.value) is int \
+                    and step.value > 0
+                return (_distinct_indices(owner) and ascending == (sides[owner.var] == "<")
+                        and _writes_own_elements(owner, array, shared, position)
+                        and not stored_after(shared, info.parent, info.index + 1))
+            info = info.parent
+        return False
+
+    def _bounding(self, loop: ir.For, info: BlockInfo) -> dict[str, str]:
+        """The variables that bound `loop`'s (in block `info`) on one side,
+        each with "<" (the loop's variable is always below it) or ">", where
+        the variable is also never negative: `range(i)`, `range(0, i - 1)`,
+        `range(i + 1, n)`, `range(i - 1, -1, -1)`.  A bound may be a name
+        assigned once, earlier in `info`, as such an expression
+        (`i_plus_1 = i + 1`)."""
+        step = loop.step
+        if not (isinstance(step, ast.Constant) and type(step.value) is int and step.value != 0):
+            return {}
+        index = next(k for k, s in enumerate(info.stmts) if s is loop)
+        up = step.value > 0
+        # up: start <= j < stop; down: stop < j <= start
+        low, high = (loop.start, loop.stop) if up else (loop.stop, loop.start)
+        low_offset, high_offset = (0, -1) if up else (1, 0)  # j >= low + o, j <= high + o
+        sides: dict[str, str] = {}
+        high_name, high_shift = self._offset(high, info, index)
+        if high_name is not None and high_shift + high_offset < 0 and \
+                isinstance(low, ast.Constant) and type(low.value) is int and \
+                low.value + low_offset >= 0:
+            sides[high_name] = "<"
+        low_name, low_shift = self._offset(low, info, index)
+        if low_name is not None and low_shift + low_offset > 0:
+            sides[low_name] = ">"  # j > i, and i itself never negative
+        return sides
+
+    def _offset(self, node: ast.expr, info: BlockInfo, before: int) -> tuple[str | None, int]:
+        """`node` as a variable plus a whole constant (`i`, `i + 1`, `i - 1`),
+        or a name assigned once as such in `info` before index `before`."""
+        if isinstance(node, ast.Name):
+            where = self._defs.get(node.id)
+            if where is not None and where[0] is info and where[1] < before:
+                stmt = info.stmts[where[1]]
+                if isinstance(stmt, ir.Assign) and isinstance(stmt.value, ast.BinOp):
+                    return self._offset(stmt.value, info, where[1])
+            return node.id, 0
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)) and \
+                isinstance(node.left, ast.Name) and isinstance(node.right, ast.Constant) and \
+                type(node.right.value) is int:
+            return node.left.id, node.right.value if isinstance(node.op, ast.Add) else -node.right.value
+        return None, 0
 
     def _save_copy(self, name: str, array: str, info: BlockInfo, gap: int) -> None:
         """Save a copy of `name`'s contents at (info, gap) itself, before any

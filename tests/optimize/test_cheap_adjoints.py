@@ -14,7 +14,9 @@ differences) by a property of the generated source, and checked again here.
   the one element it reads; a smoother that reads three elements ahead of
   its one write has that write undone.  An element (or row) that a loop
   over `i` writes only in its own pass (`tmp[i]`), read in that pass after
-  its last write there, is read from the array again: nothing saved.
+  its last write there, is read from the array again: nothing saved; so
+  is one that an earlier pass wrote, its index bounded by the loop's
+  variable (`x[j]`, `j in range(i)`, in a forward substitution).
 - A cheap value read inside the branches of an `if` is recomputed before
   the `if`'s reverse rather than saved (`adjoint/saving.py`); so is a value
   an if/else assigns in both branches by cheap operations (one conditional
@@ -65,8 +67,11 @@ import math
 import numpy as np
 import pytest
 from functions import (
+    back_substitution,
     bicg_loops,
     biquad_filter,
+    causal_window,
+    forward_substitution,
     heat_explicit,
     increments_by_sign,
     jacobi_relaxation,
@@ -154,6 +159,49 @@ def test_elements_each_pass_writes_for_itself_are_read_again(target):
     df = sg.grad(normalised_rows, target=target)
     assert_gradient(df, normalised_rows, (rng.uniform(0.5, 1.5, (5, 4)),))
     assert appends(df.source) == ["_t6_stack"]  # the row's sum of squares; no row of `out`
+
+
+def ahead_of_the_sweep(L, b):
+    """The inner loop reads elements that later passes write."""
+    n = b.shape[0]
+    x = np.ones(n)
+    for i in range(n):
+        s = b[i]
+        for j in range(i + 1, n):
+            s -= L[i, j] * x[j]
+        x[i] = np.sin(s)
+    return np.sum(x * x)
+
+
+@pytest.mark.parametrize("fn, upper", [(forward_substitution, False), (back_substitution, True)])
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_elements_earlier_passes_wrote_are_read_again(fn, upper, target):
+    """`x[j]` read in a loop over `j` bounded by the outer loop's `i` (`range(i)`
+    under an ascending loop, `range(i + 1, n)` under a descending one) was
+    written by an earlier pass, and no later pass writes it: the reverse
+    sweep reads it from `x` again, and only the row's sum is saved."""
+    rng = np.random.default_rng(7)
+    A = rng.uniform(-1, 1, (6, 6))
+    args = ((np.triu(A) if upper else np.tril(A)) + 3 * np.eye(6), rng.uniform(-1, 1, 6))
+    df = sg.grad(fn, wrt=(0, 1), target=target)
+    assert_gradient(df, fn, args, wrt=(0, 1))
+    assert appends(df.source) == ["s_stack"]
+
+
+@pytest.mark.parametrize("fn, make", [
+    (ahead_of_the_sweep, lambda r: (r.uniform(-1, 1, (5, 5)), r.uniform(-1, 1, 5))),
+    (causal_window, lambda r: (r.uniform(-1, 1, 6), 0.4)),
+])
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_elements_later_passes_write_are_saved(fn, make, target):
+    """Where the inner loop's index may name an element a later pass writes
+    (`range(i + 1, n)` under an ascending loop; `range(i - 2, i)`, negative
+    at the start), the elements are saved or the writes undone."""
+    args = make(np.random.default_rng(4))
+    wrt = tuple(range(len(args)))
+    df = sg.grad(fn, wrt=wrt, target=target)
+    assert_gradient(df, fn, args, wrt=wrt)
+    assert set(appends(df.source)) - {"s_stack"}
 
 
 def wraps_around(x):
