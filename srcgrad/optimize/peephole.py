@@ -25,7 +25,8 @@ stood: the API casts every gradient to its input's dtype) and leaves no
   between reading `bx`'s values or writing into it but by adding: left where it
   is, `t = copy_value(bx[i])` alone;
 - run of updates of one target by scalars (`bx[i] += a` ... `bx[i] += b`,
-  nothing reading or writing `bx` or changing `a` between): one update,
+  nothing reading or writing `bx` or changing `a` between but adding into
+  its elements, which commutes: `bx[i - 1] += c`): one update,
   `bx[i] += a + b` (of at most eight terms); likewise `bx = a` ... `bx += b` becomes `bx = a + b`.
 
 It returns whether it changed anything; `cleanup` then drops what became dead.
@@ -481,6 +482,11 @@ def _merge_next(block: list[ir.Stmt], k: int, ranks: Ranks) -> bool:
                 stmt.value = summed
             del block[k]
             return True
+        if (isinstance(first, ir.Accumulate) and isinstance(stmt, ir.Accumulate)
+                and _root(stmt.target) == root and root not in ir.names_in(stmt.value)
+                and root not in _index_names(stmt.target) and ranks.pure(stmt)
+                and not operands & ir.defined_names(stmt)):
+            continue  # another element's update (or this one's): additions commute
         touched = set()
         for s in ir.walk([stmt]):
             touched |= _reads(s) | ir.defined_names(s) | ir.stored_arrays(s)
@@ -491,6 +497,15 @@ def _merge_next(block: list[ir.Stmt], k: int, ranks: Ranks) -> bool:
         if root in touched or operands & (ir.defined_names(stmt) | _written(stmt)):
             return False
     return False
+
+
+def _index_names(target: ast.expr) -> set[str]:
+    """The names an update's target reads in its indices (`i`, `j` of `bx[i, j]`)."""
+    names: set[str] = set()
+    while isinstance(target, ast.Subscript):
+        names |= ir.names_in(target.slice)
+        target = target.value
+    return names
 
 
 def _same(a: ast.expr, b: ast.expr) -> bool:

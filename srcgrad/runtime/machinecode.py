@@ -12,8 +12,10 @@ gradient, even in a new process, loads it instead:
 - `cached_overload(func)`: `numba.extending.overload` whose implementations
   are cached;
 - `cached_jitable(fn)`: `numba.extending.register_jitable`, cached;
-- `compiled_once(fn)`: the same for a helper loop, with NumPy's error model
-  (a division by zero gives inf, as in NumPy).
+- `compiled_once(fn)`: the same for a helper loop.
+
+All three compile with NumPy's error model (a division by zero gives inf,
+as in NumPy and the generated code), whatever the caller's.
 
 Where Numba can write no cache beside the package, they compile once per
 process, as plain `overload` and `register_jitable` would.
@@ -173,6 +175,14 @@ _drop_stale(SOURCES_DIGEST)
 CACHE = _cache_options()
 
 
+# Every helper is compiled with NumPy's error model (a float divided by zero
+# is inf or nan), the generated code's.  Without it a helper would take the
+# model of the function that first compiles it, and Numba's cache key does not
+# record the model: a helper first compiled for a user's `@njit` code (Python's
+# model) and cached raised `ZeroDivisionError` in generated code later.
+NUMPY_ERRORS = {"error_model": "numpy"}
+
+
 class UncacheableWarning(RuntimeWarning):
     """An implementation of srcgrad's closes over a Numba dispatcher: every
     process would cache it again (a bug of srcgrad's)."""
@@ -180,7 +190,7 @@ class UncacheableWarning(RuntimeWarning):
 
 def cached_overload(func):
     """`@overload(func)`, its implementations compiled once per machine."""
-    register = overload(func, jit_options=dict(CACHE))
+    register = overload(func, jit_options=dict(CACHE, **NUMPY_ERRORS))
 
     def decorate(typer):
         @functools.wraps(typer)
@@ -200,10 +210,10 @@ def cached_overload(func):
 
 def cached_jitable(fn):
     """`@register_jitable`, compiled once per machine."""
-    return register_jitable(**CACHE)(fn) if CACHE else register_jitable(fn)
+    return register_jitable(**NUMPY_ERRORS, **CACHE)(fn)
 
 
 def compiled_once(fn):
     """A helper loop (generic over ranks and strides), compiled once per
     machine, with NumPy's error model."""
-    return register_jitable(error_model="numpy", **CACHE)(fn)
+    return register_jitable(**NUMPY_ERRORS, **CACHE)(fn)
