@@ -598,6 +598,35 @@ def test_one_update_per_element():
     assert_gradient(lambda *a: run_as_python(df, a), weighted_cubes, args, wrt=(0, 1))
 
 
+def upwind(u, c, steps):
+    """First-order upwind advection: `un[i, j]` read in both differences."""
+    n, m = u.shape
+    u = u.copy()
+    for _ in range(steps):
+        un = u.copy()
+        for i in range(1, n):
+            for j in range(1, m):
+                u[i, j] = (un[i, j] - c * (un[i, j] - un[i - 1, j])
+                           - c * (un[i, j] - un[i, j - 1]))
+    return np.sum(u * u)
+
+
+@pytest.mark.parametrize("fn, make", [
+    (heat_explicit, lambda r: (r.uniform(-1, 1, (6, 5)), 0.1, 3)),
+    (upwind, lambda r: (r.uniform(-1, 1, (5, 6)), 0.3, 2)),
+])
+def test_one_update_per_element_across_other_elements_updates(fn, make):
+    """A stencil's cotangents: the updates of `bun[i, j]` merge across the
+    updates of its neighbours between them (additions commute), one per
+    element of the stencil."""
+    args = make(RNG)
+    df = sg.grad(fn, wrt=(0, 1), target="cpu")
+    assert_gradient(df, fn, args, wrt=(0, 1))
+    lines = [line.strip() for line in df.source.splitlines() if line.strip().startswith("bun[")]
+    targets = [line.split(" += ")[0] for line in lines]
+    assert len(targets) == len(set(targets)) == (5 if fn is heat_explicit else 3)
+
+
 def masked_steps(x, n):
     """A mask (a bool array) overwritten in a loop: saved, and not as a number."""
     y = x * 1.0
