@@ -36,7 +36,11 @@ from ..frontend.statements import Lowering
 from ..frontend.subset import check_subset, local_names
 from ..ir.naming import Namer
 from ..ir.recursion import Recursion, Request
-from ..optimize.accumulators import keep_elements_in_variables, one_update_per_element
+from ..optimize.accumulators import (
+    carry_neighbours,
+    keep_elements_in_variables,
+    one_update_per_element,
+)
 from ..optimize.cleanup import cleanup
 from ..optimize.guards import drop_guards_of_numbers, hoist_loop_guards
 from ..optimize.names import derive_names, rename_temporaries
@@ -244,6 +248,10 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
             viewed = view_cotangents(body, adjoint.returns, ranks)
         keep_elements_in_variables(body, ranks, namer, viewed)
         one_update_per_element(body, ranks, namer, viewed)
+        if _real(irf, options):
+            plain = listed or copy.deepcopy(body)  # (a derivative of higher order reads it)
+            if carry_neighbours(body, ranks, namer, viewed):
+                listed = plain
         zero_loops = loops_of_zero_cotangents(body, adjoint.returns, ranks)
         if zero_loops:
             listed = listed or copy.deepcopy(body)  # (the tangent of a zero need not be zero)

@@ -30,7 +30,7 @@ from .. import ir
 from ..ir.parts import clone, expression_slots
 from .ranks import Ranks
 
-__all__ = ["keep_elements_in_variables", "one_update_per_element"]
+__all__ = ["carry_neighbours", "keep_elements_in_variables", "one_update_per_element"]
 
 # helpers that make a new array (`take_cotangent` takes over an array nothing else refers to)
 _FRESH = frozenset({"zeros_like", "new_cotangent", "take_cotangent"})
@@ -267,3 +267,303 @@ def _variable_name(array: str, index: ast.expr) -> str:
         else:
             return f"{array}_element"
     return "_".join([array, *words])
+
+
+# --- neighbours' cotangents carried from pass to pass --------------------------------------
+
+
+def carry_neighbours(body: list[ir.Stmt], ranks: Ranks, namer,
+                     viewed: set[str] = frozenset()) -> bool:
+    """A stencil's reverse loop adds into neighbouring elements of an own
+    cotangent in every pass (`bb[i - 1] += t`, `bb[i] += t`, `bb[i + 1] += t`):
+    element `i + 1` of one pass is element `i` of the next.  Compiled, each
+    `+=` loads what the previous pass has just stored: the passes run one
+    after another, each waiting on memory.  Here each element's additions
+    are summed in a variable for as long as passes add into it, and stored
+    once, when the last pass that adds into it is done (a hand-written
+    adjoint's registers):
+
+        bb_i_minus_1_sum = 0.0; bb_i_sum = 0.0; bb_i_plus_1_sum = 0.0
+        for i in range(1, m):
+            ...
+            bb_i_plus_1_sum += t
+            bb_i_sum += t
+            bb_i_minus_1_sum += t
+            bb[i - 1] += bb_i_minus_1_sum   # no later pass adds into bb[i - 1]
+            bb_i_minus_1_sum = bb_i_sum
+            bb_i_sum = bb_i_plus_1_sum
+            bb_i_plus_1_sum = 0.0
+        i_ran = 1 < m
+        if i_ran:                           # the elements the last pass left
+            bb[m - 1] += bb_i_minus_1_sum
+            bb[m] += bb_i_sum
+
+    Which loops: an innermost `for` loop with step 1 or -1 that always runs
+    to its end, whose body adds numbers into an own cotangent array (as in
+    `keep_elements_in_variables`, and no other name can hold it), at indices
+    that differ only in one position, there the loop's variable plus
+    consecutive whole constants, and touches that array nowhere else.
+    Additions into one element commute, so the order of the stores does not
+    matter.  Where every update at an offset sits in a branch (`if i > 0:
+    bx[i - 1] += t`), its element is stored only if it is an index of the
+    axis, as Python's indexing takes it (`-n <= k < n`)."""
+    own = _unshared_arrays(body, ranks) - viewed
+    changed = False
+    if own:
+        for block in list(ir.all_blocks(body)):
+            k = 0
+            while k < len(block):
+                stmt = block[k]
+                if isinstance(stmt, ir.For):
+                    before, after = _carry(stmt, own, ranks, namer, body)
+                    block[k:k + 1] = [*before, stmt, *after]
+                    k += len(before) + len(after)
+                    changed = changed or bool(before)
+                k += 1
+    return changed
+
+
+def _carry(loop: ir.For, own: set[str], ranks: Ranks, namer,
+           function: list[ir.Stmt]) -> tuple[list[ir.Stmt], list[ir.Stmt]]:
+    """Rewrite `loop` (see `carry_neighbours`); the statements to put before
+    and after it."""
+    step = loop.step
+    if not (isinstance(step, ast.Constant) and step.value in (1, -1) and type(step.value) is int
+            and loop.trips is None):
+        return [], []
+    if any(isinstance(s, (ir.For, ir.While, ir.ExitLoop, ir.Raise)) for s in ir.walk(loop.body)):
+        return [], []
+    assigned = set().union(*(ir.defined_names(s) for s in loop.body)) if loop.body else set()
+    if loop.var in assigned or ir.names_in(loop.start) & assigned or \
+            ir.names_in(loop.stop) & assigned:
+        return [], []
+    steady = _steady_names(loop, assigned)
+    once = _assigned_once(loop.body)
+    # (array, position, the other positions) -> offset -> [(block, stmt)]; an
+    # update in a branch of an `if` is one a pass may skip
+    groups: dict[tuple, dict[int, list[tuple[list[ir.Stmt], ir.Stmt]]]] = {}
+    always: dict[tuple, set[int]] = {}
+    counted: dict[str, int] = {}
+
+    def scan(block: list[ir.Stmt], offsets: dict[str, int]) -> None:
+        offsets = dict(offsets)  # names assigned var + d before this point of the pass
+        for stmt in block:
+            key = _neighbour_update(stmt, loop.var, offsets, own, assigned - steady, ranks)
+            if key is not None:
+                group, offset = key
+                groups.setdefault(group, {}).setdefault(offset, []).append((block, stmt))
+                if block is loop.body:
+                    always.setdefault(group, set()).add(offset)
+                counted[group[0]] = counted.get(group[0], 0) + 1
+            if isinstance(stmt, ir.Assign) and stmt.target in once:
+                d = _offset_of(stmt.value, loop.var, {})
+                if d is not None:
+                    offsets[stmt.target] = d
+            for inner in ir.blocks(stmt):
+                scan(inner, offsets)
+
+    scan(loop.body, {})
+    # an array qualifies where every reference to it in the loop is one of those updates
+    references: dict[str, int] = {}
+    for stmt in ir.walk(loop.body):
+        for owner, field in expression_slots(stmt):
+            for node in ast.walk(getattr(owner, field)):
+                if isinstance(node, ast.Name) and node.id in counted:
+                    references[node.id] = references.get(node.id, 0) + 1
+    for name in ir.names_in(loop.start) | ir.names_in(loop.stop):
+        references[name] = references.get(name, 0) + 1
+    up = step.value == 1
+    before: list[ir.Stmt] = []
+    after: list[ir.Stmt] = []
+    flushes: list[ir.Stmt] = []
+    for group, by_offset in groups.items():
+        array, position, rest = group
+        if references.get(array) != counted[array] or len(by_offset) < 2 or set(rest) & assigned:
+            continue  # (an index the body computes, the same in every pass: not after the loop)
+        low, high = min(by_offset), max(by_offset)
+        if sorted(by_offset) != list(range(low, high + 1)):
+            continue  # a gap: a register stored after the loop might name no element
+        example = by_offset[low][0][1].target
+        registers = {d: namer.fresh(_variable_name(
+            array, _at(example.slice, position, ast.Name(_offset_word(loop.var, d), ast.Load())))
+            + "_sum") for d in range(low, high + 1)}
+        for d, places in by_offset.items():
+            for block, stmt in places:
+                block[next(k for k, s in enumerate(block) if s is stmt)] = ir.Accumulate(
+                    stmt.origin, ast.Name(registers[d], ast.Store()), stmt.value)
+        origin = by_offset[low][0][1].origin
+        sure = always.get(group, set())
+        done = low if up else high  # the element no later pass adds into
+        flushes += _store(origin, example, position, _plus(ast.Name(loop.var, ast.Load()), done),
+                          registers[done], done in sure, namer)
+        order = range(low, high) if up else range(high, low, -1)
+        for d in order:  # each register moves on to the next pass's element
+            flushes.append(ir.Assign(origin, registers[d],
+                                     ast.Name(registers[d + 1 if up else d - 1], ast.Load())))
+        fresh = high if up else low
+        flushes.append(ir.Assign(origin, registers[fresh], ast.Constant(0.0)))
+        before += [ir.Assign(loop.origin, registers[d], ast.Constant(0.0))
+                   for d in range(low, high + 1)]
+        # after the last pass (var = stop - step), register d holds element
+        # stop + d: the last pass's element at offset d + step
+        left = range(low, high) if up else range(low + 1, high + 1)
+        for d in left:
+            after += _store(origin, example, position, _plus(_copy(loop.stop), d), registers[d],
+                            d + step.value in sure, namer)
+    if not flushes:
+        return [], []
+    loop.body += flushes
+    _drop_unused_offsets(loop, function)
+    ran = namer.fresh(f"{loop.var}_ran")
+    compare = ast.Compare(_copy(loop.start), [ast.Lt() if up else ast.Gt()], [_copy(loop.stop)])
+    return before, [ir.Assign(loop.origin, ran, compare), ir.If(loop.origin, ran, after, [])]
+
+
+def _store(origin, example: ast.Subscript, position: int, at: ast.expr, register: str,
+           sure: bool, namer) -> list[ir.Stmt]:
+    """`a[..., at, ...] += register`; where every update at that offset is in
+    a branch that a pass may skip, only if `at` is an index of the axis (the
+    register then holds 0.0, and `at` may name no element)."""
+    array = example.value.id
+    target = ast.Subscript(ast.Name(array, ast.Load()), _at(example.slice, position, at),
+                           ast.Store())
+    update = ir.Accumulate(origin, target, ast.Name(register, ast.Load()))
+    if sure:
+        return [update]
+    size = ast.Subscript(ast.Attribute(ast.Name(array, ast.Load()), "shape", ast.Load()),
+                         ast.Constant(position), ast.Load())
+    inside = namer.fresh(f"{register}_inside")
+    test = ast.Compare(ast.UnaryOp(ast.USub(), size), [ast.LtE(), ast.Lt()],
+                       [_copy(at), _copy(size)])
+    return [ir.Assign(origin, inside, test), ir.If(origin, inside, [update], [])]
+
+
+def _assigned_once(body: list[ir.Stmt]) -> set[str]:
+    counts: dict[str, int] = {}
+    for stmt in ir.walk(body):
+        for name in ir.defined_names(stmt) if not ir.blocks(stmt) else ():
+            counts[name] = counts.get(name, 0) + 1
+    return {name for name, count in counts.items() if count == 1}
+
+
+def _unshared_arrays(body: list[ir.Stmt], ranks: Ranks) -> set[str]:
+    """Arrays the adjoint made itself that no other name can hold: read
+    whole only where nothing keeps them (added into another array, `bu +=
+    cast_like(bun, u)`; `add_into`), else by their elements."""
+    defs: dict[str, list] = {}
+    for stmt in ir.walk(body):
+        for name in ir.parts.own_definitions(stmt):
+            defs.setdefault(name, []).append(stmt)
+    made = {name for name, stmts in defs.items()
+            if all(isinstance(s, ir.Assign) and _makes_new_array(s.value) for s in stmts)}
+    kept: set[str] = set()
+    for stmt in ir.walk(body):
+        if type(stmt) is ir.Accumulate or _reads_without_keeping(stmt) or (
+                isinstance(stmt, ir.Assign) and _makes_new_array(stmt.value)):
+            continue
+        for owner, field in expression_slots(stmt):
+            expr = getattr(owner, field)
+            elements = {id(n.value) for n in ast.walk(expr) if isinstance(n, ast.Subscript)
+                        and isinstance(n.value, ast.Name) and ranks.scalar(n)}
+            kept |= {n.id for n in ast.walk(expr)
+                     if isinstance(n, ast.Name) and n.id in made and id(n) not in elements}
+    return made - kept
+
+
+def _steady_names(loop: ir.For, assigned: set[str]) -> set[str]:
+    """Names the body assigns once, at its top level, by arithmetic of names
+    it does not assign (or of such names): the same in every pass (`i_minus_1
+    = i - 1` in a loop over `j`)."""
+    counts: dict[str, int] = {}
+    for stmt in ir.walk(loop.body):
+        for name in ir.defined_names(stmt) if not ir.blocks(stmt) else ():
+            counts[name] = counts.get(name, 0) + 1
+    steady: set[str] = set()
+    for stmt in loop.body:
+        if (isinstance(stmt, ir.Assign) and counts.get(stmt.target) == 1
+                and isinstance(stmt.value, (ast.BinOp, ast.Name, ast.Constant))
+                and all(isinstance(n, (ast.BinOp, ast.Name, ast.Constant, ast.operator,
+                                       ast.expr_context)) for n in ast.walk(stmt.value))
+                and not (ir.names_in(stmt.value) & (assigned - steady))
+                and loop.var not in ir.names_in(stmt.value)):
+            steady.add(stmt.target)
+    return steady
+
+
+def _offset_of(node: ast.expr, var: str, offsets: dict[str, int]) -> int | None:
+    """`node` as `var` plus a whole constant, or None."""
+    if isinstance(node, ast.Name):
+        return 0 if node.id == var else offsets.get(node.id)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)) and \
+            isinstance(node.left, ast.Name) and node.left.id == var and \
+            isinstance(node.right, ast.Constant) and type(node.right.value) is int:
+        return node.right.value if isinstance(node.op, ast.Add) else -node.right.value
+    return None
+
+
+def _neighbour_update(stmt: ir.Stmt, var: str, offsets: dict[str, int], own: set[str],
+                      assigned: set[str], ranks: Ranks):
+    """((array, position, the other positions), offset) of `a[..., var + d, ...] += v`
+    (a number into an own array, the other positions names the loop does not
+    assign or whole constants), else None."""
+    if not (type(stmt) is ir.Accumulate and isinstance(stmt.target, ast.Subscript)
+            and isinstance(stmt.target.value, ast.Name) and stmt.target.value.id in own
+            and ranks.scalar(stmt.target) and ranks.scalar(stmt.value)
+            and stmt.target.value.id not in ir.names_in(stmt.value)):
+        return None
+    index = stmt.target.slice
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    found = [(p, _offset_of(part, var, offsets)) for p, part in enumerate(parts)]
+    varying = [(p, d) for p, d in found if d is not None]
+    if len(varying) != 1:
+        return None
+    position, offset = varying[0]
+    rest = []
+    for p, part in enumerate(parts):
+        if p == position:
+            continue
+        if isinstance(part, ast.Name) and part.id not in assigned and part.id != var:
+            rest.append(part.id)
+        elif isinstance(part, ast.Constant) and type(part.value) is int:
+            rest.append(repr(part.value))
+        else:
+            return None
+    return (stmt.target.value.id, position, tuple(rest)), offset
+
+
+def _at(index: ast.expr, position: int, value: ast.expr) -> ast.expr:
+    """`index` with `value` at `position`."""
+    if isinstance(index, ast.Tuple):
+        elts = [clone(e) for e in index.elts]
+        elts[position] = value
+        return ast.Tuple(elts, ast.Load())
+    return value
+
+
+def _plus(node: ast.expr, d: int) -> ast.expr:
+    if d == 0:
+        return node
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return ast.Constant(node.value + d)
+    return ast.BinOp(node, ast.Add() if d > 0 else ast.Sub(), ast.Constant(abs(d)))
+
+
+def _copy(node: ast.expr) -> ast.expr:
+    return clone(node)
+
+
+def _offset_word(var: str, d: int) -> str:
+    return var if d == 0 else f"{var}_{'plus' if d > 0 else 'minus'}_{abs(d)}"
+
+
+def _drop_unused_offsets(loop: ir.For, function: list[ir.Stmt]) -> None:
+    """The body's `i_plus_1 = i + 1` that nothing reads any more."""
+    read: set[str] = set()
+    for stmt in ir.walk(function):
+        read |= ir.used_names(stmt)
+        for owner, field in expression_slots(stmt):
+            read |= ir.names_in(getattr(owner, field))
+    for block in ir.all_blocks(loop.body):
+        block[:] = [s for s in block if not (
+            isinstance(s, ir.Assign) and s.target not in read
+            and _offset_of(s.value, loop.var, {}) is not None)]

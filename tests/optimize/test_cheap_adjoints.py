@@ -54,6 +54,11 @@ differences) by a property of the generated source, and checked again here.
   derivative of higher order reads the form without views.  Room for a
   stack is made before a loop whose inner loops push nothing, whatever
   their trip counts.
+- On cpu, a stencil's reverse loop that adds into neighbouring elements of
+  a cotangent (`bb[i - 1]`, `bb[i]`, `bb[i + 1]`) sums each element's
+  additions in a variable while passes add into it and stores it once
+  (`optimize/accumulators.py`, `carry_neighbours`): no pass waits on the
+  store of the one before.
 - On cpu, an aliasing guard that a loop repeats is checked once before it,
   and one that checks a number (`nearest = distance` of two floats) is
   dropped (`optimize/guards.py`).
@@ -967,3 +972,85 @@ def test_guards_of_numbers_dropped():
     assert "refuse_shared" in sg.grad(nearest_cost, wrt=1, target="python").source
     assert_gradient(df, nearest_cost, args, wrt=1)
     assert "refuse_shared" not in df.source
+
+
+# --- neighbours' cotangents carried from pass to pass (cpu) ----------------------------------
+
+
+def jacobi_sweeps(a, steps):
+    """PolyBench jacobi-1d."""
+    n = a.shape[0]
+    a = a.copy()
+    b = np.zeros(n)
+    for _ in range(steps):
+        for i in range(1, n - 1):
+            b[i] = 0.33333 * (a[i - 1] + a[i] + a[i + 1])
+        for i in range(1, n - 1):
+            a[i] = 0.33333 * (b[i - 1] + b[i] + b[i + 1])
+    return np.sum(a * a)
+
+
+def chain_energy(x, k):
+    """Fixed-end chain: the neighbours exist only inside (`if i > 0`)."""
+    n = x.shape[0]
+    e = 0.0
+    for i in range(n):
+        left = x[i] - x[i - 1] if i > 0 else x[i]
+        right = x[i + 1] - x[i] if i < n - 1 else -x[i]
+        e += k * (right ** 4 - left ** 2) + np.sin(x[i])
+    return e
+
+
+def periodic_differences(x):
+    """`x[i - 1]` at i = 0 is the last element, as Python indexes."""
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += (x[i] - x[i - 1]) ** 2 * np.cos(x[i])
+    return s
+
+
+def smoothed_recurrence(x, c):
+    """A recurrence through `y`: its reverse loop runs down."""
+    n = x.shape[0]
+    y = np.zeros(n)
+    for i in range(1, n - 1):
+        y[i] = y[i - 1] * c + x[i - 1] - 2.0 * x[i] + np.sin(x[i + 1])
+    return np.sum(y ** 2)
+
+
+CARRIED = [
+    (jacobi_sweeps, lambda r: (r.uniform(-1, 1, 7), 3), (0,)),
+    (chain_energy, lambda r: (r.uniform(-1, 1, 6), 0.3), (0, 1)),
+    (periodic_differences, lambda r: (r.uniform(-1, 1, 6),), (0,)),
+    (smoothed_recurrence, lambda r: (r.uniform(-1, 1, 7), 0.6), (0, 1)),
+    (heat_explicit, lambda r: (r.uniform(-1, 1, (6, 5)), 0.1, 3), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("fn, make, wrt", CARRIED, ids=[c[0].__name__ for c in CARRIED])
+def test_neighbours_cotangents_carried(fn, make, wrt):
+    """Each element's additions summed in a variable and stored once: in the
+    loop, one store into the array per pass (the element no later pass adds
+    into), the rest after the loop.  Against central differences, and run
+    as plain Python, where NumPy checks every index stored into."""
+    args = make(np.random.default_rng(11))
+    df = sg.grad(fn, wrt=wrt, target="cpu")
+    assert_gradient(df, fn, args, wrt=wrt)
+    assert "_i_sum = 0.0" in df.source or "_i_j_sum = 0.0" in df.source
+    tree = ast.parse(df.source)
+    for loop in (n for n in ast.walk(tree) if isinstance(n, ast.For)):
+        inner = [n for n in ast.walk(loop) if isinstance(n, ast.For) and n is not loop]
+        sums = [n for n in ast.walk(loop) if isinstance(n, ast.Name) and n.id.endswith("_sum")]
+        if inner or not sums:
+            continue
+        stores = [n for n in ast.walk(loop) if isinstance(n, ast.AugAssign)
+                  and isinstance(n.target, ast.Subscript)
+                  and isinstance(n.value, ast.Name) and n.value.id.endswith("_sum")]
+        resets = [n for n in loop.body if isinstance(n, ast.Assign)
+                  and isinstance(n.targets[0], ast.Name) and n.targets[0].id.endswith("_sum")
+                  and isinstance(n.value, ast.Constant)]
+        assert len(stores) == len(resets) == 1, ast.unparse(loop)  # one group of neighbours
+    got = run_as_python(df, args)
+    for a, b in zip(got if isinstance(got, tuple) else (got,),
+                    (lambda g: g if isinstance(g, tuple) else (g,))(df(*args))):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

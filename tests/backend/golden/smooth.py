@@ -18,13 +18,23 @@ def smooth_grad(u, grad_y=None):
     bv = take_cotangent(b_t14 * v * 2, v)
     bu = zeros_like(u)
     # grad of golden_functions.py:114: for i in range(1, u.shape[0] - 1):
+    bu_i_minus_1_sum = 0.0
+    bu_i_sum = 0.0
+    bu_i_plus_1_sum = 0.0
     for i in range(1, _t2):
         # grad of golden_functions.py:115: v[i] = 0.25 * u[i - 1] + 0.5 * u[i] + 0.25 * u[i + 1]
         b_t12 = bv[i]
         bv[i] = 0.0
-        i_plus_1 = i + 1
-        bu[i_plus_1] += b_t12 * 0.25
-        bu[i] += b_t12 * 0.5
-        i_minus_1 = i - 1
-        bu[i_minus_1] += b_t12 * 0.25
+        bu_i_plus_1_sum += b_t12 * 0.25
+        bu_i_sum += b_t12 * 0.5
+        bu_i_minus_1_sum += b_t12 * 0.25
+        bu[i - 1] += bu_i_minus_1_sum
+        bu_i_minus_1_sum = bu_i_sum
+        bu_i_sum = bu_i_plus_1_sum
+        bu_i_plus_1_sum = 0.0
+    i_ran = 1 < _t2
+    if i_ran:
+        # grad of golden_functions.py:115: v[i] = 0.25 * u[i - 1] + 0.5 * u[i] + 0.25 * u[i + 1]
+        bu[_t2 - 1] += bu_i_minus_1_sum
+        bu[_t2] += bu_i_sum
     return (bu,)
