@@ -45,6 +45,7 @@ from ..optimize.cleanup import cleanup
 from ..optimize.guards import drop_guards_of_numbers, hoist_loop_guards
 from ..optimize.names import derive_names, rename_temporaries
 from ..optimize.ordering import run_independent_loops_forward
+from ..optimize.passes import recompute_passes
 from ..optimize.peephole import peephole, route_block_updates
 from ..optimize.ranks import Ranks
 from ..optimize.stacks import array_stacks, complex_free, number_stacks
@@ -237,9 +238,13 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
     if options.typed and options.device is None:
         for helper in route_block_updates(body, ranks):
             helpers[helper] = getattr(runtime, helper)
+        plain = copy.deepcopy(body)  # (a derivative of higher order reads it)
+        if recompute_passes(body, adjoint.returns, ranks, aliases):
+            listed = plain
+            body = cleanup(body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
         kinds = number_stacks(body, adjoint.stacks, ranks, _real(irf, options))
         if kinds:
-            listed = copy.deepcopy(body)
+            listed = listed or copy.deepcopy(body)
             array_stacks(body, kinds, namer)
             helpers["reserve"] = runtime.reserve
         viewed = set()

@@ -371,10 +371,40 @@ def _trips_in(bounds) -> ast.expr:
     start, stop, step = bounds
     if isinstance(step, ast.Constant) and step.value in (1, -1):
         first, last = (stop, start) if step.value == 1 else (start, stop)
-        span = first if _is_zero(last) else ast.BinOp(first, ast.Sub(), last)
-        return ast.Call(ast.Name("max", ast.Load()), [span, ast.Constant(0)], [])
+        return ast.Call(ast.Name("max", ast.Load()), [_difference(first, last), ast.Constant(0)],
+                        [])
     rng = ast.Call(ast.Name("range", ast.Load()), [start, stop, step], [])
     return ast.Call(ast.Name("len", ast.Load()), [rng], [])
+
+
+def _difference(a: ast.expr, b: ast.expr) -> ast.expr:
+    """`a - b`, whole constants added up (`n - 1 - -1` as `n`)."""
+    (x, c), (y, d) = _split(a), _split(b)
+    if x is not None and y is not None and ast.dump(x) == ast.dump(y):
+        x = y = None
+    base = x if y is None else (ast.UnaryOp(ast.USub(), y) if x is None
+                                else ast.BinOp(x, ast.Sub(), y))
+    constant = c - d
+    if base is None:
+        return ast.Constant(constant)
+    if constant == 0:
+        return base
+    return ast.BinOp(base, ast.Add() if constant > 0 else ast.Sub(), ast.Constant(abs(constant)))
+
+
+def _split(node: ast.expr) -> tuple[ast.expr | None, int]:
+    """`node` as an expression plus a whole constant (None: only the constant)."""
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return None, node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and \
+            isinstance(node.operand, ast.Constant) and type(node.operand.value) is int:
+        return None, -node.operand.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)) and \
+            isinstance(node.right, ast.Constant) and type(node.right.value) is int:
+        base, c = _split(node.left)
+        d = node.right.value if isinstance(node.op, ast.Add) else -node.right.value
+        return base, c + d
+    return node, 0
 
 
 def _is_zero(node: ast.expr) -> bool:

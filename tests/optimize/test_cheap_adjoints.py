@@ -59,6 +59,10 @@ differences) by a property of the generated source, and checked again here.
   additions in a variable while passes add into it and stores it once
   (`optimize/accumulators.py`, `carry_neighbours`): no pass waits on the
   store of the one before.
+- On cpu, a top-level loop whose passes are independent, each saving the
+  values of an inner loop (Horner's rule per point), saves nothing: its
+  reverse computes each pass again just before reversing it, and the stack
+  holds one pass (`optimize/passes.py`).
 - On cpu, an aliasing guard that a loop repeats is checked once before it,
   and one that checks a number (`nearest = distance` of two floats) is
   dropped (`optimize/guards.py`).
@@ -1054,3 +1058,105 @@ def test_neighbours_cotangents_carried(fn, make, wrt):
     for a, b in zip(got if isinstance(got, tuple) else (got,),
                     (lambda g: g if isinstance(g, tuple) else (g,))(df(*args))):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+# --- independent passes computed again in the reverse (cpu) ----------------------------------
+
+
+def horner_points(c, x):
+    """Horner's rule at every point: the passes over `i` share nothing."""
+    n = x.shape[0]
+    out = np.empty(n)
+    for i in range(n):
+        y = c[0]
+        for k in range(1, c.shape[0]):
+            y = y * x[i] + c[k]
+        out[i] = y
+    return np.sum(np.sin(out))
+
+
+def _gap(p, q):
+    s = 0.0
+    for k in range(p.shape[0]):
+        d = p[k] - q[k]
+        s += d * d
+    return math.sqrt(s)
+
+
+def pair_potential(pos, sigma):
+    n = pos.shape[0]
+    e = 0.0
+    for i in range(n):
+        for j in range(i + 1, n):
+            r = _gap(pos[i], pos[j])
+            e += (sigma / r) ** 6
+    return e
+
+
+def horner_then_overwrite(c, x):
+    """The points are changed after the loop: a pass computed again in the
+    reverse would read the new ones."""
+    xs = x.copy()
+    n = xs.shape[0]
+    out = np.empty(n)
+    for i in range(n):
+        y = c[0]
+        for k in range(1, c.shape[0]):
+            y = y * xs[i] + c[k]
+        out[i] = y
+    xs[0] = 2.0 * out[1]
+    return np.sum(out * xs)
+
+
+def running_horner(c, x):
+    """Each pass starts from the last pass's value: passes depend on each other."""
+    n = x.shape[0]
+    out = np.empty(n)
+    y = 0.0
+    for i in range(n):
+        y = y * 0.5 + c[0]
+        for k in range(1, c.shape[0]):
+            y = y * x[i] + c[k]
+        out[i] = y
+    return np.sum(out * out)
+
+
+def _pushes_by_loop(source: str) -> list[int]:
+    """For each top-level `for` loop of the generated function, how many
+    stores onto a stack it holds."""
+    fn = ast.parse(source).body[-1]
+    return [sum(1 for n in ast.walk(stmt) if isinstance(n, ast.Assign)
+                and isinstance(n.targets[0], ast.Subscript)
+                and isinstance(n.targets[0].slice, ast.Name)
+                and n.targets[0].slice.id.endswith("_top"))
+            for stmt in fn.body if isinstance(stmt, ast.For)]
+
+
+@pytest.mark.parametrize("fn, make, loops", [
+    (horner_points, lambda r: (r.uniform(-1, 1, 5), r.uniform(-1, 1, 7)), 2),
+    (pair_potential, lambda r: (r.uniform(-1, 1, (5, 3)), 0.3), 1),
+])
+def test_independent_passes_computed_again(fn, make, loops):
+    """The forward loop pushes nothing (the pair loop, which then writes
+    nothing, is gone: its reverse computes all it did); its reverse computes
+    each pass again and pushes there."""
+    args = make(np.random.default_rng(12))
+    wrt = tuple(range(len(args)))
+    df = sg.grad(fn, wrt=wrt, target="cpu")
+    assert_gradient(df, fn, args, wrt=wrt)
+    pushes = _pushes_by_loop(df.source)
+    assert len(pushes) == loops and pushes[-1] > 0 and sum(pushes[:-1]) == 0, df.source
+    got, want = run_as_python(df, args), df(*args)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("fn", [horner_then_overwrite, running_horner])
+def test_passes_that_depend_keep_their_stacks(fn):
+    """Where a pass reads what changes after its loop, or what the pass
+    before computed, the forward loop still saves its values."""
+    rng = np.random.default_rng(13)
+    args = (rng.uniform(-1, 1, 4), rng.uniform(-1, 1, 6))
+    df = sg.grad(fn, wrt=(0, 1), target="cpu")
+    assert_gradient(df, fn, args, wrt=(0, 1))
+    assert _pushes_by_loop(df.source)[0] > 0
