@@ -49,6 +49,7 @@ from ..optimize.passes import recompute_passes
 from ..optimize.peephole import peephole, route_block_updates
 from ..optimize.ranks import Ranks
 from ..optimize.stacks import array_stacks, complex_free, number_stacks
+from ..optimize.sums import sums_in_any_order
 from ..optimize.views import view_cotangents
 from ..optimize.zeros import loops_of_zero_cotangents, skip_loops_of_zero_cotangents
 from ..rules import registry
@@ -263,6 +264,9 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
             skip_loops_of_zero_cotangents(body, zero_loops, namer)
         drop_guards_of_numbers(body, ranks)
         hoist_loop_guards(body, namer)
+        plain = listed or copy.deepcopy(body)  # (a derivative of higher order reads it)
+        if sums_in_any_order(body, ranks):
+            listed = plain
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
     returns = rename_temporaries(body, adjoint.returns, bases, adjoint.temp_adjoints, namer,
                                  also=listed)

@@ -63,6 +63,10 @@ differences) by a property of the generated source, and checked again here.
   values of an inner loop (Horner's rule per point), saves nothing: its
   reverse computes each pass again just before reversing it, and the stack
   holds one pass (`optimize/passes.py`).
+- On cpu, a reverse loop's sums into numbers (`balpha += b * A[i, k]`) are
+  `balpha = accumulate(balpha, ...)`, an addition LLVM may reorder
+  (`optimize/sums.py`), so that the loop vectorises; the function's own
+  sums, recomputed in the forward sweep, keep their order.
 - On cpu, an aliasing guard that a loop repeats is checked once before it,
   and one that checks a number (`nearest = distance` of two floats) is
   dropped (`optimize/guards.py`).
@@ -1160,3 +1164,47 @@ def test_passes_that_depend_keep_their_stacks(fn):
     df = sg.grad(fn, wrt=(0, 1), target="cpu")
     assert_gradient(df, fn, args, wrt=(0, 1))
     assert _pushes_by_loop(df.source)[0] > 0
+
+
+# --- the reverse sweep's sums in any order (cpu) ---------------------------------------------
+
+
+def scaled_product(alpha, A, B):
+    """gemm's inner loop: the reverse sums into `balpha` and `bA[i, k]`."""
+    n, m = A.shape
+    p = B.shape[1]
+    C = np.zeros((n, p))
+    for i in range(n):
+        for k in range(m):
+            for j in range(p):
+                C[i, j] += alpha * A[i, k] * B[k, j]
+    return np.sum(C * C)
+
+
+def compensated_sum(x):
+    """Kahan's sum: its order of operations is the point."""
+    s = 0.0
+    c = 0.0
+    for i in range(x.shape[0]):
+        y = x[i] * x[i] - c
+        t = s + y
+        c = (t - s) - y
+        s = t
+    return s
+
+
+def test_reverse_sums_in_any_order_forward_sums_in_order():
+    rng = np.random.default_rng(14)
+    args = (0.7, rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (4, 5)))
+    df = sg.grad(scaled_product, wrt=(0, 1, 2), target="cpu")
+    assert_gradient(df, scaled_product, args, wrt=(0, 1, 2))
+    assert "balpha = accumulate(balpha, " in df.source
+    assert "bA_i_k = accumulate(bA_i_k, " in df.source
+    x = np.array([1.5, -0.3, 2.0, 1e-3, 3.0])
+    dc = sg.grad(compensated_sum, target="cpu")
+    assert_gradient(dc, compensated_sum, (x,))
+    np.testing.assert_allclose(dc(x), 2 * x, rtol=1e-15)
+    forward = dc.source.split("# grad of")[0]
+    assert "accumulate" not in forward and "t = s + y" in forward
+    value, _ = sg.value_and_grad(compensated_sum, target="cpu")(x)
+    assert value == compensated_sum(x)  # the function's own order, bit for bit

@@ -197,3 +197,27 @@ def test_the_runtime_never_imports_the_rules():
                 assert "rules" not in (node.module or ""), f"{path.name} imports {node.module}"
             elif isinstance(node, ast.Import):
                 assert not any("rules" in a.name for a in node.names), path.name
+
+
+def test_accumulate_adds_as_plus_in_the_type_plus_gives():
+    """`accumulate(total, term)` is `total + term`: the same type and value,
+    reordered only among the floats of one loop (`runtime/sums.py`)."""
+    import numba
+
+    from srcgrad.runtime import accumulate
+
+    @numba.njit
+    def total(x, start):
+        s = start
+        for v in x:
+            s = accumulate(s, v)
+        return s
+
+    x64 = np.arange(1.0, 101.0)
+    assert total(x64, 0.0) == 5050.0
+    assert total(np.arange(1, 101), 0) == 5050  # integers: plain addition
+    assert total(np.arange(1, 101, dtype=np.float32), np.float32(0)) == 5050.0
+    assert total(np.arange(1, 101, dtype=np.float32), 0.0) == 5050.0  # float32 terms, float64 sum
+    assert total.nopython_signatures[2].return_type == numba.float32
+    assert total.nopython_signatures[3].return_type == numba.float64
+    assert accumulate(2.0, 0.5) == 2.5

@@ -2,7 +2,7 @@
 # srcgrad rewrites this file from the function's source; edits here are lost.
 import numpy as np
 
-from srcgrad.runtime import reduce_sum, reserve, seed, take_cotangent, zeros_like
+from srcgrad.runtime import accumulate, reduce_sum, reserve, seed, take_cotangent, zeros_like
 
 
 def decay_grad(x, a, grad_y=None):
@@ -35,7 +35,7 @@ def decay_grad(x, a, grad_y=None):
         bx[i] += b_t7
         _t4_top -= 1
         _t4 = _t4_stack[_t4_top]
-        ba += b_t7 * _t4
+        ba = accumulate(ba, b_t7 * _t4)
         i_minus_1 = i - 1
         by[i_minus_1] += b_t7 * a
     # grad of golden_functions.py:56: y[0] = x[0]

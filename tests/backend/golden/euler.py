@@ -2,7 +2,7 @@
 # srcgrad rewrites this file from the function's source; edits here are lost.
 import math
 
-from srcgrad.runtime import seed
+from srcgrad.runtime import accumulate, seed
 
 
 def euler_grad(x0, k, grad_y=None):
@@ -29,8 +29,8 @@ def euler_grad(x0, k, grad_y=None):
         # grad of golden_functions.py:26: x = x - 0.01 * k * math.sin(x)
         x = x_stack.pop()
         b_t3 = -bx
-        bx += b_t3 * (0.01 * k) * math.cos(x)
-        bk += b_t3 * math.sin(x) * 0.01
+        bx = accumulate(bx, b_t3 * (0.01 * k) * math.cos(x))
+        bk = accumulate(bk, b_t3 * math.sin(x) * 0.01)
     # grad of golden_functions.py:23: x = x0
     bx0 = bx
     return (bx0, bk)

@@ -2,7 +2,7 @@
 # srcgrad rewrites this file from the function's source; edits here are lost.
 import numpy as np
 
-from srcgrad.runtime import reserve, seed, zeros_like
+from srcgrad.runtime import accumulate, reserve, seed, zeros_like
 
 
 def horner_grad(c, x, grad_y=None):
@@ -31,5 +31,5 @@ def horner_grad(c, x, grad_y=None):
         y = y_stack[y_top]
         bc[k] += by
         by = b_y_times_x * x
-        bx += b_y_times_x * y
+        bx = accumulate(bx, b_y_times_x * y)
     return (bc, bx)
