@@ -25,6 +25,7 @@ import numba
 import numpy as np
 
 import srcgrad as sg
+from bench.kernels import thomas
 
 
 @dataclass(frozen=True)
@@ -1712,6 +1713,25 @@ def causal_window(x, w):
     return np.sum(y * y)
 
 
+def thomas_solve(a, b, c, d):
+    """A tridiagonal solve as numerical codes write it (`bench/kernels.py`'s
+    Thomas algorithm, inlined): its forward sweep reads `cp[i - 1]` and
+    `dp[i - 1]`, which the pass before wrote, and its back substitution
+    `x[i + 1]`; every pass writes at `i` alone."""
+    x = thomas(a, b, c, d)
+    return np.sum(np.sin(x) * x)
+
+
+def behind_from_zero(x, w):
+    """`y[i - 1]` in a loop from 0: at i = 0 it is `y[-1]`, the element the
+    last pass writes."""
+    n = x.shape[0]
+    y = np.ones(n)
+    for i in range(n):
+        y[i] = x[i] + w * np.tanh(y[i - 1])
+    return np.sum(y * y)
+
+
 def row_energy(X, w):
     """A row view per iteration, summed through a whole-array call."""
     total = 0.0
@@ -2151,6 +2171,11 @@ CASES = [
          (0, 1), note="elements of earlier passes of a descending loop read again"),
     Case(causal_window, lambda r: (unif(r, (6,)), 0.4), (0, 1),
          note="negative indices name later passes' elements: saved"),
+    Case(thomas_solve, lambda r: (unif(r, (6,)), unif(r, (6,), 3.0, 4.0), unif(r, (6,)),
+                                  unif(r, (6,))), (0, 1, 2, 3),
+         note="elements the pass before wrote (i - 1, i + 1) read again, nothing saved"),
+    Case(behind_from_zero, lambda r: (unif(r, (6,)), 0.4), (0, 1),
+         note="y[i - 1] at i = 0 is the last element, which a later pass writes"),
     Case(row_energy, lambda r: (unif(r, (4, 3)), unif(r, (3,))), (0, 1),
          note="a row's cotangent added into the matrix's (add_into on cpu)"),
 ]

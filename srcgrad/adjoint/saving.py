@@ -312,6 +312,8 @@ class Saver:
         array = stmt.value.value.id
         shared = self.aliases.get(array, {array}) | {array}
         read = _positions(stmt.value.slice)
+        if self._behind(stmt, array, shared, info, gap):
+            return True
         while True:
             if any(ir.stored_arrays(s) & shared for s in info.stmts[gap:]):
                 return False
@@ -330,6 +332,58 @@ class Saver:
                             and not stored_after(shared, info.parent, info.index + 1))
                 if ir.stored_arrays(owner) & shared:
                     return False  # its later iterations, in the same iteration of any outer loop
+            info, gap = info.parent, info.index + 1
+
+    def _reads_behind(self, name: str, info: BlockInfo, gap: int) -> bool:
+        """`name` is assigned once, by an element read `_behind` its loop at
+        (info, gap): no write into the array in that loop changes it."""
+        where = self._defs.get(name)
+        if where is None:
+            return False
+        stmt = where[0].stmts[where[1]]
+        if not (isinstance(stmt, ir.Assign) and stmt.primitive is SUBSCRIPT
+                and isinstance(stmt.value, ast.Subscript)
+                and isinstance(stmt.value.value, ast.Name)):
+            return False
+        array = stmt.value.value.id
+        return self._behind(stmt, array, self.aliases.get(array, {array}) | {array}, info, gap)
+
+    def _behind(self, stmt: ir.Assign, array: str, shared: set[str], info: BlockInfo,
+                gap: int) -> bool:
+        """Whether the element read `stmt` (`t = a[i - 1]`), assigned once and
+        run before (info, gap) in the same pass of an enclosing `for` loop
+        over `i`, reads at a position `i + c` behind the loop (c < 0 where
+        it counts up, c > 0 where it counts down, never a negative index)
+        while every write into `shared` in that loop is into `a` at `i`,
+        that position, and none follows the loop: an element an earlier
+        pass (or the code before the loop) wrote, that no later write
+        changes.  A Thomas solve's `cp[i - 1]`, a back substitution's
+        `x[i + 1]`."""
+        site = self._defs.get(stmt.target)
+        if site is None or ast.dump(site[0].stmts[site[1]].value) != ast.dump(stmt.value):
+            return False
+        site_info, site_index = site
+        shifts = [self._offset(node, site_info, site_index)
+                  for node in _leading_positions(_positions(stmt.value.slice))]
+        ran = False  # the read runs before (info, gap) in the pass
+        while True:
+            ran = ran or (info is site_info and site_index < gap)
+            owner = info.owner
+            if owner is None:
+                return False
+            if info.is_loop_body and ran and isinstance(owner, ir.For):
+                step = owner.step
+                for position, (name, shift) in enumerate(shifts):
+                    if name != owner.var or not _distinct_indices(owner) or \
+                            shift * step.value >= 0:
+                        continue
+                    start = owner.start
+                    if step.value > 0 and not (isinstance(start, ast.Constant)
+                                               and start.value + shift >= 0):
+                        continue  # `a[i - 1]` at i = 0 is the last element
+                    if _writes_own_elements(owner, array, shared, position) and \
+                            not stored_after(shared, info.parent, info.index + 1):
+                        return True  # (this covers every write in the loops inside it)
             info, gap = info.parent, info.index + 1
 
     def _earlier_pass(self, loop: ir.For, array: str, shared: set[str], position: int,
@@ -601,9 +655,13 @@ class Saver:
         operands = ir.names_in(stmt.value)
         if operands & changed or name in changed or name in operands:
             return None  # `s = s + x[i]` reads a value its own assignment replaced
-        if self.aliases.get(name, {name}) & stored:
+        if self._reads_behind(name, dinfo, end):
+            # `cp[i - 1]`: the loop writes into `cp` at `i` alone, never the element read
+            operands = operands - {stmt.value.value.id}
+        elif self.aliases.get(name, {name}) & stored:
             return None  # written into since: a recomputed copy would miss the writes
-        if any(self.aliases.get(o, {o}) & stored for o in operands):
+        if any(self.aliases.get(o, {o}) & stored and not self._reads_behind(o, dinfo, end)
+               for o in operands):
             return None  # an operand (or an array it is a view of) was written into since
         if stmt.nondiff and any(self.save_point(o, info, gap) is not None
                                 and self._recomputable(o, info, gap) is None
@@ -669,16 +727,23 @@ def _positions(index: ast.expr) -> list[ast.expr]:
     return list(index.elts) if isinstance(index, ast.Tuple) else [index]
 
 
-def _leading_names(positions: list[ast.expr]) -> list[str | None]:
-    """Per position of an index, the variable it is, up to the first
-    position that may shift the axes after it (`...`, None)."""
-    names: list[str | None] = []
+def _leading_positions(positions: list[ast.expr]) -> list[ast.expr]:
+    """The positions of an index up to the first that may shift the axes
+    after it (`...`, None)."""
+    leading = []
     for node in positions:
         if (isinstance(node, ast.Constant) and node.value in (None, Ellipsis)) or (
                 isinstance(node, ast.Name) and node.id == "None"):
             break
-        names.append(node.id if isinstance(node, ast.Name) else None)
-    return names
+        leading.append(node)
+    return leading
+
+
+def _leading_names(positions: list[ast.expr]) -> list[str | None]:
+    """Per position of an index, the variable it is, up to the first
+    position that may shift the axes after it (`...`, None)."""
+    return [node.id if isinstance(node, ast.Name) else None
+            for node in _leading_positions(positions)]
 
 
 def _distinct_indices(loop: ir.Stmt) -> bool:

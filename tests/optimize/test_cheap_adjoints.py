@@ -81,6 +81,7 @@ import numpy as np
 import pytest
 from functions import (
     back_substitution,
+    behind_from_zero,
     bicg_loops,
     biquad_filter,
     causal_window,
@@ -90,6 +91,7 @@ from functions import (
     jacobi_relaxation,
     row_energy,
     smooth_reading_ahead,
+    thomas_solve,
 )
 from gradcheck import assert_gradient
 from test_loop_order import descending_loops
@@ -140,11 +142,11 @@ def recurrence(x, a):
 
 
 @pytest.mark.parametrize("target", ["python", "cpu"])
-def test_recurrence_saves_the_element_read(target):
-    # one element read, two writes: the element is saved as read, no write undone
+def test_recurrence_reads_the_element_behind_again(target):
+    # `y[i - 1]`, written by the pass before (or before the loop) and never
+    # again: read from `y` in the reverse sweep, nothing saved, no write undone
     df = sg.grad(recurrence, wrt=(0, 1), target=target)
-    saved = appends(df.source)
-    assert len(saved) == 1 and not saved[0].endswith("_old")
+    assert appends(df.source) == []
     assert_gradient(df, recurrence, (RNG.uniform(-1, 1, 9), 0.7), wrt=(0, 1))
 
 
@@ -199,6 +201,78 @@ def test_elements_earlier_passes_wrote_are_read_again(fn, upper, target):
     df = sg.grad(fn, wrt=(0, 1), target=target)
     assert_gradient(df, fn, args, wrt=(0, 1))
     assert appends(df.source) == ["s_stack"]
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_elements_the_pass_before_wrote_are_read_again(target):
+    """A Thomas solve reads `cp[i - 1]` and `dp[i - 1]` (an ascending loop
+    writing at `i` alone) and `x[i + 1]` (a descending one): elements
+    earlier passes wrote that no later write changes.  The reverse sweep
+    reads them from the arrays again, and `m`, computed from them, is
+    computed again: nothing is saved."""
+    rng = np.random.default_rng(5)
+    args = (rng.uniform(-1, 1, 7), rng.uniform(3, 4, 7), rng.uniform(-1, 1, 7),
+            rng.uniform(-1, 1, 7))
+    df = sg.grad(thomas_solve, wrt=(0, 1, 2, 3), target=target)
+    assert_gradient(df, thomas_solve, args, wrt=(0, 1, 2, 3))
+    assert appends(df.source) == []
+
+
+def behind_rewritten(x, w):
+    """Each pass also writes the element behind it (`y[i - 1]`), so the
+    element read is changed after the read."""
+    n = x.shape[0]
+    y = np.ones(n)
+    for i in range(1, n):
+        t = y[i - 1]
+        y[i] = x[i] + w * np.tanh(t)
+        y[i - 1] = t * 0.5
+    return np.sum(y * y)
+
+
+def behind_swept_twice(x, w):
+    """The sweep runs again in an outer loop: the next sweep writes the
+    element read."""
+    n = x.shape[0]
+    y = np.ones(n)
+    for _ in range(2):
+        for i in range(1, n):
+            y[i] = x[i] + w * np.tanh(y[i - 1])
+    return np.sum(y * y)
+
+
+def behind_written_after(x, w):
+    """A loop after the sweep writes into the array again."""
+    n = x.shape[0]
+    y = np.ones(n)
+    for i in range(1, n):
+        y[i] = x[i] + w * np.tanh(y[i - 1])
+    for i in range(n):
+        y[i] = y[i] * w
+    return np.sum(y * y)
+
+
+def behind_but_ahead(x, w):
+    """A descending loop reading `y[i - 1]`: the element the next pass writes."""
+    n = x.shape[0]
+    y = np.ones(n)
+    for i in range(n - 1, 0, -1):
+        y[i] = x[i] + w * np.tanh(y[i - 1])
+    return np.sum(y * y)
+
+
+@pytest.mark.parametrize("fn", [behind_from_zero, behind_rewritten, behind_swept_twice,
+                                behind_written_after, behind_but_ahead])
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_elements_behind_a_later_write_changes_are_saved(fn, target):
+    """Negative controls of the rule above: an index that wraps to the last
+    element, a pass that writes behind itself too, the sweep run again, a
+    write after the loop, a loop running towards the element.  The element
+    read is saved (or the writes undone) and the gradient stays right."""
+    args = (np.random.default_rng(6).uniform(-1, 1, 6), 0.4)
+    df = sg.grad(fn, wrt=(0, 1), target=target)
+    assert_gradient(df, fn, args, wrt=(0, 1))
+    assert appends(df.source)
 
 
 @pytest.mark.parametrize("fn, make", [
@@ -1057,7 +1131,9 @@ def test_neighbours_cotangents_carried(fn, make, wrt):
         resets = [n for n in loop.body if isinstance(n, ast.Assign)
                   and isinstance(n.targets[0], ast.Name) and n.targets[0].id.endswith("_sum")
                   and isinstance(n.value, ast.Constant)]
-        assert len(stores) == len(resets) == 1, ast.unparse(loop)  # one group of neighbours
+        # one group of neighbours; the register of the element no pass added
+        # into before is reset, unless the pass's one addition assigns it
+        assert len(stores) == 1 and len(resets) <= 1, ast.unparse(loop)
     got = run_as_python(df, args)
     for a, b in zip(got if isinstance(got, tuple) else (got,),
                     (lambda g: g if isinstance(g, tuple) else (g,))(df(*args))):

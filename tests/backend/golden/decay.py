@@ -2,26 +2,19 @@
 # srcgrad rewrites this file from the function's source; edits here are lost.
 import numpy as np
 
-from srcgrad.runtime import accumulate, reduce_sum, reserve, seed, take_cotangent, zeros_like
+from srcgrad.runtime import accumulate, reduce_sum, seed, take_cotangent, zeros_like
 
 
 def decay_grad(x, a, grad_y=None):
-    # golden_functions.py:53: def decay(x, a):
-    _t4_stack = np.empty(0)
-    _t4_top = 0
     # golden_functions.py:55: y = np.zeros_like(x)
     y = np.zeros_like(x)
     # golden_functions.py:56: y[0] = x[0]
     y[0] = x[0]
     # golden_functions.py:57: for i in range(1, x.shape[0]):
     x_shape_0 = x.shape[0]
-    _t4_stack = reserve(_t4_stack, _t4_top, max(x_shape_0 - 1, 0))
     for i in range(1, x_shape_0):
         # golden_functions.py:58: y[i] = a * y[i - 1] + x[i]
-        _t4 = y[i - 1]
-        _t4_stack[_t4_top] = _t4
-        _t4_top += 1
-        y[i] = a * _t4 + x[i]
+        y[i] = a * y[i - 1] + x[i]
     # grad of golden_functions.py:59: return np.sum(y * y)
     b_t9 = seed(grad_y, reduce_sum(y * y))
     by = take_cotangent(b_t9 * y * 2, y)
@@ -33,10 +26,8 @@ def decay_grad(x, a, grad_y=None):
         b_t7 = by[i]
         by[i] = 0.0
         bx[i] += b_t7
-        _t4_top -= 1
-        _t4 = _t4_stack[_t4_top]
-        ba = accumulate(ba, b_t7 * _t4)
         i_minus_1 = i - 1
+        ba = accumulate(ba, b_t7 * y[i_minus_1])
         by[i_minus_1] += b_t7 * a
     # grad of golden_functions.py:56: y[0] = x[0]
     bx[0] += by[0]
