@@ -16,6 +16,9 @@ the reversed Python, with `reverse(A)` the reverse of block A:
     for i in range(a, b):           for i in range(b - 1, a - 1, -1):
         A                ─►             reverse(A)
 
+    for i in range(a, b, -1):       for i in range(b + 1, a + 1):
+        A                ─►             reverse(A)
+
     for i in range(a, b, s):        for i_k in range(len(range(a, b, s)) - 1, -1, -1):
         A                ─►             i = a + i_k * s
                                         reverse(A)
@@ -41,7 +44,7 @@ from .. import ir
 from ..ir.points import Point
 from .assemble import Nested
 from .saving import RBlock
-from .syntax import call, clone, is_const, minus_one
+from .syntax import call, clone, is_const, minus_one, plus_one
 
 if TYPE_CHECKING:
     from .sweep import Sweep
@@ -94,7 +97,7 @@ def reverse_loop(sweep: Sweep, stmt: ir.For | ir.While, rblock: RBlock, k: int) 
 
 def _reversed_for(sweep: Sweep, stmt: ir.For, origin: ir.Origin, body: RBlock) -> ir.For:
     """The reverse of `for var in range(start, stop, step)` (see the module's
-    docstring for its four shapes)."""
+    docstring for its five shapes)."""
     start, stop, step = stmt.start, stmt.stop, stmt.step
     count: ast.expr | None
     if stmt.trips:
@@ -110,6 +113,8 @@ def _reversed_for(sweep: Sweep, stmt: ir.For, origin: ir.Origin, body: RBlock) -
     if count is None:  # range(start, stop) backwards
         return _backwards(origin, stmt.var, minus_one(stop), minus_one(start), nested,
                           (stmt.var, clone(start), clone(stop), ast.Constant(1)))
+    if not stmt.trips and is_const(step, -1):  # range(start, stop, -1) forwards
+        return ir.For(origin, stmt.var, plus_one(stop), plus_one(start), ast.Constant(1), nested)
     if is_const(start, 0) and is_const(step, 1):
         return _backwards(origin, stmt.var, minus_one(count), ast.Constant(-1), nested,
                           (stmt.var, ast.Constant(0), clone(count), ast.Constant(1)))

@@ -33,6 +33,15 @@ def minus_one(node: ast.expr) -> ast.expr:
     return ast.BinOp(clone(node), ast.Sub(), ast.Constant(1))
 
 
+def plus_one(node: ast.expr) -> ast.expr:
+    """`node + 1`, folded where `node` is a literal or `x - 1`."""
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return ast.Constant(node.value + 1)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and is_const(node.right, 1):
+        return clone(node.left)
+    return ast.BinOp(clone(node), ast.Add(), ast.Constant(1))
+
+
 def is_unbroadcast(expr: ast.expr) -> bool:
     """Whether `expr` is `unbroadcast(g, x)`: `g` summed to the shape of `x`
     and nothing more (`ir.effects`, `sums_to`)."""

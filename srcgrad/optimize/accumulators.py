@@ -286,13 +286,12 @@ def carry_neighbours(body: list[ir.Stmt], ranks: Ranks, namer,
         bb_i_minus_1_sum = 0.0; bb_i_sum = 0.0; bb_i_plus_1_sum = 0.0
         for i in range(1, m):
             ...
-            bb_i_plus_1_sum += t
+            bb_i_plus_1_sum = t              # the pass's only addition into it
             bb_i_sum += t
             bb_i_minus_1_sum += t
             bb[i - 1] += bb_i_minus_1_sum   # no later pass adds into bb[i - 1]
             bb_i_minus_1_sum = bb_i_sum
-            bb_i_sum = bb_i_plus_1_sum
-            bb_i_plus_1_sum = 0.0
+            bb_i_sum = bb_i_plus_1_sum      # (were there more, then: = 0.0)
         i_ran = 1 < m
         if i_ran:                           # the elements the last pass left
             bb[m - 1] += bb_i_minus_1_sum
@@ -387,10 +386,16 @@ def _carry(loop: ir.For, own: set[str], ranks: Ranks, namer,
         registers = {d: namer.fresh(_variable_name(
             array, _at(example.slice, position, ast.Name(_offset_word(loop.var, d), ast.Load())))
             + "_sum") for d in range(low, high + 1)}
+        fresh = high if up else low  # the element no earlier pass added into
         for d, places in by_offset.items():
             for block, stmt in places:
-                block[next(k for k, s in enumerate(block) if s is stmt)] = ir.Accumulate(
-                    stmt.origin, ast.Name(registers[d], ast.Store()), stmt.value)
+                at = next(k for k, s in enumerate(block) if s is stmt)
+                if d == fresh and len(places) == 1 and block is loop.body:
+                    # the pass's one addition into it, the first: it holds just that
+                    block[at] = ir.Assign(stmt.origin, registers[d], stmt.value)
+                else:
+                    block[at] = ir.Accumulate(stmt.origin, ast.Name(registers[d], ast.Store()),
+                                              stmt.value)
         origin = by_offset[low][0][1].origin
         sure = always.get(group, set())
         done = low if up else high  # the element no later pass adds into
@@ -400,8 +405,8 @@ def _carry(loop: ir.For, own: set[str], ranks: Ranks, namer,
         for d in order:  # each register moves on to the next pass's element
             flushes.append(ir.Assign(origin, registers[d],
                                      ast.Name(registers[d + 1 if up else d - 1], ast.Load())))
-        fresh = high if up else low
-        flushes.append(ir.Assign(origin, registers[fresh], ast.Constant(0.0)))
+        if not (len(by_offset[fresh]) == 1 and by_offset[fresh][0][0] is loop.body):
+            flushes.append(ir.Assign(origin, registers[fresh], ast.Constant(0.0)))
         before += [ir.Assign(loop.origin, registers[d], ast.Constant(0.0))
                    for d in range(low, high + 1)]
         # after the last pass (var = stop - step), register d holds element

@@ -2,7 +2,7 @@
 # srcgrad rewrites this file from the function's source; edits here are lost.
 import numpy as np
 
-from srcgrad.runtime import accumulate, reduce_sum, seed, take_cotangent, zeros_like
+from srcgrad.runtime import reduce_sum, seed, take_cotangent, zeros_like
 
 
 def smooth_grad(u, grad_y=None):
@@ -25,13 +25,12 @@ def smooth_grad(u, grad_y=None):
         # grad of golden_functions.py:115: v[i] = 0.25 * u[i - 1] + 0.5 * u[i] + 0.25 * u[i + 1]
         b_t12 = bv[i]
         bv[i] = 0.0
-        bu_i_plus_1_sum = accumulate(bu_i_plus_1_sum, b_t12 * 0.25)
+        bu_i_plus_1_sum = b_t12 * 0.25
         bu_i_sum += b_t12 * 0.5
         bu_i_minus_1_sum += b_t12 * 0.25
         bu[i - 1] += bu_i_minus_1_sum
         bu_i_minus_1_sum = bu_i_sum
         bu_i_sum = bu_i_plus_1_sum
-        bu_i_plus_1_sum = 0.0
     i_ran = 1 < _t2
     if i_ran:
         # grad of golden_functions.py:115: v[i] = 0.25 * u[i - 1] + 0.5 * u[i] + 0.25 * u[i + 1]
