@@ -11,6 +11,7 @@ is wrong).  The direction of the generated loops is checked in the source.
 from __future__ import annotations
 
 import ast
+import math
 
 import numpy as np
 import pytest
@@ -161,3 +162,23 @@ def test_second_derivative_through_a_forward_loop():
         d[i, i:i + 3] = [1.0, -2.0, 1.0]
     want = 2.0 * d.T @ d @ np.ones(n)
     np.testing.assert_allclose(sg.grad(sg.grad(stencil))(X.copy()), want, rtol=1e-12, atol=1e-12)
+
+
+def carried_down(x):
+    """A recurrence run from the last element down, with a step of -1 and a
+    stop that is not -1: its reverse runs up."""
+    n = x.shape[0]
+    s = 0.0
+    for i in range(n - 2, 0, -1):
+        s = 0.5 * s + math.sin(x[i]) * x[i + 1]
+    return s
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_a_descending_loop_reversed_is_a_plain_range(target):
+    """The reverse of `range(a, b, -1)` is `range(b + 1, a + 1)`: no counter
+    over `len(range(...))`, no index computed from it."""
+    df = sg.grad(carried_down, target=target)
+    assert_gradient(df, carried_down, (X.copy(),))
+    assert "len(range(" not in df.source and "_k" not in df.source
+    assert "for i in range(1, n_minus_2 + 1):" in df.source
