@@ -55,7 +55,9 @@ user's process sees, so the main table reports it as measured; with
 --malloc-tuned every case runs a second time in a process started with
 MALLOC_TRIM_THRESHOLD_=268435456 MALLOC_MMAP_THRESHOLD_=268435456 (256 MiB:
 freed memory stays in the heap and is reused), applied equally to every
-framework in that process, and the second table shows those times.
+framework in that process, and the second table shows those times.  With
+--suite kernels, each kernel's primal and gradient run a second time so, and
+the table adds their ratio ("tuned") and its distribution.
 """
 
 from __future__ import annotations
@@ -530,6 +532,11 @@ def run_kernels(options, cases, indices: list[int], groups: list[str], results: 
             case = cases[k]
             progress(f"[{n}/{len(indices)}] {case.name}")
             record = run_worker(k, options, groups, log, {"NUMBA_CACHE_DIR": numba_cache})
+            if options.malloc_tuned and record.get("srcgrad", {}).get("status") == "ok":
+                progress("  again with the malloc tuning")
+                tuned = run_worker(k, options, groups, log,
+                                   {"NUMBA_CACHE_DIR": numba_cache, **MALLOC_TUNING})
+                record["malloc_tuned"] = {side: tuned.get(side, {}) for side in ("primal", "srcgrad")}
             record["family"] = FAMILY.get(case.key, "")
             record["size"] = size(case, options.quick)
             results["cases"].append(record)

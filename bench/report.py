@@ -249,12 +249,15 @@ def kernel_rows(results: dict) -> list[dict]:
         row = {"kernel": r["case"], "family": r.get("family", ""), "size": r.get("size", ""),
                "status": status, "reason": sg.get("reason"), "primal_s": None, "grad_s": None,
                "ratio": None, "primal_first_s": None, "grad_first_s": None,
-               "first_ratio": None, "first_note": None}
+               "first_ratio": None, "first_note": None, "tuned_ratio": None}
         if status == "ok":
             row["grad_s"] = sg["median_s"]
             if "median_s" in r.get("primal", {}):
                 row["primal_s"] = r["primal"]["median_s"]
                 row["ratio"] = row["grad_s"] / row["primal_s"]
+            tuned = r.get("malloc_tuned", {})
+            if "median_s" in tuned.get("srcgrad", {}) and "median_s" in tuned.get("primal", {}):
+                row["tuned_ratio"] = tuned["srcgrad"]["median_s"] / tuned["primal"]["median_s"]
         fc = first_calls.get(r["case"], {})
         primal, cold = fc.get("primal", {}), fc.get("cold", {})
         if primal.get("status") == "ok":
@@ -295,6 +298,11 @@ def render_kernels(results: dict) -> str:
             "adjoint with srcgrad's own helpers already cached, 'cold'), Numba's start-up and "
             "the imports not included.", ""]
     rows = kernel_rows(results)
+    tuned = any(r["tuned_ratio"] is not None for r in rows)
+    if tuned:
+        out.insert(-1, "tuned: the same ratio in processes started with glibc's malloc told "
+                       "to keep freed memory (--malloc-tuned: " + ", ".join(
+                           f"{k}={v}" for k, v in results.get("malloc_tuning", {}).items()) + ").")
     table = []
     for row in rows:
         if row["status"] == "ok":
@@ -304,22 +312,30 @@ def render_kernels(results: dict) -> str:
             label = {"refused": "REFUSED", "wrong": "WRONG", "timeout": "timeout"}.get(
                 row["status"], "FAILED")
             time_cells = ["-", label + notes.mark(f"{row['kernel']}: {row['reason']}"), "-"]
+        if tuned:
+            time_cells.append(f"{row['tuned_ratio']:.2f}" if row["tuned_ratio"] is not None else "-")
         mark = notes.mark(f"{row['kernel']}: {row['first_note']}") if row["first_note"] else ""
         first_cells = [
             f"{row['primal_first_s']:.2f}s" if row["primal_first_s"] is not None else "-",
             (f"{row['grad_first_s']:.2f}s" if row["grad_first_s"] is not None else "-") + mark,
             f"{row['first_ratio']:.2f}" if row["first_ratio"] is not None else "-"]
         table.append([row["kernel"], row["family"], *time_cells, *first_cells, row["size"]])
-    out += _table(["kernel", "family", "primal", "gradient", "grad/primal", "njit 1st",
-                   "srcgrad 1st", "1st ratio", "size"], table, 20, left=(0, 1, 9))
+    out += _table(["kernel", "family", "primal", "gradient", "grad/primal",
+                   *(["tuned"] if tuned else []), "njit 1st", "srcgrad 1st", "1st ratio", "size"],
+                  table, 20, left=(0, 1, 10 if tuned else 9))
     dist = {"time_ratio": distribution([r["ratio"] for r in rows if r["ratio"] is not None]),
             "first_call_ratio": distribution([r["first_ratio"] for r in rows
                                               if r["first_ratio"] is not None])}
+    measures = [("gradient / primal time", "time_ratio", "ratio")]
+    if tuned:
+        dist["tuned_time_ratio"] = distribution([r["tuned_ratio"] for r in rows
+                                                 if r["tuned_ratio"] is not None])
+        measures.append(("the same, malloc tuned", "tuned_time_ratio", "tuned_ratio"))
+    measures.append(("srcgrad / njit first call", "first_call_ratio", "first_ratio"))
     results["distribution"] = dist
     out += ["", "Distribution over the kernels measured:"]
     drows = []
-    for label, key, by in (("gradient / primal time", "time_ratio", "ratio"),
-                           ("srcgrad / njit first call", "first_call_ratio", "first_ratio")):
+    for label, key, by in measures:
         d = dist[key]
         if d is None:
             drows.append([label, "0", "-", "-", "-", "-"])

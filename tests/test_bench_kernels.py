@@ -62,3 +62,25 @@ def test_kernel_python(case):
 @pytest.mark.parametrize("case", _params(CPU))
 def test_kernel_cpu(case):
     _check(case, "cpu")
+
+
+def test_the_report_shows_the_malloc_tuned_ratio():
+    """`--malloc-tuned`: each kernel's ratio measured again in processes whose
+    malloc keeps freed memory, beside the plain one, with its distribution."""
+    from bench.report import render_kernels
+
+    def case(name, primal, grad, tuned_primal, tuned_grad):
+        return {"case": name, "family": "f", "size": "n 1",
+                "primal": {"median_s": primal}, "srcgrad": {"status": "ok", "median_s": grad},
+                "malloc_tuned": {"primal": {"median_s": tuned_primal},
+                                 "srcgrad": {"status": "ok", "median_s": tuned_grad}}}
+
+    results = {"command": "python -m bench --suite kernels --malloc-tuned",
+               "machine_lines": ["test"], "malloc_tuning": {"MALLOC_TRIM_THRESHOLD_": "1"},
+               "cases": [case("a", 1.0, 4.0, 1.0, 2.0), case("b", 2.0, 4.0, 2.0, 3.0)]}
+    text = render_kernels(results)
+    assert "tuned" in text and "MALLOC_TRIM_THRESHOLD_=1" in text
+    row = next(line for line in text.splitlines() if line.startswith("a "))
+    assert row.split()[4:6] == ["4.00", "2.00"]  # grad/primal, then tuned
+    assert results["distribution"]["time_ratio"]["median"] == 3.0  # 4 and 2
+    assert results["distribution"]["tuned_time_ratio"]["median"] == 1.75  # 2 and 1.5
