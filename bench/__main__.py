@@ -536,7 +536,7 @@ def run_kernels(options, cases, indices: list[int], groups: list[str], results: 
                 progress("  again with the malloc tuning")
                 tuned = run_worker(k, options, groups, log,
                                    {"NUMBA_CACHE_DIR": numba_cache, **MALLOC_TUNING})
-                record["malloc_tuned"] = {side: tuned.get(side, {}) for side in ("primal", "srcgrad")}
+                record["tuned_times"] = {side: tuned.get(side, {}) for side in ("primal", "srcgrad")}
             record["family"] = FAMILY.get(case.key, "")
             record["size"] = size(case, options.quick)
             results["cases"].append(record)

@@ -255,7 +255,7 @@ def kernel_rows(results: dict) -> list[dict]:
             if "median_s" in r.get("primal", {}):
                 row["primal_s"] = r["primal"]["median_s"]
                 row["ratio"] = row["grad_s"] / row["primal_s"]
-            tuned = r.get("malloc_tuned", {})
+            tuned = r.get("tuned_times", {})
             if "median_s" in tuned.get("srcgrad", {}) and "median_s" in tuned.get("primal", {}):
                 row["tuned_ratio"] = tuned["srcgrad"]["median_s"] / tuned["primal"]["median_s"]
         fc = first_calls.get(r["case"], {})

@@ -72,7 +72,7 @@ def test_the_report_shows_the_malloc_tuned_ratio():
     def case(name, primal, grad, tuned_primal, tuned_grad):
         return {"case": name, "family": "f", "size": "n 1",
                 "primal": {"median_s": primal}, "srcgrad": {"status": "ok", "median_s": grad},
-                "malloc_tuned": {"primal": {"median_s": tuned_primal},
+                "tuned_times": {"primal": {"median_s": tuned_primal},
                                  "srcgrad": {"status": "ok", "median_s": tuned_grad}}}
 
     results = {"command": "python -m bench --suite kernels --malloc-tuned",
