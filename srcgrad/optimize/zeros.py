@@ -18,8 +18,8 @@ that passes that zero on, element by element:
 loops added zeros, and the gradient took 5 times the function.)  A `for`
 loop is guarded by `b != 0.0` when `b` is a number the loop reads and does
 not assign, that some assignment of the function sets to zero (where no
-branch zeroes it, it is seldom zero, and the guard only costs a line), and
-the loop does nothing but
+branch zeroes it, it is seldom zero, and the guard only costs a line; a
+copy of such a number counts too), and the loop does nothing but
 
 - updates `bx += e` and `bx[i] = bx[i] + e` (an `Accumulate`, or a `Store`
   whose value is the element it replaces plus `e`) where `e` is a multiple
@@ -56,6 +56,13 @@ def loops_of_zero_cotangents(body: list[ir.Stmt], returns: ast.expr,
     zeroed = {s.target for s in ir.walk(body) if type(s) is ir.Assign
               and isinstance(s.value, ast.Constant) and s.value.value == 0
               and type(s.value.value) in (int, float)}
+    copies = [(s.target, s.value.id) for s in ir.walk(body)
+              if type(s) is ir.Assign and isinstance(s.value, ast.Name)]
+    while True:  # and the copies of those (`bsqdist_s = bd`, a helper's own name for it)
+        more = {target for target, source in copies if source in zeroed} - zeroed
+        if not more:
+            break
+        zeroed |= more
     found: dict[int, tuple[ir.For, str]] = {}
 
     def visit(block: list[ir.Stmt]) -> None:

@@ -55,6 +55,20 @@ def test_kmeans_gradient_and_hessian_diagonal(target):
     np.testing.assert_allclose(h1, 2.0 * counts[:, None] * np.ones_like(CENTROIDS), rtol=1e-12)
 
 
+def test_a_copy_of_the_zeroed_cotangent_guards_too():
+    """bench/kernels.py's k-means cost calls its distance helper on row views:
+    inlined, the loop reads the helper's own name for the cotangent
+    (`bsqdist_s_2 = bd`), a copy of the one the branch zeroes.  The loop of
+    every far centroid is skipped all the same."""
+    from bench.kernels import kmeans_cost as rows_kmeans
+
+    gradient = sg.grad(rows_kmeans, wrt=(0, 1), target="cpu")
+    for got, want in zip(gradient(POINTS, CENTROIDS),
+                         numerical_gradient(rows_kmeans, (POINTS, CENTROIDS), (0, 1))):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
+    assert "bsqdist_s_2_nonzero" in gradient.source
+
+
 @pytest.mark.parametrize("target", ["python", "cpu"])
 def test_zero_cotangent_with_a_tangent_keeps_the_hessian(target):
     x = np.array([0.0, 0.5, -1.5, 2.0])
