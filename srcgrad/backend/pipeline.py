@@ -47,6 +47,7 @@ from ..optimize.names import derive_names, rename_temporaries
 from ..optimize.ordering import run_independent_loops_forward
 from ..optimize.passes import recompute_passes
 from ..optimize.peephole import peephole, route_block_updates
+from ..optimize.products import outer_products_in_place
 from ..optimize.ranks import Ranks
 from ..optimize.stacks import array_stacks, complex_free, number_stacks
 from ..optimize.sums import sums_in_any_order
@@ -266,6 +267,10 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
         hoist_loop_guards(body, namer)
         plain = listed or copy.deepcopy(body)  # (a derivative of higher order reads it)
         if sums_in_any_order(body, ranks):
+            listed = plain
+        plain = listed or copy.deepcopy(body)
+        for helper in outer_products_in_place(body, ranks):
+            helpers[helper] = getattr(runtime, helper)
             listed = plain
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
     returns = rename_temporaries(body, adjoint.returns, bases, adjoint.temp_adjoints, namer,

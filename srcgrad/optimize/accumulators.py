@@ -451,12 +451,16 @@ def _assigned_once(body: list[ir.Stmt]) -> set[str]:
     return {name for name, count in counts.items() if count == 1}
 
 
-def _unshared_arrays(body: list[ir.Stmt], ranks: Ranks) -> set[str]:
+def _unshared_arrays(body: list[ir.Stmt], ranks: Ranks, in_place: bool = False) -> set[str]:
     """Arrays the adjoint made itself that no other name can hold: read
     whole only where nothing keeps them (added into another array, `bu +=
-    cast_like(bun, u)`; `add_into`), else by their elements."""
+    cast_like(bun, u)`; `add_into`), else by their elements.  `in_place`:
+    `bW += v` of a whole array adds into the array itself (as compiled) and
+    makes no other one."""
     defs: dict[str, list] = {}
     for stmt in ir.walk(body):
+        if in_place and type(stmt) is ir.Accumulate and isinstance(stmt.target, ast.Name):
+            continue
         for name in ir.parts.own_definitions(stmt):
             defs.setdefault(name, []).append(stmt)
     made = {name for name, stmts in defs.items()

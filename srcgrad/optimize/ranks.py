@@ -64,7 +64,11 @@ def array_kind(kind: str) -> tuple[int, str] | None:
 _SHAPE_OF = {runtime.seed: 1, runtime.new_cotangent: 1, runtime.take_cotangent: 1,
              runtime.zeros_like: 0, runtime.unbroadcast: 1, runtime.pop_shape: 1,
              runtime.copy_value: 0, runtime.stop_gradient: 0, cast_like: 0, sum_grad: 1, np.zeros_like: 0,
-             np.ones_like: 0, np.empty_like: 0}
+             np.ones_like: 0, np.empty_like: 0, runtime.dot_grad_left: 1,
+             runtime.dot_grad_right: 2}
+# products of two arrays: the rank of the result, by the operands' ranks
+_PRODUCTS = {runtime.matmul, runtime.dot, np.matmul, np.dot}
+_PRODUCT_NDIM = {(2, 1): 1, (1, 2): 1, (2, 2): 2}
 # helpers whose result is a cotangent: of a floating dtype
 _COTANGENTS = {runtime.seed, runtime.new_cotangent, runtime.take_cotangent, runtime.zeros_like,
                cast_like}
@@ -121,6 +125,7 @@ class Ranks:
         self.array_ndims: dict[str, int] = {}
         self._array_ranks(defs, pushed)
         self._greatest(defs, pushed, "scalars", self.scalar)
+        self._array_ranks(defs, pushed)  # again, knowing the numbers (`_t1 * k + c`)
         self._greatest(defs, pushed, "floats", self.floating)
         self._shape_classes(defs, pushed)
         if scalar_function:  # checked by `backend/device.py`: numbers and stacks of them
@@ -252,6 +257,8 @@ class Ranks:
                         all(self.integer(e) for e in shape.elts):
                     return len(shape.elts)
                 return None
+            if obj in _PRODUCTS and len(node.args) == 2:
+                return _PRODUCT_NDIM.get(tuple(self.array_ndim(a) for a in node.args))
             position = _SHAPE_OF.get(obj)
             if position is not None:
                 return self.array_ndim(node.args[position]) if len(node.args) > position \

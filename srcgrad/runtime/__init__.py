@@ -100,7 +100,15 @@ from .lapack import (
     factored_solve_t,
     lu_factors,
 )
-from .linalg import dot, dot_grad_left, dot_grad_right, matmul, product
+from .linalg import (
+    add_dot_grad_left,
+    add_dot_grad_right,
+    dot,
+    dot_grad_left,
+    dot_grad_right,
+    matmul,
+    product,
+)
 from .lists import (
     list_append,
     list_index,
@@ -299,7 +307,8 @@ __all__ = [
     "rot90_index", "broadcast_index", "fortran_index", "take_index", "take_along_index",
     "split_index", "sort_index", "partition_index", "column_shape", "scatter_subtract",
     # linear algebra
-    "dot", "matmul", "product", "dot_grad_left", "dot_grad_right", "trace_grad", "norm",
+    "dot", "matmul", "product", "dot_grad_left", "dot_grad_right", "add_dot_grad_left",
+    "add_dot_grad_right", "trace_grad", "norm",
     "vector_argument", "vector_operand", "det", "slogdet_sign", "logabsdet", "inv", "solve", "cholesky",
     "half_lower", "mirror_lower", "fold_lower", "matrix_scale", "matrix_inner", "as_columns",
     "from_columns", "single_matrix", "lu_factors", "factored_solve", "factored_solve_t",

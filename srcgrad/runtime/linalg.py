@@ -368,3 +368,62 @@ def _batched_right(dy, a, b):
 
 _overload_dot_grad(dot_grad_left, left=True)
 _overload_dot_grad(dot_grad_right, left=False)
+
+
+# --- `bW += dot_grad_left(g, W, x)` in place ---------------------------------------------------
+
+
+def add_dot_grad_left(total, dy, a, b):
+    """`total += dot_grad_left(dy, a, b)`.  Compiled, where `a` is a matrix
+    and `b` and `dy` vectors (`W @ x` in a loop: an RNN's step, a filter's
+    update), the outer product is added in place, element by element, with
+    no matrix made for it (`optimize/products.py` writes the call where
+    nothing else holds `total`)."""
+    total += dot_grad_left(dy, a, b)
+
+
+def add_dot_grad_right(total, dy, a, b):
+    """`total += dot_grad_right(dy, a, b)`; in place where `a` and `dy` are
+    vectors and `b` a matrix (`x @ W`)."""
+    total += dot_grad_right(dy, a, b)
+
+
+def _vectors_and_matrix(total, dy, vector, matrix) -> bool:
+    return all(isinstance(t, types.Array) for t in (total, dy, vector, matrix)) and \
+        total.ndim == 2 and matrix.ndim == 2 and dy.ndim == 1 and vector.ndim == 1
+
+
+@cached_overload(add_dot_grad_left)
+def _add_dot_grad_left(total, dy, a, b):
+    if not _vectors_and_matrix(total, dy, b, a):
+        def generic(total, dy, a, b):
+            total += dot_grad_left(dy, a, b)
+        return generic
+
+    def outer(total, dy, a, b):
+        if dy.shape[0] != a.shape[0] or total.shape != (a.shape[0], b.shape[0]):
+            total += dot_grad_left(dy, a, b)  # (a broadcast result's cotangent, summed)
+            return
+        for i in range(total.shape[0]):
+            g = dy[i]
+            for j in range(total.shape[1]):
+                total[i, j] += g * b[j]
+    return outer
+
+
+@cached_overload(add_dot_grad_right)
+def _add_dot_grad_right(total, dy, a, b):
+    if not _vectors_and_matrix(total, dy, a, b):
+        def generic(total, dy, a, b):
+            total += dot_grad_right(dy, a, b)
+        return generic
+
+    def outer(total, dy, a, b):
+        if dy.shape[0] != b.shape[1] or total.shape != (a.shape[0], b.shape[1]):
+            total += dot_grad_right(dy, a, b)
+            return
+        for i in range(total.shape[0]):
+            ai = a[i]
+            for j in range(total.shape[1]):
+                total[i, j] += ai * dy[j]
+    return outer

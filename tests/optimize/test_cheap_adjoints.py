@@ -1284,3 +1284,73 @@ def test_reverse_sums_in_any_order_forward_sums_in_order():
     assert "accumulate" not in forward and "t = s + y" in forward
     value, _ = sg.value_and_grad(compensated_sum, target="cpu")(x)
     assert value == compensated_sum(x)  # the function's own order, bit for bit
+
+
+# --- a matrix's cotangent from a matrix-vector product, added in place (cpu) -----------------
+
+
+def elman_rnn(xs, h0, W, U):
+    """An Elman network run over a sequence: `W @ x` and `U @ h` each step."""
+    h = h0.copy()
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ xs[t] + U @ h)
+    return np.sum(h * h)
+
+
+def row_vector_steps(x0, W, steps):
+    """`x @ W`, a row vector times a matrix, repeated."""
+    x = x0.copy()
+    for _ in range(steps):
+        x = np.sin(x @ W)
+    return np.sum(x)
+
+
+def broadcast_product(W, x, c):
+    """A 1 x m matrix times a vector, the 1-element result broadcast against
+    c: its cotangent has c's length, not the product's."""
+    total = 0.0
+    for k in range(3):
+        total += np.sum(np.sin((W @ x) * k + c))
+    return total
+
+
+PRODUCT_CASES = [
+    (elman_rnn, lambda r: (r.uniform(-1, 1, (5, 3)), r.uniform(-1, 1, 4), r.uniform(-1, 1, (4, 3)),
+                           r.uniform(-0.5, 0.5, (4, 4))), (0, 1, 2, 3), "add_dot_grad_left("),
+    (row_vector_steps, lambda r: (r.uniform(-1, 1, 4), r.uniform(-1, 1, (4, 4)), 3), (0, 1),
+     "add_dot_grad_right("),
+    (broadcast_product, lambda r: (r.uniform(-1, 1, (1, 3)), r.uniform(-1, 1, 3),
+                                   r.uniform(-1, 1, 5)), (0, 1, 2), "add_dot_grad_left("),
+]
+
+
+@pytest.mark.parametrize("fn, make, wrt, helper", PRODUCT_CASES,
+                         ids=[c[0].__name__ for c in PRODUCT_CASES])
+def test_outer_products_added_in_place(fn, make, wrt, helper):
+    """`bW += dot_grad_left(g, W, x)` is `add_dot_grad_left(bW, g, W, x)`: the
+    outer product added into `bW` element by element, no matrix made for it.
+    Against central differences, run as plain Python (the helper's `+=`
+    form), and differentiated again (which reads the `+=` form).  The last
+    case's cotangent is longer than the product (a broadcast): the helper
+    sums it as `dot_grad_left` does."""
+    args = make(np.random.default_rng(12))
+    df = sg.grad(fn, wrt=wrt, target="cpu")
+    assert_gradient(df, fn, args, wrt=wrt)
+    assert helper in df.source and "+= dot_grad_" not in df.source.replace(
+        "+= dot_grad_right(b", "")  # (a vector's cotangent stays `+=`)
+    for a, b in zip(run_as_python(df, args), df(*args)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_outer_products_in_place_differentiated_again():
+    """The Hessian-vector product of the RNN's loss in `W`, against central
+    differences of its gradient."""
+    rng = np.random.default_rng(13)
+    xs, h0, W, U = (rng.uniform(-1, 1, (4, 3)), rng.uniform(-1, 1, 4), rng.uniform(-1, 1, (4, 3)),
+                    rng.uniform(-0.5, 0.5, (4, 4)))
+    v = rng.uniform(-1, 1, W.shape)
+    hvp = sg.hvp(elman_rnn, wrt=2, target="cpu")(xs, h0, W, U, v)
+    dW = sg.grad(elman_rnn, wrt=2, target="cpu")
+    eps = 1e-6
+    want = (dW(xs, h0, W + eps * v, U) - dW(xs, h0, W - eps * v, U)) / (2 * eps)
+    np.testing.assert_allclose(hvp, want, rtol=1e-5, atol=1e-7)
