@@ -42,6 +42,7 @@ from ..optimize.accumulators import (
     one_update_per_element,
 )
 from ..optimize.cleanup import cleanup
+from ..optimize.first_writes import store_first_updates
 from ..optimize.guards import drop_guards_of_numbers, hoist_loop_guards
 from ..optimize.names import derive_names, rename_temporaries
 from ..optimize.ordering import run_independent_loops_forward
@@ -267,6 +268,9 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
         hoist_loop_guards(body, namer)
         plain = listed or copy.deepcopy(body)  # (a derivative of higher order reads it)
         if sums_in_any_order(body, ranks):
+            listed = plain
+        plain = listed or copy.deepcopy(body)
+        if store_first_updates(body, ranks):
             listed = plain
         plain = listed or copy.deepcopy(body)
         for helper in outer_products_in_place(body, ranks):

@@ -440,7 +440,7 @@ def test_elements_of_arrays_of_known_rank(target):
     known = df.source  # called with a vector: its elements are numbers
     for helper in ("copy_value", "new_cotangent", "push_shape", "add_into", "unbroadcast"):
         assert helper not in known, helper
-    assert "bx[i] += " in known
+    assert "bx[i] += " in known or "bx[i] = " in known  # (its one update: a store on cpu)
     # a matrix there: generated again, for any rank, and right
     assert_gradient(df, recurrence, (RNG.uniform(-1, 1, (5, 3)), 0.7), wrt=(0, 1))
     assert "copy_value(by[i])" in df.source
@@ -680,8 +680,11 @@ def test_one_update_per_element():
     args = (RNG.uniform(-1, 1, 6), RNG.uniform(-1, 1, 6))
     df = sg.grad(weighted_cubes, wrt=(0, 1), target="cpu")
     assert_gradient(df, weighted_cubes, args, wrt=(0, 1))
-    assert len(element_updates(df.source, "bx")) == 1  # was one per factor x[i]
-    assert len(element_updates(df.source, "bw")) == 1
+    # one update each (was one per factor x[i]), a store: the element's first
+    for name in ("bx", "bw"):
+        updates = [line for line in df.source.splitlines()
+                   if line.lstrip().startswith(f"{name}[") and (" += " in line or " = " in line)]
+        assert len(updates) == 1, updates
     assert_gradient(lambda *a: run_as_python(df, a), weighted_cubes, args, wrt=(0, 1))
 
 
@@ -1354,3 +1357,89 @@ def test_outer_products_in_place_differentiated_again():
     eps = 1e-6
     want = (dW(xs, h0, W + eps * v, U) - dW(xs, h0, W - eps * v, U)) / (2 * eps)
     np.testing.assert_allclose(hvp, want, rtol=1e-5, atol=1e-7)
+
+
+# --- the one update of each element of a new zero cotangent, as a store (cpu) ---------------
+
+
+def weighted_rows(A, B, x):
+    """gesummv's shape: each element of A and B read once, in a row sum."""
+    n = x.shape[0]
+    y = np.zeros(n)
+    for i in range(n):
+        t = 0.0
+        for j in range(n):
+            t += A[i, j] * x[j] + np.sin(B[i, j]) * x[j]
+        y[i] = t
+    return np.sum(y * y)
+
+
+def row_and_corner(A, x):
+    """Each row's first element read again after the row's loop: its
+    cotangent gets two updates, the later read's first in the reverse sweep."""
+    total = 0.0
+    for i in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            total += np.sin(A[i, j] * x[j])
+        total += A[i, 0] ** 3
+    return total
+
+
+def read_every_step(A, x):
+    """The loop nest run again by an outer loop."""
+    total = 0.0
+    for _ in range(2):
+        for i in range(A.shape[0]):
+            for j in range(A.shape[1]):
+                total += np.sin(A[i, j] * x[j])
+    return total
+
+
+def read_twice(A, x):
+    """Two reads of each element in one pass: their updates are first made one
+    (`one_update_per_element`), then a store."""
+    total = 0.0
+    for i in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            total += A[i, j] * x[j] + A[i, j] ** 2
+    return total
+
+
+def read_from_minus_one(A, x):
+    """A loop from -1: A[-1] and A[n - 1] are one row."""
+    total = 0.0
+    for i in range(-1, A.shape[0]):
+        for j in range(A.shape[1]):
+            total += np.sin(A[i, j] * x[j])
+    return total
+
+
+def _matrix_and_vector(r):
+    return r.uniform(-1, 1, (4, 3)), r.uniform(-1, 1, 3)
+
+
+@pytest.mark.parametrize("fn, make, stored", [
+    (weighted_rows, lambda r: (r.uniform(-1, 1, (4, 4)), r.uniform(-1, 1, (4, 4)),
+                               r.uniform(-1, 1, 4)), ("bA", "bB")),
+    (read_twice, _matrix_and_vector, ("bA",)),
+    (row_and_corner, _matrix_and_vector, ()),
+    (read_every_step, _matrix_and_vector, ()),
+    (read_from_minus_one, _matrix_and_vector, ()),
+], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
+def test_first_updates_of_new_zero_cotangents_are_stores(fn, make, stored):
+    """`bA[i, j] += e`, the only update of each element of a new `zeros_like`,
+    is `bA[i, j] = e`; the negative controls (elements updated more than
+    once: a corner read again after its row, the nest run again by an outer
+    loop; a loop from -1, whose A[-1] is A[n - 1]) keep `+=`.
+    Against central differences and run as plain Python."""
+    args = make(np.random.default_rng(14))
+    wrt = tuple(range(len(args)))
+    df = sg.grad(fn, wrt=wrt, target="cpu")
+    assert_gradient(df, fn, args, wrt=wrt)
+    for name in ("bA", "bB"):
+        if f"{name} = zeros_like" not in df.source:
+            continue
+        assert (f"{name}[i, j] = " in df.source) == (name in stored), df.source
+        assert (f"{name}[i, j] += " in df.source) == (name not in stored), df.source
+    for a, b in zip(run_as_python(df, args), df(*args)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

@@ -29,7 +29,7 @@ def horner_grad(c, x, grad_y=None):
         b_y_times_x = by
         y_top -= 1
         y = y_stack[y_top]
-        bc[k] += by
+        bc[k] = by
         by = b_y_times_x * x
         bx = accumulate(bx, b_y_times_x * y)
     return (bc, bx)

@@ -18,6 +18,6 @@ def weighted_sum_grad(w, x, grad_y=None):
         w_i = w[i]
         x_i = x[i]
         b_w_i_times_x_i = bs * x[i]
-        bx[i] += bs * (w_i * x_i) + b_w_i_times_x_i * w_i
-        bw[i] += b_w_i_times_x_i * x_i
+        bx[i] = bs * (w_i * x_i) + b_w_i_times_x_i * w_i
+        bw[i] = b_w_i_times_x_i * x_i
     return (bw, bx)
