@@ -348,6 +348,38 @@ class Saver:
         array = stmt.value.value.id
         return self._behind(stmt, array, self.aliases.get(array, {array}) | {array}, info, gap)
 
+    def fresh_since(self, name: str, arrays: set[str], info: BlockInfo, gap: int) -> set[str]:
+        """Those of `arrays` whose every write after (info, gap) goes into an
+        array made after `name` got the value it holds there, so sharing no
+        memory with it: each is assigned once in the function, a new array,
+        at the top level of a block that holds the point, before it, and
+        `name` is assigned nowhere from there to the point (a filter's new
+        output made at the top of each pass, while `name` is the last pass's,
+        which the write of this pass into the new one leaves as it was); or
+        in a statement of the function's body after the one that holds the
+        point (the name held its array before the new one was made)."""
+        fresh = set()
+        for array in arrays - {name}:
+            where = self._defs.get(array)
+            if where is None:
+                continue
+            made, a = where
+            stmt = made.stmts[a]
+            if not (isinstance(stmt, ir.Assign) and _allocates(stmt)):
+                continue
+            block, g = info, gap
+            while block is not None and block is not made:
+                block, g = block.parent, block.index + 1
+            if block is None:
+                # or the point comes before the statement that makes it, and
+                # no loop holds both: at the point the name holds nothing yet
+                if _top_index(info, gap - 1) < _top_index(made, a):
+                    fresh.add(array)
+                continue
+            if a < g and _older(name, array, arrays, made.stmts[a + 1:g]):
+                fresh.add(array)
+        return fresh
+
     def _behind(self, stmt: ir.Assign, array: str, shared: set[str], info: BlockInfo,
                 gap: int) -> bool:
         """Whether the element read `stmt` (`t = a[i - 1]`), assigned once and
@@ -725,6 +757,32 @@ class Saver:
 
 def _positions(index: ast.expr) -> list[ast.expr]:
     return list(index.elts) if isinstance(index, ast.Tuple) else [index]
+
+
+def _older(name: str, array: str, arrays: set[str], between: list[ir.Stmt]) -> bool:
+    """Whether `name` holds, after `between`, nothing `array` was made before
+    it: each assignment of `name` there reads none of `arrays` (memory it
+    may share) but some that `between` leaves alone (`t = y[i]`, `y` the
+    last pass's output), never `array` itself."""
+    statements = [s for s in ir.walk(between) if not ir.blocks(s)]
+    touched = set().union(*(ir.defined_names(s) for s in statements)) if statements else set()
+    for stmt in statements:
+        if name not in ir.defined_names(stmt):
+            continue
+        if type(stmt) is not ir.Assign:
+            return False
+        read = ir.names_in(stmt.value) & arrays
+        if array in read or read & touched:
+            return False
+    return True
+
+
+def _top_index(info: BlockInfo, k: int) -> int:
+    """The index, in the function's body, of the statement that holds
+    statement `k` of block `info` (`k` itself in the body)."""
+    while info.parent is not None:
+        info, k = info.parent, info.index
+    return k
 
 
 def _leading_positions(positions: list[ast.expr]) -> list[ast.expr]:

@@ -74,7 +74,8 @@ def restore_stores(saver: Saver, aliases: dict[str, set[str]]) -> set[str]:
             pass
         for name, info, gap in saver.value_needs[seen:]:
             shared = aliases.get(name, {name})
-            if not shared <= needed and stored_after(shared, info, gap):
+            if not shared <= needed and stored_after(
+                    shared - saver.fresh_since(name, shared, info, gap), info, gap):
                 needed |= shared
         seen = len(saver.value_needs)
         todo = [(stmt, info, k) for info in list(saver.blocks.values())
