@@ -40,9 +40,10 @@ from ..optimize.accumulators import (
     carry_neighbours,
     keep_elements_in_variables,
     one_update_per_element,
+    unshared_arrays,
 )
 from ..optimize.cleanup import cleanup
-from ..optimize.first_writes import store_first_updates
+from ..optimize.first_writes import drop_last_zeroings, store_first_updates
 from ..optimize.guards import drop_guards_of_numbers, hoist_loop_guards
 from ..optimize.names import derive_names, rename_temporaries
 from ..optimize.ordering import run_independent_loops_forward
@@ -271,6 +272,9 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
             listed = plain
         plain = listed or copy.deepcopy(body)
         if store_first_updates(body, ranks):
+            listed = plain
+        plain = listed or copy.deepcopy(body)
+        if drop_last_zeroings(body, adjoint.returns, ranks, unshared_arrays(body, ranks)):
             listed = plain
         plain = listed or copy.deepcopy(body)
         for helper in outer_products_in_place(body, ranks):

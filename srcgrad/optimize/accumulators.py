@@ -30,7 +30,8 @@ from .. import ir
 from ..ir.parts import clone, expression_slots
 from .ranks import Ranks
 
-__all__ = ["carry_neighbours", "keep_elements_in_variables", "one_update_per_element"]
+__all__ = ["carry_neighbours", "keep_elements_in_variables", "one_update_per_element",
+           "unshared_arrays"]
 
 # helpers that make a new array (`take_cotangent` takes over an array nothing else refers to)
 _FRESH = frozenset({"zeros_like", "new_cotangent", "take_cotangent"})
@@ -306,7 +307,7 @@ def carry_neighbours(body: list[ir.Stmt], ranks: Ranks, namer,
     matter.  Where every update at an offset sits in a branch (`if i > 0:
     bx[i - 1] += t`), its element is stored only if it is an index of the
     axis, as Python's indexing takes it (`-n <= k < n`)."""
-    own = _unshared_arrays(body, ranks) - viewed
+    own = unshared_arrays(body, ranks) - viewed
     changed = False
     if own:
         for block in list(ir.all_blocks(body)):
@@ -451,7 +452,7 @@ def _assigned_once(body: list[ir.Stmt]) -> set[str]:
     return {name for name, count in counts.items() if count == 1}
 
 
-def _unshared_arrays(body: list[ir.Stmt], ranks: Ranks, in_place: bool = False) -> set[str]:
+def unshared_arrays(body: list[ir.Stmt], ranks: Ranks, in_place: bool = False) -> set[str]:
     """Arrays the adjoint made itself that no other name can hold: read
     whole only where nothing keeps them (added into another array, `bu +=
     cast_like(bun, u)`; `add_into`), else by their elements.  `in_place`:

@@ -1,4 +1,4 @@
-"""The one update of each element of a new zero cotangent, as a store.
+"""A cotangent's first and last touches: no load of a zero, no zero nothing reads.
 
 PolyBench's gesummv sums `A[i, j] * x[j]` over a matrix, and the reverse
 sweep adds into each element of `A`'s cotangent once:
@@ -9,11 +9,11 @@ sweep adds into each element of `A`'s cotangent once:
         for j in range(n):                      for j in range(n):
             bA[i, j] += bt * x[j]                   bA[i, j] = bt * x[j]
 
-Each `+=` loads an element that is still zero.  A large array of zeros is
-fresh memory from the operating system: the load maps a shared page of
-zeros, and the store after it takes a second page fault to give the page
-its own memory.  Stored without the load, the element costs one fault per
-page and no load (a 13 MB cotangent is 3,300 pages).
+Each `+=` loads an element that is still zero, and adds zero to it: the
+store is what a hand-written adjoint writes.  (Measured on gesummv, whose
+two 13 MB cotangents are written so: no change in time, 14.4 and 14.4 times
+the function before and after, `python -m bench --suite kernels --kernel
+gesummv`; the page faults of the fresh memory dominate either way.)
 
 Which updates: `bx[i, j] += e` for compiled code, where `bx` is made once,
 as a new array of zeros, at the function's top level, before the top-level
@@ -22,6 +22,11 @@ reads or writes `bx` (what comes after the loop may); and every loop around
 the update takes a different variable at one position of the index, each
 never negative and not assigned in its body, so that each element is
 updated once, from zero.  Derivatives of higher order read the `+=` form.
+
+The last touch (`drop_last_zeroings`): the reverse of a write `y[i] = s`
+reads `by[i]` and zeroes it, for code before the write that may read the
+element; where nothing reads `by` after (each output element written once,
+read by the return: a convolution, a pooling), the zero is dropped.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from .. import ir
 from ..adjoint.saving import _distinct_indices
 from .ranks import Ranks
 
-__all__ = ["store_first_updates"]
+__all__ = ["drop_last_zeroings", "store_first_updates"]
 
 _ZEROS = {"zeros_like"}
 _NUMPY_ZEROS = {"zeros", "zeros_like"}
@@ -50,11 +55,8 @@ def store_first_updates(body: list[ir.Stmt], ranks: Ranks) -> bool:
                 continue
             positions = stmt.target.slice.elts if isinstance(stmt.target.slice, ast.Tuple) \
                 else [stmt.target.slice]
-            names = [p.id if isinstance(p, ast.Name) else None for p in positions]
             if ranks.array_ndim(ast.Name(array, ast.Load())) != len(positions) or \
-                    len(path) != len(names) or \
-                    sorted(n for n in names if n) != sorted(s.var for s in path) or \
-                    not all(isinstance(s, ir.For) and _distinct_indices(s) for s in path):
+                    not _each_pass_its_own(stmt.target.slice, path):
                 continue
             at = next(j for j, s in enumerate(block) if s is stmt)
             # (the last rewrite before the code is printed: the value need not be an atom)
@@ -111,3 +113,67 @@ def _references(stmt: ir.Stmt, array: str) -> int:
                 (type(s) is ir.Store and s.array == array):
             count += 1
     return count
+
+
+def drop_last_zeroings(body: list[ir.Stmt], returns: ast.expr, ranks: Ranks,
+                       own: set[str]) -> bool:
+    """Drop each `bx[i, j] = 0.0` that nothing reads after: the reverse of a
+    write `x[i, j] = v` reads the element's cotangent and zeroes it, for the
+    code before the write (in the function's order) that may read it; where
+    that is nothing, the zero changes nothing (a max-pool's or a
+    convolution's output, each element written once).  The conditions:
+    `bx` is one of `own` (arrays the adjoint made that no other name can
+    hold), its elements numbers, not returned, not named after the top-level loop that zeroes it;
+    in that loop it is named only by the zeroing and by reads of the same
+    element before it in the same block; and every loop around the zeroing
+    takes a different variable at one position of the index (each never
+    negative, not assigned in its body), so no later pass reads the
+    element.  Returns whether it changed `body`."""
+    changed = False
+    returned = ir.names_in(returns)
+    for k, loop in enumerate(body):
+        if not isinstance(loop, ir.For):
+            continue
+        for block, stmt, path in _zeroings(loop.body, [loop]):
+            array = stmt.array
+            if array not in own or array in returned or \
+                    any(_references(s, array) for s in body[k + 1:]):
+                continue
+            at = next(j for j, s in enumerate(block) if s is stmt)
+            element = ast.dump(stmt.index)
+            reads = [s for s in block[:at] if type(s) is ir.Assign and isinstance(s.value, ast.Subscript)
+                     and isinstance(s.value.value, ast.Name) and s.value.value.id == array
+                     and ast.dump(s.value.slice) == element]
+            positions = stmt.index.elts if isinstance(stmt.index, ast.Tuple) else [stmt.index]
+            if ranks.array_ndim(ast.Name(array, ast.Load())) != len(positions) or \
+                    _references(loop, array) != len(reads) + 1 or \
+                    not _each_pass_its_own(stmt.index, path):
+                continue  # (a number each: a row read before would be a view the zero changes)
+            del block[at]
+            changed = True
+    return changed
+
+
+def _zeroings(block: list[ir.Stmt], path: list[ir.Stmt]):
+    """Each `a[index] = 0.0` in `block` (and the blocks in it), with its block
+    and the loops around it."""
+    for stmt in block:
+        if type(stmt) is ir.Store and isinstance(stmt.value, ast.Constant) and \
+                stmt.value.value == 0 and type(stmt.value.value) in (int, float):
+            yield block, stmt, path
+        elif isinstance(stmt, ir.If):
+            for inner in (stmt.body, stmt.orelse):
+                yield from _zeroings(inner, path)
+        elif isinstance(stmt, (ir.For, ir.While)):
+            yield from _zeroings(stmt.body, [*path, stmt])
+
+
+def _each_pass_its_own(index: ast.expr, path: list[ir.Stmt]) -> bool:
+    """Whether every loop of `path` takes a different variable at one
+    position of `index`, and every position is such a variable: each pass of
+    the loops names another element."""
+    positions = index.elts if isinstance(index, ast.Tuple) else [index]
+    names = [p.id if isinstance(p, ast.Name) else None for p in positions]
+    return (len(path) == len(names) and None not in names
+            and sorted(names) == sorted(s.var for s in path)
+            and all(isinstance(s, ir.For) and _distinct_indices(s) for s in path))

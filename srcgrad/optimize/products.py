@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 
 from .. import ir, runtime
-from .accumulators import _unshared_arrays
+from .accumulators import unshared_arrays
 from .ranks import Ranks
 
 __all__ = ["outer_products_in_place"]
@@ -53,7 +53,7 @@ def outer_products_in_place(body: list[ir.Stmt], ranks: Ranks) -> set[str]:
                     != [2, 1, 1, 2]:
                 continue
             if own is None:
-                own = _unshared_arrays(body, ranks, in_place=True)
+                own = unshared_arrays(body, ranks, in_place=True)
             if total not in own:
                 continue
             block[k] = ir.ExprStmt(stmt.origin, ast.Call(

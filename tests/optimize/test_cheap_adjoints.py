@@ -1497,3 +1497,65 @@ def test_writes_into_an_array_made_after_the_one_read_are_not_undone(target):
     df = sg.grad(rewritten_in_its_pass, wrt=(0, 1), target=target)
     assert_gradient(df, rewritten_in_its_pass, args, wrt=(0, 1))
     assert appends(df.source)
+
+
+# --- the zeroing of a cotangent element nothing reads again, dropped (cpu) --------------------
+
+
+def valid_convolution(x, k):
+    """Each output element written once, read by the return alone."""
+    n, m = x.shape[0], k.shape[0]
+    y = np.zeros(n - m + 1)
+    for i in range(n - m + 1):
+        s = 0.0
+        for j in range(m):
+            s += x[i + j] * k[j]
+        y[i] = s
+    return np.sum(np.tanh(y))
+
+
+def pooled(img):
+    """A 2 x 2 max pool: each output element written once."""
+    h, w = img.shape
+    out = np.empty((h // 2, w // 2))
+    for i in range(h // 2):
+        for j in range(w // 2):
+            out[i, j] = max(img[2 * i, 2 * j], img[2 * i + 1, 2 * j], img[2 * i, 2 * j + 1],
+                            img[2 * i + 1, 2 * j + 1])
+    return np.sum(out * out)
+
+
+def overwritten_after_a_read(x, w):
+    """y's elements read, then each overwritten: the cotangent of the old
+    elements, which the reads get, excludes what the new ones received."""
+    y = x * w
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += y[i] * y[i]
+    for i in range(x.shape[0]):
+        y[i] = np.sin(x[i])
+    return s + np.sum(y * x)
+
+
+@pytest.mark.parametrize("fn, make, dropped", [
+    (valid_convolution, lambda r: (r.uniform(-1, 1, 9), r.uniform(-1, 1, 3)), True),
+    (pooled, lambda r: (r.uniform(-1, 1, (4, 6)),), True),
+    (overwritten_after_a_read, lambda r: (r.uniform(-1, 1, 5), 0.6), False),
+], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
+def test_zeroing_that_nothing_reads_is_dropped(fn, make, dropped):
+    """The reverse of `y[i] = s` reads `by[i]` and zeroes it; where nothing
+    reads `by` after (the output written once, read by the return), the zero
+    changes nothing and is not written.  The negative control reads the old
+    `y` before the loop overwrites it: its zeroes stay.  Against central
+    differences and run as plain Python."""
+    args = make(np.random.default_rng(16))
+    wrt = tuple(range(len(args)))
+    df = sg.grad(fn, wrt=wrt, target="cpu")
+    assert_gradient(df, fn, args, wrt=wrt)
+    zeroes = [line.strip() for line in df.source.splitlines()
+              if line.strip().startswith(("by[", "bout[")) and line.strip().endswith("= 0.0")]
+    assert (not zeroes) == dropped, df.source
+    got = run_as_python(df, args)
+    for a, b in zip(got if isinstance(got, tuple) else (got,),
+                    (lambda g: g if isinstance(g, tuple) else (g,))(df(*args))):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

@@ -24,7 +24,6 @@ def smooth_grad(u, grad_y=None):
     for i in range(1, _t2):
         # grad of golden_functions.py:115: v[i] = 0.25 * u[i - 1] + 0.5 * u[i] + 0.25 * u[i + 1]
         b_t12 = bv[i]
-        bv[i] = 0.0
         bu_i_plus_1_sum = b_t12 * 0.25
         bu_i_sum += b_t12 * 0.5
         bu_i_minus_1_sum += b_t12 * 0.25
