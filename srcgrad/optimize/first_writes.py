@@ -67,17 +67,23 @@ def store_first_updates(body: list[ir.Stmt], ranks: Ranks) -> bool:
 
 def _updates(block: list[ir.Stmt], path: list[ir.Stmt]):
     """Each `a[index] += e` in `block` (and the blocks in it), with its block
-    and the loops around it (branches of `if` left out: they run a body at
-    most once)."""
+    and the loops around it."""
+    return _statements(block, path, lambda stmt: type(stmt) is ir.Accumulate and isinstance(
+        stmt.target, ast.Subscript) and isinstance(stmt.target.value, ast.Name))
+
+
+def _statements(block: list[ir.Stmt], path: list[ir.Stmt], wanted):
+    """Each statement of `block` (and the blocks in it) that `wanted` picks,
+    with its block and the loops around it (branches of `if` left out: they
+    run a body at most once)."""
     for stmt in block:
-        if type(stmt) is ir.Accumulate and isinstance(stmt.target, ast.Subscript) and \
-                isinstance(stmt.target.value, ast.Name):
+        if wanted(stmt):
             yield block, stmt, path
         elif isinstance(stmt, ir.If):
             for inner in (stmt.body, stmt.orelse):
-                yield from _updates(inner, path)
+                yield from _statements(inner, path, wanted)
         elif isinstance(stmt, (ir.For, ir.While)):
-            yield from _updates(stmt.body, [*path, stmt])
+            yield from _statements(stmt.body, [*path, stmt], wanted)
 
 
 def _made_zero_before(body: list[ir.Stmt], k: int, array: str) -> bool:
@@ -157,15 +163,8 @@ def drop_last_zeroings(body: list[ir.Stmt], returns: ast.expr, ranks: Ranks,
 def _zeroings(block: list[ir.Stmt], path: list[ir.Stmt]):
     """Each `a[index] = 0.0` in `block` (and the blocks in it), with its block
     and the loops around it."""
-    for stmt in block:
-        if type(stmt) is ir.Store and isinstance(stmt.value, ast.Constant) and \
-                stmt.value.value == 0 and type(stmt.value.value) in (int, float):
-            yield block, stmt, path
-        elif isinstance(stmt, ir.If):
-            for inner in (stmt.body, stmt.orelse):
-                yield from _zeroings(inner, path)
-        elif isinstance(stmt, (ir.For, ir.While)):
-            yield from _zeroings(stmt.body, [*path, stmt])
+    return _statements(block, path, lambda stmt: type(stmt) is ir.Store and isinstance(
+        stmt.value, ast.Constant) and stmt.value.value == 0 and type(stmt.value.value) in (int, float))
 
 
 def _each_pass_its_own(index: ast.expr, path: list[ir.Stmt]) -> bool:

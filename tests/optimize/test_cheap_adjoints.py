@@ -97,7 +97,7 @@ from gradcheck import assert_gradient
 from test_loop_order import descending_loops
 
 import srcgrad as sg
-from bench.kernels import atax
+from bench.kernels import atax, conv1d
 
 
 def appends(source: str) -> list[str]:
@@ -1502,18 +1502,6 @@ def test_writes_into_an_array_made_after_the_one_read_are_not_undone(target):
 # --- the zeroing of a cotangent element nothing reads again, dropped (cpu) --------------------
 
 
-def valid_convolution(x, k):
-    """Each output element written once, read by the return alone."""
-    n, m = x.shape[0], k.shape[0]
-    y = np.zeros(n - m + 1)
-    for i in range(n - m + 1):
-        s = 0.0
-        for j in range(m):
-            s += x[i + j] * k[j]
-        y[i] = s
-    return np.sum(np.tanh(y))
-
-
 def pooled(img):
     """A 2 x 2 max pool: each output element written once."""
     h, w = img.shape
@@ -1538,7 +1526,7 @@ def overwritten_after_a_read(x, w):
 
 
 @pytest.mark.parametrize("fn, make, dropped", [
-    (valid_convolution, lambda r: (r.uniform(-1, 1, 9), r.uniform(-1, 1, 3)), True),
+    (conv1d, lambda r: (r.uniform(-1, 1, 9), r.uniform(-1, 1, 3)), True),  # bench's kernel
     (pooled, lambda r: (r.uniform(-1, 1, (4, 6)),), True),
     (overwritten_after_a_read, lambda r: (r.uniform(-1, 1, 5), 0.6), False),
 ], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
