@@ -274,10 +274,9 @@ class Saver:
         if where is None or name in self._written:
             return None
         stmt = where[0].stmts[where[1]]
-        if not (isinstance(stmt, ir.Assign) and stmt.primitive is SUBSCRIPT
-                and isinstance(stmt.value, ast.Subscript) and isinstance(stmt.value.value, ast.Name)):
+        array = _array_read(stmt)
+        if array is None:
             return None
-        array = stmt.value.value.id
         if array in self._undone or not stored_after(self.aliases.get(name, {name}) - {name}, info, gap):
             return None
         if self._stays(stmt, info, gap):
@@ -305,11 +304,9 @@ class Saver:
         position holds the variable of a loop that writes nothing into it,
         bounded by an enclosing loop's variable so that it names elements
         of that loop's earlier passes (`_earlier_pass`)."""
-        if not (isinstance(stmt, ir.Assign) and stmt.primitive is SUBSCRIPT
-                and isinstance(stmt.value, ast.Subscript)
-                and isinstance(stmt.value.value, ast.Name)):
+        array = _array_read(stmt)
+        if array is None:
             return False
-        array = stmt.value.value.id
         shared = self.aliases.get(array, {array}) | {array}
         read = _positions(stmt.value.slice)
         if self._behind(stmt, array, shared, info, gap):
@@ -341,11 +338,9 @@ class Saver:
         if where is None:
             return False
         stmt = where[0].stmts[where[1]]
-        if not (isinstance(stmt, ir.Assign) and stmt.primitive is SUBSCRIPT
-                and isinstance(stmt.value, ast.Subscript)
-                and isinstance(stmt.value.value, ast.Name)):
+        array = _array_read(stmt)
+        if array is None:
             return False
-        array = stmt.value.value.id
         return self._behind(stmt, array, self.aliases.get(array, {array}) | {array}, info, gap)
 
     def fresh_since(self, name: str, arrays: set[str], info: BlockInfo, gap: int) -> set[str]:
@@ -757,6 +752,15 @@ class Saver:
 
 def _positions(index: ast.expr) -> list[ast.expr]:
     return list(index.elts) if isinstance(index, ast.Tuple) else [index]
+
+
+def _array_read(stmt: ir.Stmt) -> str | None:
+    """The array that `stmt` reads an element (or part) of, `t = a[i, j]`,
+    else None."""
+    if isinstance(stmt, ir.Assign) and stmt.primitive is SUBSCRIPT and \
+            isinstance(stmt.value, ast.Subscript) and isinstance(stmt.value.value, ast.Name):
+        return stmt.value.value.id
+    return None
 
 
 def _older(name: str, array: str, arrays: set[str], between: list[ir.Stmt]) -> bool:

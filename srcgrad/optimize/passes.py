@@ -185,27 +185,24 @@ def _written(stmt: ir.Stmt) -> set[str]:
 
 
 def _without_pushes(block: list[ir.Stmt]) -> list[ir.Stmt]:
-    out = []
-    for stmt in block:
-        if isinstance(stmt, ir.Push):
-            continue
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list):
-                setattr(stmt, field, _without_pushes(inner))
-        out.append(stmt)
-    return out
+    return _without(block, lambda stmt: isinstance(stmt, ir.Push))
 
 
 def _without_stores(block: list[ir.Stmt]) -> list[ir.Stmt]:
+    return _without(block, lambda stmt: type(stmt) is ir.Store)
+
+
+def _without(block: list[ir.Stmt], dropped) -> list[ir.Stmt]:
+    """`block` less the statements `dropped` picks, in the blocks inside it
+    too (changed in place)."""
     out = []
     for stmt in block:
-        if type(stmt) is ir.Store:
+        if dropped(stmt):
             continue
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list):
-                setattr(stmt, field, _without_stores(inner))
+                setattr(stmt, field, _without(inner, dropped))
         out.append(stmt)
     return out
 

@@ -393,6 +393,15 @@ def _vectors_and_matrix(total, dy, vector, matrix) -> bool:
         total.ndim == 2 and matrix.ndim == 2 and dy.ndim == 1 and vector.ndim == 1
 
 
+@cached_jitable
+def _add_outer(total, u, v):
+    """`total[i, j] += u[i] * v[j]`, in place."""
+    for i in range(total.shape[0]):
+        ui = u[i]
+        for j in range(total.shape[1]):
+            total[i, j] += ui * v[j]
+
+
 @cached_overload(add_dot_grad_left)
 def _add_dot_grad_left(total, dy, a, b):
     if not _vectors_and_matrix(total, dy, b, a):
@@ -403,11 +412,8 @@ def _add_dot_grad_left(total, dy, a, b):
     def outer(total, dy, a, b):
         if dy.shape[0] != a.shape[0] or total.shape != (a.shape[0], b.shape[0]):
             total += dot_grad_left(dy, a, b)  # (a broadcast result's cotangent, summed)
-            return
-        for i in range(total.shape[0]):
-            g = dy[i]
-            for j in range(total.shape[1]):
-                total[i, j] += g * b[j]
+        else:
+            _add_outer(total, dy, b)
     return outer
 
 
@@ -421,9 +427,6 @@ def _add_dot_grad_right(total, dy, a, b):
     def outer(total, dy, a, b):
         if dy.shape[0] != b.shape[1] or total.shape != (a.shape[0], b.shape[1]):
             total += dot_grad_right(dy, a, b)
-            return
-        for i in range(total.shape[0]):
-            ai = a[i]
-            for j in range(total.shape[1]):
-                total[i, j] += ai * dy[j]
+        else:
+            _add_outer(total, a, dy)
     return outer

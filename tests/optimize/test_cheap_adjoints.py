@@ -97,7 +97,7 @@ from gradcheck import assert_gradient
 from test_loop_order import descending_loops
 
 import srcgrad as sg
-from bench.kernels import atax, conv1d
+from bench.kernels import atax, conv1d, jacobi_1d
 
 
 def appends(source: str) -> list[str]:
@@ -1062,19 +1062,6 @@ def test_guards_of_numbers_dropped():
 # --- neighbours' cotangents carried from pass to pass (cpu) ----------------------------------
 
 
-def jacobi_sweeps(a, steps):
-    """PolyBench jacobi-1d."""
-    n = a.shape[0]
-    a = a.copy()
-    b = np.zeros(n)
-    for _ in range(steps):
-        for i in range(1, n - 1):
-            b[i] = 0.33333 * (a[i - 1] + a[i] + a[i + 1])
-        for i in range(1, n - 1):
-            a[i] = 0.33333 * (b[i - 1] + b[i] + b[i + 1])
-    return np.sum(a * a)
-
-
 def chain_energy(x, k):
     """Fixed-end chain: the neighbours exist only inside (`if i > 0`)."""
     n = x.shape[0]
@@ -1104,7 +1091,7 @@ def smoothed_recurrence(x, c):
 
 
 CARRIED = [
-    (jacobi_sweeps, lambda r: (r.uniform(-1, 1, 7), 3), (0,)),
+    (jacobi_1d, lambda r: (r.uniform(-1, 1, 7), 3), (0,)),  # bench's PolyBench jacobi-1d
     (chain_energy, lambda r: (r.uniform(-1, 1, 6), 0.3), (0, 1)),
     (periodic_differences, lambda r: (r.uniform(-1, 1, 6),), (0,)),
     (smoothed_recurrence, lambda r: (r.uniform(-1, 1, 7), 0.6), (0, 1)),
@@ -1158,20 +1145,12 @@ def horner_points(c, x):
     return np.sum(np.sin(out))
 
 
-def _gap(p, q):
-    s = 0.0
-    for k in range(p.shape[0]):
-        d = p[k] - q[k]
-        s += d * d
-    return math.sqrt(s)
-
-
-def pair_potential(pos, sigma):
+def inverse_sixth_pairs(pos, sigma):
     n = pos.shape[0]
     e = 0.0
     for i in range(n):
         for j in range(i + 1, n):
-            r = _gap(pos[i], pos[j])
+            r = _row_distance(pos[i], pos[j])
             e += (sigma / r) ** 6
     return e
 
@@ -1217,7 +1196,7 @@ def _pushes_by_loop(source: str) -> list[int]:
 
 @pytest.mark.parametrize("fn, make, loops", [
     (horner_points, lambda r: (r.uniform(-1, 1, 5), r.uniform(-1, 1, 7)), 2),
-    (pair_potential, lambda r: (r.uniform(-1, 1, (5, 3)), 0.3), 1),
+    (inverse_sixth_pairs, lambda r: (r.uniform(-1, 1, (5, 3)), 0.3), 1),
 ])
 def test_independent_passes_computed_again(fn, make, loops):
     """The forward loop pushes nothing (the pair loop, which then writes
