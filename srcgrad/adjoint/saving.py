@@ -50,7 +50,8 @@ from ..ir.parts import clone as _clone
 from ..rules import registry
 from .stacks import copy_push_pop, push_pop, set_pair
 
-__all__ = ["BlockInfo", "RBlock", "Saver", "SaveKind", "index_blocks", "stored_after"]
+__all__ = ["BlockInfo", "RBlock", "Saver", "SaveKind", "distinct_indices", "index_blocks",
+           "stored_after"]
 
 
 class SaveKind(str, enum.Enum):
@@ -323,7 +324,7 @@ class Saver:
                         self._earlier_pass(owner, array, shared, names.index(owner.var),
                                            info.parent):
                     return True
-                if _distinct_indices(owner) and owner.var in names:
+                if distinct_indices(owner) and owner.var in names:
                     position = names.index(owner.var)
                     return (_writes_own_elements(owner, array, shared, position)
                             and not stored_after(shared, info.parent, info.index + 1))
@@ -401,7 +402,7 @@ class Saver:
             if info.is_loop_body and ran and isinstance(owner, ir.For):
                 step = owner.step
                 for position, (name, shift) in enumerate(shifts):
-                    if name != owner.var or not _distinct_indices(owner) or \
+                    if name != owner.var or not distinct_indices(owner) or \
                             shift * step.value >= 0:
                         continue
                     start = owner.start
@@ -435,7 +436,7 @@ class Saver:
                 step = owner.step
                 ascending = isinstance(step, ast.Constant) and type(step.value) is int \
                     and step.value > 0
-                return (_distinct_indices(owner) and ascending == (sides[owner.var] == "<")
+                return (distinct_indices(owner) and ascending == (sides[owner.var] == "<")
                         and _writes_own_elements(owner, array, shared, position)
                         and not stored_after(shared, info.parent, info.index + 1))
             info = info.parent
@@ -808,7 +809,7 @@ def _leading_names(positions: list[ast.expr]) -> list[str | None]:
             for node in _leading_positions(positions)]
 
 
-def _distinct_indices(loop: ir.Stmt) -> bool:
+def distinct_indices(loop: ir.Stmt) -> bool:
     """A `for` loop whose variable takes a different value in each iteration,
     never negative (so two iterations never index one element, `a[-1]` and
     `a[n - 1]`), and is not assigned in its body."""

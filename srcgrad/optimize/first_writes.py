@@ -34,7 +34,7 @@ from __future__ import annotations
 import ast
 
 from .. import ir
-from ..adjoint.saving import _distinct_indices
+from ..adjoint.saving import distinct_indices
 from .ranks import Ranks
 
 __all__ = ["drop_last_zeroings", "store_first_updates"]
@@ -175,4 +175,4 @@ def _each_pass_its_own(index: ast.expr, path: list[ir.Stmt]) -> bool:
     names = [p.id if isinstance(p, ast.Name) else None for p in positions]
     return (len(path) == len(names) and None not in names
             and sorted(names) == sorted(s.var for s in path)
-            and all(isinstance(s, ir.For) and _distinct_indices(s) for s in path))
+            and all(isinstance(s, ir.For) and distinct_indices(s) for s in path))
