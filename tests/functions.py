@@ -25,7 +25,7 @@ import numba
 import numpy as np
 
 import srcgrad as sg
-from bench.kernels import thomas
+from bench.kernels import fpu_verlet, thomas
 
 
 @dataclass(frozen=True)
@@ -1732,6 +1732,15 @@ def behind_from_zero(x, w):
     return np.sum(y * y)
 
 
+def verlet_chain(x0, v0, beta, dt, steps):
+    """A chain of masses on cubic springs stepped by velocity Verlet
+    (`bench/kernels.py`'s `fpu_verlet`): a time loop whose passes update the
+    same arrays (`optimize/checkpoints.py`; its states pass the checkpoint
+    threshold only at sizes a corpus row does not run:
+    `tests/optimize/test_checkpoints.py` runs those)."""
+    return fpu_verlet(x0, v0, beta, dt, steps)
+
+
 def row_energy(X, w):
     """A row view per iteration, summed through a whole-array call."""
     total = 0.0
@@ -2178,6 +2187,8 @@ CASES = [
          note="y[i - 1] at i = 0 is the last element, which a later pass writes"),
     Case(row_energy, lambda r: (unif(r, (4, 3)), unif(r, (3,))), (0, 1),
          note="a row's cotangent added into the matrix's (add_into on cpu)"),
+    Case(verlet_chain, lambda r: (unif(r, (5,)), unif(r, (5,)), 0.5, 0.1, 6), (0, 1, 2, 3),
+         note="a time loop: its state saved at segment starts where it is large"),
 ]
 
 FUNCTIONS = sorted({case.fn.__name__ for case in CASES})

@@ -42,6 +42,7 @@ from ..optimize.accumulators import (
     one_update_per_element,
     unshared_arrays,
 )
+from ..optimize.checkpoints import checkpoint_loops
 from ..optimize.cleanup import cleanup
 from ..optimize.first_writes import drop_last_zeroings, store_first_updates
 from ..optimize.guards import drop_guards_of_numbers, hoist_loop_guards
@@ -243,7 +244,8 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
         for helper in route_block_updates(body, ranks):
             helpers[helper] = getattr(runtime, helper)
         plain = copy.deepcopy(body)  # (a derivative of higher order reads it)
-        if recompute_passes(body, adjoint.returns, ranks, aliases):
+        if recompute_passes(body, adjoint.returns, ranks, aliases) | \
+                checkpoint_loops(body, adjoint.params, adjoint.stacks, ranks, aliases, namer):
             listed = plain
             body = cleanup(body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
         kinds = number_stacks(body, adjoint.stacks, ranks, _real(irf, options))
@@ -267,18 +269,15 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
             skip_loops_of_zero_cotangents(body, zero_loops, namer)
         drop_guards_of_numbers(body, ranks)
         hoist_loop_guards(body, namer)
+        # the last rewrites share one snapshot of the body before them
         plain = listed or copy.deepcopy(body)  # (a derivative of higher order reads it)
-        if sums_in_any_order(body, ranks):
-            listed = plain
-        plain = listed or copy.deepcopy(body)
-        if store_first_updates(body, ranks):
-            listed = plain
-        plain = listed or copy.deepcopy(body)
-        if drop_last_zeroings(body, adjoint.returns, ranks, unshared_arrays(body, ranks)):
-            listed = plain
-        plain = listed or copy.deepcopy(body)
+        changed = sums_in_any_order(body, ranks)
+        changed |= store_first_updates(body, ranks)
+        changed |= drop_last_zeroings(body, adjoint.returns, ranks, unshared_arrays(body, ranks))
         for helper in outer_products_in_place(body, ranks):
             helpers[helper] = getattr(runtime, helper)
+            changed = True
+        if changed:
             listed = plain
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
     returns = rename_temporaries(body, adjoint.returns, bases, adjoint.temp_adjoints, namer,

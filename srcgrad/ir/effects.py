@@ -98,6 +98,10 @@ HELPERS: dict[str, Helper] = _table(
     Helper("pop_shape", writes=0),
     Helper("add_at", writes=0),
     Helper("add_into", writes=0),
+    # checkpoints of time loops (srcgrad.runtime.stacks): a state put back in place
+    Helper("restore_state", writes=0),
+    Helper("checkpoint_every", pure=True),
+    Helper("value_bytes", pure=True),
     # lists grown in a loop (srcgrad.runtime.lists): an append writes into its list, and
     # a length is never computed again (in the reverse sweep the list is whole)
     Helper("new_list", fresh=True),

@@ -50,7 +50,7 @@ from .. import ir
 from ..ir.effects import mutated_by_calls
 from .ranks import Ranks
 
-__all__ = ["recompute_passes"]
+__all__ = ["nested_pushes", "recompute_passes", "reverse_loop"]
 
 
 def recompute_passes(body: list[ir.Stmt], returns: ast.expr, ranks: Ranks,
@@ -86,11 +86,22 @@ def _reverse_of(body: list[ir.Stmt], k: int) -> int | None:
     if loop.trips or any(isinstance(s, (ir.ExitLoop, ir.Raise, ir.While)) or
                          (isinstance(s, ir.For) and s.trips) for s in ir.walk(loop.body)):
         return None
-    pushes = {id(s) for s in ir.walk(loop.body) if isinstance(s, ir.Push)}
-    nested = {id(s) for inner in ir.walk(loop.body) if isinstance(inner, ir.For)
-              for s in ir.walk(inner.body) if isinstance(s, ir.Push)}
-    if not nested:
+    if not nested_pushes(loop):
         return None
+    return reverse_loop(body, k)
+
+
+def nested_pushes(loop: ir.For) -> bool:
+    """Whether `loop` saves values inside a loop of its body."""
+    return any(isinstance(s, ir.Push) for inner in ir.walk(loop.body)
+               if isinstance(inner, ir.For) for s in ir.walk(inner.body))
+
+
+def reverse_loop(body: list[ir.Stmt], k: int) -> int | None:
+    """The index of the top-level loop that reverses the loop `body[k]`: over
+    the same indices, holding every pop of its pushes and no other."""
+    loop = body[k]
+    pushes = {id(s) for s in ir.walk(loop.body) if isinstance(s, ir.Push)}
     for r in range(k + 1, len(body)):
         pops = [s for s in ir.walk([body[r]]) if isinstance(s, (ir.Pop, ir.PopStore))]
         ours = [p for p in pops if p.push is not None and id(p.push) in pushes]

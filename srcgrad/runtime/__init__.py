@@ -256,7 +256,14 @@ from .special import (
     yv,
 )
 from .spectral import fftfreq, fftshift, ifftshift, rfftfreq
-from .stacks import pop_shape, push_shape, reserve
+from .stacks import (
+    checkpoint_every,
+    pop_shape,
+    push_shape,
+    reserve,
+    restore_state,
+    value_bytes,
+)
 from .statistics import highest_like, lowest_like, valid_count, weights_shape
 from .steps import fill_cotangent, fmod, heaviside, imag_part_grad, real_part_grad
 from .sums import accumulate
@@ -284,7 +291,7 @@ from .vecmath import cos, exp, log, sin, tanh
 __all__ = [
     # cotangents, broadcasting, saved shapes, guards, scatter
     "zeros_like", "seed", "unbroadcast", "new_cotangent", "take_cotangent", "push_shape",
-    "pop_shape", "reserve", "accumulate", "copy_value", "stop_gradient", "grad_dtype", "refuse_inplace_alias", "refuse_shared",
+    "pop_shape", "reserve", "checkpoint_every", "value_bytes", "restore_state", "accumulate", "copy_value", "stop_gradient", "grad_dtype", "refuse_inplace_alias", "refuse_shared",
     "shape_of", "broadcast_like", "basis_like", "jacobian_shaped", "add_at", "add_into", "last_writes", "store_last", "scatter_add", "sum_to",
     # elementwise
     "cast_like", "cast_grad", "cast_grad_as", "select", "greater_share", "safe_reciprocal",

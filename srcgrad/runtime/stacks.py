@@ -96,3 +96,56 @@ def _pop_dims(stack, ndim):
 def _push_dims(stack, x):
     for k in range(x.ndim):
         stack.append(x.shape[k])
+
+
+# --- checkpoints (optimize/checkpoints.py) ------------------------------------
+
+CHECKPOINT_BYTES = 8 << 20  # a loop whose states, all passes together, pass this is checkpointed
+
+
+def value_bytes(x):
+    """The bytes a checkpoint of `x` holds: an array's, or 8 for a number."""
+    return x.nbytes if isinstance(x, np.ndarray) else 8
+
+
+@cached_overload(value_bytes)
+def _value_bytes(x):
+    if isinstance(x, types.Array):
+        return lambda x: x.nbytes
+    return lambda x: 8
+
+
+@cached_jitable
+def checkpoint_every(passes, state_bytes):
+    """How many passes of a loop make a segment between checkpoints: all of
+    them (the loop taped as it runs, no checkpoint) where `passes` states of
+    `state_bytes` fit in `CHECKPOINT_BYTES`, else about the square root of
+    `passes`, so that checkpoints and a segment's tape each hold about that
+    many states."""
+    if passes * state_bytes <= CHECKPOINT_BYTES:
+        return max(passes, 1)
+    return max(int(np.sqrt(passes)), 1)
+
+
+def restore_state(a, saved):
+    """`a[...] = saved`: a checkpoint put back into the array it was taken
+    from, in place (other names may share `a`'s memory).  Compiled, an
+    element loop: Numba compiles `a[:] = saved` through its assignment of a
+    slice, whose error message alone takes seconds to compile."""
+    a[...] = saved
+
+
+@cached_overload(restore_state)
+def _restore_state(a, saved):
+    if a.layout == "C" and saved.layout == "C":
+        def flat(a, saved):
+            into = a.reshape(a.size)
+            values = saved.reshape(saved.size)
+            for i in range(into.size):
+                into[i] = values[i]
+        return flat
+
+    def strided(a, saved):
+        for index in np.ndindex(a.shape):
+            a[index] = saved[index]
+    return strided
