@@ -69,7 +69,7 @@ def checkpoint_loops(body: list[ir.Stmt], params: list[str], stacks: set[str], r
     while k < len(body):
         loop = body[k]
         r = reverse_loop(body, k) if _time_loop(loop) and _long_tape(loop, ranks) else None
-        state = None if r is None else _state(body, k, ranks, params, aliases)
+        state = None if r is None else _state(body, k, r, ranks, params, aliases)
         if state is None:
             k += 1
             continue
@@ -134,12 +134,16 @@ def _expressions(stmt: ir.Stmt) -> list[ast.expr]:
     return out
 
 
-def _state(body: list[ir.Stmt], k: int, ranks: Ranks,
-           params: list[str], aliases: dict[str, set[str]]) -> tuple[list[str], list[str]] | None:
+def _state(body: list[ir.Stmt], k: int, r: int, ranks: Ranks, params: list[str],
+           aliases: dict[str, set[str]]) -> tuple[list[str], list[str]] | None:
     """The arrays to restore in place and the names to restore by value at a
-    segment's start, or None where the loop cannot be checkpointed."""
+    segment's start, or None where the loop (`body[k]`, reversed by
+    `body[r]`) cannot be checkpointed."""
     loop = body[k]
     statements = list(ir.walk(loop.body))
+    bounds = ir.names_in(loop.start) | ir.names_in(loop.stop)
+    if any(ir.defined_names(s) & bounds for s in body[k:r + 1]):
+        return None  # the reverse sweep's segments read the bounds again
     if any(mutated_by_calls(s) for s in statements if not isinstance(s, (ir.Push, ir.Pop))):
         return None
     before = set(params).union(*(ir.defined_names(s) for s in body[:k]))

@@ -160,6 +160,22 @@ def test_loops_not_checkpointed():
     assert "checkpoint_every(" not in df.source
 
 
+def bound_reassigned(x0, dt, steps):
+    """The loop's bound is a name the loop assigns again (`range` read it once)."""
+    x = x0.copy()
+    for _ in range(steps):
+        for i in range(x.shape[0]):
+            x[i] += dt * np.sin(x[i])
+        steps = steps - 1
+    return np.sum(x * x) + dt * steps
+
+
+def test_bound_assigned_in_the_loop():
+    x0 = RNG.uniform(-1, 1, 2000)
+    assert states(x0, passes=600) > CHECKPOINT_BYTES
+    directional_check(bound_reassigned, (x0, 0.01, 600), (0, 1))
+
+
 def test_second_order_reads_the_taped_loop():
     """A Hessian-vector product differentiates the form without checkpoints."""
     x0, v0 = RNG.uniform(-0.1, 0.1, 6), RNG.uniform(-0.1, 0.1, 6)
