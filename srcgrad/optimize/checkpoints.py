@@ -38,8 +38,9 @@ elements: a time loop, not a loop over rows), that saves values in a loop
 of its body or saves arrays (a pass saves a number of values that grows
 with the data), and whose reverse is a top-level loop over the same indices
 holding every pop of those pushes and no other (`passes.reverse_loop`).
-Its state: the arrays it writes into, with every array that may share their
-memory, restored in place; the names it assigns that exist before it,
+Its state (one array at least: numbers alone never pass the threshold):
+the arrays it writes into, with every array that may share their memory,
+restored in place; the names it assigns that exist before it,
 restored by value (an array it rebinds, `u = un`, by rebinding, where no
 other name made before the loop may share its memory).  Every other name it
 assigns is assigned in a pass before the pass reads it (nothing else is
@@ -155,7 +156,11 @@ def _state(body: list[ir.Stmt], k: int, r: int, ranks: Ranks, params: list[str],
     for name in memory & before & assigned:  # rebound: restored by value
         if aliases.get(name, set()) & before - {name}:
             return None
-    return sorted(memory & before - assigned), sorted((assigned - {loop.var}) & before)
+    arrays = sorted(memory & before - assigned)
+    carried = sorted((assigned - {loop.var}) & before)
+    if not arrays and all(ranks.scalar(ast.Name(name, ast.Load())) for name in carried):
+        return None  # a state of numbers never passes the threshold: no segments to compile
+    return arrays, carried
 
 
 def _assigned_before_read(block: list[ir.Stmt], names: set[str],

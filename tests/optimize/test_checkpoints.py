@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import srcgrad as sg
-from bench.kernels import fpu_verlet
+from bench.kernels import fpu_verlet, kmeans_cost
 from srcgrad.runtime.stacks import CHECKPOINT_BYTES
 
 RNG = np.random.default_rng(19)
@@ -157,6 +157,11 @@ def test_loops_not_checkpointed():
     df = directional_check(row_sweeps, (A, 0.9), (0, 1))
     assert "checkpoint_every(" not in df.source
     df = directional_check(logistic_map, (2.8, 0.3, 5000), (0, 1), rtol=1e-5)
+    assert "checkpoint_every(" not in df.source
+    # a loop over points that saves comparisons in an inner loop, carrying a
+    # sum alone: its state would never pass the threshold
+    df = directional_check(kmeans_cost, (RNG.standard_normal((300, 4)),
+                                         RNG.standard_normal((5, 4))), (0, 1))
     assert "checkpoint_every(" not in df.source
 
 
