@@ -34,6 +34,11 @@ those pushes and no other, where:
   else);
 - every call in the loop changes nothing (`math`, NumPy, srcgrad's rules).
 
+A value the pass computed again pushes at its end and its reverse pops at
+its start (a row's maximum, saved for the reverse of the row) is then
+neither pushed nor popped: the pop would give back the value the name
+holds.
+
 Computing the passes again costs the loop's forward work once more; it is
 done where a pass saves values from an inner loop, whose stack then fits in
 cache.  A loop that writes no array (a pair loop whose energy the reverse
@@ -69,7 +74,7 @@ def recompute_passes(body: list[ir.Stmt], returns: ast.expr, ranks: Ranks,
         reverse = body[r]
         # the writes into arrays, done again, would store what they stored
         again = _without_stores(copy.deepcopy(loop.body))
-        reverse.body[:] = again + _without_repeats(again, reverse.body)
+        reverse.body[:] = _without_meeting_pairs(again + _without_repeats(again, reverse.body))
         changed = True
         if written:
             loop.body = _without_pushes(loop.body)
@@ -216,6 +221,36 @@ def _without(block: list[ir.Stmt], dropped) -> list[ir.Stmt]:
                 setattr(stmt, field, _without(inner, dropped))
         out.append(stmt)
     return out
+
+
+def _without_meeting_pairs(block: list[ir.Stmt]) -> list[ir.Stmt]:
+    """`block` less each push that its pop meets in it (`m_stack.append(m)`
+    at the end of the pass computed again, `m = m_stack.pop()` at the start
+    of its reverse), which gives `m` back the value it holds: nothing else
+    in between pushes on that stack or pops from it, assigns the name, or
+    (for a copy) writes into an array."""
+    dropped: set[int] = set()
+    for p, push in enumerate(block):
+        if not isinstance(push, ir.Push) or push.shape:
+            continue
+        saved = push.saved
+        copied = isinstance(saved, ast.Call) and isinstance(saved.func, ast.Name) and \
+            saved.func.id == "copy_value" and len(saved.args) == 1
+        name = saved.args[0] if copied else saved
+        if not isinstance(name, ast.Name):
+            continue
+        for q in range(p + 1, len(block)):
+            pop = block[q]
+            if type(pop) is ir.Pop and pop.stack == push.stack and not pop.shape:
+                if pop.target == name.id:
+                    dropped |= {p, q}
+                break
+            inner = list(ir.walk([pop]))
+            if any(isinstance(s, (ir.Push, ir.Pop, ir.PopStore)) and s.stack == push.stack
+                   for s in inner) or name.id in ir.defined_names(pop) or \
+                    (copied and any(_written(s) for s in inner)):
+                break
+    return [stmt for k, stmt in enumerate(block) if k not in dropped]
 
 
 def _without_repeats(again: list[ir.Stmt], block: list[ir.Stmt]) -> list[ir.Stmt]:

@@ -539,11 +539,15 @@ def route_block_updates(body: list[ir.Stmt], ranks: Ranks) -> set[str]:
     which updates the block in place.  Numba compiles `bx[i] += v` of an
     array through its slice assignment, whose shape-mismatch message alone
     costs seconds of compilation in every new process.  The front end reads
-    `add_into` back as `+=` (a gradient differentiated again).  Returns the
-    helpers now called."""
+    `add_into` back as `+=` (a gradient differentiated again).  And each
+    `add_at(bx, i, v)` whose index is integers alone (`_scalar_scatter`) as
+    `bx[i] += v`.  Returns the helpers now called."""
     used = set()
     for block in ir.all_blocks(body):
         for k, stmt in enumerate(block):
+            element = _scalar_scatter(stmt, ranks)
+            if element is not None:
+                block[k] = stmt = ir.Accumulate(stmt.origin, *element)
             if not (type(stmt) is ir.Accumulate and isinstance(stmt.target, ast.Subscript)
                     and isinstance(stmt.target.value, ast.Name) and not ranks.scalar(stmt.value)):
                 continue
@@ -556,6 +560,24 @@ def route_block_updates(body: list[ir.Stmt], ranks: Ranks) -> set[str]:
             block[k] = ir.ExprStmt(stmt.origin, call)
             used.add("add_into")
     return used
+
+
+def _scalar_scatter(stmt: ir.Stmt, ranks: Ranks) -> tuple[ast.expr, ast.expr] | None:
+    """`add_at(b, i, g)` whose index is integers alone (`labels[i]`, an
+    element of an integer array: the adjoint scatters through it because the
+    front end could not tell it from an index array), as the target and
+    value of `b[i] += g`: one element, where repeats cannot occur."""
+    if type(stmt) is not ir.ExprStmt or not isinstance(stmt.value, ast.Call):
+        return None
+    call = stmt.value
+    if not (isinstance(call.func, ast.Name) and call.func.id == "add_at" and len(call.args) == 3
+            and not call.keywords and isinstance(call.args[0], ast.Name)):
+        return None
+    array, index, value = call.args
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    if not all(ranks.integer(p) for p in parts):
+        return None
+    return ast.Subscript(ast.Name(array.id, ast.Load()), index, ast.Load()), value
 
 
 def _index_value(index: ast.expr) -> ast.expr | None:
