@@ -40,12 +40,13 @@ with the data), and whose reverse is a top-level loop over the same indices
 holding every pop of those pushes and no other (`passes.reverse_loop`).
 Its state (one array at least: numbers alone never pass the threshold):
 the arrays it writes into, with every array that may share their memory,
-restored in place; the names it assigns that exist before it,
-restored by value (an array it rebinds, `u = un`, by rebinding, where no
-other name made before the loop may share its memory).  Every other name it
-assigns is assigned in a pass before the pass reads it (nothing else is
-carried from pass to pass), and no call in it writes into its arguments.
-A derivative of higher order differentiates the loop without checkpoints.
+restored in place; the names it assigns that exist before it and that a
+pass may read before assigning them, restored by value (an array it
+rebinds, `u = un`, by rebinding, where no other name made before the loop
+may share its memory).  Every other name it assigns is assigned in a pass
+before the pass reads it (nothing else is carried from pass to pass), and
+no call in it writes into its arguments.  A derivative of higher order
+differentiates the loop without checkpoints.
 """
 
 from __future__ import annotations
@@ -126,15 +127,6 @@ def _time_loop(loop: ir.Stmt) -> bool:
     return True
 
 
-def _expressions(stmt: ir.Stmt) -> list[ast.expr]:
-    out = []
-    for field in ("value", "target", "index", "start", "stop", "step"):
-        node = getattr(stmt, field, None)
-        if isinstance(node, ast.AST):
-            out.append(node)
-    return out
-
-
 def _state(body: list[ir.Stmt], k: int, r: int, ranks: Ranks, params: list[str],
            aliases: dict[str, set[str]]) -> tuple[list[str], list[str]] | None:
     """The arrays to restore in place and the names to restore by value at a
@@ -157,7 +149,9 @@ def _state(body: list[ir.Stmt], k: int, r: int, ranks: Ranks, params: list[str],
         if aliases.get(name, set()) & before - {name}:
             return None
     arrays = sorted(memory & before - assigned)
-    carried = sorted((assigned - {loop.var}) & before)
+    # a name each pass assigns before it reads it carries nothing between passes
+    carried = sorted(name for name in (assigned - {loop.var}) & before
+                     if _assigned_before_read(loop.body, {name}, {loop.var}) is None)
     if not arrays and all(ranks.scalar(ast.Name(name, ast.Load())) for name in carried):
         return None  # a state of numbers never passes the threshold: no segments to compile
     return arrays, carried
