@@ -5,6 +5,12 @@ The forward sweep records the shape of a value that a loop overwrites
 as a stand-in of that shape and dtype (`pop_shape(stack, x)`), for the
 helpers that read only a shape (`zeros_like`, `unbroadcast`).  Compiled, a
 scalar records nothing.
+
+Also what compiled stacks and checkpoints use: `reserve` (room in a stack of
+numbers kept as an array, `optimize/stacks.py`), and for the checkpoints of
+time loops (`optimize/checkpoints.py`) `checkpoint_every` (how many passes a
+segment holds), `value_bytes` (the size of a state) and `restore_state` (a
+checkpoint put back in place).
 """
 
 from __future__ import annotations
