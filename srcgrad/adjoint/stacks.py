@@ -30,7 +30,8 @@ from .syntax import clone
 if TYPE_CHECKING:
     from .sweep import Sweep
 
-__all__ = ["copy_push_pop", "push_pop", "reverse_pop", "reverse_push", "set_pair", "store_push_pop"]
+__all__ = ["copy_push_pop", "push_pop", "reverse_pop", "reverse_push", "set_pair", "store_push_pop",
+           "uncopied"]
 
 
 def push_pop(origin: ir.Origin, stack: str, name: str, shape: bool) -> tuple[ir.Push, ir.Pop]:
@@ -49,6 +50,15 @@ def copy_push_pop(origin: ir.Origin, stack: str, name: str) -> tuple[ir.Push, ir
     push, pop = push_pop(origin, stack, name, False)
     push.value.args = [ast.Call(ast.Name("copy_value", ast.Load()), [push.value.args[0]], [])]
     return push, pop
+
+
+def uncopied(saved: ast.expr) -> tuple[ast.expr, bool]:
+    """The value a push saves, `v` of `copy_value(v)` (`copy_push_pop`), and
+    whether the push copies it."""
+    if isinstance(saved, ast.Call) and isinstance(saved.func, ast.Name) and \
+            saved.func.id == "copy_value" and len(saved.args) == 1 and not saved.keywords:
+        return saved.args[0], True
+    return saved, False
 
 
 def set_pair(push: ir.Push, pop: ir.Pop, stack: str, shape: bool) -> None:

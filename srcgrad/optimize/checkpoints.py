@@ -55,8 +55,9 @@ import ast
 import copy
 
 from .. import ir
+from ..adjoint.stacks import uncopied
 from ..ir.effects import mutated_by_calls
-from .passes import _shared, _written, nested_pushes, reverse_loop
+from .passes import nested_pushes, replayable, reverse_loop, shared, without_pushes, written_arrays
 from .ranks import Ranks
 
 __all__ = ["checkpoint_loops"]
@@ -89,22 +90,11 @@ def checkpoint_loops(body: list[ir.Stmt], params: list[str], stacks: set[str], r
 
 
 def _long_tape(loop: ir.For, ranks: Ranks) -> bool:
-    """Whether a pass of `loop` saves a number of values that grows with the
-    data: inside a loop, or an array's copy."""
-    if loop.trips or any(isinstance(s, (ir.ExitLoop, ir.Raise, ir.While)) or
-                         (isinstance(s, ir.For) and s.trips) for s in ir.walk(loop.body)):
-        return False
-    return nested_pushes(loop) or any(
-        isinstance(s, ir.Push) and not s.shape and not ranks.scalar(_unwrapped(s.saved))
-        for s in ir.walk(loop.body))
-
-
-def _unwrapped(saved: ast.expr) -> ast.expr:
-    """`v` of a pushed `copy_value(v)`."""
-    if isinstance(saved, ast.Call) and isinstance(saved.func, ast.Name) and \
-            saved.func.id == "copy_value":
-        return saved.args[0]
-    return saved
+    """Whether a pass of `loop`, which runs its whole body, saves a number of
+    values that grows with the data: inside a loop, or an array's copy."""
+    return replayable(loop) and (nested_pushes(loop) or any(
+        isinstance(s, ir.Push) and not s.shape and not ranks.scalar(uncopied(s.saved)[0])
+        for s in ir.walk(loop.body)))
 
 
 def _time_loop(loop: ir.Stmt) -> bool:
@@ -143,7 +133,7 @@ def _state(body: list[ir.Stmt], k: int, r: int, ranks: Ranks, params: list[str],
     assigned = set().union(*(ir.defined_names(s) for s in loop.body))
     if _assigned_before_read(loop.body, assigned - before, {loop.var}) is None:
         return None
-    memory = {name for name in _shared(set().union(*(_written(s) for s in statements)), aliases)
+    memory = {name for name in shared(set().union(*map(written_arrays, statements)), aliases)
               if not ranks.scalar(ast.Name(name, ast.Load()))}
     for name in memory & before & assigned:  # rebound: restored by value
         if aliases.get(name, set()) & before - {name}:
@@ -226,7 +216,7 @@ def _checkpointed(loop: ir.For, reverse: ir.For, arrays: list[str], names: list[
         _load(every)), ast.Mult(), _load(every))
     plain = ir.For(fo, var, loop.start, _load(last_first), loop.step,
                    [ir.Assign(fo, due, test, nondiff=True), ir.If(fo, due, saves)]
-                   + _without_pushes(copy.deepcopy(loop.body)))
+                   + without_pushes(copy.deepcopy(loop.body)))
     replayed = copy.deepcopy(loop.body)
     loop.start = _load(last_first)
     forward = [ir.Assign(fo, every, ast.Call(ast.Name("checkpoint_every", ast.Load()),
@@ -275,16 +265,3 @@ def _minus(a: ast.expr, b: ast.expr) -> ast.expr:
 
 def _call(stack: str, method: str, *args: ast.expr) -> ast.Call:
     return ast.Call(ast.Attribute(ast.Name(stack, ast.Load()), method, ast.Load()), list(args), [])
-
-
-def _without_pushes(block: list[ir.Stmt]) -> list[ir.Stmt]:
-    out = []
-    for stmt in block:
-        if isinstance(stmt, ir.Push):
-            continue
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list):
-                setattr(stmt, field, _without_pushes(inner))
-        out.append(stmt)
-    return out

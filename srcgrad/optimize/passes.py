@@ -52,10 +52,12 @@ import ast
 import copy
 
 from .. import ir
+from ..adjoint.stacks import uncopied
 from ..ir.effects import mutated_by_calls
 from .ranks import Ranks
 
-__all__ = ["nested_pushes", "recompute_passes", "reverse_loop"]
+__all__ = ["nested_pushes", "recompute_passes", "replayable", "reverse_loop", "shared",
+           "without_pushes", "written_arrays"]
 
 
 def recompute_passes(body: list[ir.Stmt], returns: ast.expr, ranks: Ranks,
@@ -77,7 +79,7 @@ def recompute_passes(body: list[ir.Stmt], returns: ast.expr, ranks: Ranks,
         reverse.body[:] = _without_meeting_pairs(again + _without_repeats(again, reverse.body))
         changed = True
         if written:
-            loop.body = _without_pushes(loop.body)
+            loop.body = without_pushes(loop.body)
             k += 1
         else:
             del body[k]  # it only computed what its reverse computes again
@@ -88,12 +90,18 @@ def _reverse_of(body: list[ir.Stmt], k: int) -> int | None:
     """The index of the loop that reverses `body[k]`, where its passes may be
     computed again there (the pushes and pops, the loops' headers)."""
     loop = body[k]
-    if loop.trips or any(isinstance(s, (ir.ExitLoop, ir.Raise, ir.While)) or
-                         (isinstance(s, ir.For) and s.trips) for s in ir.walk(loop.body)):
-        return None
-    if not nested_pushes(loop):
+    if not (replayable(loop) and nested_pushes(loop)):
         return None
     return reverse_loop(body, k)
+
+
+def replayable(loop: ir.For) -> bool:
+    """Whether every pass of `loop` runs its whole body (no `break`, no
+    `raise`, no loop that counts its trips) and no `while` loop inside it
+    pushes an unknown number of values: its passes can run again."""
+    return not loop.trips and not any(
+        isinstance(s, (ir.ExitLoop, ir.Raise, ir.While)) or (isinstance(s, ir.For) and s.trips)
+        for s in ir.walk(loop.body))
 
 
 def nested_pushes(loop: ir.For) -> bool:
@@ -139,32 +147,32 @@ def _independent(body: list[ir.Stmt], k: int, r: int, returns: ast.expr, ranks: 
     reads = set().union(*(_reads(s) for s in statements)) | \
         ir.names_in(loop.start) | ir.names_in(loop.stop)
     inputs = reads - own
-    written = set().union(*(_written(s) for s in statements))
+    written = set().union(*(written_arrays(s) for s in statements))
     elsewhere = [s for j, stmt in enumerate(body) if j not in (k, r) for s in ir.walk([stmt])]
     # a pass's own names: nowhere else
     for s in elsewhere:
         if (ir.defined_names(s) | _reads(s)) & own:
             return None
-    if ir.names_in(returns) & (own | _shared(written, aliases)):
+    if ir.names_in(returns) & (own | shared(written, aliases)):
         return None
     # its inputs: unchanged from the loop on (the reverse loop included)
     later = [s for stmt in body[k:] for s in ir.walk([stmt])]
-    read_memory = _shared(inputs, aliases)
+    read_memory = shared(inputs, aliases)
     if any(ir.defined_names(s) & inputs for stmt in body[k + 1:] for s in ir.walk([stmt])):
         return None
-    if any(_written(s) & read_memory for s in later):
+    if any(written_arrays(s) & read_memory for s in later):
         return None
     # the arrays it writes: not read by a pass, not touched after the reverse loop
-    written_memory = _shared(written, aliases)
+    written_memory = shared(written, aliases)
     if written_memory & reads:
         return None
     after = [s for stmt in body[r + 1:] for s in ir.walk([stmt])]
-    if any((_reads(s) | _written(s) | ir.defined_names(s)) & written_memory for s in after):
+    if any((_reads(s) | written_arrays(s) | ir.defined_names(s)) & written_memory for s in after):
         return None
     return written
 
 
-def _shared(names: set[str], aliases: dict[str, set[str]]) -> set[str]:
+def shared(names: set[str], aliases: dict[str, set[str]]) -> set[str]:
     """`names` and every name that may share memory with one of them."""
     out = set(names)
     for name in names:
@@ -185,7 +193,7 @@ def _reads(stmt: ir.Stmt) -> set[str]:
     return names
 
 
-def _written(stmt: ir.Stmt) -> set[str]:
+def written_arrays(stmt: ir.Stmt) -> set[str]:
     """Arrays `stmt` itself writes into (a store, an update in place, a
     call's), the stacks it pushes on or pops from left out."""
     out = set() if isinstance(stmt, (ir.Push, ir.Pop)) else mutated_by_calls(stmt)
@@ -200,7 +208,7 @@ def _written(stmt: ir.Stmt) -> set[str]:
     return out
 
 
-def _without_pushes(block: list[ir.Stmt]) -> list[ir.Stmt]:
+def without_pushes(block: list[ir.Stmt]) -> list[ir.Stmt]:
     return _without(block, lambda stmt: isinstance(stmt, ir.Push))
 
 
@@ -233,10 +241,7 @@ def _without_meeting_pairs(block: list[ir.Stmt]) -> list[ir.Stmt]:
     for p, push in enumerate(block):
         if not isinstance(push, ir.Push) or push.shape:
             continue
-        saved = push.saved
-        copied = isinstance(saved, ast.Call) and isinstance(saved.func, ast.Name) and \
-            saved.func.id == "copy_value" and len(saved.args) == 1
-        name = saved.args[0] if copied else saved
+        name, copied = uncopied(push.saved)
         if not isinstance(name, ast.Name):
             continue
         for q in range(p + 1, len(block)):
@@ -248,7 +253,7 @@ def _without_meeting_pairs(block: list[ir.Stmt]) -> list[ir.Stmt]:
             inner = list(ir.walk([pop]))
             if any(isinstance(s, (ir.Push, ir.Pop, ir.PopStore)) and s.stack == push.stack
                    for s in inner) or name.id in ir.defined_names(pop) or \
-                    (copied and any(_written(s) for s in inner)):
+                    (copied and any(written_arrays(s) for s in inner)):
                 break
     return [stmt for k, stmt in enumerate(block) if k not in dropped]
 

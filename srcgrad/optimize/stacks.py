@@ -46,6 +46,7 @@ import ast
 from dataclasses import dataclass, field
 
 from .. import ir
+from ..adjoint.stacks import uncopied
 from ..ir.parts import clone
 from .ranks import Ranks
 
@@ -137,9 +138,7 @@ def _spoil(names: set[str], found: dict) -> None:
 
 def _kind(value: ast.expr, ranks: Ranks, bools: set[str], real: bool) -> str | None:
     """"i", "b" or "f" where `value` is provably a number of that kind."""
-    if (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
-            and value.func.id == "copy_value" and len(value.args) == 1):
-        value = value.args[0]  # an element's value as read: a number copies itself
+    value, _ = uncopied(value)  # an element's value as read: a number copies itself
     if ranks.integer(value):
         return "i"
     if _boolean(value, bools):
