@@ -3,10 +3,12 @@ each on a domain where it is smooth, away from poles (gamma at the
 non-positive integers), kinks (`i0e` and `i1e` at 0) and the ends of its
 domain (`logit`, `erfinv`, `ndtri`); the Bessel functions of the second kind
 (`yv`, `kv`, `y0`, `y1`) and those of a non-integer order on positive
-arguments.  The orders of the Bessel functions and the `a` of the
-incomplete gamma functions are constants: their cotangents are refused
-(`registry.refused`).  `rgamma` (1/Γ, entire) on both sides of its zeros
-(Γ's poles), which `test_special_calls.py` checks exactly."""
+arguments.  The orders of the Bessel functions, the `a` of the incomplete
+gamma functions, the `a` and `b` of the incomplete beta functions and
+`stdtr`'s df are constants: their cotangents are refused
+(`registry.refused`); `pdtr`'s count is read as its floor (flat).  `rgamma`
+(1/Γ, entire) on both sides of its zeros (Γ's poles), which
+`test_special_calls.py` checks exactly."""
 
 from __future__ import annotations
 
@@ -70,6 +72,16 @@ add(
     row(sp.gammainc, Const(0.7), Real(S, 0.1, 5.0)),
     row(sp.gammaincc, Const(1.5), Real(M, 0.1, 5.0)),
     row(runtime.gammainc, Const(3), Real(V, 0.1, 5.0)),
+    # the incomplete beta functions in x, Student's t CDF in t, the Poisson CDF in its mean
+    row(sp.betainc, Const(2.5), Const(1.5), Real(M, 0.05, 0.95)),
+    row(sp.betainc, Const(0.7), Const(3), Real(S, 0.05, 0.95)),
+    row(sp.betaincc, Const(1.5), Const(0.5), Real(V, 0.05, 0.95)),
+    row(runtime.betainc, Const(2), Const(2), Real(V, 0.05, 0.95)),
+    row(sp.stdtr, Const(3.5), Real(M)),
+    row(sp.stdtr, Const(1), Real(S)),
+    row(sp.pdtr, Const(3.0), Real(M, 0.1, 5.0)),
+    row(sp.pdtr, Const(0), Real(S, 0.1, 5.0)),
+    row(sp.pdtrc, Const(2.5), Real(V, 0.1, 5.0)),
     # 1/Γ, on both sides of its zeros at 0, -1, -2
     row(sp.rgamma, Real(M, -2.9, 3.0)),
     row(sp.rgamma, Real(S, 0.5, 4.0)),

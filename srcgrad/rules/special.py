@@ -22,6 +22,12 @@ of their own (mostly other special functions: `gammaln`'s derivative is
 - incomplete gamma functions: `gammainc`, `gammaincc` in `x` (the density
   `x**(a-1) exp(-x) / Γ(a)`, or minus it, written with `xlogy` so that it
   is right at `x = 0`); in `a` refused, SciPy having no derivative in `a`;
+- incomplete beta functions: `betainc(a, b, x)`, `betaincc` in `x` (the
+  density `x**(a-1) (1-x)**(b-1) / B(a, b)`, with `xlogy` and `xlog1py`);
+  in `a` and `b` refused, as `gammainc`'s a;
+- CDFs: `stdtr(df, t)` (Student's t) in `t` (the t density), in `df`
+  refused; `pdtr(k, m)`, `pdtrc` (Poisson) in the mean `m` (minus, or
+  plus, the mass at floor(k), exactly), flat in the count `k`;
 - `rgamma` (1/Γ, entire): `-ψ(x) rgamma(x)`, and at Γ's poles, where both
   factors are infinite, the reflection formula's `Γ(1-x) (cos πx - ψ(1-x)
   sin πx / π)`; each branch evaluated where it is finite (`gamma_pole`), so
@@ -55,6 +61,8 @@ import scipy.special
 
 from ..runtime import (
     beta,
+    betainc,
+    betaincc,
     betaln,
     cast_like,
     entr,
@@ -87,11 +95,14 @@ from ..runtime import (
     logsumexp_shift,
     ndtr,
     ndtri,
+    pdtr,
+    pdtrc,
     polygamma,
     psi,
     rgamma,
     safe_reciprocal,
     select,
+    stdtr,
     unbroadcast,
     xlog1py,
     xlogy,
@@ -274,6 +285,48 @@ def gammaincc_adjoint(g, ans, a, x):
         -g * np.exp(xlogy(a - 1, x) - x - cast_like(gammaln(a), x)), x)
 
 
+# --- the incomplete beta function and the CDFs of Student's t and Poisson ---------------------------
+
+_IN_AB = ("the derivative of the regularized incomplete beta function in its parameters a and b: "
+          "SciPy gives no function for it, so srcgrad differentiates it in x only")
+_IN_DF = ("the derivative of Student's t CDF in its degrees of freedom: SciPy gives no function "
+          "for it, so srcgrad differentiates stdtr in t only")
+
+
+@adjoint(scipy.special.betainc, betainc, elementwise=True)
+def betainc_adjoint(g, ans, a, b, x):
+    # the beta density x**(a-1) (1-x)**(b-1) / B(a, b), in log space
+    return refused(_IN_AB), refused(_IN_AB), unbroadcast(
+        g * np.exp(xlogy(a - 1, x) + xlog1py(b - 1, -x) - cast_like(betaln(a, b), x)), x)
+
+
+@adjoint(scipy.special.betaincc, betaincc, elementwise=True)
+def betaincc_adjoint(g, ans, a, b, x):
+    return refused(_IN_AB), refused(_IN_AB), unbroadcast(
+        -g * np.exp(xlogy(a - 1, x) + xlog1py(b - 1, -x) - cast_like(betaln(a, b), x)), x)
+
+
+@adjoint(scipy.special.stdtr, stdtr, elementwise=True)
+def stdtr_adjoint(g, ans, df, t):
+    # Student's t density at t
+    return refused(_IN_DF), unbroadcast(g * np.exp(cast_like(
+        gammaln((df + 1) / 2) - gammaln(df / 2) - np.log(df * np.pi) / 2
+        - (df + 1) / 2 * np.log1p(t * t / df), t)), t)
+
+
+@adjoint(scipy.special.pdtr, pdtr, elementwise=True)
+def pdtr_adjoint(g, ans, k, m):
+    # minus the Poisson mass at floor(k), in log space; k is read as floor(k): flat in k
+    return None, unbroadcast(
+        -g * np.exp(cast_like(xlogy(np.floor(k), m) - m - gammaln(np.floor(k) + 1), m)), m)
+
+
+@adjoint(scipy.special.pdtrc, pdtrc, elementwise=True)
+def pdtrc_adjoint(g, ans, k, m):
+    return None, unbroadcast(
+        g * np.exp(cast_like(xlogy(np.floor(k), m) - m - gammaln(np.floor(k) + 1), m)), m)
+
+
 @adjoint(scipy.special.rgamma, rgamma, elementwise=True)
 def rgamma_adjoint(g, ans, x):
     # cast_like: compiled, `np.pi * x` of a float32 x is float64 (no weak literals)
@@ -340,7 +393,7 @@ def entr_adjoint(g, ans, x):
 for _impl in (gammaln, psi, polygamma, gamma, beta, betaln, erf, erfc, erfinv, erfcinv, ndtr,
               log_ndtr, ndtri, i0, i1, i0e, i1e, exp1, expn, expit, logit, log_expit, xlogy,
               xlog1py, entr, jv, yv, iv, kv, yn, ive, j0, j1, y0, y1, gammainc, gammaincc, rgamma,
-              gammasgn):
+              gammasgn, betainc, betaincc, stdtr, pdtr, pdtrc):
     replace(getattr(scipy.special, _impl.__name__), _impl)
 
 

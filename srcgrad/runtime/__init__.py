@@ -69,6 +69,7 @@ from .decompositions import (
 from .densities import (
     counts,
     gaussian_dimension,
+    invalid_mean,
     invalid_scale,
     logsumexp_shift,
     nonnegative,
@@ -215,6 +216,8 @@ from .signals import (
 )
 from .special import (
     beta,
+    betainc,
+    betaincc,
     betaln,
     entr,
     erf,
@@ -245,9 +248,12 @@ from .special import (
     logit,
     ndtr,
     ndtri,
+    pdtr,
+    pdtrc,
     polygamma,
     psi,
     rgamma,
+    stdtr,
     xlog1py,
     xlogy,
     y0,
@@ -330,7 +336,8 @@ __all__ = [
     "erfcinv", "ndtr", "log_ndtr", "ndtri", "i0", "i1", "i0e", "i1e", "exp1", "expn", "expit",
     "logit", "log_expit", "xlogy", "xlog1py", "entr", "gammainc", "gammaincc", "rgamma",
     "gammasgn", "gamma_pole", "jv", "yv", "iv", "kv", "j0", "j1", "y0", "y1", "yn", "ive",
-    "logsumexp_shift", "invalid_scale", "nonnegative",
+    "betainc", "betaincc", "stdtr", "pdtr", "pdtrc",
+    "logsumexp_shift", "invalid_scale", "invalid_mean", "nonnegative",
     "unit_interval", "counts", "gaussian_dimension",
     # decompositions (decompositions, triangular)
     "eigh_values", "eigh_vectors", "gap_product", "singular_reciprocal", "svd_u", "svd_s", "svd_vt", "qr_q", "qr_r",

@@ -9,7 +9,9 @@ support is.
   before `exp` and adds it back, as SciPy does, so that nothing overflows;
   the result does not depend on it, so it is constant;
 - `invalid_scale(scale)`: 0 where `scale > 0`, nan elsewhere (added to a
-  log-density, it makes it nan where SciPy's is);
+  log-density, it makes it nan where SciPy's is; also of shape parameters
+  that must be > 0); `invalid_mean(mu)`: 0 where `mu >= 0` (a Poisson
+  mean), nan elsewhere;
 - `nonnegative(y)`, `unit_interval(y)`, `counts(k)`: where `y >= 0`,
   where `0 <= y <= 1`, where `k` is a non-negative integer (the supports of
   the gamma, beta and Poisson distributions);
@@ -30,7 +32,7 @@ from .guards import NO_ADJOINT
 from .machinecode import cached_jitable, cached_overload
 from .reductions import reduce_max
 
-__all__ = ["logsumexp_shift", "invalid_scale", "nonnegative", "unit_interval", "counts", "gaussian_dimension"]
+__all__ = ["logsumexp_shift", "invalid_scale", "invalid_mean", "nonnegative", "unit_interval", "counts", "gaussian_dimension"]
 
 
 def logsumexp_shift(a, axis=None):
@@ -59,6 +61,16 @@ def invalid_scale(scale):
 @cached_overload(invalid_scale)
 def _invalid_scale(scale):
     return lambda scale: select(scale > 0, 0.0, np.nan)
+
+
+def invalid_mean(mu):
+    """0 where `mu >= 0`, nan elsewhere."""
+    return select(mu >= 0, 0.0, np.nan)
+
+
+@cached_overload(invalid_mean)
+def _invalid_mean(mu):
+    return lambda mu: select(mu >= 0, 0.0, np.nan)
 
 
 @cached_jitable

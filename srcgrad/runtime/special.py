@@ -13,7 +13,7 @@ and so binds the symbol, before it loads anything that calls it.
 `polygamma` has no kernel there: compiled, it is `psi` for n = 0, else
 (-1)**(n+1) n! zeta(n+1, x), with Cephes' Hurwitz zeta (`_hurwitz_zeta`).
 
-All apply elementwise to scalars and arrays (broadcasting two operands),
+All apply elementwise to scalars and arrays (broadcasting their operands),
 and return float32 where the operands' common dtype (NumPy 2's, a Python
 scalar weak) is float32 or float16, else float64; a scalar for scalars.
 Complex operands are refused: srcgrad differentiates real special functions.
@@ -40,7 +40,8 @@ from .machinecode import cached_jitable, cached_overload
 __all__ = ["gammaln", "psi", "polygamma", "gamma", "beta", "betaln", "erf", "erfc", "erfinv",
            "erfcinv", "ndtr", "log_ndtr", "ndtri", "i0", "i1", "i0e", "i1e", "exp1", "expn",
            "expit", "logit", "log_expit", "xlogy", "xlog1py", "entr", "gammainc", "gammaincc",
-           "rgamma", "gammasgn", "gamma_pole", "jv", "yv", "iv", "kv", "j0", "j1", "y0", "y1", "yn", "ive"]
+           "rgamma", "gammasgn", "gamma_pole", "jv", "yv", "iv", "kv", "j0", "j1", "y0", "y1", "yn", "ive",
+           "betainc", "betaincc", "stdtr", "pdtr", "pdtrc"]
 
 # --- SciPy's compiled kernels ------------------------------------------------------------------
 
@@ -161,6 +162,26 @@ def _overload_binary(fn, kernel, integer_first: bool) -> None:
         return on_arrays
 
 
+def _overload_ternary(fn, kernel) -> None:
+    @cached_overload(fn)
+    def _ternary(x, y, z):
+        nptype = _numba_result_type(fn.__name__, x, y, z)
+        if is_scalar_type(x) and is_scalar_type(y) and is_scalar_type(z):
+            return lambda x, y, z: nptype(kernel(np.float64(x), np.float64(y), np.float64(z), 0))
+
+        def on_arrays(x, y, z):
+            shape = np.broadcast_shapes(np.shape(x), np.shape(y), np.shape(z))
+            a = np.ascontiguousarray(np.broadcast_to(x, shape)).reshape(-1)
+            b = np.ascontiguousarray(np.broadcast_to(y, shape)).reshape(-1)
+            c = np.ascontiguousarray(np.broadcast_to(z, shape)).reshape(-1)
+            out = np.empty(a.size, nptype)
+            for k in range(a.size):
+                out[k] = kernel(np.float64(a[k]), np.float64(b[k]), np.float64(c[k]), 0)
+            return out.reshape(shape)
+
+        return on_arrays
+
+
 def _unary(name: str, doc: str):
     scipy_fn = getattr(scipy.special, name)
 
@@ -184,6 +205,18 @@ def _binary(name: str, doc: str, integer_first: bool = False):
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
     _overload_binary(fn, _kernel(name, 2), integer_first)
+    return fn
+
+
+def _ternary(name: str, doc: str):
+    scipy_fn = getattr(scipy.special, name)
+
+    def fn(x, y, z):
+        return _call(scipy_fn, x, y, z)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    _overload_ternary(fn, _kernel(name, 3))
     return fn
 
 
@@ -222,6 +255,14 @@ gammainc = _binary("gammainc", "`scipy.special.gammainc(a, x)`: the regularized 
                    "incomplete gamma function P(a, x).")
 gammaincc = _binary("gammaincc", "`scipy.special.gammaincc(a, x)`: the regularized upper "
                     "incomplete gamma function, 1 - P(a, x).")
+betainc = _ternary("betainc", "`scipy.special.betainc(a, b, x)`: the regularized incomplete "
+                   "beta function I_x(a, b).")
+betaincc = _ternary("betaincc", "`scipy.special.betaincc(a, b, x)`: 1 - I_x(a, b).")
+stdtr = _binary("stdtr", "`scipy.special.stdtr(df, t)`: the CDF of Student's t with df degrees "
+                "of freedom.")
+pdtr = _binary("pdtr", "`scipy.special.pdtr(k, m)`: the Poisson CDF, P(N <= floor(k)) for a mean "
+               "m (nan for k < 0).")
+pdtrc = _binary("pdtrc", "`scipy.special.pdtrc(k, m)`: 1 - pdtr(k, m).")
 rgamma = _unary("rgamma", "`scipy.special.rgamma(x)`: 1 / Γ(x), 0 at Γ's poles.")
 gammasgn = _unary("gammasgn", "`scipy.special.gammasgn(x)`: the sign of Γ(x).")
 jv = _binary("jv", "`scipy.special.jv(v, z)`: the Bessel function of the first kind, real order v.")

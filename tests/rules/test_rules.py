@@ -732,7 +732,9 @@ def test_refused_parameters_are_recorded():
     assert all(not r.refusals for r in registry.RULES.values()
                if r.name not in {"jv_adjoint", "yv_adjoint", "iv_adjoint", "kv_adjoint",
                                  "yn_adjoint", "ive_adjoint",
-                                 "gammainc_adjoint", "gammaincc_adjoint"})
+                                 "gammainc_adjoint", "gammaincc_adjoint", "betainc_adjoint",
+                                 "betaincc_adjoint", "stdtr_adjoint"})
+    assert set(registry.lookup(scipy.special.betainc).refusals) == {"a", "b"}
     with pytest.raises(sg.SrcGradError, match="one reason"):
         registry.adjoint(object())(_refusing_without_a_reason)
 

@@ -20,6 +20,7 @@ import pytest
 import scipy.special
 import scipy.stats
 from gradcheck import numerical_gradient, numerical_hvp
+from scipy import stats
 from scipy.special import betaln, expit, gammaln, log_expit, log_softmax, logsumexp
 from scipy.stats import multivariate_normal, norm, poisson
 
@@ -129,6 +130,199 @@ def test_values_off_the_supports_are_scipys(fn):
     with np.errstate(invalid="ignore"):
         value = sg.value_and_grad(fn, target="python")(x)[0]
         np.testing.assert_array_equal(value, fn(x))  # -inf, or nan
+
+
+# --- CDFs, survival functions, densities: values as SciPy's, off the supports too ---------------
+
+XS = np.array([-2.5, -0.4, 0.0, 0.3, 0.5, 0.9, 1.0, 1.4, 3.0, 7.0])[:, None]
+KS = np.array([-2.0, -1.0, -0.5, 0.0, 0.7, 1.0, 2.0, 3.5, 9.0])[:, None]
+LOC_SCALE = [(0.0, 1.0), (0.3, 2.0), (-0.5, 0.5), (0.0, -1.0), (0.0, 0.0)]
+
+
+def norm_forms(x, loc, scale):
+    return np.stack([norm.sf(x, loc, scale), norm.logsf(x, loc, scale)])
+
+
+def t_forms(x, df, loc, scale):
+    return np.stack([stats.t.pdf(x, df, loc, scale), stats.t.logpdf(x, df, loc, scale),
+                     stats.t.cdf(x, df, loc, scale), stats.t.logcdf(x, df, loc, scale),
+                     stats.t.sf(x, df, loc, scale)])
+
+
+def gamma_forms(x, a, loc, scale):
+    return np.stack([stats.gamma.pdf(x, a, loc, scale), stats.gamma.logpdf(x, a, loc, scale),
+                     stats.gamma.cdf(x, a, loc, scale), stats.gamma.logcdf(x, a, loc, scale),
+                     stats.gamma.sf(x, a, loc, scale)])
+
+
+def beta_forms(x, a, b, loc, scale):
+    return np.stack([stats.beta.pdf(x, a, b, loc, scale), stats.beta.logpdf(x, a, b, loc, scale),
+                     stats.beta.cdf(x, a, b, loc, scale), stats.beta.logcdf(x, a, b, loc, scale),
+                     stats.beta.sf(x, a, b, loc, scale)])
+
+
+def poisson_forms(k, mu, loc):
+    return np.stack([poisson.pmf(k, mu, loc), poisson.logpmf(k, mu, loc),
+                     poisson.cdf(k, mu, loc), poisson.logcdf(k, mu, loc),
+                     poisson.sf(k, mu, loc)])
+
+
+# shape parameters: valid ones, then 0 and negative ones (nan, as SciPy's)
+FORMS = [(norm_forms, XS, ())]
+FORMS += [(t_forms, XS, (np.array([3.5, 0.7, 1.0, 0.0, -1.0]),))]
+FORMS += [(gamma_forms, XS, (np.array([2.5, 0.5, 1.0, 0.0, -1.0]),))]
+FORMS += [(beta_forms, XS, (np.array([2.5, 0.5, 1.0, 0.0, 2.0]),
+                            np.array([1.5, 0.7, 1.0, 2.0, -1.0])))]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("fn,x,shapes", FORMS, ids=[f.__name__ for f, _, _ in FORMS])
+def test_distribution_functions_are_scipys(fn, x, shapes, target):
+    """pdf, cdf, logcdf, sf of every (x, shape) pair against scipy.stats, for
+    several loc and scale, a scale <= 0 (nan) among them: inside the support,
+    outside it (0, 1, -inf) and at its ends."""
+    with np.errstate(all="ignore"):
+        for loc, scale in LOC_SCALE:
+            args = (x, *shapes, loc, scale)
+            value = sg.value_and_grad(fn, target=target)(*args, grad_ys=np.ones(fn(*args).shape))[0]
+            np.testing.assert_allclose(value, fn(*args), rtol=1e-9, atol=1e-300)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_poisson_functions_are_scipys(target):
+    """pmf, cdf, logcdf, sf at counts, at non-integers (floored: the mass is 0)
+    and below 0, of means 0 (valid) and < 0 (nan), shifted by loc."""
+    mu = np.array([2.5, 0.3, 0.0, -1.0])
+    with np.errstate(all="ignore"):
+        for loc in (0.0, 0.5, -1.0):
+            value = sg.value_and_grad(poisson_forms, target=target)(
+                KS, mu, loc, grad_ys=np.ones((5, KS.size, mu.size)))[0]
+            np.testing.assert_allclose(value, poisson_forms(KS, mu, loc), rtol=1e-9, atol=1e-300)
+
+
+# --- their gradients, in x, loc, scale and (densities, Poisson's mean) the parameters -------------
+
+POINTS = np.array([-0.7, 0.2, 0.55, 0.85, 1.3, 2.2])  # loc 0.1, scale 0.9: off [0, 1] both sides
+COUNTED = np.array([-1.0, 0.0, 1.5, 2.0, 4.0, 7.0])
+ON_THE_SUPPORTS = np.array([0.25, 0.4, 0.55, 0.7, 0.8, 1.5])
+
+
+def distribution_functions(x, loc, scale, p):
+    return (np.sum(norm.sf(x, loc, scale) + 0.3 * norm.logsf(x, loc, scale))
+            + np.sum(stats.t.pdf(x, p[0] + 2.0, loc, scale) + stats.t.cdf(x, 3.5, loc, scale)
+                     + stats.t.logcdf(x, 2.5, loc, scale) - 0.5 * stats.t.sf(x, 1.5, loc, scale))
+            + np.sum(stats.gamma.pdf(x, p[1] + 1.0, loc, scale)
+                     + stats.gamma.cdf(x, 2.5, loc, scale) - 0.7 * stats.gamma.sf(x, 0.8, loc, scale))
+            + np.sum(stats.beta.pdf(x, p[1] + 1.0, p[0] + 1.5, loc, scale)
+                     + stats.beta.cdf(x, 2.5, 1.5, loc, scale)
+                     + 0.4 * stats.beta.sf(x, 0.7, 3.0, loc, scale))
+            + np.sum(poisson.pmf(COUNTED, p[2]) + poisson.cdf(COUNTED, p[2] * x + 2.0)
+                     - poisson.sf(COUNTED, p[2] + 1.0, loc=-0.5))
+            + multivariate_normal.pdf(x[:3], p, np.eye(3) + 0.5))
+
+
+def log_distribution_functions(x, loc, scale, p):
+    """The logs of CDFs, on their supports (-inf off them)."""
+    return (np.sum(stats.gamma.logcdf(x, 1.5, loc, scale) + stats.t.logcdf(x, 1.5, loc, scale))
+            + np.sum(stats.beta.logcdf(x[1:4], 0.6, 2.0, loc, scale)
+                     + poisson.logcdf(COUNTED[1:4], p[2] * x[1:4] + 1.0)))
+
+
+DISTRIBUTION_ARGS = (POINTS, 0.1, 0.9, np.array([0.4, 0.8, 1.7]))
+WRT = (0, 1, 2, 3)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("fn", [distribution_functions, log_distribution_functions])
+def test_distribution_function_gradients(fn, target):
+    """First order against central differences: the CDFs' derivative in x is
+    the density (0 off the support), the shape parameters of the densities and
+    Poisson's mean differentiated."""
+    args = (POINTS if fn is distribution_functions else ON_THE_SUPPORTS,) + DISTRIBUTION_ARGS[1:]
+    value, got = sg.value_and_grad(fn, wrt=WRT, target=target)(*args)
+    assert value == pytest.approx(fn(*args), rel=1e-12)
+    for g, w in zip(got, numerical_gradient(fn, args, WRT)):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("fn", [distribution_functions, log_distribution_functions])
+def test_distribution_function_second_order(fn, target):
+    args = (POINTS if fn is distribution_functions else ON_THE_SUPPORTS,) + DISTRIBUTION_ARGS[1:]
+    first = sg.grad(fn, wrt=0, target=target)
+    direction = np.array([0.4, -1.0, 0.7, 0.2, -0.3, 0.6])
+    got = sg.grad(first, wrt=WRT, target=target)(*args, grad_ys=direction)
+    want = numerical_hvp(fn, args, WRT, {0: direction})
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+
+
+def incomplete_beta(x, df):
+    return np.sum(scipy.special.betainc(2.5, 1.5, x) * scipy.special.betaincc(0.7, 3.0, x * x)
+                  + scipy.special.stdtr(df, 4.0 * x - 2.0) * x
+                  + scipy.special.pdtr(np.array([0.0, 1.0, 2.5, 4.0]), 3.0 * x)
+                  - scipy.special.pdtrc(2.0, x))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_incomplete_beta_and_the_t_and_poisson_cdfs(target):
+    x = np.array([0.1, 0.35, 0.6, 0.9])
+    value, got = sg.value_and_grad(incomplete_beta, target=target)(x, 3.5)
+    assert value == pytest.approx(incomplete_beta(x, 3.5), rel=1e-12)
+    np.testing.assert_allclose(got, numerical_gradient(incomplete_beta, (x, 3.5), 0),
+                               rtol=1e-6, atol=1e-8)
+    direction = np.array([0.3, -1.0, 0.5, 0.2])
+    second = sg.grad(sg.grad(incomplete_beta, target=target), target=target)(
+        x, 3.5, grad_ys=direction)
+    np.testing.assert_allclose(second, numerical_hvp(incomplete_beta, (x, 3.5), 0, {0: direction}),
+                               rtol=1e-5, atol=1e-6)
+
+
+def cdfs_of_float32(x):
+    return (scipy.stats.gamma.cdf(x, 2.5, scale=2.0) + scipy.stats.beta.cdf(x, 1.5, 2.0)
+            + scipy.stats.t.cdf(x, 3.0) + poisson.cdf(np.array([1.0, 2.0, 3.0, 0.0]), x + 1.0))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_cdfs_of_float32(target):
+    x = np.array([0.2, 0.45, 0.7, 0.95], dtype=np.float32)
+    got = sg.grad(cdfs_of_float32, target=target)(x, grad_ys=np.ones(4, np.float32))
+    assert got.dtype == np.float32
+    want = numerical_gradient(cdfs_of_float32, (x.astype(np.float64),), 0, np.ones(4))
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def t_cdf_in_df(df, x):
+    return np.sum(scipy.stats.t.cdf(x, df))
+
+
+def gamma_cdf_in_a(a, x):
+    return np.sum(scipy.stats.gamma.sf(x, a, scale=2.0))
+
+
+def beta_cdf_in_b(b, x):
+    return np.sum(scipy.stats.beta.cdf(x, 2.0, b))
+
+
+def betainc_in_a(a, x):
+    return np.sum(scipy.special.betainc(a, 2.0, x))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("fn,match", [
+    (t_cdf_in_df, r"t\.cdf.*parameter 'df'.*degrees of freedom"),
+    (gamma_cdf_in_a, r"gamma\.sf.*parameter 'a'.*incomplete gamma"),
+    (beta_cdf_in_b, r"beta\.cdf.*parameter 'b'.*incomplete beta"),
+    (betainc_in_a, r"betainc.*parameter 'a'.*incomplete beta"),
+])
+def test_shape_parameters_of_the_cdfs_are_refused(fn, match, target):
+    """A CDF's shape parameter that varies is refused, naming the call, never
+    taken as constant; its x alone is differentiated."""
+    x = np.array([0.2, 0.5, 0.8])
+    with pytest.raises(sg.NoAdjointError, match=match):
+        sg.grad(fn, wrt=0, target=target)(1.5, x)
+    got = sg.grad(fn, wrt=1, target=target)(1.5, x)
+    np.testing.assert_allclose(got, numerical_gradient(fn, (1.5, x), 1), rtol=1e-6, atol=1e-8)
 
 
 # --- stability, second order --------------------------------------------------------------------
