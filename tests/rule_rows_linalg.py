@@ -52,6 +52,9 @@ add(
     row(runtime.lower_factor, Real(Q), Const(True)),
     row(runtime.lower_factor, Real(Q), Const(False)),
     row(runtime.lower_factor_grad, Real(Q), Const(False)),
+    row(runtime.banded_matrix, Real((4, 5)), Const(2), Const(1)),
+    row(runtime.banded_matrix, Real((1, 3)), Const(0), Const(0)),
+    row(runtime.banded_matrix_grad, Real((5, 5)), Const(1), Const(2)),
 )
 add(row(runtime.singular_reciprocal, Real((3,), 0.5, 3.0)))
 add(

@@ -77,7 +77,7 @@ HELPERS: dict[str, Helper] = _table(
       ("eigh_values", "eigh_vectors", "gap_product", "singular_reciprocal", "svd_u", "svd_s", "svd_vt", "qr_q",
        "qr_r", "lstsq_solution", "lstsq_residuals", "triangular_solve", "keep_triangle",
        "lower_factor", "lower_factor_grad", "lu_matrix", "lu_pivots", "pivot_rows",
-       "unpivot_rows")),
+       "unpivot_rows", "banded_matrix", "banded_matrix_grad")),
     Helper("lstsq_rank", pure=True),
     # the cotangent of a diagonal, and the axis of np.hstack's join
     Helper("diag_grad", pure=True, fresh=True),

@@ -24,7 +24,13 @@ differentiable to any order on every target:
   `lu_solve((lu, piv), b, trans)`: the row swaps (`pivot_rows`) and two
   triangular solves.  With `P a = L U`, the factors' cotangent is
   `P.T L^-T (tril(L.T gL, -1) + triu(gU U.T)) U^-T`; their tangent, with `X =
-  L^-1 P da U^-1`, is `dL = L tril(X, -1)`, `dU = triu(X) U`.
+  L^-1 P da U^-1`, is `dL = L tril(X, -1)`, `dU = triu(X) U`;
+- `solve_banded((l, u), ab, b)` (`l`, `u` constant integers, b a vector or
+  a matrix): expanded to the dense matrix of the band (`banded_matrix`,
+  `a[i, j] = ab[u + i - j, j]`) and `solve`, so O(n³) where SciPy's `gbsv`
+  is O(n (l + u)²); the cotangent of `ab` is that of `a` on the band,
+  `ab[u + i - j, j] = -(a⁻ᵀ g x.T)[i, j]`, 0 in the entries of `ab` outside
+  the band, which SciPy does not read (`banded_matrix_grad`).
 
 `lower`, `trans`, `assume_a` and the like must be constants; `overwrite_a`
 and `overwrite_b` must be False (SciPy may write into the argument).  Other
@@ -38,7 +44,7 @@ signatures (what a call binds to) and the cotangents and tangents of their
 default forms (`eigh`: with `eigvals_only=True`); every call is expanded,
 so forward mode meets the functions written above, not these.  The
 functions of pairs (`cho_factor`, `cho_solve`, `lu_factor`, `lu_solve`)
-have no rule: their calls bind to their own signatures.
+and `solve_banded` have no rule: their calls bind to their own signatures.
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ import numpy as np
 import scipy.linalg
 
 from ..runtime import (
+    banded_matrix,
+    banded_matrix_grad,
     cholesky,
     det,
     dot,
@@ -111,6 +119,18 @@ linear(lower_factor_grad, params=("g_factor",))
 def keep_triangle_adjoint(g, ans, x, lower=False, unit_diagonal=False):
     return keep_triangle(sum_to(g, np.shape(ans)), lower, unit_diagonal), None, None
 linear(keep_triangle, params=("x",))
+
+
+@adjoint(banded_matrix)
+def banded_matrix_adjoint(g, ans, ab, lower, upper):
+    return banded_matrix_grad(sum_to(g, np.shape(ans)), lower, upper), None, None
+linear(banded_matrix, params=("ab",))
+
+
+@adjoint(banded_matrix_grad)
+def banded_matrix_grad_adjoint(g, ans, g_matrix, lower, upper):
+    return banded_matrix(sum_to(g, np.shape(ans)), lower, upper), None, None
+linear(banded_matrix_grad, params=("g_matrix",))
 
 
 # --- LU factors ----------------------------------------------------------------------------------
@@ -423,7 +443,24 @@ for _primal, _expansion in [
     expand(_primal, _expansion)
 # the functions of a pair, whose results or arguments are tuples, have no rule:
 # every call is expanded, bound to the function's own signature
+def _expand_solve_banded(arguments: dict, lowering):
+    """`solve(banded_matrix(ab, l, u), b)`: the dense matrix of the band,
+    solved by LAPACK's `gesv` (O(n³), not `gbsv`'s O(n (l + u)²))."""
+    _no_overwrite(arguments)
+    _constant(arguments, "overwrite_ab", (False,))
+    pair = arguments["l_and_u"]
+    parts = (pair.elts if isinstance(pair, ast.Tuple) else
+             [ast.Constant(v) for v in pair.value] if isinstance(pair, ast.Constant)
+             and isinstance(pair.value, tuple) else lowering.built_tuple(pair))
+    if not (parts and len(parts) == 2 and all(
+            isinstance(p, ast.Constant) and type(p.value) is int and p.value >= 0 for p in parts)):
+        raise Refused("l_and_u must be a pair (l, u) of constant non-negative integers")
+    a = lowering.emit_call(banded_matrix, [arguments["ab"], *parts], [])
+    return lowering.emit_call(solve, [a, arguments["b"]], [])
+
+
 for _primal, _expansion in [
         (scipy.linalg.cho_factor, _expand_cho_factor), (scipy.linalg.cho_solve, _expand_cho_solve),
-        (scipy.linalg.lu_factor, _expand_lu_factor), (scipy.linalg.lu_solve, _expand_lu_solve)]:
+        (scipy.linalg.lu_factor, _expand_lu_factor), (scipy.linalg.lu_solve, _expand_lu_solve),
+        (scipy.linalg.solve_banded, _expand_solve_banded)]:
     expand(_primal, _expansion, inspect.signature(_primal))

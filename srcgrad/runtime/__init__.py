@@ -291,7 +291,14 @@ from .tiling import (
     take_index,
     tile_index,
 )
-from .triangular import keep_triangle, lower_factor, lower_factor_grad, triangular_solve
+from .triangular import (
+    banded_matrix,
+    banded_matrix_grad,
+    keep_triangle,
+    lower_factor,
+    lower_factor_grad,
+    triangular_solve,
+)
 from .vecmath import cos, exp, log, sin, tanh
 
 __all__ = [
@@ -342,7 +349,7 @@ __all__ = [
     # decompositions (decompositions, triangular)
     "eigh_values", "eigh_vectors", "gap_product", "singular_reciprocal", "svd_u", "svd_s", "svd_vt", "qr_q", "qr_r",
     "pinv", "lstsq_solution", "lstsq_residuals", "lstsq_rank", "triangular_solve", "keep_triangle",
-    "lower_factor", "lower_factor_grad", "lu_matrix", "lu_pivots", "pivot_rows", "unpivot_rows",
+    "lower_factor", "lower_factor_grad", "banded_matrix", "banded_matrix_grad", "lu_matrix", "lu_pivots", "pivot_rows", "unpivot_rows",
     # products (einsum, tensordot)
     "operand_of_rank", "eye_last", "fold_tail", "fold_head", "joined_shape", "identity_like",
     "kron", "kron_grad_left", "kron_grad_right", "cross",

@@ -1,6 +1,6 @@
 """Triangular solves by substitution, in Python and compiled (the helpers of
-`scipy.linalg.solve_triangular`, `cho_solve` and `cho_factor`, which Numba
-does not compile).
+`scipy.linalg.solve_triangular`, `cho_solve`, `cho_factor` and
+`solve_banded`, which Numba does not compile).
 
 - `triangular_solve(a, b, lower, unit_diagonal)`: `x` with `T @ x == b`, `T`
   the lower (or upper) triangle of `a`, its diagonal taken as ones where
@@ -11,9 +11,15 @@ does not compile).
 - `lower_factor(c, lower)`: the lower triangular factor that
   `scipy.linalg.cho_factor`'s `(c, lower)` holds, `lower` known at run time
   (`tril(c)`, or `tril(c.T)` for an upper factor); `lower_factor_grad(g,
-  lower)` is its adjoint (`tril(g)`, or its transpose), and it is theirs.
+  lower)` is its adjoint (`tril(g)`, or its transpose), and it is theirs;
+- `banded_matrix(ab, lower, upper)`: the n x n matrix that
+  `scipy.linalg.solve_banded`'s banded storage holds, `a[i, j] = ab[upper + i
+  - j, j]` on the band, 0 off it (the entries of `ab` outside the band are
+  not read, as LAPACK's `gbsv` does not read them); `banded_matrix_grad(g,
+  lower, upper)` is its adjoint (the band of `g`, in banded storage, 0 in
+  those entries), and it is theirs.
 
-Both return new arrays (`ir.effects.HELPERS`).  A zero on the diagonal
+All return new arrays (`ir.effects.HELPERS`).  A zero on the diagonal
 gives inf or nan, as LAPACK's `trtrs` refuses it: the matrix is singular.
 """
 
@@ -114,3 +120,28 @@ def lower_factor_grad(g, lower):
     if lower:
         return np.tril(g)
     return np.ascontiguousarray(np.tril(g).T)
+
+
+@cached_jitable
+def banded_matrix(ab, lower, upper):
+    """The matrix of the banded storage `ab`: `a[i, j] = ab[upper + i - j, j]`
+    for `-upper <= i - j <= lower`, 0 elsewhere."""
+    if ab.ndim != 2 or ab.shape[0] != lower + upper + 1:
+        raise ValueError("scipy.linalg.solve_banded: l + u + 1 does not equal ab.shape[0]")
+    n = ab.shape[1]
+    a = np.zeros((n, n), ab.dtype)
+    for j in range(n):
+        for i in range(max(0, j - upper), min(n, j + lower + 1)):
+            a[i, j] = ab[upper + i - j, j]
+    return a
+
+
+@cached_jitable
+def banded_matrix_grad(g, lower, upper):
+    """The adjoint of `banded_matrix`: the band of the n x n `g`, in banded storage."""
+    n = g.shape[1]
+    band = np.zeros((lower + upper + 1, n), g.dtype)
+    for j in range(n):
+        for i in range(max(0, j - upper), min(n, j + lower + 1)):
+            band[upper + i - j, j] = g[i, j]
+    return band

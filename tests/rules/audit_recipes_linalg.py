@@ -1,7 +1,7 @@
 """API-audit recipes of the matrix decompositions: `np.linalg.eigh`, `eigvalsh`,
 `svd`, `qr`, `pinv`, `lstsq`, and `scipy.linalg`'s `solve`, `inv`, `det`,
-`cholesky`, `eigh`, `solve_triangular`, `solve_sylvester`, `sqrtm` (`cho_factor`, `cho_solve`, `lu_factor`
-and `lu_solve` have no rule of their own, being expanded always: their
+`cholesky`, `eigh`, `solve_triangular`, `solve_sylvester`, `sqrtm` (`cho_factor`, `cho_solve`, `lu_factor`,
+`lu_solve` and `solve_banded` have no rule of their own, being expanded always: their
 end-to-end tests are in test_decomposition_calls.py).
 
 Matrices are kept well conditioned (`x0 + 4 I` with entries in [-1, 1]);
@@ -55,6 +55,11 @@ RECIPES = {
     "scipy.linalg.lu_factor": R(f"scipy.linalg.lu_factor({SHIFTED})[0]", SQ),
     "scipy.linalg.lu_solve": R(f"scipy.linalg.lu_solve(scipy.linalg.lu_factor({SHIFTED}), x1)",
                                SQ, A((3, 2))),
+    # the band's diagonal row shifted by 4 (row u of the banded storage)
+    "scipy.linalg.solve_banded": R(["scipy.linalg.solve_banded((1, 1), x0 + np.array([[0.0], "
+                                    "[4.0], [0.0]]), x1)",
+                                    "scipy.linalg.solve_banded((2, 0), x0 + np.array([[4.0], "
+                                    "[0.0], [0.0]]), x1[:, 0])"], SQ, A((3, 2)), cpu=True),
     "scipy.linalg.solve_sylvester": R([f"scipy.linalg.solve_sylvester({SHIFTED}, x1 + 3.0 * np.eye(2), x2)",
                                        f"scipy.linalg.solve_sylvester(x1 + 3.0 * np.eye(2), {SHIFTED}.T, x2.T)"],
                                       SQ, A((2, 2), -1.0, 1.0), A((3, 2)), cpu=True),

@@ -337,3 +337,69 @@ def test_full_factors_of_a_square_matrix():
     got = sg.grad(full_factors, target="python")(COV + B)
     np.testing.assert_allclose(got, numerical_gradient(full_factors, (COV + B,), 0),
                                rtol=1e-5, atol=1e-7)
+
+
+# --- scipy.linalg.solve_banded ----------------------------------------------------------------------
+
+BAND = RNG.uniform(-1.0, 1.0, (4, 6))  # l = 2, u = 1: row 1 is the diagonal
+BAND[1] += 4.0
+BAND_RHS = RNG.uniform(-1.0, 1.0, (6, 2))
+
+
+def banded_vector(ab, b):
+    return np.sum(scipy.linalg.solve_banded((2, 1), ab, b) ** 2)
+
+
+def banded_matrix(ab, b):
+    l_and_u = (2, 1)
+    x = scipy.linalg.solve_banded(l_and_u, ab, b)
+    return np.sum(np.sin(x)) + np.sum(scipy.linalg.solve_banded((0, 0), ab[1:2] + 1.0, x))
+
+
+BANDED = [(banded_vector, (BAND, BAND_RHS[:, 0].copy())), (banded_matrix, (BAND, BAND_RHS))]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("fn, args", BANDED, ids=[c[0].__name__ for c in BANDED])
+def test_solve_banded(fn, args, target):
+    """In ab and b against central differences, to second order; the entries
+    of ab outside the band, which SciPy does not read, get 0."""
+    value, got = sg.value_and_grad(fn, wrt=(0, 1), target=target)(*args)
+    np.testing.assert_allclose(value, fn(*args), rtol=1e-12)
+    for g, w in zip(got, numerical_gradient(fn, args, (0, 1))):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8)
+    assert got[0][0, 0] == 0 and got[0][3, -1] == 0 and got[0][2, -1] == 0
+    first = sg.grad(fn, wrt=0, target=target)
+    direction = RNG.standard_normal(BAND.shape)
+    second = sg.grad(first, wrt=(0, 1), target=target)(*args, grad_ys=direction)
+    for g, w in zip(second, numerical_hvp(fn, args, (0, 1), {0: direction})):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+
+
+def banded_of_float32(ab, b):
+    return np.sum(scipy.linalg.solve_banded((2, 1), ab, b))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_solve_banded_of_float32(target):
+    args = (BAND.astype(np.float32), BAND_RHS.astype(np.float32))
+    got = sg.grad(banded_of_float32, wrt=(0, 1), target=target)(*args)
+    assert all(g.dtype == np.float32 for g in got)
+    want = numerical_gradient(banded_of_float32, (BAND, BAND_RHS), (0, 1))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
+
+
+def banded_of_variable_bandwidth(ab, b):
+    return np.sum(scipy.linalg.solve_banded((int(b[0] > 0) + 1, 1), ab, b))
+
+
+def banded_of_wrong_shape(ab, b):
+    return np.sum(scipy.linalg.solve_banded((1, 1), ab, b))
+
+
+def test_solve_banded_refusals():
+    with pytest.raises(sg.NoAdjointError, match="l_and_u"):
+        sg.grad(banded_of_variable_bandwidth, target="python")(BAND, BAND_RHS[:, 0].copy())
+    with pytest.raises(ValueError, match="ab.shape"):
+        sg.grad(banded_of_wrong_shape, target="python")(BAND, BAND_RHS[:, 0].copy())
