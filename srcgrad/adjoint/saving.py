@@ -600,7 +600,11 @@ class Saver:
                     return info, _body_end(info)
             elif name in _replaced(owner):
                 # the other branch assigns it: after the `if` it may hold another
-                # value, or none at all
+                # value, or none at all.  (Saved even where nothing after the `if`
+                # assigns it, and the reverse of this branch, which runs only where
+                # this branch ran, could read it as it stands: a derivative of
+                # higher order reads that reverse, and its front end cannot tell
+                # that the name has a value on every path there.)
                 return info, len(info.stmts)
             info, gap = info.parent, info.index + 1
 

@@ -225,15 +225,19 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
     _lap(watch, "adjoint")
     inlinable = set(irf.temps) | adjoint.temp_adjoints
     helpers = {**_runtime_helpers(), **irf.imports, **adjoint.helpers}
-    ranks = Ranks(adjoint.body, adjoint.params + adjoint.seed_params, helpers, options.typed,
-                  scalar_function=options.device is not None,
-                  numbers={adjoint.params[k]: kind for k, kind in options.scalars})
+    def ranks_of(body: list[ir.Stmt]) -> Ranks:
+        return Ranks(body, adjoint.params + adjoint.seed_params, helpers, options.typed,
+                     scalar_function=options.device is not None,
+                     numbers={adjoint.params[k]: kind for k, kind in options.scalars})
+
+    ranks = ranks_of(adjoint.body)
     bases = derive_names(adjoint.body, set(irf.temps))
     body = cleanup(adjoint.body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
     for _ in range(3):  # what cleanup inlines may open a rewrite again (bounded: a few rounds)
         if not peephole(body, adjoint.returns, ranks, inlinable, options.typed):
             break
         body = cleanup(body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
+        ranks = ranks_of(body)  # of the values as rewritten (`stack_part(g, ...)`: `g[0]`)
     run_independent_loops_forward(body, adjoint.returns)
     _lap(watch, "cleanup")
     # the function must not shadow a name its module reads: the gradient of a

@@ -11,6 +11,10 @@ stood: the API casts every gradient to its input's dtype) and leaves no
   floating); `bx[i] += unbroadcast(g, bx[i])` with a scalar `g` adds `g`,
   which broadcasts in place; `zeros_like(x)` of a scalar is `0.0`, and
   `copy_value(x)` of one is `x`;
+- a stacked element's cotangent taken through the whole stack:
+  `stack_part(g, (a, b, c), 0, k)` of scalars `a, b, c` and a vector `g` is
+  `g[k]` (the cotangent of `np.array([a, b, c])`'s element k; the parts, read
+  for their shapes alone, then need not be computed again);
 - an argument read for its shape alone computed anyway: `sum_grad(g, d * d)` is
   `sum_grad(g, d)`; a whole sum's scalar cotangent spread to a shape only to be
   multiplied by an array of that shape: `sum_grad(g, d) * d` is `g * d`;
@@ -41,7 +45,7 @@ import math
 from .. import ir, runtime
 from ..ir.effects import called_helper, mutated_by_calls, shape_positions
 from ..ir.parts import expressions, own_definitions
-from ..runtime import cast_like, sum_grad
+from ..runtime import cast_like, stack_part, sum_grad
 from .ranks import Ranks
 
 __all__ = ["peephole", "route_block_updates"]
@@ -91,6 +95,8 @@ class _Simplify(ast.NodeTransformer):
             return self._done(ast.Constant(0.0))
         if obj is runtime.copy_value and len(args) == 1 and scalar(args[0]):
             return self._done(args[0])  # a number is a copy already
+        if obj is stack_part and len(args) == 4 and self._scalar_element(*args):
+            return self._done(ast.Subscript(args[0], args[3], ast.Load()))
         k = called_helper(node).shape_of
         if k is not None and len(args) > k:
             operand = _shape_stand_in(args[k])
@@ -102,6 +108,17 @@ class _Simplify(ast.NodeTransformer):
                 and all(isinstance(a, ast.Constant) for a in args):
             return self._whole_number(node, obj)
         return self._without_defaults(node, obj)
+
+    def _scalar_element(self, g: ast.expr, parts: ast.expr, axis: ast.expr,
+                        index: ast.expr) -> bool:
+        """Whether `stack_part(g, parts, axis, index)` is `g[index]`: the
+        parts a tuple of numbers stacked along axis 0 and `g` a vector (a
+        cotangent is at least its value's shape, so `g` has one element per
+        part)."""
+        return (isinstance(parts, ast.Tuple) and all(self.ranks.scalar(p) for p in parts.elts)
+                and isinstance(axis, ast.Constant) and axis.value == 0
+                and isinstance(index, ast.Constant) and type(index.value) is int
+                and self.ranks.array_ndim(g) == 1)
 
     def _without_defaults(self, node: ast.Call, fn) -> ast.expr:
         """A helper of srcgrad's called with its trailing defaults spelled out

@@ -67,6 +67,7 @@ _SHAPE_OF = {runtime.seed: 1, runtime.new_cotangent: 1, runtime.take_cotangent: 
              np.ones_like: 0, np.empty_like: 0, runtime.dot_grad_left: 1,
              runtime.dot_grad_right: 2}
 # products of two arrays: the rank of the result, by the operands' ranks
+_STACKS = {runtime.stack, np.stack}  # of a tuple of equal ranks: one more
 _PRODUCTS = {runtime.matmul, runtime.dot, np.matmul, np.dot}
 _PRODUCT_NDIM = {(2, 1): 1, (1, 2): 1, (2, 2): 2}
 # helpers whose result is a cotangent: of a floating dtype
@@ -123,9 +124,12 @@ class Ranks:
         self._greatest(defs, pushed, "integers", self.integer)
         self.scalars = set()
         self.array_ndims: dict[str, int] = {}
-        self._array_ranks(defs, pushed)
-        self._greatest(defs, pushed, "scalars", self.scalar)
-        self._array_ranks(defs, pushed)  # again, knowing the numbers (`_t1 * k + c`)
+        while True:  # each knowing the other: an array's elements are numbers
+            known = (dict(self.array_ndims), self.scalars)  # (`rotate_k[1]`), and an array
+            self._array_ranks(defs, pushed)  # op a number (`_t4 / theta`) an array, of
+            self._greatest(defs, pushed, "scalars", self.scalar)  # which `np.array([..])`
+            if known == (self.array_ndims, self.scalars):  # of numbers stacks a vector
+                break
         self._greatest(defs, pushed, "floats", self.floating)
         self._shape_classes(defs, pushed)
         if scalar_function:  # checked by `backend/device.py`: numbers and stacks of them
@@ -257,6 +261,9 @@ class Ranks:
                         all(self.integer(e) for e in shape.elts):
                     return len(shape.elts)
                 return None
+            if obj in _STACKS and isinstance(node.args[0], ast.Tuple) and node.args[0].elts:
+                parts = {0 if self.scalar(e) else self.array_ndim(e) for e in node.args[0].elts}
+                return None if None in parts or len(parts) != 1 else parts.pop() + 1
             if obj in _PRODUCTS and len(node.args) == 2:
                 return _PRODUCT_NDIM.get(tuple(self.array_ndim(a) for a in node.args))
             position = _SHAPE_OF.get(obj)
