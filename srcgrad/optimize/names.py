@@ -18,6 +18,7 @@ the adjoint of a temporary to `b` + that name (`bx_i`; `b_x_times_w`).  It chang
 from __future__ import annotations
 
 import ast
+import math
 
 from .. import ir
 from ..ir.naming import Namer
@@ -74,7 +75,7 @@ def _describe(node: ast.expr, temps: set[str], of_temp) -> str | None:
             return of_temp(n.id) if n.id in temps else n.id
         if isinstance(n, ast.Constant):
             value = n.value
-            if type(value) in (int, float) and value >= 0 and value == int(value):
+            if type(value) in (int, float) and 0 <= value < math.inf and value == int(value):
                 return str(int(value))
             return None
         if isinstance(n, ast.Subscript):

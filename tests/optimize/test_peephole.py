@@ -197,3 +197,42 @@ def test_copy_read_through_an_update_of_its_elements():
     got, want = run(text, np.ones(3)), run(plain(source, ["x"], "(bx, y)"), np.ones(3))
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
+
+
+def test_ranks_reach_their_fixpoint():
+    """`k = r / theta` is a vector once `theta` is known a number, `k[1]` a
+    number once `k` is a vector, and `np.array([k[1] * x[2], ...])` (the
+    front end's `stack` of numbers) a vector once its parts are numbers:
+    three rounds of a fact feeding the other, as in GradBench ba's rotate."""
+    body = build("theta = math.sqrt(r[0] * r[0] + r[1] * r[1])\nk = r / theta\n"
+                 "c = stack((k[1] * x[0], k[0] * x[1]))\ny = c * k\n")
+    ranks = Ranks(body, ["r", "x"], HELPERS, typed=True,
+                  numbers={"r": "a1f", "x": "a1f"})
+    assert ranks.array_ndim(ast.Name("c", ast.Load())) == 1
+    assert ranks.array_ndim(ast.Name("y", ast.Load())) == 1
+
+
+def test_stacked_number_cotangent_is_an_element():
+    """The cotangent of the k-th number stacked into a vector is `g[k]`, and
+    the parts, read only for their shapes, are not computed again."""
+    source = ("theta = math.sqrt(r[0] * r[0] + r[1] * r[1])\nk = r / theta\n"
+              "_t1 = k[1] * x[0]\n_t2 = k[0] * x[1]\nc = stack((_t1, _t2))\n"
+              "g = c * k\nb0 = stack_part(g, (_t1, _t2), 0, 0)\n"
+              "b1 = stack_part(g, (_t1, _t2), 0, 1)\n")
+    params = ["r", "x"]
+    body = build(source)
+    result = ast.parse("(b0, b1)", mode="eval").body
+    ranks = Ranks(body, params, HELPERS, True, numbers={"r": "a1f", "x": "a1f"})
+    body = cleanup(body, result, set(), {"_t1", "_t2"}, True)
+    assert peephole(body, result, ranks, {"_t1", "_t2"}, True)
+    text = emit_function("f", params, body, result)
+    assert "stack_part" not in text and "b0 = g[0]" in text and "b1 = g[1]" in text
+    r, x = np.array([0.3, -1.2]), np.array([2.0, 0.5])
+    assert run(text, r, x) == run(plain(source, params, "(b0, b1)"), r, x)
+
+
+def test_infinite_constant_has_no_name():
+    """A temporary computed from `inf` (a huge literal, or what a nan constant
+    prints as) gets no name of a whole number: naming it read `int(inf)`."""
+    assert derive_names(build("_t1 = x * 1e309\ny = _t1 + 1.0\n"), {"_t1"}) == {}
+    assert derive_names(build("_t1 = x * 3.0\ny = _t1 + 1.0\n"), {"_t1"}) == {"_t1": "x_times_3"}
