@@ -42,6 +42,8 @@ STOP = stop_gradient
 
 _NONDIFF_ATTRIBUTES = {"shape", "size", "ndim", "dtype"}
 
+_ASTYPE = getattr(np, "astype", None)  # NumPy >= 2
+
 # functions whose one-argument form is another function
 _ONE_ARGUMENT_FORMS = {id(np.where): np.nonzero}
 
@@ -74,6 +76,12 @@ class CallLowering:
         if isinstance(func, ast.Name) and self.ctx.scope.is_local(func.id):
             raise self.error(call, f"calling the local variable '{func.id}' cannot be differentiated")
         fn = self.ctx.scope.lookup(func)
+        if _ASTYPE is not None and fn is _ASTYPE:  # NumPy 2's `np.astype(x, dtype)`: the method `x.astype(dtype)`
+            if len(call.args) != 2 or any(k.arg not in ("copy", "device") for k in call.keywords):
+                raise self.error(call, "np.astype(x, dtype) takes the array and the dtype (and "
+                                 "copy=, device=, which change no value)")
+            keywords = [ast.keyword("dtype", call.args[1])]
+            return METHODS["astype"], [call.args[0]], self._dtypes_spelled(np.asarray, keywords)
         if len(call.args) == 1 and not call.keywords:
             fn = _ONE_ARGUMENT_FORMS.get(id(fn), fn)  # `np.where(c)` is `np.nonzero(c)`
         args, keywords = list(call.args), list(call.keywords)

@@ -72,7 +72,7 @@ from ..runtime import (
     svd_u,
     svd_vt,
 )
-from .registry import Refused, adjoint, expand, nondifferentiable, replace
+from .registry import Refused, adjoint, expand, nondifferentiable, replace, unsupported
 from .tangents import tangent
 
 # --- eigh --------------------------------------------------------------------------------------
@@ -354,3 +354,7 @@ def _expand_lstsq(arguments: dict, lowering):
 
 
 expand(np.linalg.lstsq, _expand_lstsq)
+
+unsupported(np.linalg.eig, reason="the eigenvalues and eigenvectors of a general (nonsymmetric) "
+            "matrix are complex, and srcgrad differentiates real values only; of a symmetric "
+            "matrix, np.linalg.eigh (or eigvalsh) gives them real, and srcgrad differentiates it")

@@ -1,8 +1,10 @@
 """Adjoint rules of operations that move elements without arithmetic:
 `np.reshape`, `ravel`, `squeeze`, `expand_dims`, `transpose`,
 `concatenate`, `stack`, the copies (`np.copy`, `np.array`, `np.asarray`,
-`np.ascontiguousarray`), and `np.full`/`np.full_like` (differentiable in
-their fill value).
+`np.ascontiguousarray`, NumPy 2's `np.astype`, written as `np.asarray`), and
+`np.full`/`np.full_like` (differentiable in their fill value).
+`np.result_type` and `np.iscomplexobj` are constants; `np.real_if_close` is
+refused (its result's type depends on the values).
 
 The cotangent `g` of a shape operation may be broadcast larger than its
 result; each rule sums it back to the result's shape, computed from the
@@ -59,7 +61,7 @@ from ..runtime import (
     unbroadcast,
     unless_given,
 )
-from .registry import adjoint, nondifferentiable, replace
+from .registry import adjoint, nondifferentiable, replace, unsupported
 from .tangents import linear, tangent
 
 
@@ -160,7 +162,10 @@ replace(np.concatenate, concatenate)
 replace(np.stack, stack)
 
 
-@adjoint(np.array, array, np.asarray, elementwise=True)
+# (NumPy 2's `np.astype(x, dtype)` the lowering writes as `np.asarray(x, dtype=dtype)`, as the
+# method `x.astype(dtype)`: its rule is this one, registered for it to be known)
+@adjoint(np.array, array, np.asarray, *[f for f in [getattr(np, "astype", None)] if f],
+         elementwise=True)
 def array_adjoint(g, ans, object, dtype=None):
     return unbroadcast(cast_grad(g, object, dtype), object), None
 
@@ -185,6 +190,12 @@ linear(np.full_like, params=("fill_value",))
 
 
 replace(np.array, array)
+
+# a dtype, and whether it is complex: no value changes them (NumPy 2 reads no value's size)
+nondifferentiable(np.result_type, np.iscomplexobj)
+unsupported(np.real_if_close, reason="the type of its result (real or complex) depends on its "
+            "argument's values, which srcgrad's dtype analysis cannot know before the function "
+            "runs; of real values it returns them unchanged: leave the call out")
 
 
 replace(np.ndim, ndim)
