@@ -23,7 +23,13 @@ alike (but the shape parameters of the CDFs, below):
 - `multivariate_normal.logpdf(x, mean, cov)` (cov a d x d matrix, x one
   point or rows of points): -(|L⁻¹(x - mean)|² + d log 2π) / 2 - Σ log L_ii,
   with L the Cholesky factor of cov (which, as SciPy, refuses a cov that is
-  not positive definite).
+  not positive definite); `multivariate_normal.entropy(mean=None, cov=1)`:
+  (d (1 + log 2π) + log det cov) / 2, log det cov = 2 Σ log L_ii likewise;
+- `dirichlet.logpdf(x, alpha)` (alpha a vector of k, x one point of k
+  entries or a (k, n) matrix of n points, columns, as SciPy):
+  Σ xlogy(α_i - 1, x_i) - Σ gammaln(α_i) + gammaln(Σ α_i), after SciPy's
+  checks, raising its ValueErrors (x off the simplex, alpha not > 0: see
+  `dirichlet_points`).
 
 Each `pdf` (`pmf`) is the exp of its `logpdf` (`logpmf`).  A CDF's argument
 is clamped onto the support (`np.where`) before the special function, so
@@ -35,8 +41,11 @@ a Poisson mean mu < 0) this one is nan too (`invalid_scale`,
 and b) are refused where they vary, SciPy having no derivative of `stdtr`,
 `gammainc` or `betainc` in them (`srcgrad/rules/special.py`); in x, loc
 and scale the CDFs are differentiable, their derivative in x the density.
-Refused, naming the call: `multivariate_normal` without a mean, with a
-scalar cov or with `allow_singular=True`; the frozen forms
+Refused, naming the call: `multivariate_normal` without a mean (but for
+the entropy), with a scalar cov or with `allow_singular=True`; a singular
+cov, whose entropy SciPy gives (of its pseudo-determinant), is not positive
+definite (Cholesky's LinAlgError); `dirichlet`'s x of k - 1 entries, and a
+(k, 1) matrix of one point (at run time); the frozen forms
 (`norm(loc, scale).logpdf(x)`) are methods srcgrad does not know, refused
 by the front end.
 
@@ -59,6 +68,8 @@ from ..runtime import (
     betaincc,
     betaln,
     counts,
+    covariance_dimension,
+    dirichlet_points,
     gammainc,
     gammaincc,
     gammaln,
@@ -278,8 +289,41 @@ def _multivariate_normal_logpdf(arguments: dict, lowering):
     factor = w.call(np.linalg.cholesky, cov)
     z = w.call(np.linalg.solve, factor, residuals)
     distance = w.call(np.sum, w.mul(z, z), axis=ast.Constant(0))
-    half_logdet = w.call(np.sum, w.call(np.log, w.call(np.diagonal, factor)))
+    half_logdet = _half_logdet(w, factor)
     return w.sub(w.sub(w.mul(-0.5, distance), half_logdet), w.mul(d, _HALF_LOG_2PI))
+
+
+def _half_logdet(w: _Writer, factor):
+    """log det cov / 2, of cov's Cholesky factor: Σ log L_ii."""
+    return w.call(np.sum, w.call(np.log, w.call(np.diagonal, factor)))
+
+
+def _multivariate_normal_entropy(arguments: dict, lowering):
+    mean, cov = arguments["mean"], arguments["cov"]
+    if isinstance(cov, ast.Constant):
+        raise Refused("srcgrad differentiates multivariate_normal.entropy of a covariance matrix")
+    w = _Writer(lowering)
+    d = w.call(covariance_dimension, cov, *([] if _is_none(mean) else [mean]))
+    half_logdet = _half_logdet(w, w.call(np.linalg.cholesky, cov))
+    return w.add(w.mul(d, 0.5 + _HALF_LOG_2PI), half_logdet)
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+# --- the Dirichlet distribution ------------------------------------------------------------------------
+
+
+def _dirichlet_logpdf(arguments: dict, lowering):
+    x, alpha = arguments["x"], arguments["alpha"]
+    w = _Writer(lowering)
+    # x + 0 after SciPy's checks: the log of x, which the gradient reads, waits for them
+    x = w.add(x, w.call(dirichlet_points, x, alpha))
+    terms = w.call(xlogy, w.sub(alpha, 1), w.call(np.transpose, x))
+    normalizer = w.sub(w.call(np.sum, w.call(gammaln, alpha)),
+                       w.call(gammaln, w.call(np.sum, alpha)))
+    return w.sub(w.call(np.sum, terms, axis=ast.Constant(-1)), normalizer)
 
 
 def _signature(*names: str, **defaults) -> inspect.Signature:
@@ -294,6 +338,7 @@ _T, _GAMMA, _BETA = (_signature("x", *shapes, **_LOCATION_SCALE)
                      for shapes in (("df",), ("a",), ("a", "b")))
 _POISSON = _signature("k", "mu", loc=0)
 _GAUSSIAN = _signature("x", mean=None, cov=1, allow_singular=False)
+_DIRICHLET = _signature("x", "alpha")
 for _method, _expansion, _params in [
     (scipy.stats.norm.logpdf, _norm_logpdf, _X),
     (scipy.stats.norm.pdf, _pdf(_norm_logpdf), _X),
@@ -325,7 +370,12 @@ for _method, _expansion, _params in [
     (scipy.stats.poisson.sf, _poisson_distribution_function(pdtrc, 1.0), _POISSON),
     (scipy.stats.multivariate_normal.logpdf, _multivariate_normal_logpdf, _GAUSSIAN),
     (scipy.stats.multivariate_normal.pdf, _pdf(_multivariate_normal_logpdf), _GAUSSIAN),
+    (scipy.stats.multivariate_normal.entropy, _multivariate_normal_entropy,
+     _signature(mean=None, cov=1)),
+    (scipy.stats.dirichlet.logpdf, _dirichlet_logpdf, _DIRICHLET),
+    (scipy.stats.dirichlet.pdf, _pdf(_dirichlet_logpdf), _DIRICHLET),
 ]:
     expand(_method, _expansion, _params)
 
-nondifferentiable(invalid_scale, invalid_mean, nonnegative, unit_interval, counts, gaussian_dimension)
+nondifferentiable(invalid_scale, invalid_mean, nonnegative, unit_interval, counts, gaussian_dimension,
+                  covariance_dimension, dirichlet_points)

@@ -68,6 +68,8 @@ from .decompositions import (
 )
 from .densities import (
     counts,
+    covariance_dimension,
+    dirichlet_points,
     gaussian_dimension,
     invalid_mean,
     invalid_scale,
@@ -345,7 +347,7 @@ __all__ = [
     "gammasgn", "gamma_pole", "jv", "yv", "iv", "kv", "j0", "j1", "y0", "y1", "yn", "ive",
     "betainc", "betaincc", "stdtr", "pdtr", "pdtrc",
     "logsumexp_shift", "invalid_scale", "invalid_mean", "nonnegative",
-    "unit_interval", "counts", "gaussian_dimension",
+    "unit_interval", "counts", "gaussian_dimension", "covariance_dimension", "dirichlet_points",
     # decompositions (decompositions, triangular)
     "eigh_values", "eigh_vectors", "gap_product", "singular_reciprocal", "svd_u", "svd_s", "svd_vt", "qr_q", "qr_r",
     "pinv", "lstsq_solution", "lstsq_residuals", "lstsq_rank", "triangular_solve", "keep_triangle",

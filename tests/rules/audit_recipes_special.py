@@ -148,4 +148,15 @@ RECIPES = {
         ["scipy.stats.multivariate_normal.logpdf(x0, x1, x2 @ x2.T + 3.0 * np.eye(3))",
          "scipy.stats.multivariate_normal.logpdf(x0[0], x1, x2 @ x2.T + 3.0 * np.eye(3))"],
         A((2, 3)), A(V), A((3, 3), -1.0, 1.0), cpu=True),
+    "scipy.stats.multivariate_normal.entropy": R(
+        ["scipy.stats.multivariate_normal.entropy(cov=x0 @ x0.T + 3.0 * np.eye(3))",
+         "scipy.stats.multivariate_normal.entropy(x1, x0 @ x0.T + np.diag(x1))"],
+        A((3, 3), -1.0, 1.0), A(V, 1.0, 2.0), cpu=True),
+    # points on the simplex: positive entries over their sums (one point, and columns of points)
+    "scipy.stats.dirichlet.logpdf": R(
+        ["scipy.stats.dirichlet.logpdf(x0[0] / np.sum(x0[0]), x1)",
+         "scipy.stats.dirichlet.logpdf(x0.T / np.sum(x0.T, axis=0), x1)"],
+        A((2, 3), **POS), A(V, 0.5, 3.0), cpu=True),
+    "scipy.stats.dirichlet.pdf": R("scipy.stats.dirichlet.pdf(x0.T / np.sum(x0.T, axis=0), x1)",
+                                   A((2, 3), **POS), A(V, 0.5, 3.0)),
 }
