@@ -69,6 +69,7 @@ def srcgrad_functions() -> tuple[set[str], set[str]]:
     """(differentiable, constant): the user-facing functions srcgrad's
     registry lists, by qualified name and by each other name their namespace
     gives them."""
+    from ..frontend.complexes import LOWERED
     from ..rules import registry
 
     modules = _modules()
@@ -79,6 +80,7 @@ def srcgrad_functions() -> tuple[set[str], set[str]]:
     differentiable = {qualified_name(p, modules) for key, p in registry._PRIMALS.items()
                       if (key in registry.RULES or key in registry._EXPANSIONS)
                       and user_facing(p)}
+    differentiable |= {qualified_name(p, modules) for p in LOWERED}  # of complex values
     constant = {qualified_name(p, modules) for p in registry._NONDIFF.values()
                 if user_facing(p)}
     differentiable = _aliases(differentiable)  # by every name (numpy.abs, numpy.absolute)

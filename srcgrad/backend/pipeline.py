@@ -29,6 +29,7 @@ from ..analysis.activity import analyse
 from ..analysis.aliasing import alias_classes, check_stores, drop_alias_guards, drop_needless_guards
 from ..analysis.tuples import fold_tuple_reads
 from ..cells import short_place
+from ..frontend.complexes import split_complex
 from ..frontend.parse import read_function, user_function
 from ..frontend.recursion import keep_arguments_unwritten, refuse_on_device
 from ..frontend.rename import copy_written_parameters, rename_redefinitions
@@ -147,6 +148,7 @@ def lower(fn, options: Options, plan: Recursion | None = None,
     irf = Lowering(namer, reserved, stacks=options.generated,
                    trees=dict(options.trees), has_aux=options.has_aux,
                    bound=bound, recursion=plan).function(src)
+    split_complex(irf, namer)
     if recursive:
         keep_arguments_unwritten(irf)
     copy_written_parameters(irf)

@@ -64,6 +64,8 @@ __all__ = ["ExpressionLowering", "Context", "ReturnInfo", "STOP", "stop_gradient
 # used as a stack, `s = []`, `s.append(v)`, `v = s.pop()`.
 STACK_NEW = Marker("STACK_NEW")  # primitive of `[]` (or `[0]`, a stack of shapes)
 STACK_POP = Marker("STACK_POP")  # primitive of `s.pop()`
+# the attributes of an array that are values, and the function each one means
+_ATTRIBUTE_FUNCTIONS = {"T": np.transpose, "real": np.real, "imag": np.imag}
 
 
 @dataclass
@@ -185,9 +187,10 @@ class ExpressionLowering(CallLowering, AssignmentExpressions):
         if isinstance(expr, ast.Subscript):
             base = self.atom(expr.value)
             return ast.Subscript(base, self.index(expr.slice), ast.Load()), SUBSCRIPT, False
-        if isinstance(expr, ast.Attribute):  # only .T is differentiable
+        if isinstance(expr, ast.Attribute):  # .T, .real and .imag are differentiable
             operand = self.atom(expr.value)
-            return self.call_expr(np.transpose, [operand], []), np.transpose, False
+            fn = _ATTRIBUTE_FUNCTIONS[expr.attr]
+            return self.call_expr(fn, [operand], []), fn, False
         if isinstance(expr, (ast.Tuple, ast.List)):
             return ast.Tuple([self.atom(e) for e in expr.elts], ast.Load()), TUPLE, False
         raise self.error(expr, f"the expression '{ast.unparse(expr)}' cannot be differentiated")

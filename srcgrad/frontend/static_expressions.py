@@ -34,7 +34,7 @@ from .values import (
 
 __all__ = ["StaticExpressionLowering"]
 
-_ARRAY_ATTRIBUTES = {"T", "shape", "size", "ndim", "dtype"}
+_ARRAY_ATTRIBUTES = {"T", "shape", "size", "ndim", "dtype", "real", "imag"}
 
 
 class StaticExpressionLowering(StaticCallLowering):

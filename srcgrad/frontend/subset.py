@@ -61,7 +61,7 @@ _HIDDEN_ACCESS: dict[int, str] = {
     id(builtins.globals): "reads and writes global variables by name",
 }
 
-_ALLOWED_ATTRIBUTES = {"T", "shape", "size", "ndim", "dtype"}
+_ALLOWED_ATTRIBUTES = {"T", "shape", "size", "ndim", "dtype", "real", "imag"}
 
 # Array methods and the NumPy function each one means; the array becomes the
 # function's first argument.
@@ -87,6 +87,8 @@ METHODS: dict[str, object] = {
     "all": np.all,
     "cumsum": np.cumsum,
     "astype": np.asarray,
+    "conj": np.conj,
+    "conjugate": np.conj,
 }
 
 
@@ -288,7 +290,7 @@ def _spellings() -> dict[int, str]:
     add(np.linalg, "np.linalg")
     add(math, "math")
     for name in ("abs", "min", "max", "float", "int", "bool", "len", "range", "round", "pow",
-                 "print", "sum", "slice"):
+                 "print", "sum", "slice", "complex"):
         table[id(getattr(builtins, name))] = name
     return table
 

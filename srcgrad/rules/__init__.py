@@ -13,8 +13,8 @@ Importing this package registers every rule, grouped by family:
   `moveaxis`, `hstack`, `vstack`;
 - `linalg`: `np.dot`, `@`, `np.outer`, `np.trace`, `np.linalg.norm`, and
   `det`, `slogdet`, `inv`, `solve`, `cholesky` of a matrix or a stack of them;
-- `spectral`: `np.fft.fftshift`, `ifftshift`, `fftfreq`, `rfftfreq`; the
-  transforms, whose values are complex, refused with the reason;
+- `spectral`: `np.fft.fftshift`, `ifftshift`, `fftfreq`, `rfftfreq`, and the
+  transforms on complex values split into parts (`frontend/complexes.py`);
 - `special`: SciPy's special functions (`gammaln`, `psi`, `erf`, `expit`, ...)
   and `math.gamma`, `math.lgamma`;
 - `distributions`: log-densities of `scipy.stats` (`norm`, `t`, `gamma`, `beta`,

@@ -7,15 +7,15 @@ its transforms.
 - `fftfreq(n, d)` and `rfftfreq(n, d)` are `k / (n * d)` for whole `k`: the
   cotangent of the sample spacing `d` is `-sum(g * ans) / d`; `n` is a count.
 
-The transforms (`fft`, `ifft`, `rfft`, `fft2`, `fftn`, ... and the inverse
-ones that read a Hermitian spectrum, `irfft`, `hfft`, ...) compute with
-complex values, and srcgrad differentiates real values only: its dtype
-analysis has no complex kind, and its rules no conjugate-linear cotangents
-(what JAX does for a real loss of complex intermediates).  A call of one
-whose argument varies is refused, naming the call and this reason; one of
-constants (the spectrum of a fixed filter) runs as written, on target="cpu"
-only where Numba can compile it (the `rocket-fft` package registers
-`numpy.fft` with Numba).
+The transforms (`fft`, `ifft`, `rfft`, `irfft`, their 2-D and n-D forms)
+compute with complex values, which `frontend/complexes.py` splits into real
+and imaginary parts before anything else reads the function: each transform
+becomes calls of `fft_part`, `rfft_part` or `irfft_of`
+(`srcgrad.runtime.transforms`), one per part of its result.  Their rules
+here: each is linear, its adjoint the transform of the other direction with
+the swapped normalisation (`fft_part_adjoint`, ...), and each adjoint's own
+adjoint the transform it came from, so derivatives of every order, and
+tangents, are these six functions.  `hfft` and `ihfft` are refused.
 """
 
 from __future__ import annotations
@@ -23,6 +23,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..runtime import cast_like, fftfreq, fftshift, ifftshift, rfftfreq, sum_to
+from ..runtime.transforms import (
+    fft_part,
+    fft_part_adjoint,
+    irfft_adjoint,
+    irfft_of,
+    rfft_part,
+    rfft_part_adjoint,
+)
 from .registry import adjoint, replace, unsupported
 from .tangents import linear, tangent
 
@@ -53,15 +61,72 @@ for _primal, _impl in [(np.fft.fftshift, fftshift), (np.fft.ifftshift, ifftshift
                        (np.fft.fftfreq, fftfreq), (np.fft.rfftfreq, rfftfreq)]:
     replace(_primal, _impl)
 
-_REAL_ONLY = ("srcgrad differentiates real values only (its dtype analysis has no complex "
-              "kind, and its rules no conjugate-linear cotangents for a real loss of complex "
-              "values); of np.fft it differentiates fftshift, ifftshift, fftfreq and rfftfreq")
+# --- the transforms, on complex values split into parts (frontend/complexes.py) -------------
+# Each is linear, and its adjoint's adjoint is itself (`runtime/transforms.py`).
+
+
+@adjoint(fft_part)
+def fft_part_adjoint_rule(g, ans, re, im, s, axes, norm, inverse, part, slot=0):
+    return (
+        fft_part_adjoint(sum_to(g, np.shape(ans)), re, s, axes, norm, inverse, part, slot),
+        fft_part_adjoint(sum_to(g, np.shape(ans)), re, s, axes, norm, inverse, part, 1),
+        None, None, None, None, None, None,
+    )  # fmt: skip
+
+
+@tangent(fft_part)
+def fft_part_tangent(ans, re, im, s, axes, norm, inverse, part, slot, dre, dim):
+    return (fft_part(dre, None, s, axes, norm, inverse, part, slot),
+            fft_part(dim, None, s, axes, norm, inverse, part, 1))
+
+
+@adjoint(fft_part_adjoint)
+def fft_part_adjoint_adjoint(g, ans, dy, like, s, axes, norm, inverse, part, slot):
+    return (fft_part(sum_to(g, np.shape(ans)), None, s, axes, norm, inverse, part, slot),
+            None, None, None, None, None, None, None)
+
+
+linear(fft_part_adjoint, params=("dy",))
+
+
+@adjoint(rfft_part)
+def rfft_part_adjoint_rule(g, ans, x, s, axes, norm, part):
+    return rfft_part_adjoint(sum_to(g, np.shape(ans)), x, s, axes, norm, part), None, None, None, None
+
+
+linear(rfft_part, params=("x",))
+
+
+@adjoint(rfft_part_adjoint)
+def rfft_part_adjoint_adjoint(g, ans, dy, x, s, axes, norm, part):
+    return rfft_part(sum_to(g, np.shape(ans)), s, axes, norm, part), None, None, None, None, None
+
+
+linear(rfft_part_adjoint, params=("dy",))
+
+
+@adjoint(irfft_of)
+def irfft_of_adjoint(g, ans, re, im, s, axes, norm, slot=0):
+    return (irfft_adjoint(sum_to(g, np.shape(ans)), re, s, axes, norm, slot),
+            irfft_adjoint(sum_to(g, np.shape(ans)), re, s, axes, norm, 1),
+            None, None, None, None)
+
+
+@tangent(irfft_of)
+def irfft_of_tangent(ans, re, im, s, axes, norm, slot, dre, dim):
+    return irfft_of(dre, None, s, axes, norm, slot), irfft_of(dim, None, s, axes, norm, 1)
+
+
+@adjoint(irfft_adjoint)
+def irfft_adjoint_adjoint(g, ans, dy, like, s, axes, norm, slot):
+    return irfft_of(sum_to(g, np.shape(ans)), None, s, axes, norm, slot), None, None, None, None, None
+
+
+linear(irfft_adjoint, params=("dy",))
+
 unsupported(
-    np.fft.fft, np.fft.ifft, np.fft.rfft, np.fft.ihfft, np.fft.fft2, np.fft.ifft2, np.fft.rfft2,
-    np.fft.fftn, np.fft.ifftn, np.fft.rfftn,
-    reason="it returns complex values, and " + _REAL_ONLY,
-)  # fmt: skip
-unsupported(
-    np.fft.irfft, np.fft.hfft, np.fft.irfft2, np.fft.irfftn,
-    reason="it reads its input as a complex (Hermitian) spectrum, and " + _REAL_ONLY,
+    np.fft.hfft, np.fft.ihfft,
+    reason="it reads or makes a Hermitian spectrum, which srcgrad does not model; of np.fft "
+           "it differentiates fft, ifft, rfft, irfft, their 2-D and n-D forms, fftshift, "
+           "ifftshift, fftfreq and rfftfreq",
 )

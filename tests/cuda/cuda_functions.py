@@ -110,3 +110,10 @@ def shaped(x):
 
 def rounds(x):
     return x * np.rint(x)  # <- error
+
+
+def phasor(x, w):
+    """A complex phasor of real numbers (`frontend/complexes.py` splits it
+    into its real and imaginary parts: math.cos and math.sin on the device)."""
+    z = np.exp(1j * w * x) * (1.0 + 2.0j) + x
+    return abs(z) + z.imag * z.real / (1.0 + np.conj(z) * z).real

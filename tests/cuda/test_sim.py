@@ -103,6 +103,10 @@ def test_while_inside_for():
     check(fns.nested_while, (X,), 0, max_trips=16)
 
 
+def test_complex_intermediates():
+    check(fns.phasor, (X, 0.7), (0, 1))
+
+
 def test_elementwise_helpers():
     check(fns.kinks, (np.array([-1.7, -0.4, 0.2, 0.6, 1.3, 2.5]),), 0)
 
