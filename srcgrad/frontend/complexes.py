@@ -69,6 +69,8 @@ LOWERED = (*_TRANSFORMS, np.angle)
 _PARTWISE = {np.sum, np.mean, np.cumsum, np.fft.fftshift, np.fft.ifftshift, np.copy,
              np.ravel, np.reshape, np.transpose, np.flip, np.roll, np.squeeze,
              np.expand_dims, np.array, np.asarray, np.conj, np.conjugate}
+# of those, the ones whose result may share its argument's memory
+_VIEWS = {np.ravel, np.reshape, np.transpose, np.flip, np.squeeze, np.expand_dims, np.asarray}
 _REAL_PARTS = {np.real, np.imag, np.abs, np.absolute, abs, np.angle}
 _CONSTRUCTORS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
                  np.empty_like, np.full_like}
@@ -146,6 +148,8 @@ class _Splitter:
         self.names: dict[str, tuple[str, str]] = {}
         self.out: list[ir.Stmt] | None = None
         self.constants: dict[str, Parts] = {}  # temporaries holding a complex constant
+        # (name, base): `name` may share `base`'s memory (`Y = X`, `X[1:]`, `X.T`)
+        self.views: set[tuple[str, str]] = set()
         self.once = {}  # per name, how many statements assign it
         for stmt in ir.walk(irf.body):
             if type(stmt) is ir.Assign:
@@ -156,6 +160,8 @@ class _Splitter:
 
     def _complex_value(self, stmt: ir.Assign) -> bool:
         value, fn = stmt.value, _callee(stmt)
+        if self._only_shapes(value):
+            return False
         if fn in _TRANSFORMS:
             return _TRANSFORMS[fn][0] != "irfft"
         if fn in _REAL_PARTS:
@@ -205,6 +211,10 @@ class _Splitter:
         while True:  # which parts each name has: grows only, runs until it holds
             before = {k: list(v) for k, v in self.present.items()}
             self._block(self.irf.body, dry=True)
+            for view, base in self.views:  # a write through either one is seen by both
+                for k in range(2):
+                    has = self.present[view][k] or self.present[base][k]
+                    self.present[view][k] = self.present[base][k] = has
             if before == self.present:
                 break
         for name in sorted(self.complex):
@@ -247,17 +257,19 @@ class _Splitter:
             stmt = copy.copy(stmt)
             stmt.body = self._block(stmt.body, dry)
             self.dry = dry
-        elif isinstance(stmt, Guard):
+        elif isinstance(stmt, Guard):  # an aliasing check: either part shares as the value
             stmt = copy.deepcopy(stmt)
-            for node in ast.walk(stmt.value):
-                if isinstance(node, ast.Name) and node.id in self.complex and not dry:
-                    re, im = self.names[node.id]
-                    node.id = re if self.present[node.id][0] else im
+            if not dry:
+                stmt.value = self._one_part(stmt.value)
         elif isinstance(stmt, ir.Assign) and type(stmt) is ir.Assign:
             if stmt.target in self.complex:
                 self._define(stmt.target, self._parts_of(stmt))
                 return
-            if stmt.primitive in _TRANSFORMS or any(
+            if stmt.primitive not in _TRANSFORMS and self._only_shapes(stmt.value):
+                # `len(X)`, `X.shape[0]`: the parts have the value's shape
+                stmt = copy.copy(stmt)
+                stmt.value = self._one_part(copy.deepcopy(stmt.value))
+            elif stmt.primitive in _TRANSFORMS or any(
                     self._complex_atom(n) for n in ast.walk(stmt.value)):
                 self._emit_real(stmt)
                 return
@@ -273,6 +285,36 @@ class _Splitter:
         else:
             self._plain_reads(stmt, _reads(getattr(stmt, "value", ast.Constant(None))))
         self.out.append(stmt)
+
+    def _only_shapes(self, value: ast.expr) -> bool:
+        """Whether `value` reads its complex variables for their shapes alone
+        (`X.shape`, `X.size`, `X.ndim`, `len(X)`, `np.shape(X)`), and reads one."""
+        shape_of = set()
+        for node in ast.walk(value):
+            if isinstance(node, ast.Attribute) and node.attr in ("shape", "size", "ndim"):
+                shape_of.add(id(node.value))
+            elif isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords and (
+                    isinstance(node.func, ast.Name) and node.func.id == "len"
+                    or isinstance(node.func, ast.Attribute) and node.func.attr in (
+                        "shape", "size", "ndim") and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "np"):
+                shape_of.add(id(node.args[0]))
+        read = [n for n in ast.walk(value) if self._complex_atom(n)]
+        return bool(read) and all(id(n) in shape_of for n in read)
+
+    def _one_part(self, value: ast.expr) -> ast.expr:
+        """`value` with each complex variable read as one of its parts (one it
+        has; 0.0 where it has neither: a zero shares no memory)."""
+        splitter = self
+
+        class Parts(ast.NodeTransformer):
+            def visit_Name(self, node: ast.Name) -> ast.expr:
+                if node.id not in splitter.complex:
+                    return node
+                re, im = splitter._parts(node)
+                return re if re is not None else im if im is not None else ast.Constant(0.0)
+
+        return Parts().visit(value)
 
     def _unsupported(self, stmt: ir.Assign) -> NoAdjointError:
         value = stmt.value
@@ -376,6 +418,11 @@ class _Splitter:
 
     def _parts_of(self, stmt: ir.Assign) -> Parts:
         value, fn = stmt.value, stmt.primitive
+        base = value if isinstance(value, ast.Name) else value.value \
+            if isinstance(value, ast.Subscript) else value.args[0] \
+            if isinstance(value, ast.Call) and value.args and fn in _VIEWS else None
+        if isinstance(base, ast.Name) and base.id in self.complex:
+            self.views.add((stmt.target, base.id))
         if fn in _TRANSFORMS:
             return self._transform(stmt)
         if isinstance(value, (ast.Name, ast.Constant)):

@@ -128,6 +128,26 @@ def dft_by_hand(x, k):
     return abs(bin_k) + np.sum(np.fft.fftn(twiddles * x).imag)
 
 
+def weighted_bins(x):
+    """A loop over a spectrum's bins, bounded by its length."""
+    spectrum = np.fft.rfft(x)
+    total = 0.0
+    for k in range(len(spectrum)):
+        total += abs(spectrum[k]) * k
+    return total
+
+
+def filled_and_reshaped(x):
+    """A complex array filled in a loop over its size, reshaped, its
+    imaginary part read."""
+    z = np.zeros(x.shape[0], dtype=complex)
+    for i in range(z.size):
+        z[i] = x[i] * 2.0
+    z[1] = 1j * x[0]
+    grid = z.reshape((2, 3))
+    return np.sum(np.abs(grid) ** 2) + np.sum(z.imag * x) + z.shape[0] * x[1]
+
+
 RNG = np.random.default_rng(7)
 TRANSFORMS = [
     (power_spectrum, (RNG.standard_normal(9),)),
@@ -139,6 +159,8 @@ TRANSFORMS = [
     (wiener, (RNG.standard_normal((4, 5)), 0.3)),
     (padded_transforms, (RNG.standard_normal((5, 6)),)),
     (dft_by_hand, (RNG.standard_normal(7), 2.0)),
+    (weighted_bins, (RNG.standard_normal(9),)),
+    (filled_and_reshaped, (RNG.standard_normal(6),)),
 ]
 HAS_ROCKET_FFT = importlib.util.find_spec("rocket_fft") is not None  # numpy.fft for Numba
 
