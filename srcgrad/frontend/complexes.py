@@ -7,13 +7,16 @@ anything else reads it, gives every complex variable `z` two real ones,
 `z_re` and `z_im`, and rewrites each operation on it as operations on those:
 
 - arithmetic: `+`, `-`, `*`, `/` of complex and real operands and complex
-  constants (`1j * k`), `z ** 2`, unary `-`;
+  constants (`1j * k`, `complex(a, b)`), `z ** 2`, unary `-`, and the
+  products bilinear over the reals: `@`, `np.dot`, `np.matmul`, `np.outer`,
+  `np.kron`, `np.tensordot` (four real products each);
 - `np.exp`, `np.conj` (`np.conjugate`, `.conj()`), and, giving real values,
   `np.real` (`.real`), `np.imag` (`.imag`), `np.abs` (`abs`: `np.hypot` of
   the parts), `np.angle` (`np.arctan2(im, re)`);
 - the maps that act on the two parts alike: `np.sum`, `np.mean`,
   `np.cumsum`, `np.fft.fftshift`, `np.fft.ifftshift`, copies, reshapes,
-  transposes, `np.flip`, `np.roll`, with the complex value first;
+  transposes, `np.moveaxis`, `np.swapaxes`, `np.flip`, `np.roll`, with the
+  complex value first;
 - reads, writes and in-place updates of elements and slices (`X[0] = 0.0`,
   `X[k] *= w`), and copies; `np.zeros(..., dtype=complex)` and kin;
 - `np.fft`'s transforms `fft`, `ifft`, `rfft`, `irfft` and their 2-D and
@@ -34,6 +37,8 @@ from __future__ import annotations
 import ast
 import copy
 import inspect
+import operator
+from collections.abc import Callable
 
 import numpy as np
 
@@ -51,7 +56,8 @@ __all__ = ["LOWERED", "split_complex"]
 
 Parts = tuple  # (re, im): atoms, None where a part is zero
 
-_SUPPORTED = ("srcgrad differentiates complex values through +, -, *, /, ** 2, np.exp, "
+_SUPPORTED = ("srcgrad differentiates complex values through +, -, *, /, ** 2, @, np.dot, "
+              "np.matmul, np.outer, np.kron, np.tensordot, np.exp, "
               "np.conj, np.real, np.imag, np.abs, np.angle, np.sum, np.mean, np.cumsum, "
               "copies, reshapes, indexing and np.fft's fft, ifft, rfft and irfft (1-D, 2-D "
               "and n-D)")
@@ -67,10 +73,13 @@ _TRANSFORMS: dict[object, tuple[str, int | None]] = {
 LOWERED = (*_TRANSFORMS, np.angle)
 # maps acting on the real and imaginary parts alike, the complex operand first
 _PARTWISE = {np.sum, np.mean, np.cumsum, np.fft.fftshift, np.fft.ifftshift, np.copy,
-             np.ravel, np.reshape, np.transpose, np.flip, np.roll, np.squeeze,
-             np.expand_dims, np.array, np.asarray, np.conj, np.conjugate}
+             np.ravel, np.reshape, np.transpose, np.flip, np.roll, np.squeeze, np.moveaxis,
+             np.swapaxes, np.expand_dims, np.array, np.asarray, np.conj, np.conjugate}
+# products bilinear over the reals: of complex operands, four real ones
+_PRODUCTS = {np.dot, np.matmul, operator.matmul, np.outer, np.kron, np.tensordot}
 # of those, the ones whose result may share its argument's memory
-_VIEWS = {np.ravel, np.reshape, np.transpose, np.flip, np.squeeze, np.expand_dims, np.asarray}
+_VIEWS = {np.ravel, np.reshape, np.transpose, np.flip, np.squeeze, np.expand_dims, np.asarray,
+          np.moveaxis, np.swapaxes}
 _REAL_PARTS = {np.real, np.imag, np.abs, np.absolute, abs, np.angle}
 _CONSTRUCTORS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
                  np.empty_like, np.full_like}
@@ -175,7 +184,8 @@ class _Splitter:
                 and not any(kw.arg == "dtype" for kw in value.keywords))
         if isinstance(value, ast.Call):
             return _complex_dtype(value, self.irf.globals) or (
-                fn in _PARTWISE | {np.exp} and any(self._complex_atom(a) for a in value.args))
+                fn in _PARTWISE | _PRODUCTS | {np.exp}
+                and any(self._complex_atom(a) for a in value.args))
         return any(self._complex_atom(n) for n in ast.walk(value)
                    if isinstance(n, (ast.Name, ast.Constant)))
 
@@ -402,9 +412,17 @@ class _Splitter:
     def _div(self, a, b):
         return None if a is None else self._binop(a, ast.Div(), b)
 
-    def _times(self, z: Parts, w: Parts) -> Parts:
+    def _times(self, z: Parts, w: Parts, product=None) -> Parts:
+        """z * w, or another product bilinear over the reals (`@`, np.dot,
+        np.outer, ...) of two real operands: `product(a, b)`."""
+        product = product or self._mul
         (a, b), (c, d) = z, w
-        return self._sub(self._mul(a, c), self._mul(b, d)), self._add(self._mul(a, d), self._mul(b, c))
+        return self._sub(product(a, c), product(b, d)), self._add(product(a, d), product(b, c))
+
+    def _product(self, make) -> Callable:
+        """A product of two real parts made by `make(a, b)` (an expression),
+        None where either is zero."""
+        return lambda a, b: None if a is None or b is None else make(a, b)
 
     def _over(self, z: Parts, w: Parts) -> Parts:
         (a, b), (c, d) = z, w
@@ -439,6 +457,9 @@ class _Splitter:
                 return self._sub(z[0], w[0]), self._sub(z[1], w[1])
             if isinstance(op, ast.Mult):
                 return self._times(z, w)
+            if isinstance(op, ast.MatMult):
+                return self._times(z, w, self._product(
+                    lambda a, b: self._binop(a, ast.MatMult(), b)))
             if isinstance(op, ast.Div):
                 return self._over(z, w)
             if isinstance(op, ast.Pow) and isinstance(value.right, ast.Constant) \
@@ -461,6 +482,11 @@ class _Splitter:
             re = self._parts(args[0])[0] if args else None
             im = self._parts(args[1])[0] if len(args) > 1 else None
             return re, im
+        if fn in _PRODUCTS and len(args) >= 2 and not any(self._complex_atom(a) for a in [
+                *args[2:], *(k.value for k in value.keywords)]):
+            return self._times(self._parts(args[0]), self._parts(args[1]), self._product(
+                lambda a, b: self._emit(ast.Call(value.func, [a, b, *args[2:]],
+                                                 value.keywords), fn)))
         if fn is np.exp:
             re, im = self._parts(args[0])
             size = None if re is None else self._call(np.exp, re)

@@ -148,6 +148,27 @@ def filled_and_reshaped(x):
     return np.sum(np.abs(grid) ** 2) + np.sum(z.imag * x) + z.shape[0] * x[1]
 
 
+def dft_matrix(x, f):
+    """A DFT by its matrix, with @ and np.dot, and its inverse by the
+    conjugate matrix."""
+    n = x.shape[0]
+    k = np.arange(n)
+    w = np.exp(-2j * np.pi * np.outer(k, k) * f / n)
+    spectrum = w @ x
+    back = np.dot(np.conj(w), spectrum) / n
+    return np.sum(np.abs(spectrum) ** 2) + np.sum(back.real * x) + np.abs(np.sum(spectrum**2))
+
+
+def horner(c, zr):
+    """A polynomial with real coefficients at a complex point, by Horner's
+    rule in a loop."""
+    z = complex(zr, 0.5)
+    p = 0j
+    for k in range(c.shape[0]):
+        p = p * z + c[k]
+    return abs(p) ** 2 + np.angle(p)
+
+
 RNG = np.random.default_rng(7)
 TRANSFORMS = [
     (power_spectrum, (RNG.standard_normal(9),)),
@@ -161,6 +182,8 @@ TRANSFORMS = [
     (dft_by_hand, (RNG.standard_normal(7), 2.0)),
     (weighted_bins, (RNG.standard_normal(9),)),
     (filled_and_reshaped, (RNG.standard_normal(6),)),
+    (dft_matrix, (RNG.standard_normal(5), 1.0)),
+    (horner, (RNG.standard_normal(4), 0.3)),
 ]
 HAS_ROCKET_FFT = importlib.util.find_spec("rocket_fft") is not None  # numpy.fft for Numba
 
