@@ -90,6 +90,11 @@ def _is_complex_constant(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and type(node.value) is complex
 
 
+def _is_complex_type(value: object) -> bool:
+    """`complex`, `np.complex128`, ... (by identity: a global may be an array)."""
+    return any(value is t for t in _COMPLEX_DTYPES)
+
+
 def _complex_dtype(call: ast.Call, globals_: dict[str, object]) -> bool:
     """`call` passes a complex dtype (`dtype=complex`, `np.complex128`, ...),
     by keyword or in any position (`x.astype(complex)` is `np.asarray(x,
@@ -97,10 +102,10 @@ def _complex_dtype(call: ast.Call, globals_: dict[str, object]) -> bool:
     for node in [*call.args, *(kw.value for kw in call.keywords)]:
         if isinstance(node, ast.Name) and node.id == "complex" and node.id not in globals_:
             return True
-        if isinstance(node, ast.Name) and globals_.get(node.id) in _COMPLEX_DTYPES:
+        if isinstance(node, ast.Name) and _is_complex_type(globals_.get(node.id)):
             return True
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
-                and node.value.id == "np" and getattr(np, node.attr, None) in _COMPLEX_DTYPES:
+                and node.value.id == "np" and _is_complex_type(getattr(np, node.attr, None)):
             return True
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
                 node.value.startswith("complex"):
