@@ -118,6 +118,10 @@ def _callee(stmt: ir.Assign):
     marked constant (`np.zeros(n)`, no primitive), the NumPy or builtin
     function its name spells."""
     if stmt.primitive is not None or not isinstance(stmt.value, ast.Call):
+        try:
+            hash(stmt.primitive)
+        except TypeError:  # a callable object of the user's: none of this module's
+            return None
         return stmt.primitive
     func = stmt.value.func
     if isinstance(func, ast.Name):
@@ -142,7 +146,7 @@ def split_complex(irf: ir.Function, namer: Namer) -> None:
 
 def _mentions_complex(irf: ir.Function) -> bool:
     for stmt in ir.walk(irf.body):
-        if isinstance(stmt, ir.Assign) and (stmt.primitive in _TRANSFORMS or any(
+        if isinstance(stmt, ir.Assign) and (_callee(stmt) in _TRANSFORMS or any(
                 _is_complex_constant(n) for n in ast.walk(stmt.value))
                 or isinstance(stmt.value, ast.Call) and _complex_dtype(stmt.value, irf.globals)
                 or _callee(stmt) is complex):
@@ -280,11 +284,11 @@ class _Splitter:
             if stmt.target in self.complex:
                 self._define(stmt.target, self._parts_of(stmt))
                 return
-            if stmt.primitive not in _TRANSFORMS and self._only_shapes(stmt.value):
+            if _callee(stmt) not in _TRANSFORMS and self._only_shapes(stmt.value):
                 # `len(X)`, `X.shape[0]`: the parts have the value's shape
                 stmt = copy.copy(stmt)
                 stmt.value = self._one_part(copy.deepcopy(stmt.value))
-            elif stmt.primitive in _TRANSFORMS or any(
+            elif _callee(stmt) in _TRANSFORMS or any(
                     self._complex_atom(n) for n in ast.walk(stmt.value)):
                 self._emit_real(stmt)
                 return
@@ -440,7 +444,7 @@ class _Splitter:
     # --- statements ------------------------------------------------------------------------
 
     def _parts_of(self, stmt: ir.Assign) -> Parts:
-        value, fn = stmt.value, stmt.primitive
+        value, fn = stmt.value, _callee(stmt)
         base = value if isinstance(value, ast.Name) else value.value \
             if isinstance(value, ast.Subscript) else value.args[0] \
             if isinstance(value, ast.Call) and value.args and fn in _VIEWS else None
@@ -544,8 +548,8 @@ class _Splitter:
 
     def _transform(self, stmt: ir.Assign) -> Parts:
         value = stmt.value
-        kind, dims = _TRANSFORMS[stmt.primitive]
-        bound = inspect.signature(stmt.primitive).bind(
+        kind, dims = _TRANSFORMS[_callee(stmt)]
+        bound = inspect.signature(_callee(stmt)).bind(
             *value.args, **{k.arg: k.value for k in value.keywords})
         given = bound.arguments
         none = ast.Constant(None)

@@ -22,14 +22,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..runtime import cast_like, fftfreq, fftshift, ifftshift, rfftfreq, sum_to
-from ..runtime.transforms import (
+from ..runtime import (
+    cast_like,
     fft_part,
     fft_part_adjoint,
+    fftfreq,
+    fftshift,
+    ifftshift,
     irfft_adjoint,
     irfft_of,
     rfft_part,
     rfft_part_adjoint,
+    rfftfreq,
+    sum_to,
 )
 from .registry import adjoint, replace, unsupported
 from .tangents import linear, tangent

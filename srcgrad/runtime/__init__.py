@@ -293,6 +293,14 @@ from .tiling import (
     take_index,
     tile_index,
 )
+from .transforms import (
+    fft_part,
+    fft_part_adjoint,
+    irfft_adjoint,
+    irfft_of,
+    rfft_part,
+    rfft_part_adjoint,
+)
 from .triangular import (
     banded_matrix,
     banded_matrix_grad,
@@ -339,7 +347,8 @@ __all__ = [
     "new_list", "list_append", "list_length", "list_index", "stack_list", "list_zeros",
     "shape_size", "unravel", "merged_shape",
     # np.fft's real-valued functions
-    "fftshift", "ifftshift", "fftfreq", "rfftfreq",
+    "fftshift", "ifftshift", "fftfreq", "rfftfreq", "fft_part", "fft_part_adjoint", "rfft_part",
+    "rfft_part_adjoint", "irfft_of", "irfft_adjoint",
     # special functions
     "gammaln", "psi", "polygamma", "gamma", "beta", "betaln", "erf", "erfc", "erfinv",
     "erfcinv", "ndtr", "log_ndtr", "ndtri", "i0", "i1", "i0e", "i1e", "exp1", "expn", "expit",
