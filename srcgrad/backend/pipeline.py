@@ -53,7 +53,7 @@ from ..optimize.passes import recompute_passes
 from ..optimize.peephole import peephole, route_block_updates
 from ..optimize.products import outer_products_in_place
 from ..optimize.ranks import Ranks
-from ..optimize.stacks import array_stacks, complex_free, number_stacks
+from ..optimize.stacks import array_stacks, complex_free, create_where_used, number_stacks
 from ..optimize.sums import sums_in_any_order
 from ..optimize.views import view_cotangents
 from ..optimize.zeros import loops_of_zero_cotangents, skip_loops_of_zero_cotangents
@@ -284,6 +284,9 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
             helpers[helper] = getattr(runtime, helper)
             changed = True
         if changed:
+            listed = plain
+        plain = listed or copy.deepcopy(body)  # (whose front end wants a value on every path)
+        if create_where_used(body):
             listed = plain
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
     returns = rename_temporaries(body, adjoint.returns, bases, adjoint.temp_adjoints, namer,

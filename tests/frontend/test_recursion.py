@@ -99,6 +99,18 @@ def test_det_source_shows_the_generated_recursive_functions():
     assert "det_jvp_2(minor, dminor)" in tangent
 
 
+def test_the_base_case_makes_no_stacks():
+    """The vjp runs once per node of the call tree, mostly 1 x 1 minors, which
+    save nothing: its stacks are made in the branch that uses them
+    (`optimize/stacks.create_where_used`), not at the top of every call."""
+    source = sg.grad(fns.det, target="cpu").source
+    vjp = source[source.index("def det_vjp("):]
+    top = [line for line in vjp.splitlines()[1:] if line.startswith("    ")
+           and not line.startswith("     ")]
+    assert not [line for line in top if "_stack = " in line or "_top = 0" in line], top
+    assert "        minor_stack = []" in vjp or "        minor_stack = np.empty" in vjp
+
+
 # --- other recursions ---------------------------------------------------------------------
 
 
