@@ -286,7 +286,7 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
         if changed:
             listed = plain
         plain = listed or copy.deepcopy(body)  # (whose front end wants a value on every path)
-        if create_where_used(body):
+        if create_where_used(body, adjoint.returns):
             listed = plain
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
     returns = rename_temporaries(body, adjoint.returns, bases, adjoint.temp_adjoints, namer,

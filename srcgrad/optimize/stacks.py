@@ -442,7 +442,7 @@ def _fold(expr: ast.expr) -> ast.expr:
     return out
 
 
-def create_where_used(body: list[ir.Stmt]) -> bool:
+def create_where_used(body: list[ir.Stmt], returns: ast.expr) -> bool:
     """Move each stack made at the top of the function (`k_stack = np.empty(0,
     np.int64)`, `k_top = 0`, `minor_stack = []`), and any name set there to a
     constant, into the branch that uses it, where every statement that reads
@@ -451,11 +451,13 @@ def create_where_used(body: list[ir.Stmt]) -> bool:
     reverse sweep's `else:` of a function whose base case (`if n == 1:`)
     saves nothing.  A recursive function's vjp called once per node of its
     call tree no longer makes its stacks at every leaf (GradBench det: four
-    allocations per 1 x 1 minor).  Returns whether it moved any."""
+    allocations per 1 x 1 minor).  A name the function returns stays: it
+    must have a value on every path.  Returns whether it moved any."""
     moved = False
+    returned = {n.id for n in ast.walk(returns) if isinstance(n, ast.Name)}
     for k in range(len(body) - 1, -1, -1):
         stmt = body[k]
-        if not (type(stmt) is ir.Assign and _made_empty(stmt.value)):
+        if not (type(stmt) is ir.Assign and _made_empty(stmt.value)) or stmt.target in returned:
             continue
         name = stmt.target
         users = [j for j in range(k + 1, len(body)) if name in _mentioned(body[j])]

@@ -22,6 +22,7 @@ from srcgrad.optimize.cleanup import cleanup
 from srcgrad.optimize.names import derive_names, rename_temporaries
 from srcgrad.optimize.peephole import peephole
 from srcgrad.optimize.ranks import Ranks
+from srcgrad.optimize.stacks import create_where_used
 
 ORIGIN = ir.Origin("model.py", 1, "")
 HELPERS = {name: getattr(runtime, name) for name in runtime.__all__}
@@ -236,3 +237,20 @@ def test_infinite_constant_has_no_name():
     prints as) gets no name of a whole number: naming it read `int(inf)`."""
     assert derive_names(build("_t1 = x * 1e309\ny = _t1 + 1.0\n"), {"_t1"}) == {}
     assert derive_names(build("_t1 = x * 3.0\ny = _t1 + 1.0\n"), {"_t1"}) == {"_t1": "x_times_3"}
+
+
+def test_a_name_is_made_where_it_is_used_unless_returned():
+    """`optimize/stacks.create_where_used`: `s_top = 0` used only under the
+    `else:` of two ifs on `c` moves there; `t = 0.0`, used there too but
+    returned, stays (it needs a value on every path)."""
+    source = ("s_top = 0\nt = 0.0\nc = x > 0.0\nif c:\n    y = x\nelse:\n    s_top += 1\n"
+              "    t += x\nif c:\n    z = 1.0\nelse:\n    s_top += 1\n    z = s_top * 2.0\n")
+    body = build(source)
+    returns = ast.parse("(z, t)", mode="eval").body
+    assert create_where_used(body, returns)
+    text = emit_function("f", ["x"], body, returns)
+    lines = text.splitlines()
+    assert "    s_top = 0" not in lines and "        s_top = 0" in lines
+    assert "    t = 0.0" in lines
+    for x in (1.5, -1.5):
+        assert run(text, x) == run(plain(source, ["x"], "(z, t)"), x)
