@@ -148,12 +148,12 @@ def lower(fn, options: Options, plan: Recursion | None = None,
     irf = Lowering(namer, reserved, stacks=options.generated,
                    trees=dict(options.trees), has_aux=options.has_aux,
                    bound=bound, recursion=plan).function(src)
-    split_complex(irf, namer)
     if recursive:
         keep_arguments_unwritten(irf)
     copy_written_parameters(irf)
     rename_redefinitions(irf, namer)
     fold_tuple_reads(irf)
+    split_complex(irf, namer)  # (one name per definition: `x = np.fft.rfft(x)` is two)
     return Lowered(src, irf, namer)
 
 

@@ -2,9 +2,11 @@
 
 srcgrad differentiates real functions, whose arguments and results are real;
 inside, a value may be complex: a spectrum (`X = np.fft.rfft(x)`), a phase
-(`np.exp(1j * k * t)`).  This pass, run on the lowered function before
-anything else reads it, gives every complex variable `z` two real ones,
-`z_re` and `z_im`, and rewrites each operation on it as operations on those:
+(`np.exp(1j * k * t)`).  This pass, the front end's last (after
+`rename_redefinitions`: one name per definition, so that `x =
+np.fft.rfft(x)` rebinds a real `x` to a complex one), gives every complex
+variable `z` two real ones, `z_re` and `z_im`, and rewrites each operation
+on it as operations on those:
 
 - arithmetic: `+`, `-`, `*`, `/` of complex and real operands and complex
   constants (`1j * k`, `complex(a, b)`), `z ** 2`, unary `-`, and the
@@ -29,7 +31,8 @@ value is real, and the rest of srcgrad (adjoints, tangents, derivatives of
 higher order, both targets) differentiates the parts with its real rules:
 the gradient is that of the real function, as JAX's and autograd's are.
 Anything else a complex value meets (`np.sin(z)`, `z ** 3`, a test, a
-result, a store into an argument) is refused, naming the line.
+result, a store into an array made real, where NumPy raises or drops the
+imaginary part) is refused, naming the line.
 """
 
 from __future__ import annotations
@@ -210,10 +213,11 @@ class _Splitter:
                 name = None
                 if isinstance(stmt, ir.Assign) and self._complex_value(stmt):
                     name = stmt.target
-                elif isinstance(stmt, (ir.Store, ir.Accumulate)) and any(
-                        self._complex_atom(n) for n in ast.walk(stmt.value)
-                        if isinstance(n, (ast.Name, ast.Constant))):
-                    name = stmt.array if isinstance(stmt, ir.Store) else _root(stmt.target)
+                elif isinstance(stmt, ir.Accumulate) and isinstance(stmt.target, ast.Name) \
+                        and any(self._complex_atom(n) for n in ast.walk(stmt.value)
+                                if isinstance(n, (ast.Name, ast.Constant))):
+                    name = stmt.target.id  # `s += z` rebinds `s` (an array's elements
+                    # stay of its dtype: a complex value stored into a real array is refused)
                 if name is not None and name not in self.complex:
                     self.complex.add(name)
                     changed = True
@@ -222,11 +226,15 @@ class _Splitter:
 
     def run(self) -> None:
         self._infer()  # (an irfft of a real array makes no complex value, but is lowered)
-        for name in self.complex:
-            if name in self.irf.params:
-                raise self._refuse(self.irf.origin, f"a complex value is stored into the "
-                                   f"argument '{name}'")
-        self.present = {name: [False, False] for name in self.complex}
+        rebound = sorted(self.complex & set(self.irf.params))  # `x = np.fft.rfft(x)`
+        for stmt in ir.walk(self.irf.body):
+            written = stmt.array if isinstance(stmt, ir.Store) else _root(stmt.target) \
+                if isinstance(stmt, ir.Accumulate) and isinstance(stmt.target, ast.Subscript) \
+                else None
+            if written in rebound:
+                raise self._refuse(stmt.origin, f"a complex value stored into the real "
+                                   f"argument '{written}'")
+        self.present = {name: [name in rebound, False] for name in self.complex}
         while True:  # which parts each name has: grows only, runs until it holds
             before = {k: list(v) for k, v in self.present.items()}
             self._block(self.irf.body, dry=True)
@@ -241,17 +249,24 @@ class _Splitter:
             if name in self.irf.temps:
                 self.irf.temps.update(self.names[name])
         self.irf.body = self._block(self.irf.body, dry=False)
+        for name in reversed(rebound):  # a real argument's value on entry: its real part
+            re, im = self.names[name]
+            entry = [ir.Assign(self.irf.origin, re, ast.Name(name, ast.Load()))]
+            if self.present[name][1]:
+                entry.append(ir.Assign(self.irf.origin, im, ast.BinOp(
+                    ast.Constant(0.0), ast.Mult(), ast.Name(name, ast.Load())), operator.mul))
+            self.irf.body[:0] = entry
         for result in self.irf.results + self.irf.aux:
             if result in self.complex:
                 raise self._refuse(self.irf.result_origin or self.irf.origin,
-                                   "the function returns a complex value: srcgrad "
-                                   "differentiates real results (return np.real(z), "
-                                   "np.abs(z), ...)")
+                                   "a complex result: srcgrad differentiates real "
+                                   "results (return np.real(z), np.abs(z), ...)")
         self.irf.imports.update({fn.__name__: fn for fn in (
             transforms.fft_part, transforms.rfft_part, transforms.irfft_of)})
 
     def _refuse(self, origin: ir.Origin, what: str) -> NoAdjointError:
-        return NoAdjointError(NO_ADJOINT + what, origin.file, origin.line)
+        return NoAdjointError(NO_ADJOINT + what, origin.file, origin.line)  # "no adjoint rule
+        # for 'np.sin' of a complex value", "... for a complex result"
 
     def _block(self, body: list[ir.Stmt], dry: bool) -> list[ir.Stmt]:
         saved = self.out
@@ -296,11 +311,12 @@ class _Splitter:
             if stmt.array in self.complex:
                 self._store(stmt)
                 return
+            self._real_destination(stmt, stmt.array)
         elif isinstance(stmt, ir.Accumulate):
             if _root(stmt.target) in self.complex:
                 self._accumulate(stmt)
                 return
-            self._plain_reads(stmt, _reads(stmt.value))
+            self._real_destination(stmt, _root(stmt.target))
         else:
             self._plain_reads(stmt, _reads(getattr(stmt, "value", ast.Constant(None))))
         self.out.append(stmt)
@@ -349,11 +365,20 @@ class _Splitter:
         return self._refuse(stmt.origin, f"{what} of a complex value (in '{stmt.origin.text}'): "
                             f"{_SUPPORTED}")
 
+    def _real_destination(self, stmt: ir.Stmt, array: str) -> None:
+        """Refuse a complex value written into the real array `array`: NumPy
+        raises there, or drops the imaginary part with a warning."""
+        if any(self._complex_atom(n) for n in ast.walk(stmt.value)):
+            user = next((u for u, names in self.irf.user_names.items() if array in names), array)
+            raise self._refuse(stmt.origin, f"a complex value written into '{user}', whose "
+                               "values are real (NumPy raises, or drops the imaginary part): "
+                               "make it with dtype=complex")
+
     def _plain_reads(self, stmt: ir.Stmt, names: set[str]) -> None:
         if names & self.complex:
             name = sorted(names & self.complex)[0]
-            raise self._refuse(stmt.origin, f"the complex value '{name}' is read where srcgrad "
-                               f"needs a real one; {_SUPPORTED}")
+            raise self._refuse(stmt.origin, f"the complex value '{name}' read where srcgrad "
+                               f"needs a real one: {_SUPPORTED}")
 
     # --- parts of atoms, and operations on parts -------------------------------------------
 
@@ -592,12 +617,15 @@ class _Splitter:
             for k in range(2):
                 has[k] = has[k] or parts[k] is not None
             return
+        parts = list(parts)
+        done = [has[k] and self._retarget(parts[k], self.names[name][k]) for k in range(2)]
         for k in range(2):
-            if not has[k]:
+            if done[k]:  # the temporary's statement assigns the part itself now
+                parts[k] = ast.Name(self.names[name][k], ast.Load())
+        for k in range(2):
+            if not has[k] or done[k]:
                 continue
             part = parts[k]
-            if self._retarget(part, self.names[name][k]):
-                continue
             if part is None:  # zero here, where another assignment gives it a value
                 other = parts[1 - k]
                 part = ast.Constant(0.0) if other is None else self._binop(

@@ -169,6 +169,20 @@ def horner(c, zr):
     return abs(p) ** 2 + np.angle(p)
 
 
+def rebound_spectrum(x, w):
+    """An argument rebound to its own spectrum, then scaled."""
+    x = np.fft.rfft(x)
+    x = x * w
+    return np.sum(np.abs(x) ** 2)
+
+
+def rotated_in_a_loop(x, w):
+    """An argument turned complex in a loop that carries it."""
+    for _ in range(3):
+        x = x * np.exp(1j * w) + 0.5
+    return np.sum(x.real * x.imag)
+
+
 RNG = np.random.default_rng(7)
 TRANSFORMS = [
     (power_spectrum, (RNG.standard_normal(9),)),
@@ -184,6 +198,8 @@ TRANSFORMS = [
     (filled_and_reshaped, (RNG.standard_normal(6),)),
     (dft_matrix, (RNG.standard_normal(5), 1.0)),
     (horner, (RNG.standard_normal(4), 0.3)),
+    (rebound_spectrum, (RNG.standard_normal(6), 0.7)),
+    (rotated_in_a_loop, (RNG.standard_normal(4), 0.4)),
 ]
 HAS_ROCKET_FFT = importlib.util.find_spec("rocket_fft") is not None  # numpy.fft for Numba
 
@@ -246,11 +262,18 @@ def hermitian(x):
     return np.sum(np.fft.hfft(x))
 
 
+def complex_into_real(x):
+    y = np.copy(x)
+    y[0] = 1j * x[1]
+    return np.sum(y.real)
+
+
 @pytest.mark.parametrize("fn, what", [
     (sine_of_spectrum, r"test_fft_calls.py:\d+: .*np.sin.* of a complex value"),
-    (spectrum_returned, "returns a complex value"),
+    (spectrum_returned, "a complex result"),
     (cubed, r"\*\* 3.* of a complex value"),
     (hermitian, "hfft' is not differentiated.*Hermitian"),
+    (complex_into_real, r"test_fft_calls.py:\d+: .*complex value written into 'y'.*dtype=complex"),
 ])
 @pytest.mark.parametrize("target", TARGETS)
 def test_what_complex_values_may_not_meet_is_refused(fn, what, target):
