@@ -135,10 +135,6 @@ def _callee(stmt: ir.Assign):
     return None
 
 
-def _reads(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-
-
 def split_complex(irf: ir.Function, namer: Namer) -> None:
     """Rewrite `irf` in place so that no variable holds a complex value (see
     the module's docstring); nothing changes in a function without one."""
@@ -171,11 +167,12 @@ class _Splitter:
         self.constants: dict[str, Parts] = {}  # temporaries holding a complex constant
         # (name, base): `name` may share `base`'s memory (`Y = X`, `X[1:]`, `X.T`)
         self.views: set[tuple[str, str]] = set()
-        self.once = {}  # per name, how many statements assign it
+        self.once: dict[str, int] = {}  # per name, how many statements assign it
         for stmt in ir.walk(irf.body):
             if type(stmt) is ir.Assign:
                 self.once[stmt.target] = self.once.get(stmt.target, 0) + 1
         self.origin: ir.Origin | None = None
+        self.dry = False
 
     # --- which values are complex ---------------------------------------------------------
 
@@ -235,9 +232,10 @@ class _Splitter:
                 raise self._refuse(stmt.origin, f"a complex value stored into the real "
                                    f"argument '{written}'")
         self.present = {name: [name in rebound, False] for name in self.complex}
-        while True:  # which parts each name has: grows only, runs until it holds
+        self.dry = True  # a pass that only learns which parts each name has
+        while True:  # grows only: runs until it holds
             before = {k: list(v) for k, v in self.present.items()}
-            self._block(self.irf.body, dry=True)
+            self._block(self.irf.body)
             for view, base in self.views:  # a write through either one is seen by both
                 for k in range(2):
                     has = self.present[view][k] or self.present[base][k]
@@ -248,7 +246,8 @@ class _Splitter:
             self.names[name] = (self.namer.fresh(f"{name}_re"), self.namer.fresh(f"{name}_im"))
             if name in self.irf.temps:
                 self.irf.temps.update(self.names[name])
-        self.irf.body = self._block(self.irf.body, dry=False)
+        self.dry = False
+        self.irf.body = self._block(self.irf.body)
         for name in reversed(rebound):  # a real argument's value on entry: its real part
             re, im = self.names[name]
             entry = [ir.Assign(self.irf.origin, re, ast.Name(name, ast.Load()))]
@@ -268,32 +267,29 @@ class _Splitter:
         return NoAdjointError(NO_ADJOINT + what, origin.file, origin.line)  # "no adjoint rule
         # for 'np.sin' of a complex value", "... for a complex result"
 
-    def _block(self, body: list[ir.Stmt], dry: bool) -> list[ir.Stmt]:
+    def _block(self, body: list[ir.Stmt]) -> list[ir.Stmt]:
         saved = self.out
         self.out = []
-        self.dry = dry
         for stmt in body:
-            self._statement(stmt, dry)
+            self._statement(stmt)
         out, self.out = self.out, saved
         return out
 
-    def _statement(self, stmt: ir.Stmt, dry: bool) -> None:
+    def _statement(self, stmt: ir.Stmt) -> None:
         self.origin = stmt.origin
         if isinstance(stmt, ir.If):
             self._plain_reads(stmt, {stmt.test})
             stmt = copy.copy(stmt)
-            stmt.body, stmt.orelse = self._block(stmt.body, dry), self._block(stmt.orelse, dry)
-            self.dry = dry
+            stmt.body, stmt.orelse = self._block(stmt.body), self._block(stmt.orelse)
         elif isinstance(stmt, (ir.For, ir.While)):
-            self._plain_reads(stmt, set().union(*(_reads(e) for e in (
+            self._plain_reads(stmt, set().union(*(ir.names_in(e) for e in (
                 getattr(stmt, f, None) for f in ("start", "stop", "step", "test"))
                 if isinstance(e, ast.AST))))
             stmt = copy.copy(stmt)
-            stmt.body = self._block(stmt.body, dry)
-            self.dry = dry
+            stmt.body = self._block(stmt.body)
         elif isinstance(stmt, Guard):  # an aliasing check: either part shares as the value
             stmt = copy.deepcopy(stmt)
-            if not dry:
+            if not self.dry:
                 stmt.value = self._one_part(stmt.value)
         elif isinstance(stmt, ir.Assign) and type(stmt) is ir.Assign:
             if stmt.target in self.complex:
@@ -318,7 +314,7 @@ class _Splitter:
                 return
             self._real_destination(stmt, _root(stmt.target))
         else:
-            self._plain_reads(stmt, _reads(getattr(stmt, "value", ast.Constant(None))))
+            self._plain_reads(stmt, ir.names_in(getattr(stmt, "value", ast.Constant(None))))
         self.out.append(stmt)
 
     def _only_shapes(self, value: ast.expr) -> bool:
@@ -614,8 +610,7 @@ class _Splitter:
             self.constants[name] = parts  # a complex constant (`1.0 + 2.0j`): read as such
             return
         if self.dry:
-            for k in range(2):
-                has[k] = has[k] or parts[k] is not None
+            self._grow(name, parts)
             return
         parts = list(parts)
         done = [has[k] and self._retarget(parts[k], self.names[name][k]) for k in range(2)]
@@ -627,10 +622,20 @@ class _Splitter:
                 continue
             part = parts[k]
             if part is None:  # zero here, where another assignment gives it a value
-                other = parts[1 - k]
-                part = ast.Constant(0.0) if other is None else self._binop(
-                    ast.Constant(0.0), ast.Mult(), other)
+                part = self._zero_like(parts[1 - k])
             self.out.append(ir.Assign(self.origin, self.names[name][k], part, None))
+
+    def _grow(self, name: str, parts: Parts) -> None:
+        """Record which parts a definition of `name` gives it."""
+        has = self.present[name]
+        for k in range(2):
+            has[k] = has[k] or parts[k] is not None
+
+    def _zero_like(self, other: ast.expr | None) -> ast.expr:
+        """A part that is zero where the other part is `other` (None: zero
+        too): `0.0 * other`, of its shape and dtype."""
+        return ast.Constant(0.0) if other is None else self._binop(
+            ast.Constant(0.0), ast.Mult(), other)
 
     def _retarget(self, part: ast.expr | None, name: str) -> bool:
         """Give `name` the value of the temporary `part` made just now by
@@ -641,7 +646,7 @@ class _Splitter:
         for k in range(len(self.out) - 1, -1, -1):
             stmt = self.out[k]
             if type(stmt) is ir.Assign and stmt.target == part.id:
-                if any(part.id in _reads(s.value) for s in self.out[k + 1:]
+                if any(part.id in ir.names_in(s.value) for s in self.out[k + 1:]
                        if isinstance(s, ir.Assign)):
                     return False
                 stmt.target = name
@@ -676,20 +681,17 @@ class _Splitter:
         if self.dry:
             return
         if result is None:
-            other = self._parts(value.args[0])
-            like = other[0] if other[0] is not None else other[1]
-            result = ast.Constant(0.0) if like is None else self._binop(
-                ast.Constant(0.0), ast.Mult(), like)
+            re, im = self._parts(value.args[0])
+            result = self._zero_like(re if re is not None else im)
         self.out.append(ir.Assign(stmt.origin, stmt.target, result, None))
 
     def _store(self, stmt: ir.Store) -> None:
         parts = self._parts(stmt.value)
         if self.dry:
-            for k in range(2):
-                self.present[stmt.array][k] = self.present[stmt.array][k] or parts[k] is not None
+            self._grow(stmt.array, parts)
             return
         for k in range(2):
-            if self.present[stmt.array][k] and not self.dry:
+            if self.present[stmt.array][k]:
                 self.out.append(ir.Store(stmt.origin, self.names[stmt.array][k],
                                          copy.deepcopy(stmt.index),
                                          parts[k] if parts[k] is not None else ast.Constant(0.0)))
@@ -698,8 +700,7 @@ class _Splitter:
         name = _root(stmt.target)
         parts = self._parts(stmt.value)
         if self.dry:
-            for k in range(2):
-                self.present[name][k] = self.present[name][k] or parts[k] is not None
+            self._grow(name, parts)
             return
         for k in range(2):
             if parts[k] is None:

@@ -455,15 +455,16 @@ def create_where_used(body: list[ir.Stmt], returns: ast.expr) -> bool:
     must have a value on every path.  Returns whether it moved any."""
     moved = False
     returned = {n.id for n in ast.walk(returns) if isinstance(n, ast.Name)}
+    mentions = [_mentioned(s) for s in body]  # per top-level statement, kept beside `body`
     for k in range(len(body) - 1, -1, -1):
         stmt = body[k]
         if not (type(stmt) is ir.Assign and _made_empty(stmt.value)) or stmt.target in returned:
             continue
         name = stmt.target
-        users = [j for j in range(k + 1, len(body)) if name in _mentioned(body[j])]
-        side = _one_side(body, k, users, name)
+        users = [j for j in range(k + 1, len(body)) if name in mentions[j]]
+        side = _one_side(body, users, name)
         if side is not None:
-            del body[k]
+            del body[k], mentions[k]  # (the `if` it goes into mentions it already)
             side.insert(0, stmt)
             moved = True
     return moved
@@ -481,9 +482,9 @@ def _made_empty(value: ast.expr) -> bool:
             and isinstance(value.args[0], ast.Constant) and value.args[0].value == 0)
 
 
-def _one_side(body: list[ir.Stmt], k: int, users: list[int], name: str):
+def _one_side(body: list[ir.Stmt], users: list[int], name: str):
     """The statements of the side of the first `if` of `users` where the
-    assignment at `k` may go, else None: every user an `if` on one test,
+    assignment of `name` may go, else None: every user an `if` on one test,
     set once at the top level before them and never after, using `name` on
     one side only, the same side in all."""
     if not users or not all(isinstance(body[j], ir.If) for j in users):
@@ -499,7 +500,7 @@ def _one_side(body: list[ir.Stmt], k: int, users: list[int], name: str):
         if in_body == in_else:
             return None
         sides.add(in_body)
-    sets = [j for j, s in enumerate(body) if test in _assigned(s)]
+    sets = [j for j, s in enumerate(body) if test in ir.defined_names(s)]
     if len(sets) != 1 or sets[0] > users[0] or len(sides) != 1:
         return None
     first = body[users[0]]
@@ -516,7 +517,3 @@ def _mentioned(stmt: ir.Stmt) -> set[str]:
             elif isinstance(value, ast.AST):
                 out |= {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
     return out
-
-
-def _assigned(stmt: ir.Stmt) -> set[str]:
-    return {s.target for s in ir.walk([stmt]) if isinstance(getattr(s, "target", None), str)}
