@@ -329,15 +329,27 @@ def order_and_products(x):
     return np.median(x) * np.sum(x ** 2) + np.sum(np.cumprod(x) ** 2) + np.quantile(x ** 3, 0.3)
 
 
+def _with_a_zero(rng):
+    x = rng.normal(size=5)
+    x[2] = 0.0  # np.cumprod through a zero (no division by the input)
+    return x
+
+
+SECOND_ORDER = [
+    (smooth_statistics, lambda rng: rng.normal(size=5)),
+    (order_and_products, _with_a_zero),
+    (differences_and_integrals, lambda rng: np.sort(rng.normal(size=5))),
+    (filtered_energy, lambda rng: rng.normal(size=5)),
+    (polynomial_energy, lambda rng: rng.normal(size=5)),
+]
+
+
+# one test per function: each compiles two gradients on cpu (about 10 s), which
+# pytest-xdist's workers then share out
 @pytest.mark.parametrize("target", TARGETS)
-def test_second_order(target):
-    _check_second_order(smooth_statistics, RNG.normal(size=5), target)
-    x = RNG.normal(size=5)
-    x[2] = 0.0
-    _check_second_order(order_and_products, x, target)
-    _check_second_order(differences_and_integrals, np.sort(RNG.normal(size=5)), target)
-    _check_second_order(filtered_energy, RNG.normal(size=5), target)
-    _check_second_order(polynomial_energy, RNG.normal(size=5), target)
+@pytest.mark.parametrize("fn, draw", SECOND_ORDER, ids=[fn.__name__ for fn, _ in SECOND_ORDER])
+def test_second_order(fn, draw, target):
+    _check_second_order(fn, draw(np.random.default_rng(333)), target)
 
 
 # --- refusals ------------------------------------------------------------------------------------
