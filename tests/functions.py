@@ -1750,6 +1750,70 @@ def row_energy(X, w):
     return total
 
 
+# --- short vectors of a length the code fixes (frontend/small_arrays.py) -------------------
+
+
+def _rodrigues(r, x):
+    """x turned by the rotation vector r (its length the angle), as camera
+    models write it."""
+    theta = math.sqrt(r[0] ** 2 + r[1] ** 2 + r[2] ** 2)
+    k = r / theta
+    k_cross_x = np.array([k[1] * x[2] - k[2] * x[1],
+                          k[2] * x[0] - k[0] * x[2],
+                          k[0] * x[1] - k[1] * x[0]])
+    k_dot_x = k[0] * x[0] + k[1] * x[1] + k[2] * x[2]
+    c, s = math.cos(theta), math.sin(theta)
+    return x * c + k_cross_x * s + k * (k_dot_x * (1.0 - c))
+
+
+def camera_residual(cam, X, feat):
+    """A pinhole camera with radial distortion, its 9 parameters one vector:
+    rotation, centre, focal length, two distortion coefficients."""
+    p = _rodrigues(cam[0:3], X - cam[3:6])
+    u = p[0:2] / p[2]
+    r2 = u[0] ** 2 + u[1] ** 2
+    proj = u * (cam[6] * (1.0 + cam[7] * r2 + cam[8] * r2 * r2))
+    e = proj - feat
+    return e[0] ** 2 + 0.5 * e[1] ** 2
+
+
+def spring_chain_energy(pos, rest):
+    """Springs between neighbouring points in the plane, each bond a 2-vector."""
+    energy = 0.0
+    for i in range(pos.shape[0] - 1):
+        d = np.array([pos[i + 1, 0] - pos[i, 0], pos[i + 1, 1] - pos[i, 1]])
+        length = math.sqrt(d[0] * d[0] + d[1] * d[1])
+        energy += (length - rest) ** 2
+    return energy
+
+
+def oscillator_midpoint(y0, k, dt, steps):
+    """A small state vector stepped by the midpoint rule, carried by the loop."""
+    y = np.array([y0[0], y0[1]])
+    for _ in range(steps):
+        half = y + 0.5 * dt * np.array([y[1], -k * y[0]])
+        y = y + dt * np.array([half[1], -k * half[0]])
+    return y[0] ** 2 + 0.3 * y[1]
+
+
+def swapped_in_a_loop(x, n):
+    """A vector replaced by its reverse in place of itself, each pass."""
+    v = x[1:3] * 2.0
+    for _ in range(n):
+        v = v[::-1]
+        v = v * np.array([1.5, x[0]])
+    return v[0] * 3.0 + v[1]
+
+
+def rows_of_small_vectors(x, s):
+    """Short vectors stored into the rows of an output, and one result
+    vector of the function as a whole."""
+    out = np.zeros((x.shape[0], 2))
+    for i in range(x.shape[0]):
+        out[i] = np.array([x[i], x[i] ** 2]) * s
+    return np.array([np.sum(out ** 2), out[0, 1] * s])
+
+
 def _pos(lo=0.5, hi=2.0):
     return lambda r: (unif(r, (5,), lo, hi),)
 
@@ -2189,6 +2253,18 @@ CASES = [
          note="a row's cotangent added into the matrix's (add_into on cpu)"),
     Case(verlet_chain, lambda r: (unif(r, (5,)), unif(r, (5,)), 0.5, 0.1, 6), (0, 1, 2, 3),
          note="a time loop: its state saved at segment starts where it is large"),
+    # --- short vectors as numbers (frontend/small_arrays.py) ----------------------------------
+    Case(camera_residual, lambda r: (np.concatenate([unif(r, (3,), 0.2, 0.6), unif(r, (3,)),
+                                                     [1.5, 0.1, 0.01]]),
+                                     unif(r, (3,)) + np.array([0.0, 0.0, 4.0]), unif(r, (2,))),
+         (0, 1, 2), note="slices of a parameter vector, a cross product, p[0:2] / p[2]"),
+    Case(spring_chain_energy, lambda r: (np.cumsum(unif(r, (6, 2), 0.5, 1.0), axis=0), 0.7),
+         (0, 1), note="a 2-vector per bond from elements of a matrix"),
+    Case(oscillator_midpoint, lambda r: (unif(r, (2,)), 1.3, 0.1, 5), (0, 1, 2),
+         note="a state vector carried by a loop"),
+    Case(swapped_in_a_loop, lambda r: (unif(r, (3,)), 3), note="v = v[::-1] in a loop"),
+    Case(rows_of_small_vectors, lambda r: (unif(r, (4,)), 0.8), (0, 1),
+         grad_ys=np.array([0.7, -1.1]), note="vectors stored into rows; a vector result"),
 ]
 
 FUNCTIONS = sorted({case.fn.__name__ for case in CASES})

@@ -47,7 +47,7 @@ from ..tangent.lanes import LANES
 from .derived import _basis_loop, _column_loop, _signature
 from .gradient import GradFunction
 from .jvp import _tangent_alone
-from .nopython import CallerSource, NopythonRefusal, gradient_caller, nopython_params
+from .nopython import CallerSource, NopythonRefusal, gradient_caller, kinds_of, nopython_params
 
 __all__ = ["hessian_caller", "hvp_caller", "jacobian_caller", "jacobians_caller", "jvp_caller"]
 
@@ -201,6 +201,8 @@ def jacobian_caller(fn, k: int, mode: str, rows: GradFunction, first: GradFuncti
     if number:
         raise NopythonRefusal(f"the Jacobian with respect to the number '{params[k]}' is the "
                               "derivative: call sg.grad, or sg.jacobian with mode='forward'")
+    for gradient in (rows, first):  # the adjoints for these arguments' kinds (ranks)
+        gradient._assume_kinds(kinds_of(tys))
     value_type = _value_type(rows, args, kws)
     if not isinstance(value_type, types.Array):  # one row: the gradient itself
         gradient = source.calls("gradient", first)

@@ -33,6 +33,7 @@ from ..frontend.complexes import split_complex
 from ..frontend.parse import read_function, user_function
 from ..frontend.recursion import keep_arguments_unwritten, refuse_on_device
 from ..frontend.rename import copy_written_parameters, rename_redefinitions
+from ..frontend.small_arrays import scalarise_small_arrays
 from ..frontend.statements import Lowering
 from ..frontend.subset import check_subset, local_names
 from ..ir.naming import Namer
@@ -154,7 +155,21 @@ def lower(fn, options: Options, plan: Recursion | None = None,
     rename_redefinitions(irf, namer)
     fold_tuple_reads(irf)
     split_complex(irf, namer)  # (one name per definition: `x = np.fft.rfft(x)` is two)
+    if options.device is None and not options.generated:
+        _scalarise(irf, namer, options)
     return Lowered(src, irf, namer)
+
+
+def _scalarise(irf: ir.Function, namer: Namer, options: Options) -> None:
+    """Short vectors of a length the code fixes as numbers
+    (`frontend/small_arrays.py`), given what the calls say of the arguments."""
+    numbers = {irf.params[k]: kind for k, kind in options.scalars if k < len(irf.params)}
+    ranks = Ranks(irf.body, list(irf.params), {**_runtime_helpers(), **irf.imports},
+                  options.typed, numbers=numbers)
+    keep = {ir_name for user in [*options.stop_gradients,
+                                 *(w for w in options.wrt if isinstance(w, str))]
+            for ir_name in irf.user_names.get(user, ())}
+    scalarise_small_arrays(irf, namer, ranks, keep)
 
 
 def transform(fn, options: Options) -> Generated:
