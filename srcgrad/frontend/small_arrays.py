@@ -55,7 +55,7 @@ from .subset import OPERATORS
 __all__ = ["LONGEST", "scalarise_small_arrays"]
 
 LONGEST = 16  # the longest vector kept as numbers
-_STACKS = (np.stack, runtime.stack)
+_STACKS = (np.stack, runtime.stack, np.array)  # np.array: of constants, `array((0.0, 8.0))`
 _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
 # NumPy functions that read their arguments' values into a new result (never a
 # view, never a write): a vector of numbers passed to one is made again as an array

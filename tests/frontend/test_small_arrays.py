@@ -70,6 +70,25 @@ def test_sums_and_dot_products_of_short_vectors_are_sums(target):
     assert "stack(" not in code and "dot(" not in code and "reduce_sum(" not in code
 
 
+def projectile(w, steps):
+    """Constant vectors (`np.array([0.0, 8.0])`) starting a loop's state."""
+    x = np.array([0.0, 8.0])
+    v = np.array([0.75, 0.0])
+    for _ in range(steps):
+        a = np.array([-0.1 * w[0] * v[0], -9.8 - w[1] * v[1]])
+        x = x + 0.05 * v
+        v = v + 0.05 * a
+    return x[0] * x[1]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_constant_vectors_start_a_loop_state(target):
+    df = sg.grad(projectile, target=target)
+    assert_gradient(df, projectile, (np.array([0.3, 0.2]), 6))
+    code = adjoint(df)
+    assert "stack(" not in code and "array(" not in code
+
+
 def head_energy(x):
     v = x[0:3]
     return v[0] * v[1] + np.sum(v * v)
