@@ -93,6 +93,11 @@ HELPERS: dict[str, Helper] = _table(
     *(Helper(name, pure=True, fresh=True) for name in
       ("kron_grad_left", "kron_grad_right", "singular_values_grad", "singular_values_jvp",
        "matrix_power_grad", "matrix_power_grad2")),
+    # np.fft's transforms, one real part each, and their adjoints (srcgrad.runtime.transforms):
+    # new arrays; an adjoint reads only the shape of the transform's input
+    *(Helper(name, pure=True, fresh=True) for name in ("fft_part", "rfft_part", "irfft_of")),
+    *(Helper(name, pure=True, fresh=True, shape_of=1) for name in
+      ("fft_part_adjoint", "rfft_part_adjoint", "irfft_adjoint")),
     # stacks of shapes and scattered updates
     Helper("push_shape", writes=0, effect=True),
     Helper("pop_shape", writes=0),
