@@ -23,6 +23,9 @@ rest of srcgrad differentiates numbers:
 - summed (`np.sum(v)`) or multiplied as a dot product (`np.dot(v, w)`)
   with one of its length: the sum, left to right.
 
+An in-place update `v += d` of a vector that shares its memory with no other
+name (made new, never copied or sliced) is an update of its numbers.
+
 Such a vector may also meet anything that reads its values into a new
 array: arithmetic with an array of another kind (`v - feat`), a NumPy
 function of its values (`np.sum(v)`, `np.dot(v, w)`, a ufunc), a store
@@ -47,6 +50,7 @@ import numpy as np
 from .. import ir, runtime
 from ..analysis.aliasing import alias_classes
 from ..cells import short_place
+from ..ir.guards import Guard, GuardKind
 from ..ir.markers import SUBSCRIPT
 from ..ir.naming import Namer
 from ..optimize.ranks import Ranks
@@ -328,11 +332,33 @@ class _Vectors:
         another vector, or reads its values into a new array."""
         return all(self.use(stmt, name) is not None for stmt in self.readers.get(name, ()))
 
+    def _unshared(self, name: str) -> bool:
+        """Whether the vector `name` shares its memory with no other name: no
+        copy or slice of it is taken, and it is made only new (`np.array`,
+        arithmetic, or a copy of a temporary read there alone).  Then the
+        front end's check before `name += d` (`refuse_inplace_alias`) cannot
+        fail, and the update is of numbers."""
+        for stmt in self.readers.get(name, ()):
+            if type(stmt) is ir.Assign and (_name(stmt.value) == name or isinstance(
+                    stmt.value, ast.Subscript) and _name(stmt.value.value) == name
+                    and _const_slice(stmt.value.slice) is not None):
+                return False
+        for stmt in self.defs[name]:
+            source = _name(stmt.value)
+            if source is not None and not (source in self.irf.temps and [
+                    s for s in self.readers.get(source, ())] == [stmt]):
+                return False
+            if isinstance(stmt.value, ast.Subscript):
+                return False
+        return True
+
     def use(self, stmt: ir.Stmt, name: str) -> str | None:
         """How `stmt` uses the vector `name`: "element" (`v[k]`, `x = v` of
         another vector), "makes" (another vector), "array" (its values read
         into a new array), None (anything else)."""
         length = self.lengths[name]
+        if isinstance(stmt, Guard):
+            return "guard" if stmt.kind is GuardKind.UPDATE and self._unshared(name) else None
         if type(stmt) is ir.Assign:
             value = stmt.value
             if _reduction(stmt, self.lengths) is not None and (
@@ -473,6 +499,8 @@ class _Rewriter:
                 out += self._reduced(stmt)
                 continue
             used = [n for n in sorted(ir.used_names(stmt)) if n in self.parts]
+            if isinstance(stmt, Guard) and used:
+                continue  # (`v += d` of a vector nothing shares: a check that cannot fail)
             for name in used:
                 how = self.vectors.use(stmt, name)
                 if how == "element":

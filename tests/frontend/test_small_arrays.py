@@ -89,6 +89,39 @@ def test_constant_vectors_start_a_loop_state(target):
     assert "stack(" not in code and "array(" not in code
 
 
+def leapfrog(w, n):
+    """State vectors updated in place (`x += ...`), as integrators write them."""
+    x = np.array([w[0], 1.0])
+    v = np.array([0.5, w[1]])
+    for _ in range(n):
+        x += 0.1 * v
+        v -= 0.1 * np.array([x[0] ** 3, x[1]])
+    return x[0] * x[1] + v[0]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_vectors_updated_in_place_are_numbers(target):
+    df = sg.grad(leapfrog, target=target)
+    assert_gradient(df, leapfrog, (np.array([0.3, -0.2]), 5))
+    code = adjoint(df)
+    assert "stack(" not in code and "refuse_inplace_alias" not in code
+
+
+def update_seen_by_a_copy(w):
+    x = np.array([w[0], w[1]])
+    y = x
+    x += w
+    return y[0] * 2.0
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_an_update_a_copy_would_see_stays_refused(target):
+    """`y = x; x += w; y[0]`: NumPy's `y` sees the update; srcgrad keeps `x`
+    an array and its check refuses the call, as without short vectors."""
+    with pytest.raises(UnsupportedSyntaxError, match="changes the array .x. in place"):
+        sg.grad(update_seen_by_a_copy, target=target)(np.array([0.3, -0.2]))
+
+
 def head_energy(x):
     v = x[0:3]
     return v[0] * v[1] + np.sum(v * v)
