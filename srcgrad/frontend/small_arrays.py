@@ -10,9 +10,12 @@ vector `v` of length `L` (at most `LONGEST`) `L` variables `v_0 ... v_{L-1}`
 and rewrites the operations that make it element by element, so that the
 rest of srcgrad differentiates numbers:
 
-- made by `np.array([a, b, c])` of numbers (`stack`), by a slice with
-  constant bounds of such a vector, by a copy (`w = v`), by `+ - * / **`
-  and unary `-` of such vectors (of one length) and numbers;
+- made by `np.array([a, b, c])` of numbers (`stack`, or `array` of
+  constants), by a slice with constant bounds of such a vector, by a copy
+  (`w = v`), by `+ - * / **` and unary `-` of such vectors (of one length),
+  numbers, and 1-D arrays read element by element (`v - feat`: a check that
+  `feat` has the vector's length raises `ValueError` otherwise, where NumPy
+  raises too, or broadcasts a single element);
 - made by a slice with constant bounds `x[lo:hi]` of a 1-D array `x` of any
   length, where nothing in the function writes into `x` or an array that may
   share its memory (the elements are read where the slice is taken; a view
@@ -27,7 +30,7 @@ An in-place update `v += d` of a vector that shares its memory with no other
 name (made new, never copied or sliced) is an update of its numbers.
 
 Such a vector may also meet anything that reads its values into a new
-array: arithmetic with an array of another kind (`v - feat`), a NumPy
+array: arithmetic with an array of another kind (`v * M`), a NumPy
 function of its values (`np.sum(v)`, `np.dot(v, w)`, a ufunc), a store
 (`out[i] = v`), a result.  There it is made again as an array
 (`stack((v_0, v_1))`) just before.  Any other use (an index that is not a
