@@ -33,7 +33,7 @@ from ..frontend.complexes import split_complex
 from ..frontend.parse import read_function, user_function
 from ..frontend.recursion import keep_arguments_unwritten, refuse_on_device
 from ..frontend.rename import copy_written_parameters, rename_redefinitions
-from ..frontend.small_arrays import scalarise_small_arrays
+from ..frontend.small_arrays import may_hold_vectors, scalarise_small_arrays
 from ..frontend.statements import Lowering
 from ..frontend.subset import check_subset, local_names
 from ..ir.naming import Namer
@@ -163,6 +163,8 @@ def lower(fn, options: Options, plan: Recursion | None = None,
 def _scalarise(irf: ir.Function, namer: Namer, options: Options) -> None:
     """Short vectors of a length the code fixes as numbers
     (`frontend/small_arrays.py`), given what the calls say of the arguments."""
+    if not may_hold_vectors(irf):
+        return
     numbers = {irf.params[k]: kind for k, kind in options.scalars if k < len(irf.params)}
     ranks = Ranks(irf.body, list(irf.params), {**_runtime_helpers(), **irf.imports},
                   options.typed, numbers=numbers)

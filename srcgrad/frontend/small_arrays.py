@@ -59,7 +59,7 @@ from ..ir.naming import Namer
 from ..optimize.ranks import Ranks
 from .subset import OPERATORS
 
-__all__ = ["LONGEST", "scalarise_small_arrays"]
+__all__ = ["LONGEST", "may_hold_vectors", "scalarise_small_arrays"]
 
 LONGEST = 16  # the longest vector kept as numbers
 _STACKS = (np.stack, runtime.stack, np.array)  # np.array: of constants, `array((0.0, 8.0))`
@@ -69,6 +69,16 @@ _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
 _READERS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.dot, np.inner,
             np.vdot, np.outer, np.cross, np.matmul, np.linalg.norm, np.concatenate,
             np.hstack, np.vstack, np.stack, np.copy, runtime.stack}
+
+
+def may_hold_vectors(irf: ir.Function) -> bool:
+    """Whether `irf` makes a vector anywhere: every vector starts at an
+    `np.array([...])` or a slice with constant bounds (what spares a function
+    without one the rank facts the pass needs)."""
+    return any(type(s) is ir.Assign and (
+        isinstance(s.value, ast.Call) and s.primitive in _STACKS
+        or isinstance(s.value, ast.Subscript) and _const_slice(s.value.slice) is not None)
+        for s in ir.walk(irf.body))
 
 
 def scalarise_small_arrays(irf: ir.Function, namer: Namer, ranks: Ranks,
@@ -348,8 +358,8 @@ class _Vectors:
                 return False
         for stmt in self.defs[name]:
             source = _name(stmt.value)
-            if source is not None and not (source in self.irf.temps and [
-                    s for s in self.readers.get(source, ())] == [stmt]):
+            if source is not None and not (source in self.irf.temps and
+                                           self.readers.get(source) == [stmt]):
                 return False
             if isinstance(stmt.value, ast.Subscript):
                 return False
@@ -419,8 +429,7 @@ class _Rewriter:
         results = []
         for name in self.irf.results:
             if name in self.parts:
-                self.irf.body.append(self._stack(name, self.irf.result_origin or self.irf.origin))
-                name = self.irf.body[-1].target
+                name = self._stack(name, self.irf.result_origin or self.irf.origin, self.irf.body)
             results.append(name)
         self.irf.results = results
 
@@ -454,11 +463,15 @@ class _Rewriter:
                              OPERATORS[ast.Add] if len(terms) > 1 else None))
         return out
 
-    def _emit(self, origin: ir.Origin, value: ast.BinOp, out: list[ir.Stmt]) -> ast.Name:
+    def _temp(self, origin: ir.Origin, value: ast.expr, primitive, out: list[ir.Stmt]) -> str:
+        """A new temporary assigned `value` (appended to `out`)."""
         temp = self.namer.temp()
         self.irf.temps.add(temp)
-        out.append(ir.Assign(origin, temp, value, OPERATORS[type(value.op)]))
-        return ast.Name(temp, ast.Load())
+        out.append(ir.Assign(origin, temp, value, primitive))
+        return temp
+
+    def _emit(self, origin: ir.Origin, value: ast.BinOp, out: list[ir.Stmt]) -> ast.Name:
+        return ast.Name(self._temp(origin, value, OPERATORS[type(value.op)], out), ast.Load())
 
     def _element(self, vector: str, k: int) -> ast.expr:
         part = self.parts[vector][k]
@@ -466,29 +479,12 @@ class _Rewriter:
             return copy.deepcopy(self.constants[part])
         return ast.Name(part, ast.Load())
 
-    def _copy(self, origin: ir.Origin, name: str, out: list[ir.Stmt]) -> str:
-        """`name` in a new temporary (appended to `out`)."""
-        temp = self.namer.temp()
-        self.irf.temps.add(temp)
-        out.append(ir.Assign(origin, temp, ast.Name(name, ast.Load())))
-        return temp
-
-    def _read(self, origin: ir.Origin, array: str, k: int, out: list[ir.Stmt]) -> str:
-        """`array[k]` in a new temporary (appended to `out`)."""
-        temp = self.namer.temp()
-        self.irf.temps.add(temp)
-        out.append(ir.Assign(origin, temp, ast.Subscript(
-            ast.Name(array, ast.Load()), ast.Constant(k), ast.Load()), SUBSCRIPT))
-        return temp
-
-    def _stack(self, name: str, origin: ir.Origin) -> ir.Assign:
-        """`name` made again as an array, in a new temporary."""
-        temp = self.namer.temp()
-        self.irf.temps.add(temp)
+    def _stack(self, name: str, origin: ir.Origin, out: list[ir.Stmt]) -> str:
+        """`name` made again as an array, in a new temporary (appended to `out`)."""
         elts = [self._element(name, k) for k in range(len(self.parts[name]))]
-        return ir.Assign(origin, temp, ast.Call(ast.Name("stack", ast.Load()),
-                                                [ast.Tuple(elts, ast.Load())], []),
-                         runtime.stack)
+        return self._temp(origin, ast.Call(ast.Name("stack", ast.Load()),
+                                           [ast.Tuple(elts, ast.Load())], []),
+                          runtime.stack, out)
 
     def _block(self, block: list[ir.Stmt]) -> list[ir.Stmt]:
         out: list[ir.Stmt] = []
@@ -511,9 +507,7 @@ class _Rewriter:
                     stmt.value = self._element(name, k)
                     stmt.primitive = None
                 elif how == "array":
-                    made = self._stack(name, stmt.origin)
-                    out.append(made)
-                    _substitute(stmt, name, made.target)
+                    _substitute(stmt, name, self._stack(name, stmt.origin, out))
                 else:  # (the fixpoint left no other use)
                     raise AssertionError(f"small_arrays: {name} used as {how}")
             out.append(stmt)
@@ -535,7 +529,8 @@ class _Rewriter:
             if base in self.parts:
                 picked = [self.parts[base][k] for k in range(len(self.parts[base]))[bounds]]
                 if base == stmt.target:  # `v = v[::-1]`: each element read before any is set
-                    picked = [self._copy(origin, p, out) for p in picked]
+                    picked = [self._temp(origin, ast.Name(p, ast.Load()), None, out)
+                              for p in picked]
                 for part, element in zip(parts, picked):
                     out.append(ir.Assign(origin, part, copy.deepcopy(self.constants.get(
                         element, ast.Name(element, ast.Load())))))
@@ -551,8 +546,9 @@ class _Rewriter:
             for operand in (left, right):
                 if self.vectors.array_operand(operand) and operand.id not in elements:
                     out += self._check_length(origin, operand.id, len(parts), value, exact=True)
-                    elements[operand.id] = [self._read(origin, operand.id, k, out)
-                                            for k in range(len(parts))]
+                    elements[operand.id] = [self._temp(origin, ast.Subscript(
+                        ast.Name(operand.id, ast.Load()), ast.Constant(k), ast.Load()),
+                        SUBSCRIPT, out) for k in range(len(parts))]
             for k, part in enumerate(parts):
                 out.append(ir.Assign(origin, part, ast.BinOp(
                     self._part(left, k, elements), value.op, self._part(right, k, elements)),
