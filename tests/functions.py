@@ -1814,6 +1814,33 @@ def rows_of_small_vectors(x, s):
     return np.array([np.sum(out ** 2), out[0, 1] * s])
 
 
+def triangular_in_place(U, x0, scale):
+    """x = U x in place for an upper triangular U, top row first: each row
+    reads the entries below it, which the later rows overwrite."""
+    n = x0.shape[0]
+    x = x0 * scale
+    for i in range(n):
+        s = U[i, i] * x[i]
+        for j in range(i + 1, n):
+            s += U[i, j] * x[j]
+        x[i] = s
+    return np.sum(np.sin(x))
+
+
+def nonlinear_gauss_seidel(a0, c, sweeps):
+    """Gauss-Seidel sweeps of a nonlinear update in place: each element reads
+    the updated row above and the row below (`a[i + 1, j]`), which the next
+    pass of the sweep writes."""
+    n = a0.shape[0]
+    a = a0.copy()
+    for _ in range(sweeps):
+        for i in range(1, n - 1):
+            for j in range(1, n - 1):
+                below = a[i + 1, j]
+                a[i, j] = 0.25 * (a[i - 1, j] + a[i, j - 1] + a[i, j + 1]) + c * np.tanh(below) * below
+    return np.sum(a * a)
+
+
 def _pos(lo=0.5, hi=2.0):
     return lambda r: (unif(r, (5,), lo, hi),)
 
@@ -2265,6 +2292,11 @@ CASES = [
     Case(swapped_in_a_loop, lambda r: (unif(r, (3,)), 3), note="v = v[::-1] in a loop"),
     Case(rows_of_small_vectors, lambda r: (unif(r, (4,)), 0.8), (0, 1),
          grad_ys=np.array([0.7, -1.1]), note="vectors stored into rows; a vector result"),
+    # --- elements later passes write, read from a copy (adjoint/snapshots.py) -----------------
+    Case(triangular_in_place, lambda r: (np.triu(unif(r, (5, 5))), unif(r, (5,)), 0.8), (0, 1, 2),
+         note="x[j] for j > i: entries later passes write, read from a copy made before"),
+    Case(nonlinear_gauss_seidel, lambda r: (unif(r, (5, 5)), 0.3, 2), (0, 1),
+         note="a[i + 1, j] read by a nonlinear update, sweep after sweep"),
 ]
 
 FUNCTIONS = sorted({case.fn.__name__ for case in CASES})

@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import __version__, ir, runtime
 from ..adjoint.reverse import WrtEntry, build_adjoint
+from ..adjoint.snapshots import read_unwritten_from_copies
 from ..analysis.activity import analyse
 from ..analysis.aliasing import alias_classes, check_stores, drop_alias_guards, drop_needless_guards
 from ..analysis.tuples import fold_tuple_reads
@@ -234,6 +235,8 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
     aliases = alias_classes(irf)
     check_stores(irf, aliases)
     drop_needless_guards(irf, aliases)
+    if options.device is None and read_unwritten_from_copies(irf, aliases, namer):
+        aliases = alias_classes(irf)
     activity = analyse(irf, [w.name for w in wrt], stop)
     _lap(watch, "analysis")
     connected = {irf.params[k] for k in options.connected if k < len(irf.params)}

@@ -42,6 +42,7 @@ from .. import ir, runtime
 from ..rules import registry
 from ..runtime import (
     cast_like,
+    greater_share,
     norm,
     reduce_max,
     reduce_mean,
@@ -80,6 +81,7 @@ _LIKE = {np.zeros_like, np.ones_like, np.empty_like}  # of a scalar: a 0-d array
 _NEW_ARRAYS = {np.zeros, np.ones, np.empty, np.full}  # of a shape, their first argument
 _NUMBER_OF_KIND = {"f": 0.0, "i": 0, "b": False}  # a number of each kind, for the rank facts
 _ROUNDING_BUILTINS = {abs, min, max}
+_SCALARS_OF_SCALARS = {greater_share}  # helpers whose result is a number where their operands are
 # `math` functions that may take or return something other than a float
 _MATH_NOT_FLOAT = {"prod", "sumprod", "floor", "ceil", "trunc", "factorial", "gcd", "lcm",
                    "comb", "perm", "isqrt", "isnan", "isinf", "isfinite", "isclose", "frexp",
@@ -363,7 +365,7 @@ class Ranks:
             return call.func.attr not in ("prod", "sumprod")
         if obj in _SCALAR_RESULTS:
             return True
-        if obj in _ROUNDING_BUILTINS:
+        if obj in _ROUNDING_BUILTINS or obj in _SCALARS_OF_SCALARS:
             return bool(call.args) and all(self.scalar(a) for a in call.args) and not call.keywords
         if obj in _FULL_REDUCTIONS:
             return len(call.args) == 1 and not call.keywords

@@ -16,7 +16,11 @@ differences) by a property of the generated source, and checked again here.
   over `i` writes only in its own pass (`tmp[i]`), read in that pass after
   its last write there, is read from the array again: nothing saved; so
   is one that an earlier pass wrote, its index bounded by the loop's
-  variable (`x[j]`, `j in range(i)`, in a forward substitution).
+  variable (`x[j]`, `j in range(i)`, in a forward substitution).  One that
+  only later passes write (`B[k, j]`, `k in range(i + 1, m)`, trmm; `a[i +
+  1, j]` in a Gauss-Seidel sweep) still holds what it held before the loop,
+  and is read from a copy made there (`adjoint/snapshots.py`), where the
+  reverse sweep needs its value.
 - A cheap value read inside the branches of an `if` is recomputed before
   the `if`'s reverse rather than saved (`adjoint/saving.py`); so is a value
   an if/else assigns in both branches by cheap operations (one conditional
@@ -67,6 +71,8 @@ differences) by a property of the generated source, and checked again here.
   `balpha = accumulate(balpha, ...)`, an addition LLVM may reorder
   (`optimize/sums.py`), so that the loop vectorises; the function's own
   sums, recomputed in the forward sweep, keep their order.
+- `greater_share` of two numbers is a number (`optimize/ranks.py`): the
+  split of a minimum's cotangent goes into elements with no `unbroadcast`.
 - On cpu, an aliasing guard that a loop repeats is checked once before it,
   and one that checks a number (`nearest = distance` of two floats) is
   dropped (`optimize/guards.py`).
@@ -89,15 +95,25 @@ from functions import (
     heat_explicit,
     increments_by_sign,
     jacobi_relaxation,
+    nonlinear_gauss_seidel,
     row_energy,
     smooth_reading_ahead,
     thomas_solve,
+    triangular_in_place,
 )
 from gradcheck import assert_gradient
 from test_loop_order import descending_loops
 
 import srcgrad as sg
-from bench.kernels import atax, conv1d, jacobi_1d, softmax_xent
+from bench.kernels import (
+    atax,
+    conv1d,
+    floyd_warshall,
+    jacobi_1d,
+    seidel_2d,
+    softmax_xent,
+    trmm,
+)
 
 
 def appends(source: str) -> list[str]:
@@ -276,19 +292,125 @@ def test_elements_behind_a_later_write_changes_are_saved(fn, target):
 
 
 @pytest.mark.parametrize("fn, make", [
-    (ahead_of_the_sweep, lambda r: (r.uniform(-1, 1, (5, 5)), r.uniform(-1, 1, 5))),
     (causal_window, lambda r: (r.uniform(-1, 1, 6), 0.4)),
 ])
 @pytest.mark.parametrize("target", ["python", "cpu"])
 def test_elements_later_passes_write_are_saved(fn, make, target):
     """Where the inner loop's index may name an element a later pass writes
-    (`range(i + 1, n)` under an ascending loop; `range(i - 2, i)`, negative
-    at the start), the elements are saved or the writes undone."""
+    (`range(i - 2, i)`, negative at the start: the last elements), the
+    elements are saved or the writes undone."""
     args = make(np.random.default_rng(4))
     wrt = tuple(range(len(args)))
     df = sg.grad(fn, wrt=wrt, target=target)
     assert_gradient(df, fn, args, wrt=wrt)
     assert set(appends(df.source)) - {"s_stack"}
+
+
+@pytest.mark.parametrize("fn, make, wrt, read", [
+    (ahead_of_the_sweep, lambda r: (r.uniform(-1, 1, (5, 5)), r.uniform(-1, 1, 5)), (0, 1),
+     "x_before[j]"),
+    (trmm, lambda r: (0.7, np.tril(r.uniform(-1, 1, (5, 5))), r.uniform(-1, 1, (5, 4))),
+     (0, 1, 2), "B_before[k, j]"),
+    (triangular_in_place, lambda r: (np.triu(r.uniform(-1, 1, (5, 5))), r.uniform(-1, 1, 5),
+                                     0.8), (0, 1, 2), "x_before[j]"),
+    (nonlinear_gauss_seidel, lambda r: (r.uniform(-1, 1, (5, 5)), 0.3, 2), (0, 1),
+     "a_before[i + 1, j]"),
+])
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_elements_later_passes_write_are_read_from_a_copy(fn, make, wrt, read, target):
+    """Elements that only later passes of an ascending loop write (`x[j]`,
+    `j in range(i + 1, n)`; `a[i + 1, j]`) hold, when read, what they held
+    before the loop: they are read from a copy made there (one array per run
+    of the loop, where their reads were saved one by one), and the
+    gradient stays right (`adjoint/snapshots.py`)."""
+    args = make(np.random.default_rng(12))
+    df = sg.grad(fn, wrt=wrt, target=target)
+    assert_gradient(df, fn, args, wrt=wrt)
+    array = read.split("_before")[0]
+    assert f"{array}_before = np.copy({array})" in df.source
+    assert read in df.source
+
+
+def writes_ahead(x):
+    """Each pass writes the element after its own: `x[j]`, j > i, is not
+    left alone by the passes before."""
+    n = x.shape[0]
+    t = x * 1.0
+    s = 0.0
+    for i in range(n - 1):
+        for j in range(i + 1, n):
+            s += np.sin(t[j]) * t[i]
+        t[i + 1] = t[i + 1] * 0.5 + t[i]
+    return s
+
+
+def rows_read_whole(A, w):
+    """A row read whole, `r = B[k]`, from rows later passes write: a view of
+    the copy, read in its pass only."""
+    m = A.shape[0]
+    B = A.copy()
+    for i in range(m):
+        for k in range(i + 1, m):
+            r = B[k]
+            B[i] = B[i] + w * np.sin(r)
+    return np.sum(B * B)
+
+
+def from_the_end(x):
+    """A loop that counts down, reading the elements below its own."""
+    n = x.shape[0]
+    t = x * 1.0
+    s = 0.0
+    for i in range(n - 1, -1, -1):
+        for j in range(i):
+            s += np.sin(t[j]) * t[i]
+        t[i] = t[i] * 0.5
+    return s
+
+
+@pytest.mark.parametrize("fn, make, wrt, copies", [
+    (seidel_2d, lambda r: (r.uniform(-1, 1, (5, 5)), 2), 0, False),
+    (writes_ahead, lambda r: (r.uniform(-1, 1, 6),), 0, False),
+    (rows_read_whole, lambda r: (r.uniform(-1, 1, (4, 3)), 0.6), (0, 1), True),
+    (from_the_end, lambda r: (r.uniform(-1, 1, 6),), 0, False),
+])
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_copies_only_where_they_hold_the_values(fn, make, wrt, copies, target):
+    """No copy where the reverse sweep reads no element (PolyBench's
+    seidel-2d, a linear sweep),
+    where an earlier pass may have written the element (`t[i + 1]`), or
+    under a loop that counts down; a row read whole is one of the copy's; the
+    gradients right."""
+    args = make(np.random.default_rng(13))
+    df = sg.grad(fn, wrt=wrt, target=target)
+    assert_gradient(df, fn, args, wrt=wrt)
+    assert ("_before = np.copy(" in df.source) == copies
+
+
+def test_copies_differentiated_again():
+    """A gradient that reads a copy, differentiated again: hvp and grad of
+    grad against differences of the gradient."""
+    args = (np.random.default_rng(14).uniform(-1, 1, (4, 4)), np.linspace(0.2, 0.8, 4))
+    first = sg.grad(ahead_of_the_sweep, wrt=0, target="cpu")
+    first(*args)
+    assert "x_before = np.copy(x)" in first.source
+    v = RNG.uniform(-1, 1, args[0].shape)
+    eps = 1e-5
+    expected = (first(args[0] + eps * v, args[1]) - first(args[0] - eps * v, args[1])) / (2 * eps)
+    np.testing.assert_allclose(sg.hvp(ahead_of_the_sweep, wrt=0, target="cpu")(*args, v),
+                               expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(sg.grad(first, wrt=0, target="cpu")(*args, grad_ys=v), expected,
+                               rtol=1e-5, atol=1e-7)
+
+
+def test_minimum_of_numbers_splits_numbers():
+    """`greater_share` of two numbers is a number: the minimum's cotangent
+    goes into the elements as it is, no `unbroadcast` to their shape."""
+    args = (np.random.default_rng(15).uniform(1.0, 10.0, (5, 5)),)
+    df = sg.grad(floyd_warshall, target="cpu")
+    assert_gradient(df, floyd_warshall, args)
+    assert "greater_share(" in df.source
+    assert "unbroadcast(" not in df.source
 
 
 def wraps_around(x):
