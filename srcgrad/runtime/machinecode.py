@@ -39,6 +39,16 @@ process.  `serialise_cache_writes` makes each save of srcgrad's caches (its
 helpers beside the package, the generated modules) hold an exclusive lock
 on a file beside the index, so that saves of one index run one at a time.
 
+Numba names a function's machine code after its qualified name, a counter of
+the process that compiled it and its argument types, and a cached function's
+code carries the functions it calls under those names as weak symbols: two
+implementations one factory made (`lambda x: numpy_fn(x)` for `tanh` and for
+`sin`), compiled by two processes whose counters agreed, had one symbol, and
+a process that loaded both from the caches ran one for both, silently.  Each
+implementation a factory or a typer makes is named after the function it
+implements and a digest of its code and of what it closes over
+(`_name_after`), the same in every process.
+
 Numba checks a cached function against its own source file only, while its
 machine code includes the code of the functions it calls, which may live in
 another of srcgrad's files.  So the whole cache goes when any of srcgrad's
@@ -200,6 +210,8 @@ def cached_overload(func):
             if any(isinstance(cell.cell_contents, Dispatcher) for cell in cells):
                 warnings.warn(f"{impl.__qualname__} closes over a dispatcher: it is cached "
                               "again by every process", UncacheableWarning, stacklevel=2)
+            if impl is not None:
+                _name_after(impl, func)
             return impl
 
         register(checked)
@@ -208,12 +220,48 @@ def cached_overload(func):
     return decorate
 
 
+def _name_after(impl, func) -> None:
+    """Give `impl`, a function a factory or a typer made (`<locals>` in its
+    qualified name), a qualified name of its own: the function it implements
+    (`func`), then a digest of its code and of what it closes over.
+
+    Numba names a function's machine code after its qualified name, a
+    counter of the process that compiled it and its argument types, and the
+    code of a cached function carries that of the functions it calls under
+    those names, as weak symbols.  One factory's functions (`vecmath`'s
+    `lambda x: numpy_fn(x)`, for `tanh` and for `sin`; `_axes_impl(ndim,
+    ...)` for two ranks) share a qualified name, and two processes' counters
+    often agree: code compiled by two processes, one calling `tanh`'s, the
+    other `sin`'s, carried one symbol for both, and a process that loaded
+    both from the caches ran the first one loaded for either (a gradient with
+    `sin` where its function has `tanh`, silently).  Named so, functions that
+    differ have different symbols, the same in every process."""
+    if "<locals>" not in impl.__qualname__ or "__sg_" in impl.__qualname__:
+        return
+    owner = "" if func is None else \
+        f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', repr(func))}"
+    digest = hashlib.sha256(impl.__code__.co_code)
+    digest.update(repr(impl.__code__.co_consts).encode())
+    for cell in impl.__closure__ or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        named = getattr(value, "__qualname__", None)
+        digest.update((f"{getattr(value, '__module__', '')}.{named}" if named else
+                       repr(value)).encode())
+    tag = "".join(c if c.isalnum() else "_" for c in owner)
+    impl.__qualname__ = f"{impl.__qualname__}__sg_{tag}_{digest.hexdigest()[:12]}"
+
+
 def cached_jitable(fn):
     """`@register_jitable`, compiled once per machine."""
+    _name_after(fn, None)
     return register_jitable(**NUMPY_ERRORS, **CACHE)(fn)
 
 
 def compiled_once(fn):
     """A helper loop (generic over ranks and strides), compiled once per
     machine, with NumPy's error model."""
+    _name_after(fn, None)
     return register_jitable(**NUMPY_ERRORS, **CACHE)(fn)

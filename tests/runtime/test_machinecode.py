@@ -5,7 +5,10 @@ helper implementation of srcgrad's from Numba's disk cache: the only
 functions it compiles are the new gradient itself and Numba's own.  (An
 implementation that closes over a dispatcher would be compiled again there;
 `pyproject.toml` makes `UncacheableWarning` an error in every test.)  A
-change to any of srcgrad's sources drops the whole cache.
+change to any of srcgrad's sources drops the whole cache.  Implementations
+one factory makes have names of their own, the same in every process (their
+machine code's symbols: one name for two made two processes' caches run one
+function for both).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 from numba.core import config
 
 import srcgrad
@@ -110,3 +114,60 @@ def test_the_cache_is_keyed_by_the_optimisation_level(monkeypatch):
         monkeypatch.setattr(config, "OPT", config._OptLevel(level))
         levels.add(machinecode._optimisation())
     assert len(levels) == 4
+
+
+# --- names of the implementations a factory makes ----------------------------------------
+
+NAMES = textwrap.dedent("""
+    import json
+    import numba
+    from numba.core import types
+    from numba.core.registry import cpu_target
+    from srcgrad.runtime import cos, exp, log, sin, tanh
+
+    helpers = (exp, log, tanh, sin, cos)
+    numba.njit(lambda x: exp(x) + log(x) + tanh(x) + sin(x) + cos(x))(0.5)
+    context = cpu_target.typing_context
+    names = []
+    for helper in helpers:
+        kind = context.resolve_value_type(helper)
+        names.append(kind.get_impl_key(kind.get_call_type(context, (types.float64,), {})).__qualname__)
+    print(json.dumps(names))
+""")
+
+
+def test_a_factorys_implementations_have_names_of_their_own(tmp_path):
+    """vecmath's five functions are implemented, for numbers, by one factory's
+    `lambda x: numpy_fn(x)`.  Numba names machine code after the qualified
+    name (and a per-process counter): with one name, a gradient calling `sin`
+    and another calling `tanh`, compiled by two processes and loaded from the
+    caches by a third, ran one symbol for both (the gradient of a function
+    with `np.tanh` came out with `sin` in it).  Each now has a name of its own
+    that names its function, the same in every process."""
+    program = tmp_path / "names.py"
+    program.write_text(NAMES)
+    runs = [subprocess.run([sys.executable, str(program)], capture_output=True, text=True,
+                           timeout=600) for _ in range(2)]
+    assert all(run.returncode == 0 for run in runs), runs[0].stderr
+    first, second = (json.loads(run.stdout.strip().splitlines()[-1]) for run in runs)
+    assert first == second
+    assert len(set(first)) == 5
+    for name, function in zip(first, ["exp", "log", "tanh", "sin", "cos"]):
+        assert f"vecmath_{function}_" in name, name
+
+
+def test_closures_are_named_by_what_they_close_over():
+    """Two closures of one factory that close over different values (a rank,
+    a function) are named apart; made twice over the same, alike."""
+
+    def factory(value):
+        return lambda x: x + value
+
+    made = [factory(1), factory(2), factory(1), factory(np.sin), factory(np.tanh)]
+    for impl in made:
+        machinecode._name_after(impl, factory)
+    names = [impl.__qualname__ for impl in made]
+    assert names[0] == names[2]
+    assert len({names[0], names[1], names[3], names[4]}) == 4
+    machinecode._name_after(made[0], factory)  # named once
+    assert made[0].__qualname__ == names[0]
