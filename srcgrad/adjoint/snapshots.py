@@ -21,10 +21,13 @@ Which reads: `t = a[..., k, ...]` inside a loop nested in a `for` loop over
 `i` that counts up from a non-negative constant and writes `a` (or memory
 it shares) only at `a[..., i, ...]`, in that position, where `k` is always
 above `i`: the variable of a loop inside it that starts above `i`
-(`range(i + 1, m)`), or a name set to `i` plus a positive constant (a
-Gauss-Seidel sweep's `a[i + 1, j]`).  The copy costs one array per run of
-the loop; it is made only where some such read runs in an inner loop, more
-than once per pass, and a derivative needs its value (`_value_needed`).
+(`range(i + 1, m)`, the read inside it), or a name the pass sets to `i`
+plus a positive constant before the statement that holds the read (a
+Gauss-Seidel sweep's `a[i + 1, j]`); a name set in a branch, or after the
+read, may hold an earlier pass's value, and is not counted.  The copy costs
+one array per run of the loop; it is made only where some such read runs in
+an inner loop, more than once per pass, and a derivative needs its value
+(`_value_needed`).
 """
 
 from __future__ import annotations
@@ -63,7 +66,10 @@ def _copies_before(loop: ir.For, aliases: dict[str, set[str]], namer: Namer,
     if not (distinct_indices(loop) and loop.step.value > 0):
         return []
     assigned = set().union(*(ir.defined_names(s) for s in loop.body)) if loop.body else set()
-    above = _above(loop, assigned)
+    counts: dict[str, int] = {}
+    for s in ir.walk(loop.body):
+        for name in ir.defined_names(s) if not ir.blocks(s) else ir.parts.own_definitions(s):
+            counts[name] = counts.get(name, 0) + 1
     copies = []
     for array in sorted(ir.stored_arrays(loop)):
         if array in assigned or array in lists:
@@ -73,8 +79,8 @@ def _copies_before(loop: ir.For, aliases: dict[str, set[str]], namer: Namer,
         for position in range(_rank_hint(loop, array)):
             if not _writes_own_elements(loop, array, shared, position):
                 continue
-            reads += [stmt for stmt, depth in _element_reads(loop.body, array, 0, function)
-                      if depth > 0 and _position_above(stmt, position, above)
+            reads += [stmt for stmt, above in _element_reads(loop, array, counts, function)
+                      if _position_above(stmt, position, above)
                       and _value_needed(stmt.target, loop.body)]
         if not reads:
             continue
@@ -93,39 +99,6 @@ def _rank_hint(loop: ir.For, array: str) -> int:
                 if isinstance(s, ir.Store) and s.array == array), default=0)
 
 
-def _above(loop: ir.For, assigned: set[str]) -> set[str]:
-    """Names always above `loop`'s variable `i` inside its body: variables of
-    loops inside it that start above `i` (`range(i + 1, m)`, or down to a
-    stop at or above `i`) and names set once to `i` plus a positive
-    constant."""
-    counts: dict[str, int] = {}
-    for s in ir.walk(loop.body):
-        for name in ir.defined_names(s) if not ir.blocks(s) else ir.parts.own_definitions(s):
-            counts[name] = counts.get(name, 0) + 1
-    shifted: dict[str, int] = {loop.var: 0}
-    for s in ir.walk(loop.body):
-        if type(s) is ir.Assign and counts.get(s.target) == 1:
-            d = _offset(s.value, shifted)
-            if d is not None:
-                shifted[s.target] = d
-    above = {name for name, d in shifted.items() if d > 0}
-    for s in ir.walk(loop.body):
-        if not (isinstance(s, ir.For) and counts.get(s.var) == 1 and s.trips is None
-                and isinstance(s.step, ast.Constant) and type(s.step.value) is int):
-            continue
-        if any(s.var in ir.defined_names(t) for t in ir.walk(s.body)):
-            continue
-        if s.step.value > 0:
-            d = _offset(s.start, shifted)
-            if d is not None and d > 0:
-                above.add(s.var)
-        elif s.step.value < 0:
-            d = _offset(s.stop, shifted)
-            if d is not None and d >= 0:
-                above.add(s.var)
-    return above
-
-
 def _offset(node: ast.expr, shifted: dict[str, int]) -> int | None:
     """`node` as the loop's variable plus a whole constant, through `shifted`."""
     if isinstance(node, ast.Name):
@@ -138,21 +111,55 @@ def _offset(node: ast.expr, shifted: dict[str, int]) -> int | None:
     return None
 
 
-def _element_reads(body: list[ir.Stmt], array: str, depth: int, function: list[ir.Stmt]):
-    """(statement, how many loops inside the loop hold it) of each read
-    `t = array[...]` in `body`, at atoms, whose `t` is read only after it in
-    its block (a view of a row, `t = B[k]`, then sees the same elements in
-    the copy: nothing writes into row `k` in this pass)."""
-    for k, stmt in enumerate(body):
-        if type(stmt) is ir.Assign and stmt.primitive is SUBSCRIPT and \
-                isinstance(stmt.value, ast.Subscript) and \
-                isinstance(stmt.value.value, ast.Name) and stmt.value.value.id == array and \
-                all(isinstance(p, (ast.Name, ast.Constant)) for p in _positions(stmt.value.slice)) \
-                and _used_only_after(stmt.target, body, k, function):
-            yield stmt, depth
-        inner = depth + isinstance(stmt, (ir.For, ir.While))
-        for block in ir.blocks(stmt):
-            yield from _element_reads(block, array, inner, function)
+def _element_reads(loop: ir.For, array: str, counts: dict[str, int],
+                   function: list[ir.Stmt]):
+    """(statement, the names always above the loop's variable `i` there) of
+    each read `t = array[...]` at atoms inside an inner loop of `loop`, whose
+    `t` is read only after it in its block (a view of a row, `t = B[k]`,
+    then sees the same elements in the copy: nothing writes into row `k` in
+    this pass).  Above `i`: a name the pass sets once to `i` plus a positive
+    constant, in a block that holds the read, before it (so that the read
+    sees this pass's value); the variable of a loop around the read that
+    starts above `i` (`range(i + 1, m)`) or counts down to a stop at or
+    above it, its bounds read so."""
+
+    def visit(block: list[ir.Stmt], shifts: dict[str, int], above: frozenset[str], inner: bool):
+        shifts = dict(shifts)
+        for k, stmt in enumerate(block):
+            if inner and type(stmt) is ir.Assign and stmt.primitive is SUBSCRIPT and \
+                    isinstance(stmt.value, ast.Subscript) and \
+                    isinstance(stmt.value.value, ast.Name) and stmt.value.value.id == array and \
+                    all(isinstance(p, (ast.Name, ast.Constant))
+                        for p in _positions(stmt.value.slice)) \
+                    and _used_only_after(stmt.target, block, k, function):
+                yield stmt, above | {n for n, d in shifts.items() if d > 0}
+            if type(stmt) is ir.Assign and counts.get(stmt.target) == 1:
+                d = _offset(stmt.value, shifts)
+                if d is not None:
+                    shifts[stmt.target] = d
+            if isinstance(stmt, ir.For):
+                yield from visit(stmt.body, shifts, above | _runs_above(stmt, shifts, counts), True)
+            else:
+                for nested in ir.blocks(stmt):
+                    yield from visit(nested, shifts, above, inner)
+
+    yield from visit(loop.body, {loop.var: 0}, frozenset(), False)
+
+
+def _runs_above(inner: ir.For, shifts: dict[str, int], counts: dict[str, int]) -> set[str]:
+    """{its variable} for a loop whose variable is always above `i`, else {}."""
+    if counts.get(inner.var) != 1 or inner.trips is not None or not (
+            isinstance(inner.step, ast.Constant) and type(inner.step.value) is int):
+        return set()
+    if any(inner.var in ir.defined_names(t) for t in ir.walk(inner.body)):
+        return set()
+    if inner.step.value > 0:
+        d = _offset(inner.start, shifts)
+        return {inner.var} if d is not None and d > 0 else set()
+    if inner.step.value < 0:
+        d = _offset(inner.stop, shifts)
+        return {inner.var} if d is not None and d >= 0 else set()
+    return set()
 
 
 def _used_only_after(name: str, block: list[ir.Stmt], k: int,
@@ -215,6 +222,6 @@ def _linear(value: ast.expr) -> bool:
     return False
 
 
-def _position_above(stmt: ir.Assign, position: int, above: set[str]) -> bool:
+def _position_above(stmt: ir.Assign, position: int, above: frozenset[str]) -> bool:
     names = _leading_names(_positions(stmt.value.slice))
     return len(names) > position and names[position] in above

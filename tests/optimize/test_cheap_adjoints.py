@@ -356,6 +356,22 @@ def rows_read_whole(A, w):
     return np.sum(B * B)
 
 
+def set_in_a_branch(x):
+    """`ip = i + 1` only where a test holds: elsewhere `ip` is an earlier
+    pass's, an element that pass may have written."""
+    n = x.shape[0]
+    t = x * 1.0
+    s = 0.0
+    ip = 0
+    for i in range(n - 1):
+        if t[i] > 0.0:
+            ip = i + 1
+        for j in range(2):
+            s += np.sin(t[ip]) * x[j]
+        t[i] = t[i] * 0.5 + 0.1
+    return s
+
+
 def from_the_end(x):
     """A loop that counts down, reading the elements below its own."""
     n = x.shape[0]
@@ -373,12 +389,15 @@ def from_the_end(x):
     (writes_ahead, lambda r: (r.uniform(-1, 1, 6),), 0, False),
     (rows_read_whole, lambda r: (r.uniform(-1, 1, (4, 3)), 0.6), (0, 1), True),
     (from_the_end, lambda r: (r.uniform(-1, 1, 6),), 0, False),
+    # two tests that fail in a row: at i = 2, `ip` is 1, an element pass 1 wrote
+    (set_in_a_branch, lambda r: (np.array([0.5, -0.4, -0.3, 0.2, -0.6, -0.1]),), 0, False),
 ])
 @pytest.mark.parametrize("target", ["python", "cpu"])
 def test_copies_only_where_they_hold_the_values(fn, make, wrt, copies, target):
     """No copy where the reverse sweep reads no element (PolyBench's
     seidel-2d, a linear sweep),
-    where an earlier pass may have written the element (`t[i + 1]`), or
+    where an earlier pass may have written the element (`t[i + 1]`; `ip`
+    set to `i + 1` in a branch, an earlier pass's where the test fails), or
     under a loop that counts down; a row read whole is one of the copy's; the
     gradients right."""
     args = make(np.random.default_rng(13))
