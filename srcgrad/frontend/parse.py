@@ -110,6 +110,13 @@ def read_function(fn: types.FunctionType) -> FunctionSource:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
             raise UnsupportedSyntaxError("'lambda' functions cannot be differentiated; use def", file, node.lineno)
         raise UnsupportedSyntaxError(f"cannot find the definition of {fn.__qualname__}", file, first_line)
+    if node.name != fn.__code__.co_name:
+        # the file changed after Python read it: the lines the function was
+        # compiled from now hold other code, which srcgrad must not differentiate
+        raise UnsupportedSyntaxError(
+            f"the source of {fn.__qualname__} has changed since Python loaded it: line "
+            f"{first_line} of the file now defines '{node.name}'; reload the module (or "
+            "restart) so that the function and its source agree", file, first_line)
     node.decorator_list = []
     namespace: dict[str, object] = dict(vars(builtins))
     namespace.update(fn.__globals__)
