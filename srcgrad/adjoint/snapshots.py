@@ -65,14 +65,13 @@ def _copies_before(loop: ir.For, aliases: dict[str, set[str]], namer: Namer,
     """The copies to make before `loop`, its reads rewritten to them."""
     if not (distinct_indices(loop) and loop.step.value > 0):
         return []
-    assigned = set().union(*(ir.defined_names(s) for s in loop.body)) if loop.body else set()
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = {}  # how many statements of the loop assign each name
     for s in ir.walk(loop.body):
         for name in ir.defined_names(s) if not ir.blocks(s) else ir.parts.own_definitions(s):
             counts[name] = counts.get(name, 0) + 1
     copies = []
     for array in sorted(ir.stored_arrays(loop)):
-        if array in assigned or array in lists:
+        if array in counts or array in lists:
             continue  # (rebound in the loop; a Python list)
         shared = aliases.get(array, {array}) | {array}
         reads = []

@@ -240,8 +240,8 @@ def _name_after(impl, func) -> None:
         return
     owner = "" if func is None else \
         f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', repr(func))}"
-    digest = hashlib.sha256(impl.__code__.co_code)
-    digest.update(repr(impl.__code__.co_consts).encode())
+    digest = hashlib.sha256()
+    _digest_code(impl.__code__, digest)
     for cell in impl.__closure__ or ():
         try:
             value = cell.cell_contents
@@ -252,6 +252,19 @@ def _name_after(impl, func) -> None:
                        repr(value)).encode())
     tag = "".join(c if c.isalnum() else "_" for c in owner)
     impl.__qualname__ = f"{impl.__qualname__}__sg_{tag}_{digest.hexdigest()[:12]}"
+
+
+def _digest_code(code, digest) -> None:
+    """Add `code`'s bytecode and constants to `digest`; a nested function's or
+    comprehension's code by its own contents (its repr holds an address,
+    another in every process, which would name the function anew each time
+    and cache it again without end)."""
+    digest.update(code.co_code)
+    for const in code.co_consts:
+        if isinstance(const, type(code)):
+            _digest_code(const, digest)
+        else:
+            digest.update(repr(const).encode())
 
 
 def cached_jitable(fn):

@@ -171,3 +171,26 @@ def test_closures_are_named_by_what_they_close_over():
     assert len({names[0], names[1], names[3], names[4]}) == 4
     machinecode._name_after(made[0], factory)  # named once
     assert made[0].__qualname__ == names[0]
+
+
+COMPREHENSION = textwrap.dedent("""
+    from srcgrad.runtime import machinecode
+
+    def factory(value):
+        return lambda x: [x + value for _ in range(2)]
+
+    impl = factory(1)
+    machinecode._name_after(impl, factory)
+    print(impl.__qualname__)
+""")
+
+
+def test_a_closure_with_a_comprehension_has_one_name_in_every_process(tmp_path):
+    """A nested code object (a comprehension's) is named by its contents, not
+    by its repr, whose address differs from process to process: else each
+    process would name, compile and cache the helper anew."""
+    program = tmp_path / "comprehension.py"
+    program.write_text(COMPREHENSION)
+    names = [subprocess.run([sys.executable, str(program)], capture_output=True, text=True,
+                            timeout=120).stdout.strip() for _ in range(2)]
+    assert names[0] and names[0] == names[1]
