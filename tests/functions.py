@@ -1618,6 +1618,37 @@ def increments_by_sign(x):
     return s
 
 
+def log_sum_exp_loops(x):
+    """log(sum(exp(x))) shifted by the largest element, in loops (GradBench's
+    lse): each exp goes into the sum that the derivative of log reads."""
+    shift = np.max(x)
+    total = 0.0
+    for i in range(len(x)):
+        total += math.exp(x[i] - shift)
+    return math.log(total) + shift
+
+
+def sum_of_exponentials(x, k):
+    """sum(exp(k x)): nothing reads the sum's value in its derivative."""
+    total = 0.0
+    for i in range(x.shape[0]):
+        total += math.exp(k * x[i])
+    return total
+
+
+def softmax_rows_loss(z, targets):
+    """Cross-entropy of row-wise softmaxes against target distributions,
+    with np.exp of elements."""
+    loss = 0.0
+    for r in range(z.shape[0]):
+        m = np.max(z[r])
+        s = 0.0
+        for j in range(z.shape[1]):
+            s += np.exp(z[r, j] - m)
+        loss += np.log(s) + m - np.dot(targets[r], z[r])
+    return loss / z.shape[0]
+
+
 def biquad_filter(x, b0, b1, b2, a1, a2):
     """A direct-form I biquad: four scalars of state carried between samples."""
     y = np.zeros_like(x)
@@ -2257,6 +2288,12 @@ CASES = [
          note="copy per step, own elements written"),
     Case(increments_by_sign, lambda r: (np.cumsum(away(r, (8,))),),
          note="a difference recomputed for the test and both branches"),
+    Case(log_sum_exp_loops, lambda r: (distinct(r, (9,)),),
+         note="exp of a number summed into a value the reverse reads: saved"),
+    Case(sum_of_exponentials, lambda r: (unif(r, (8,)), 0.7), (0, 1),
+         note="exp of a number in a sum nothing reads: recomputed"),
+    Case(softmax_rows_loss, lambda r: (distinct(r, (4, 5)), unif(r, (4, 5), 0.0, 0.4)),
+         note="np.exp of elements, saved for the reverse"),
     Case(biquad_filter, lambda r: (unif(r, (12,)), 0.2, 0.3, 0.2, -0.5, 0.2), (0, 1, 2, 3, 4, 5),
          note="scalar state carried between samples"),
     Case(smooth_reading_ahead, lambda r: (unif(r, (7,), 0.5, 1.0), 0.3), (0, 1),

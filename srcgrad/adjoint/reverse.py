@@ -65,12 +65,15 @@ class WrtEntry:
 
 def build_adjoint(fn: ir.Function, activity: Activity, wrt: list[WrtEntry], stop: set[str],
                   namer: Namer, unconnected_zero: bool, preserve_result: bool,
-                  aliases: dict[str, set[str]], connected: set[str] = frozenset()) -> Adjoint:
+                  aliases: dict[str, set[str]], connected: set[str] = frozenset(),
+                  numbers: frozenset[str] = frozenset()) -> Adjoint:
     """`connected`: parameters whose gradient is zeros, not None, even where
-    no path here carries one (see `Options.connected`)."""
+    no path here carries one (see `Options.connected`).  `numbers`: names
+    known to hold numbers, of which a costly one is saved rather than
+    recomputed (`saving.Saver`)."""
     facts = gather_facts(fn, activity, namer, aliases, stop,
                          {w.name for w in wrt if not w.is_param})
-    out = Emitter(Saver(fn, facts.blocks, namer, aliases))
+    out = Emitter(Saver(fn, facts.blocks, namer, aliases, numbers))
     sweep = Sweep(facts, out, Cotangents(facts, out))
     top = facts.blocks[id(fn.body)]
     seed_params = _seed_params(fn, namer)

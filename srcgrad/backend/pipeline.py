@@ -161,6 +161,17 @@ def lower(fn, options: Options, plan: Recursion | None = None,
     return Lowered(src, irf, namer)
 
 
+def _numbers(irf: ir.Function, options: Options) -> frozenset[str]:
+    """The names of `irf` that hold numbers, for code Numba compiles for the
+    CPU from the kinds of the first call's arguments (elsewhere none: the
+    reverse sweep recomputes what it can, as a device function must)."""
+    if not options.typed or options.device is not None:
+        return frozenset()
+    numbers = {irf.params[k]: kind for k, kind in options.scalars if k < len(irf.params)}
+    return frozenset(Ranks(irf.body, list(irf.params), {**_runtime_helpers(), **irf.imports},
+                           True, numbers=numbers).scalars)
+
+
 def _scalarise(irf: ir.Function, namer: Namer, options: Options) -> None:
     """Short vectors of a length the code fixes as numbers
     (`frontend/small_arrays.py`), given what the calls say of the arguments."""
@@ -241,7 +252,8 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
     _lap(watch, "analysis")
     connected = {irf.params[k] for k in options.connected if k < len(irf.params)}
     adjoint = build_adjoint(irf, activity, wrt, stop, namer, options.unconnected_zero,
-                            options.preserve_result or options.has_aux, aliases, connected)
+                            options.preserve_result or options.has_aux, aliases, connected,
+                            _numbers(irf, options))
     if bare and len(adjoint.returns.elts) == 1:
         adjoint.returns = adjoint.returns.elts[0]
     _lap(watch, "adjoint")

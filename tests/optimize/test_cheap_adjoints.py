@@ -55,7 +55,12 @@ differences) by a property of the generated source, and checked again here.
 - On cpu, the cotangent of a view a helper is called on (`distance(pos[i],
   pos[j])`) is the view of the base's cotangent (`b_p = bpos[i]`), added
   into element by element: no array made and added back per call; a
-  derivative of higher order reads the form without views.  Room for a
+  derivative of higher order reads the form without views.
+- On cpu, a number made by a costly call (`math.exp`, `np.log` of an
+  element, ...) that goes into a value the forward sweep keeps for the
+  reverse one (the sum a log reads) is saved, not computed again: one call
+  of `exp` per element in the whole gradient; one that goes only into a sum
+  nothing reads is computed in the reverse sweep alone (`adjoint/saving.py`).  Room for a
   stack is made before a loop whose inner loops push nothing, whatever
   their trip counts.
 - On cpu, a stencil's reverse loop that adds into neighbouring elements of
@@ -95,9 +100,12 @@ from functions import (
     heat_explicit,
     increments_by_sign,
     jacobi_relaxation,
+    log_sum_exp_loops,
     nonlinear_gauss_seidel,
     row_energy,
     smooth_reading_ahead,
+    softmax_rows_loss,
+    sum_of_exponentials,
     thomas_solve,
     triangular_in_place,
 )
@@ -1677,13 +1685,15 @@ def test_pushes_their_pops_meet_are_dropped():
     (`optimize/passes.py`): each pass pushed its row's maximum and sum at its
     end and popped them straight back at the start of its reverse, which
     changes nothing; both are dropped (the comparisons of the inner loop,
-    popped in a later loop, stay)."""
+    popped in a later loop, stay, and so do the exps of the sum, saved for
+    the reverse of the log rather than computed again)."""
     logits = RNG.standard_normal((7, 5))
     labels = RNG.integers(0, 5, 7)
     df = sg.grad(softmax_xent, target="cpu")
     assert_gradient(df, softmax_xent, (logits, labels))
     stacks = set(appends(df.source))
-    assert not stacks & {"m_stack", "s_stack"} and len(stacks) == 1
+    assert not stacks & {"m_stack", "s_stack"} and len(stacks) == 2, stacks
+    assert any(s.startswith("cond_") for s in stacks), stacks
 
 
 def test_scatter_through_an_integer_element_is_an_update():
@@ -1695,3 +1705,33 @@ def test_scatter_through_an_integer_element_is_an_update():
     df = sg.grad(softmax_xent, target="cpu")
     assert_gradient(df, softmax_xent, (logits, labels))
     assert "add_at(" not in df.source and "brow[labels[i]] += " in df.source
+
+
+# --- a costly number the forward sweep computes anyway is saved, not computed again (cpu) -------
+
+
+def _calls(source: str, name: str) -> int:
+    """How many calls of `name` (`exp`, `math.exp`, `np.exp`) the source holds."""
+    return sum(isinstance(n, ast.Call) and ast.unparse(n.func).split(".")[-1] == name
+               for n in ast.walk(ast.parse(source)))
+
+
+@pytest.mark.parametrize("fn, make", [
+    (log_sum_exp_loops, lambda r: (r.normal(size=9),)),
+    (softmax_rows_loss, lambda r: (r.normal(size=(4, 5)), r.uniform(0.0, 0.4, (4, 5)))),
+], ids=["math_exp", "np_exp_of_elements"])
+def test_costly_numbers_computed_once(fn, make):
+    args = make(np.random.default_rng(21))
+    df = sg.grad(fn, target="cpu")
+    assert_gradient(df, fn, args)
+    assert _calls(df.source, "exp") == 1, df.source  # saved where it is computed, popped
+    assert "_stack" in df.source, df.source
+
+
+def test_costly_numbers_nothing_keeps_are_computed_in_the_reverse_alone():
+    args = (np.random.default_rng(22).normal(size=8), 0.7)
+    df = sg.grad(sum_of_exponentials, wrt=(0, 1), target="cpu")
+    assert_gradient(df, sum_of_exponentials, args, wrt=(0, 1))
+    forward, _ = df.source.split("# grad of", 1)
+    assert "exp(" not in forward and _calls(df.source, "exp") == 1, df.source
+    assert "_stack" not in df.source, df.source
