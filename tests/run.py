@@ -1,8 +1,10 @@
 """The whole test suite, in parts: `python tests/run.py [pytest options]`.
 
-Each part is one `python -m pytest -q -n auto --durations=15` (the options
-given are passed on to each; the slowest tests listed, where CI's time goes),
-in fresh worker processes.  Numba never frees the machine code
+Each part is one `python -m pytest -q -n auto --dist worksteal --durations=15`
+(the options given are passed on to each; the slowest tests listed, where CI's
+time goes; a worker that runs out of tests takes some of the other's, so the
+part does not wait on one worker's queue of long compiles), in fresh worker
+processes.  Numba never frees the machine code
 it compiles, so a worker grows with every gradient the tests compile: two
 workers running the whole suite grew to about 12 GB each, all of a 24 GB
 machine, and the end of the run crawled.  Fresh workers per part keep that
@@ -55,7 +57,8 @@ def main(argv: list[str]) -> int:
         print(f"\n===== part {k}/{len(PARTS)}: {what} =====", flush=True)
         begun = time.perf_counter()
         code = subprocess.call([sys.executable, "-m", "pytest", "-q", "-n", "auto",
-                                "--durations=15", *paths, *argv], cwd=ROOT, env=env)
+                                "--dist", "worksteal", "--durations=15", *paths, *argv],
+                               cwd=ROOT, env=env)
         print(f"part {k}/{len(PARTS)}: pytest exit {code} in {time.perf_counter() - begun:.0f} s",
               flush=True)
         if code != 0 and status == 0:
