@@ -45,7 +45,8 @@ differences) by a property of the generated source, and checked again here.
 - On cpu, a stack of numbers is an array and the index of its top, with
   room made before each loop for all it pushes (before the outer loop where
   the inner trip count is the same in every pass, before each run of the
-  inner loop where it is not); one pushed in a `while` body stays a list;
+  inner loop where it is not; for one pass where each pass pops all it
+  pushes); one pushed in a `while` body stays a list;
   a gradient differentiated again reads the list form.  The compiled source
   run as plain Python (NumPy checks every index) proves the room enough.
 - On cpu, an element of a cotangent that a loop adds into at one index its
@@ -679,6 +680,19 @@ def test_array_stacks(fn, make):
     # every stack holds all its loop pushes: the same gradient run on more data
     assert_gradient(df, fn, tuple(np.concatenate([a, a]) if isinstance(a, np.ndarray) else a
                                   for a in args), wrt=(0, 1))
+
+
+def test_room_for_one_pass_where_each_pass_pops_what_it_pushes():
+    """softmax_xent's rows are computed again just before their reverse
+    (`optimize/passes.py`): each pass pops what it pushed, so room is made
+    for one row's values (its comparisons, its exps), not all the rows'."""
+    logits = RNG.standard_normal((7, 5))
+    labels = RNG.integers(0, 5, 7)
+    df = sg.grad(softmax_xent, target="cpu")
+    assert_gradient(df, softmax_xent, (logits, labels))
+    reserves = [line.strip() for line in df.source.splitlines() if "reserve(" in line]
+    assert len(reserves) == 2 and not any("max(n, 0) *" in line for line in reserves), reserves
+    assert_gradient(lambda *a: run_as_python(df, a)[0], softmax_xent, (logits, labels))
 
 
 def test_room_made_where_the_trips_are_known():
