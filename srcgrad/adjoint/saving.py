@@ -60,8 +60,8 @@ from ..ir.parts import expressions
 from ..rules import registry
 from .stacks import copy_push_pop, push_pop, set_pair
 
-__all__ = ["BlockInfo", "RBlock", "Saver", "SaveKind", "distinct_indices", "index_blocks",
-           "stored_after"]
+__all__ = ["BlockInfo", "RBlock", "Saver", "SaveKind", "costly_call", "distinct_indices",
+           "index_blocks", "stored_after"]
 
 
 class SaveKind(str, enum.Enum):
@@ -147,6 +147,14 @@ COSTLY = frozenset([
     np.sinh, np.cosh, np.tanh, np.arcsinh, np.arccosh, np.arctanh,
     np.logaddexp, np.logaddexp2, np.sinc,
 ])
+
+
+def costly_call(stmt: ir.Stmt) -> bool:
+    """`stmt` assigns the result of a call of a `COSTLY` function."""
+    try:
+        return isinstance(stmt, ir.Assign) and stmt.primitive in COSTLY
+    except TypeError:  # an unhashable callable
+        return False
 
 
 def _cheap(stmt: ir.Assign) -> bool:
@@ -744,11 +752,7 @@ class Saver:
         where = self._defs.get(name)
         if name not in self.numbers or where is None:
             return False
-        stmt = where[0].stmts[where[1]]
-        try:
-            return isinstance(stmt, ir.Assign) and stmt.primitive in COSTLY
-        except TypeError:  # an unhashable callable
-            return False
+        return costly_call(where[0].stmts[where[1]])
 
     def _computed_anyway(self, name: str) -> bool:
         """Whether the forward sweep computes `name` whether or not it is

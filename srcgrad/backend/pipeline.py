@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import __version__, ir, runtime
 from ..adjoint.reverse import WrtEntry, build_adjoint
+from ..adjoint.saving import costly_call
 from ..adjoint.snapshots import read_unwritten_from_copies
 from ..analysis.activity import analyse
 from ..analysis.aliasing import alias_classes, check_stores, drop_alias_guards, drop_needless_guards
@@ -161,15 +162,24 @@ def lower(fn, options: Options, plan: Recursion | None = None,
     return Lowered(src, irf, namer)
 
 
-def _numbers(irf: ir.Function, options: Options) -> frozenset[str]:
-    """The names of `irf` that hold numbers, for code Numba compiles for the
-    CPU from the kinds of the first call's arguments (elsewhere none: the
-    reverse sweep recomputes what it can, as a device function must)."""
-    if not options.typed or options.device is not None:
-        return frozenset()
+def _primal_ranks(irf: ir.Function, options: Options) -> Ranks:
+    """The rank facts of the function itself, given what the calls say of
+    the arguments."""
     numbers = {irf.params[k]: kind for k, kind in options.scalars if k < len(irf.params)}
-    return frozenset(Ranks(irf.body, list(irf.params), {**_runtime_helpers(), **irf.imports},
-                           True, numbers=numbers).scalars)
+    return Ranks(irf.body, list(irf.params), {**_runtime_helpers(), **irf.imports},
+                 options.typed, numbers=numbers)
+
+
+def _numbers(irf: ir.Function, options: Options) -> frozenset[str]:
+    """The names of `irf` that hold numbers, where the reverse sweep may
+    save a costly one (`saving.costly_call`): for code Numba compiles for the
+    CPU from the kinds of the first call's arguments, and only where such a
+    call is made (elsewhere none: the reverse sweep recomputes what it can,
+    as a device function must)."""
+    if not options.typed or options.device is not None or \
+            not any(costly_call(s) for s in ir.walk(irf.body)):
+        return frozenset()
+    return frozenset(_primal_ranks(irf, options).scalars)
 
 
 def _scalarise(irf: ir.Function, namer: Namer, options: Options) -> None:
@@ -177,9 +187,7 @@ def _scalarise(irf: ir.Function, namer: Namer, options: Options) -> None:
     (`frontend/small_arrays.py`), given what the calls say of the arguments."""
     if not may_hold_vectors(irf):
         return
-    numbers = {irf.params[k]: kind for k, kind in options.scalars if k < len(irf.params)}
-    ranks = Ranks(irf.body, list(irf.params), {**_runtime_helpers(), **irf.imports},
-                  options.typed, numbers=numbers)
+    ranks = _primal_ranks(irf, options)
     keep = {ir_name for user in [*options.stop_gradients,
                                  *(w for w in options.wrt if isinstance(w, str))]
             for ir_name in irf.user_names.get(user, ())}

@@ -297,8 +297,7 @@ def _balanced(loop: ir.For, name: str, frames: list[tuple[ir.For, int]]) -> bool
     every pass and room for one pass's pushes is room for them all."""
     pushes = _sites(loop.body, name, loop, frames, None, (ir.Push,))
     pops = _sites(loop.body, name, loop, frames, None, (ir.Pop, ir.PopStore))
-    return bool(pushes) and pushes is not None and pops is not None and \
-        sorted(pushes) == sorted(pops)
+    return bool(pushes) and pops is not None and sorted(pushes) == sorted(pops)
 
 
 def _sites(block: list[ir.Stmt], name: str, loop: ir.For, frames, position,

@@ -223,19 +223,10 @@ def cached_overload(func):
 def _name_after(impl, func) -> None:
     """Give `impl`, a function a factory or a typer made (`<locals>` in its
     qualified name), a qualified name of its own: the function it implements
-    (`func`), then a digest of its code and of what it closes over.
-
-    Numba names a function's machine code after its qualified name, a
-    counter of the process that compiled it and its argument types, and the
-    code of a cached function carries that of the functions it calls under
-    those names, as weak symbols.  One factory's functions (`vecmath`'s
-    `lambda x: numpy_fn(x)`, for `tanh` and for `sin`; `_axes_impl(ndim,
-    ...)` for two ranks) share a qualified name, and two processes' counters
-    often agree: code compiled by two processes, one calling `tanh`'s, the
-    other `sin`'s, carried one symbol for both, and a process that loaded
-    both from the caches ran the first one loaded for either (a gradient with
-    `sin` where its function has `tanh`, silently).  Named so, functions that
-    differ have different symbols, the same in every process."""
+    (`func`), then a digest of its code and of what it closes over, so that
+    functions that differ have different symbols, the same in every process
+    (why: the module's docstring; `vecmath`'s `lambda x: numpy_fn(x)` for
+    `tanh` and for `sin`, `_axes_impl(ndim, ...)` for two ranks)."""
     if "<locals>" not in impl.__qualname__ or "__sg_" in impl.__qualname__:
         return
     owner = "" if func is None else \
