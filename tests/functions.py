@@ -1666,6 +1666,30 @@ def biquad_filter(x, b0, b1, b2, a1, a2):
     return np.sum(y ** 2)
 
 
+def spring_chain_leapfrog(x0, v0, k, dt, steps):
+    """A chain of unit masses on springs with fixed ends, kick-drift-kick
+    leapfrog, energy-like readout: the reverse sweep's loops count down,
+    reading saved velocities and positions off stacks."""
+    n = x0.shape[0]
+    x = x0.copy()
+    v = v0.copy()
+    a = np.zeros(n)
+    for _ in range(steps):
+        for i in range(n):
+            v[i] += 0.5 * dt * a[i]
+            x[i] += dt * v[i]
+        for i in range(n):
+            left = x[i - 1] if i > 0 else 0.0
+            right = x[i + 1] if i < n - 1 else 0.0
+            a[i] = k * (left - 2.0 * x[i] + right) - 0.1 * x[i] ** 3
+        for i in range(n):
+            v[i] += 0.5 * dt * a[i]
+    e = 0.0
+    for i in range(n):
+        e += v[i] * v[i] + (i + 1) * x[i] * x[i]
+    return e
+
+
 def smooth_reading_ahead(x, w):
     """Written in place while reading the next element, which is not written
     yet: the reverse sweep needs the old contents back (three reads, one
@@ -2296,6 +2320,8 @@ CASES = [
          note="np.exp of elements, saved for the reverse"),
     Case(biquad_filter, lambda r: (unif(r, (12,)), 0.2, 0.3, 0.2, -0.5, 0.2), (0, 1, 2, 3, 4, 5),
          note="scalar state carried between samples"),
+    Case(spring_chain_leapfrog, lambda r: (unif(r, (6,)), unif(r, (6,)), 1.3, 0.05, 4),
+         (0, 1, 2, 3), note="stacks popped in loops counting down"),
     Case(smooth_reading_ahead, lambda r: (unif(r, (7,), 0.5, 1.0), 0.3), (0, 1),
          note="read ahead of the writes: restored"),
     Case(channel_centred_squares, lambda r: (unif(r, (3, 4)),),

@@ -50,6 +50,7 @@ from ..optimize.checkpoints import checkpoint_loops
 from ..optimize.cleanup import cleanup
 from ..optimize.first_writes import drop_last_zeroings, store_first_updates
 from ..optimize.guards import drop_guards_of_numbers, hoist_loop_guards
+from ..optimize.indices import nonnegative_indices
 from ..optimize.names import derive_names, rename_temporaries
 from ..optimize.ordering import run_independent_loops_forward
 from ..optimize.passes import recompute_passes
@@ -295,9 +296,10 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
             listed = plain
             body = cleanup(body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
         kinds = number_stacks(body, adjoint.stacks, ranks, _real(irf, options))
+        tops = {}
         if kinds:
             listed = listed or copy.deepcopy(body)
-            array_stacks(body, kinds, namer)
+            tops = array_stacks(body, kinds, namer)
             helpers["reserve"] = runtime.reserve
         viewed = set()
         if view_cotangents(body, adjoint.returns, ranks, apply=False):
@@ -322,6 +324,9 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
         changed |= drop_last_zeroings(body, adjoint.returns, ranks, unshared_arrays(body, ranks))
         for helper in outer_products_in_place(body, ranks):
             helpers[helper] = getattr(runtime, helper)
+            changed = True
+        if nonnegative_indices(body, tops):
+            helpers["nonneg_index"] = runtime.nonneg_index
             changed = True
         if changed:
             listed = plain

@@ -76,9 +76,10 @@ def number_stacks(body: list[ir.Stmt], stacks: set[str], ranks: Ranks,
     return {name: st.kind for name, st in found.items() if st.ok and st.kind and st.pushes}
 
 
-def array_stacks(body: list[ir.Stmt], kinds: dict[str, str], namer) -> None:
+def array_stacks(body: list[ir.Stmt], kinds: dict[str, str], namer) -> dict[str, str]:
     """Rewrite the stacks `kinds` names (`number_stacks`) in place: arrays,
-    the index of their top, and room made before loops."""
+    the index of their top, and room made before loops.  Each stack's name
+    and that of its top."""
     inits = _inits(body, kinds)
     chosen = set(kinds)
     tops = {name: namer.fresh(name[:-len("_stack")] + "_top" if name.endswith("_stack")
@@ -94,6 +95,7 @@ def array_stacks(body: list[ir.Stmt], kinds: dict[str, str], namer) -> None:
         empty = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "empty", ast.Load()), args, [])
         body[k:k + 1] = [ir.Assign(origin, name, empty),
                          ir.Assign(origin, tops[name], ast.Constant(0))]
+    return tops
 
 
 def _inits(body: list[ir.Stmt], stacks) -> dict[str, int]:

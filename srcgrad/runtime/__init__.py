@@ -92,6 +92,7 @@ from .elementwise import (
     select,
 )
 from .guards import copy_value, refuse_inplace_alias, refuse_shared, stop_gradient
+from .indices import nonneg_index
 from .interpolation import interp, interp_mask, knot, knot_grad, unless_given
 from .joins import concat_pad, concat_part, concatenate, stack, stack_pad, stack_part
 from .kron import cross, kron, kron_grad_left, kron_grad_right
@@ -314,7 +315,7 @@ from .vecmath import cos, exp, log, sin, tanh
 __all__ = [
     # cotangents, broadcasting, saved shapes, guards, scatter
     "zeros_like", "seed", "unbroadcast", "new_cotangent", "take_cotangent", "push_shape",
-    "pop_shape", "reserve", "checkpoint_every", "value_bytes", "restore_state", "accumulate", "copy_value", "stop_gradient", "grad_dtype", "refuse_inplace_alias", "refuse_shared",
+    "pop_shape", "reserve", "checkpoint_every", "value_bytes", "restore_state", "accumulate", "nonneg_index", "copy_value", "stop_gradient", "grad_dtype", "refuse_inplace_alias", "refuse_shared",
     "shape_of", "broadcast_like", "basis_like", "jacobian_shaped", "add_at", "add_into", "last_writes", "store_last", "scatter_add", "sum_to",
     # elementwise
     "cast_like", "cast_grad", "cast_grad_as", "select", "greater_share", "safe_reciprocal",

@@ -77,6 +77,11 @@ differences) by a property of the generated source, and checked again here.
   `balpha = accumulate(balpha, ...)`, an addition LLVM may reorder
   (`optimize/sums.py`), so that the loop vectorises; the function's own
   sums, recomputed in the forward sweep, keep their order.
+- On cpu, a loop that counts down to 0 or above and indexes with its
+  variable says first that it is not negative (`i = nonneg_index(i)`), and
+  so does every load and store of a stack at its top (`optimize/indices.py`):
+  LLVM then addresses those elements directly, and the compiled gradient
+  gathers and scatters none.
 - `greater_share` of two numbers is a number (`optimize/ranks.py`): the
   split of a minimum's cotangent goes into elements with no `unbroadcast`.
 - On cpu, an aliasing guard that a loop repeats is checked once before it,
@@ -106,6 +111,7 @@ from functions import (
     row_energy,
     smooth_reading_ahead,
     softmax_rows_loss,
+    spring_chain_leapfrog,
     sum_of_exponentials,
     thomas_solve,
     triangular_in_place,
@@ -127,16 +133,26 @@ from bench.kernels import (
 
 def appends(source: str) -> list[str]:
     """The stacks the generated code pushes on: lists it appends to, and
-    arrays it stores into at their top (`s[s_top] = v`)."""
+    arrays it stores into at their top (`s[nonneg_index(s_top)] = v`)."""
     tree = ast.parse(source)
     lists = [node.func.value.id for node in ast.walk(tree)
              if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
              and node.func.attr == "append"]
     arrays = [node.targets[0].value.id for node in ast.walk(tree)
-              if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Subscript)
-              and isinstance(node.targets[0].slice, ast.Name)
-              and node.targets[0].slice.id.endswith("_top")]
+              if isinstance(node, ast.Assign) and at_top(node.targets[0])]
     return lists + arrays
+
+
+def at_top(target: ast.expr) -> bool:
+    """Whether `target` is an array stack's element at its top: `s[s_top]`,
+    said non-negative (`s[nonneg_index(s_top)]`, optimize/indices.py)."""
+    if not isinstance(target, ast.Subscript):
+        return False
+    index = target.slice
+    if (isinstance(index, ast.Call) and isinstance(index.func, ast.Name)
+            and index.func.id == "nonneg_index"):
+        index = index.args[0]
+    return isinstance(index, ast.Name) and index.id.endswith("_top")
 
 
 RNG = np.random.default_rng(19)
@@ -693,6 +709,63 @@ def test_room_for_one_pass_where_each_pass_pops_what_it_pushes():
     reserves = [line.strip() for line in df.source.splitlines() if "reserve(" in line]
     assert len(reserves) == 2 and not any("max(n, 0) *" in line for line in reserves), reserves
     assert_gradient(lambda *a: run_as_python(df, a)[0], softmax_xent, (logits, labels))
+
+
+def _counts_down_to_zero(loop: ast.For) -> bool:
+    """`for v in range(a, c, -s)` with a constant `c >= -1`: never negative."""
+    call = loop.iter
+    if not (isinstance(call, ast.Call) and len(call.args) == 3):
+        return False
+    step, stop = (ast.literal_eval(a) if _constant(a) else None for a in call.args[1:])
+    return step is not None and step < 0 and stop is not None and stop >= -1
+
+
+def _constant(node: ast.expr) -> bool:
+    try:
+        ast.literal_eval(node)
+    except ValueError:
+        return False
+    return True
+
+
+def test_indices_counted_down_and_stack_tops_are_said_nonnegative():
+    """On cpu, a loop counting down to 0 that indexes with its variable says
+    first that the variable is not negative, and so does every load and
+    store of a stack at its top (`optimize/indices.py`): LLVM, which cannot
+    prove it there, then addresses the elements directly and vectorises the
+    loop with plain vector loads and stores, not with gathers and scatters
+    that wrap each negative index around."""
+    args = (RNG.uniform(-1, 1, 40), RNG.uniform(-1, 1, 40), 1.3, 0.05, 30)
+    df = sg.grad(spring_chain_leapfrog, wrt=(0, 1, 2, 3), target="cpu")
+    assert_gradient(df, spring_chain_leapfrog, args, wrt=(0, 1, 2, 3))
+    tree = ast.parse(df.source)
+    down = [loop for loop in ast.walk(tree) if isinstance(loop, ast.For)
+            and isinstance(loop.target, ast.Name) and _counts_down_to_zero(loop)
+            and any(isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Name)
+                    and n.slice.id == loop.target.id for n in ast.walk(loop))]
+    assert down
+    for loop in down:
+        var = loop.target.id
+        assert ast.unparse(loop.body[0]) == f"{var} = nonneg_index({var})", ast.unparse(loop)
+    tops = [n for n in ast.walk(tree) if isinstance(n, ast.Subscript)
+            and "_top" in ast.unparse(n.slice)]
+    assert tops and all(ast.unparse(n.slice).startswith("nonneg_index(") for n in tops), \
+        [ast.unparse(n) for n in tops]
+    # compiled by Numba as it is: no element gathered or scattered
+    import numba
+
+    from srcgrad.backend.compile import load_module
+    generated = df._generated
+    module = load_module(generated.source, "as_njit", generated.injected)
+    compiled = numba.njit(getattr(module, generated.name))
+    np.testing.assert_allclose(compiled(*args)[0], df(*args)[0])
+    llvm = "".join(compiled.inspect_llvm().values())
+    assert "llvm.masked.gather" not in llvm and "llvm.masked.scatter" not in llvm
+    # run as Python, where a negative index said not to be one raises
+    assert_gradient(lambda *a: run_as_python(df, a), spring_chain_leapfrog, args,
+                    wrt=(0, 1, 2, 3))
+    with pytest.raises(AssertionError):
+        sg.runtime.nonneg_index(-1)
 
 
 def test_room_made_where_the_trips_are_known():
@@ -1354,9 +1427,7 @@ def _pushes_by_loop(source: str) -> list[int]:
     stores onto a stack it holds."""
     fn = ast.parse(source).body[-1]
     return [sum(1 for n in ast.walk(stmt) if isinstance(n, ast.Assign)
-                and isinstance(n.targets[0], ast.Subscript)
-                and isinstance(n.targets[0].slice, ast.Name)
-                and n.targets[0].slice.id.endswith("_top"))
+                and at_top(n.targets[0]))
             for stmt in fn.body if isinstance(stmt, ast.For)]
 
 

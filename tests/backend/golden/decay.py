@@ -2,7 +2,7 @@
 # srcgrad rewrites this file from the function's source; edits here are lost.
 import numpy as np
 
-from srcgrad.runtime import accumulate, reduce_sum, seed, take_cotangent, zeros_like
+from srcgrad.runtime import accumulate, nonneg_index, reduce_sum, seed, take_cotangent, zeros_like
 
 
 def decay_grad(x, a, grad_y=None):
@@ -22,6 +22,7 @@ def decay_grad(x, a, grad_y=None):
     bx = zeros_like(x)
     # grad of golden_functions.py:57: for i in range(1, x.shape[0]):
     for i in range(x_shape_0 - 1, 0, -1):
+        i = nonneg_index(i)
         # grad of golden_functions.py:58: y[i] = a * y[i - 1] + x[i]
         b_t7 = by[i]
         by[i] = 0.0

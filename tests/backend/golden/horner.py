@@ -2,7 +2,7 @@
 # srcgrad rewrites this file from the function's source; edits here are lost.
 import numpy as np
 
-from srcgrad.runtime import accumulate, reserve, seed, zeros_like
+from srcgrad.runtime import accumulate, nonneg_index, reserve, seed, zeros_like
 
 
 def horner_grad(c, x, grad_y=None):
@@ -16,7 +16,7 @@ def horner_grad(c, x, grad_y=None):
     y_stack = reserve(y_stack, y_top, max(c_shape_0, 0))
     for k in range(c_shape_0):
         # golden_functions.py:82: y = y * x + c[k]
-        y_stack[y_top] = y
+        y_stack[nonneg_index(y_top)] = y
         y_top += 1
         y = y * x + c[k]
     # grad of golden_functions.py:83: return y
@@ -25,10 +25,11 @@ def horner_grad(c, x, grad_y=None):
     bc = zeros_like(c)
     bx = 0.0
     for k in range(c_shape_0 - 1, -1, -1):
+        k = nonneg_index(k)
         # grad of golden_functions.py:82: y = y * x + c[k]
         b_y_times_x = by
         y_top -= 1
-        y = y_stack[y_top]
+        y = y_stack[nonneg_index(y_top)]
         bc[k] = by
         by = b_y_times_x * x
         bx = accumulate(bx, b_y_times_x * y)
