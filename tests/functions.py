@@ -1690,6 +1690,31 @@ def spring_chain_leapfrog(x0, v0, k, dt, steps):
     return e
 
 
+def softened_gravity_energy(pos, mass, soft):
+    """Gravitational energy of point masses, softened (`r2 ** -0.5`), over
+    pairs i < j: the derivative's `r2 ** -1.5` is the power at hand over r2."""
+    n = pos.shape[0]
+    e = 0.0
+    for i in range(n):
+        for j in range(i + 1, n):
+            dx = pos[j, 0] - pos[i, 0]
+            dy = pos[j, 1] - pos[i, 1]
+            dz = pos[j, 2] - pos[i, 2]
+            r2 = dx * dx + dy * dy + dz * dz + soft
+            e -= mass[i] * mass[j] * r2 ** -0.5
+    return e
+
+
+def inverse_square_pairs(x, q):
+    """Charges on a line, energy `q_i q_j / d**2` with an integer power."""
+    e = 0.0
+    for i in range(x.shape[0]):
+        for j in range(i):
+            d = x[i] - x[j]
+            e += q[i] * q[j] * d ** -2
+    return e
+
+
 def smooth_reading_ahead(x, w):
     """Written in place while reading the next element, which is not written
     yet: the reverse sweep needs the old contents back (three reads, one
@@ -2322,6 +2347,10 @@ CASES = [
          note="scalar state carried between samples"),
     Case(spring_chain_leapfrog, lambda r: (unif(r, (6,)), unif(r, (6,)), 1.3, 0.05, 4),
          (0, 1, 2, 3), note="stacks popped in loops counting down"),
+    Case(softened_gravity_energy, lambda r: (unif(r, (5, 3)), unif(r, (5,), 0.5, 1.5), 0.1),
+         (0, 1, 2), note="a negative power's derivative from the power at hand"),
+    Case(inverse_square_pairs, lambda r: (np.cumsum(unif(r, (5,), 0.3, 1.0)), unif(r, (5,))),
+         (0, 1), note="an integer negative power's derivative from the power at hand"),
     Case(smooth_reading_ahead, lambda r: (unif(r, (7,), 0.5, 1.0), 0.3), (0, 1),
          note="read ahead of the writes: restored"),
     Case(channel_centred_squares, lambda r: (unif(r, (3, 4)),),

@@ -55,6 +55,7 @@ from ..optimize.names import derive_names, rename_temporaries
 from ..optimize.ordering import run_independent_loops_forward
 from ..optimize.passes import recompute_passes
 from ..optimize.peephole import peephole, route_block_updates
+from ..optimize.powers import powers_from_powers
 from ..optimize.products import outer_products_in_place
 from ..optimize.ranks import Ranks
 from ..optimize.stacks import array_stacks, complex_free, create_where_used, number_stacks
@@ -325,6 +326,7 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
         for helper in outer_products_in_place(body, ranks):
             helpers[helper] = getattr(runtime, helper)
             changed = True
+        changed |= powers_from_powers(body, ranks, namer)
         if nonnegative_indices(body, tops):
             helpers["nonneg_index"] = runtime.nonneg_index
             changed = True

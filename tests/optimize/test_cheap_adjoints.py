@@ -82,6 +82,9 @@ differences) by a property of the generated source, and checked again here.
   so does every load and store of a stack at its top (`optimize/indices.py`):
   LLVM then addresses those elements directly, and the compiled gradient
   gathers and scatters none.
+- On cpu, a negative power's derivative (`r2 ** -1.5` for `r2 ** -0.5`)
+  where the power itself is at hand in the same block is a quotient of it
+  (`optimize/powers.py`): one `pow` per pair in the reverse sweep.
 - `greater_share` of two numbers is a number (`optimize/ranks.py`): the
   split of a minimum's cotangent goes into elements with no `unbroadcast`.
 - On cpu, an aliasing guard that a loop repeats is checked once before it,
@@ -105,11 +108,13 @@ from functions import (
     forward_substitution,
     heat_explicit,
     increments_by_sign,
+    inverse_square_pairs,
     jacobi_relaxation,
     log_sum_exp_loops,
     nonlinear_gauss_seidel,
     row_energy,
     smooth_reading_ahead,
+    softened_gravity_energy,
     softmax_rows_loss,
     spring_chain_leapfrog,
     sum_of_exponentials,
@@ -766,6 +771,42 @@ def test_indices_counted_down_and_stack_tops_are_said_nonnegative():
                     wrt=(0, 1, 2, 3))
     with pytest.raises(AssertionError):
         sg.runtime.nonneg_index(-1)
+
+
+@pytest.mark.parametrize("fn, make, wrt, below", [
+    (softened_gravity_energy,
+     lambda: (RNG.uniform(-1, 1, (6, 3)), RNG.uniform(0.5, 1.5, 6), 0.1), (0, 1, 2), "-1.5"),
+    (inverse_square_pairs,
+     lambda: (np.cumsum(RNG.uniform(0.3, 1.0, 6)), RNG.uniform(-1, 1, 6)), (0, 1), "-3"),
+], ids=["non-integer", "integer"])
+def test_a_power_below_a_power_at_hand_is_a_quotient(fn, make, wrt, below):
+    """On cpu, the reverse sweep's `r2 ** -1.5` (the derivative of `r2 **
+    -0.5`, whose value it computes again for the masses' derivatives) is
+    that value over `abs(r2)` (over `d` for an integer power): one call of
+    `pow` per pair in the reverse sweep, not two (`optimize/powers.py`)."""
+    args = make()
+    df = sg.grad(fn, wrt=wrt, target="cpu")
+    assert_gradient(df, fn, args, wrt=wrt)
+    reverse = [line for line in df.source.split("# grad of", 1)[1].splitlines()
+               if not line.strip().startswith("#")]
+    assert not any(f"** ({below})" in line or f"** {below}" in line for line in reverse), \
+        df.source
+    assert sum(line.count(" ** ") for line in reverse) == 1, df.source
+
+
+@pytest.mark.parametrize("c", [-0.5, -1.5, -2.0, -3.0])
+def test_the_quotient_is_the_power_everywhere(c):
+    """`x ** c / x` (integer c) and `x ** c / abs(x)` (other c) against
+    `x ** (c - 1)` at zeros of both signs, infinities, nan and negative
+    numbers, in NumPy's float64."""
+    xs = np.array([-0.0, 0.0, 2.5, 1e-300, np.inf, -np.inf, np.nan, -3.0, -1e-3])
+    with np.errstate(all="ignore"):
+        y = xs ** c
+        got = y / xs if float(c).is_integer() else y / np.abs(xs)
+        want = xs ** (c - 1)
+    np.testing.assert_allclose(got, want, rtol=4e-16, atol=0)
+    numbers = ~np.isnan(want)  # (a nan's sign bit means nothing)
+    assert np.array_equal(np.signbit(got[numbers]), np.signbit(want[numbers]))
 
 
 def test_room_made_where_the_trips_are_known():
