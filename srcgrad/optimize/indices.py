@@ -39,6 +39,7 @@ import ast
 
 from .. import ir
 from ..ir.parts import expression_slots, expressions, own_definitions
+from .stacks import split_constant
 
 __all__ = ["nonnegative_indices"]
 
@@ -94,16 +95,11 @@ def _least_value(loop: ir.For, known: dict[str, int]) -> int | None:
 def _at_least(node: ast.expr, known: dict[str, int]) -> int | None:
     """A least value of `node`: an integer constant, a variable of `known`,
     or one of those plus or minus an integer constant; else None."""
-    constant = _integer(node)
-    if constant is not None:
+    base, constant = split_constant(node)
+    if base is None:
         return constant
-    if isinstance(node, ast.Name):
-        return known.get(node.id)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
-        offset = _integer(node.right)
-        base = _at_least(node.left, known)
-        if offset is not None and base is not None:
-            return base + offset if isinstance(node.op, ast.Add) else base - offset
+    if isinstance(base, ast.Name) and base.id in known:
+        return known[base.id] + constant
     return None
 
 
@@ -130,12 +126,8 @@ def _stack_reads(expr: ast.expr, tops: dict[str, str]) -> bool:
 
 def _integer(node: ast.expr) -> int | None:
     """The value of an integer constant (`-1` included), else None."""
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _integer(node.operand)
-        return None if inner is None else -inner
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return node.value
-    return None
+    base, constant = split_constant(node)
+    return constant if base is None else None
 
 
 def _indexes_with(body: list[ir.Stmt], var: str) -> bool:

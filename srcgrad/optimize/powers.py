@@ -5,8 +5,11 @@ The derivative of `x ** c` is `c * x ** (c - 1)`: the reverse sweep of
 `r2 ** -2.5` where `inv`, `r2 ** -1.5`, is already at hand, computed again
 for the other derivatives that read it.  Each `**` of a float is a call of
 the C library's `pow`, which costs several times a division.  Where a
-statement of the same block before it assigned `y = x ** c` (a constant `c
-< 0`), and neither `x` nor `y` was assigned since, `x ** (c - 1)` is
+statement of the same block before it computed `y = x ** c` (a constant `c
+< 0`, `x` a number), and neither `x` nor `y` was assigned since, `x ** (c -
+1)` is the quotient below; a power computed inside a larger expression
+(`b * r2 ** -0.5`) is first given a name of its own, just before that
+statement (`r2_power = r2 ** -0.5`).  The quotient is
 
 - `y / x` for an integer `c`: `x ** -3` is `x ** -2 / x` for every `x`,
   signed zeros and infinities included;
@@ -31,9 +34,7 @@ __all__ = ["powers_from_powers"]
 
 def powers_from_powers(body: list[ir.Stmt], ranks: Ranks, namer) -> bool:
     """Rewrite `body` in place (see the module's docstring), where `ranks`
-    knows `x` to be a number; whether it changed.  A power at hand inside a
-    larger expression (`b * r2 ** -0.5`) is first given a name of its own
-    (`r2_power = r2 ** -0.5`, just before the statement that computes it)."""
+    knows `x` to be a number; whether it changed."""
     changed = False
     for block in list(ir.all_blocks(body)):
         at_hand: dict[tuple[str, float], str | ir.Stmt] = {}  # (x, c) -> y, or the statement

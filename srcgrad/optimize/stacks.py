@@ -54,7 +54,8 @@ from ..adjoint.stacks import uncopied
 from ..ir.parts import clone
 from .ranks import Ranks
 
-__all__ = ["array_stacks", "complex_free", "create_where_used", "number_stacks"]
+__all__ = ["array_stacks", "complex_free", "create_where_used", "number_stacks",
+           "split_constant"]
 
 _DTYPES = {"i": "int64", "b": "bool_", "f": "float64"}
 
@@ -426,7 +427,7 @@ def _trips_in(bounds) -> ast.expr:
 
 def _difference(a: ast.expr, b: ast.expr) -> ast.expr:
     """`a - b`, whole constants added up (`n - 1 - -1` as `n`)."""
-    (x, c), (y, d) = _split(a), _split(b)
+    (x, c), (y, d) = split_constant(a), split_constant(b)
     if x is not None and y is not None and ast.dump(x) == ast.dump(y):
         x = y = None
     base = x if y is None else (ast.UnaryOp(ast.USub(), y) if x is None
@@ -439,7 +440,7 @@ def _difference(a: ast.expr, b: ast.expr) -> ast.expr:
     return ast.BinOp(base, ast.Add() if constant > 0 else ast.Sub(), ast.Constant(abs(constant)))
 
 
-def _split(node: ast.expr) -> tuple[ast.expr | None, int]:
+def split_constant(node: ast.expr) -> tuple[ast.expr | None, int]:
     """`node` as an expression plus a whole constant (None: only the constant)."""
     if isinstance(node, ast.Constant) and type(node.value) is int:
         return None, node.value
@@ -448,7 +449,7 @@ def _split(node: ast.expr) -> tuple[ast.expr | None, int]:
         return None, -node.operand.value
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)) and \
             isinstance(node.right, ast.Constant) and type(node.right.value) is int:
-        base, c = _split(node.left)
+        base, c = split_constant(node.left)
         d = node.right.value if isinstance(node.op, ast.Add) else -node.right.value
         return base, c + d
     return node, 0
