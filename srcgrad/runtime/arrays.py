@@ -12,11 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from .machinecode import compiled_once
+from .memory import huge_pages, zero_filled
 
 
 @compiled_once
 def zeros_as(like):
-    return np.zeros(like.shape, like.dtype)
+    return zero_filled(np.empty(like.shape, like.dtype))
 
 
 @compiled_once
@@ -26,7 +27,10 @@ def ones_as(like):
 
 @compiled_once
 def full_as(like, value):
-    return np.full(like.shape, value, like.dtype)
+    out = np.empty(like.shape, like.dtype)
+    huge_pages(out)
+    out.fill(value)
+    return out
 
 
 @compiled_once
@@ -50,12 +54,17 @@ def cast_as_float64(g, like):
 @compiled_once
 def empty_shaped(shape, like):
     """An uninitialised array of this shape, in `like`'s dtype."""
-    return np.empty(shape, like.dtype)
+    out = np.empty(shape, like.dtype)
+    huge_pages(out)
+    return out
 
 
 @compiled_once
 def copy_array(x):
-    return x.copy()
+    out = np.empty(x.shape, x.dtype)
+    huge_pages(out)
+    out[...] = x
+    return out
 
 
 @compiled_once

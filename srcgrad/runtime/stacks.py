@@ -21,6 +21,7 @@ from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from .arrays import empty_shaped
 from .machinecode import cached_jitable, cached_overload, compiled_once
+from .memory import huge_pages
 
 
 def push_shape(stack, x):
@@ -61,6 +62,7 @@ def reserve(stack, top, more):
     if need <= stack.shape[0]:
         return stack
     grown = np.empty(max(need, 2 * stack.shape[0]), stack.dtype)
+    huge_pages(grown)
     grown[:top] = stack[:top]
     return grown
 
