@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .machinecode import compiled_once
-from .memory import huge_pages, zero_filled
+from .memory import HUGE_PAGE, huge_pages, zero_filled
 
 
 @compiled_once
@@ -61,7 +61,9 @@ def empty_shaped(shape, like):
 
 @compiled_once
 def copy_array(x):
-    out = np.empty(x.shape, x.dtype)
+    if x.size * x.itemsize < HUGE_PAGE:
+        return x.copy()
+    out = np.empty(x.shape, x.dtype)  # on huge pages (memory.py)
     huge_pages(out)
     out[...] = x
     return out

@@ -43,6 +43,7 @@ from numba import types
 from numba.extending import intrinsic, register_jitable
 
 from .machinecode import cached_jitable, cached_overload, compiled_once
+from .memory import huge_pages
 
 __all__ = ["exp", "log", "tanh", "sin", "cos"]
 
@@ -315,8 +316,11 @@ def _sincos_loop(flat, out, cosine):
 
 @cached_jitable
 def _flat_and_out(x):
-    """`x`'s elements in C order, and a new array of as many to fill."""
-    return np.ascontiguousarray(x).reshape(x.size), np.empty(x.size, np.float64)
+    """`x`'s elements in C order, and a new array of as many to fill (on huge
+    pages where it is large: `memory.py`)."""
+    out = np.empty(x.size, np.float64)
+    huge_pages(out)
+    return np.ascontiguousarray(x).reshape(x.size), out
 
 
 # the whole of each function on an array, also compiled once per machine (inline,

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import srcgrad as sg
-from srcgrad.runtime import memory
+from srcgrad.runtime import exp, memory
 from srcgrad.runtime.arrays import copy_array, empty_shaped, full_as, zeros_as
 from srcgrad.runtime.stacks import reserve
 
@@ -66,6 +66,10 @@ def test_large_new_arrays_are_advised_onto_huge_pages():
         assert "hg" in vm_flags(interior(array))
     stack = numba.njit(lambda s, top, more: reserve(s, top, more))(np.empty(0), 0, 3_000_000)
     assert "hg" in vm_flags(interior(stack))
+    x = np.linspace(-3.0, 3.0, 3_000_000)
+    exp_x = numba.njit(lambda x: exp(x))(x)  # the vectorised exp's result (runtime/vecmath.py)
+    assert "hg" in vm_flags(interior(exp_x))
+    np.testing.assert_allclose(exp_x, np.exp(x), rtol=1e-15)
 
 
 @pytest.mark.skipif(not can_advise, reason="huge pages are advised on Linux (x86-64, AArch64) only")
