@@ -16,11 +16,15 @@ pages (`madvise(MADV_HUGEPAGE)`): a fault per 2 MiB instead of per 4 KiB
 (the same two arrays: 8 ms).  It is advice, not an allocator: the
 memory is malloc's as before, freed as before, and where the system has
 huge pages off (`/sys/kernel/mm/transparent_hugepage/enabled` is `never`)
-or on for all memory (`always`) it changes nothing.  The array's first and
-last partial 2 MiB keep small pages, so no array takes more memory than it
-did; arrays under 2 MiB are not advised.  srcgrad does not change the
-process's allocator (`mallopt`, a pool kept across calls): that would
-change every other allocation of the user's program too.
+or on for all memory (`always`) it changes nothing.  A huge page is taken
+whole at its first write, so an array written only in part (a stack's room
+is an upper bound on what is pushed) may hold up to 2 MiB more than the
+pages it writes; the array's first and last partial 2 MiB keep small pages,
+and arrays under 2 MiB are not advised.  NumPy advises its own arrays of
+4 MiB or more the same way (`numpy._core.multiarray._get_madvise_hugepage`);
+Numba's runtime does not.  srcgrad does not change the process's allocator
+(`mallopt`, a pool kept across calls): that would change every other
+allocation of the user's program too.
 
 Compiled for Linux on x86-64 or AArch64 (where `MADV_HUGEPAGE` is 14), the
 advice is one call to libc's `madvise`, written into the caller by Numba's
