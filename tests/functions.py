@@ -1705,6 +1705,22 @@ def softened_gravity_energy(pos, mass, soft):
     return e
 
 
+def shortest_paths_through_pivots(w):
+    """Floyd-Warshall with the relaxation written as a branch, in place: the
+    reverse sweep of the loop over j adds into the pivot column's element
+    d[i, k] in the passes that took the path through k, and reaches it
+    through d[i, j] and d[k, j] in the pass j == k."""
+    n = w.shape[0]
+    d = w.copy()
+    for k in range(n):
+        for i in range(n):
+            for j in range(n):
+                through = d[i, k] + d[k, j]
+                if through < d[i, j]:
+                    d[i, j] = through
+    return np.sum(d * d)
+
+
 def inverse_square_pairs(x, q):
     """Charges on a line, energy `q_i q_j / d**2` with an integer power."""
     e = 0.0
@@ -2351,6 +2367,8 @@ CASES = [
          (0, 1, 2), note="a negative power's derivative from the power at hand"),
     Case(inverse_square_pairs, lambda r: (np.cumsum(unif(r, (5,), 0.3, 1.0)), unif(r, (5,))),
          (0, 1), note="an integer negative power's derivative from the power at hand"),
+    Case(shortest_paths_through_pivots, lambda r: (unif(r, (5, 5), 0.1, 1.0),),
+         note="an element kept in a variable but in the one pass that meets it"),
     Case(smooth_reading_ahead, lambda r: (unif(r, (7,), 0.5, 1.0), 0.3), (0, 1),
          note="read ahead of the writes: restored"),
     Case(channel_centred_squares, lambda r: (unif(r, (3, 4)),),

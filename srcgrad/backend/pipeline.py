@@ -42,6 +42,7 @@ from ..ir.naming import Namer
 from ..ir.recursion import Recursion, Request
 from ..optimize.accumulators import (
     carry_neighbours,
+    keep_elements_around_one_pass,
     keep_elements_in_variables,
     one_update_per_element,
     unshared_arrays,
@@ -308,6 +309,9 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
             viewed = view_cotangents(body, adjoint.returns, ranks)
         keep_elements_in_variables(body, ranks, namer, viewed)
         one_update_per_element(body, ranks, namer, viewed)
+        plain = listed or copy.deepcopy(body)  # (a derivative of higher order reads it)
+        if keep_elements_around_one_pass(body, ranks, namer, viewed):
+            listed = plain
         if _real(irf, options):
             plain = listed or copy.deepcopy(body)  # (a derivative of higher order reads it)
             if carry_neighbours(body, ranks, namer, viewed):

@@ -25,13 +25,15 @@ assign (or at several indices of non-negative integer literals, `b[0]` and
 from __future__ import annotations
 
 import ast
+import copy
 
 from .. import ir
 from ..ir.parts import clone, expression_slots
 from .ranks import Ranks
+from .stacks import split_constant
 
-__all__ = ["carry_neighbours", "keep_elements_in_variables", "one_update_per_element",
-           "unshared_arrays"]
+__all__ = ["carry_neighbours", "keep_elements_around_one_pass", "keep_elements_in_variables",
+           "one_update_per_element", "unshared_arrays"]
 
 # helpers that make a new array (`take_cotangent` takes over an array nothing else refers to)
 _FRESH = frozenset({"zeros_like", "new_cotangent", "take_cotangent"})
@@ -161,6 +163,232 @@ def _candidates(loop: ir.For | ir.While, own: set[str], ranks: Ranks):
                for u in indices.values()):
             for u in indices.values():
                 yield array, u.slice
+
+
+# --- an element kept in a variable but in the one pass that may touch it otherwise ----------
+
+
+def keep_elements_around_one_pass(body: list[ir.Stmt], ranks: Ranks, namer,
+                                  viewed: set[str] = frozenset()) -> bool:
+    """An element a loop adds into in every pass, which its other accesses
+    of the array can reach in one pass only, kept in a variable in the
+    other passes.  The reverse sweep of a relaxation through a pivot,
+    `d[i, j] = min(d[i, j], d[i, k] + d[k, j])` in a loop over `j`, adds into
+    `bd[i, k]` in every pass and reads and writes `bd[i, j]` and `bd[k, j]`,
+    which are `bd[i, k]` only where `j == k`: each `+=` was a load and a
+    store of memory, waiting on the previous pass's store.  The loop is cut
+    at that pass, as `keep_elements_in_variables` would keep the element in
+    the passes before it and after it:
+
+        bd_i_k = bd[i, k]                           for j in range(n - 1, -1, -1):
+        j_stop = max(k, -1)                             ...
+        for j in range(n - 1, j_stop, -1):              bd[i, k] += t
+            ...                                         bd[i, j] += u
+            bd_i_k += t
+            bd[i, j] += u
+        bd[i, k] = bd_i_k
+        j_meets = -1 < k <= n - 1
+        if j_meets:
+            j = k
+            ... (the pass as it was)
+        bd_i_k = bd[i, k]
+        j_start = min(n - 1, k - 1)
+        for j in range(j_start, -1, -1):
+            ...
+        bd[i, k] = bd_i_k
+
+    Which loops: an innermost `for` loop in steps of 1 or -1 that always runs
+    to its end and raises nothing, whose variable nothing outside a loop over
+    it reads; which adds numbers into `a[e]`, `a` an own cotangent array (as
+    in `keep_elements_in_variables`), `e` of names the loop does not assign;
+    where every other access of `a` in it is an element `a[f]` with the
+    loop's variable itself at a position where `e` has the same expression
+    `c` for all of them (so `f` is `e` only in the pass `var == c`), and the
+    loop's bounds do not read `a`.  One element per loop; the passes keep
+    their order."""
+    own = _own_arrays(body) - viewed
+    if not own:
+        return False
+    outside = _reads_outside_own_loops(body)
+    changed = False
+    for block in list(ir.all_blocks(body)):
+        k = 0
+        while k < len(block):
+            loop = block[k]
+            found = None
+            if isinstance(loop, ir.For) and loop.var not in outside:
+                found = _met_in_one_pass(loop, own, ranks)
+            if found is None:
+                k += 1
+                continue
+            array, index, meet = found
+            changed = True
+            if _never_meets(block, k, loop, meet):  # the whole loop keeps it: and another?
+                block[k:k + 1] = _kept_through(loop, array, index, loop.start, loop.stop,
+                                               namer.fresh(_variable_name(array, index)))
+                k += 1
+                continue
+            cut = _cut_at(loop, array, index, meet, namer)
+            block[k:k + 1] = cut
+            k += len(cut)
+    return changed
+
+
+def _reads_outside_own_loops(body: list[ir.Stmt]) -> set[str]:
+    """The names read somewhere that no `for` loop over that name encloses
+    (a loop's own bounds are read outside it)."""
+    found: set[str] = set()
+
+    def visit(block: list[ir.Stmt], loop_vars: frozenset) -> None:
+        for stmt in block:
+            found.update(ir.used_names(stmt) - loop_vars)
+            inner = loop_vars | {stmt.var} if isinstance(stmt, ir.For) else loop_vars
+            for nested in ir.blocks(stmt):
+                visit(nested, inner)
+
+    visit(body, frozenset())
+    return found
+
+
+def _met_in_one_pass(loop: ir.For, own: set[str], ranks: Ranks):
+    """`(array, index, c)` for `keep_elements_around_one_pass`, or None."""
+    if not (isinstance(loop.step, ast.Constant) and loop.step.value in (1, -1)):
+        return None
+    for stmt in ir.walk(loop.body):
+        if isinstance(stmt, (ir.For, ir.While, ir.ExitLoop, ir.Raise, ir.Push, ir.Pop, ir.PopStore)):
+            return None
+    assigned = ir.defined_names(loop)
+    accesses: dict[str, list[ast.Subscript | None]] = {}
+    updates: dict[str, set[str]] = {}
+    for stmt in ir.walk(loop.body):
+        if isinstance(stmt, ir.Accumulate) and isinstance(stmt.target, ast.Subscript) and \
+                isinstance(stmt.target.value, ast.Name) and stmt.target.value.id in own and \
+                ranks.scalar(stmt.value) and ranks.scalar(stmt.target):
+            updates.setdefault(stmt.target.value.id, set()).add(ast.dump(stmt.target.slice))
+        if isinstance(stmt, ir.Store) and stmt.array in own:
+            accesses.setdefault(stmt.array, []).append(
+                ast.Subscript(ast.Name(stmt.array, ast.Load()), stmt.index, ast.Load()))
+        for owner, field in expression_slots(stmt):
+            _collect(getattr(owner, field), own, accesses)
+    for owner, field in expression_slots(loop):
+        for name in ir.names_in(getattr(owner, field)) & own:
+            accesses.setdefault(name, []).append(None)
+    for array in sorted(updates):
+        uses = accesses.get(array, [])
+        if any(u is None or not ranks.scalar(u) for u in uses):
+            continue
+        for text in sorted(updates[array]):
+            kept = next(u.slice for u in uses if ast.dump(u.slice) == text)
+            if ir.names_in(kept) & (assigned | {loop.var}):
+                continue
+            meet = _one_meeting(kept, [u.slice for u in uses if ast.dump(u.slice) != text],
+                                loop.var)
+            if meet is not None:
+                return array, kept, meet
+    return None
+
+
+def _one_meeting(kept: ast.expr, others: list[ast.expr], var: str) -> ast.expr | None:
+    """The expression `c` such that each of `others` can be the index `kept`
+    only where `var == c`, or None: each has `var` itself at a position where
+    `kept` has `c` (the same `c` for all)."""
+    if not others:
+        return None
+    parts = kept.elts if isinstance(kept, ast.Tuple) else [kept]
+    meet = None
+    for other in others:
+        theirs = other.elts if isinstance(other, ast.Tuple) else [other]
+        if len(theirs) != len(parts):
+            return None
+        at = [p for p, part in enumerate(theirs)
+              if isinstance(part, ast.Name) and part.id == var]
+        choices = {ast.dump(parts[p]): parts[p] for p in at}
+        if meet is not None:
+            choices = {t: c for t, c in choices.items() if t == ast.dump(meet)}
+        if not choices:
+            return None
+        meet = choices[sorted(choices)[0]]
+    if not (isinstance(meet, ast.Name) or (isinstance(meet, ast.Constant)
+                                           and type(meet.value) is int)):
+        return None
+    return meet
+
+
+def _never_meets(block: list[ir.Stmt], k: int, loop: ir.For, meet: ast.expr) -> bool:
+    """Whether `block[k]`'s variable is never `meet` by its bounds: a bound
+    that is `meet` plus a constant (or a name the block set so, `i_plus_1 =
+    i + 1`, neither changed since) on the far side of it (the pair loop
+    `for j in range(i + 1, n)` never meets `j == i`)."""
+    def offset(bound: ast.expr) -> int | None:
+        if isinstance(bound, ast.Name):
+            for j in range(k - 1, -1, -1):
+                stmt = block[j]
+                if bound.id in ir.defined_names(stmt):
+                    later = set().union(*(ir.defined_names(s) for s in block[j + 1:k]))
+                    if type(stmt) is not ir.Assign or ir.names_in(meet) & later:
+                        return None
+                    bound = stmt.value
+                    break
+                if isinstance(stmt, (ir.For, ir.While, ir.If)) or ir.names_in(meet) & \
+                        ir.defined_names(stmt):
+                    return None
+        base, constant = split_constant(bound)
+        return constant if base is not None and ast.dump(base) == ast.dump(meet) else None
+
+    start, stop = offset(loop.start), offset(loop.stop)
+    if loop.step.value == 1:
+        return (start is not None and start >= 1) or (stop is not None and stop <= 0)
+    return (stop is not None and stop >= 0) or (start is not None and start <= -1)
+
+
+def _kept_through(loop: ir.For, array: str, index: ast.expr, start: ast.expr, stop: ast.expr,
+                  name: str) -> list[ir.Stmt]:
+    """The passes of `loop` from `start` to `stop`, `array[index]` kept in
+    the variable `name` through them."""
+    o = loop.origin
+    body = _clone_body(loop.body)
+    _replace(body, array, index, name)
+    return [ir.Assign(o, name, ast.Subscript(ast.Name(array, ast.Load()), clone(index),
+                                             ast.Load())),
+            ir.For(o, loop.var, clone(start), clone(stop), clone(loop.step), body),
+            ir.Store(o, array, clone(index), ast.Name(name, ast.Load()))]
+
+
+def _cut_at(loop: ir.For, array: str, index: ast.expr, meet: ast.expr, namer) -> list[ir.Stmt]:
+    """`loop` as the passes before `var == meet`, that pass, and those after
+    it, the element `array[index]` in a variable in the first and the last."""
+    o, var = loop.origin, loop.var
+    up = loop.step.value == 1
+    name = namer.fresh(_variable_name(array, index))
+
+    def call(fn: str, *args: ast.expr) -> ast.Call:
+        return ast.Call(ast.Name(fn, ast.Load()), [clone(a) for a in args], [])
+
+    def kept(start: ast.expr, stop: ast.expr) -> list[ir.Stmt]:
+        return _kept_through(loop, array, index, start, stop, name)
+
+    stop_first, start_last = namer.fresh(f"{var}_stop"), namer.fresh(f"{var}_start")
+    meets = namer.fresh(f"{var}_meets")
+    c = clone(meet)
+    if up:  # passes var < c, then var == c, then var > c
+        first_stop = call("min", loop.stop, call("max", c, loop.start))
+        last_start = call("max", loop.start, ast.BinOp(clone(c), ast.Add(), ast.Constant(1)))
+        test = ast.Compare(clone(loop.start), [ast.LtE(), ast.Lt()], [clone(c), clone(loop.stop)])
+    else:  # passes var > c, then var == c, then var < c
+        first_stop = call("max", c, loop.stop)
+        last_start = call("min", loop.start, ast.BinOp(clone(c), ast.Sub(), ast.Constant(1)))
+        test = ast.Compare(clone(loop.stop), [ast.Lt(), ast.LtE()], [clone(c), clone(loop.start)])
+    at = [ir.Assign(o, var, clone(c)), *_clone_body(loop.body)]
+    return [ir.Assign(o, stop_first, first_stop),
+            *kept(loop.start, ast.Name(stop_first, ast.Load())),
+            ir.Assign(o, meets, test, nondiff=True),
+            ir.If(o, meets, at),
+            ir.Assign(o, start_last, last_start),
+            *kept(ast.Name(start_last, ast.Load()), loop.stop)]
+
+
+def _clone_body(body: list[ir.Stmt]) -> list[ir.Stmt]:
+    return copy.deepcopy(body)
 
 
 def _constant_index(index: ast.expr) -> bool:

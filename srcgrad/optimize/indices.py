@@ -27,7 +27,10 @@ fact given; a loop that pushes a value each pass: 0.50 ns against 0.18.
   loop around it whose values are known to be no less than some constant
   (one counting up from such a start, or down to such a stop), plus or
   minus a constant (`range(n - 1, i, -1)`, the reverse of `range(i + 1, n)`
-  in a triangular solve, inside `range(n - 1, -1, -1)`).
+  in a triangular solve, inside `range(n - 1, -1, -1)`), and a name set
+  from `max(...)` of such a value (`j_stop = max(k, -1)`, where a loop is
+  cut at one pass: `optimize/accumulators.py`) that nothing assigns again
+  before the loop, nor in a loop around both.
 
 Other indices are left as they are: an index computed from the variable
 (`bx[i - 1]`) may be -1, and wraps around as Python's does.
@@ -60,12 +63,15 @@ def nonnegative_indices(body: list[ir.Stmt], tops: dict[str, str]) -> bool:
 
 def _loops(block: list[ir.Stmt], known: dict[str, int]) -> bool:
     """Say so first in each loop of `block` that counts down to 0 or above
-    and indexes with its variable; `known`: the variables of the loops
-    around `block` whose values have a known least value, with it."""
+    and indexes with its variable; `known`: the names whose values have a
+    known least value where `block` starts, with it (the variables of the
+    loops around it, and names set from `max(..., c)`)."""
     changed = False
+    known = dict(known)
     for stmt in block:
         if isinstance(stmt, ir.For):
-            inner = {name: low for name, low in known.items() if name != stmt.var}
+            inner = {name: low for name, low in known.items()
+                     if name not in ir.defined_names(stmt)}  # a later pass may differ
             low = _least_value(stmt, known)
             if low is not None and not _assigned_in(stmt.body, stmt.var):
                 inner[stmt.var] = low
@@ -75,8 +81,36 @@ def _loops(block: list[ir.Stmt], known: dict[str, int]) -> bool:
             changed |= _loops(stmt.body, inner)
         else:
             for nested in ir.blocks(stmt):
-                changed |= _loops(nested, known)
+                changed |= _loops(nested, {name: low for name, low in known.items()
+                                           if not isinstance(stmt, ir.While)
+                                           or name not in ir.defined_names(stmt)})
+        if _says_nonnegative(stmt):
+            continue  # `i = nonneg_index(i)`: the same value
+        low = _least_of_max(stmt, known)
+        for name in ir.defined_names(stmt):
+            known.pop(name, None)
+        if low is not None:
+            known[stmt.target] = low
     return changed
+
+
+def _says_nonnegative(stmt: ir.Stmt) -> bool:
+    return (type(stmt) is ir.Assign and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Name) and stmt.value.func.id == "nonneg_index"
+            and len(stmt.value.args) == 1 and isinstance(stmt.value.args[0], ast.Name)
+            and stmt.value.args[0].id == stmt.target)
+
+
+def _least_of_max(stmt: ir.Stmt, known: dict[str, int]) -> int | None:
+    """A least value of what `stmt` assigns, where it is `name = max(a, b, ...)`
+    and some argument has one (`j_stop = max(k, -1)`)."""
+    if not (type(stmt) is ir.Assign and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Name) and stmt.value.func.id == "max"
+            and stmt.value.args and not stmt.value.keywords):
+        return None
+    lows = [_at_least(arg, known) for arg in stmt.value.args]
+    lows = [low for low in lows if low is not None]
+    return max(lows) if lows else None
 
 
 def _least_value(loop: ir.For, known: dict[str, int]) -> int | None:

@@ -113,6 +113,7 @@ from functions import (
     log_sum_exp_loops,
     nonlinear_gauss_seidel,
     row_energy,
+    shortest_paths_through_pivots,
     smooth_reading_ahead,
     softened_gravity_energy,
     softmax_rows_loss,
@@ -897,9 +898,37 @@ def test_element_kept_in_a_variable():
     assert "bx_i = bx[i]" in df.source and "bx[i] = bx_i" in df.source
     assert len(element_updates(df.source, "bw")) == 1  # its index moves with k
     assert_gradient(lambda *a: run_as_python(df, a), pair_sums, args, wrt=(0, 1))
+
+
+def test_element_kept_in_a_variable_but_in_the_pass_that_meets_it():
+    """On cpu, an element added into in every pass, which the loop's other
+    accesses of the array reach only in the pass where the loop's variable
+    equals one expression (`bx[k]` is `bx[i]` where `k == i`; `bd[i, j]` and
+    `bd[k, j]` are `bd[i, k]` where `j == k`), is kept in a variable in the
+    passes before and after that one, which runs as it was
+    (`keep_elements_around_one_pass`); where the loop's bounds keep its
+    variable off that value (`range(i + 1, n)`), in all of them."""
+    x, w = RNG.uniform(-1, 1, 5), RNG.uniform(-1, 1, 5)
     crossed = sg.grad(pair_sums_crossed, wrt=(0, 1), target="cpu")
-    assert_gradient(crossed, pair_sums_crossed, (args[0], args[1][:1].repeat(5)), wrt=(0, 1))
-    assert "bx_i" not in crossed.source  # bx[k] too: nothing kept aside
+    assert_gradient(crossed, pair_sums_crossed, (x, w), wrt=(0, 1))
+    assert_gradient(lambda *a: run_as_python(crossed, a), pair_sums_crossed, (x, w), wrt=(0, 1))
+    source = crossed.source
+    assert source.count("bx_i = bx[i]") == 2 and source.count("bx[i] = bx_i") == 2, source
+    assert "k_meets = " in source and "k = i" in source
+    assert len(element_updates(source, "bx")) == 4  # bx[k] in each of 3 parts, bx[i] in one
+    d = RNG.uniform(0.1, 1.0, (6, 6))
+    paths = sg.grad(shortest_paths_through_pivots, wrt=(0,), target="cpu")
+    assert_gradient(paths, shortest_paths_through_pivots, (d,), wrt=(0,))
+    assert_gradient(lambda *a: run_as_python(paths, a), shortest_paths_through_pivots, (d,),
+                    wrt=(0,))
+    assert paths.source.count("bd_i_k = bd[i, k]") == 2 and "j_meets = " in paths.source
+    assert "j_stop = max(k, -1)" in paths.source
+    # the stop max(k, -1) is known to be -1 or more: the loop above it says j >= 0
+    assert paths.source.count("j = nonneg_index(j)") == 2
+    pairs = sg.grad(softened_gravity_energy, wrt=(0, 1), target="cpu")
+    assert_gradient(pairs, softened_gravity_energy,
+                    (RNG.uniform(-1, 1, (5, 3)), RNG.uniform(0.5, 1.5, 5), 0.1), wrt=(0, 1))
+    assert "_meets" not in pairs.source and "bmass_i = bmass[i]" in pairs.source
 
 
 def pair_weights(w, x):
