@@ -122,11 +122,10 @@ def _visit(block: list[ir.Stmt], own: set[str], ranks: Ranks, namer) -> None:
             before, after = [], []
             for array, index in _candidates(stmt, own, ranks):
                 name = namer.fresh(_variable_name(array, index))
-                element = ast.Subscript(ast.Name(array, ast.Load()), clone(index), ast.Load())
                 _replace(stmt.body, array, index, name)
-                before.append(ir.Assign(stmt.origin, name, element))
-                after.append(ir.Store(stmt.origin, array, clone(index),
-                                      ast.Name(name, ast.Load())))
+                load, store = _load_and_store(stmt.origin, array, index, name)
+                before.append(load)
+                after.append(store)
             block[k:k + 1] = [*before, stmt, *after]
             k += len(before)
         for inner in ir.blocks(stmt):
@@ -137,21 +136,11 @@ def _visit(block: list[ir.Stmt], own: set[str], ranks: Ranks, namer) -> None:
 def _candidates(loop: ir.For | ir.While, own: set[str], ranks: Ranks):
     """The (array, index) pairs `loop` may keep in a variable."""
     assigned = ir.defined_names(loop)
-    accesses: dict[str, list[ast.Subscript | None]] = {}
-    updated: set[str] = set()
-    for stmt in ir.walk(loop.body):
-        if isinstance(stmt, ir.Accumulate) and isinstance(stmt.target, ast.Subscript) and \
-                isinstance(stmt.target.value, ast.Name) and stmt.target.value.id in own:
-            if ranks.scalar(stmt.value):
-                updated.add(stmt.target.value.id)
-        if isinstance(stmt, ir.Store) and stmt.array in own:
-            accesses.setdefault(stmt.array, []).append(
-                ast.Subscript(ast.Name(stmt.array, ast.Load()), stmt.index, ast.Load()))
-        for owner, field in expression_slots(stmt):
-            _collect(getattr(owner, field), own, accesses)
-    for owner, field in expression_slots(loop):  # its bounds or test, read every pass
-        for name in ir.names_in(getattr(owner, field)) & own:
-            accesses.setdefault(name, []).append(None)
+    accesses = _accesses(loop, own)
+    updated = {stmt.target.value.id for stmt in ir.walk(loop.body)
+               if isinstance(stmt, ir.Accumulate) and isinstance(stmt.target, ast.Subscript)
+               and isinstance(stmt.target.value, ast.Name) and stmt.target.value.id in own
+               and ranks.scalar(stmt.value)}
     for array in sorted(updated):
         uses = accesses.get(array, [])
         if not uses or any(u is None for u in uses):
@@ -258,21 +247,13 @@ def _met_in_one_pass(loop: ir.For, own: set[str], ranks: Ranks):
         if isinstance(stmt, (ir.For, ir.While, ir.ExitLoop, ir.Raise, ir.Push, ir.Pop, ir.PopStore)):
             return None
     assigned = ir.defined_names(loop)
-    accesses: dict[str, list[ast.Subscript | None]] = {}
+    accesses = _accesses(loop, own)
     updates: dict[str, set[str]] = {}
     for stmt in ir.walk(loop.body):
         if isinstance(stmt, ir.Accumulate) and isinstance(stmt.target, ast.Subscript) and \
                 isinstance(stmt.target.value, ast.Name) and stmt.target.value.id in own and \
                 ranks.scalar(stmt.value) and ranks.scalar(stmt.target):
             updates.setdefault(stmt.target.value.id, set()).add(ast.dump(stmt.target.slice))
-        if isinstance(stmt, ir.Store) and stmt.array in own:
-            accesses.setdefault(stmt.array, []).append(
-                ast.Subscript(ast.Name(stmt.array, ast.Load()), stmt.index, ast.Load()))
-        for owner, field in expression_slots(stmt):
-            _collect(getattr(owner, field), own, accesses)
-    for owner, field in expression_slots(loop):
-        for name in ir.names_in(getattr(owner, field)) & own:
-            accesses.setdefault(name, []).append(None)
     for array in sorted(updates):
         uses = accesses.get(array, [])
         if any(u is None or not ranks.scalar(u) for u in uses):
@@ -345,13 +326,11 @@ def _kept_through(loop: ir.For, array: str, index: ast.expr, start: ast.expr, st
                   name: str) -> list[ir.Stmt]:
     """The passes of `loop` from `start` to `stop`, `array[index]` kept in
     the variable `name` through them."""
-    o = loop.origin
-    body = _clone_body(loop.body)
+    body = copy.deepcopy(loop.body)
     _replace(body, array, index, name)
-    return [ir.Assign(o, name, ast.Subscript(ast.Name(array, ast.Load()), clone(index),
-                                             ast.Load())),
-            ir.For(o, loop.var, clone(start), clone(stop), clone(loop.step), body),
-            ir.Store(o, array, clone(index), ast.Name(name, ast.Load()))]
+    load, store = _load_and_store(loop.origin, array, index, name)
+    return [load, ir.For(loop.origin, loop.var, clone(start), clone(stop), clone(loop.step), body),
+            store]
 
 
 def _cut_at(loop: ir.For, array: str, index: ast.expr, meet: ast.expr, namer) -> list[ir.Stmt]:
@@ -378,7 +357,7 @@ def _cut_at(loop: ir.For, array: str, index: ast.expr, meet: ast.expr, namer) ->
         first_stop = call("max", c, loop.stop)
         last_start = call("min", loop.start, ast.BinOp(clone(c), ast.Sub(), ast.Constant(1)))
         test = ast.Compare(clone(loop.stop), [ast.Lt(), ast.LtE()], [clone(c), clone(loop.start)])
-    at = [ir.Assign(o, var, clone(c)), *_clone_body(loop.body)]
+    at = [ir.Assign(o, var, clone(c)), *copy.deepcopy(loop.body)]
     return [ir.Assign(o, stop_first, first_stop),
             *kept(loop.start, ast.Name(stop_first, ast.Load())),
             ir.Assign(o, meets, test, nondiff=True),
@@ -387,8 +366,28 @@ def _cut_at(loop: ir.For, array: str, index: ast.expr, meet: ast.expr, namer) ->
             *kept(ast.Name(start_last, ast.Load()), loop.stop)]
 
 
-def _clone_body(body: list[ir.Stmt]) -> list[ir.Stmt]:
-    return copy.deepcopy(body)
+def _accesses(loop: ir.For | ir.While, own: set[str]) -> dict[str, list[ast.Subscript | None]]:
+    """Each use of an own array in `loop`: the element it reads or writes,
+    or None for a bare use (its bounds or test included, read every pass)."""
+    accesses: dict[str, list[ast.Subscript | None]] = {}
+    for stmt in ir.walk(loop.body):
+        if isinstance(stmt, ir.Store) and stmt.array in own:
+            accesses.setdefault(stmt.array, []).append(
+                ast.Subscript(ast.Name(stmt.array, ast.Load()), stmt.index, ast.Load()))
+        for owner, field in expression_slots(stmt):
+            _collect(getattr(owner, field), own, accesses)
+    for owner, field in expression_slots(loop):
+        for name in ir.names_in(getattr(owner, field)) & own:
+            accesses.setdefault(name, []).append(None)
+    return accesses
+
+
+def _load_and_store(origin, array: str, index: ast.expr, name: str) -> tuple[ir.Stmt, ir.Stmt]:
+    """`name = array[index]` and `array[index] = name`: an element kept in
+    the variable `name` between them."""
+    element = ast.Subscript(ast.Name(array, ast.Load()), clone(index), ast.Load())
+    return (ir.Assign(origin, name, element),
+            ir.Store(origin, array, clone(index), ast.Name(name, ast.Load())))
 
 
 def _constant_index(index: ast.expr) -> bool:

@@ -69,9 +69,10 @@ def _loops(block: list[ir.Stmt], known: dict[str, int]) -> bool:
     changed = False
     known = dict(known)
     for stmt in block:
+        defined = ir.defined_names(stmt)
         if isinstance(stmt, ir.For):
             inner = {name: low for name, low in known.items()
-                     if name not in ir.defined_names(stmt)}  # a later pass may differ
+                     if name not in defined}  # a later pass may differ
             low = _least_value(stmt, known)
             if low is not None and not _assigned_in(stmt.body, stmt.var):
                 inner[stmt.var] = low
@@ -80,36 +81,42 @@ def _loops(block: list[ir.Stmt], known: dict[str, int]) -> bool:
                     changed = True
             changed |= _loops(stmt.body, inner)
         else:
+            nested_known = {name: low for name, low in known.items()
+                            if name not in defined} if isinstance(stmt, ir.While) else known
             for nested in ir.blocks(stmt):
-                changed |= _loops(nested, {name: low for name, low in known.items()
-                                           if not isinstance(stmt, ir.While)
-                                           or name not in ir.defined_names(stmt)})
+                changed |= _loops(nested, nested_known)
         if _says_nonnegative(stmt):
             continue  # `i = nonneg_index(i)`: the same value
         low = _least_of_max(stmt, known)
-        for name in ir.defined_names(stmt):
+        for name in defined:
             known.pop(name, None)
         if low is not None:
             known[stmt.target] = low
     return changed
 
 
+def _arguments_of(stmt: ir.Stmt, function: str) -> list[ast.expr] | None:
+    """The arguments of `stmt`, where it is `name = function(...)` with no
+    keywords; else None."""
+    value = getattr(stmt, "value", None)
+    if (type(stmt) is ir.Assign and isinstance(value, ast.Call) and not value.keywords
+            and isinstance(value.func, ast.Name) and value.func.id == function):
+        return value.args
+    return None
+
+
 def _says_nonnegative(stmt: ir.Stmt) -> bool:
-    return (type(stmt) is ir.Assign and isinstance(stmt.value, ast.Call)
-            and isinstance(stmt.value.func, ast.Name) and stmt.value.func.id == "nonneg_index"
-            and len(stmt.value.args) == 1 and isinstance(stmt.value.args[0], ast.Name)
-            and stmt.value.args[0].id == stmt.target)
+    """Whether `stmt` is `i = nonneg_index(i)`."""
+    args = _arguments_of(stmt, "nonneg_index")
+    return args is not None and len(args) == 1 and isinstance(args[0], ast.Name) \
+        and args[0].id == stmt.target
 
 
 def _least_of_max(stmt: ir.Stmt, known: dict[str, int]) -> int | None:
     """A least value of what `stmt` assigns, where it is `name = max(a, b, ...)`
     and some argument has one (`j_stop = max(k, -1)`)."""
-    if not (type(stmt) is ir.Assign and isinstance(stmt.value, ast.Call)
-            and isinstance(stmt.value.func, ast.Name) and stmt.value.func.id == "max"
-            and stmt.value.args and not stmt.value.keywords):
-        return None
-    lows = [_at_least(arg, known) for arg in stmt.value.args]
-    lows = [low for low in lows if low is not None]
+    lows = [low for low in (_at_least(arg, known) for arg in _arguments_of(stmt, "max") or [])
+            if low is not None]
     return max(lows) if lows else None
 
 
