@@ -20,7 +20,10 @@ the final one with its callees linked in) is optimised with LLVM's unswitch thre
 cost budget of a non-trivial unswitch; LLVM's default is 50): a test that
 leaves the loop is still hoisted out of it, but no loop is copied.  Smaller
 modules, the loops over scalars where unswitching pays and costs little,
-are optimised as Numba optimises any function.  Code compiled outside
+are optimised as Numba optimises any function.  At -O0 (`NUMBA_OPT=0`,
+as srcgrad's tests run) LLVM unswitches nothing, and no module is counted:
+counting a module's blocks is a call into LLVM per block, 4-6% of a test
+file's time when every module was counted.  Code compiled outside
 srcgrad's compiles (the user's own `@njit` functions, even one that calls a
 gradient) is left as Numba makes it.
 
@@ -36,6 +39,7 @@ import threading
 from contextlib import contextmanager
 
 import llvmlite.binding as ll
+from numba.core import config
 
 __all__ = ["LARGE", "bounded"]
 
@@ -58,8 +62,17 @@ def bounded():
         _state.depth -= 1
 
 
-def _blocks(module) -> int:
-    return sum(1 for function in module.functions for _ in function.blocks)
+def _large(module) -> bool:
+    """Whether `module` has more than `LARGE` basic blocks: counted one by
+    one through llvmlite (a call into LLVM each, about 2 us), so the count
+    stops there."""
+    count = 0
+    for function in module.functions:
+        for _ in function.blocks:
+            count += 1
+            if count > LARGE:
+                return True
+    return False
 
 
 def _install() -> None:
@@ -83,8 +96,9 @@ def _bounding(original, module_of):
     module is large and srcgrad is compiling."""
 
     def optimize(self, *args):
-        if not getattr(_state, "depth", 0) or _blocks(module_of(self, *args)) <= LARGE:
-            return original(self, *args)
+        if not getattr(_state, "depth", 0) or int(config.OPT) == 0 \
+                or not _large(module_of(self, *args)):
+            return original(self, *args)  # (-O0 unswitches nothing)
         ll.set_option("srcgrad", _BOUNDED)
         try:
             return original(self, *args)
