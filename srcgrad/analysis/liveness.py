@@ -27,7 +27,7 @@ def liveness(body: list[ir.Stmt], live_out: set[str],
     statements (by id) to a name whose read by that statement does not count
     (the stand-in that `v = pop_shape(stack, v)` reads of `v`'s own type)."""
     after: dict[ir.Stmt, set[str]] = {}
-    _live_block(body, set(live_out), after, unread or {})
+    _live_block(body, set(live_out), after, unread or {}, {})
     return after
 
 
@@ -36,10 +36,11 @@ def live_at_gaps(body: list[ir.Stmt], live_out: set[str]) -> dict[Point, set[str
     still be read."""
     after = liveness(body, live_out)
     table: dict[Point, set[str]] = {}
+    reads: dict[int, frozenset[str]] = {}
 
     def visit(stmts):
         for stmt in stmts:
-            table[Point(stmts, stmt)] = _live_stmt(stmt, set(after[stmt]), {})
+            table[Point(stmts, stmt)] = _live_stmt(stmt, set(after[stmt]), {}, {}, reads)
             for inner in ir.blocks(stmt):
                 visit(inner)
         table[Point(stmts, None)] = after[stmts[-1]] if stmts else set()
@@ -53,24 +54,31 @@ def live_at_gaps(body: list[ir.Stmt], live_out: set[str]) -> dict[Point, set[str
 
 
 def _live_block(stmts: list[ir.Stmt], live: set[str], after: dict[ir.Stmt, set[str]],
-                unread: dict[int, str]) -> set[str]:
+                unread: dict[int, str], reads: dict[int, frozenset[str]]) -> set[str]:
     for stmt in reversed(stmts):
         after[stmt] = set(live) | after.get(stmt, set())
-        live = _live_stmt(stmt, live, after, unread)
+        live = _live_stmt(stmt, live, after, unread, reads)
     return live
 
 
-def _live_stmt(stmt: ir.Stmt, live: set[str], after, unread: dict[int, str] | None = None) -> set[str]:
-    """What is live before `stmt`, given what is live after it."""
-    unread = unread or {}
+def _live_stmt(stmt: ir.Stmt, live: set[str], after, unread: dict[int, str],
+               reads: dict[int, frozenset[str]]) -> set[str]:
+    """What is live before `stmt`, given what is live after it.  `reads`:
+    what each statement reads, by id, filled as it is asked (a loop's body is
+    visited once per round of its fixpoint, and the statements do not change
+    meanwhile)."""
     if isinstance(stmt, ir.If):
-        return {stmt.test} | _live_block(stmt.body, set(live), after, unread) | _live_block(
-            stmt.orelse, set(live), after, unread)
+        return {stmt.test} | _live_block(stmt.body, set(live), after, unread, reads) | \
+            _live_block(stmt.orelse, set(live), after, unread, reads)
+    read = reads.get(id(stmt))
+    if read is None:
+        read = reads[id(stmt)] = frozenset(
+            ir.names_in(stmt.value) - {unread.get(id(stmt))} if isinstance(stmt, ir.Assign)
+            else ir.used_names(stmt))
     if isinstance(stmt, (ir.For, ir.While)):
-        header = ir.used_names(stmt)
-        loop_live = set(live) | header
+        loop_live = set(live) | read
         while True:
-            body_in = _live_block(stmt.body, set(loop_live), after, unread)
+            body_in = _live_block(stmt.body, set(loop_live), after, unread, reads)
             if isinstance(stmt, ir.For):
                 body_in.discard(stmt.var)
             grown = loop_live | body_in
@@ -78,5 +86,5 @@ def _live_stmt(stmt: ir.Stmt, live: set[str], after, unread: dict[int, str] | No
                 return loop_live
             loop_live = grown
     if isinstance(stmt, ir.Assign):
-        return (live - {stmt.target}) | (ir.names_in(stmt.value) - {unread.get(id(stmt))})
-    return live | ir.used_names(stmt)
+        return (live - {stmt.target}) | read
+    return live | read

@@ -57,15 +57,20 @@ class _Parenthesize(ast.NodeTransformer):
     Python reads as `-(0.5 ** 2)`."""
 
     def visit_Constant(self, node: ast.Constant) -> ast.expr:
-        value = node.value
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and (
-                value < 0 or (value == 0 and math.copysign(1.0, value) < 0)):
-            return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+        if _negative(node.value):
+            return ast.UnaryOp(ast.USub(), ast.Constant(-node.value))
         return node
 
 
 def unparse(node: ast.AST) -> str:
-    return ast.unparse(_Parenthesize().visit(copy.deepcopy(node)))
+    if any(type(n) is ast.Constant and _negative(n.value) for n in ast.walk(node)):
+        node = _Parenthesize().visit(copy.deepcopy(node))  # (the IR's own nodes unchanged)
+    return ast.unparse(node)
+
+
+def _negative(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and (
+        value < 0 or (value == 0 and math.copysign(1.0, value) < 0))
 
 
 def _statement(stmt: ir.Stmt, depth: int) -> list[str]:

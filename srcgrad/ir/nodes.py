@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 
 
 @dataclass(frozen=True)
@@ -176,11 +177,19 @@ def all_blocks(body: list[Stmt]) -> Iterator[list[Stmt]]:
 
 
 def walk(body: list[Stmt]) -> Iterator[Stmt]:
-    """Every statement of `body`, nested ones included, in source order."""
-    for stmt in body:
-        yield stmt
-        for block in blocks(stmt):
-            yield from walk(block)
+    """Every statement of `body`, nested ones included, in source order (a
+    statement's blocks read when the walk goes on past it, as changed
+    meanwhile)."""
+    open_blocks = [iter(body)]
+    while open_blocks:
+        for stmt in open_blocks[-1]:
+            yield stmt
+            inner = blocks(stmt)
+            if inner:
+                open_blocks.append(chain.from_iterable(inner))
+                break
+        else:
+            open_blocks.pop()
 
 
 MODULES = frozenset({"np", "math"})  # the modules generated code refers to
@@ -190,20 +199,46 @@ def names_in(node: ast.AST | None) -> set[str]:
     """The variable names an expression reads.  A called global is not a
     variable (`unbroadcast` in `unbroadcast(g, x)`, `np` in `np.sin(x)`); the
     object of a method call is (`stack` in `stack.pop()`)."""
-    if node is None:
-        return set()
-    callees = set()
-    for n in ast.walk(node):
-        if isinstance(n, ast.Call):
+    out: set[str] = set()
+    if node is not None:
+        _collect_names(node, out)
+    return out
+
+
+def _collect_names(node: ast.AST, out: set[str]) -> None:
+    # (one pass over the tree, the commonest nodes' children read directly:
+    # the passes ask this of every statement, again in every fixpoint round)
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        kind = type(n)
+        if kind is ast.Name:
+            out.add(n.id)
+        elif kind is ast.Constant:
+            continue
+        elif kind is ast.BinOp:
+            todo.append(n.left)
+            todo.append(n.right)
+        elif kind is ast.Subscript or kind is ast.Attribute:
+            todo.append(n.value)
+            if kind is ast.Subscript:
+                todo.append(n.slice)
+        elif kind is ast.Call:
             func = n.func
-            if isinstance(func, ast.Name):
-                callees.add(id(func))
-            else:
-                while isinstance(func, ast.Attribute):
-                    func = func.value
-                if isinstance(func, ast.Name) and func.id in MODULES:
-                    callees.add(id(func))
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and id(n) not in callees}
+            base = func
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            if not (isinstance(func, ast.Name)
+                    or (isinstance(base, ast.Name) and base.id in MODULES)):
+                todo.append(func)  # a method's object, a call's result called
+            todo.extend(n.args)
+            todo.extend(keyword.value for keyword in n.keywords)
+        elif kind is ast.Tuple or kind is ast.List:
+            todo.extend(n.elts)
+        elif kind is ast.UnaryOp:
+            todo.append(n.operand)
+        else:
+            todo.extend(ast.iter_child_nodes(n))
 
 
 def defined_names(stmt: Stmt) -> set[str]:
