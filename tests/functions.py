@@ -1606,6 +1606,33 @@ def heat_explicit(u, alpha, steps):
     return np.sum(u ** 2)
 
 
+def upwind_transport(q0, cx, cy, steps):
+    """2-D transport by first-order upwind differences, the field copied at
+    each step and updated in place from the copy (a CFD course's exercise)."""
+    nx, ny = q0.shape
+    q = q0.copy()
+    for _ in range(steps):
+        qn = q.copy()
+        for i in range(1, nx):
+            for j in range(1, ny):
+                q[i, j] = qn[i, j] - cx * (qn[i, j] - qn[i - 1, j]) - cy * (qn[i, j] - qn[i, j - 1])
+    return np.sum(q * q)
+
+
+def nine_point_smoothing(a0, w, steps):
+    """A box blur over the eight neighbours, blended with the centre."""
+    n, m = a0.shape
+    a = a0.copy()
+    for _ in range(steps):
+        b = a.copy()
+        for i in range(1, n - 1):
+            for j in range(1, m - 1):
+                ring = (b[i - 1, j - 1] + b[i - 1, j] + b[i - 1, j + 1] + b[i, j - 1]
+                        + b[i, j + 1] + b[i + 1, j - 1] + b[i + 1, j] + b[i + 1, j + 1])
+                a[i, j] = w * b[i, j] + (1.0 - w) / 8.0 * ring
+    return np.sum(a * a)
+
+
 def increments_by_sign(x):
     """A difference computed once, read in the test and in both branches."""
     s = 0.0
@@ -2351,6 +2378,10 @@ CASES = [
     Case(jacobi_relaxation, lambda r: (unif(r, (6, 6)), 3), note="written once per pass, read after"),
     Case(heat_explicit, lambda r: (unif(r, (6, 5)), 0.1, 3), (0, 1),
          note="copy per step, own elements written"),
+    Case(upwind_transport, lambda r: (unif(r, (6, 5)), 0.3, 0.2, 3), (0, 1, 2),
+         note="rows above and beside added into: a loop per row"),
+    Case(nine_point_smoothing, lambda r: (unif(r, (6, 7)), 0.6, 2), (0, 1),
+         note="three rows added into, three elements each: a loop per row"),
     Case(increments_by_sign, lambda r: (np.cumsum(away(r, (8,))),),
          note="a difference recomputed for the test and both branches"),
     Case(log_sum_exp_loops, lambda r: (distinct(r, (9,)),),

@@ -59,6 +59,7 @@ from ..optimize.peephole import peephole, route_block_updates
 from ..optimize.powers import powers_from_powers
 from ..optimize.products import outer_products_in_place
 from ..optimize.ranks import Ranks
+from ..optimize.rows import distribute_rows
 from ..optimize.stacks import array_stacks, complex_free, create_where_used, number_stacks
 from ..optimize.sums import sums_in_any_order
 from ..optimize.views import view_cotangents
@@ -326,7 +327,10 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
         plain = listed or copy.deepcopy(body)  # (a derivative of higher order reads it)
         changed = sums_in_any_order(body, ranks)
         changed |= store_first_updates(body, ranks)
-        changed |= drop_last_zeroings(body, adjoint.returns, ranks, unshared_arrays(body, ranks))
+        own = unshared_arrays(body, ranks)
+        changed |= drop_last_zeroings(body, adjoint.returns, ranks, own)
+        changed |= distribute_rows(body, adjoint.returns,
+                                   unshared_arrays(body, ranks, in_place=True))
         for helper in outer_products_in_place(body, ranks):
             helpers[helper] = getattr(runtime, helper)
             changed = True

@@ -111,6 +111,7 @@ from functions import (
     inverse_square_pairs,
     jacobi_relaxation,
     log_sum_exp_loops,
+    nine_point_smoothing,
     nonlinear_gauss_seidel,
     row_energy,
     shortest_paths_through_pivots,
@@ -121,6 +122,7 @@ from functions import (
     sum_of_exponentials,
     thomas_solve,
     triangular_in_place,
+    upwind_transport,
 )
 from gradcheck import assert_gradient
 from test_loop_order import descending_loops
@@ -1890,3 +1892,47 @@ def test_costly_numbers_nothing_keeps_are_computed_in_the_reverse_alone():
     forward, _ = df.source.split("# grad of", 1)
     assert "exp(" not in forward and _calls(df.source, "exp") == 1, df.source
     assert "_stack" not in df.source, df.source
+
+
+def rows_per_loop(source: str, array: str) -> list[set[str]]:
+    """For each innermost loop of `source`, the rows of `array` it adds
+    into: each update's index but its last position."""
+    rows = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.For) and not any(isinstance(n, (ast.For, ast.While))
+                                                 for s in node.body for n in ast.walk(s)):
+            spelt = {s.targets[0].id: ast.unparse(s.value) for s in node.body
+                     if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)}
+            written = {spelt.get(row, row) for row in (
+                ast.unparse(s.target.slice.elts[0]) for s in node.body
+                if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Subscript)
+                and isinstance(s.target.value, ast.Name) and s.target.value.id == array)}
+            if written:
+                rows.append(written)
+    return rows
+
+
+@pytest.mark.parametrize("fn, make, wrt, cotangent, rows", [
+    (heat_explicit, lambda: (RNG.uniform(-1, 1, (6, 5)), 0.1, 3), (0, 1), "bun", 3),
+    (upwind_transport, lambda: (RNG.uniform(-1, 1, (6, 5)), 0.3, 0.2, 3), (0, 1, 2), "bqn", 2),
+    (nine_point_smoothing, lambda: (RNG.uniform(-1, 1, (6, 7)), 0.6, 2), (0, 1), "bb", 3),
+])
+def test_rows_of_a_stencil_added_into_by_loops_of_their_own(fn, make, wrt, cotangent, rows):
+    """On cpu, the reverse of a stencil's loop over a row, which adds into
+    the rows above and below of the copy's cotangent as well as its own, is
+    cut into a loop per row (optimize/rows.py), and the sums into a number's
+    cotangent into a loop of their own: each loop adds into one row (`i -
+    1`, `i`, `i + 1`, the names the pass assigns spelt out)."""
+    args = make()
+    df = sg.grad(fn, wrt=wrt, target="cpu")
+    assert_gradient(df, fn, args, wrt=wrt)
+    assert_gradient(lambda *a: run_as_python(df, a), fn, args, wrt=wrt)
+    loops = rows_per_loop(df.source, cotangent)
+    assert len(loops) == rows and all(len(written) == 1 for written in loops), df.source
+    sums = [node for node in ast.walk(ast.parse(df.source)) if isinstance(node, ast.For)
+            and all(isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
+                    for s in node.body)
+            and any("accumulate(" in ast.unparse(s.value) for s in node.body)]
+    assert sums, df.source  # the sums into the number's cotangent: a loop of their own
+    python = sg.grad(fn, wrt=wrt, target="python")
+    assert len(rows_per_loop(python.source, cotangent)) == 1  # (cpu only)
