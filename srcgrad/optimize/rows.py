@@ -112,6 +112,10 @@ class _Pass:
             array = _written(s)
             if array is not None:
                 self.writes.setdefault(array, []).append(k)
+        # names added into whole (`x += e`): numbers carried from pass to pass,
+        # or an array updated whole, whose elements no moved statement reads
+        self.whole = {s.target.id for s in stmts
+                      if type(s) is ir.Accumulate and isinstance(s.target, ast.Name)}
 
     def recomputed(self, exprs: list[ast.expr], at: int) -> list[int] | None:
         """The positions of the assignments that compute again what `exprs`
@@ -142,7 +146,7 @@ class _Pass:
         """Whether `load`, read by the statement at `k`, reads the same value
         when read before the loop's passes: its array written in the loop
         only at that element, after `k`, in a pass of its own."""
-        if not isinstance(load.value, ast.Name):
+        if not isinstance(load.value, ast.Name) or load.value.id in self.whole:
             return False
         writes = self.writes.get(load.value.id, [])
         if not writes:
