@@ -327,8 +327,7 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
         plain = listed or copy.deepcopy(body)  # (a derivative of higher order reads it)
         changed = sums_in_any_order(body, ranks)
         changed |= store_first_updates(body, ranks)
-        own = unshared_arrays(body, ranks)
-        changed |= drop_last_zeroings(body, adjoint.returns, ranks, own)
+        changed |= drop_last_zeroings(body, adjoint.returns, ranks, unshared_arrays(body, ranks))
         changed |= distribute_rows(body, adjoint.returns,
                                    unshared_arrays(body, ranks, in_place=True))
         for helper in outer_products_in_place(body, ranks):

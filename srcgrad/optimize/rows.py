@@ -58,6 +58,7 @@ import copy
 from .. import ir
 from ..analysis.liveness import liveness
 from ..ir.parts import expressions
+from .accumulators import _offset_of
 
 __all__ = ["distribute_rows"]
 
@@ -165,7 +166,7 @@ class _Pass:
         minus a constant and no other position reads it; else None."""
         positions = index.elts if isinstance(index, ast.Tuple) else [index]
         last = self._spelt(positions[-1])
-        if not _steps_with(last, self.var):
+        if _offset_of(last, self.var, {}) is None:
             return None
         rest = [self._spelt(p) for p in positions[:-1]]
         if any(self.var in ir.names_in(p) for p in rest):
@@ -290,12 +291,3 @@ def _arithmetic(expr: ast.expr) -> bool:
                                    ast.expr_context, ast.operator, ast.unaryop)):
             return False
     return True
-
-
-def _steps_with(expr: ast.expr, var: str) -> bool:
-    """`var`, `var + c` or `var - c` for an integer constant `c`."""
-    if isinstance(expr, ast.Name):
-        return expr.id == var
-    return (isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Sub))
-            and isinstance(expr.left, ast.Name) and expr.left.id == var
-            and isinstance(expr.right, ast.Constant) and type(expr.right.value) is int)
