@@ -1663,6 +1663,39 @@ def sum_of_exponentials(x, k):
     return total
 
 
+def tanh_features_energy(x, w, b):
+    """A layer of tanh features of each element, squared and summed (a
+    loop as a Numba user writes one): each tanh is saved for its own and
+    the square's derivative."""
+    energy = 0.0
+    for i in range(x.shape[0]):
+        h = math.tanh(w * x[i] + b)
+        energy += h * h * x[i]
+    return energy
+
+
+def log_moments(p, c):
+    """The mean of log(p c + 1) squared over a vector's elements: each
+    logarithm saved for the square's derivative."""
+    total = 0.0
+    for i in range(p.shape[0]):
+        lp = np.log(p[i] * c + 1.0)
+        total += lp * lp
+    return total / p.shape[0]
+
+
+def discounted_exponentials(x, rate):
+    """exp of a running value that each element moves: the argument is
+    carried from pass to pass (no exp computed ahead of its pass)."""
+    level = 0.0
+    total = 0.0
+    for i in range(x.shape[0]):
+        e = math.exp(rate * level + x[i])
+        total += e
+        level = 0.5 * level + e * 0.1
+    return total
+
+
 def softmax_rows_loss(z, targets):
     """Cross-entropy of row-wise softmaxes against target distributions,
     with np.exp of elements."""
@@ -2388,6 +2421,12 @@ CASES = [
          note="exp of a number summed into a value the reverse reads: saved"),
     Case(sum_of_exponentials, lambda r: (unif(r, (8,)), 0.7), (0, 1),
          note="exp of a number in a sum nothing reads: recomputed"),
+    Case(tanh_features_energy, lambda r: (unif(r, (9,)), 0.8, -0.2), (0, 1, 2),
+         note="tanh of each element saved: computed first, in a loop of its own (cpu)"),
+    Case(log_moments, lambda r: (np.abs(unif(r, (9,))) + 0.1, 1.5), (0, 1),
+         note="log of each element saved: computed first (cpu)"),
+    Case(discounted_exponentials, lambda r: (unif(r, (8,)), 0.3), (0, 1),
+         note="exp of a carried value: computed in its pass"),
     Case(softmax_rows_loss, lambda r: (distinct(r, (4, 5)), unif(r, (4, 5), 0.0, 0.4)),
          note="np.exp of elements, saved for the reverse"),
     Case(biquad_filter, lambda r: (unif(r, (12,)), 0.2, 0.3, 0.2, -0.5, 0.2), (0, 1, 2, 3, 4, 5),

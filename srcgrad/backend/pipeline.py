@@ -62,6 +62,7 @@ from ..optimize.ranks import Ranks
 from ..optimize.rows import distribute_rows
 from ..optimize.stacks import array_stacks, complex_free, create_where_used, number_stacks
 from ..optimize.sums import sums_in_any_order
+from ..optimize.transcendentals import transcendentals_first, transcendentals_in_vector_loops
 from ..optimize.views import view_cotangents
 from ..optimize.zeros import loops_of_zero_cotangents, skip_loops_of_zero_cotangents
 from ..rules import registry
@@ -334,6 +335,10 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
             helpers[helper] = getattr(runtime, helper)
             changed = True
         changed |= powers_from_powers(body, ranks, namer)
+        for helper in transcendentals_first(body, tops, unshared_arrays(body, ranks)) | \
+                transcendentals_in_vector_loops(body):
+            helpers[helper] = getattr(runtime, helper)
+            changed = True
         if nonnegative_indices(body, tops):
             helpers["nonneg_index"] = runtime.nonneg_index
             changed = True

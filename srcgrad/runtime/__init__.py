@@ -310,7 +310,7 @@ from .triangular import (
     lower_factor_grad,
     triangular_solve,
 )
-from .vecmath import cos, exp, log, sin, tanh
+from .vecmath import cos, exp, exp_in_loop, log, log_in_loop, sin, tanh, tanh_in_loop
 
 __all__ = [
     # cotangents, broadcasting, saved shapes, guards, scatter
@@ -321,7 +321,7 @@ __all__ = [
     "cast_like", "cast_grad", "cast_grad_as", "select", "greater_share", "safe_reciprocal",
     "absolute", "log_base", "float32", "float64", "clip", "heaviside", "fmod", "fill_cotangent",
     "real_part_grad", "imag_part_grad",
-    "exp", "log", "tanh", "sin", "cos",
+    "exp", "log", "tanh", "sin", "cos", "exp_in_loop", "log_in_loop", "tanh_in_loop",
     # reductions
     "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "sum_grad",
     "reduced_size", "degrees_of_freedom", "tie_weights", "cumsum_grad", "prod_others", "prod_others_vjp",

@@ -46,6 +46,8 @@ from .machinecode import cached_jitable, cached_overload, compiled_once
 from .memory import huge_pages
 
 __all__ = ["exp", "log", "tanh", "sin", "cos"]
+# of one number, in a loop (optimize/transcendentals.py)
+IN_LOOP = ["exp_in_loop", "log_in_loop", "tanh_in_loop"]
 
 
 def exp(x):
@@ -378,3 +380,38 @@ _overload_elementwise(log, _log_array, np.log)
 _overload_elementwise(tanh, _tanh_array, np.tanh)
 _overload_elementwise(sin, _sin_array, np.sin)
 _overload_elementwise(cos, _cos_array, np.cos)
+
+
+# --- one element of a loop that computes nothing else (optimize/transcendentals.py) ---
+
+
+def exp_in_loop(x):
+    """`exp` of a number, in a loop that computes one for each element:
+    compiled for a float64, the formula above, which LLVM vectorises over
+    the loop (the C library's `exp` is a call per element)."""
+    return np.exp(x)
+
+
+def log_in_loop(x):
+    """`log` of a number, like `exp_in_loop`."""
+    return np.log(x)
+
+
+def tanh_in_loop(x):
+    """`tanh` of a number, like `exp_in_loop`."""
+    return np.tanh(x)
+
+
+def _in_loop(formula, numpy_fn):
+    def typer(x):
+        if x == types.float64:
+            return lambda x: formula(x)
+        if isinstance(x, (types.Float, types.Integer, types.Complex)):
+            return lambda x: numpy_fn(x)
+        return None
+    return typer
+
+
+cached_overload(exp_in_loop)(_in_loop(_exp1, np.exp))
+cached_overload(log_in_loop)(_in_loop(_log1, np.log))
+cached_overload(tanh_in_loop)(_in_loop(_tanh1, np.tanh))

@@ -105,11 +105,13 @@ from functions import (
     bicg_loops,
     biquad_filter,
     causal_window,
+    discounted_exponentials,
     forward_substitution,
     heat_explicit,
     increments_by_sign,
     inverse_square_pairs,
     jacobi_relaxation,
+    log_moments,
     log_sum_exp_loops,
     nine_point_smoothing,
     nonlinear_gauss_seidel,
@@ -120,6 +122,7 @@ from functions import (
     softmax_rows_loss,
     spring_chain_leapfrog,
     sum_of_exponentials,
+    tanh_features_energy,
     thomas_solve,
     triangular_in_place,
     upwind_transport,
@@ -153,13 +156,17 @@ def appends(source: str) -> list[str]:
 
 def at_top(target: ast.expr) -> bool:
     """Whether `target` is an array stack's element at its top: `s[s_top]`,
-    said non-negative (`s[nonneg_index(s_top)]`, optimize/indices.py)."""
+    said non-negative (`s[nonneg_index(s_top)]`, optimize/indices.py), or
+    above it, where a loop's values are computed first (`s[s_top + i]`,
+    optimize/transcendentals.py)."""
     if not isinstance(target, ast.Subscript):
         return False
     index = target.slice
     if (isinstance(index, ast.Call) and isinstance(index.func, ast.Name)
             and index.func.id == "nonneg_index"):
         index = index.args[0]
+    if isinstance(index, ast.BinOp) and isinstance(index.op, ast.Add):
+        index = index.left
     return isinstance(index, ast.Name) and index.id.endswith("_top")
 
 
@@ -1868,8 +1875,10 @@ def test_scatter_through_an_integer_element_is_an_update():
 
 
 def _calls(source: str, name: str) -> int:
-    """How many calls of `name` (`exp`, `math.exp`, `np.exp`) the source holds."""
-    return sum(isinstance(n, ast.Call) and ast.unparse(n.func).split(".")[-1] == name
+    """How many calls of `name` (`exp`, `math.exp`, `np.exp`, or its formula in a
+    loop, `exp_in_loop`: optimize/transcendentals.py) the source holds."""
+    return sum(isinstance(n, ast.Call)
+               and ast.unparse(n.func).split(".")[-1] in (name, f"{name}_in_loop")
                for n in ast.walk(ast.parse(source)))
 
 
@@ -1936,3 +1945,70 @@ def test_rows_of_a_stencil_added_into_by_loops_of_their_own(fn, make, wrt, cotan
     assert sums, df.source  # the sums into the number's cotangent: a loop of their own
     python = sg.grad(fn, wrt=wrt, target="python")
     assert len(rows_per_loop(python.source, cotangent)) == 1  # (cpu only)
+
+
+def computed_first(source: str) -> list[ast.For]:
+    """The loops of `source` that only store `*_in_loop(...)` of their
+    elements (optimize/transcendentals.py)."""
+    return [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.For)
+            and node.body and all(isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Subscript)
+                                  and "_in_loop(" in ast.unparse(s.value) for s in node.body)]
+
+
+@pytest.mark.parametrize("fn, make, wrt", [
+    (log_sum_exp_loops, lambda: (RNG.permutation(9) * 0.3,), (0,)),
+    (softmax_rows_loss, lambda: (RNG.uniform(-1, 1, (3, 5)), RNG.dirichlet(np.ones(5), 3)), (0,)),
+])
+def test_saved_exponentials_computed_first(fn, make, wrt):
+    """On cpu, the exp of each element that a loop saves for the reverse
+    sweep, of an argument the loop does not change, in a loop whose sum keeps
+    its order, is computed before the loop by a loop of its own straight into
+    the stack, by the formula LLVM vectorises (`exp_in_loop`), and the loop
+    reads it back: nothing but those stores in the first loop, no call of
+    the C library's exp left.  The python target keeps the calls."""
+    args = make()
+    df = sg.grad(fn, wrt=wrt, target="cpu")
+    assert_gradient(df, fn, args, wrt=wrt)
+    assert_gradient(lambda *a: run_as_python(df, a), fn, args, wrt=wrt)
+    first = computed_first(df.source)
+    assert len(first) == 1 and "_stack[nonneg_index(" in ast.unparse(first[0]), df.source
+    assert not library_calls(df.source, "exp"), df.source
+    python = sg.grad(fn, wrt=wrt, target="python")
+    assert "_in_loop(" not in python.source
+
+
+def library_calls(source: str, name: str) -> list[ast.Call]:
+    """The calls of `math.name`, `np.name` or `name` in `source`."""
+    return [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)
+            and (isinstance(node.func, ast.Attribute) and node.func.attr == name
+                 or isinstance(node.func, ast.Name) and node.func.id == name)]
+
+
+@pytest.mark.parametrize("fn, make, wrt, name", [
+    (tanh_features_energy, lambda: (RNG.uniform(-1, 1, 9), 0.8, -0.2), (0, 1, 2), "tanh"),
+    (log_moments, lambda: (RNG.uniform(0.1, 1.0, 9), 1.5), (0, 1), "log"),
+    (sum_of_exponentials, lambda: (RNG.uniform(-1, 1, 8), 0.7), (0, 1), "exp"),
+])
+def test_transcendentals_in_loops_that_vectorise(fn, make, wrt, name):
+    """On cpu, tanh (log, exp) of a number in a loop that LLVM vectorises
+    once they are arithmetic (each pass independent but for sums in any
+    order, arrays written at the loop's index) is the formula
+    (`tanh_in_loop`), not the C library's call."""
+    args = make()
+    df = sg.grad(fn, wrt=wrt, target="cpu")
+    assert_gradient(df, fn, args, wrt=wrt)
+    assert_gradient(lambda *a: run_as_python(df, a), fn, args, wrt=wrt)
+    assert f"{name}_in_loop(" in df.source and not library_calls(df.source, name), df.source
+    python = sg.grad(fn, wrt=wrt, target="python")
+    assert "_in_loop(" not in python.source
+
+
+def test_exponentials_of_carried_values_stay():
+    """An exp whose argument the loop carries from pass to pass is neither
+    computed ahead nor in a loop LLVM vectorises: it stays the C library's,
+    and the gradient is right."""
+    args = (RNG.uniform(-1, 1, 8), 0.3)
+    df = sg.grad(discounted_exponentials, wrt=(0, 1), target="cpu")
+    assert_gradient(df, discounted_exponentials, args, wrt=(0, 1))
+    assert "_in_loop(" not in df.source and not computed_first(df.source), df.source
+    assert library_calls(df.source, "exp"), df.source
