@@ -41,6 +41,8 @@ import copy
 from .. import ir
 from ..ir.effects import mutated_by_calls
 from ..ir.parts import expression_slots, expressions
+from .accumulators import _offset_of
+from .passes import written_arrays
 
 __all__ = ["IN_LOOP", "transcendentals_first", "transcendentals_in_vector_loops"]
 
@@ -69,20 +71,26 @@ def transcendentals_first(body: list[ir.Stmt], tops: dict[str, str], own: set[st
     return used
 
 
+def _straight(loop: ir.For, steps: tuple[int, ...]) -> bool:
+    """Whether `loop` counts by one of `steps`, without an early exit, and its
+    body is assignments, stores and updates whose calls write nothing (no
+    nested loop, test or call kept for its effect)."""
+    return isinstance(loop.step, ast.Constant) and loop.step.value in steps \
+        and not loop.trips \
+        and all(type(s) in (ir.Assign, ir.Store, ir.Accumulate) for s in loop.body) \
+        and not any(mutated_by_calls(s) for s in loop.body)
+
+
 def _first_loop(loop: ir.For, tops: dict[str, str], own: set[str]) -> ir.For | None:
     """The loop computing `loop`'s saved transcendentals first, `loop` then
     reading them back (changed in place); None where there are none."""
-    if not (isinstance(loop.step, ast.Constant) and loop.step.value == 1) or loop.trips:
+    if not _straight(loop, (1,)):
         return None
     body = loop.body
-    if not all(type(s) in (ir.Assign, ir.Store, ir.Accumulate) for s in body):
-        return None  # (nested loops, tests, calls kept for their effect, early exits)
-    if any(mutated_by_calls(s) for s in body):
-        return None
     assigned = set().union(*(ir.defined_names(s) for s in body)) | {loop.var}
     if (ir.names_in(loop.start) | ir.names_in(loop.stop)) & assigned:
         return None
-    written = {_written_array(s) for s in body} - {None}
+    written = set().union(*(written_arrays(s) for s in body))
     if written - own - set(tops):
         return None  # (an array another name may hold: what the arguments read may change)
     found = []
@@ -119,12 +127,7 @@ def _in_loop(stmt: ir.Stmt) -> str | None:
     if not (type(stmt) is ir.Assign and isinstance(stmt.value, ast.Call)
             and len(stmt.value.args) == 1 and not stmt.value.keywords):
         return None
-    func = stmt.value.func
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-        return IN_LOOP.get((func.value.id, func.attr))
-    if isinstance(func, ast.Name):  # srcgrad's own (`runtime/vecmath.py`), as NumPy's become
-        return IN_LOOP.get(("np", func.id))
-    return None
+    return _helper_for(stmt.value.func)
 
 
 def _loop_free(expr: ast.expr, var: str, assigned: set[str], written: set[str]) -> bool:
@@ -159,18 +162,8 @@ def _at_or_after(index: ast.expr, var: str, assigned: set[str]) -> bool:
         return index.id == var or index.id not in assigned
     if isinstance(index, ast.Constant):
         return type(index.value) is int and index.value >= 0
-    return isinstance(index, ast.BinOp) and isinstance(index.op, ast.Add) and \
-        isinstance(index.left, ast.Name) and index.left.id == var and \
-        isinstance(index.right, ast.Constant) and type(index.right.value) is int and \
-        index.right.value >= 0
-
-
-def _written_array(stmt: ir.Stmt) -> str | None:
-    if isinstance(stmt, ir.Store):
-        return stmt.array
-    if isinstance(stmt, ir.Accumulate) and isinstance(stmt.target, ast.Subscript):
-        return stmt.target.value.id
-    return None
+    offset = _offset_of(index, var, {})
+    return offset is not None and offset >= 0
 
 
 def _push_of(body: list[ir.Stmt], k: int, tops: dict[str, str]) -> tuple[int, str, str] | None:
@@ -235,13 +228,9 @@ def transcendentals_in_vector_loops(body: list[ir.Stmt]) -> set[str]:
 
 
 def _vectorises(loop: ir.For) -> bool:
-    if not (isinstance(loop.step, ast.Constant) and loop.step.value in (1, -1)) or loop.trips:
+    if not _straight(loop, (1, -1)):
         return False
     body = loop.body
-    if not all(type(s) in (ir.Assign, ir.Store, ir.Accumulate) for s in body):
-        return False
-    if any(mutated_by_calls(s) for s in body):
-        return False
     if not any(_replaceable(node) for s in body for e in expressions(s) for node in ast.walk(e)):
         return False
     for s in body:
@@ -304,11 +293,7 @@ def _at_variable(index: ast.expr, var: str) -> bool:
     if isinstance(last, ast.Call) and isinstance(last.func, ast.Name) and \
             last.func.id == "nonneg_index" and len(last.args) == 1:
         last = last.args[0]
-    if isinstance(last, ast.Name):
-        return last.id == var
-    return isinstance(last, ast.BinOp) and isinstance(last.op, (ast.Add, ast.Sub)) and \
-        isinstance(last.left, ast.Name) and last.left.id == var and \
-        isinstance(last.right, ast.Constant) and type(last.right.value) is int
+    return _offset_of(last, var, {}) is not None
 
 
 def _replaceable(node: ast.AST) -> bool:
