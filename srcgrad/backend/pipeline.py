@@ -49,7 +49,7 @@ from ..optimize.accumulators import (
 )
 from ..optimize.checkpoints import checkpoint_loops
 from ..optimize.cleanup import cleanup
-from ..optimize.first_writes import drop_last_zeroings, store_first_updates
+from ..optimize.first_writes import drop_last_zeroings, store_first_updates, zeroes_into_stores
 from ..optimize.guards import drop_guards_of_numbers, hoist_loop_guards
 from ..optimize.indices import nonnegative_indices
 from ..optimize.names import derive_names, rename_temporaries
@@ -328,6 +328,7 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
         plain = listed or copy.deepcopy(body)  # (a derivative of higher order reads it)
         changed = sums_in_any_order(body, ranks)
         changed |= store_first_updates(body, ranks)
+        changed |= zeroes_into_stores(body, ranks)
         changed |= drop_last_zeroings(body, adjoint.returns, ranks, unshared_arrays(body, ranks))
         changed |= distribute_rows(body, adjoint.returns,
                                    unshared_arrays(body, ranks, in_place=True))

@@ -27,6 +27,20 @@ The last touch (`drop_last_zeroings`): the reverse of a write `y[i] = s`
 reads `by[i]` and zeroes it, for code before the write that may read the
 element; where nothing reads `by` after (each output element written once,
 read by the return: a convolution, a pooling), the zero is dropped.
+
+A zero and then an update (`zeroes_into_stores`): the reverse of an update in
+place (`C[i, j] *= beta`, PolyBench's gemm) reads the element's cotangent,
+zeroes it, and adds the operand's share back:
+
+    b_t5 = bC[i, j]                          b_t5 = bC[i, j]
+    bC[i, j] = 0.0                           ...
+    ...                                      bC[i, j] = b_t5 * beta
+    bC[i, j] += b_t5 * beta
+
+The update of an element just zeroed is a store of its value, where the two
+are in one block, the same element by the same index text, and nothing
+between names the array (no read, no write of any element: another index
+may be this one) or assigns a name of the index.
 """
 
 from __future__ import annotations
@@ -37,7 +51,7 @@ from .. import ir
 from ..adjoint.saving import distinct_indices
 from .ranks import Ranks
 
-__all__ = ["drop_last_zeroings", "store_first_updates"]
+__all__ = ["drop_last_zeroings", "store_first_updates", "zeroes_into_stores"]
 
 _ZEROS = {"zeros_like"}
 _NUMPY_ZEROS = {"zeros", "zeros_like"}
@@ -158,6 +172,51 @@ def drop_last_zeroings(body: list[ir.Stmt], returns: ast.expr, ranks: Ranks,
             del block[at]
             changed = True
     return changed
+
+
+def zeroes_into_stores(body: list[ir.Stmt], ranks: Ranks) -> bool:
+    """Rewrite `body` in place (`bx[i] = 0.0` ... `bx[i] += e`: `bx[i] = e`,
+    see the module's docstring); whether it changed."""
+    changed = False
+    for block in ir.all_blocks(body):
+        k = 0
+        while k < len(block):
+            j = _update_of_zeroed(block, k, ranks)
+            if j is None:
+                k += 1
+                continue
+            update = block[j]
+            zero = block[k]
+            block[j] = ir.Store(update.origin, zero.array, zero.index, update.value)
+            del block[k]
+            changed = True
+    return changed
+
+
+def _update_of_zeroed(block: list[ir.Stmt], k: int, ranks: Ranks) -> int | None:
+    """The position of the update that `block[k]`, a zero stored into one
+    number of an array, is folded into, or None."""
+    zero = block[k]
+    if not (type(zero) is ir.Store and isinstance(zero.value, ast.Constant)
+            and type(zero.value.value) in (int, float) and zero.value.value == 0):
+        return None
+    array = zero.array
+    positions = zero.index.elts if isinstance(zero.index, ast.Tuple) else [zero.index]
+    if any(isinstance(p, ast.Slice) for p in positions) or \
+            ranks.array_ndim(ast.Name(array, ast.Load())) != len(positions):
+        return None  # (a row: the zero is of many numbers)
+    index_names = ir.names_in(zero.index)
+    element = ast.unparse(zero.index)
+    for j in range(k + 1, len(block)):
+        stmt = block[j]
+        if (type(stmt) is ir.Accumulate and isinstance(stmt.target, ast.Subscript)
+                and isinstance(stmt.target.value, ast.Name) and stmt.target.value.id == array
+                and ast.unparse(stmt.target.slice) == element):
+            return None if array in ir.names_in(stmt.value) else j
+        if _references(stmt, array) or any(index_names & ir.defined_names(s)
+                                           for s in ir.walk([stmt])):
+            return None
+    return None
 
 
 def _zeroings(block: list[ir.Stmt], path: list[ir.Stmt]):

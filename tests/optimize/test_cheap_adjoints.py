@@ -1740,6 +1740,43 @@ def test_first_updates_of_new_zero_cotangents_are_stores(fn, make, stored):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
+def scale_then_multiply(alpha, beta, C0, A, B):
+    """PolyBench's gemm as written there: each element scaled in place, then
+    the products added into it."""
+    C = C0.copy()
+    for i in range(C.shape[0]):
+        for j in range(C.shape[1]):
+            C[i, j] *= beta
+        for k in range(A.shape[1]):
+            for j in range(C.shape[1]):
+                C[i, j] += alpha * A[i, k] * B[k, j]
+    return np.sum(C * C)
+
+
+@pytest.mark.parametrize("fn, make, folded", [
+    (scale_then_multiply, lambda r: (0.7, 1.3, r.uniform(-1, 1, (3, 4)),
+                                     r.uniform(-1, 1, (3, 2)), r.uniform(-1, 1, (2, 4))), True),
+    (floyd_warshall, lambda r: (r.uniform(0.5, 2.0, (4, 4)),), False),
+], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
+def test_an_update_of_an_element_just_zeroed_is_a_store(fn, make, folded):
+    """The reverse of `C[i, j] *= beta` zeroes `bC[i, j]` and adds its share
+    back: one store of the share (`bC[i, j] = b * beta`, no zero); the
+    negative control (Floyd-Warshall's min-plus update: `bd[k, j]`, maybe the
+    same element, updated between the zero and the update) keeps both.  Against central differences and run
+    as plain Python."""
+    args = make(np.random.default_rng(21))
+    wrt = tuple(k for k, a in enumerate(args) if isinstance(a, (float, np.ndarray)))
+    df = sg.grad(fn, wrt=wrt, target="cpu")
+    assert_gradient(df, fn, args, wrt=wrt)
+    name = "bC" if fn is scale_then_multiply else "bd"
+    zeroed = f"{name}[i, j] = 0.0" in df.source
+    assert zeroed != folded, df.source
+    if folded:
+        assert f"{name}[i, j] = b" in df.source and f"{name}[i, j] +=" not in df.source, df.source
+    for a, b in zip(run_as_python(df, args), df(*args)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
 # --- writes into a new array made after the one read: nothing undone ---------------------------
 
 
