@@ -107,6 +107,18 @@ add(
     row(runtime.cumprod_jvp, Real(M), Real(M, -3, 3, integer=True)),
 )
 
+# running maxima and minima (np.maximum.accumulate, np.minimum.accumulate), drawn
+# without ties; their cotangent and its transpose are piecewise constant in x
+for smallest in (False, True):
+    add(
+        row(runtime.accumulate_extreme, Real(M), Const(0), Const(smallest)),
+        row(runtime.accumulate_extreme, Real(T), Const(-1), Const(smallest)),
+        row(runtime.accumulate_extreme_grad, Real(M), Real(M), Const(1), Const(smallest)),
+        row(runtime.accumulate_extreme_jvp, Real(M), Real(M), Const(0), Const(smallest)),
+    )
+add(row(runtime.accumulate_extreme, Real(V)),
+    row(runtime.accumulate_extreme_grad, Real((5, 4)), Real((5, 4))))
+
 # np.interp: knots from 0 to 4, points on both sides of them (the ends: fp's, or left and right)
 KNOTS = Increasing((5,), 0.0, 4.0)
 for fn in (np.interp, runtime.interp):

@@ -298,7 +298,13 @@ def _spellings() -> dict[int, str]:
 def spelling(obj: object) -> str | None:
     """How the generated module writes `obj`, if it is a NumPy, `math` or
     builtin object (`np.sin`, `np.linalg.norm`, `math.exp`, `abs`)."""
+    self = getattr(obj, "__self__", None)
+    if isinstance(self, np.ufunc) and getattr(obj, "__name__", None) in _UFUNC_METHODS:
+        return f"np.{self.__name__}.{obj.__name__}"  # a new object at each read
     return _spellings().get(id(obj))
+
+
+_UFUNC_METHODS = ("reduce", "accumulate", "at", "outer", "reduceat")
 
 
 OPERATORS: dict[type, object] = {

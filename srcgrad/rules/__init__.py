@@ -40,6 +40,8 @@ Importing this package registers every rule, grouped by family:
 - `convolution`: `convolve`, `correlate` of two vectors, NumPy's and `scipy.signal`'s;
 - `polynomials`: `polyval`;
 - `interpolation`: `interp` (in `x`, `xp`, `fp`, `left` and `right`);
+- `ufunc_methods`: `reduce` and `accumulate` of `np.add`, `multiply`, `maximum`,
+  `minimum` (the running maximum and minimum), `np.logaddexp.reduce`;
 - `writes`: calls that write into an argument (`np.add.at`, `np.copyto`, `x.sort()`).
 
 `registry` holds the contract (`adjoint`, `nondifferentiable`, `replace`) and
@@ -77,6 +79,7 @@ from . import (  # noqa: F401  (registers)
     spectral,
     statistics,
     tiling,
+    ufunc_methods,
     unary,
     writes,
 )

@@ -95,11 +95,14 @@ _PRIMALS: dict[int | tuple[int, int], object] = {}  # keeps registered primals a
 _NONDIFF: dict[int | tuple[int, int], object] = {}
 
 
-def _key(primal: object) -> int | tuple[int, int]:
+def _key(primal: object) -> int | tuple[int, int] | tuple[int, str]:
     if isinstance(primal, types.MethodType):
         # a method of an object (`scipy.stats.norm.logpdf`) is a new bound-method
         # object at each read: it is known by its object and its function
         return id(primal.__self__), id(primal.__func__)
+    if isinstance(primal, types.BuiltinMethodType) and isinstance(
+            getattr(primal, "__self__", None), np.ufunc):
+        return id(primal.__self__), primal.__name__  # `np.add.reduce`: likewise, by name
     return id(primal)
 
 

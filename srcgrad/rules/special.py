@@ -409,7 +409,7 @@ def _kept_axis_sum(lowering, x: ast.expr, axis: ast.expr) -> ast.expr:
                                             ast.keyword("keepdims", ast.Constant(True))])
 
 
-def _expand_logsumexp(arguments: dict, lowering):
+def expand_logsumexp(arguments: dict, lowering):
     """`logsumexp(a, axis, b, keepdims)` as SciPy computes it: the shift `m`
     (the largest element, a constant) subtracted before `exp` and added
     back, `log(sum(b * exp(a - m)) + m)`; then summed over the kept
@@ -463,7 +463,7 @@ def _expand_multigammaln(arguments: dict, lowering):
     return total
 
 
-for _primal, _expansion in [(scipy.special.logsumexp, _expand_logsumexp),
+for _primal, _expansion in [(scipy.special.logsumexp, expand_logsumexp),
                             (scipy.special.softmax, _expand_softmax),
                             (scipy.special.log_softmax, _expand_log_softmax),
                             (scipy.special.multigammaln, _expand_multigammaln)]:

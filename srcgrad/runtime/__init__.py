@@ -24,9 +24,10 @@ The modules, by job:
   `decompositions`, `triangular`, `lu`, `lapack`, `sylvester`, `products`, `kron`, `powers`: the
   replacements of NumPy functions Numba cannot compile as written, and the
   helpers their rules call;
-- `statistics`, `orderstats`, `cumulative`, `signals`, `convolution`, `interpolation`,
-  `polynomials`: NaN-aware reductions, quantiles, `cumprod`, differences,
-  convolutions, interpolation and polynomials, with the helpers of their rules;
+- `statistics`, `orderstats`, `cumulative`, `extremes`, `signals`, `convolution`,
+  `interpolation`, `polynomials`: NaN-aware reductions, quantiles, `cumprod`,
+  running maxima and minima, differences, convolutions, interpolation and
+  polynomials, with the helpers of their rules;
 - `lists`: lists grown in a loop of unknown length, and `np.ndindex` of a
   shape known when the function runs;
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
@@ -91,6 +92,7 @@ from .elementwise import (
     safe_reciprocal,
     select,
 )
+from .extremes import accumulate_extreme, accumulate_extreme_grad, accumulate_extreme_jvp
 from .guards import copy_value, refuse_inplace_alias, refuse_shared, stop_gradient
 from .indices import nonneg_index
 from .interpolation import interp, interp_mask, knot, knot_grad, unless_given
@@ -372,7 +374,8 @@ __all__ = [
     # statistics and signals
     "valid_count", "lowest_like", "highest_like", "weights_shape", "quantile", "quantile_grad",
     "quantile_jvp", "quantile_q_grad", "cumprod", "cumprod_grad",
-    "cumprod_jvp", "cumprod_curvature", "cumprod_second", "diff", "diff_grad", "pair_mean",
+    "cumprod_jvp", "cumprod_curvature", "cumprod_second", "accumulate_extreme",
+    "accumulate_extreme_grad", "accumulate_extreme_jvp", "diff", "diff_grad", "pair_mean",
     "pair_mean_grad",
     "gradient_along", "gradient_along_grad", "uniform_spacing", "convolve", "convolve_grad",
     "correlate", "correlate_grad", "correlate_v_grad", "polyval", "poly_derivative",
