@@ -154,57 +154,69 @@ class IterationLowering(ComprehensionLowering):
         if fn is np.ndindex:
             self.ndindex_for(stmt, it)
             return
-        if fn is enumerate:
-            sources, start = [it.args[0]], self._start(it)
-        elif fn is zip:
-            sources, start = list(it.args), None
-        elif fn is reversed:
-            sources, start = [it.args[0]], None
+        if fn is None:
+            value = self.iterated_value(it)
+            if isinstance(value, Seq):  # `for piece in np.split(x, 4)`
+                self.unrolled(stmt, list(value.items))
+                return
+            lengths, item_at = self.items_of(value, it, stmt)
         else:
-            sources, start = [it], None
-        values = [self.stack_of(v) if isinstance(v, Growing) else self.expanded_tuple(v)
-                  for v in (self.value(s) for s in sources)]
-        if fn is None and isinstance(values[0], Seq):  # `for piece in np.split(x, 4)`
-            self.unrolled(stmt, list(values[0].items))
-            return
-        lengths = []
-        for source, value in zip(sources, values):
-            if isinstance(value, Seq):
-                lengths.append(ast.Constant(len(value.items)))
-            elif is_static(value):
-                raise self.error(stmt, f"'{ast.unparse(source)}' cannot be iterated over")
-            else:
-                lengths.append(self.temp(ast.Call(ast.Name("len", ast.Load()), [value], []),
-                                         nondiff=True))
+            lengths, item_at = self.iteration(it, stmt)
         count = lengths[0]
         for other in lengths[1:]:
             count = self.temp(ast.Call(ast.Name("min", ast.Load()), [count, other], []),
                               nondiff=True)
         index = self.namer.fresh(f"k_{origin.line}")
-        backwards = fn is reversed
 
         def prologue():
-            k = ast.Name(index, ast.Load())
-            if backwards:
-                k = self.temp(ast.BinOp(ast.BinOp(count, ast.Sub(), ast.Constant(1)), ast.Sub(),
-                                        k), nondiff=True)
-            items = []
-            for value in values:
-                if isinstance(value, Seq):
-                    items.append(self.select(value, k, stmt.iter))
-                else:
-                    items.append(self.temp(ast.Subscript(value, k, ast.Load()), SUBSCRIPT))
-            if fn is enumerate:
-                position = k if isinstance(start, ast.Constant) and start.value == 0 else self.temp(
-                    ast.BinOp(k, ast.Add(), start), nondiff=True)
-                item = Seq((position, items[0]))
-            elif fn is zip:
-                item = Seq(tuple(items))
-            else:
-                item = items[0]
-            self.bind_target(stmt.target, item)
+            self.bind_target(stmt.target, item_at(ast.Name(index, ast.Load())))
 
         self.loop_over(stmt, index, [ast.Constant(0), count, ast.Constant(1)], prologue)
+
+    def iteration(self, expr: ast.expr, stmt: ast.For):
+        """How a loop over range takes the items of `expr`: (the lengths
+        that bound it, whose minimum is its count, computed before it; a
+        function of the loop's index, called in its body, giving the item).
+        `enumerate`, `zip` and `reversed` nest (`enumerate(zip(x, y))`,
+        `zip(enumerate(x), y)`, `zip(reversed(x), y)`) down to arrays and
+        known lists."""
+        fn = self.builtin(expr.func) if isinstance(expr, ast.Call) else None
+        if fn is enumerate:
+            start = self._start(expr)
+            lengths, inner = self.iteration(expr.args[0], stmt)
+
+            def numbered(k):
+                position = k if isinstance(start, ast.Constant) and start.value == 0 else \
+                    self.temp(ast.BinOp(k, ast.Add(), start), nondiff=True)
+                return Seq((position, inner(k)))
+            return lengths, numbered
+        if fn is zip:
+            parts = [self.iteration(a, stmt) for a in expr.args]
+            return ([n for lengths, _ in parts for n in lengths],
+                    lambda k: Seq(tuple(item(k) for _, item in parts)))
+        if fn is reversed:
+            lengths, inner = self.iteration(expr.args[0], stmt)
+            if len(lengths) != 1:
+                raise self.error(stmt, f"'{ast.unparse(expr)}' cannot be reversed")
+            last = self.temp(ast.BinOp(lengths[0], ast.Sub(), ast.Constant(1)), nondiff=True)
+            return lengths, lambda k: inner(self.temp(ast.BinOp(last, ast.Sub(), k),
+                                                      nondiff=True))
+        return self.items_of(self.iterated_value(expr), expr, stmt)
+
+    def iterated_value(self, expr: ast.expr):
+        """The value of an iterated expression: a list grown in a loop as its
+        stack, the parts of a split as a static tuple."""
+        value = self.value(expr)
+        return self.stack_of(value) if isinstance(value, Growing) else self.expanded_tuple(value)
+
+    def items_of(self, value, expr: ast.expr, stmt: ast.For):
+        """`iteration` of an array or a known list (`value`, of `expr`)."""
+        if isinstance(value, Seq):
+            return [ast.Constant(len(value.items))], lambda k: self.select(value, k, stmt.iter)
+        if is_static(value):
+            raise self.error(stmt, f"'{ast.unparse(expr)}' cannot be iterated over")
+        length = self.temp(ast.Call(ast.Name("len", ast.Load()), [value], []), nondiff=True)
+        return [length], lambda k: self.temp(ast.Subscript(value, k, ast.Load()), SUBSCRIPT)
 
     def reversed_range(self, stmt: ast.For, inner: ast.Call) -> None:
         bounds = [self.atom(a) for a in inner.args]

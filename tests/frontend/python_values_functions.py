@@ -33,6 +33,22 @@ def zip_two_arrays(x, y):
     return s
 
 
+def enumerate_of_zip(A, y):
+    """Nested iterators: enumerate of a zip of arrays (rows and numbers)."""
+    s = 0.0
+    for i, (row, b) in enumerate(zip(A, y), 1):
+        s = s + i * np.sum(row * row) * b
+    return s
+
+
+def zip_of_enumerate_and_reversed(x, y):
+    """zip of an enumerate, a reversed array and a known list."""
+    s = 0.0
+    for (i, a), b, c in zip(enumerate(x), reversed(y), [1.0, 2.0, 3.0]):
+        s = s + (i + c) * a * np.cos(b)
+    return s
+
+
 def reversed_range_recurrence(x):
     n = x.shape[0]
     h = 0.0

@@ -21,6 +21,8 @@ CASES = [
     (fns.rows_of_matrix, (M34, V4), (0, 1)),
     (fns.enumerate_with_start, (V4,), (0,)),
     (fns.zip_two_arrays, (V4, V3), (0, 1)),
+    (fns.enumerate_of_zip, (M34, V3), (0, 1)),
+    (fns.zip_of_enumerate_and_reversed, (V4, V3), (0, 1)),
     (fns.reversed_range_recurrence, (V4,), (0,)),
     (fns.reversed_array, (V4,), (0,)),
     (fns.ndindex_sum, (M34,), (0,)),
