@@ -119,6 +119,13 @@ for smallest in (False, True):
 add(row(runtime.accumulate_extreme, Real(V)),
     row(runtime.accumulate_extreme_grad, Real((5, 4)), Real((5, 4))))
 
+# np.cov's and np.corrcoef's result as NumPy squeezes it (x: the variables, for their form)
+add(
+    row(runtime.variables_result, Real((3, 3)), Real((3, 5))),
+    row(runtime.variables_result, Real((1, 1)), Real((5,))),
+    row(runtime.variables_result, Real((2, 2)), Real((5,)), Real((5,))),
+)
+
 # np.interp: knots from 0 to 4, points on both sides of them (the ends: fp's, or left and right)
 KNOTS = Increasing((5,), 0.0, 4.0)
 for fn in (np.interp, runtime.interp):

@@ -52,14 +52,17 @@ from ..runtime import (
     cumprod_second,
     highest_like,
     lowest_like,
+    reduced_size,
+    reshape,
     shape_of,
     sum_to,
     unbroadcast,
     valid_count,
+    variables_result,
     weights_shape,
 )
 from .registry import Refused, adjoint, expand, nondifferentiable, replace
-from .tangents import tangent
+from .tangents import linear, tangent
 
 
 @adjoint(np.logaddexp, elementwise=True)
@@ -207,7 +210,92 @@ def _without_nan_at(lowering, a, value):
     return lowering.emit_call(np.where, [missing, ast.Constant(0.0), value], [])
 
 
+# --- covariance and correlation -----------------------------------------------------------------
+
+
+def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
+        dtype=None):
+    """The forms of `np.cov` srcgrad differentiates (its expansion's signature)."""
+
+
+def corrcoef(x, y=None, rowvar=True, *, dtype=None):
+    """The forms of `np.corrcoef` srcgrad differentiates."""
+
+
+def _constant_of(arguments: dict, name: str, kinds: tuple) -> object:
+    value = arguments[name]
+    if not (isinstance(value, ast.Constant) and isinstance(value.value, kinds)):
+        raise Refused(f"{name}= must be a constant ({' or '.join(k.__name__ for k in kinds)})")
+    return value.value
+
+
+def _covariance_matrix(arguments: dict, lowering) -> ast.expr:
+    """`np.cov`'s matrix before its squeeze: the variables as rows (`m`, then
+    `y`'s, each at least 2-D, transposed where `rowvar` is False), each less
+    its mean, `X @ X.T / (N - ddof)`."""
+    for name in ("fweights", "aweights", "dtype"):
+        if not _is_none(arguments.get(name, ast.Constant(None))):
+            raise Refused(f"{name}= is not differentiated")
+    rowvar = _constant_of(arguments, "rowvar", (bool,))
+    bias = _constant_of(arguments, "bias", (bool,))
+    ddof = arguments.get("ddof", ast.Constant(None))
+    ddof = (0 if bias else 1) if _is_none(ddof) else _constant_of(arguments, "ddof", (int,))
+    rows = []
+    for part in _variables(arguments):
+        if _is_none(part):
+            continue
+        if not rowvar:  # (a 1 x N matrix, which NumPy does not transpose: variables_result)
+            part = lowering.emit_call(np.transpose, [part], [])
+        rows.append(lowering.emit_call(np.atleast_2d, [part], []))
+    X = rows[0] if len(rows) == 1 else lowering.emit_call(
+        np.concatenate, [ast.Tuple(rows, ast.Load()), ast.Constant(0)], [])
+    mean = lowering.emit_call(np.mean, [X, ast.Constant(1)], [ast.keyword("keepdims",
+                                                                          ast.Constant(True))])
+    centred = lowering.emit_binop(X, ast.Sub(), mean)
+    products = lowering.emit_binop(centred, ast.MatMult(),
+                                   lowering.emit_call(np.transpose, [centred], []))
+    count = lowering.emit_call(reduced_size, [X, ast.Constant(1)], [])
+    return lowering.emit_binop(products, ast.Div(),
+                               lowering.emit_binop(count, ast.Sub(), ast.Constant(ddof)))
+
+
+def _variables(arguments: dict) -> list[ast.expr]:
+    return [arguments["m"] if "m" in arguments else arguments["x"], arguments["y"]]
+
+
+def _finished(lowering, c: ast.expr, arguments: dict) -> ast.expr:
+    return lowering.emit_call(variables_result, [c, *_variables(arguments),
+                                                 arguments["rowvar"]], [])
+
+
+def _expand_cov(arguments: dict, lowering):
+    return _finished(lowering, _covariance_matrix(arguments, lowering), arguments)
+
+
+def _expand_corrcoef(arguments: dict, lowering):
+    """`np.corrcoef`: the covariance over the outer product of the standard
+    deviations, clipped to [-1, 1] as NumPy clips it, then squeezed."""
+    c = _covariance_matrix({**arguments, "bias": ast.Constant(False)}, lowering)
+    spread = lowering.emit_call(np.sqrt, [lowering.emit_call(np.diagonal, [c], [])], [])
+    c = lowering.emit_binop(c, ast.Div(), lowering.emit_call(np.expand_dims, [spread,
+                                                                           ast.Constant(1)], []))
+    c = lowering.emit_binop(c, ast.Div(), lowering.emit_call(np.expand_dims, [spread,
+                                                                           ast.Constant(0)], []))
+    clipped = lowering.emit_call(np.clip, [c, ast.Constant(-1.0), ast.Constant(1.0)], [])
+    return _finished(lowering, clipped, arguments)
+
+
+@adjoint(variables_result)
+def variables_result_adjoint(g, ans, c, m, y=None, rowvar=True):
+    return reshape(unbroadcast(g, ans), shape_of(c)), None, None, None
+
+
+linear(variables_result, params=("c",))
+
+
 for _primal, _expansion, _signature in [
+    (np.cov, _expand_cov, cov),
+    (np.corrcoef, _expand_corrcoef, corrcoef),
     (np.ptp, _expand_ptp, ptp),
     (np.average, _expand_average, average),
     (np.nansum, _expand_nan(np.sum, ast.Constant(0.0)), nan_reduction),

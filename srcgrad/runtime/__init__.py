@@ -275,7 +275,13 @@ from .stacks import (
     restore_state,
     value_bytes,
 )
-from .statistics import highest_like, lowest_like, valid_count, weights_shape
+from .statistics import (
+    highest_like,
+    lowest_like,
+    valid_count,
+    variables_result,
+    weights_shape,
+)
 from .steps import fill_cotangent, fmod, heaviside, imag_part_grad, real_part_grad
 from .sums import accumulate
 from .sylvester import sqrtm, sylvester
@@ -372,7 +378,8 @@ __all__ = [
     "singular_values", "singular_values_grad", "singular_values_jvp", "matrix_view", "kept_shape",
     "count_nonzero_norm",
     # statistics and signals
-    "valid_count", "lowest_like", "highest_like", "weights_shape", "quantile", "quantile_grad",
+    "valid_count", "lowest_like", "highest_like", "weights_shape", "variables_result",
+    "quantile", "quantile_grad",
     "quantile_jvp", "quantile_q_grad", "cumprod", "cumprod_grad",
     "cumprod_jvp", "cumprod_curvature", "cumprod_second", "accumulate_extreme",
     "accumulate_extreme_grad", "accumulate_extreme_jvp", "diff", "diff_grad", "pair_mean",

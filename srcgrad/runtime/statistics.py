@@ -14,7 +14,9 @@ What they need besides are constants, computed here:
   weights (and `np.trapezoid` its sample points) so that they broadcast
   against `a` (1-D weights lie along `axis`).
 
-All are non-differentiable (their values do not move with the inputs).
+All are non-differentiable (their values do not move with the inputs), but
+`variables_result(c, m, y)`, `np.cov`'s and `np.corrcoef`'s matrix squeezed
+as NumPy returns it (a reshape of `c`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from .axes import axis_count, axis_mask, static_bool
 from .dtypes import grad_dtype, is_scalar_type, numba_grad_dtype
 from .groups import as_groups, kept_shape, reduction_shapes
 from .guards import NO_ADJOINT
-from .machinecode import cached_overload
+from .machinecode import cached_jitable, cached_overload
 
 # --- NaN-aware reductions ---------------------------------------------------------------
 
@@ -137,3 +139,56 @@ def _weights_shape(weights, a, axis=None):
         return to_fixed_tuple(dims, adim)
 
     return along_axis
+
+
+# --- covariance ----------------------------------------------------------------------------
+
+
+def variables_result(c, m, y=None, rowvar=True):
+    """`np.cov`'s and `np.corrcoef`'s matrix `c` of the variables `m` and `y`
+    as NumPy returns it, squeezed (a 0-d array for one variable).  Where
+    `rowvar` is False NumPy transposes a matrix of variables but for one
+    of a single row (one variable, against `rowvar`), which the expansion
+    (`np.atleast_2d(np.transpose(m))`) would take as many variables: that
+    form raises ValueError.  Compiled, the result's rank must follow from
+    the types: 0-d where `m` is 1-D and `y` None, else the matrix, and one
+    variable given as a 2-D array raises ValueError there (NumPy's 0-d
+    result would take its rank from a shape's value).  Linear in `c` (its
+    rule reshapes the cotangent back)."""
+    if not rowvar and any(np.ndim(v) == 2 and np.shape(v)[0] == 1 for v in (m, y)
+                          if v is not None):
+        raise ValueError(_SINGLE_ROW)
+    return np.squeeze(c)
+
+
+_SINGLE_ROW = ("np.cov/np.corrcoef with rowvar=False of a 1 x N array: NumPy takes it as one "
+               "variable, against rowvar; pass it as a 1-D array")
+
+
+@cached_overload(variables_result)
+def _variables_result(c, m, y=None, rowvar=True):
+    no_y = y is None or isinstance(y, (types.NoneType, types.Omitted))
+    if isinstance(m, types.Array) and m.ndim == 1 and no_y:
+        return lambda c, m, y=None, rowvar=True: c.reshape(())
+    y_single_row = _no_variable if no_y else _single_row
+
+    def matrix(c, m, y=None, rowvar=True):
+        if _single_row(m, rowvar) or y_single_row(y, rowvar):
+            raise ValueError(_SINGLE_ROW)
+        if c.shape[0] == 1:
+            raise ValueError("np.cov/np.corrcoef of one variable given as a 2-D array: NumPy "
+                             "returns a 0-d array, whose rank compiled code cannot take from a "
+                             "shape; pass the variable as a 1-D array (or use target='python')")
+        return c
+
+    return matrix
+
+
+@cached_jitable
+def _no_variable(v, rowvar):
+    return False
+
+
+@cached_jitable
+def _single_row(v, rowvar):
+    return not rowvar and v.ndim == 2 and v.shape[0] == 1

@@ -138,6 +138,58 @@ def test_cumulative_products_with_zeros(target):
     _check(survival, (hazards,), 0, target)
 
 
+# --- covariance and correlation ---------------------------------------------------------------
+
+
+def covariance_penalty(X, y):
+    """Covariances as statistics code writes them: of the rows, of the
+    columns (rowvar=False) with another variable, biased, with ddof, of
+    one 1-D variable."""
+    return (np.sum(np.cov(X) ** 2) + np.sum(np.cov(X, y, rowvar=False) * 0.5)
+            + np.sum(np.cov(X, bias=True)) + np.sum(np.cov(X.T, ddof=2))
+            + np.cov(y) + np.cov(X[0], X[1])[0, 1])
+
+
+def correlation_penalty(X, y):
+    return np.sum(np.corrcoef(X) ** 3) + np.sum(np.corrcoef(X[0], y)) + np.sum(
+        np.corrcoef(X, rowvar=False)[0])
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_covariance_and_correlation(target):
+    y = RNG.normal(size=3)
+    _check(covariance_penalty, (X, y), (0, 1), target)
+    _check(correlation_penalty, (X, Y), (0, 1), target)
+
+
+def one_variable_as_a_matrix(X):
+    return np.sum(np.cov(X[:1]))
+
+
+def weighted_covariance(X):
+    return np.sum(np.cov(X, aweights=np.ones(4)))
+
+
+def single_row_against_rowvar(X):
+    return np.sum(np.cov(X[:1], rowvar=False))
+
+
+def test_covariance_refusals():
+    """aweights= is refused by name; one variable as a 2-D array is NumPy's
+    0-d result, which compiled code cannot give (its rank would come from a
+    shape): it raises there, and runs on target="python".  A 1 x N matrix
+    with rowvar=False (one variable to NumPy, against rowvar) raises on
+    both targets."""
+    with pytest.raises(sg.SrcGradError, match="aweights"):
+        sg.grad(weighted_covariance)(X)
+    for target in TARGETS:
+        with pytest.raises(ValueError, match="rowvar=False of a 1 x N array"):
+            sg.grad(single_row_against_rowvar, target=target)(X)
+    with pytest.raises(ValueError, match="one variable given as a 2-D array"):
+        sg.grad(one_variable_as_a_matrix, target="cpu")(X)
+    _check(one_variable_as_a_matrix, (X,), 0, "python")
+
+
 # --- differences and integrals ----------------------------------------------------------------------
 
 
