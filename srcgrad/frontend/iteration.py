@@ -195,9 +195,11 @@ class IterationLowering(ComprehensionLowering):
             return ([n for lengths, _ in parts for n in lengths],
                     lambda k: Seq(tuple(item(k) for _, item in parts)))
         if fn is reversed:
-            lengths, inner = self.iteration(expr.args[0], stmt)
-            if len(lengths) != 1:
-                raise self.error(stmt, f"'{ast.unparse(expr)}' cannot be reversed")
+            source = expr.args[0]
+            if isinstance(source, ast.Call) and self.builtin(source.func) in (enumerate, zip):
+                raise self.error(stmt, f"'{ast.unparse(expr)}': Python cannot reverse "
+                                 f"{self.builtin(source.func).__name__}(...)")
+            lengths, inner = self.iteration(source, stmt)
             last = self.temp(ast.BinOp(lengths[0], ast.Sub(), ast.Constant(1)), nondiff=True)
             return lengths, lambda k: inner(self.temp(ast.BinOp(last, ast.Sub(), k),
                                                       nondiff=True))

@@ -277,3 +277,11 @@ def slogdet_kept_in_a_variable(a):
 
 def divmod_indexed(x, y):
     return divmod(x, y)[1] * x
+
+
+def reversed_enumerate(x):
+    """Python cannot reverse an enumerate (TypeError): refused, not run backwards."""
+    s = 0.0
+    for i, a in reversed(enumerate(x)):
+        s = s + i * a
+    return s

@@ -65,3 +65,9 @@ def test_gradient_matches_finite_differences(fn, args, wrt, target):
     want = numerical_gradient(fn, args, wrt)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-7)
+
+
+def test_an_iterator_python_cannot_reverse_is_refused():
+    with pytest.raises(sg.SrcGradError, match=r"python_values_functions\.py:\d+.*Python cannot "
+                       r"reverse enumerate"):
+        sg.grad(fns.reversed_enumerate)(V4)
