@@ -197,8 +197,7 @@ def _update_of_zeroed(block: list[ir.Stmt], k: int, ranks: Ranks) -> int | None:
     """The position of the update that `block[k]`, a zero stored into one
     number of an array, is folded into, or None."""
     zero = block[k]
-    if not (type(zero) is ir.Store and isinstance(zero.value, ast.Constant)
-            and type(zero.value.value) in (int, float) and zero.value.value == 0):
+    if not _is_zeroing(zero):
         return None
     array = zero.array
     positions = zero.index.elts if isinstance(zero.index, ast.Tuple) else [zero.index]
@@ -222,8 +221,13 @@ def _update_of_zeroed(block: list[ir.Stmt], k: int, ranks: Ranks) -> int | None:
 def _zeroings(block: list[ir.Stmt], path: list[ir.Stmt]):
     """Each `a[index] = 0.0` in `block` (and the blocks in it), with its block
     and the loops around it."""
-    return _statements(block, path, lambda stmt: type(stmt) is ir.Store and isinstance(
-        stmt.value, ast.Constant) and stmt.value.value == 0 and type(stmt.value.value) in (int, float))
+    return _statements(block, path, _is_zeroing)
+
+
+def _is_zeroing(stmt: ir.Stmt) -> bool:
+    """Whether `stmt` is `a[index] = 0.0` (or `= 0`)."""
+    return (type(stmt) is ir.Store and isinstance(stmt.value, ast.Constant)
+            and type(stmt.value.value) in (int, float) and stmt.value.value == 0)
 
 
 def _each_pass_its_own(index: ast.expr, path: list[ir.Stmt]) -> bool:

@@ -33,7 +33,7 @@ from numba.core.errors import TypingError
 
 from ..errors import NoAdjointError
 from .broadcast import sum_to
-from .dtypes import numba_dtype
+from .dtypes import grad_dtype, numba_dtype
 from .guards import NO_ADJOINT
 from .machinecode import cached_jitable, cached_overload
 
@@ -122,11 +122,6 @@ def _vectors(name, a, v):
                              "differentiates it of two vectors")
 
 
-def _float_type(*values):
-    dtype = np.result_type(*values)
-    return dtype if dtype.kind == "f" else np.dtype(np.float64)
-
-
 def convolve(a, v, mode="full"):
     """`np.convolve(a, v, mode)` of two vectors."""
     _vectors("convolve", a, v)
@@ -144,10 +139,10 @@ def _grad(dy, a, v, mode, correlate, of_v):
     start, length = _window(len(a), len(v), mode, correlate)
     dy = np.asarray(sum_to(dy, (length,)))
     if of_v:
-        out = np.zeros(len(v), _float_type(dy, a, v))
+        out = np.zeros(len(v), grad_dtype(dy, a, v))
         _second_grad(dy, np.asarray(a), start, correlate, out)
     else:
-        out = np.zeros(len(a), _float_type(dy, a, v))
+        out = np.zeros(len(a), grad_dtype(dy, a, v))
         _first_grad(dy, np.asarray(v), start, correlate, out)
     return out
 

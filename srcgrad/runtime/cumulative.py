@@ -35,7 +35,7 @@ from numba.core.errors import TypingError
 from ..errors import NoAdjointError
 from .axes import axis_mask
 from .broadcast import sum_to
-from .dtypes import is_none_type, numba_dtype, numba_grad_dtype
+from .dtypes import grad_dtype, is_none_type, numba_dtype, numba_grad_dtype
 from .groups import as_groups, from_groups, groups_of
 from .guards import NO_ADJOINT
 from .machinecode import cached_jitable, cached_overload
@@ -132,17 +132,12 @@ def cumprod(a, axis=None):
     return np.cumprod(a, axis)
 
 
-def _float_type(*values):
-    dtype = np.result_type(*values)
-    return dtype if dtype.kind == "f" else np.dtype(np.float64)
-
-
 def cumprod_grad(dy, x, axis=None):
     """The cotangent of `x` in `np.cumprod(x, axis)`, shaped like `x`."""
     _refuse_scalar(x)
     rows, _ = _rows(x, axis)
     dys, _ = _rows(sum_to(dy, _result_shape(x, axis)), axis)
-    out = np.zeros(rows.shape, _float_type(dy, x))
+    out = np.zeros(rows.shape, grad_dtype(dy, x))
     for r in range(rows.shape[0]):
         _grad_row(dys[r], rows[r], out[r])
     return out.reshape(np.shape(x)) if axis is None else groups_of(np.asarray(x), axis)[1](out)
@@ -153,7 +148,7 @@ def cumprod_jvp(h, x, axis=None):
     _refuse_scalar(x)
     rows, back = _rows(x, axis)
     hs, _ = _rows(np.broadcast_to(h, np.shape(x)), axis)
-    out = np.zeros(rows.shape, _float_type(h, x))
+    out = np.zeros(rows.shape, grad_dtype(h, x))
     for r in range(rows.shape[0]):
         _jvp_row(hs[r], rows[r], out[r], -1)
     return back(out)
@@ -165,7 +160,7 @@ def cumprod_second(h, k, x, axis=None):
     rows, back = _rows(x, axis)
     hs, _ = _rows(np.broadcast_to(h, np.shape(x)), axis)
     ks, _ = _rows(np.broadcast_to(k, np.shape(x)), axis)
-    out = np.zeros(rows.shape, _float_type(h, k, x))
+    out = np.zeros(rows.shape, grad_dtype(h, k, x))
     for r in range(rows.shape[0]):
         _second_row(hs[r], ks[r], rows[r], out[r])
     return back(out)
@@ -177,7 +172,7 @@ def cumprod_curvature(dy, h, x, axis=None):
     rows, _ = _rows(x, axis)
     dys, _ = _rows(sum_to(dy, _result_shape(x, axis)), axis)
     hs, _ = _rows(np.broadcast_to(h, np.shape(x)), axis)
-    out = np.zeros(rows.shape, _float_type(dy, h, x))
+    out = np.zeros(rows.shape, grad_dtype(dy, h, x))
     for r in range(rows.shape[0]):
         _curvature_row(dys[r], hs[r], rows[r], out[r])
     return out.reshape(np.shape(x)) if axis is None else groups_of(np.asarray(x), axis)[1](out)

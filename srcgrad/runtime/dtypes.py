@@ -19,9 +19,10 @@ from numba import types
 from numba.np.numpy_support import as_dtype
 
 
-def grad_dtype(x) -> np.dtype:
-    """The dtype of the cotangent of `x`."""
-    dtype = np.result_type(x)
+def grad_dtype(*values) -> np.dtype:
+    """The dtype of the cotangent of `x` (of the values together, where
+    there are more: their result type, float64 if not floating)."""
+    dtype = np.result_type(*values)
     return dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
 
 

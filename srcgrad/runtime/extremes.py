@@ -30,7 +30,7 @@ from numba.core.errors import TypingError
 from ..errors import NoAdjointError
 from .axes import axis_mask
 from .broadcast import sum_to
-from .dtypes import numba_dtype, numba_grad_dtype
+from .dtypes import grad_dtype, numba_dtype, numba_grad_dtype
 from .groups import as_groups, from_groups, groups_of
 from .guards import NO_ADJOINT
 from .machinecode import cached_jitable, cached_overload
@@ -53,12 +53,18 @@ def _share(x, y, smallest):
 
 
 @cached_jitable
+def _replaces(v, m, smallest):
+    """Whether step `v` replaces the running extreme `m` (a NaN is carried on)."""
+    return ((v < m) if smallest else (v > m)) or v != v
+
+
+@cached_jitable
 def _extreme_row(x, out, smallest):
     m = x[0]
     out[0] = m
     for i in range(1, x.size):
         v = x[i]
-        if ((v < m) if smallest else (v > m)) or v != v:  # a NaN is carried on
+        if _replaces(v, m, smallest):
             m = v
         out[i] = m
 
@@ -87,7 +93,7 @@ def _jvp_row(h, x, out, smallest):
     for i in range(1, x.size):
         v = x[i]
         t = _share(v, m, smallest) * h[i] + _share(m, v, smallest) * t
-        if ((v < m) if smallest else (v > m)) or v != v:
+        if _replaces(v, m, smallest):
             m = v
         out[i] = t
 
@@ -101,11 +107,6 @@ def _refuse_scalar(x, name):
                              "axis of an array")
 
 
-def _float_type(*values):
-    dtype = np.result_type(*values)
-    return dtype if dtype.kind == "f" else np.dtype(np.float64)
-
-
 def accumulate_extreme(a, axis=0, smallest=False):
     """`np.minimum.accumulate(a, axis)` where `smallest`, else `np.maximum.accumulate`."""
     _refuse_scalar(a, "ufunc.accumulate")
@@ -114,8 +115,8 @@ def accumulate_extreme(a, axis=0, smallest=False):
 
 def _rows_apply(kernel, first, x, axis, smallest):
     rows, back = groups_of(np.asarray(x), axis)
-    firsts, _ = groups_of(np.asarray(sum_to(first, np.shape(x)), dtype=_float_type(first)), axis)
-    out = np.zeros(rows.shape, _float_type(first, x))
+    firsts, _ = groups_of(np.asarray(sum_to(first, np.shape(x)), dtype=grad_dtype(first)), axis)
+    out = np.zeros(rows.shape, grad_dtype(first, x))
     for r in range(rows.shape[0]):
         if rows.shape[1]:
             kernel(firsts[r], rows[r], out[r], smallest)
