@@ -1933,6 +1933,33 @@ def camera_residual(cam, X, feat):
     return e[0] ** 2 + 0.5 * e[1] ** 2
 
 
+def _turned(r, x):
+    """x turned by the rotation vector r, to first order where r is zero (as
+    bundle adjusters write it)."""
+    sq_theta = r[0] ** 2 + r[1] ** 2 + r[2] ** 2
+    if sq_theta != 0.0:
+        theta = math.sqrt(sq_theta)
+        c = math.cos(theta)
+        s = math.sin(theta)
+        k = r / theta
+        k_cross_x = np.array([k[1] * x[2] - k[2] * x[1],
+                              k[2] * x[0] - k[0] * x[2],
+                              k[0] * x[1] - k[1] * x[0]])
+        k_dot_x = k[0] * x[0] + k[1] * x[1] + k[2] * x[2]
+        return x * c + k_cross_x * s + k * (k_dot_x * (1.0 - c))
+    return x + np.array([r[1] * x[2] - r[2] * x[1],
+                         r[2] * x[0] - r[0] * x[2],
+                         r[0] * x[1] - r[1] * x[0]])
+
+
+def rotated_projection(cam, x):
+    """A camera's rotation, centre and two weights in one vector: the point
+    turned, projected and weighted (values the reverse sweep reads, saved in
+    a branch outside any loop)."""
+    p = _turned(cam[0:3], x - cam[3:6])
+    return cam[6] * p[0] / p[2] + cam[7] * p[1] / p[2]
+
+
 def spring_chain_energy(pos, rest):
     """Springs between neighbouring points in the plane, each bond a 2-vector."""
     energy = 0.0
@@ -2465,6 +2492,9 @@ CASES = [
                                                      [1.5, 0.1, 0.01]]),
                                      unif(r, (3,)) + np.array([0.0, 0.0, 4.0]), unif(r, (2,))),
          (0, 1, 2), note="slices of a parameter vector, a cross product, p[0:2] / p[2]"),
+    Case(rotated_projection, lambda r: (np.concatenate([unif(r, (3,), 0.2, 0.6), unif(r, (5,))]),
+                                        unif(r, (3,)) + np.array([0.0, 0.0, 4.0])), (0, 1),
+         note="values saved in a branch outside loops: variables, no stacks"),
     Case(spring_chain_energy, lambda r: (np.cumsum(unif(r, (6, 2), 0.5, 1.0), axis=0), 0.7),
          (0, 1), note="a 2-vector per bond from elements of a matrix"),
     Case(oscillator_midpoint, lambda r: (unif(r, (2,)), 1.3, 0.1, 5), (0, 1, 2),

@@ -108,6 +108,26 @@ def lanes_loop({params}, shape, n, size):
 """
 
 
+_ROWS_LOOP = """\
+import numpy as np
+
+
+def rows_loop({params}, n):
+    # the value of the function's one result and the rows of its Jacobian
+    # ({what}, `n` columns), {lanes} rows per sweep (vector reverse mode): each
+    # row from the basis vector at its flat index of the result, as its seed
+    value, parts = function({params}, {first})
+    y = value[0]
+    m = np.asarray(y).size
+    out = np.empty((m, n))
+{copies}
+    for i in range({lanes}, m, {lanes}):
+        _, parts = function({params}, {rows})
+{more}
+    return y, out
+"""
+
+
 _LOOPS: dict[tuple, tuple[object, Callable, Callable]] = {}
 
 
@@ -119,6 +139,27 @@ def _basis_loop(df: GradFunction, n_args: int, target: str) -> Callable:
     if df._current is not None and not df._current():  # a global it read was rebound
         df._refresh()
     return _compiled_loop(df, df._implementation(), n_args, "[0]", "the gradient", target)
+
+
+def _rows_loop(form: GradFunction, n_args: int, target: str) -> Callable:
+    """`(*args, n) -> (y, out[m, n])`: the value of the function's one result y
+    (m elements) and its Jacobian's rows, from the rows form of a
+    value-and-gradient function (`GradFunction._rows_form`), as many rows per
+    sweep as it carries, the loop compiled like the function itself."""
+    if form._current is not None and not form._current():  # a global it read was rebound
+        form._refresh()
+    lanes = form._generate().lanes
+    copies = "\n".join(f"    if {j} < m:\n        out[{j}, :] = np.ravel(np.asarray(parts[{j}][0]))"
+                       for j in range(lanes))
+    more = "\n".join(f"        if i + {j} < m:\n"
+                     f"            out[i + {j}, :] = np.ravel(np.asarray(parts[{j}][0]))"
+                     for j in range(lanes))
+    template = _ROWS_LOOP.format(
+        params="{params}", what="{what}", lanes=lanes, copies=copies, more=more,
+        first=", ".join(str(j) for j in range(lanes)),
+        rows=", ".join("i" if j == 0 else f"i + {j}" for j in range(lanes)))
+    return _compiled_loop(form, form._implementation(), n_args, "", "the gradient", target,
+                          template, "rows_loop")
 
 
 def _column_loop(tangent: TangentFunction, n_args: int, target: str, part: str = "",

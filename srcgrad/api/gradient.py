@@ -28,6 +28,7 @@ from ..errors import SrcGradError
 from ..frontend.bindings import still_bound
 from ..frontend.expressions import stop_gradient
 from ..ir.trees import object_tree
+from ..optimize.lanes import LANES
 from .calls import (
     TAKEN_ELSEWHERE,
     as_differentiable,
@@ -212,6 +213,18 @@ class GradFunction(Structures, Failures):
             twin = self._twin = GradFunction(self.fn, **{**self._made_with,
                                                          "preserve_result": False})
         return twin
+
+    def _rows_form(self) -> GradFunction:
+        """This value-and-gradient function as the rows of a Jacobian, made
+        once: one call gives the value and up to `LANES` rows, each seeded
+        with the basis vector at a flat index of the result that the call
+        passes (`Options.lanes`, `adjoint/lanes.py`; `Generated.rows` is
+        False where that form could not be made)."""
+        rows = self.__dict__.get("_rows")
+        if rows is None:
+            rows = self._rows = GradFunction(self.fn, **self._made_with)
+            rows.options = dataclasses.replace(rows.options, lanes=LANES)
+        return rows
 
     def _python_function(self) -> Callable:
         """The generated adjoint as an uncompiled Python function, which a

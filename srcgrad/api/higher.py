@@ -34,6 +34,7 @@ from .derived import (
     _column_loop,
     _plain,
     _position,
+    _rows_loop,
     _single,
 )
 from .gradient import GradFunction, grad, value_and_grad
@@ -216,10 +217,29 @@ def jacobian(fn: Callable[..., Any], wrt: int | str | tuple = 0, mode: str = "au
         out = _column_loop(laned, len(args), target)(*args, in_shape, n, m).T
         return out.reshape(out_shape + in_shape)
 
+    def by_rows(args: tuple):
+        """Reverse mode's Jacobian, several rows per sweep, the value from
+        the first (`GradFunction._rows_form`); None where that form does
+        not apply."""
+        if first._extra_params or np.shape(args[k]) == () or not _plain(args):
+            return None
+        args = _as_float(args, k)
+        form = rows._rows_form()
+        form._assume(list(args))
+        if not form._generate().rows:
+            return None
+        in_shape = np.shape(args[k])
+        y, out = _rows_loop(form, len(args), target)(*args, int(np.prod(in_shape)))
+        return out.reshape(np.shape(y) + in_shape)
+
     def full_jacobian(*args):
         nonlocal columns
         if mode == "forward" and np.shape(args[k]) != () and _plain(args):
             out = by_columns(args, np.shape(args[k]))
+            if out is not None:
+                return out
+        if mode == "reverse":
+            out = by_rows(args)
             if out is not None:
                 return out
         y, _ = rows(*args)
@@ -249,6 +269,10 @@ def jacobian(fn: Callable[..., Any], wrt: int | str | tuple = 0, mode: str = "au
             _, t = columns(args, tuple(1.0 if j == k else None for j in range(len(args))))
             out[:, 0] = np.ravel(t)
         elif in_shape != () and out_shape != ():  # (the gradient itself for a scalar out)
+            if m > 1:
+                laned = by_rows(args)
+                if laned is not None:
+                    return laned
             args = _as_float(args, k)
             inner = (None,) * first._extra_params
             loop = _basis_loop(first, len(args) + len(inner), target)

@@ -44,7 +44,7 @@ from numba.core import types
 
 from ..runtime import basis_like
 from ..tangent.lanes import LANES
-from .derived import _basis_loop, _column_loop, _signature
+from .derived import _basis_loop, _column_loop, _rows_loop, _signature
 from .gradient import GradFunction
 from .jvp import _tangent_alone
 from .nopython import CallerSource, NopythonRefusal, gradient_caller, kinds_of, nopython_params
@@ -212,8 +212,21 @@ def jacobian_caller(fn, k: int, mode: str, rows: GradFunction, first: GradFuncti
     x = inputs[k] = source.fresh(f"{params[k]}_in")
     y, m, n, out = (source.fresh(s) for s in ("y", "m", "n", "out"))
     inner = ["None"] * first._extra_params
-    rows_loop = source.calls("rows_loop", _basis_loop(first, len(params) + len(inner), "cpu"))
-    reverse = f"{out} = {rows_loop}({', '.join([*inputs, *inner])}, {y}.shape, {m}, {n})"
+    form = rows._rows_form() if not inner else None
+    if form is not None:
+        form._assume_kinds(kinds_of(tys))
+    if form is not None and form._generate().rows:
+        # several rows per sweep, the value from the first (GradFunction._rows_form)
+        rows_loop = source.calls("rows_loop", _rows_loop(form, len(params), "cpu"))
+        reverse = f"_, {out} = {rows_loop}({', '.join(inputs)}, {n})"
+        if mode == "reverse":
+            body = [f"{x} = {source.helper('floating')}({params[k]})", f"{n} = {x}.size",
+                    f"{y}, {out} = {rows_loop}({', '.join(inputs)}, {n})",
+                    f"return {out}.reshape({y}.shape + {x}.shape)"]
+            return source.compiled(_name(fn, "jacobian"), ", ".join(params), body)
+    else:
+        rows_loop = source.calls("rows_loop", _basis_loop(first, len(params) + len(inner), "cpu"))
+        reverse = f"{out} = {rows_loop}({', '.join([*inputs, *inner])}, {y}.shape, {m}, {n})"
     tangent = _tangent_alone(fn, k, target) if mode != "reverse" else None
     if tangent is None:
         choose = [reverse]

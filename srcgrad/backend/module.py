@@ -41,6 +41,7 @@ class Printed:
     # same function with lists as stacks, which a derivative of higher order reads
     list_text: str | None = None
     list_used: set[str] | None = None
+    lanes: int = 0  # the rows form of an adjoint: its lanes (adjoint/lanes.py); 0: not that form
 
 
 def print_function(name: str, params: list[str], body: list[ir.Stmt], returns: ast.expr,

@@ -24,6 +24,7 @@ from functools import cache
 import numpy as np
 
 from .. import __version__, ir, runtime
+from ..adjoint.lanes import rows_lanes, widen_rows
 from ..adjoint.reverse import WrtEntry, build_adjoint
 from ..adjoint.saving import costly_call
 from ..adjoint.snapshots import read_unwritten_from_copies
@@ -60,7 +61,13 @@ from ..optimize.powers import powers_from_powers
 from ..optimize.products import outer_products_in_place
 from ..optimize.ranks import Ranks
 from ..optimize.rows import distribute_rows
-from ..optimize.stacks import array_stacks, complex_free, create_where_used, number_stacks
+from ..optimize.stacks import (
+    array_stacks,
+    complex_free,
+    create_where_used,
+    number_stacks,
+    single_values,
+)
 from ..optimize.sums import sums_in_any_order
 from ..optimize.transcendentals import transcendentals_first, transcendentals_in_vector_loops
 from ..optimize.views import view_cotangents
@@ -99,6 +106,10 @@ class Options:
     # a recursive function's (ir/recursion.py): every argument its calls pass is real,
     # the main function of its module being real (`_real`)
     real_arguments: bool = False
+    # the rows form of a value-and-gradient adjoint (adjoint/lanes.py): up to this
+    # many rows of the Jacobian of its one result per call, each seeded with the
+    # basis vector at a flat index the caller passes; 0: the plain adjoint
+    lanes: int = 0
 
 
 @dataclass
@@ -122,8 +133,11 @@ class Generated:
     # compiled like the main one
     functions: list[str] = field(default_factory=list)
     # a tangent function in vector forward mode (tangent/lanes.py): the tangents it
-    # carries per sweep, each parameter's and result's in that many lanes
+    # carries per sweep, each parameter's and result's in that many lanes; the rows
+    # form of an adjoint (`rows`, adjoint/lanes.py): the rows of the Jacobian per call,
+    # the last parameters their flat indices (not `rows`: it could not be made)
     lanes: int = 1
+    rows: bool = False
 
 
 @dataclass
@@ -239,7 +253,8 @@ def transform(fn, options: Options) -> Generated:
                      [params_index[w.name] if w.is_param else None for w in wrt], device,
                      irf.bindings, irf.result_trees, len(irf.aux), irf.aux_tree,
                      grows_lists=bool(irf.lists), list_source=list_source,
-                     functions=[f.name for f in functions])
+                     functions=[f.name for f in functions], lanes=max(main.lanes, 1),
+                     rows=main.lanes > 0)
 
 
 def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
@@ -299,6 +314,9 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
                 checkpoint_loops(body, adjoint.params, adjoint.stacks, ranks, aliases, namer):
             listed = plain
             body = cleanup(body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
+        if single_values(body, adjoint.stacks, namer, apply=False):
+            listed = listed or copy.deepcopy(body)
+            single_values(body, adjoint.stacks, namer)
         kinds = number_stacks(body, adjoint.stacks, ranks, _real(irf, options))
         tops = {}
         if kinds:
@@ -351,6 +369,18 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
     returns = rename_temporaries(body, adjoint.returns, bases, adjoint.temp_adjoints, namer,
                                  also=listed)
+    lanes = 0
+    if options.lanes and options.device is None and not options.generated:
+        number = ranks_of(body).scalar
+        lanes = rows_lanes(body, returns, adjoint.seed_params, options.lanes, number)
+        widened = widen_rows(body, returns, adjoint.params, adjoint.seed_params, lanes,
+                             namer, number) if lanes else None
+        if widened is None:
+            lanes = 0
+        else:
+            body, returns, rows = widened
+            params = adjoint.params + rows
+            listed = []  # (never differentiated again)
     name = name or namer.fresh(f"{src.name}_grad")
     if options.device is not None:
         device = device_adjoint(body, returns, adjoint.params, adjoint.seed_params,
@@ -358,7 +388,9 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
                                 options.preserve_result, irf.single_result)
         text = emit_function(name, device.params, device.body, device.returns)
         return Printed(name, text, set(), {}), wrt, device
-    return print_function(name, params, body, returns, helpers, listed, comment), wrt, None
+    printed = print_function(name, params, body, returns, helpers, listed, comment)
+    printed.lanes = lanes
+    return printed, wrt, None
 
 
 def _vjp_function(request: Request, typed: bool, real: bool) -> Printed:

@@ -49,6 +49,8 @@ HELPERS: dict[str, Helper] = _table(
     Helper("new_cotangent", pure=True, shape_of=1, renews=True),
     Helper("take_cotangent", pure=True, shape_of=1),
     Helper("seed", shape_of=1),
+    Helper("seed_row", pure=True, shape_of=1),  # a Jacobian's row's seed (adjoint/lanes.py)
+    Helper("seed_entry", pure=True, shape_of=2),  # ... one element of it
     Helper("copy_value", pure=True),
     Helper("cast_like", pure=True, shape_of=1),  # reads only the dtype of its second argument
     Helper("sum_grad", pure=True, shape_of=1),  # the cotangent of a sum: reads the summand's shape
@@ -57,6 +59,9 @@ HELPERS: dict[str, Helper] = _table(
     # products' adjoints (srcgrad.rules.linalg), which return new arrays
     Helper("dot_grad_left", fresh=True),
     Helper("dot_grad_right", fresh=True),
+    # ... and added into a cotangent in place (optimize/products.py)
+    Helper("add_dot_grad_left", writes=0),
+    Helper("add_dot_grad_right", writes=0),
     # the parts of np.linalg.slogdet, and the triangle maps of cholesky's rule
     Helper("slogdet_sign", pure=True),
     Helper("logabsdet", pure=True),

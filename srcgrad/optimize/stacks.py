@@ -51,11 +51,11 @@ from dataclasses import dataclass, field
 
 from .. import ir
 from ..adjoint.stacks import uncopied
-from ..ir.parts import clone
+from ..ir.parts import clone, own_definitions
 from .ranks import Ranks
 
 __all__ = ["array_stacks", "complex_free", "create_where_used", "number_stacks",
-           "split_constant"]
+           "single_values", "split_constant"]
 
 _DTYPES = {"i": "int64", "b": "bool_", "f": "float64"}
 
@@ -97,6 +97,56 @@ def array_stacks(body: list[ir.Stmt], kinds: dict[str, str], namer) -> dict[str,
         body[k:k + 1] = [ir.Assign(origin, name, empty),
                          ir.Assign(origin, tops[name], ast.Constant(0))]
     return tops
+
+
+def single_values(body: list[ir.Stmt], stacks: set[str], namer, apply: bool = True) -> bool:
+    """A stack pushed by one statement and popped by one, neither in a loop,
+    holds one value per call at most (a value saved in a branch, for that
+    branch's reverse: `cos_t` under `if t != 0.0` in a rotation), and costs
+    an allocation and its growth for it.  Such a stack becomes a variable
+    (`cos_t_saved = cos_t` ... `cos_t = cos_t_saved`), or nothing where the
+    pop puts back the name pushed and nothing assigns that name between the
+    two.  Rewrites `body` in place (with `apply`); whether there is one."""
+    inits = _inits(body, stacks)
+    flat = list(ir.walk(body))
+    looped = {id(s) for loop in flat if isinstance(loop, (ir.For, ir.While))
+              for s in ir.walk(loop.body)}
+    uses: dict[str, list[ir.Stmt]] = {name: [] for name in inits}
+    for stmt in flat:
+        for name in ir.used_names(stmt) & uses.keys():
+            uses[name].append(stmt)
+    found = []
+    for name, used in uses.items():
+        if len(used) != 2 or any(id(stmt) in looped for stmt in used):
+            continue
+        push, pop = used
+        if not (isinstance(push, ir.Push) and not push.shape and push.stack == name and (
+                isinstance(pop, ir.Pop) and not pop.shape or isinstance(pop, ir.PopStore))
+                and pop.stack == name and pop.push is push):
+            continue
+        found.append((name, push, pop))
+    if not apply or not found:
+        return bool(found)
+    at = {id(stmt): k for k, stmt in enumerate(flat)}
+    replaced: dict[int, list[ir.Stmt]] = {}
+    for name, push, pop in found:
+        replaced[id(body[inits[name]])] = []
+        saved = push.saved
+        between = flat[at[id(push)] + 1:at[id(pop)]]
+        if isinstance(pop, ir.Pop) and isinstance(saved, ast.Name) and saved.id == pop.target \
+                and not any(saved.id in own_definitions(stmt) for stmt in between):
+            replaced[id(push)] = replaced[id(pop)] = []  # the name still holds it
+            continue
+        variable = namer.fresh(f"{name[:-len('_stack')] if name.endswith('_stack') else name}"
+                               "_saved")
+        replaced[id(push)] = [ir.Assign(push.origin, variable, clone(saved))]
+        value = ast.Name(variable, ast.Load())
+        replaced[id(pop)] = [ir.Assign(pop.origin, pop.target, value) if isinstance(pop, ir.Pop)
+                             else ir.Store(pop.origin, pop.array, pop.index, value)]
+    for block in list(ir.all_blocks(body)):
+        block[:] = [new for stmt in block
+                    for new in replaced.get(id(stmt), [stmt])]
+    return True
 
 
 def _inits(body: list[ir.Stmt], stacks) -> dict[str, int]:

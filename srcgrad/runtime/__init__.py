@@ -10,8 +10,8 @@ them from here; nothing here imports the rules.
 
 The modules, by job:
 
-- `cotangents`: the seed, zero and first cotangents (`seed`, `zeros_like`,
-  `new_cotangent`, `take_cotangent`);
+- `cotangents`: the seed, zero and first cotangents (`seed`, `seed_row`,
+  `seed_entry`, `zeros_like`, `new_cotangent`, `take_cotangent`);
 - `broadcast`: summing a cotangent back to a shape (`unbroadcast`, `sum_to`);
 - `tangents`: tangents (forward mode) of their primal's type (`broadcast_like`);
 - `stacks`: saved shapes (`push_shape`, `pop_shape`), room in a stack of numbers (`reserve`);
@@ -50,7 +50,7 @@ from .convolution import (
     correlate_grad,
     correlate_v_grad,
 )
-from .cotangents import new_cotangent, seed, take_cotangent, zeros_like
+from .cotangents import new_cotangent, seed, seed_entry, seed_row, take_cotangent, zeros_like
 from .cumulative import cumprod, cumprod_curvature, cumprod_grad, cumprod_jvp, cumprod_second
 from .decompositions import (
     eigh_values,
@@ -322,7 +322,7 @@ from .vecmath import cos, exp, exp_in_loop, log, log_in_loop, sin, tanh, tanh_in
 
 __all__ = [
     # cotangents, broadcasting, saved shapes, guards, scatter
-    "zeros_like", "seed", "unbroadcast", "new_cotangent", "take_cotangent", "push_shape",
+    "zeros_like", "seed", "seed_row", "seed_entry", "unbroadcast", "new_cotangent", "take_cotangent", "push_shape",
     "pop_shape", "reserve", "checkpoint_every", "value_bytes", "restore_state", "accumulate", "nonneg_index", "copy_value", "stop_gradient", "grad_dtype", "refuse_inplace_alias", "refuse_shared",
     "shape_of", "broadcast_like", "basis_like", "jacobian_shaped", "add_at", "add_into", "last_writes", "store_last", "scatter_add", "sum_to",
     # elementwise

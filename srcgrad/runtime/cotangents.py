@@ -24,6 +24,7 @@ from .broadcast import reduce_into, unbroadcast
 from .dtypes import grad_dtype, is_scalar_type, numba_grad_dtype, own_float_dtype
 from .lists import list_zeros
 from .machinecode import cached_jitable, cached_overload
+from .tangents import basis_like
 
 _SEED_MISMATCH = "grad_ys does not match the shape of the function's output"
 
@@ -74,6 +75,38 @@ def seed(grad_y, y):
     if scalar:
         return dtype.type(grad_y)
     return np.array(grad_y, dtype=dtype)
+
+
+def seed_row(row, y):
+    """The cotangent that starts the reverse sweep for row `row` of the
+    Jacobian of the output `y` (`adjoint/lanes.py`): the basis vector shaped
+    like `y` with a one at the flat index `row` (`basis_like`), zeros where
+    `row` is past `y`'s size (the lanes past the last row)."""
+    return basis_like(y, row) if 0 <= row < np.size(y) else zeros_like(y)
+
+
+@cached_overload(seed_row)
+def _seed_row(row, y):
+    if isinstance(y, types.Array):
+        return lambda row, y: basis_like(y, row) if 0 <= row < y.size else zeros_like(y)
+    if is_scalar_type(y):
+        return lambda row, y: basis_like(y, row) if row == 0 else zeros_like(y)
+    raise TypingError(f"seed_row: unsupported output type {y}")
+
+
+def seed_entry(row, k, y):
+    """Element `k` of `seed_row(row, y)` for a vector `y`: a one in `y`'s
+    gradient dtype where `k` is the row, else a zero (the seed of a vector
+    kept as numbers, `frontend/small_arrays.py`, read without making it)."""
+    dtype = grad_dtype(y)
+    return dtype.type(1 if row == k else 0)
+
+
+@cached_overload(seed_entry)
+def _seed_entry(row, k, y):
+    dtype = numba_grad_dtype(y)
+    one, zero = dtype.type(1), dtype.type(0)
+    return lambda row, k, y: one if row == k else zero
 
 
 @cached_jitable

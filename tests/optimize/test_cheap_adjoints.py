@@ -115,6 +115,7 @@ from functions import (
     log_sum_exp_loops,
     nine_point_smoothing,
     nonlinear_gauss_seidel,
+    rotated_projection,
     row_energy,
     shortest_paths_through_pivots,
     smooth_reading_ahead,
@@ -2049,3 +2050,16 @@ def test_exponentials_of_carried_values_stay():
     assert_gradient(df, discounted_exponentials, args, wrt=(0, 1))
     assert "_in_loop(" not in df.source and not computed_first(df.source), df.source
     assert library_calls(df.source, "exp"), df.source
+
+
+def test_a_value_saved_once_outside_loops_is_a_variable():
+    """The cosine of a rotation's angle, saved in the branch of a nonzero
+    angle for that branch's reverse, and in no loop: pushed once and popped
+    once, it is kept in a variable (or left where it is), not on a stack
+    (an allocation, and its growth, for one number: optimize/stacks.py,
+    `single_values`)."""
+    args = (np.array([0.3, -0.2, 0.5, 0.1, 0.2, -0.3, 0.7, -1.2]), np.array([0.4, -0.3, 4.0]))
+    df = sg.grad(rotated_projection, wrt=(0, 1), target="cpu")
+    assert_gradient(df, rotated_projection, args, wrt=(0, 1))
+    assert "_stack" not in df.source and "reserve(" not in df.source, df.source
+
