@@ -51,7 +51,7 @@ from ..ir.parts import clone, expression_slots, expressions
 from ..optimize.lanes import LANE_STATEMENTS, Sharing, mentions, widened
 from ..optimize.names import derive_names, rename_names, rename_temporaries
 
-__all__ = ["rows_lanes", "widen_rows"]
+__all__ = ["result_length", "rows_lanes", "widen_rows"]
 
 # the calls that make a vector of a length fixed in the code, as generated code spells them
 _VECTORS = {"stack", "np.array", "np.stack"}
@@ -73,6 +73,16 @@ def rows_lanes(body: list[ir.Stmt], returns: ast.expr, seeds: list[str], most: i
     laned = sum(1 for stmt in ir.walk(body)
                 if not ir.blocks(stmt) and mentions(stmt) & cotangents)
     return max(1, min(most, length, LANE_STATEMENTS // max(laned, 1)))
+
+
+def result_length(body: list[ir.Stmt], returns: ast.expr,
+                  number: Callable[[ast.expr], bool]) -> int:
+    """The length of the one result of a value-and-gradient adjoint where the
+    code fixes it (`np.array([x, y])`), else 0: a Jacobian's number of rows,
+    known before any call (`jacobian(mode="auto")` takes rows or columns by it)."""
+    if not _value_and_gradient(returns):
+        return 0
+    return _fixed_length(body, returns.elts[0], number) or 0
 
 
 def widen_rows(body: list[ir.Stmt], returns: ast.expr, params: list[str], seeds: list[str],

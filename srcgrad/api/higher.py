@@ -217,16 +217,19 @@ def jacobian(fn: Callable[..., Any], wrt: int | str | tuple = 0, mode: str = "au
         out = _column_loop(laned, len(args), target)(*args, in_shape, n, m).T
         return out.reshape(out_shape + in_shape)
 
-    def by_rows(args: tuple):
+    def by_rows(args: tuple, known_rows: bool = False):
         """Reverse mode's Jacobian, several rows per sweep, the value from
         the first (`GradFunction._rows_form`); None where that form does
-        not apply."""
+        not apply, or (`known_rows`, for mode="auto") where the code does
+        not fix the number of rows or it is more than the columns."""
         if first._extra_params or np.shape(args[k]) == () or not _plain(args):
             return None
         args = _as_float(args, k)
         form = rows._rows_form()
         form._assume(list(args))
-        if not form._generate().rows:
+        generated = form._generate()
+        if not generated.rows or known_rows and not (
+                0 < generated.rows_length <= np.size(args[k])):
             return None
         in_shape = np.shape(args[k])
         y, out = _rows_loop(form, len(args), target)(*args, int(np.prod(in_shape)))
@@ -238,8 +241,8 @@ def jacobian(fn: Callable[..., Any], wrt: int | str | tuple = 0, mode: str = "au
             out = by_columns(args, np.shape(args[k]))
             if out is not None:
                 return out
-        if mode == "reverse":
-            out = by_rows(args)
+        if mode != "forward":
+            out = by_rows(args, known_rows=mode == "auto")
             if out is not None:
                 return out
         y, _ = rows(*args)

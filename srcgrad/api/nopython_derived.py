@@ -212,22 +212,34 @@ def jacobian_caller(fn, k: int, mode: str, rows: GradFunction, first: GradFuncti
     x = inputs[k] = source.fresh(f"{params[k]}_in")
     y, m, n, out = (source.fresh(s) for s in ("y", "m", "n", "out"))
     inner = ["None"] * first._extra_params
-    form = rows._rows_form() if not inner else None
+    floating = f"{x} = {source.helper('floating')}({params[k]})"
+    form = rows._rows_form() if not inner and mode != "forward" else None
     if form is not None:
         form._assume_kinds(kinds_of(tys))
-    if form is not None and form._generate().rows:
+        if not form._generate().rows:
+            form = None
+    tangent = _tangent_alone(fn, k, target) if mode != "reverse" else None
+    if form is not None:
         # several rows per sweep, the value from the first (GradFunction._rows_form)
         rows_loop = source.calls("rows_loop", _rows_loop(form, len(params), "cpu"))
         reverse = f"_, {out} = {rows_loop}({', '.join(inputs)}, {n})"
-        if mode == "reverse":
-            body = [f"{x} = {source.helper('floating')}({params[k]})", f"{n} = {x}.size",
+        length = form._generate().rows_length
+        if mode == "reverse" or tangent is None:
+            body = [floating, f"{n} = {x}.size",
                     f"{y}, {out} = {rows_loop}({', '.join(inputs)}, {n})",
                     f"return {out}.reshape({y}.shape + {x}.shape)"]
+            return source.compiled(_name(fn, "jacobian"), ", ".join(params), body)
+        if length:  # the rows the code fixes: no sweep to count them
+            columns = source.calls("columns", _column_loop(_laned(tangent), len(params), target))
+            body = [floating, f"{n} = {x}.size", f"if {n} < {length}:",
+                    f"    {out} = {source.np}.ascontiguousarray({columns}("
+                    f"{', '.join(inputs)}, {x}.shape, {n}, {length}).T)",
+                    "else:", f"    {reverse}",
+                    f"return {out}.reshape(({length},) + {x}.shape)"]
             return source.compiled(_name(fn, "jacobian"), ", ".join(params), body)
     else:
         rows_loop = source.calls("rows_loop", _basis_loop(first, len(params) + len(inner), "cpu"))
         reverse = f"{out} = {rows_loop}({', '.join([*inputs, *inner])}, {y}.shape, {m}, {n})"
-    tangent = _tangent_alone(fn, k, target) if mode != "reverse" else None
     if tangent is None:
         choose = [reverse]
     else:
@@ -237,8 +249,7 @@ def jacobian_caller(fn, k: int, mode: str, rows: GradFunction, first: GradFuncti
         choose = [forward] if mode == "forward" else [
             f"if {n} < {m}:", f"    {forward}", "else:", f"    {reverse}"]
     value = source.calls("value_and_grad", rows)
-    body = [f"{x} = {source.helper('floating')}({params[k]})",
-            f"{y} = {value}({', '.join(params)})[0]",
+    body = [floating, f"{y} = {value}({', '.join(params)})[0]",
             f"{m} = {y}.size", f"{n} = {x}.size", *choose,
             f"return {out}.reshape({y}.shape + {x}.shape)"]
     return source.compiled(_name(fn, "jacobian"), ", ".join(params), body)

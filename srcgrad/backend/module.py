@@ -42,6 +42,7 @@ class Printed:
     list_text: str | None = None
     list_used: set[str] | None = None
     lanes: int = 0  # the rows form of an adjoint: its lanes (adjoint/lanes.py); 0: not that form
+    length: int = 0  # ... and its result's length where the code fixes it; 0: not known
 
 
 def print_function(name: str, params: list[str], body: list[ir.Stmt], returns: ast.expr,

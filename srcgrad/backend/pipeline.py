@@ -24,7 +24,7 @@ from functools import cache
 import numpy as np
 
 from .. import __version__, ir, runtime
-from ..adjoint.lanes import rows_lanes, widen_rows
+from ..adjoint.lanes import result_length, rows_lanes, widen_rows
 from ..adjoint.reverse import WrtEntry, build_adjoint
 from ..adjoint.saving import costly_call
 from ..adjoint.snapshots import read_unwritten_from_copies
@@ -60,6 +60,7 @@ from ..optimize.peephole import peephole, route_block_updates
 from ..optimize.powers import powers_from_powers
 from ..optimize.products import outer_products_in_place
 from ..optimize.ranks import Ranks
+from ..optimize.reuse import reuse_numbers
 from ..optimize.rows import distribute_rows
 from ..optimize.stacks import (
     array_stacks,
@@ -138,6 +139,7 @@ class Generated:
     # the last parameters their flat indices (not `rows`: it could not be made)
     lanes: int = 1
     rows: bool = False
+    rows_length: int = 0  # the rows form's result's length where the code fixes it; 0: not known
 
 
 @dataclass
@@ -254,7 +256,7 @@ def transform(fn, options: Options) -> Generated:
                      irf.bindings, irf.result_trees, len(irf.aux), irf.aux_tree,
                      grows_lists=bool(irf.lists), list_source=list_source,
                      functions=[f.name for f in functions], lanes=max(main.lanes, 1),
-                     rows=main.lanes > 0)
+                     rows=main.lanes > 0, rows_length=main.length)
 
 
 def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
@@ -317,6 +319,10 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
         if single_values(body, adjoint.stacks, namer, apply=False):
             listed = listed or copy.deepcopy(body)
             single_values(body, adjoint.stacks, namer)
+        plain = listed or copy.deepcopy(body)  # (whose front end wants a value on every path)
+        if reuse_numbers(body, ranks_of(body)):
+            listed = plain
+            body = cleanup(body, adjoint.returns, adjoint.stacks, inlinable, options.typed)
         kinds = number_stacks(body, adjoint.stacks, ranks, _real(irf, options))
         tops = {}
         if kinds:
@@ -369,9 +375,10 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
     returns = rename_temporaries(body, adjoint.returns, bases, adjoint.temp_adjoints, namer,
                                  also=listed)
-    lanes = 0
+    lanes = length = 0
     if options.lanes and options.device is None and not options.generated:
         number = ranks_of(body).scalar
+        length = result_length(body, returns, number)
         lanes = rows_lanes(body, returns, adjoint.seed_params, options.lanes, number)
         widened = widen_rows(body, returns, adjoint.params, adjoint.seed_params, lanes,
                              namer, number) if lanes else None
@@ -389,7 +396,7 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
         text = emit_function(name, device.params, device.body, device.returns)
         return Printed(name, text, set(), {}), wrt, device
     printed = print_function(name, params, body, returns, helpers, listed, comment)
-    printed.lanes = lanes
+    printed.lanes, printed.length = lanes, length if lanes else 0
     return printed, wrt, None
 
 

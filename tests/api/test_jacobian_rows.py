@@ -138,8 +138,9 @@ def test_a_branch_on_a_cotangent_keeps_one_row_per_call():
     assert not _rows_form(jacobian).rows
 
 
-def test_rows_from_numba_code():
-    jacobian = sg.jacobian(arm_tip, wrt=0, mode="reverse")
+@pytest.mark.parametrize("mode", ["reverse", "auto"])
+def test_rows_from_numba_code(mode):
+    jacobian = sg.jacobian(arm_tip, wrt=0, mode=mode)
 
     @numba.njit
     def sensitivities(poses, lengths):
@@ -153,6 +154,21 @@ def test_rows_from_numba_code():
     for i, pose in enumerate(poses):
         np.testing.assert_allclose(got[i], central_jacobian(arm_tip, (pose, LENGTHS), 0),
                                    rtol=1e-7, atol=1e-8)
+    assert _rows_form(jacobian).rows_length == 3
+
+
+def test_auto_mode_from_numba_code_takes_columns_where_fewer():
+    """Eleven rows the code fixes, two columns: by tangents, one sweep."""
+    jacobian = sg.jacobian(many_features)
+
+    @numba.njit
+    def at(p):
+        return jacobian(p)
+
+    p = np.array([0.4, 1.3])
+    np.testing.assert_allclose(at(p), central_jacobian(many_features, (p,), 0),
+                               rtol=1e-7, atol=1e-8)
+    assert _rows_form(jacobian).rows_length == 11
 
 
 def test_auto_mode_with_fewer_rows_than_columns_uses_the_rows_form():

@@ -2063,3 +2063,18 @@ def test_a_value_saved_once_outside_loops_is_a_variable():
     assert_gradient(df, rotated_projection, args, wrt=(0, 1))
     assert "_stack" not in df.source and "reserve(" not in df.source, df.source
 
+
+
+def test_numbers_a_name_still_holds_are_not_computed_again():
+    """The angle's square root, cosine and sine, made in the branch of a
+    nonzero angle: the reverse of that branch (and the rules of cos and sin,
+    which spell `math.cos(theta)` again) reads them from the names that hold
+    them (optimize/reuse.py): each is computed once per call."""
+    args = (np.array([0.3, -0.2, 0.5, 0.1, 0.2, -0.3, 0.7, -1.2]), np.array([0.4, -0.3, 4.0]))
+    df = sg.grad(rotated_projection, wrt=(0, 1), target="cpu")
+    assert_gradient(df, rotated_projection, args, wrt=(0, 1))
+    code = [line for line in df.source.splitlines() if not line.lstrip().startswith("#")]
+    for call in ("math.sqrt(", "math.cos(", "math.sin("):
+        assert sum(line.count(call) for line in code) == 1, (call, df.source)
+    python = sg.grad(rotated_projection, wrt=(0, 1), target="python")
+    assert_gradient(python, rotated_projection, args, wrt=(0, 1))

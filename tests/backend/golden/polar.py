@@ -13,5 +13,5 @@ def polar_grad(r, theta, grad_y0=None, grad_y1=None):
     b_t2 = seed(grad_y0, r * cos_theta)
     b_t4 = seed(grad_y1, r * sin_theta)
     br = b_t4 * sin_theta + b_t2 * cos_theta
-    btheta = b_t4 * r * math.cos(theta) - b_t2 * r * math.sin(theta)
+    btheta = b_t4 * r * cos_theta - b_t2 * r * sin_theta
     return (br, btheta)
