@@ -31,12 +31,12 @@ writes the effect table does not know (`ir/effects.py`): there, and for a
 function of several results, `widen_rows` returns None and the caller seeds
 one row per call as before.
 
-`rows_lanes(body, returns, k)` is how many lanes to carry: `k` at most, as
-many as the result's length where the code fixes it (`np.array([r0, r1])`:
-two, the residuals of a small system), else one (a lane past the result's
-last row costs a reverse sweep for nothing), and fewer for a long reverse
-sweep, whose compile time grows faster than its length
-(`optimize.lanes.LANE_STATEMENTS`).
+`rows_lanes(body, returns, seeds, most, number)` is how many lanes to
+carry: `most` at most, as many as the result's length where the code fixes
+it (`np.array([r0, r1])`: two, the residuals of a small system), else one
+(a lane past the result's last row costs a reverse sweep for nothing), and
+fewer for a long reverse sweep, whose compile time grows faster than its
+length (`optimize.lanes.LANE_STATEMENTS`).
 """
 
 from __future__ import annotations
