@@ -2,9 +2,9 @@
 
 The reverse-mode Jacobian of `y = f(x)` takes one adjoint call per row of
 `y`, each seeded with one basis vector, and each runs the forward sweep
-again.  `widen_rows(body, returns, params, seeds, k, namer)` rewrites a
-finished adjoint (its value-and-gradient form) so that one call gives `k`
-rows: the forward sweep, the stacks, the control flow and whatever the
+again.  `rows_form(body, returns, params, seeds, most, namer, number)`
+rewrites a finished adjoint (its value-and-gradient form) so that one call
+gives `k` rows: the forward sweep, the stacks, the control flow and whatever the
 reverse sweep computes from primal values run once, and every statement
 that reads or writes a cotangent is written `k` times, once per lane, its
 cotangents renamed, as `tangent/lanes.py` widens a tangent sweep:
@@ -28,21 +28,21 @@ adjoint of the first order no primal value depends on a cotangent).  The
 lanes cannot share a branch or a loop bound that reads a cotangent (a loop
 skipped where its cotangent is zero, `optimize/zeros.py`), nor a call whose
 writes the effect table does not know (`ir/effects.py`): there, and for a
-function of several results, `widen_rows` returns None and the caller seeds
+function of several results, `rows_form` returns None and the caller seeds
 one row per call as before.
 
-`rows_lanes(body, returns, seeds, most, number)` is how many lanes to
-carry: `most` at most, as many as the result's length where the code fixes
-it (`np.array([r0, r1])`: two, the residuals of a small system), else one
-(a lane past the result's last row costs a reverse sweep for nothing), and
-fewer for a long reverse sweep, whose compile time grows faster than its
-length (`optimize.lanes.LANE_STATEMENTS`).
+How many lanes it carries: `most` at most, as many as the result's length
+where the code fixes it (`np.array([r0, r1])`: two, the residuals of a
+small system), else one (a lane past the result's last row costs a reverse
+sweep for nothing), and fewer for a long reverse sweep, whose compile time
+grows faster than its length (`optimize.lanes.LANE_STATEMENTS`).
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from .. import ir, runtime
 from ..ir import effects
@@ -51,52 +51,38 @@ from ..ir.parts import clone, expression_slots, expressions
 from ..optimize.lanes import LANE_STATEMENTS, Sharing, mentions, widened
 from ..optimize.names import derive_names, rename_names, rename_temporaries
 
-__all__ = ["result_length", "rows_lanes", "widen_rows"]
+__all__ = ["RowsForm", "rows_form"]
 
 # the calls that make a vector of a length fixed in the code, as generated code spells them
 _VECTORS = {"stack", "np.array", "np.stack"}
 
 
-def rows_lanes(body: list[ir.Stmt], returns: ast.expr, seeds: list[str], most: int,
-               number: Callable[[ast.expr], bool]) -> int:
-    """The lanes the rows form of this adjoint carries (see the module's
-    docstring); 0 where it cannot be made.  `number(expr)`: whether `expr`
-    is known to be a number."""
+@dataclass
+class RowsForm:
+    body: list[ir.Stmt]
+    returns: ast.expr
+    rows: list[str]  # the parameters, the rows' flat indices, in the seed parameter's place
+    length: int  # the result's length where the code fixes it, else 0
+
+
+def rows_form(body: list[ir.Stmt], returns: ast.expr, params: list[str], seeds: list[str],
+              most: int, namer: Namer, number: Callable[[ast.expr], bool]) -> RowsForm | None:
+    """The adjoint (its value-and-gradient form: `body` and `returns`) in as
+    many lanes as it carries, `most` at most (see the module's docstring);
+    None where it cannot be widened.  `number(expr)`: whether `expr` is
+    known to be a number."""
     if len(seeds) != 1 or not _value_and_gradient(returns):
-        return 0
-    cotangents = _cotangents(body, seeds[0])
-    if cotangents is None:
-        return 0
-    length = _fixed_length(body, returns.elts[0], number)
-    if length is None:
-        return 1
-    laned = sum(1 for stmt in ir.walk(body)
-                if not ir.blocks(stmt) and mentions(stmt) & cotangents)
-    return max(1, min(most, length, LANE_STATEMENTS // max(laned, 1)))
-
-
-def result_length(body: list[ir.Stmt], returns: ast.expr,
-                  number: Callable[[ast.expr], bool]) -> int:
-    """The length of the one result of a value-and-gradient adjoint where the
-    code fixes it (`np.array([x, y])`), else 0: a Jacobian's number of rows,
-    known before any call (`jacobian(mode="auto")` takes rows or columns by it)."""
-    if not _value_and_gradient(returns):
-        return 0
-    return _fixed_length(body, returns.elts[0], number) or 0
-
-
-def widen_rows(body: list[ir.Stmt], returns: ast.expr, params: list[str], seeds: list[str],
-               k: int, namer: Namer, number: Callable[[ast.expr], bool]
-               ) -> tuple[list[ir.Stmt], ast.expr, list[str]] | None:
-    """The body and returns of the adjoint in `k` lanes, and the parameters
-    (the rows' flat indices) that take the seed parameter's place; None where
-    it cannot widen (see the module's docstring; `number` as for `rows_lanes`)."""
-    if k < 1 or len(seeds) != 1 or not _value_and_gradient(returns):
         return None
     seed = seeds[0]
     cotangents = _cotangents(body, seed)
     if cotangents is None or cotangents & (set(params) | ir.names_in(returns.elts[0])):
         return None
+    length = _fixed_length(body, returns.elts[0], number) or 0
+    k = 1
+    if length:
+        laned = sum(1 for stmt in ir.walk(body)
+                    if not ir.blocks(stmt) and mentions(stmt) & cotangents)
+        k = max(1, min(most, length, LANE_STATEMENTS // max(laned, 1)))
     rows = [namer.fresh(f"row_{j}") for j in range(k)]
     lanes = {name: [namer.fresh(f"{name}_{j}") for j in range(k)]
              for name in sorted(cotangents - {seed})}
@@ -109,14 +95,14 @@ def widen_rows(body: list[ir.Stmt], returns: ast.expr, params: list[str], seeds:
             for call in ast.walk(node):
                 if _seeds(call, rows):
                     call.func = ast.Name("seed_row", ast.Load())
-    if _fixed_length(body, returns.elts[0], number) is not None:
+    if length:
         _seed_entries(body)
     value, gradients = returns.elts
     returns = ast.Tuple([value, ast.Tuple([rename_names(clone(gradients), m) for m in maps],
                                           ast.Load())], ast.Load())
     # what the lanes share, named from what it holds (`cos_x`)
     returns = rename_temporaries(body, returns, derive_names(body, shared), set(), namer)
-    return body, returns, rows
+    return RowsForm(body, returns, rows, length)
 
 
 def _seed_entries(body: list[ir.Stmt]) -> None:
@@ -129,8 +115,9 @@ def _seed_entries(body: list[ir.Stmt]) -> None:
                 isinstance(stmt.value.func, ast.Name) and stmt.value.func.id == "seed_row":
             seeds[stmt.target] = stmt
     kept = set(seeds)
+    made = {id(stmt) for stmt in seeds.values()}
     for stmt in ir.walk(body):
-        if ir.blocks(stmt) or any(stmt is seed for seed in seeds.values()):
+        if ir.blocks(stmt) or id(stmt) in made:
             continue
         kept -= ir.defined_names(stmt) | effects.written(stmt)
         for node in expressions(stmt):
@@ -161,10 +148,6 @@ def _element(node: ast.AST) -> bool:
     return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and \
         isinstance(node.slice, ast.Constant) and type(node.slice.value) is int and \
         node.slice.value >= 0 and isinstance(node.ctx, ast.Load)
-
-
-def _name_of(node: ast.expr) -> str | None:
-    return node.id if isinstance(node, ast.Name) else None
 
 
 def _value_and_gradient(returns: ast.expr) -> bool:

@@ -24,7 +24,7 @@ from functools import cache
 import numpy as np
 
 from .. import __version__, ir, runtime
-from ..adjoint.lanes import result_length, rows_lanes, widen_rows
+from ..adjoint.lanes import rows_form
 from ..adjoint.reverse import WrtEntry, build_adjoint
 from ..adjoint.saving import costly_call
 from ..adjoint.snapshots import read_unwritten_from_copies
@@ -375,18 +375,13 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
     params = adjoint.params + [f"{p}=None" for p in adjoint.seed_params]
     returns = rename_temporaries(body, adjoint.returns, bases, adjoint.temp_adjoints, namer,
                                  also=listed)
-    lanes = length = 0
+    form = None
     if options.lanes and options.device is None and not options.generated:
-        number = ranks_of(body).scalar
-        length = result_length(body, returns, number)
-        lanes = rows_lanes(body, returns, adjoint.seed_params, options.lanes, number)
-        widened = widen_rows(body, returns, adjoint.params, adjoint.seed_params, lanes,
-                             namer, number) if lanes else None
-        if widened is None:
-            lanes = 0
-        else:
-            body, returns, rows = widened
-            params = adjoint.params + rows
+        form = rows_form(body, returns, adjoint.params, adjoint.seed_params, options.lanes,
+                         namer, ranks_of(body).scalar)
+        if form is not None:
+            body, returns = form.body, form.returns
+            params = adjoint.params + form.rows
             listed = []  # (never differentiated again)
     name = name or namer.fresh(f"{src.name}_grad")
     if options.device is not None:
@@ -396,7 +391,8 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
         text = emit_function(name, device.params, device.body, device.returns)
         return Printed(name, text, set(), {}), wrt, device
     printed = print_function(name, params, body, returns, helpers, listed, comment)
-    printed.lanes, printed.length = lanes, length if lanes else 0
+    if form is not None:
+        printed.lanes, printed.length = len(form.rows), form.length
     return printed, wrt, None
 
 

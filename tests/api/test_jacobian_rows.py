@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import srcgrad as sg
+from bench.gradbench.kmeans import cost as kmeans_cost  # GradBench's k-means, with loops
 from srcgrad.optimize.lanes import LANES
 
 
@@ -55,26 +56,6 @@ def running_energy(x, k):
         d = x[i + 1] - x[i]
         total += 0.5 * k * d * d
         out[i] = total
-    return out
-
-
-def cluster_costs(points, centroids):
-    """k-means' cost and the sum of the distances, each point to its nearest
-    centroid: the reverse loop over a centroid's coordinates runs only where
-    the distance's cotangent is not zero (optimize/zeros.py), a branch on a
-    cotangent that the lanes cannot share."""
-    out = np.zeros(2)
-    for i in range(points.shape[0]):
-        nearest = math.inf
-        for j in range(centroids.shape[0]):
-            distance = 0.0
-            for r in range(points.shape[1]):
-                difference = centroids[j, r] - points[i, r]
-                distance += difference * difference
-            if distance < nearest:
-                nearest = distance
-        out[0] += nearest
-        out[1] += math.sqrt(nearest)
     return out
 
 
@@ -127,12 +108,15 @@ def test_a_result_of_unknown_length_takes_one_row_per_sweep(target):
 
 
 def test_a_branch_on_a_cotangent_keeps_one_row_per_call():
+    """GradBench's k-means cost: the reverse loop over a centroid's
+    coordinates runs only where the distance's cotangent is not zero
+    (optimize/zeros.py), a branch on a cotangent that lanes cannot share."""
     rng = np.random.default_rng(5)
     points, centroids = rng.random((6, 2)), rng.random((3, 2))
     for target in ("python", "cpu"):
-        jacobian = sg.jacobian(cluster_costs, wrt=1, mode="reverse", target=target)
+        jacobian = sg.jacobian(kmeans_cost, wrt=1, mode="reverse", target=target)
         np.testing.assert_allclose(jacobian(points, centroids),
-                                   central_jacobian(cluster_costs, (points, centroids), 1),
+                                   central_jacobian(kmeans_cost, (points, centroids), 1),
                                    rtol=1e-6, atol=1e-8)
     assert "distance_nonzero" in jacobian.generated.source  # a far centroid's loop skipped
     assert not _rows_form(jacobian).rows
