@@ -25,7 +25,7 @@ import numba
 import numpy as np
 
 import srcgrad as sg
-from bench.kernels import fpu_verlet, thomas
+from bench.kernels import floyd_warshall, fpu_verlet, thomas
 
 
 @dataclass(frozen=True)
@@ -1781,6 +1781,31 @@ def shortest_paths_through_pivots(w):
     return np.sum(d * d)
 
 
+def max_drawdown(prices):
+    """The largest fall from a running peak, relative to the peak (a
+    portfolio's risk figure): two running maxima of numbers, each saved
+    as a byte for the reverse sweep on cpu (`adjoint/decisions.py`)."""
+    peak = prices[0]
+    worst = 0.0
+    for i in range(1, prices.shape[0]):
+        peak = max(peak, prices[i])
+        worst = max(worst, (peak - prices[i]) / peak)
+    return worst
+
+
+def warping_distance(a, b):
+    """Dynamic time warping of two series, the textbook recurrence: each
+    cell the cost of its pair plus the least of three neighbours."""
+    n, m = a.shape[0], b.shape[0]
+    D = np.full((n + 1, m + 1), np.inf)
+    D[0, 0] = 0.0
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            cost = (a[i - 1] - b[j - 1]) ** 2
+            D[i, j] = cost + min(D[i - 1, j], D[i, j - 1], D[i - 1, j - 1])
+    return D[n, m]
+
+
 def inverse_square_pairs(x, q):
     """Charges on a line, energy `q_i q_j / d**2` with an integer power."""
     e = 0.0
@@ -2466,6 +2491,13 @@ CASES = [
          (0, 1), note="an integer negative power's derivative from the power at hand"),
     Case(shortest_paths_through_pivots, lambda r: (unif(r, (5, 5), 0.1, 1.0),),
          note="an element kept in a variable but in the one pass that meets it"),
+    Case(floyd_warshall, lambda r: (unif(r, (5, 5), 0.1, 1.0),),
+         note="min of an element and a path, in place: its decision saved, not the element"),
+    Case(max_drawdown, lambda r: (np.array([1.0, 0.8, 1.1, 0.7, 1.3, 0.9, 1.2])
+                                  + unif(r, (7,), -0.02, 0.02),),
+         note="running maxima of numbers: their decisions saved"),
+    Case(warping_distance, lambda r: (unif(r, (5,)), unif(r, (4,))), (0, 1),
+         note="min of three cells read again: nothing saved for it"),
     Case(smooth_reading_ahead, lambda r: (unif(r, (7,), 0.5, 1.0), 0.3), (0, 1),
          note="read ahead of the writes: restored"),
     Case(channel_centred_squares, lambda r: (unif(r, (3, 4)),),

@@ -268,6 +268,12 @@ add(
     row(math.hypot, Real(S), Real(S), math=True),
     row(max, Real(S), Real(S)),
     row(min, Real(S), Real(S)),
+    # the builtins with their comparison kept in a byte (adjoint/decisions.py): `order(x2, x1)`
+    # for max_by, `order(x1, x2)` for min_by, drawn on either side
+    row(runtime.max_by, Real(S, -2, -1), Real(S, 1, 2), Const(2)),
+    row(runtime.max_by, Real(S, 1, 2), Real(S, -2, -1), Const(0)),
+    row(runtime.min_by, Real(S, 1, 2), Real(S, -2, -1), Const(2)),
+    row(runtime.min_by, Real(S, -2, -1), Real(S, 1, 2), Const(0)),
     row(np.where, Mask(M), Real(M), Real(M)),
     row(np.where, Mask(M), Real(M), Real(S)),
     row(np.where, Mask((4,)), Real(M), Real((3, 1))),
@@ -642,7 +648,7 @@ NONDIFFERENTIABLE = [
     np.logical_xor, np.equal, np.not_equal, np.less, np.less_equal, np.greater,
     np.greater_equal, np.floor_divide, len, range, int, bool, round,
     math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
-    operator.floordiv, operator.lt, operator.eq,
+    operator.floordiv, operator.lt, operator.eq, runtime.order, runtime.order_share,
 ]  # fmt: skip
 
 

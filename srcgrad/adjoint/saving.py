@@ -58,6 +58,7 @@ from ..ir.naming import Namer
 from ..ir.parts import clone as _clone
 from ..ir.parts import expressions
 from ..rules import registry
+from ..runtime import order
 from .stacks import copy_push_pop, push_pop, set_pair
 
 __all__ = ["BlockInfo", "RBlock", "Saver", "SaveKind", "costly_call", "distinct_indices",
@@ -160,7 +161,7 @@ def costly_call(stmt: ir.Stmt) -> bool:
 def _cheap(stmt: ir.Assign) -> bool:
     """Operations the reverse sweep recomputes rather than saves."""
     if stmt.nondiff:
-        return _reads_sizes(stmt.value) or _compares_elements(stmt.value)
+        return _reads_sizes(stmt.value) or _compares_elements(stmt.value) or _orders(stmt)
     if stmt.primitive is SUBSCRIPT:
         return True
     if isinstance(stmt.value, (ast.BinOp, ast.UnaryOp)):
@@ -232,6 +233,14 @@ def _compares_elements(node: ast.expr) -> bool:
     return all(_reads_sizes(o) or _element(o) for o in [node.left, *node.comparators])
 
 
+def _orders(stmt: ir.Assign) -> bool:
+    """`order(a, x[i])`: the byte of a comparison of variables, elements and
+    sizes (`adjoint/decisions.py`)."""
+    value = stmt.value
+    return stmt.primitive is order and isinstance(value, ast.Call) and not value.keywords \
+        and all(_reads_sizes(a) or _element(a) for a in value.args)
+
+
 def _element(node: ast.expr) -> bool:
     """`x[i]`, `x[i, 0]`: an element of a variable at atoms."""
     if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)):
@@ -285,6 +294,8 @@ class Saver:
         write changes are read there (`_stays`): its writes need no undoing
         for that read."""
         array = self._element_of_written(name, info, gap)
+        if array is not None and kind == SHAPE and name in self.numbers:
+            return  # the shape of a number: that of whatever number the name holds
         if array is not None:
             # saved as read, for its shape too: a stand-in recomputed for the
             # shape would overwrite the copy popped for a read of the value
@@ -739,6 +750,8 @@ class Saver:
                                 and self._recomputable(o, info, gap) is None
                                 for o in operands):
             return None  # worth recomputing only from values that stay or recompute
+        if stmt.primitive is order and not all(self._unwritten(o, info, gap) for o in operands):
+            return None  # a byte saved, where writes into what it compares would be undone
         if self._def_counts.get(name, 0) > 1 and not all(
                 self._free(o, info, gap) for o in operands):
             # a variable assigned more than once (`s = tanh(s * w + x[j])` in
@@ -746,6 +759,20 @@ class Saver:
             # otherwise it is saved itself, not something in its place
             return None
         return stmt, dinfo, end, dk
+
+    def _unwritten(self, name: str, info: BlockInfo, gap: int) -> bool:
+        """Whether `name` holds its value at (info, gap), or recomputes from
+        values that do and from arrays that no later write changes."""
+        if self.save_point(name, info, gap) is None:
+            return True
+        found = self._recomputable(name, info, gap)
+        if found is None:
+            return False
+        read = {n.value.id for n in ast.walk(found[0].value)
+                if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name)}
+        shared = set().union(*(self.aliases.get(a, {a}) | {a} for a in read)) if read else set()
+        return not (shared and stored_after(shared, info, gap)) and all(
+            self._unwritten(o, info, gap) for o in ir.names_in(found[0].value) - read)
 
     def _costly_number(self, name: str) -> bool:
         """`name` is a number, assigned once, by a call of a `COSTLY` function."""

@@ -24,6 +24,7 @@ from functools import cache
 import numpy as np
 
 from .. import __version__, ir, runtime
+from ..adjoint.decisions import decide_extremes, decided_extreme
 from ..adjoint.lanes import rows_form
 from ..adjoint.reverse import WrtEntry, build_adjoint
 from ..adjoint.saving import costly_call
@@ -193,12 +194,14 @@ def _primal_ranks(irf: ir.Function, options: Options) -> Ranks:
 
 def _numbers(irf: ir.Function, options: Options) -> frozenset[str]:
     """The names of `irf` that hold numbers, where the reverse sweep may
-    save a costly one (`saving.costly_call`): for code Numba compiles for the
+    save a costly one (`saving.costly_call`), or read a number's shape from
+    whatever it holds (the operands of a decided `max`, `adjoint/decisions.py`,
+    elements of arrays written in place): for code Numba compiles for the
     CPU from the kinds of the first call's arguments, and only where such a
     call is made (elsewhere none: the reverse sweep recomputes what it can,
     as a device function must)."""
     if not options.typed or options.device is not None or \
-            not any(costly_call(s) for s in ir.walk(irf.body)):
+            not any(costly_call(s) or decided_extreme(s) for s in ir.walk(irf.body)):
         return frozenset()
     return frozenset(_primal_ranks(irf, options).scalars)
 
@@ -279,6 +282,8 @@ def _adjoint(lowered: Lowered, options: Options, name: str | None = None,
     if options.device is None and read_unwritten_from_copies(irf, aliases, namer):
         aliases = alias_classes(irf)
     activity = analyse(irf, [w.name for w in wrt], stop)
+    if options.typed and options.device is None:
+        decide_extremes(irf, activity.active, namer)  # (a byte, where operands would be saved)
     _lap(watch, "analysis")
     connected = {irf.params[k] for k in options.connected if k < len(irf.params)}
     adjoint = build_adjoint(irf, activity, wrt, stop, namer, options.unconnected_zero,

@@ -126,9 +126,10 @@ HELPERS: dict[str, Helper] = _table(
     # run-time checks of aliasing (analysis/aliasing.py)
     Helper("refuse_inplace_alias", effect=True),
     Helper("refuse_shared", effect=True),
-    # builtins
+    # builtins, and `max` and `min` of two numbers with their comparison kept (adjoint/decisions.py)
     *(Helper(name, pure=True) for name in
       ("len", "range", "abs", "min", "max", "float", "int", "bool", "round")),
+    *(Helper(name, pure=True) for name in ("order", "max_by", "min_by", "order_share")),
     # NumPy's function that reads a shape, spelled with its module
     Helper("np.shape", shape_of=0),
 )

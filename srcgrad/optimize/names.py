@@ -31,6 +31,10 @@ _OPERATORS = {ast.Add: "plus", ast.Sub: "minus", ast.Mult: "times", ast.Div: "ov
               ast.Pow: "pow", ast.MatMult: "dot", ast.FloorDiv: "div", ast.Mod: "mod"}
 
 
+# `max_by(a, b, decided)` is `max(a, b)` (adjoint/decisions.py)
+_DECIDED = {"max_by": "max", "min_by": "min"}
+
+
 def derive_names(body: list[ir.Stmt], temps: set[str]) -> dict[str, str]:
     """For each temporary it can name: the name its expression suggests."""
     definitions: dict[str, list[ast.expr]] = {}
@@ -96,7 +100,10 @@ def _describe(node: ast.expr, temps: set[str], of_temp) -> str | None:
         if isinstance(n, ast.Call) and not n.keywords:
             func = n.func.id if isinstance(n.func, ast.Name) else (
                 n.func.attr if isinstance(n.func, ast.Attribute) else None)
-            parts = [func] + [words(a) for a in n.args]
+            args = n.args
+            if func in _DECIDED and len(args) == 3:  # `max(a, b)`, its comparison kept
+                func, args = _DECIDED[func], args[:2]
+            parts = [func] + [words(a) for a in args]
             return None if None in parts else "_".join(parts)
         return None
 

@@ -81,7 +81,9 @@ _LIKE = {np.zeros_like, np.ones_like, np.empty_like}  # of a scalar: a 0-d array
 _NEW_ARRAYS = {np.zeros, np.ones, np.empty, np.full}  # of a shape, their first argument
 _NUMBER_OF_KIND = {"f": 0.0, "i": 0, "b": False}  # a number of each kind, for the rank facts
 _ROUNDING_BUILTINS = {abs, min, max}
-_SCALARS_OF_SCALARS = {greater_share}  # helpers whose result is a number where their operands are
+# helpers whose result is a number where their operands are
+_SCALARS_OF_SCALARS = {greater_share, runtime.order, runtime.order_share, runtime.max_by,
+                       runtime.min_by}
 # `math` functions that may take or return something other than a float
 _MATH_NOT_FLOAT = {"prod", "sumprod", "floor", "ceil", "trunc", "factorial", "gcd", "lcm",
                    "comb", "perm", "isqrt", "isnan", "isinf", "isfinite", "isclose", "frexp",

@@ -20,8 +20,9 @@ made once before each loop for all the values the loop will push:
             y = y_stack[y_top]
 
 Which stacks: those only pushed and popped, each pushed value an integer
-(int64), a bool, or, in a function of real arrays and numbers only, a float
-(float64, which holds a float32 exactly).  A stack pushed in the body of a
+(int64), a bool, the byte of a comparison (`order`, int8: `adjoint/decisions.py`)
+or, in a function of real arrays and numbers only, a float (float64, which holds
+a float32 exactly).  A stack pushed in the body of a
 `while` loop itself stays a list: its trip count is not known on entry.
 
 Room: before the outermost `for` loop whose pushes can all be counted on
@@ -57,12 +58,12 @@ from .ranks import Ranks
 __all__ = ["array_stacks", "complex_free", "create_where_used", "number_stacks",
            "single_values", "split_constant"]
 
-_DTYPES = {"i": "int64", "b": "bool_", "f": "float64"}
+_DTYPES = {"i": "int64", "b": "bool_", "o": "int8", "f": "float64"}
 
 
 @dataclass
 class _Stack:
-    kind: str | None = None  # "i", "b", "f"; None until a push says
+    kind: str | None = None  # "i", "b", "o", "f"; None until a push says
     pushes: list[ir.Push] = field(default_factory=list)
     ok: bool = True
 
@@ -73,7 +74,7 @@ def number_stacks(body: list[ir.Stmt], stacks: set[str], ranks: Ranks,
     each with the kind of number it holds; `real`: every value of the
     function is real (floats may be saved)."""
     found = {name: _Stack() for name in _inits(body, stacks)}
-    _survey(body, found, ranks, _bool_names(body), real, inside_while=False)
+    _survey(body, found, ranks, (_bool_names(body), _order_names(body)), real, inside_while=False)
     return {name: st.kind for name, st in found.items() if st.ok and st.kind and st.pushes}
 
 
@@ -158,7 +159,7 @@ def _inits(body: list[ir.Stmt], stacks) -> dict[str, int]:
 # --- which stacks ---------------------------------------------------------------------------
 
 
-def _survey(body, found, ranks, bools, real, inside_while) -> None:
+def _survey(body, found, ranks, names, real, inside_while) -> None:
     """Mark each stack's kind from its pushes; a stack used otherwise than by
     its pushes and pops, or pushed in a `while` body, is not one to rewrite."""
     for stmt in body:
@@ -166,7 +167,7 @@ def _survey(body, found, ranks, bools, real, inside_while) -> None:
             st = found.get(stmt.stack)
             if st is not None:
                 kind = None if stmt.shape or inside_while else _kind(stmt.saved, ranks,
-                                                                      bools, real)
+                                                                      names, real)
                 st.pushes.append(stmt)
                 if kind is None or st.kind not in (None, kind):
                     st.ok = False
@@ -180,12 +181,12 @@ def _survey(body, found, ranks, bools, real, inside_while) -> None:
             continue
         _spoil(ir.used_names(stmt), found)
         if isinstance(stmt, ir.If):
-            _survey(stmt.body, found, ranks, bools, real, inside_while)
-            _survey(stmt.orelse, found, ranks, bools, real, inside_while)
+            _survey(stmt.body, found, ranks, names, real, inside_while)
+            _survey(stmt.orelse, found, ranks, names, real, inside_while)
         elif isinstance(stmt, ir.For):
-            _survey(stmt.body, found, ranks, bools, real, False)
+            _survey(stmt.body, found, ranks, names, real, False)
         elif isinstance(stmt, ir.While):
-            _survey(stmt.body, found, ranks, bools, real, True)
+            _survey(stmt.body, found, ranks, names, real, True)
 
 
 def _spoil(names: set[str], found: dict) -> None:
@@ -193,9 +194,14 @@ def _spoil(names: set[str], found: dict) -> None:
         found[name].ok = False
 
 
-def _kind(value: ast.expr, ranks: Ranks, bools: set[str], real: bool) -> str | None:
-    """"i", "b" or "f" where `value` is provably a number of that kind."""
+def _kind(value: ast.expr, ranks: Ranks, names: tuple[set[str], set[str]],
+          real: bool) -> str | None:
+    """"i", "b", "o" or "f" where `value` is provably a number of that kind
+    (`names`: the names that hold bools, and those that hold comparisons' bytes)."""
     value, _ = uncopied(value)  # an element's value as read: a number copies itself
+    bools, orders = names
+    if isinstance(value, ast.Name) and value.id in orders:
+        return "o"
     if ranks.integer(value):
         return "i"
     if _boolean(value, bools):
@@ -246,6 +252,23 @@ def _bool_names(body: list[ir.Stmt]) -> set[str]:
         if kept == bools:
             return bools
         bools = kept
+
+
+def _order_names(body: list[ir.Stmt]) -> set[str]:
+    """Names every assignment of which is a comparison's byte, `order(a, b)`
+    (a pop gives back a value the name had)."""
+    defs: dict[str, list] = {}
+    for stmt in ir.walk(body):
+        if isinstance(stmt, ir.Pop):
+            continue
+        if isinstance(stmt, ir.Assign):
+            defs.setdefault(stmt.target, []).append(stmt.value)
+        else:
+            for name in ir.parts.own_definitions(stmt):
+                defs.setdefault(name, []).append(None)
+    return {name for name, values in defs.items()
+            if all(isinstance(v, ast.Call) and isinstance(v.func, ast.Name)
+                   and v.func.id == "order" for v in values)}
 
 
 def complex_free(body: list[ir.Stmt]) -> bool:

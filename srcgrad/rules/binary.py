@@ -43,7 +43,17 @@ import operator
 
 import numpy as np
 
-from ..runtime import cast_like, clip, greater_share, safe_reciprocal, unbroadcast, vector_argument
+from ..runtime import (
+    cast_like,
+    clip,
+    greater_share,
+    max_by,
+    min_by,
+    order_share,
+    safe_reciprocal,
+    unbroadcast,
+    vector_argument,
+)
 from .registry import Refused, adjoint, expand, nondifferentiable, replace
 
 # --- arithmetic ---------------------------------------------------------------------
@@ -144,6 +154,14 @@ def builtin_max_adjoint(g, ans, x1, x2):
 @adjoint(min, elementwise=True)
 def builtin_min_adjoint(g, ans, x1, x2):
     return g * (1 - greater_share(x1, x2)), g * greater_share(x1, x2)
+
+
+# The same, with the comparison made by the forward sweep and kept in a byte
+# (`adjoint/decisions.py`): `decided` is `order(x2, x1)` for `max_by`,
+# `order(x1, x2)` for `min_by`, and the operands are not read.
+@adjoint(max_by, min_by, elementwise=True)
+def decided_extreme_adjoint(g, ans, x1, x2, decided):
+    return g * (1 - order_share(decided, g)), g * order_share(decided, g), None
 
 
 # `max(a, b, c)` is `max(max(a, b), c)`, the order in which Python compares;

@@ -24,6 +24,8 @@ from ..runtime import (
     jacobian_shaped,
     last_writes,
     new_cotangent,
+    order,
+    order_share,
     pop_shape,
     push_shape,
     reshape,
@@ -70,6 +72,8 @@ def safe_reciprocal_adjoint(g, ans, x):
 
 
 nondifferentiable(greater_share)
+nondifferentiable(order)
+nondifferentiable(order_share)
 
 
 @adjoint(sum_to)

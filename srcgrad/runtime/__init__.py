@@ -31,6 +31,8 @@ The modules, by job:
 - `lists`: lists grown in a loop of unknown length, and `np.ndindex` of a
   shape known when the function runs;
 - `vecmath`: vectorised `exp`, `log`, `tanh`, `sin`, `cos`;
+- `decisions`: the builtins `max` and `min` of two numbers with their comparison kept in a
+  byte (`order`, `max_by`, `min_by`, `order_share`: `adjoint/decisions.py`);
 - `densities`: the constant parts of log-sum-exp and of `scipy.stats`'
   log-densities (the shift, supports);
 - `special`: SciPy's special functions (`gammaln`, `psi`, `erf`, ...), compiled
@@ -52,6 +54,7 @@ from .convolution import (
 )
 from .cotangents import new_cotangent, seed, seed_entry, seed_row, take_cotangent, zeros_like
 from .cumulative import cumprod, cumprod_curvature, cumprod_grad, cumprod_jvp, cumprod_second
+from .decisions import max_by, min_by, order, order_share
 from .decompositions import (
     eigh_values,
     eigh_vectors,
@@ -327,6 +330,7 @@ __all__ = [
     "shape_of", "broadcast_like", "basis_like", "jacobian_shaped", "add_at", "add_into", "last_writes", "store_last", "scatter_add", "sum_to",
     # elementwise
     "cast_like", "cast_grad", "cast_grad_as", "select", "greater_share", "safe_reciprocal",
+    "order", "max_by", "min_by", "order_share",
     "absolute", "log_base", "float32", "float64", "clip", "heaviside", "fmod", "fill_cotangent",
     "real_part_grad", "imag_part_grad",
     "exp", "log", "tanh", "sin", "cos", "exp_in_loop", "log_in_loop", "tanh_in_loop",

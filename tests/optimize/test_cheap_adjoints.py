@@ -87,6 +87,11 @@ differences) by a property of the generated source, and checked again here.
   (`optimize/powers.py`): one `pow` per pair in the reverse sweep.
 - `greater_share` of two numbers is a number (`optimize/ranks.py`): the
   split of a minimum's cotangent goes into elements with no `unbroadcast`.
+- On cpu, the builtin `max` or `min` of two numbers is a comparison kept
+  in a byte and a pick (`adjoint/decisions.py`): the reverse sweep reads the
+  byte (computed again where its operands hold their values, else popped
+  from a stack of int8), and operands overwritten later (an element relaxed
+  in place, a running maximum) are neither saved nor restored for it.
 - On cpu, an aliasing guard that a loop repeats is checked once before it,
   and one that checks a number (`nearest = distance` of two floats) is
   dropped (`optimize/guards.py`).
@@ -113,6 +118,7 @@ from functions import (
     jacobi_relaxation,
     log_moments,
     log_sum_exp_loops,
+    max_drawdown,
     nine_point_smoothing,
     nonlinear_gauss_seidel,
     rotated_projection,
@@ -464,13 +470,39 @@ def test_copies_differentiated_again():
 
 
 def test_minimum_of_numbers_splits_numbers():
-    """`greater_share` of two numbers is a number: the minimum's cotangent
-    goes into the elements as it is, no `unbroadcast` to their shape."""
+    """The share of two numbers' minimum is a number: the minimum's
+    cotangent goes into the elements as it is, no `unbroadcast` to their
+    shape (`greater_share` on python, `order_share` on cpu)."""
     args = (np.random.default_rng(15).uniform(1.0, 10.0, (5, 5)),)
-    df = sg.grad(floyd_warshall, target="cpu")
-    assert_gradient(df, floyd_warshall, args)
-    assert "greater_share(" in df.source
-    assert "unbroadcast(" not in df.source
+    for target, share in (("cpu", "order_share("), ("python", "greater_share(")):
+        df = sg.grad(floyd_warshall, target=target)
+        assert_gradient(df, floyd_warshall, args)
+        assert share in df.source and "unbroadcast(" not in df.source, df.source
+
+
+@pytest.mark.parametrize("fn, make, unsaved", [
+    (floyd_warshall, lambda r: (r.uniform(0.1, 1.0, (5, 5)),), "d"),
+    (max_drawdown, lambda r: (np.array([1.0, 0.8, 1.1, 0.7, 1.3, 0.9, 1.2])
+                              + r.uniform(-0.02, 0.02, 7),), "worst"),
+], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
+def test_a_maximum_of_numbers_saves_its_decision_in_a_byte(fn, make, unsaved):
+    """`d[i, j] = min(d[i, j], d[i, k] + d[k, j])` in place and `worst =
+    max(worst, drop)` in a loop overwrite what the rule of `min` and `max`
+    compared: on cpu the comparison is made once, kept in a byte
+    (`order`, a stack of int8) and read by the reverse sweep instead of the
+    operands, which are then neither saved nor restored (no stack of `d`'s
+    old elements, none of `worst`); against central differences, and run
+    as plain Python (the stack's room)."""
+    args = make(np.random.default_rng(8))
+    df = sg.grad(fn, wrt=(0,), target="cpu")
+    assert_gradient(df, fn, args, wrt=(0,))
+    stacks = appends(df.source)
+    assert f"{unsaved}_order_stack" in stacks and f"{unsaved}_order_stack = np.empty(0, np.int8)" \
+        in df.source, df.source
+    assert not [s for s in stacks if s in (f"{unsaved}_old", f"{unsaved}_stack")], stacks
+    assert "greater_share(" not in df.source and ("max_by(" in df.source or "min_by(" in df.source)
+    for a, b in zip(run_as_python(df, args), df(*args)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
 def wraps_around(x):
