@@ -38,9 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # (what it holds, its paths and ignores): the largest memories apart
 PARTS: list[tuple[str, list[str]]] = [
-    ("the rule table", ["tests/rules/test_rules.py"]),
-    ("forward mode, derivatives of higher order",
-     ["tests/tangent", "tests/api/test_higher_order.py"]),
+    ("the rule table, forward mode, derivatives of higher order",
+     ["tests/rules/test_rules.py", "tests/tangent", "tests/api/test_higher_order.py"]),
     ("the NumPy/SciPy families, the API",
      ["tests/rules", "tests/api", "--ignore=tests/rules/test_rules.py",
       "--ignore=tests/api/test_higher_order.py"]),

@@ -120,7 +120,7 @@ def test_a_cached_njit_function_that_calls_a_gradient_loads_in_a_new_process(tmp
     package = Path(sg.__file__).parent
     shutil.copytree(package, tmp_path / "site" / "srcgrad",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    env = {k: v for k, v in os.environ.items() if k != "NUMBA_OPT"}
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_OPT", "NUMBA_CACHE_DIR")}
     env.update(SRCGRAD_CACHE_DIR=str(tmp_path / "cache"),
                PYTHONPATH=os.pathsep.join([str(tmp_path / "site"), str(tmp_path)]))
     outputs = []

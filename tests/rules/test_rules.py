@@ -319,13 +319,14 @@ def _assert_same(got, want, dtype, what, compiled_weak=False):
     assert np.result_type(got) == np.result_type(want), f"{what}: dtype {np.result_type(got)}"
 
 
-# Compiled, every row in float64, and every fourth row in float32 too: a compiled rule's
+# Compiled, every row in float64, and every eighth row in float32 too: a compiled rule's
 # float32 path is its float64 one with the casts, the Python float32 rows above cover every
-# row, and each compiled row costs a Numba compile (the table has over 800 rows; the
-# compiled float32 rows took 300 s of CI's workers when every second one ran).
+# row, and each compiled row costs a Numba compile, about 0.4 s of a CI worker (the table has
+# over 1000 compiled rows; the float32 ones took 300 s of CI's workers when every second one
+# ran, 110 s at every fourth).
 COMPILED = [pytest.param(row, dtype, id=f"{row.id}-{name}")
             for k, row in enumerate(r for r in ROWS if r.numba)
-            for dtype, name in zip(DTYPES, ["f64", "f32"]) if name == "f64" or k % 4 == 0]
+            for dtype, name in zip(DTYPES, ["f64", "f32"]) if name == "f64" or k % 8 == 0]
 
 
 @pytest.mark.parametrize("row, dtype", COMPILED)
@@ -360,9 +361,10 @@ def _larger(case: Case, rng):
 
 
 LARGER_ROWS = [r for r in ROWS if not r.math]
-# compiled too: every second row whose rule is not elementwise (the transformer sums an
-# elementwise rule's result back itself), each one more Numba compile
-LARGER_COMPILED = {id(r) for r in [r for r in LARGER_ROWS if r.numba][::2]}
+# compiled too: every fourth row whose rule is not elementwise (the transformer sums an
+# elementwise rule's result back itself), each one more Numba compile (every second one
+# took 190 s of CI's workers)
+LARGER_COMPILED = {id(r) for r in [r for r in LARGER_ROWS if r.numba][::4]}
 
 
 @pytest.mark.parametrize("row", LARGER_ROWS, ids=[r.id for r in LARGER_ROWS])
