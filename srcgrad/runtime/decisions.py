@@ -32,7 +32,7 @@ from .dtypes import grad_dtype, numba_grad_dtype
 
 __all__ = ["order", "max_by", "min_by", "order_share"]
 
-_NUMBERS = (types.Integer, types.Float)
+_NUMBERS = (types.Boolean, types.Integer, types.Float)  # (`max(x > 0, y)`: a bool counts as 0 or 1)
 
 
 def order(x, y):
@@ -69,6 +69,9 @@ def _type_order(context):
     return typer
 
 
+@lower_builtin(order, types.Boolean, types.Boolean)
+@lower_builtin(order, types.Boolean, types.Number)
+@lower_builtin(order, types.Number, types.Boolean)
 @lower_builtin(order, types.Number, types.Number)
 def _lower_order(context, builder, signature, args):
     x_type, y_type = signature.args
@@ -105,7 +108,9 @@ def _lower_pick(context, builder, signature, args):
 
 for _pick in (max_by, min_by):
     type_callable(_pick)(_type_pick)
-    lower_builtin(_pick, types.Number, types.Number, types.Integer)(_lower_pick)
+    for _first in (types.Boolean, types.Number):
+        for _second in (types.Boolean, types.Number):
+            lower_builtin(_pick, _first, _second, types.Integer)(_lower_pick)
 
 
 @type_callable(order_share)

@@ -505,6 +505,25 @@ def test_a_maximum_of_numbers_saves_its_decision_in_a_byte(fn, make, unsaved):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
+def flagged_maxima(x):
+    """`max` and `min` of a bool and a float (a bool counts as 0 or 1)."""
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += max(x[i] > 0.5, 0.3 * x[i]) + min(True, x[i] * x[i])
+    return s
+
+
+@pytest.mark.parametrize("target", ["cpu", "python"])
+def test_a_maximum_of_a_bool_and_a_float(target):
+    """The byte of a comparison of a bool with a float, compiled (the bool
+    as 0 or 1, as the builtins compare them); against central differences,
+    away from the kinks."""
+    x = np.array([-0.8, 0.2, 0.7, 1.4, 2.9, 4.2, -1.6, 0.9])
+    df = sg.grad(flagged_maxima, wrt=(0,), target=target)
+    assert_gradient(df, flagged_maxima, (x,), wrt=(0,))
+    assert ("order(" in df.source) == (target == "cpu")
+
+
 def wraps_around(x):
     n = x.shape[0]
     t = np.zeros(n)
