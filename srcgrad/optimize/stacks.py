@@ -74,7 +74,8 @@ def number_stacks(body: list[ir.Stmt], stacks: set[str], ranks: Ranks,
     each with the kind of number it holds; `real`: every value of the
     function is real (floats may be saved)."""
     found = {name: _Stack() for name in _inits(body, stacks)}
-    _survey(body, found, ranks, (_bool_names(body), _order_names(body)), real, inside_while=False)
+    defs = _assigned_values(body)
+    _survey(body, found, ranks, (_bool_names(defs), _order_names(defs)), real, inside_while=False)
     return {name: st.kind for name, st in found.items() if st.ok and st.kind and st.pushes}
 
 
@@ -233,30 +234,11 @@ def _maybe_bool(node: ast.expr, bools: set[str]) -> bool:
         isinstance(node, ast.Constant) and type(node.value) is bool)
 
 
-def _bool_names(body: list[ir.Stmt]) -> set[str]:
-    """Names every assignment of which is a bool (a comparison, `not`, a bool
-    constant, or another such name; a pop gives back a value the name had):
-    the greatest fixpoint."""
-    defs: dict[str, list] = {}
-    for stmt in ir.walk(body):
-        if isinstance(stmt, ir.Pop):
-            continue  # gives back a value the name had (each push's kind is checked)
-        if isinstance(stmt, ir.Assign):
-            defs.setdefault(stmt.target, []).append(stmt.value)
-        else:
-            for name in ir.parts.own_definitions(stmt):
-                defs.setdefault(name, []).append(None)
-    bools = set(defs)
-    while True:
-        kept = {n for n in bools if all(v is not None and _boolean(v, bools) for v in defs[n])}
-        if kept == bools:
-            return bools
-        bools = kept
-
-
-def _order_names(body: list[ir.Stmt]) -> set[str]:
-    """Names every assignment of which is a comparison's byte, `order(a, b)`
-    (a pop gives back a value the name had)."""
+def _assigned_values(body: list[ir.Stmt]) -> dict[str, list]:
+    """What each name of `body` is assigned: the value of each assignment,
+    None for any other definition (a loop variable, a pop's target is left
+    out: a pop gives back a value the name had, and each push's kind is
+    checked)."""
     defs: dict[str, list] = {}
     for stmt in ir.walk(body):
         if isinstance(stmt, ir.Pop):
@@ -266,6 +248,24 @@ def _order_names(body: list[ir.Stmt]) -> set[str]:
         else:
             for name in ir.parts.own_definitions(stmt):
                 defs.setdefault(name, []).append(None)
+    return defs
+
+
+def _bool_names(defs: dict[str, list]) -> set[str]:
+    """Names every assignment of which is a bool (a comparison, `not`, a bool
+    constant, or another such name), of `_assigned_values`: the greatest
+    fixpoint."""
+    bools = set(defs)
+    while True:
+        kept = {n for n in bools if all(v is not None and _boolean(v, bools) for v in defs[n])}
+        if kept == bools:
+            return bools
+        bools = kept
+
+
+def _order_names(defs: dict[str, list]) -> set[str]:
+    """Names every assignment of which is a comparison's byte, `order(a, b)`,
+    of `_assigned_values`."""
     return {name for name, values in defs.items()
             if all(isinstance(v, ast.Call) and isinstance(v.func, ast.Name)
                    and v.func.id == "order" for v in values)}
